@@ -1,0 +1,5 @@
+"""Allows `python -m maild`."""
+
+from maild.cli import main
+
+raise SystemExit(main())

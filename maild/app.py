@@ -1,0 +1,154 @@
+"""Wiring for `maild run`: the database, the listener, the sender and recovery, in one event loop.
+
+Start-up goes in order (lock, database, migrations, listener); SIGTERM or SIGINT stops taking new
+mail, lets the mail in hand finish (or roll back), and exits cleanly; SIGHUP reloads the config,
+keeping the old one if the new one is invalid.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import logging
+import os
+import signal
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import IO
+
+from maild import defaults
+from maild.channels.lmtp import IntakeHandler, start_server
+from maild.errors import MaildError, TransientError
+from maild.intake import Intake, Outcome
+from maild.outbound.sender import Sender
+from maild.outbound.transports import Transport, transport_for
+from maild.runtime import Runtime
+from maild.store.db import open_store
+from maild.store.migrations import migrate
+
+log = logging.getLogger("maild.daemon")
+
+
+class AlreadyRunning(MaildError):
+    """Another `maild run` holds the state directory."""
+
+
+def lock_state_dir(state_dir: Path) -> IO[str]:
+    """One daemon per state directory: a second `maild run` on the same SQLite state is refused."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(state_dir / "maild.lock", "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise AlreadyRunning(f"another maild is already running on {state_dir}") from None
+    handle.truncate(0)
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
+class Daemon:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.intake = Intake(runtime)
+        self.sender = Sender(self._transport, runtime.settings.config.main.outbound.retry)
+        self.intake_pool = ThreadPoolExecutor(1, thread_name_prefix="intake")
+        self.send_pool = ThreadPoolExecutor(1, thread_name_prefix="sender")
+        self.stopping = asyncio.Event()
+        self.outbox_ready = asyncio.Event()
+
+    def _transport(self) -> Transport:
+        return transport_for(self.runtime.settings.config)
+
+    async def run(self) -> None:
+        config = self.runtime.settings.config
+        lock = lock_state_dir(config.state_dir)
+        try:
+            await self._serve()
+        finally:
+            lock.close()
+
+    async def _serve(self) -> None:
+        config = self.runtime.settings.config
+        loop = asyncio.get_running_loop()
+        open_store(config.database_path)
+        await loop.run_in_executor(self.intake_pool, migrate)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stopping.set)
+        loop.add_signal_handler(signal.SIGHUP, self._reload)
+        handler, server = await self._start_listener()
+        tasks = [asyncio.create_task(self._send_loop()), asyncio.create_task(self._recovery_loop())]
+        log.info("maild running: %s", config.summary())
+        await self.stopping.wait()
+        log.info("stopping: no new mail taken, finishing the mail in hand")
+        await self._stop_listener(handler, server)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.intake_pool.shutdown(wait=True)
+        self.send_pool.shutdown(wait=True)
+        log.info("stopped")
+
+    async def _start_listener(self) -> tuple[IntakeHandler | None, asyncio.Server | None]:
+        settings = self.runtime.settings
+        smtp = settings.config.main.inbound.smtp
+        if smtp is None:
+            return None, None
+        handler = IntakeHandler(self._accept, smtp.protocol)
+        server = await start_server(handler, smtp.host, smtp.port, settings.config.main.limits.max_message_bytes)
+        return handler, server
+
+    async def _stop_listener(self, handler: IntakeHandler | None, server: asyncio.Server | None) -> None:
+        if handler is None or server is None:
+            return
+        handler.closing = True
+        server.close()
+        try:
+            await asyncio.wait_for(handler.drained(), defaults.STOP_TIMEOUT_SECONDS)
+        except asyncio.TimeoutError:
+            log.error("mail still in hand after %.0fs; its transaction rolls back and the client retries",
+                      defaults.STOP_TIMEOUT_SECONDS)
+
+    async def _accept(self, content: bytes, source: str, scope: str, recipients: list[str],
+                      envelope_from: str | None) -> Outcome:
+        loop = asyncio.get_running_loop()
+        outcome = await loop.run_in_executor(
+            self.intake_pool, self.intake.accept, content, source, scope, recipients, envelope_from
+        )
+        self.outbox_ready.set()
+        return outcome
+
+    async def _send_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                await loop.run_in_executor(self.send_pool, self.sender.send_due)
+            except TransientError as exc:
+                log.warning("sender: %s", exc)
+            except Exception:  # noqa: BLE001 - the sender must keep running
+                log.exception("sender pass failed")
+            self.outbox_ready.clear()
+            interval = self.runtime.settings.config.main.outbound.send_interval_seconds
+            try:
+                await asyncio.wait_for(self.outbox_ready.wait(), interval)
+            except asyncio.TimeoutError:
+                pass
+
+    async def _recovery_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                if await loop.run_in_executor(self.intake_pool, self.intake.recover):
+                    self.outbox_ready.set()
+            except Exception:  # noqa: BLE001
+                log.exception("recovery pass failed")
+            await asyncio.sleep(defaults.RECOVERY_INTERVAL_SECONDS)
+
+    def _reload(self) -> None:
+        log.info("SIGHUP: reloading config")
+        self.runtime.reload()
+
+
+def run_daemon(runtime: Runtime) -> None:
+    asyncio.run(Daemon(runtime).run())

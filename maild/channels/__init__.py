@@ -1,0 +1,1 @@
+"""Channels bring raw bytes in and confirm them to their source only after intake committed them."""

@@ -1,0 +1,86 @@
+"""SMTP and LMTP listener (aiosmtpd), so an MTA or a script can deliver straight to maild.
+
+A 250 is given only after the mail is committed; a failure of ours is a 451 (the client retries),
+never a 5xx (which would bounce a mail we merely failed to store). LMTP answers once per recipient.
+Processing runs on a worker thread, so the event loop keeps serving other sessions meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiosmtpd.lmtp import LMTP
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from maild.errors import TransientError
+from maild.intake import Outcome
+
+log = logging.getLogger("maild.smtp")
+
+ACCEPTED = "250 2.0.0 Message accepted for delivery"
+TEMPORARY_FAILURE = "451 4.3.0 Temporary failure storing the message, try again later"
+SHUTTING_DOWN = "421 4.3.2 Service shutting down, try again later"
+
+# (content, source, scope, recipients, envelope_from) -> Outcome, run off the event loop
+Accept = Callable[[bytes, str, str, list[str], str | None], Awaitable[Outcome]]
+
+
+class IntakeHandler:
+    """aiosmtpd handler: only the DATA hook is ours; aiosmtpd does the protocol."""
+
+    def __init__(self, accept: Accept, protocol: str) -> None:
+        self.accept = accept
+        self.protocol = protocol
+        self.closing = False
+        self.in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.closing:
+            return self._per_recipient(envelope, SHUTTING_DOWN)
+        content = envelope.original_content or envelope.content
+        assert isinstance(content, bytes)
+        recipients = [r.lower() for r in envelope.rcpt_tos]
+        peer = session.peer[0] if isinstance(session.peer, tuple) else str(session.peer)
+        self.in_flight += 1
+        self._idle.clear()
+        try:
+            outcome = await self.accept(
+                content, f"{self.protocol}:{peer}", f"{self.protocol}:{','.join(sorted(recipients))}",
+                recipients, envelope.mail_from or "",
+            )
+        except TransientError as exc:
+            log.warning("%s from %s answered 451: %s", self.protocol, peer, exc)
+            return self._per_recipient(envelope, TEMPORARY_FAILURE)
+        except Exception:  # noqa: BLE001 - never a 5xx or a dropped session for our own failure
+            log.exception("%s from %s answered 451 after an unexpected error", self.protocol, peer)
+            return self._per_recipient(envelope, TEMPORARY_FAILURE)
+        finally:
+            self.in_flight -= 1
+            if not self.in_flight:
+                self._idle.set()
+        log.debug("%s from %s: %s", self.protocol, peer, outcome.value)
+        return self._per_recipient(envelope, ACCEPTED)
+
+    def _per_recipient(self, envelope: Envelope, status: str) -> str:
+        if self.protocol == "lmtp":
+            return "\r\n".join([status] * max(1, len(envelope.rcpt_tos)))
+        return status
+
+    async def drained(self) -> None:
+        """Wait until no mail is being processed (called after `closing` is set)."""
+        await self._idle.wait()
+
+
+async def start_server(handler: IntakeHandler, host: str, port: int, max_bytes: int) -> asyncio.Server:
+    protocol_class = LMTP if handler.protocol == "lmtp" else SMTP
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(
+        lambda: protocol_class(handler, data_size_limit=max_bytes, enable_SMTPUTF8=True, ident="maild"),
+        host=host, port=port,
+    )
+    log.info("listening for %s on %s:%d", handler.protocol.upper(), host, port)
+    return server

@@ -1,0 +1,202 @@
+"""The command line: parse arguments, call the app, print. No business logic lives here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from maild import __version__
+from maild.config import load_config, resolve_config_path
+from maild.errors import ConfigError, MaildError, TransientError
+from maild.runtime import Runtime, Settings
+from maild.store.db import open_store
+from maild.store.migrations import migrate
+
+EX_USAGE, EX_TEMPFAIL = 2, 75
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(stream=sys.stderr, level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    path = resolve_config_path(args.config)
+    try:
+        return args.handler(args, path)
+    except ConfigError as exc:
+        for message in exc.messages:
+            print(message, file=sys.stderr)
+        return EX_TEMPFAIL if args.command == "deliver" else 1
+    except TransientError as exc:
+        print(f"maild: temporary failure: {exc}", file=sys.stderr)
+        return EX_TEMPFAIL
+    except MaildError as exc:
+        print(f"maild: {exc}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="maild", description="Email-driven ticketing daemon.")
+    parser.add_argument("-c", "--config", help="config file (default: $MAILD_CONFIG, then config/maild.yaml)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--version", action="version", version=f"maild {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, handler: Callable[[argparse.Namespace, Path], int], help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.set_defaults(handler=handler)
+        return p
+
+    command("run", _run, "run the daemon: listener, sender; SIGTERM stops, SIGHUP reloads")
+    command("check-config", _check_config, "validate all config files")
+    p = command("deliver", _deliver, "ingest one raw mail from FILE or stdin (exit 0 stored, 75 retry)")
+    p.add_argument("file", nargs="?", help="the mail; stdin when omitted")
+    p.add_argument("--recipient", "-r", help="the envelope recipient the MTA delivered to")
+    p.add_argument("--sender", "-f", help="the envelope sender (MAIL FROM); empty for <>")
+    p = command("send", _send, "deliver what is due in the outbox")
+    p.add_argument("--once", action="store_true", required=True, help="one pass, then exit")
+    p = command("tickets", _tickets, "list tickets")
+    p.add_argument("--status", help="only tickets with this status")
+    p.add_argument("--json", action="store_true")
+    p = command("ticket", _ticket, "one ticket with its messages and history")
+    p.add_argument("number", type=int)
+    p.add_argument("--json", action="store_true")
+    p = command("retry", _retry, "re-run quarantined mail (all of it when no ID is given)")
+    p.add_argument("ids", nargs="*", type=int, metavar="ID")
+    p = command("quarantine", _quarantine, "list quarantined mail")
+    p.add_argument("--json", action="store_true")
+    p = command("db", _db, "database maintenance")
+    p.add_argument("action", choices=["migrate"])
+    return parser
+
+
+def _settings(path: Path, migrate_schema: bool = True) -> Settings:
+    settings = Settings.build(load_config(path))
+    open_store(settings.config.database_path)
+    if migrate_schema:
+        migrate()
+    return settings
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def _run(args: argparse.Namespace, path: Path) -> int:
+    from maild.app import run_daemon
+
+    run_daemon(Runtime(Settings.build(load_config(path))))
+    return 0
+
+
+def _check_config(args: argparse.Namespace, path: Path) -> int:
+    print(load_config(path).summary())
+    return 0
+
+
+def _deliver(args: argparse.Namespace, path: Path) -> int:
+    from maild.channels.pipe import deliver
+    from maild.intake import Intake
+
+    content = Path(args.file).read_bytes() if args.file else sys.stdin.buffer.read()
+    try:
+        intake = Intake(Runtime(_settings(path)))
+    except TransientError as exc:
+        print(f"maild: temporary failure, not stored: {exc}", file=sys.stderr)
+        return EX_TEMPFAIL
+    code, outcome = deliver(intake, content, args.recipient, args.sender)
+    if outcome is not None:
+        print(outcome.value)
+    return code
+
+
+def _send(args: argparse.Namespace, path: Path) -> int:
+    from maild.outbound.sender import Sender
+    from maild.outbound.transports import transport_for
+
+    settings = _settings(path)
+    report = Sender(lambda: transport_for(settings.config), settings.config.main.outbound.retry).send_due(limit=10_000)
+    print(f"sent {report.sent}, deferred {report.deferred}, failed {report.failed}")
+    return 0
+
+
+def _tickets(args: argparse.Namespace, path: Path) -> int:
+    from maild.store.queries import list_tickets
+
+    _settings(path)
+    tickets = list_tickets(args.status)
+    if args.json:
+        _print_json(tickets)
+        return 0
+    for t in tickets:
+        print(f"#{t['number']:<6} {t['status']:<9} P{t['priority']} {t['kind']:<16} "
+              f"{t['organisation'] or '-':<14} {t['requester']:<32} {t['subject']}")
+    print(f"{len(tickets)} tickets", file=sys.stderr)
+    return 0
+
+
+def _ticket(args: argparse.Namespace, path: Path) -> int:
+    from maild.store.queries import ticket_detail
+
+    _settings(path)
+    detail = ticket_detail(args.number)
+    if detail is None:
+        print(f"maild: no ticket {args.number}", file=sys.stderr)
+        return 1
+    if args.json:
+        _print_json(detail)
+        return 0
+    _print_ticket(detail)
+    return 0
+
+
+def _print_ticket(t: dict[str, Any]) -> None:
+    print(f"Ticket #{t['number']}: {t['subject']}")
+    print(f"  status {t['status']}, {t['kind']}, priority {t['priority']}, queue {t['queue']}, "
+          f"organisation {t['organisation'] or '-'}, requester {t['requester']}, assignee {t['assignee'] or '-'}")
+    print(f"  participants: {', '.join(p['email'] for p in t['participants']) or '-'}")
+    for m in t["messages"]:
+        print(f"\n--- {m['direction']} {m['created_at']} from {m['from']} to {m['to']}\n    {m['subject']}")
+        print("    " + m["text"].strip().replace("\n", "\n    "))
+    print("\nHistory:")
+    for e in t["history"]:
+        print(f"  {e['created_at']} {e['kind']}: {e['detail']}")
+    for o in t["outbox"]:
+        print(f"  outbox {o['purpose']} {o['message_id']}: {o['status']} ({o['attempts']} attempts)")
+
+
+def _retry(args: argparse.Namespace, path: Path) -> int:
+    from maild.intake import Intake
+
+    results = Intake(Runtime(_settings(path))).retry(args.ids)
+    for raw_id, outcome in results:
+        print(f"{raw_id}: {outcome.value}")
+    print(f"{len(results)} re-run", file=sys.stderr)
+    return 0
+
+
+def _quarantine(args: argparse.Namespace, path: Path) -> int:
+    from maild.store import raw as raw_store
+    from maild.store.queries import raw_summary
+
+    _settings(path)
+    rows = [raw_summary(r) for r in raw_store.quarantined()]
+    if args.json:
+        _print_json(rows)
+        return 0
+    for r in rows:
+        print(f"{r['id']:<6} {r['received_at']} {r['source']:<24} {r['reason']}")
+    return 0
+
+
+def _db(args: argparse.Namespace, path: Path) -> int:
+    config = load_config(path)
+    open_store(config.database_path)
+    before, after = migrate()
+    print(f"schema version {before} -> {after}" if before != after else f"schema is current (version {after})")
+    return 0

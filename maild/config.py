@@ -1,0 +1,523 @@
+"""Load and validate maild's three YAML files into typed, frozen objects.
+
+`config/maild.yaml` names the other two (`routing.yaml`, `accounts.yaml`); every path in a file is
+relative to that file, so the shipped example runs from a fresh clone. Every problem found is
+reported, all in one run, as `file:line: path.to.key: message`. Secrets are never read from the
+YAML itself: only from a file, an environment variable or a systemd credential.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import date, time
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError
+
+from maild import defaults
+from maild.errors import ConfigError
+
+Kind = Literal["incident", "feature_request", "question", "complaint", "escalation"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+StaffRole = Literal["helpdesk", "engineer", "account_manager", "customer_services_manager", "on_call"]
+ContactRole = Literal[
+    "senior_decision_maker", "admin_manager", "project_manager", "billing", "emergency", "user"
+]
+ADDRESS_RE = re.compile(r"^[^@\s<>\"(),;:\\]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$")
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors; loaded objects never change."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _as_list(value: Any) -> Any:
+    """Let a single value stand where a list is expected (`domains: example.com`)."""
+    return [value] if isinstance(value, str) else value
+
+
+def _check_address(value: str) -> str:
+    if not ADDRESS_RE.match(value):
+        raise ValueError(f"not a plain mail address: {value!r}")
+    return value.lower()
+
+
+def _check_addresses(values: list[str]) -> list[str]:
+    return [_check_address(v) for v in values]
+
+
+def _compile(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"bad regular expression {pattern!r}: {exc}") from None
+    return pattern
+
+
+# ---------------------------------------------------------------- maild.yaml
+
+class Helpdesk(Strict):
+    name: str
+    address: str
+    aliases: list[str] = []
+    tag_prefix: str = defaults.TAG_PREFIX
+
+    _address = field_validator("address")(_check_address)
+    _aliases = field_validator("aliases", mode="before")(_as_list)
+    _aliases_valid = field_validator("aliases")(_check_addresses)
+
+    @property
+    def addresses(self) -> frozenset[str]:
+        """Every address that is the helpdesk itself (never a participant, never auto-replied to)."""
+        return frozenset([self.address, *self.aliases])
+
+
+class OfficeHours(Strict):
+    timezone: str = defaults.OFFICE_TIMEZONE
+    days: list[Weekday] = list(defaults.OFFICE_DAYS)
+    start: time = time.fromisoformat(defaults.OFFICE_START)
+    end: time = time.fromisoformat(defaults.OFFICE_END)
+    holidays: str | None = defaults.OFFICE_HOLIDAYS
+    closures: list[date] = []
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _known_region(cls, value: str | None) -> str | None:
+        if value:
+            country, _, subdiv = value.partition("-")
+            try:
+                holidays.country_holidays(country, subdiv=subdiv or None)
+            except NotImplementedError:
+                raise ValueError(f"unknown holiday region {value!r} (e.g. GB-ENG, GB-SCT, IE)") from None
+        return value
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> OfficeHours:
+        if self.start >= self.end:
+            raise ValueError("start must be before end")
+        return self
+
+
+class SmtpInbound(Strict):
+    listen: str = defaults.SMTP_LISTEN
+    protocol: Literal["smtp", "lmtp"] = "smtp"
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"expected HOST:PORT, got {value!r}")
+        return value
+
+    @property
+    def host(self) -> str:
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rpartition(":")[2])
+
+
+class Inbound(Strict):
+    smtp: SmtpInbound | None = None
+
+
+class Secret(Strict):
+    """Where a password comes from. Exactly one source, never the YAML itself."""
+
+    password_file: str | None = None
+    password_env: str | None = None
+    password_credential: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_inline_secret(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "password" in data:
+            raise ValueError(
+                "password: secrets are never inline; use password_file, password_env or password_credential"
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Secret:
+        sources = [s for s in (self.password_file, self.password_env, self.password_credential) if s]
+        if len(sources) > 1:
+            raise ValueError("give only one of password_file, password_env, password_credential")
+        return self
+
+    def read_password(self, base: Path) -> str | None:
+        """The secret's value, or None when no source is configured. Raises ConfigError when unreadable."""
+        if self.password_env:
+            if self.password_env not in os.environ:
+                raise ConfigError([f"environment variable {self.password_env} is not set"])
+            return os.environ[self.password_env]
+        path = self._secret_path(base)
+        if path is None:
+            return None
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError([f"cannot read secret {path}: {exc.strerror}"]) from None
+
+    def _secret_path(self, base: Path) -> Path | None:
+        if self.password_file:
+            return base / self.password_file
+        if self.password_credential:
+            directory = os.environ.get("CREDENTIALS_DIRECTORY")
+            if not directory:
+                raise ConfigError(["password_credential needs $CREDENTIALS_DIRECTORY (systemd LoadCredential=)"])
+            return Path(directory) / self.password_credential
+        return None
+
+
+class Relay(Secret):
+    host: str
+    port: int = Field(587, ge=1, le=65535)
+    tls: Literal["none", "starttls", "implicit"] = "starttls"
+    user: str | None = None
+    timeout: float = Field(defaults.SMTP_TIMEOUT_SECONDS, gt=0)
+
+
+class Retry(Strict):
+    initial_seconds: float = Field(defaults.RETRY_INITIAL_SECONDS, gt=0)
+    max_seconds: float = Field(defaults.RETRY_MAX_SECONDS, gt=0)
+    give_up_hours: float = Field(defaults.RETRY_GIVE_UP_HOURS, gt=0)
+
+
+class Outbound(Strict):
+    from_: str = Field(alias="from")
+    relay: Relay | None = None
+    maildir: str = "../var/outbox"
+    retry: Retry = Retry()
+    send_interval_seconds: float = Field(defaults.SEND_INTERVAL_SECONDS, gt=0)
+
+
+class Limits(Strict):
+    max_message_bytes: int = Field(defaults.MAX_MESSAGE_BYTES, gt=0)
+
+
+class MainFile(Strict):
+    helpdesk: Helpdesk
+    state_dir: str = "../var"
+    database: str = "sqlite:///../var/maild.db"
+    routing: str = "routing.yaml"
+    accounts: str = "accounts.yaml"
+    templates: str = "../templates"
+    office_hours: OfficeHours = OfficeHours()
+    inbound: Inbound = Inbound()
+    outbound: Outbound
+    limits: Limits = Limits()
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("database")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not value.startswith("sqlite:///"):
+            raise ValueError("expected sqlite:///PATH (PostgreSQL support comes with scale-out)")
+        return value
+
+
+# ---------------------------------------------------------------- routing.yaml
+
+class RuleMatch(Strict):
+    subject_contains: list[str] = []
+    subject_starts_with: list[str] = []
+    subject_regex: str | None = None
+    from_address: list[str] = []
+    from_domain: list[str] = []
+    to_address: list[str] = []
+
+    _lists = field_validator(
+        "subject_contains", "subject_starts_with", "from_address", "from_domain", "to_address", mode="before"
+    )(_as_list)
+    _regex = field_validator("subject_regex")(lambda v: v if v is None else _compile(v))
+    _addresses = field_validator("from_address", "to_address")(_check_addresses)
+
+
+class RuleThen(Strict):
+    kind: Kind | None = None
+    priority: int | None = Field(None, ge=1, le=4)
+    queue: str | None = None
+    acknowledge: str | None = "acknowledgement"
+    stop: bool = True
+
+    @field_validator("acknowledge", mode="before")
+    @classmethod
+    def _template_or_false(cls, value: Any) -> Any:
+        """`acknowledge: false` sends none; `true` the default template; a string names one."""
+        if value is False:
+            return None
+        return "acknowledgement" if value is True else value
+
+
+class Rule(Strict):
+    name: str
+    match: RuleMatch = RuleMatch()
+    then: RuleThen
+
+
+class RouteDefaults(Strict):
+    kind: Kind = "incident"
+    priority: int = Field(3, ge=1, le=4)
+    queue: str = "helpdesk"
+    acknowledge: str | None = "acknowledgement"
+
+
+class RoutingFile(Strict):
+    defaults: RouteDefaults = RouteDefaults()
+    rules: list[Rule] = []
+
+
+# ---------------------------------------------------------------- accounts.yaml
+
+class Staff(Strict):
+    key: str
+    name: str
+    emails: list[str]
+    roles: list[StaffRole] = []
+    active: bool = True
+
+    _emails = field_validator("emails", mode="before")(_as_list)
+    _emails_valid = field_validator("emails")(_check_addresses)
+
+
+class Contact(Strict):
+    name: str
+    email: str
+    role: ContactRole = "user"
+    active: bool = True
+
+    _email = field_validator("email")(_check_address)
+
+
+class Organisation(Strict):
+    key: str
+    name: str
+    domains: list[str] = []
+    account_manager: str | None = None
+    contacts: list[Contact] = []
+
+    _domains = field_validator("domains", mode="before")(_as_list)
+
+    @field_validator("domains")
+    @classmethod
+    def _lower(cls, values: list[str]) -> list[str]:
+        return [v.lower() for v in values]
+
+
+class AccountsFile(Strict):
+    staff: list[Staff] = []
+    organisations: list[Organisation] = []
+    queues: dict[str, list[str]] = {}
+
+
+# ---------------------------------------------------------------- loading
+
+@dataclass(frozen=True)
+class Config:
+    """The whole validated configuration, with every path resolved."""
+
+    path: Path
+    main: MainFile
+    routing: RoutingFile
+    accounts: AccountsFile
+    state_dir: Path
+    database_path: Path
+    templates_dir: Path
+    maildir: Path
+
+    @property
+    def helpdesk(self) -> Helpdesk:
+        return self.main.helpdesk
+
+    def relay_password(self) -> str | None:
+        relay = self.main.outbound.relay
+        return relay.read_password(self.path.parent) if relay else None
+
+    def summary(self) -> str:
+        a, r = self.accounts, self.routing
+        return (
+            f"{self.path}: ok: {len(r.rules)} routing rules, {len(a.organisations)} organisations, "
+            f"{len(a.staff)} staff, {len(a.queues)} queues"
+        )
+
+
+class _Source:
+    """One YAML file and its parsed document, able to name the line of any key path."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.doc: Any = None
+
+    def read(self) -> Any:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError([f"{self.path}: cannot read: {exc.strerror}"]) from None
+        try:
+            self.doc = YAML(typ="rt").load(text)
+        except MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = mark.line + 1 if mark else 1
+            raise ConfigError([f"{self.path}:{line}: {exc.problem or exc.context}"]) from None
+        if self.doc is None:
+            self.doc = {}
+        return self.doc
+
+    def error(self, loc: tuple[Any, ...], message: str) -> str:
+        """`file:line: a.b.c: message` for the deepest part of `loc` present in the document."""
+        node, line, path = self.doc, 1, []
+        for part in loc:
+            position = self._position(node, part)
+            if position is None:
+                if isinstance(part, str) and not path_is_type_tag(part):
+                    path.append(part)
+                break
+            line = position + 1
+            path.append(str(part))
+            node = node[part]
+        key = ".".join(path)
+        return f"{self.path}:{line}: {key + ': ' if key else ''}{message}"
+
+    @staticmethod
+    def _position(node: Any, part: Any) -> int | None:
+        if isinstance(node, dict) and part in node and hasattr(node, "lc"):
+            return node.lc.key(part)[0]
+        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node) and hasattr(node, "lc"):
+            return node.lc.item(part)[0]
+        return None
+
+
+def path_is_type_tag(part: str) -> bool:
+    """Pydantic puts union member names (`str`, `list[str]`) into error locations; they are no keys."""
+    return "[" in part or part in {"str", "int", "bool", "float", "function-after", "function-before"}
+
+
+def _validate(model: type[BaseModel], source: _Source, errors: list[str]) -> Any:
+    try:
+        return model.model_validate(source.read())
+    except ConfigError as exc:
+        errors.extend(exc.messages)
+    except ValidationError as exc:
+        errors.extend(source.error(e["loc"], _message(e)) for e in exc.errors())
+    return None
+
+
+def _message(error: Any) -> str:
+    if error["type"] == "extra_forbidden":
+        return "unknown key"
+    if error["type"] == "missing":
+        return "required key is missing"
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def resolve_config_path(explicit: str | None) -> Path:
+    return Path(explicit or os.environ.get(defaults.CONFIG_ENV) or defaults.CONFIG_PATH)
+
+
+def load_config(path: Path) -> Config:
+    """Read and check all three files; raise ConfigError listing every problem found."""
+    path = path.resolve()
+    errors: list[str] = []
+    main_source = _Source(path)
+    main = _validate(MainFile, main_source, errors)
+    base = path.parent
+    routing_source = _Source(base / _named_file(main, main_source, "routing"))
+    accounts_source = _Source(base / _named_file(main, main_source, "accounts"))
+    routing = _validate(RoutingFile, routing_source, errors)
+    accounts = _validate(AccountsFile, accounts_source, errors)
+    if main is None:
+        raise ConfigError(errors)
+    config = Config(
+        path=path,
+        main=main,
+        routing=routing,
+        accounts=accounts,
+        state_dir=(base / main.state_dir).resolve(),
+        database_path=(base / main.database.removeprefix("sqlite:///")).resolve(),
+        templates_dir=(base / main.templates).resolve(),
+        maildir=(base / main.outbound.maildir).resolve(),
+    )
+    if routing is not None and accounts is not None:
+        errors.extend(_cross_checks(config, main_source, routing_source, accounts_source))
+    if errors:
+        raise ConfigError(errors)
+    return config
+
+
+def _named_file(main: MainFile | None, source: _Source, key: str) -> str:
+    """The routing or accounts file name, even when the main file failed validation elsewhere."""
+    if main is not None:
+        return str(getattr(main, key))
+    named = source.doc.get(key) if isinstance(source.doc, dict) else None
+    return named if isinstance(named, str) else str(MainFile.model_fields[key].default)
+
+
+def _cross_checks(config: Config, main: _Source, routing: _Source, accounts: _Source) -> list[str]:
+    """References between files: staff keys, queues, templates, overlapping domains, secrets."""
+    errors: list[str] = []
+    staff = {s.key for s in config.accounts.staff}
+    errors += _duplicates(accounts, "staff", [s.key for s in config.accounts.staff])
+    errors += _duplicates(accounts, "organisations", [o.key for o in config.accounts.organisations])
+    for queue, members in config.accounts.queues.items():
+        errors += [accounts.error(("queues", queue, i), f"unknown staff key {m!r}")
+                   for i, m in enumerate(members) if m not in staff]
+    owner: dict[str, str] = {}
+    for i, org in enumerate(config.accounts.organisations):
+        if org.account_manager and org.account_manager not in staff:
+            errors.append(accounts.error(("organisations", i, "account_manager"),
+                                         f"account manager {org.account_manager!r} is not a staff key"))
+        for j, domain in enumerate(org.domains):
+            if domain in owner and owner[domain] != org.key:
+                errors.append(accounts.error(("organisations", i, "domains", j),
+                                             f"domain {domain!r} also belongs to organisation {owner[domain]!r}"))
+            owner.setdefault(domain, org.key)
+    errors += _route_checks(config, routing)
+    try:
+        config.relay_password()
+    except ConfigError as exc:
+        errors += [main.error(("outbound", "relay"), m) for m in exc.messages]
+    return errors
+
+
+def _route_checks(config: Config, routing: _Source) -> list[str]:
+    errors: list[str] = []
+    queues = set(config.accounts.queues)
+    route_defaults = config.routing.defaults
+    targets = [(("defaults",), route_defaults.queue, route_defaults.acknowledge)]
+    targets += [(("rules", i, "then"), r.then.queue, r.then.acknowledge) for i, r in enumerate(config.routing.rules)]
+    for loc, queue, template in targets:
+        if queue and queue not in queues:
+            errors.append(routing.error((*loc, "queue"), f"unknown queue {queue!r} (queues are in accounts.yaml)"))
+        if template and not (config.templates_dir / template).is_dir():
+            errors.append(routing.error((*loc, "acknowledge"),
+                                        f"no template {template!r} in {config.templates_dir}"))
+    return errors
+
+
+def _duplicates(source: _Source, section: str, keys: list[str]) -> list[str]:
+    seen: set[str] = set()
+    errors = []
+    for i, key in enumerate(keys):
+        if key in seen:
+            errors.append(source.error((section, i, "key"), f"duplicate key {key!r}"))
+        seen.add(key)
+    return errors

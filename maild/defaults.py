@@ -1,0 +1,34 @@
+"""Every default value in one place, so the config, the docs and the code agree."""
+
+from __future__ import annotations
+
+CONFIG_ENV = "MAILD_CONFIG"
+CONFIG_PATH = "config/maild.yaml"
+
+SMTP_LISTEN = "127.0.0.1:2525"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+MAX_MESSAGE_BYTES = 10_240_000  # Postfix's message_size_limit
+TAG_PREFIX = "#"
+
+OFFICE_TIMEZONE = "Europe/London"
+OFFICE_DAYS = ("mon", "tue", "wed", "thu", "fri")
+OFFICE_START = "09:00"
+OFFICE_END = "17:30"
+OFFICE_HOLIDAYS = "GB-ENG"
+
+# Outbox retry policy: exponential backoff with jitter, then give up.
+RETRY_INITIAL_SECONDS = 60
+RETRY_MAX_SECONDS = 3600
+RETRY_GIVE_UP_HOURS = 120  # five days, as Mailman's retry queue
+SEND_INTERVAL_SECONDS = 5.0
+SEND_BATCH = 50
+SEND_LEASE_SECONDS = 300
+SMTP_TIMEOUT_SECONDS = 60.0
+
+# A raw mail left `received` (its processing died with the process) is picked up again after this.
+RECOVERY_AGE_SECONDS = 60
+RECOVERY_INTERVAL_SECONDS = 30.0
+MAX_PROCESSING_ATTEMPTS = 3
+
+STOP_TIMEOUT_SECONDS = 30.0

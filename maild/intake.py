@@ -1,0 +1,109 @@
+"""Intake: what every channel calls with the raw bytes of one inbound mail.
+
+1. The bytes are committed to the raw store (with the channel's dedupe key) before any parsing.
+2. The pipeline runs in one transaction: the ticket, its message, the outbox rows and the raw
+   mail's new state commit together, or not at all.
+3. A mail the pipeline cannot handle is kept, marked quarantined with the reason; later mail flows.
+
+`accept` returns normally once the mail is durably committed (the channel may then confirm it),
+and raises TransientError when it could not be committed (the channel answers 451 / exit 75).
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Sequence
+
+from maild import defaults
+from maild.errors import Quarantine, TransientError
+from maild.pipeline import STEPS, Step, run
+from maild.pipeline.context import MailContext
+from maild.runtime import Runtime
+from maild.store import raw as raw_store
+from maild.store.db import transaction
+from maild.store.models import RawMail, utcnow
+
+log = logging.getLogger("maild.pipeline")
+
+
+class Outcome(enum.Enum):
+    OPENED = "opened"
+    REPLIED = "replied"
+    IGNORED = "ignored"
+    QUARANTINED = "quarantined"
+    DUPLICATE = "duplicate"
+    PENDING = "pending"  # committed raw, processing deferred by a transient error
+
+
+class Intake:
+    def __init__(self, runtime: Runtime, steps: Sequence[Step] = STEPS) -> None:
+        self.runtime = runtime
+        self.steps = steps
+
+    def accept(
+        self, content: bytes, source: str, scope: str, recipients: Sequence[str], envelope_from: str | None
+    ) -> Outcome:
+        raw, created = raw_store.save(content, source, scope, recipients, envelope_from)
+        if not created and raw.status != raw_store.RECEIVED:
+            log.info("raw mail %d from %s seen before (%s): not processed again", raw.id, source, raw.status)
+            return Outcome.DUPLICATE
+        return self.process(raw)
+
+    def process(self, raw: RawMail) -> Outcome:
+        """Run the pipeline over one stored raw mail; never raises for a problem with the mail itself."""
+        ctx = MailContext(
+            raw_id=raw.id,
+            content=bytes(raw.content),
+            recipients=tuple(r for r in raw.recipients.split("\n") if r),
+            envelope_from=raw.envelope_from,
+            settings=self.runtime.settings,
+            now=utcnow(),
+        )
+        try:
+            with transaction():
+                run(ctx, self.steps)
+        except TransientError as exc:
+            return self._deferred(raw, ctx, exc)
+        except Quarantine as exc:
+            return self._quarantine(raw, ctx, exc.reason)
+        except Exception as exc:  # noqa: BLE001 - any bug or library failure must not lose the mail
+            log.exception("raw mail %d: step %s raised", raw.id, ctx.step)
+            return self._quarantine(raw, ctx, f"step {ctx.step} failed: {type(exc).__name__}: {exc}")
+        return Outcome(ctx.outcome)
+
+    def _quarantine(self, raw: RawMail, ctx: MailContext, reason: str) -> Outcome:
+        raw_store.quarantine(raw.id, reason)
+        message_id = ctx.mail.message_id if ctx.mail else None
+        log.warning("raw mail %d (%s) quarantined: %s", raw.id, message_id, reason)
+        return Outcome.QUARANTINED
+
+    def _deferred(self, raw: RawMail, ctx: MailContext, exc: TransientError) -> Outcome:
+        """The raw mail stays `received`; recovery retries it. Too many tries: quarantine it."""
+        try:
+            attempts = raw_store.count_attempt(raw.id)
+        except TransientError:
+            raise exc from None  # the database is gone altogether: let the channel answer 4xx
+        if attempts >= defaults.MAX_PROCESSING_ATTEMPTS:
+            return self._quarantine(raw, ctx, f"gave up after {attempts} attempts: {exc}")
+        raise exc
+
+    def recover(self, older_than_seconds: float = defaults.RECOVERY_AGE_SECONDS) -> int:
+        """Process raw mail committed earlier but never finished (a crash, a database outage)."""
+        done = 0
+        for raw in raw_store.pending(older_than_seconds):
+            try:
+                self.process(raw)
+                done += 1
+            except TransientError as exc:
+                log.warning("recovery of raw mail %d deferred: %s", raw.id, exc)
+                break
+        return done
+
+    def retry(self, ids: Sequence[int] = ()) -> list[tuple[int, Outcome]]:
+        """Re-run quarantined mail (all of it when no ids are given), e.g. after a fix."""
+        results = []
+        for raw in raw_store.quarantined(ids):
+            raw_store.reset_for_retry(raw.id)
+            results.append((raw.id, self.process(RawMail.get_by_id(raw.id))))
+        return results

@@ -1,0 +1,42 @@
+"""Rendering outgoing mail from the admin's jinja2 templates.
+
+A template is a folder under `templates/` holding `subject.txt`, `text.txt` and optionally
+`html.html`. Templates run in jinja2's sandbox with StrictUndefined (a typo is an error, not an
+empty string); the HTML part is autoescaped. Customer text is only ever passed in as a value,
+never used as template source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str | None
+
+
+class Renderer:
+    def __init__(self, templates_dir: Path) -> None:
+        self.env = SandboxedEnvironment(
+            loader=FileSystemLoader(str(templates_dir)),
+            undefined=StrictUndefined,
+            autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
+            keep_trailing_newline=True,
+        )
+
+    def render(self, name: str, context: dict[str, Any]) -> Rendered:
+        subject = self.env.get_template(f"{name}/subject.txt").render(context)
+        text = self.env.get_template(f"{name}/text.txt").render(context)
+        try:
+            html: str | None = self.env.get_template(f"{name}/html.html").render(context)
+        except TemplateNotFound:
+            html = None
+        return Rendered(subject=" ".join(subject.split()), text=text, html=html)

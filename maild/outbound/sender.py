@@ -1,0 +1,112 @@
+"""Delivering the outbox: claim a due row, send it, record the result.
+
+A row is claimed with a lease (`claimed_until`) in its own transaction before sending, so two
+senders never hold the same row, and a sender that dies mid-send leaves the row to be retried,
+with the same Message-ID, once the lease runs out. Temporary failures back off exponentially with
+jitter; after `give_up_hours` the mail is marked failed. A 5xx answer fails it at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from maild import defaults
+from maild.config import Retry
+from maild.errors import DeliveryError, RelayUnavailable
+from maild.outbound.transports import Transport
+from maild.store.db import transaction
+from maild.store.models import Event, Outbox, utcnow
+
+log = logging.getLogger("maild.outbox")
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    deferred: int = 0
+    failed: int = 0
+
+
+class Sender:
+    def __init__(
+        self,
+        transport: Callable[[], Transport],
+        retry: Retry,
+        clock: Callable[[], datetime] = utcnow,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.transport = transport
+        self.retry = retry
+        self.clock = clock
+        self.jitter = jitter
+
+    def send_due(self, limit: int = defaults.SEND_BATCH) -> SendReport:
+        report = SendReport()
+        now = self.clock()
+        due = list(
+            Outbox.select(Outbox.id)
+            .where((Outbox.status == "queued") & (Outbox.next_attempt_at <= now)
+                   & (Outbox.claimed_until.is_null() | (Outbox.claimed_until < now)))
+            .order_by(Outbox.next_attempt_at).limit(limit)
+        )
+        if not due:
+            return report
+        with self.transport() as transport:
+            for row in due:
+                if not self._claim(row.id):
+                    continue
+                if not self._send_one(transport, Outbox.get_by_id(row.id), report):
+                    break  # the relay is unavailable: the rest would fail the same way
+        return report
+
+    def _claim(self, row_id: int) -> bool:
+        now = self.clock()
+        with transaction():
+            claimed = (
+                Outbox.update(claimed_until=now + timedelta(seconds=defaults.SEND_LEASE_SECONDS))
+                .where((Outbox.id == row_id) & (Outbox.status == "queued")
+                       & (Outbox.claimed_until.is_null() | (Outbox.claimed_until < now)))
+                .execute()
+            )
+        return claimed == 1
+
+    def _send_one(self, transport: Transport, row: Outbox, report: SendReport) -> bool:
+        try:
+            transport.deliver(row.mail_from, row.recipients.split("\n"), bytes(row.content))
+        except DeliveryError as exc:
+            self._failed_attempt(row, exc, report)
+            return not isinstance(exc, RelayUnavailable)
+        with transaction():
+            Outbox.update(status="sent", sent_at=self.clock(), attempts=Outbox.attempts + 1,
+                          claimed_until=None, last_error=None).where(Outbox.id == row.id).execute()
+        log.info("sent %s to %s (%s, ticket %s)", row.message_id, row.recipients.replace("\n", ", "),
+                 row.purpose, row.ticket_id)
+        report.sent += 1
+        return True
+
+    def _failed_attempt(self, row: Outbox, exc: DeliveryError, report: SendReport) -> None:
+        now = self.clock()
+        attempts = row.attempts + 1
+        gave_up = now - row.created_at > timedelta(hours=self.retry.give_up_hours)
+        with transaction():
+            if exc.permanent or gave_up:
+                why = str(exc) if exc.permanent else f"gave up after {attempts} attempts: {exc}"
+                Outbox.update(status="failed", attempts=attempts, claimed_until=None, last_error=why) \
+                    .where(Outbox.id == row.id).execute()
+                Event.create(ticket=row.ticket_id, kind="send_failed", detail=f"{row.message_id}: {why}")
+                log.error("failed %s (ticket %s): %s", row.message_id, row.ticket_id, why)
+                report.failed += 1
+                return
+            delay = self._backoff(attempts)
+            Outbox.update(attempts=attempts, claimed_until=None, last_error=str(exc),
+                          next_attempt_at=now + timedelta(seconds=delay)).where(Outbox.id == row.id).execute()
+        log.warning("deferred %s (ticket %s) for %.0fs: %s", row.message_id, row.ticket_id, delay, exc)
+        report.deferred += 1
+
+    def _backoff(self, attempts: int) -> float:
+        base = min(self.retry.max_seconds, self.retry.initial_seconds * 2 ** (attempts - 1))
+        return base * (0.8 + 0.4 * self.jitter())

@@ -1,0 +1,37 @@
+"""The pipeline: small steps over one MailContext, in one list read top to bottom.
+
+It knows nothing of channels or SMTP: it gets bytes and envelope facts, and leaves rows behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from maild.pipeline.acknowledge import acknowledge
+from maild.pipeline.apply import apply
+from maild.pipeline.classify import classify
+from maild.pipeline.context import MailContext
+from maild.pipeline.identify import identify
+from maild.pipeline.limits import check_limits
+from maild.pipeline.parse import parse
+from maild.pipeline.screen import screen
+from maild.pipeline.thread import thread
+
+Step = Callable[[MailContext], None]
+
+STEPS: tuple[Step, ...] = (
+    check_limits,  # refuse oversize mail before parsing it
+    parse,         # bytes -> ParsedMail (mail-parser)
+    screen,        # automatic mail: never auto-reply to it
+    identify,      # staff, contact of an organisation, or unknown
+    thread,        # the ticket it belongs to, if the sender may join it
+    classify,      # routing rules -> kind, priority, queue, acknowledgement
+    apply,         # ticket, message, participants, history; raw mail marked done
+    acknowledge,   # the acknowledgement, into the outbox
+)
+
+
+def run(ctx: MailContext, steps: Sequence[Step] = STEPS) -> None:
+    for step in steps:
+        ctx.step = step.__name__
+        step(ctx)

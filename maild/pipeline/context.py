@@ -1,0 +1,75 @@
+"""The one object every pipeline step reads and fills in, and the small records it holds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import Message as EmailMessage
+from typing import TYPE_CHECKING, Literal
+
+from maild.store.models import Ticket
+
+if TYPE_CHECKING:
+    from maild.runtime import Settings
+
+
+@dataclass(frozen=True)
+class AttachmentPart:
+    filename: str
+    content_type: str
+    payload: bytes
+
+
+@dataclass(frozen=True)
+class ParsedMail:
+    """What the steps need of a parsed mail, independent of the parsing library."""
+
+    headers: EmailMessage
+    message_id: str | None
+    subject: str
+    from_name: str
+    from_address: str | None  # None when From is missing, malformed or holds several addresses
+    to: list[tuple[str, str]]
+    cc: list[tuple[str, str]]
+    thread_ids: list[str]  # In-Reply-To then References, newest first
+    text: str
+    html: str | None
+    attachments: list[AttachmentPart]
+
+
+@dataclass(frozen=True)
+class Sender:
+    kind: Literal["staff", "contact", "unknown"]
+    address: str | None
+    name: str
+    organisation: str | None = None
+    role: str | None = None
+    staff_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: str
+    priority: int
+    queue: str
+    acknowledge: str | None  # template name, or None for no acknowledgement
+    rule: str | None  # the deciding rule, None for the defaults
+    subject: str | None = None  # replaces the ticket subject (e.g. the escalation's own subject)
+
+
+@dataclass
+class MailContext:
+    raw_id: int
+    content: bytes
+    recipients: tuple[str, ...]  # envelope recipients: which of our addresses it was sent to
+    envelope_from: str | None
+    settings: Settings
+    now: datetime
+    step: str = ""
+    mail: ParsedMail | None = None
+    automatic: str | None = None  # why this mail must not be auto-replied to
+    sender: Sender | None = None
+    ticket: Ticket | None = None
+    route: Route | None = None
+    notes: list[str] = field(default_factory=list)  # explanations kept in the history
+    outcome: str = ""  # opened, replied, ignored

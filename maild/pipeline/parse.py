@@ -1,0 +1,102 @@
+"""Step: parse the raw bytes with mail-parser into a ParsedMail."""
+
+from __future__ import annotations
+
+import base64
+import re
+from email.utils import getaddresses
+from html.parser import HTMLParser
+
+import mailparser
+
+from maild.config import ADDRESS_RE
+from maild.pipeline.context import AttachmentPart, MailContext, ParsedMail
+
+MSGID_RE = re.compile(r"<[^<>\s]{1,900}>")
+MAX_THREAD_IDS = 50
+
+
+def parse(ctx: MailContext) -> None:
+    parsed = mailparser.parse_from_bytes(ctx.content)
+    headers = parsed.message
+    from_name, from_address = _single_sender(headers.get_all("From") or [])
+    text = "\n".join(parsed.text_plain).strip()
+    html = "\n".join(parsed.text_html) or None
+    ctx.mail = ParsedMail(
+        headers=headers,
+        message_id=_first_id(headers.get("Message-ID")),
+        subject=" ".join(str(parsed.subject or "").split()),
+        from_name=from_name,
+        from_address=from_address,
+        to=_addresses(parsed.to),
+        cc=_addresses(parsed.cc),
+        thread_ids=_thread_ids(headers.get("In-Reply-To"), headers.get("References")),
+        text=text or (html_to_text(html) if html else ""),
+        html=html,
+        attachments=[_attachment(a) for a in parsed.attachments],
+    )
+
+
+def _single_sender(values: list[str]) -> tuple[str, str | None]:
+    """The one From address, or None when there is not exactly one well-formed address."""
+    pairs = getaddresses([str(v) for v in values])
+    if len(pairs) != 1:
+        return "", None
+    name, address = pairs[0]
+    address = address.strip().lower()
+    return " ".join(name.split()), address if ADDRESS_RE.match(address) else None
+
+
+def _addresses(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(" ".join(n.split()), a.strip().lower()) for n, a in pairs if ADDRESS_RE.match(a.strip())]
+
+
+def _first_id(value: object) -> str | None:
+    found = MSGID_RE.search(str(value or ""))
+    return found.group(0) if found else None
+
+
+def _thread_ids(in_reply_to: object, references: object) -> list[str]:
+    ids = MSGID_RE.findall(str(in_reply_to or "")) + MSGID_RE.findall(str(references or ""))[::-1]
+    return list(dict.fromkeys(ids))[:MAX_THREAD_IDS]
+
+
+def _attachment(part: dict) -> AttachmentPart:
+    payload = part.get("payload") or ""
+    data = base64.b64decode(payload) if part.get("binary") else str(payload).encode("utf-8")
+    return AttachmentPart(
+        filename=str(part.get("filename") or "attachment"),
+        content_type=str(part.get("mail_content_type") or "application/octet-stream"),
+        payload=data,
+    )
+
+
+class _TextExtractor(HTMLParser):
+    BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "blockquote", "table"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in ("script", "style", "head"):
+            self._skip += 1
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "head") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def html_to_text(html: str) -> str:
+    """Plain text of an HTML-only mail, for storing and quoting (never rendered as HTML)."""
+    extractor = _TextExtractor()
+    extractor.feed(html)
+    lines = (" ".join(line.split()) for line in "".join(extractor.parts).splitlines())
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

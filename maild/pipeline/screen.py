@@ -1,0 +1,64 @@
+"""Step: recognise automatic mail that must never be answered automatically (RFC 3834, RFC 5230).
+
+Such mail is still stored (on its ticket when it threads, otherwise as an ignored raw mail); only
+acknowledgements and notifications are withheld, so two robots never talk to each other forever.
+"""
+
+from __future__ import annotations
+
+from maild.outbound.compose import LOOP_HEADER
+from maild.pipeline.context import MailContext, ParsedMail
+
+MAX_RECEIVED = 50  # Postfix's hopcount limit
+DAEMON_LOCAL_PARTS = {"mailer-daemon", "postmaster", "noreply", "no-reply", "donotreply", "do-not-reply", "bounce", "bounces"}
+
+
+def screen(ctx: MailContext) -> None:
+    assert ctx.mail is not None
+    helpdesk = ctx.settings.config.helpdesk
+    ctx.automatic = (
+        _null_sender(ctx)
+        or _automatic_headers(ctx.mail)
+        or _own_mail(ctx.mail, helpdesk.addresses, helpdesk.address.rpartition("@")[2])
+        or _daemon_sender(ctx.mail.from_address)
+    )
+
+
+def _null_sender(ctx: MailContext) -> str | None:
+    return_path = str(ctx.mail.headers.get("Return-Path", "") if ctx.mail else "").strip()
+    if ctx.envelope_from == "" or return_path == "<>":
+        return "null return path (a bounce or an auto-reply)"
+    return None
+
+
+def _automatic_headers(mail: ParsedMail) -> str | None:
+    h = mail.headers
+    auto = str(h.get("Auto-Submitted", "no")).split(";")[0].strip().lower()
+    if auto != "no":
+        return f"Auto-Submitted: {auto}"
+    precedence = str(h.get("Precedence", "")).strip().lower()
+    if precedence in ("bulk", "junk", "list"):
+        return f"Precedence: {precedence}"
+    for name in ("List-Id", "List-Unsubscribe", "X-Auto-Response-Suppress"):
+        if h.get(name) is not None:
+            return f"{name} header (list or automatic mail)"
+    if len(h.get_all("Received") or []) > MAX_RECEIVED:
+        return f"more than {MAX_RECEIVED} Received headers (a mail loop)"
+    return None
+
+
+def _own_mail(mail: ParsedMail, addresses: frozenset[str], domain: str) -> str | None:
+    if mail.headers.get(LOOP_HEADER) is not None:
+        return f"carries our own {LOOP_HEADER} marker (our mail came back)"
+    if mail.message_id and mail.message_id.startswith("<maild.") and mail.message_id.endswith(f"@{domain}>"):
+        return "carries one of our own Message-IDs"
+    if mail.from_address in addresses:
+        return "sent from the helpdesk's own address"
+    return None
+
+
+def _daemon_sender(address: str | None) -> str | None:
+    local = (address or "").partition("@")[0]
+    if local in DAEMON_LOCAL_PARTS or local.startswith("owner-") or local.endswith("-request"):
+        return f"sent by a mail system or no-reply address ({address})"
+    return None

@@ -1,0 +1,1 @@
+"""Time: the business calendar (office hours, bank holidays); later SLA targets and reminders."""

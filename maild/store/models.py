@@ -1,0 +1,135 @@
+"""Peewee models, declared without a database and bound at start-up (see `store.db.open_store`).
+
+All times are naive UTC. The ticket number is the ticket row's id: unique and increasing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from peewee import (
+    AutoField,
+    BlobField,
+    CharField,
+    DatabaseProxy,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+database = DatabaseProxy()
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+
+
+class SchemaVersion(BaseModel):
+    version = IntegerField()
+
+
+class Ticket(BaseModel):
+    number = AutoField()
+    subject = TextField()
+    status = CharField(max_length=16, default="new", index=True)  # new open pending resolved closed
+    kind = CharField(max_length=32)
+    priority = IntegerField()
+    queue = CharField(max_length=64)
+    organisation = CharField(max_length=64, null=True, index=True)
+    requester = CharField(max_length=320)
+    requester_name = TextField(default="")
+    assignee = CharField(max_length=64, null=True)
+    route_rule = CharField(max_length=128, null=True)
+    created_at = DateTimeField(default=utcnow, index=True)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class RawMail(BaseModel):
+    """The exact bytes of one inbound mail, kept before any parsing, with what became of it."""
+
+    dedupe_key = CharField(max_length=200, unique=True)
+    source = TextField()
+    recipients = TextField(default="")  # envelope recipients, one per line
+    envelope_from = TextField(null=True)  # MAIL FROM; "" is the null path <>; None when unknown
+    size = IntegerField()
+    sha256 = CharField(max_length=64, index=True)
+    content = BlobField()
+    status = CharField(max_length=16, default="received", index=True)  # received processed ignored quarantined
+    reason = TextField(null=True)
+    attempts = IntegerField(default=0)
+    ticket = ForeignKeyField(Ticket, null=True, backref="raw_mails", on_delete="SET NULL")
+    received_at = DateTimeField(default=utcnow, index=True)
+    processed_at = DateTimeField(null=True)
+
+
+class Participant(BaseModel):
+    ticket = ForeignKeyField(Ticket, backref="participants", on_delete="CASCADE")
+    email = CharField(max_length=320)
+    name = TextField(default="")
+    role = CharField(max_length=16)  # requester cc
+
+    class Meta:
+        indexes = ((("ticket", "email"), True),)
+
+
+class Message(BaseModel):
+    ticket = ForeignKeyField(Ticket, backref="messages", on_delete="CASCADE")
+    raw = ForeignKeyField(RawMail, null=True, on_delete="SET NULL")
+    direction = CharField(max_length=8)  # in out note
+    from_addr = TextField()
+    to_addrs = TextField(default="")
+    cc_addrs = TextField(default="")
+    subject = TextField(default="")
+    text = TextField(default="")
+    html = TextField(null=True)
+    message_id = CharField(max_length=998, null=True, index=True)
+    in_reply_to = TextField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class Attachment(BaseModel):
+    message = ForeignKeyField(Message, backref="attachments", on_delete="CASCADE")
+    filename = TextField()
+    content_type = CharField(max_length=255)
+    size = IntegerField()
+    content = BlobField()
+
+
+class Outbox(BaseModel):
+    """One fully rendered outgoing mail. Written in the same transaction as what caused it."""
+
+    ticket = ForeignKeyField(Ticket, null=True, backref="outbox", on_delete="SET NULL")
+    purpose = CharField(max_length=32)  # acknowledgement ...
+    mail_from = CharField(max_length=320, default="")  # envelope sender; "" is the null path <>
+    recipients = TextField()  # one per line
+    message_id = CharField(max_length=998, unique=True)
+    content = BlobField()
+    status = CharField(max_length=16, default="queued", index=True)  # queued sent failed
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=utcnow, index=True)
+    claimed_until = DateTimeField(null=True)
+    last_error = TextField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    sent_at = DateTimeField(null=True)
+
+
+class Event(BaseModel):
+    """The history of a ticket or of a raw mail: what happened, when, and why."""
+
+    ticket = ForeignKeyField(Ticket, null=True, backref="events", on_delete="CASCADE")
+    raw = ForeignKeyField(RawMail, null=True, on_delete="SET NULL")
+    kind = CharField(max_length=32)
+    detail = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+
+
+ALL_MODELS: tuple[type[BaseModel], ...] = (
+    Ticket, RawMail, Participant, Message, Attachment, Outbox, Event,
+)

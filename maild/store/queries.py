@@ -1,0 +1,81 @@
+"""Read-only views of tickets and mail in the documented `--json` shapes (see README, "JSON output")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from maild.store.models import Event, Message, Outbox, Participant, RawMail, Ticket
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") + "Z" if moment else None
+
+
+def ticket_summary(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "number": ticket.number,
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "kind": ticket.kind,
+        "priority": ticket.priority,
+        "queue": ticket.queue,
+        "organisation": ticket.organisation,
+        "requester": ticket.requester,
+        "assignee": ticket.assignee,
+        "created_at": iso(ticket.created_at),
+        "updated_at": iso(ticket.updated_at),
+    }
+
+
+def list_tickets(status: str | None = None) -> list[dict[str, Any]]:
+    query = Ticket.select().order_by(Ticket.number)
+    if status:
+        query = query.where(Ticket.status == status)
+    return [ticket_summary(t) for t in query]
+
+
+def ticket_detail(number: int) -> dict[str, Any] | None:
+    ticket = Ticket.get_or_none(Ticket.number == number)
+    if ticket is None:
+        return None
+    detail = ticket_summary(ticket)
+    detail["participants"] = [
+        {"email": p.email, "name": p.name, "role": p.role}
+        for p in Participant.select().where(Participant.ticket == ticket).order_by(Participant.id)
+    ]
+    detail["messages"] = [
+        {
+            "direction": m.direction,
+            "from": m.from_addr,
+            "to": m.to_addrs,
+            "subject": m.subject,
+            "text": m.text,
+            "message_id": m.message_id,
+            "created_at": iso(m.created_at),
+        }
+        for m in Message.select().where(Message.ticket == ticket).order_by(Message.created_at, Message.id)
+    ]
+    detail["history"] = [
+        {"kind": e.kind, "detail": e.detail, "created_at": iso(e.created_at)}
+        for e in Event.select().where(Event.ticket == ticket).order_by(Event.created_at, Event.id)
+    ]
+    detail["outbox"] = [
+        {"message_id": o.message_id, "purpose": o.purpose, "status": o.status, "attempts": o.attempts,
+         "last_error": o.last_error}
+        for o in Outbox.select().where(Outbox.ticket == ticket).order_by(Outbox.id)
+    ]
+    return detail
+
+
+def raw_summary(raw: RawMail) -> dict[str, Any]:
+    return {
+        "id": raw.id,
+        "source": raw.source,
+        "size": raw.size,
+        "status": raw.status,
+        "reason": raw.reason,
+        "attempts": raw.attempts,
+        "ticket": raw.ticket_id,
+        "received_at": iso(raw.received_at),
+    }

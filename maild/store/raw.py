@@ -1,0 +1,89 @@
+"""The raw store: the exact bytes of every inbound mail, committed before anything parses them.
+
+The dedupe key is the channel's scope (which mailbox or listener) plus the SHA-256 of the bytes:
+a mail re-delivered after a lost confirmation maps to the row already stored, while two different
+mails that share a Message-ID (or have none) are both kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from collections.abc import Sequence
+
+import peewee
+
+from maild.store.db import transaction
+from maild.store.models import Event, RawMail, Ticket, utcnow
+
+RECEIVED, PROCESSED, IGNORED, QUARANTINED = "received", "processed", "ignored", "quarantined"
+
+
+def dedupe_key(content: bytes, scope: str) -> str:
+    return f"{scope[:120]}:{hashlib.sha256(content).hexdigest()}"
+
+
+def save(
+    content: bytes, source: str, scope: str, recipients: Sequence[str], envelope_from: str | None
+) -> tuple[RawMail, bool]:
+    """Commit the bytes; returns the row and whether it is new (False: seen before)."""
+    key = dedupe_key(content, scope)
+    try:
+        with transaction():
+            existing = RawMail.get_or_none(RawMail.dedupe_key == key)
+            if existing is not None:
+                return existing, False
+            row = RawMail.create(
+                dedupe_key=key,
+                source=source,
+                recipients="\n".join(recipients),
+                envelope_from=envelope_from,
+                size=len(content),
+                sha256=key.rsplit(":", 1)[1],
+                content=content,
+            )
+            return row, True
+    except peewee.IntegrityError:
+        # Another process stored the same mail between our look-up and insert.
+        return RawMail.get(RawMail.dedupe_key == key), False
+
+
+def mark_done(raw_id: int, status: str, ticket: Ticket | None, reason: str | None = None) -> None:
+    """Record the outcome inside the caller's transaction (the one that made the ticket)."""
+    RawMail.update(
+        status=status, ticket=ticket, reason=reason, processed_at=utcnow(), attempts=RawMail.attempts + 1
+    ).where(RawMail.id == raw_id).execute()
+
+
+def quarantine(raw_id: int, reason: str) -> None:
+    with transaction():
+        RawMail.update(
+            status=QUARANTINED, reason=reason, processed_at=utcnow(), attempts=RawMail.attempts + 1
+        ).where(RawMail.id == raw_id).execute()
+        Event.create(raw=raw_id, kind="quarantined", detail=reason)
+
+
+def count_attempt(raw_id: int) -> int:
+    """Count a failed attempt that left the mail `received` (a transient error); returns the total."""
+    with transaction():
+        RawMail.update(attempts=RawMail.attempts + 1).where(RawMail.id == raw_id).execute()
+        return RawMail.get_by_id(raw_id).attempts
+
+
+def pending(older_than_seconds: float) -> list[RawMail]:
+    """Mail committed but never processed (its process died or the database failed mid-way)."""
+
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    return list(RawMail.select().where((RawMail.status == RECEIVED) & (RawMail.received_at <= cutoff)))
+
+
+def quarantined(ids: Sequence[int] = ()) -> list[RawMail]:
+    query = RawMail.select().where(RawMail.status == QUARANTINED)
+    if ids:
+        query = query.where(RawMail.id.in_(list(ids)))
+    return list(query.order_by(RawMail.id))
+
+
+def reset_for_retry(raw_id: int) -> None:
+    with transaction():
+        RawMail.update(status=RECEIVED, reason=None).where(RawMail.id == raw_id).execute()
