@@ -24,6 +24,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(stream=sys.stderr, level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # aiosmtpd logs every protocol line at INFO under "mail.log"; keep that for -v.
+    logging.getLogger("mail.log").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     path = resolve_config_path(args.config)
     try:
         return args.handler(args, path)

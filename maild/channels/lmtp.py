@@ -27,6 +27,11 @@ SHUTTING_DOWN = "421 4.3.2 Service shutting down, try again later"
 Accept = Callable[[bytes, str, str, list[str], str | None], Awaitable[Outcome]]
 
 
+def null_path(mail_from: str | None) -> str:
+    """aiosmtpd reports `MAIL FROM:<>` as "<>"; the raw store records the null path as ""."""
+    return "" if mail_from in (None, "", "<>") else mail_from
+
+
 class IntakeHandler:
     """aiosmtpd handler: only the DATA hook is ours; aiosmtpd does the protocol."""
 
@@ -50,7 +55,7 @@ class IntakeHandler:
         try:
             outcome = await self.accept(
                 content, f"{self.protocol}:{peer}", f"{self.protocol}:{','.join(sorted(recipients))}",
-                recipients, envelope.mail_from or "",
+                recipients, null_path(envelope.mail_from),
             )
         except TransientError as exc:
             log.warning("%s from %s answered 451: %s", self.protocol, peer, exc)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 
 from maild.pipeline.context import MailContext, ParsedMail
+from maild.pipeline.subjects import bare_subject
 from maild.store import raw as raw_store
 from maild.store.models import Attachment, Event, Message, Participant, Ticket
 
@@ -28,7 +29,7 @@ def _open_ticket(ctx: MailContext) -> None:
     mail, sender, route = ctx.mail, ctx.sender, ctx.route
     assert mail is not None and sender is not None and route is not None
     ticket = Ticket.create(
-        subject=route.subject or mail.subject or "(no subject)",
+        subject=route.subject or bare_subject(mail.subject, ctx.settings.config.helpdesk.tag_prefix) or "(no subject)",
         kind=route.kind,
         priority=route.priority,
         queue=route.queue,

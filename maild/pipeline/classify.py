@@ -12,8 +12,7 @@ from dataclasses import dataclass, replace
 
 from maild.config import Rule, RoutingFile
 from maild.pipeline.context import MailContext, Route
-
-REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fwd?|fw|aw|sv|antw)\s*:\s*)+", re.IGNORECASE)
+from maild.pipeline.subjects import REPLY_PREFIX
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,9 @@ contact of the ticket's organisation); a stranger quoting someone else's ticket 
 
 from __future__ import annotations
 
-import re
-
 from maild.pipeline.context import MailContext, Sender
+from maild.pipeline.subjects import tag_pattern
 from maild.store.models import Message, Participant, Ticket
-
-
-def tag_pattern(prefix: str) -> re.Pattern[str]:
-    return re.compile(r"\[" + re.escape(prefix) + r"(\d{1,9})\]")
 
 
 def thread(ctx: MailContext) -> None:

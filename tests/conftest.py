@@ -1,0 +1,204 @@
+"""Fixtures: a temp config, a real aiosmtpd sink acting as the relay, and `maild run` as a process."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import Message
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+ROOT = Path(__file__).resolve().parent.parent
+MAILD = [sys.executable, "-m", "maild"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    message: Message
+
+
+@dataclass
+class SinkHandler:
+    """Collects what the relay receives; `answer` lets a test make it refuse mail."""
+
+    received: list[Received] = field(default_factory=list)
+    answer: str = "250 OK"
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001 - aiosmtpd hook
+        if not self.answer.startswith("250"):
+            return self.answer
+        with self.lock:
+            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
+                                          message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)))
+        return self.answer
+
+
+class SmtpSink:
+    """A real SMTP server on loopback that can be started, stopped and started again on one port."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.handler = SinkHandler()
+        self.controller: Controller | None = None
+
+    @property
+    def received(self) -> list[Received]:
+        return self.handler.received
+
+    def start(self) -> None:
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, decode_data=False)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and len(self.received) < count:
+            time.sleep(0.05)
+        return list(self.received)
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    sink = SmtpSink(free_port())
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@dataclass
+class MaildSetup:
+    dir: Path
+    config: Path
+    smtp_port: int
+
+    def cli(self, *args: str, input: bytes | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+        return subprocess.run([*MAILD, "-c", str(self.config), *args], input=input, capture_output=True,
+                              timeout=timeout, cwd=self.dir)
+
+    def json(self, *args: str):  # noqa: ANN201
+        import json
+
+        result = self.cli(*args, "--json")
+        assert result.returncode == 0, result.stderr.decode()
+        return json.loads(result.stdout)
+
+
+def write_config(directory: Path, *, relay_port: int | None, smtp_port: int, protocol: str = "smtp",
+                 extra: str = "") -> Path:
+    """A copy of the shipped config with ports, paths and the relay made local to the test."""
+    config_dir = directory / "config"
+    config_dir.mkdir(parents=True)
+    for name in ("routing.yaml", "accounts.yaml"):
+        shutil.copy(ROOT / "config" / name, config_dir / name)
+    relay = f"  relay: {{host: 127.0.0.1, port: {relay_port}, tls: none, timeout: 5}}\n" if relay_port else ""
+    (config_dir / "maild.yaml").write_text(
+        f"""helpdesk:
+  name: Test Helpdesk
+  address: helpdesk@example.com
+  aliases: [info@example.com]
+state_dir: ../var
+database: sqlite:///../var/maild.db
+templates: {ROOT / 'templates'}
+inbound:
+  smtp: {{listen: "127.0.0.1:{smtp_port}", protocol: {protocol}}}
+outbound:
+  from: "Test Helpdesk <helpdesk@example.com>"
+{relay}  maildir: ../var/outbox
+  send_interval_seconds: 0.2
+  retry: {{initial_seconds: 1, max_seconds: 2}}
+{extra}"""
+    )
+    return config_dir / "maild.yaml"
+
+
+@pytest.fixture
+def setup(tmp_path: Path, smtp_sink: SmtpSink) -> MaildSetup:
+    port = free_port()
+    return MaildSetup(tmp_path, write_config(tmp_path, relay_port=smtp_sink.port, smtp_port=port), port)
+
+
+@pytest.fixture
+def offline_setup(tmp_path: Path) -> MaildSetup:
+    """No relay configured: outgoing mail goes to the local Maildir, as in the shipped example."""
+    port = free_port()
+    return MaildSetup(tmp_path, write_config(tmp_path, relay_port=None, smtp_port=port), port)
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"maild run exited early with {process.returncode}: {process.stderr.read().decode()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"maild run did not listen on port {port} within {timeout}s")
+
+
+class Daemon:
+    def __init__(self, setup: MaildSetup) -> None:
+        self.setup = setup
+        self.process: subprocess.Popen | None = None
+        self.log = setup.dir / "maild.log"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen([*MAILD, "-c", str(self.setup.config), "run"], cwd=self.setup.dir,
+                                        stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"))
+        wait_for_port(self.setup.smtp_port, self.process)
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        assert self.process is not None
+        self.process.send_signal(sig)
+        code = self.process.wait(timeout=30)
+        self.process = None
+        return code
+
+
+@pytest.fixture
+def daemon(setup: MaildSetup) -> Iterator[Daemon]:
+    d = Daemon(setup)
+    d.start()
+    yield d
+    if d.process is not None:
+        assert d.stop() == 0, d.log.read_text()
+
+
+def make_unwritable(path: Path) -> None:
+    """Root ignores file modes, so as root the file is made immutable instead."""
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "+i", str(path)], check=True)
+    else:
+        path.chmod(0o500 if path.is_dir() else 0o400)
+
+
+def make_writable(path: Path) -> None:
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+    else:
+        path.chmod(0o700 if path.is_dir() else 0o600)

@@ -1,0 +1,124 @@
+"""The whole path on loopback: `maild run` takes mail over SMTP or LMTP, makes tickets, and sends
+acknowledgements through a real SMTP relay (an aiosmtpd sink)."""
+
+from __future__ import annotations
+
+import smtplib
+
+from conftest import ROOT, Daemon, MaildSetup, SmtpSink, free_port, write_config
+from mails import mail
+
+
+def send(port: int, message) -> None:  # noqa: ANN001
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+        client.send_message(message)
+
+
+def test_smtp_mail_becomes_ticket_and_is_acknowledged(setup: MaildSetup, daemon: Daemon, smtp_sink: SmtpSink) -> None:
+    original = mail(body="Since this morning every placement starts a day late.")
+    send(setup.smtp_port, original)
+
+    [ack] = smtp_sink.wait_for(1)
+    [ticket] = setup.json("tickets")
+    assert ticket["requester"] == "dana@bath.example.ac.uk"
+    assert ticket["organisation"] == "uni-bath"
+    assert ticket["subject"] == "Placement report shows the wrong dates"
+    assert ticket["status"] == "new" and ticket["kind"] == "incident" and ticket["priority"] == 3
+    detail = setup.json("ticket", str(ticket["number"]))
+    assert "every placement starts a day late" in detail["messages"][0]["text"]
+
+    assert ack.rcpt_tos == ["dana@bath.example.ac.uk"]
+    assert ack.mail_from == "<>"  # null return path: an acknowledgement can never start a loop
+    assert ack.message["Subject"] == f"[#{ticket['number']}] Placement report shows the wrong dates"
+    assert ack.message["In-Reply-To"] == original["Message-ID"]
+    assert ack.message["Auto-Submitted"] == "auto-replied"
+    assert f"[#{ticket['number']}]" in ack.message.get_body(("plain",)).get_content()
+
+
+def test_reply_lands_on_the_same_ticket_without_a_new_acknowledgement(
+    setup: MaildSetup, daemon: Daemon, smtp_sink: SmtpSink
+) -> None:
+    send(setup.smtp_port, mail())
+    [ack] = smtp_sink.wait_for(1)
+    number = setup.json("tickets")[0]["number"]
+
+    by_header = mail(subject="Re: Placement report shows the wrong dates", body="More detail.",
+                     In_Reply_To=ack.message["Message-ID"], References=ack.message["Message-ID"])
+    by_tag = mail(subject=f"Re: [#{number}] Placement report", body="And a screenshot.")
+    send(setup.smtp_port, by_header)
+    send(setup.smtp_port, by_tag)
+
+    detail = setup.json("ticket", str(number))
+    incoming = [m for m in detail["messages"] if m["direction"] == "in"]
+    assert [m["text"] for m in incoming][1:] == ["More detail.", "And a screenshot."]
+    assert len(setup.json("tickets")) == 1
+    assert len(smtp_sink.wait_for(2, timeout=1.5)) == 1  # still only the first acknowledgement
+
+
+def test_stranger_quoting_a_ticket_tag_gets_a_new_ticket(setup: MaildSetup, daemon: Daemon, smtp_sink: SmtpSink) -> None:
+    send(setup.smtp_port, mail())
+    smtp_sink.wait_for(1)
+    number = setup.json("tickets")[0]["number"]
+
+    send(setup.smtp_port, mail(sender="eve@evil.example", subject=f"Re: [#{number}] give me the details"))
+    acks = smtp_sink.wait_for(2)
+    tickets = setup.json("tickets")
+    assert len(tickets) == 2 and tickets[1]["requester"] == "eve@evil.example"
+    assert acks[1].message["Subject"].startswith(f"[#{tickets[1]['number']}]")
+    assert f"[#{number}]" not in acks[1].message["Subject"]  # nothing of the other ticket echoed
+
+
+def test_escalation_subject_goes_to_customer_services(setup: MaildSetup, daemon: Daemon, smtp_sink: SmtpSink) -> None:
+    send(setup.smtp_port, mail(to="info@example.com",
+                               subject="RE: For the attention of the Customer Services Manager \u2013 Slow answers"))
+    [ack] = smtp_sink.wait_for(1)
+    [ticket] = setup.json("tickets")
+    assert (ticket["kind"], ticket["queue"], ticket["subject"]) == ("escalation", "customer-services", "Slow answers")
+    assert "Customer Services Manager" in ack.message.get_body(("plain",)).get_content()
+
+
+def test_automatic_mail_is_stored_but_not_acknowledged(setup: MaildSetup, daemon: Daemon, smtp_sink: SmtpSink) -> None:
+    send(setup.smtp_port, mail(subject="Out of office", Auto_Submitted="auto-replied"))
+    send(setup.smtp_port, mail(subject="A real question"))
+    acks = smtp_sink.wait_for(2, timeout=2)
+    assert [a.message["Subject"].split("] ", 1)[1] for a in acks] == ["A real question"]
+    assert [t["subject"] for t in setup.json("tickets")] == ["A real question"]
+
+
+def test_lmtp_answers_per_recipient_after_commit(tmp_path, smtp_sink: SmtpSink) -> None:  # noqa: ANN001
+    port = free_port()
+    setup = MaildSetup(tmp_path, write_config(tmp_path, relay_port=smtp_sink.port, smtp_port=port,
+                                              protocol="lmtp"), port)
+    daemon = Daemon(setup)
+    daemon.start()
+    try:
+        with smtplib.LMTP("127.0.0.1", port) as client:
+            client.ehlo_or_helo_if_needed()
+            client.mail("dana@bath.example.ac.uk")
+            client.rcpt("helpdesk@example.com")
+            client.rcpt("info@example.com")
+            # smtplib reads one reply after DATA; LMTP sends one per recipient, so read the second.
+            replies = [client.data(mail().as_bytes())[0], client.getreply()[0]]
+        assert replies == [250, 250]
+        [ack] = smtp_sink.wait_for(1)
+        [ticket] = setup.json("tickets")
+        assert ack.message["Subject"].startswith(f"[#{ticket['number']}]")
+    finally:
+        assert daemon.stop() == 0
+
+
+def test_shipped_config_runs_with_local_maildir(offline_setup: MaildSetup) -> None:
+    daemon = Daemon(offline_setup)
+    daemon.start()
+    try:
+        send(offline_setup.smtp_port, mail())
+        outbox = offline_setup.dir / "var" / "outbox" / "new"
+        for _ in range(100):
+            if outbox.exists() and list(outbox.iterdir()):
+                break
+            __import__("time").sleep(0.05)
+        [written] = list(outbox.iterdir())
+        assert b"Subject: [#1] Placement report shows the wrong dates" in written.read_bytes()
+    finally:
+        assert daemon.stop() == 0
+    assert (ROOT / "config" / "maild.yaml").exists()
