@@ -122,3 +122,30 @@ def test_shipped_config_runs_with_local_maildir(offline_setup: MaildSetup) -> No
     finally:
         assert daemon.stop() == 0
     assert (ROOT / "config" / "maild.yaml").exists()
+
+
+def test_sighup_reloads_a_valid_config_and_keeps_the_old_one_when_broken(
+    setup: MaildSetup, daemon: Daemon, smtp_sink: SmtpSink
+) -> None:
+    import signal
+    import time
+
+    routing = setup.config.parent / "routing.yaml"
+    shipped = routing.read_text()
+    default_priority = "  priority: 3              # priority 3 until staff change it\n"
+    assert default_priority in shipped
+    good = shipped.replace(default_priority, "  priority: 2\n")
+    routing.write_text(good)
+    daemon.process.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    send(setup.smtp_port, mail(subject="after a good reload"))
+
+    routing.write_text(good.replace("  priority: 2\n", "  priority: 9\n", 1))
+    daemon.process.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    send(setup.smtp_port, mail(subject="after a bad reload"))
+
+    routing.write_text(good)  # the CLI itself refuses to read a broken config
+    assert [t["priority"] for t in setup.json("tickets")] == [2, 2]
+    log = daemon.log.read_text()
+    assert "reload refused, old config kept" in log and "routing.yaml:5: defaults.priority" in log

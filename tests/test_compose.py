@@ -1,0 +1,40 @@
+"""Outgoing mail: customer text never adds a header or a recipient (CVE-2024-6923 and kin)."""
+
+from __future__ import annotations
+
+from email import message_from_bytes, policy
+
+import pytest
+
+from maild.outbound.compose import Outgoing, compose
+
+
+def outgoing(**changes) -> Outgoing:  # noqa: ANN003
+    fields = dict(from_header="Helpdesk <helpdesk@example.com>", to=[("Dana", "dana@example.org")],
+                  subject="[#1] Hello", text="Body", html=None, message_id="<maild.1@example.com>")
+    return Outgoing(**{**fields, **changes})
+
+
+def test_encoded_newlines_in_subject_and_name_add_no_header() -> None:
+    evil_subject = "x\r\nBcc: eve@evil.example\nX-Injected: 1"
+    content = compose(outgoing(subject=f"[#1] {evil_subject}", to=[("Dana\r\nCc: eve@evil.example", "dana@example.org")]))
+    message = message_from_bytes(content, policy=policy.default)
+    assert message["Bcc"] is None and message["Cc"] is None and message["X-Injected"] is None
+    assert message["Subject"] == "[#1] x Bcc: eve@evil.example X-Injected: 1"
+    assert [a.addr_spec for a in message["To"].addresses] == ["dana@example.org"]
+
+
+@pytest.mark.parametrize("address", ["dana@example.org\r\nRCPT TO:<eve@evil.example>", "a@b@c.example", "<x>@y.example"])
+def test_malformed_recipient_is_refused(address: str) -> None:
+    with pytest.raises(ValueError, match="malformed address"):
+        compose(outgoing(to=[("", address)]))
+
+
+def test_html_part_is_kept_as_given_and_headers_mark_automatic_mail() -> None:
+    content = compose(outgoing(html="<p>Hi</p>", auto_submitted="auto-replied", loop_marker="helpdesk@example.com",
+                               in_reply_to="<c1@example.org>", references=["<c0@example.org>", "<c1@example.org>"]))
+    message = message_from_bytes(content, policy=policy.default)
+    assert message["Auto-Submitted"] == "auto-replied"
+    assert message["X-Maild-Loop"] == "helpdesk@example.com"
+    assert message["References"] == "<c0@example.org> <c1@example.org>"
+    assert message.get_body(("html",)).get_content().strip() == "<p>Hi</p>"

@@ -1,0 +1,121 @@
+"""`maild check-config`: every problem as `file:line: key: message`, exit 1; a summary and exit 0."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import MAILD, ROOT
+
+MAIN = """\
+helpdesk:
+  name: Test Helpdesk
+  address: helpdesk@example.com
+templates: {templates}
+outbound:
+  from: "Test Helpdesk <helpdesk@example.com>"
+"""
+ROUTING = """\
+rules:
+  - name: escalation
+    match:
+      subject_contains: attention
+    then:
+      queue: helpdesk
+"""
+ACCOUNTS = """\
+staff:
+  - key: alice
+    name: Alice
+    emails: [alice@example.com]
+queues:
+  helpdesk: [alice]
+organisations:
+  - key: bath
+    name: Bath
+    domains: [bath.example]
+    account_manager: alice
+"""
+
+
+def check(tmp_path: Path, main: str = MAIN, routing: str = ROUTING, accounts: str = ACCOUNTS) -> tuple[int, list[str]]:
+    (tmp_path / "maild.yaml").write_text(main.replace("{templates}", str(ROOT / "templates")))
+    (tmp_path / "routing.yaml").write_text(routing)
+    (tmp_path / "accounts.yaml").write_text(accounts)
+    result = subprocess.run([*MAILD, "-c", str(tmp_path / "maild.yaml"), "check-config"],
+                            capture_output=True, text=True, timeout=30)
+    lines = [line.replace(f"{tmp_path}/", "") for line in (result.stderr + result.stdout).splitlines()]
+    return result.returncode, lines
+
+
+def test_shipped_config_is_valid() -> None:
+    result = subprocess.run([*MAILD, "-c", str(ROOT / "config" / "maild.yaml"), "check-config"],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("ok: 3 routing rules, 1 organisations, 3 staff, 3 queues")
+
+
+def test_valid_minimal_config(tmp_path: Path) -> None:
+    code, lines = check(tmp_path)
+    assert code == 0 and lines[-1].endswith("ok: 1 routing rules, 1 organisations, 1 staff, 1 queues")
+
+
+@pytest.mark.parametrize(("file", "old", "new", "expected"), [
+    ("main", "  name: Test Helpdesk\n", "  name: Test Helpdesk\n  colour: blue\n",
+     "maild.yaml:3: helpdesk.colour: unknown key"),
+    ("main", "  address: helpdesk@example.com\n", "  address: not an address\n",
+     "maild.yaml:3: helpdesk.address: not a plain mail address: 'not an address'"),
+    ("main", "outbound:\n  from:", "office_hours:\n  start: \"18:00\"\n  end: \"09:00\"\noutbound:\n  from:",
+     "maild.yaml:5: office_hours: start must be before end"),
+    ("main", "outbound:\n", "office_hours: {timezone: Mars/Olympus}\noutbound:\n",
+     "maild.yaml:5: office_hours.timezone: unknown time zone 'Mars/Olympus'"),
+    ("main", "  from:", "  relay: {host: smtp.example.com, password: hunter2}\n  from:",
+     "maild.yaml:6: outbound.relay: password: secrets are never inline; use password_file, password_env or password_credential"),
+    ("main", "  from:", "  relay: {host: smtp.example.com, user: u, password_file: missing-secret}\n  from:",
+     "maild.yaml:6: outbound.relay: cannot read secret missing-secret: No such file or directory"),
+    ("main", "helpdesk:\n  name", "inbound:\n  smtp: {listen: nowhere}\nhelpdesk:\n  name",
+     "maild.yaml:2: inbound.smtp.listen: expected HOST:PORT, got 'nowhere'"),
+    ("main", "outbound:\n  from: \"Test Helpdesk <helpdesk@example.com>\"\n", "",
+     "maild.yaml:1: outbound: required key is missing"),
+    ("main", "  name: Test Helpdesk\n", "  name: [Test\n", "maild.yaml:3: "),
+    ("routing", "      subject_contains: attention\n", "      subject_regex: '(unclosed'\n",
+     "routing.yaml:4: rules.0.match.subject_regex: bad regular expression '(unclosed': missing ), unterminated subpattern at position 0"),
+    ("routing", "      queue: helpdesk\n", "      queue: nowhere\n",
+     "routing.yaml:6: rules.0.then.queue: unknown queue 'nowhere' (queues are in accounts.yaml)"),
+    ("routing", "      queue: helpdesk\n", "      priority: 7\n",
+     "routing.yaml:6: rules.0.then.priority: Input should be less than or equal to 4"),
+    ("routing", "      queue: helpdesk\n", "      acknowledge: no-such-template\n",
+     "routing.yaml:6: rules.0.then.acknowledge: no template 'no-such-template' in {templates}"),
+    ("accounts", "    account_manager: alice\n", "    account_manager: zed\n",
+     "accounts.yaml:11: organisations.0.account_manager: account manager 'zed' is not a staff key"),
+    ("accounts", "  helpdesk: [alice]\n", "  helpdesk: [alice, bob]\n",
+     "accounts.yaml:6: queues.helpdesk.1: unknown staff key 'bob'"),
+    ("accounts", "    account_manager: alice\n",
+     "    account_manager: alice\n  - key: bath2\n    name: Bath again\n    domains: [bath.example]\n",
+     "accounts.yaml:14: organisations.1.domains.0: domain 'bath.example' also belongs to organisation 'bath'"),
+    ("accounts", "  - key: alice\n", "  - key: alice\n    roles: [wizard]\n",
+     "accounts.yaml:3: staff.0.roles.0: Input should be 'helpdesk', 'engineer', 'account_manager', "
+     "'customer_services_manager' or 'on_call'"),
+])
+def test_each_error_names_file_line_and_key(tmp_path: Path, file: str, old: str, new: str, expected: str) -> None:
+    texts = {"main": MAIN, "routing": ROUTING, "accounts": ACCOUNTS}
+    assert old in texts[file]
+    texts[file] = texts[file].replace(old, new)
+    code, lines = check(tmp_path, texts["main"], texts["routing"], texts["accounts"])
+    expected = expected.format(dir=tmp_path, templates=ROOT / "templates")
+    assert code == 1
+    assert any(line.startswith(expected) for line in lines), lines
+
+
+def test_all_errors_in_all_files_are_reported_in_one_run(tmp_path: Path) -> None:
+    main = MAIN.replace("  name: Test Helpdesk\n", "  name: Test Helpdesk\n  colour: blue\n")
+    routing = ROUTING.replace("queue: helpdesk", "queue: nowhere")
+    accounts = ACCOUNTS.replace("account_manager: alice", "account_manager: zed")
+    code, lines = check(tmp_path, main, routing, accounts)
+    assert code == 1
+    assert [line.split(":")[0] for line in lines] == ["maild.yaml"]  # cross-file checks need a valid main file
+    code, lines = check(tmp_path, MAIN, routing, accounts)
+    assert sorted(line.split(":")[0] for line in lines) == ["accounts.yaml", "routing.yaml"]

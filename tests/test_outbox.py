@@ -1,0 +1,52 @@
+"""The outbox: a relay outage delays mail and loses none; each mail is delivered exactly once."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from conftest import MaildSetup, SmtpSink
+from mails import mail
+
+
+def outbox_rows(setup: MaildSetup) -> list[tuple]:
+    with sqlite3.connect(setup.dir / "var" / "maild.db") as db:
+        return db.execute("select status, attempts, last_error from outbox order by id").fetchall()
+
+
+def test_relay_down_then_back_delivers_exactly_once(setup: MaildSetup, smtp_sink: SmtpSink) -> None:
+    smtp_sink.stop()
+    assert setup.cli("deliver", input=mail().as_bytes()).returncode == 0
+    down = setup.cli("send", "--once")
+    assert down.stdout == b"sent 0, deferred 1, failed 0\n"
+    [(status, attempts, error)] = outbox_rows(setup)
+    assert (status, attempts) == ("queued", 1) and "unreachable" in error
+
+    smtp_sink.start()
+    # The retry is not due yet (backoff of about a second in the test config).
+    __import__("time").sleep(2.5)
+    assert setup.cli("send", "--once").stdout == b"sent 1, deferred 0, failed 0\n"
+    assert setup.cli("send", "--once").stdout == b"sent 0, deferred 0, failed 0\n"
+    [ack] = smtp_sink.wait_for(1)
+    assert ack.message["Subject"] == "[#1] Placement report shows the wrong dates"
+    assert len(smtp_sink.received) == 1
+    assert outbox_rows(setup)[0][:2] == ("sent", 2)
+
+
+def test_permanent_refusal_fails_without_retry(setup: MaildSetup, smtp_sink: SmtpSink) -> None:
+    smtp_sink.handler.answer = "550 5.1.1 No such user"
+    assert setup.cli("deliver", input=mail().as_bytes()).returncode == 0
+    assert setup.cli("send", "--once").stdout == b"sent 0, deferred 0, failed 1\n"
+    [(status, attempts, error)] = outbox_rows(setup)
+    assert (status, attempts) == ("failed", 1) and "550" in error
+    history = setup.json("ticket", "1")["history"]
+    assert any(e["kind"] == "send_failed" for e in history)
+
+
+def test_temporary_refusal_is_retried(setup: MaildSetup, smtp_sink: SmtpSink) -> None:
+    smtp_sink.handler.answer = "451 4.3.0 Try later"
+    assert setup.cli("deliver", input=mail().as_bytes()).returncode == 0
+    assert setup.cli("send", "--once").stdout == b"sent 0, deferred 1, failed 0\n"
+    smtp_sink.handler.answer = "250 OK"
+    __import__("time").sleep(2.5)
+    assert setup.cli("send", "--once").stdout == b"sent 1, deferred 0, failed 0\n"
+    assert len(smtp_sink.received) == 1

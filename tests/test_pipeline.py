@@ -1,0 +1,82 @@
+"""Pipeline steps over real stored mail (SQLite in a temp dir), one behaviour each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from maild.intake import Intake, Outcome
+from maild.store.models import Message, RawMail, Ticket
+from mails import mail
+from test_quarantine import intake_with
+from maild.pipeline import STEPS
+
+
+@pytest.fixture
+def intake(tmp_path: Path) -> Intake:
+    return intake_with(tmp_path, STEPS)
+
+
+def accept(intake: Intake, message, envelope_from: str | None = "dana@bath.example.ac.uk") -> Outcome:  # noqa: ANN001
+    return intake.accept(message.as_bytes(), "test", "test", ["helpdesk@example.com"], envelope_from)
+
+
+@pytest.mark.parametrize(("headers", "sender", "reason"), [
+    ({"Auto_Submitted": "auto-replied"}, "dana@bath.example.ac.uk", "Auto-Submitted: auto-replied"),
+    ({"Precedence": "bulk"}, "dana@bath.example.ac.uk", "Precedence: bulk"),
+    ({"List_Id": "<users.lists.example>"}, "dana@bath.example.ac.uk", "List-Id header"),
+    ({"X_Auto_Response_Suppress": "All"}, "dana@bath.example.ac.uk", "X-Auto-Response-Suppress header"),
+    ({}, "MAILER-DAEMON@mx.example.org", "sent by a mail system"),
+    ({}, "helpdesk@example.com", "sent from the helpdesk's own address"),
+    ({"X_Maild_Loop": "helpdesk@example.com"}, "dana@bath.example.ac.uk", "carries our own X-Maild-Loop"),
+])
+def test_automatic_mail_is_kept_and_ignored(intake: Intake, headers: dict, sender: str, reason: str) -> None:
+    assert accept(intake, mail(sender=sender, **headers)) is Outcome.IGNORED
+    [raw] = RawMail.select()
+    assert raw.status == "ignored" and reason in raw.reason
+    assert Ticket.select().count() == 0
+
+
+def test_auto_submitted_no_is_a_person(intake: Intake) -> None:
+    assert accept(intake, mail(Auto_Submitted="no")) is Outcome.OPENED
+
+
+def test_null_envelope_sender_is_a_bounce(intake: Intake) -> None:
+    assert accept(intake, mail(), envelope_from="") is Outcome.IGNORED
+
+
+def test_automatic_reply_threads_onto_its_ticket_without_reopening(intake: Intake) -> None:
+    assert accept(intake, mail()) is Outcome.OPENED
+    ack = Message.get(Message.direction == "out")
+    Ticket.update(status="resolved").execute()
+    out_of_office = mail(subject="Automatic reply", Auto_Submitted="auto-replied", In_Reply_To=ack.message_id)
+    assert accept(intake, out_of_office) is Outcome.REPLIED
+    assert Ticket.get().status == "resolved"
+
+
+def test_customer_reply_reopens_a_resolved_ticket(intake: Intake) -> None:
+    accept(intake, mail())
+    Ticket.update(status="resolved").execute()
+    assert accept(intake, mail(subject="Re: [#1] Placement report", body="Still wrong")) is Outcome.REPLIED
+    assert Ticket.get().status == "open"
+
+
+def test_several_from_addresses_make_an_unknown_sender_without_acknowledgement(intake: Intake) -> None:
+    message = mail(sender="dana@bath.example.ac.uk, eve@evil.example")
+    assert accept(intake, message) is Outcome.OPENED
+    ticket = Ticket.get()
+    assert (ticket.requester, ticket.organisation) == ("", None)
+    assert Message.select().where(Message.direction == "out").count() == 0
+
+
+def test_contact_from_subdomain_belongs_to_the_organisation(intake: Intake) -> None:
+    accept(intake, mail(sender="Pat <pat@it.bath.example.ac.uk>"))
+    assert Ticket.get().organisation == "uni-bath"
+
+
+def test_html_only_mail_is_stored_as_text(intake: Intake) -> None:
+    message = mail()
+    message.set_content("<p>Hello <b>there</b></p><script>alert(1)</script><p>Second</p>", subtype="html")
+    accept(intake, message)
+    assert Message.get(Message.direction == "in").text == "Hello there\nSecond"
