@@ -12,11 +12,13 @@ import fcntl
 import logging
 import os
 import signal
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
 
 from maild import defaults
+from maild.channels.imap import MailboxWatcher
 from maild.channels.lmtp import IntakeHandler, start_server
 from maild.errors import MaildError, TransientError
 from maild.intake import Intake, Outcome
@@ -57,6 +59,7 @@ class Daemon:
         self.send_pool = ThreadPoolExecutor(1, thread_name_prefix="sender")
         self.stopping = asyncio.Event()
         self.outbox_ready = asyncio.Event()
+        self.imap_stop = threading.Event()
 
     def _transport(self) -> Transport:
         return transport_for(self.runtime.settings.config)
@@ -78,11 +81,13 @@ class Daemon:
             loop.add_signal_handler(sig, self.stopping.set)
         loop.add_signal_handler(signal.SIGHUP, self._reload)
         handler, server = await self._start_listener()
+        watchers = self._start_watchers(loop)
         tasks = [asyncio.create_task(self._send_loop()), asyncio.create_task(self._recovery_loop())]
         log.info("maild running: %s", config.summary())
         await self.stopping.wait()
         log.info("stopping: no new mail taken, finishing the mail in hand")
         await self._stop_listener(handler, server)
+        await self._stop_watchers(watchers)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -109,6 +114,32 @@ class Daemon:
         except asyncio.TimeoutError:
             log.error("mail still in hand after %.0fs; its transaction rolls back and the client retries",
                       defaults.STOP_TIMEOUT_SECONDS)
+
+    def _start_watchers(self, loop: asyncio.AbstractEventLoop) -> list[threading.Thread]:
+        """One thread per IMAP mailbox: imapclient blocks, and a slow server must not stall the rest."""
+        config = self.runtime.settings.config
+
+        def accept(content: bytes, source: str, scope: str, recipients: list[str],
+                   envelope_from: str | None, route_defaults: dict[str, str]) -> Outcome:
+            outcome = self.intake.accept(content, source, scope, recipients, envelope_from, route_defaults)
+            loop.call_soon_threadsafe(self.outbox_ready.set)
+            return outcome
+
+        threads = []
+        for mailbox in config.main.inbound.imap:
+            watcher = MailboxWatcher(mailbox, config.path.parent, accept, self.imap_stop)
+            thread = threading.Thread(target=watcher.run_forever, name=f"imap-{mailbox.name}", daemon=True)
+            thread.start()
+            threads.append(thread)
+        return threads
+
+    async def _stop_watchers(self, threads: list[threading.Thread]) -> None:
+        self.imap_stop.set()
+        loop = asyncio.get_running_loop()
+        for thread in threads:
+            await loop.run_in_executor(None, thread.join, defaults.STOP_TIMEOUT_SECONDS)
+            if thread.is_alive():
+                log.error("%s did not stop in time; its uncommitted mail stays on the server", thread.name)
 
     async def _accept(self, content: bytes, source: str, scope: str, recipients: list[str],
                       envelope_from: str | None) -> Outcome:

@@ -59,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("file", nargs="?", help="the mail; stdin when omitted")
     p.add_argument("--recipient", "-r", help="the envelope recipient the MTA delivered to")
     p.add_argument("--sender", "-f", help="the envelope sender (MAIL FROM); empty for <>")
+    p = command("fetch", _fetch, "one pass over every configured IMAP mailbox, then exit")
+    p.add_argument("--once", action="store_true", required=True, help="one pass, then exit")
     p = command("send", _send, "deliver what is due in the outbox")
     p.add_argument("--once", action="store_true", required=True, help="one pass, then exit")
     p = command("tickets", _tickets, "list tickets")
@@ -115,6 +117,49 @@ def _deliver(args: argparse.Namespace, path: Path) -> int:
     if outcome is not None:
         print(outcome.value)
     return code
+
+
+def _fetch(args: argparse.Namespace, path: Path) -> int:
+    from maild.channels.imap import MailboxUnavailable, MailboxWatcher
+    from maild.intake import Intake
+
+    settings = _settings(path)
+    mailboxes = settings.config.main.inbound.imap
+    if not mailboxes:
+        print("maild: no IMAP mailbox configured (inbound.imap)", file=sys.stderr)
+        return 1
+    intake = Intake(Runtime(settings))
+    failed = 0
+    for mailbox in mailboxes:
+        watcher = MailboxWatcher(mailbox, settings.config.path.parent, intake.accept)
+        try:
+            report = watcher.fetch_once(_progress(mailbox.name))
+        except MailboxUnavailable as exc:
+            print(f"{mailbox.name}: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        outcomes = ", ".join(f"{n} {k}" for k, n in sorted(report.outcomes.items())) or "nothing new"
+        print(f"{mailbox.name}: {report.fetched} fetched, {report.confirmed} moved ({outcomes})")
+    return 1 if failed else 0
+
+
+def _progress(name: str) -> Callable[[int, int], None]:
+    """A bar on a terminal; otherwise a log line every tenth of the way."""
+    log = logging.getLogger("maild.imap")
+    last = [0]
+
+    def show(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            filled = 30 * done // max(total, 1)
+            sys.stderr.write(f"\r{name}: [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}")
+            if done == total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+        elif done == total or done - last[0] >= max(total // 10, 1):
+            last[0] = done
+            log.info("%s: %d/%d mails", name, done, total)
+
+    return show
 
 
 def _send(args: argparse.Namespace, path: Path) -> int:

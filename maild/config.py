@@ -138,6 +138,14 @@ class SmtpInbound(Strict):
 
 class Inbound(Strict):
     smtp: SmtpInbound | None = None
+    imap: list["ImapMailbox"] = []
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Inbound:
+        names = [m.name for m in self.imap]
+        if len(names) != len(set(names)):
+            raise ValueError("imap: mailbox names must be unique")
+        return self
 
 
 class Secret(Strict):
@@ -186,6 +194,47 @@ class Secret(Strict):
                 raise ConfigError(["password_credential needs $CREDENTIALS_DIRECTORY (systemd LoadCredential=)"])
             return Path(directory) / self.password_credential
         return None
+
+
+class ImapMailbox(Secret):
+    """One watched IMAP mailbox. Authenticates with a password source, or XOAUTH2 with a token
+    printed by `oauth2_command` (as mbsync's PassCmd), since Microsoft 365 and Gmail refuse passwords."""
+
+    name: str
+    host: str
+    port: int = Field(993, ge=1, le=65535)
+    tls: Literal["implicit", "starttls", "none"] = "implicit"
+    verify: bool = True
+    ca_file: str | None = None
+    user: str
+    oauth2_command: str | None = None
+    folder: str = "INBOX"
+    processed_folder: str = "Processed"
+    quarantine_folder: str = "Quarantine"
+    queue: str | None = None  # default route for mail from this mailbox
+    kind: Kind | None = None
+    idle: bool = True
+    idle_renew_seconds: float = Field(defaults.IMAP_IDLE_RENEW_SECONDS, gt=0, le=29 * 60)
+    poll_seconds: float = Field(defaults.IMAP_POLL_SECONDS, gt=0)
+    timeout_seconds: float = Field(defaults.IMAP_TIMEOUT_SECONDS, gt=0)
+    batch: int = Field(defaults.IMAP_BATCH, ge=1, le=1000)
+    retry_seconds: float = Field(defaults.IMAP_RETRY_SECONDS, gt=0)
+    retry_max_seconds: float = Field(defaults.IMAP_RETRY_MAX_SECONDS, gt=0)
+    auth_retry_seconds: float = Field(defaults.IMAP_AUTH_RETRY_SECONDS, gt=0)
+
+    @model_validator(mode="after")
+    def _safe_transport(self) -> ImapMailbox:
+        if self.tls == "none" and self.host not in ("127.0.0.1", "::1", "localhost"):
+            raise ValueError("tls: none is only allowed on loopback (127.0.0.1, ::1, localhost)")
+        has_password = any((self.password_file, self.password_env, self.password_credential))
+        if has_password == bool(self.oauth2_command):
+            raise ValueError("give exactly one of a password source (password_file, password_env, "
+                             "password_credential) or oauth2_command")
+        return self
+
+    @property
+    def route_defaults(self) -> dict[str, str]:
+        return {k: v for k, v in (("queue", self.queue), ("kind", self.kind)) if v}
 
 
 class Relay(Secret):
@@ -354,9 +403,11 @@ class Config:
 
     def summary(self) -> str:
         a, r = self.accounts, self.routing
+        mailboxes = len(self.main.inbound.imap)
         return (
             f"{self.path}: ok: {len(r.rules)} routing rules, {len(a.organisations)} organisations, "
             f"{len(a.staff)} staff, {len(a.queues)} queues"
+            + (f", {mailboxes} IMAP mailboxes" if mailboxes else "")
         )
 
 
@@ -491,6 +542,13 @@ def _cross_checks(config: Config, main: _Source, routing: _Source, accounts: _So
                                              f"domain {domain!r} also belongs to organisation {owner[domain]!r}"))
             owner.setdefault(domain, org.key)
     errors += _route_checks(config, routing)
+    for i, mailbox in enumerate(config.main.inbound.imap):
+        if mailbox.queue and mailbox.queue not in config.accounts.queues:
+            errors.append(main.error(("inbound", "imap", i, "queue"), f"unknown queue {mailbox.queue!r}"))
+        try:
+            mailbox.read_password(config.path.parent)
+        except ConfigError as exc:
+            errors += [main.error(("inbound", "imap", i), m) for m in exc.messages]
     try:
         config.relay_password()
     except ConfigError as exc:
@@ -521,3 +579,6 @@ def _duplicates(source: _Source, section: str, keys: list[str]) -> list[str]:
             errors.append(source.error((section, i, "key"), f"duplicate key {key!r}"))
         seen.add(key)
     return errors
+
+
+Inbound.model_rebuild()

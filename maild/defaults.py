@@ -32,3 +32,12 @@ RECOVERY_INTERVAL_SECONDS = 30.0
 MAX_PROCESSING_ATTEMPTS = 3
 
 STOP_TIMEOUT_SECONDS = 30.0
+
+# IMAP: re-issue IDLE well inside RFC 2177's 29 minutes; a socket timeout notices dead links.
+IMAP_IDLE_RENEW_SECONDS = 600
+IMAP_POLL_SECONDS = 60
+IMAP_TIMEOUT_SECONDS = 60
+IMAP_BATCH = 100
+IMAP_RETRY_SECONDS = 2
+IMAP_RETRY_MAX_SECONDS = 300
+IMAP_AUTH_RETRY_SECONDS = 120  # a wrong password is not fixed in seconds; do not hammer the server

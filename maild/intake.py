@@ -12,6 +12,7 @@ and raises TransientError when it could not be committed (the channel answers 45
 from __future__ import annotations
 
 import enum
+import json
 import logging
 from collections.abc import Sequence
 
@@ -42,12 +43,20 @@ class Intake:
         self.steps = steps
 
     def accept(
-        self, content: bytes, source: str, scope: str, recipients: Sequence[str], envelope_from: str | None
+        self,
+        content: bytes,
+        source: str,
+        scope: str,
+        recipients: Sequence[str],
+        envelope_from: str | None,
+        route_defaults: dict[str, str] | None = None,
     ) -> Outcome:
-        raw, created = raw_store.save(content, source, scope, recipients, envelope_from)
+        """Commit and process one mail. A mail seen before is not processed again: DUPLICATE, or
+        QUARANTINED when it is held (so a channel can file it with the quarantined mail)."""
+        raw, created = raw_store.save(content, source, scope, recipients, envelope_from, route_defaults)
         if not created and raw.status != raw_store.RECEIVED:
             log.info("raw mail %d from %s seen before (%s): not processed again", raw.id, source, raw.status)
-            return Outcome.DUPLICATE
+            return Outcome.QUARANTINED if raw.status == raw_store.QUARANTINED else Outcome.DUPLICATE
         return self.process(raw)
 
     def process(self, raw: RawMail) -> Outcome:
@@ -57,6 +66,7 @@ class Intake:
             content=bytes(raw.content),
             recipients=tuple(r for r in raw.recipients.split("\n") if r),
             envelope_from=raw.envelope_from,
+            route_defaults=json.loads(raw.route_defaults or "{}"),
             settings=self.runtime.settings,
             now=utcnow(),
         )

@@ -19,7 +19,10 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
+from dovecot import Dovecot
+
 ROOT = Path(__file__).resolve().parent.parent
+IMAP_PASSWORD = "imap-secret"
 MAILD = [sys.executable, "-m", "maild"]
 
 
@@ -108,12 +111,19 @@ class MaildSetup:
 
 
 def write_config(directory: Path, *, relay_port: int | None, smtp_port: int, protocol: str = "smtp",
-                 extra: str = "") -> Path:
+                 extra: str = "", imap_port: int | None = None, imap_extra: str = "") -> Path:
     """A copy of the shipped config with ports, paths and the relay made local to the test."""
     config_dir = directory / "config"
     config_dir.mkdir(parents=True)
     for name in ("routing.yaml", "accounts.yaml"):
         shutil.copy(ROOT / "config" / name, config_dir / name)
+    imap = ""
+    if imap_port:
+        (config_dir / "imap-password").write_text(IMAP_PASSWORD + "\n")
+        imap = (f"  imap:\n    - {{name: helpdesk, host: 127.0.0.1, port: {imap_port}, tls: none, "
+                f"user: helpdesk@example.com, password_file: imap-password, retry_seconds: 0.3, "
+                f"retry_max_seconds: 1, auth_retry_seconds: 0.5, idle_renew_seconds: 5, timeout_seconds: 20"
+                f"{imap_extra}}}\n")
     relay = f"  relay: {{host: 127.0.0.1, port: {relay_port}, tls: none, timeout: 5}}\n" if relay_port else ""
     (config_dir / "maild.yaml").write_text(
         f"""helpdesk:
@@ -125,7 +135,7 @@ database: sqlite:///../var/maild.db
 templates: {ROOT / 'templates'}
 inbound:
   smtp: {{listen: "127.0.0.1:{smtp_port}", protocol: {protocol}}}
-outbound:
+{imap}outbound:
   from: "Test Helpdesk <helpdesk@example.com>"
 {relay}  maildir: ../var/outbox
   send_interval_seconds: 0.2
@@ -139,6 +149,22 @@ outbound:
 def setup(tmp_path: Path, smtp_sink: SmtpSink) -> MaildSetup:
     port = free_port()
     return MaildSetup(tmp_path, write_config(tmp_path, relay_port=smtp_sink.port, smtp_port=port), port)
+
+
+@pytest.fixture
+def dovecot(tmp_path: Path) -> Iterator[Dovecot]:
+    """A private Dovecot; a test that needs one fails (never skips) when it cannot start."""
+    server = Dovecot(tmp_path / "dovecot")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def imap_setup(tmp_path: Path, smtp_sink: SmtpSink, dovecot: Dovecot) -> MaildSetup:
+    port = free_port()
+    config = write_config(tmp_path / "maild", relay_port=smtp_sink.port, smtp_port=port, imap_port=dovecot.port)
+    return MaildSetup(tmp_path / "maild", config, port)
 
 
 @pytest.fixture

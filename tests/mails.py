@@ -24,3 +24,28 @@ def mail(
         m[name.replace("_", "-")] = value
     m.set_content(body)
     return m
+
+
+def varied(n: int, seed: int = 7, prefix: str = "v") -> list[bytes]:
+    """N different new-ticket mails as clients write them: plain, HTML alternative, PDF attachment,
+    non-ASCII subject and body, quoted-printable and base64; CRLF line ends as on the wire."""
+    import random
+    from email.policy import SMTP
+
+    rng = random.Random(seed)
+    mails = []
+    for i in range(n):
+        m = EmailMessage()
+        m["From"] = (f"Contact {i} <user{i}@bath.example.ac.uk>" if i % 3 else f"Stranger {i} <s{i}@example.org>")
+        m["To"] = "helpdesk@example.com"
+        m["Message-ID"] = f"<{prefix}-{i}-{seed}@example.org>"
+        m["Subject"] = [f"Report {i} shows wrong dates", f"Caf\u00e9 r\u00e9servation {i} \u00e9choue",
+                        f"\u65e5\u672c\u8a9e {i}", f"Export {i} fails"][i % 4]
+        body = f"Hello,\n\nProblem number {i}.\n" + "Details of the problem.\n" * rng.randint(1, 30)
+        m.set_content(body if i % 5 else body + "Gr\u00fc\u00dfe, \u00e7a va \u20ac\n")
+        if i % 4 == 1:
+            m.add_alternative(f"<p>{body}</p>", subtype="html")
+        elif i % 4 == 2:
+            m.add_attachment(rng.randbytes(3000), maintype="application", subtype="pdf", filename=f"report-{i}.pdf")
+        mails.append(m.as_bytes(policy=SMTP))
+    return mails

@@ -2,7 +2,8 @@
 
 Rules are tried in order. Every matching rule applies the actions it sets explicitly, a later
 rule's value replacing an earlier one, until a matching rule says `stop` (the default). What no
-rule set comes from the file's `defaults`.
+rule set comes from where the mail arrived (an IMAP mailbox's queue and kind), then the file's
+`defaults`.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ def classify(ctx: MailContext) -> None:
     assert ctx.mail is not None
     d = ctx.settings.config.routing.defaults
     route = Route(kind=d.kind, priority=d.priority, queue=d.queue, acknowledge=d.acknowledge, rule=None)
+    route = replace(route, **{k: v for k, v in ctx.route_defaults.items() if k in ("queue", "kind")})
     for compiled in ctx.settings.rules:
         if not compiled.matches(ctx):
             continue

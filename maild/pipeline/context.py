@@ -63,6 +63,7 @@ class MailContext:
     content: bytes
     recipients: tuple[str, ...]  # envelope recipients: which of our addresses it was sent to
     envelope_from: str | None
+    route_defaults: dict[str, str]  # queue/kind asked for by where the mail arrived
     settings: Settings
     now: datetime
     step: str = ""

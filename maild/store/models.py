@@ -58,6 +58,7 @@ class RawMail(BaseModel):
     source = TextField()
     recipients = TextField(default="")  # envelope recipients, one per line
     envelope_from = TextField(null=True)  # MAIL FROM; "" is the null path <>; None when unknown
+    route_defaults = TextField(default="{}")  # JSON: queue/kind the channel asks for (an IMAP mailbox's)
     size = IntegerField()
     sha256 = CharField(max_length=64, index=True)
     content = BlobField()
@@ -130,6 +131,21 @@ class Event(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
+class MailboxCursor(BaseModel):
+    """Where an IMAP folder was left: its UIDVALIDITY, the last UID committed, health for `status`."""
+
+    mailbox = CharField(max_length=128)
+    folder = CharField(max_length=255)
+    uidvalidity = IntegerField(null=True)
+    last_uid = IntegerField(default=0)
+    last_ok_at = DateTimeField(null=True)
+    last_error = TextField(null=True)
+    last_error_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("mailbox", "folder"), True),)
+
+
 ALL_MODELS: tuple[type[BaseModel], ...] = (
-    Ticket, RawMail, Participant, Message, Attachment, Outbox, Event,
+    Ticket, RawMail, Participant, Message, Attachment, Outbox, Event, MailboxCursor,
 )

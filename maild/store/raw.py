@@ -8,6 +8,7 @@ mails that share a Message-ID (or have none) are both kept.
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import timedelta
 from collections.abc import Sequence
 
@@ -24,7 +25,12 @@ def dedupe_key(content: bytes, scope: str) -> str:
 
 
 def save(
-    content: bytes, source: str, scope: str, recipients: Sequence[str], envelope_from: str | None
+    content: bytes,
+    source: str,
+    scope: str,
+    recipients: Sequence[str],
+    envelope_from: str | None,
+    route_defaults: dict[str, str] | None = None,
 ) -> tuple[RawMail, bool]:
     """Commit the bytes; returns the row and whether it is new (False: seen before)."""
     key = dedupe_key(content, scope)
@@ -38,6 +44,7 @@ def save(
                 source=source,
                 recipients="\n".join(recipients),
                 envelope_from=envelope_from,
+                route_defaults=json.dumps(route_defaults or {}),
                 size=len(content),
                 sha256=key.rsplit(":", 1)[1],
                 content=content,

@@ -1,0 +1,271 @@
+"""IMAP channel (imapclient): watch a mailbox, commit each mail, then confirm it to the server.
+
+One pass fetches what is in the folder by UID with BODY.PEEK[] in batches (so nothing is marked
+read before it is stored), hands each mail to intake, and only after commit flags it \\Seen and
+moves it to the processed folder (quarantined mail to the quarantine folder). A crash or a failed
+MOVE leaves the mail where it was; the next pass finds it again and the raw store's dedupe key
+makes that a no-op, so no second ticket and no second acknowledgement.
+
+Between passes the watcher IDLEs when the server has it (re-issued every `idle_renew_seconds`,
+well inside RFC 2177's 29 minutes, so a silently dropped link is noticed), or polls. Any failure
+reconnects with jittered exponential backoff; a refused login waits longer. It never needs a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import shlex
+import ssl
+import subprocess
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from imapclient import IMAPClient, SocketTimeout
+from imapclient.exceptions import IMAPClientError, LoginError
+
+from maild.config import ImapMailbox
+from maild.errors import MaildError, TransientError
+from maild.faults import crash_point
+from maild.intake import Outcome
+from maild.store import mailboxes
+
+log = logging.getLogger("maild.imap")
+SEEN = b"\\Seen"
+DELETED = b"\\Deleted"
+
+# (content, source, scope, recipients, envelope_from, route_defaults) -> Outcome
+Accept = Callable[[bytes, str, str, list[str], str | None, dict[str, str]], Outcome]
+Progress = Callable[[int, int], None]
+
+
+class MailboxUnavailable(MaildError):
+    """The mailbox could not be reached or refused us; the watcher backs off and tries again."""
+
+    def __init__(self, message: str, auth: bool = False) -> None:
+        super().__init__(message)
+        self.auth = auth
+
+
+@dataclass
+class PassReport:
+    fetched: int = 0
+    confirmed: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+    def count(self, outcome: Outcome) -> None:
+        self.outcomes[outcome.value] = self.outcomes.get(outcome.value, 0) + 1
+
+
+def connect(mailbox: ImapMailbox, base: Path) -> IMAPClient:
+    """An authenticated client; raises MailboxUnavailable (auth=True when the login was refused)."""
+    try:
+        client = IMAPClient(mailbox.host, port=mailbox.port, ssl=mailbox.tls == "implicit",
+                            ssl_context=_tls_context(mailbox, base),
+                            timeout=SocketTimeout(connect=mailbox.timeout_seconds, read=mailbox.timeout_seconds))
+        if mailbox.tls == "starttls":
+            client.starttls(_tls_context(mailbox, base))
+    except (OSError, IMAPClientError, ssl.SSLError) as exc:
+        raise MailboxUnavailable(f"cannot connect to {mailbox.host}:{mailbox.port}: {exc}") from exc
+    try:
+        if mailbox.oauth2_command:
+            client.oauth2_login(mailbox.user, _oauth2_token(mailbox.oauth2_command))
+        else:
+            client.login(mailbox.user, mailbox.read_password(base) or "")
+    except LoginError as exc:
+        _close(client)
+        raise MailboxUnavailable(f"login as {mailbox.user} refused: {exc}", auth=True) from exc
+    except MaildError as exc:  # the password file or token command failed
+        _close(client)
+        raise MailboxUnavailable(f"no credentials for {mailbox.user}: {exc}", auth=True) from exc
+    except (OSError, IMAPClientError) as exc:
+        _close(client)
+        raise MailboxUnavailable(f"login failed: {exc}") from exc
+    return client
+
+
+def _tls_context(mailbox: ImapMailbox, base: Path) -> ssl.SSLContext | None:
+    if mailbox.tls == "none":
+        return None
+    context = ssl.create_default_context(cafile=str(base / mailbox.ca_file) if mailbox.ca_file else None)
+    if not mailbox.verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def _oauth2_token(command: str) -> str:
+    """Run the configured token command (as mbsync's PassCmd); its first output line is the token."""
+    try:
+        result = subprocess.run(shlex.split(command), capture_output=True, text=True, timeout=60, check=True)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise MaildError(f"oauth2_command failed: {exc}") from exc
+    token = result.stdout.strip().splitlines()[0] if result.stdout.strip() else ""
+    if not token:
+        raise MaildError("oauth2_command printed no token")
+    return token
+
+
+def _close(client: IMAPClient) -> None:
+    try:
+        client.logout()
+    except (OSError, IMAPClientError):
+        try:
+            client.shutdown()
+        except (OSError, IMAPClientError):
+            pass
+
+
+class MailboxWatcher:
+    def __init__(self, mailbox: ImapMailbox, base: Path, accept: Accept, stop: threading.Event | None = None) -> None:
+        self.mailbox = mailbox
+        self.base = base
+        self.accept = accept
+        self.stop = stop or threading.Event()
+        self.connected = False
+
+    # ------------------------------------------------------------ one pass
+
+    def fetch_once(self, progress: Progress | None = None) -> PassReport:
+        """Connect, process everything in the folder now, disconnect (`maild fetch --once`)."""
+        client = connect(self.mailbox, self.base)
+        try:
+            return self.process_folder(client, progress)
+        finally:
+            _close(client)
+
+    def process_folder(self, client: IMAPClient, progress: Progress | None = None) -> PassReport:
+        m = self.mailbox
+        try:
+            selected = client.select_folder(m.folder)
+            uidvalidity = int(selected[b"UIDVALIDITY"])
+            cursor = mailboxes.cursor(m.name, m.folder)
+            if cursor.uidvalidity is not None and cursor.uidvalidity != uidvalidity:
+                log.warning("%s: UIDVALIDITY of %s changed %s -> %s: old UIDs void, reconciling by content",
+                            m.name, m.folder, cursor.uidvalidity, uidvalidity)
+                mailboxes.advance(cursor, uidvalidity, 0)
+            uids = sorted(client.search("ALL"))
+            report = PassReport()
+            for start in range(0, len(uids), m.batch):
+                if self.stop.is_set():
+                    break
+                self._batch(client, uids[start:start + m.batch], uidvalidity, cursor, report)
+                if progress:
+                    progress(min(start + m.batch, len(uids)), len(uids))
+            mailboxes.record_ok(m.name, m.folder)
+            return report
+        except (OSError, IMAPClientError) as exc:
+            raise MailboxUnavailable(f"{m.folder}: {exc}") from exc
+
+    def _batch(self, client: IMAPClient, uids: list[int], uidvalidity: int,
+               cursor: "mailboxes.MailboxCursor", report: PassReport) -> None:
+        m = self.mailbox
+        fetched = client.fetch(uids, [b"BODY.PEEK[]"])
+        crash_point("imap.after_fetch")
+        done: dict[str, list[int]] = {m.processed_folder: [], m.quarantine_folder: []}
+        try:
+            for uid in uids:
+                content = fetched.get(uid, {}).get(b"BODY[]")
+                if content is None:
+                    continue  # expunged by someone else meanwhile
+                report.fetched += 1
+                outcome = self.accept(bytes(content), f"imap:{m.name}:{m.folder}:{uidvalidity}:{uid}",
+                                      f"imap:{m.name}", [], None, m.route_defaults)
+                report.count(outcome)
+                folder = m.quarantine_folder if outcome is Outcome.QUARANTINED else m.processed_folder
+                done[folder].append(uid)
+        finally:
+            # Confirm what was committed, even when a later mail hit a transient error.
+            committed = [u for batch in done.values() for u in batch]
+            if committed:
+                mailboxes.advance(cursor, uidvalidity, max(cursor.last_uid, *committed))
+                crash_point("imap.after_commit")
+                for folder, batch in done.items():
+                    report.confirmed += self._confirm(client, batch, folder)
+
+    def _confirm(self, client: IMAPClient, uids: list[int], folder: str) -> int:
+        """Flag \\Seen and move out of the watched folder. A failure is logged; the next pass retries."""
+        if not uids:
+            return 0
+        try:
+            client.add_flags(uids, [SEEN], silent=True)
+            if not client.folder_exists(folder):
+                client.create_folder(folder)
+            if client.has_capability("MOVE"):
+                client.move(uids, folder)
+            else:
+                client.copy(uids, folder)
+                client.add_flags(uids, [DELETED], silent=True)
+                client.uid_expunge(uids) if client.has_capability("UIDPLUS") else client.expunge()
+        except IMAPClientError as exc:
+            log.error("%s: could not move %d committed mails to %s (they stay and are skipped as "
+                      "duplicates next pass): %s", self.mailbox.name, len(uids), folder, exc)
+            mailboxes.record_error(self.mailbox.name, self.mailbox.folder, f"confirm failed: {exc}")
+            return 0
+        return len(uids)
+
+    # ------------------------------------------------------------ watching
+
+    def run_forever(self) -> None:
+        """Watch until `stop` is set, reconnecting after any failure."""
+        failures = 0
+        while not self.stop.is_set():
+            try:
+                client = connect(self.mailbox, self.base)
+            except MailboxUnavailable as exc:
+                failures += 1
+                self._failed(exc, failures)
+                continue
+            if failures:
+                log.info("%s: connected again after %d failed attempts", self.mailbox.name, failures)
+            failures = 0
+            self.connected = True
+            try:
+                self._watch(client)
+            except (MailboxUnavailable, OSError, IMAPClientError, TransientError) as exc:
+                failures += 1
+                self._failed(exc, failures)
+            finally:
+                self.connected = False
+                _close(client)
+
+    def _watch(self, client: IMAPClient) -> None:
+        idle = self.mailbox.idle and client.has_capability("IDLE")
+        log.info("%s: watching %s on %s (%s)", self.mailbox.name, self.mailbox.folder, self.mailbox.host,
+                 "IDLE" if idle else f"polling every {self.mailbox.poll_seconds:.0f}s")
+        while not self.stop.is_set():
+            report = self.process_folder(client)
+            if report.fetched:
+                log.info("%s: %d fetched, %d moved, %s", self.mailbox.name, report.fetched, report.confirmed,
+                         report.outcomes)
+            if idle:
+                self._idle(client)
+            else:
+                self.stop.wait(self.mailbox.poll_seconds)
+
+    def _idle(self, client: IMAPClient) -> None:
+        """IDLE until new mail, the renewal time, or stop; short checks keep stopping prompt."""
+        client.idle()
+        try:
+            remaining = self.mailbox.idle_renew_seconds
+            while remaining > 0 and not self.stop.is_set():
+                responses = client.idle_check(timeout=min(1.0, remaining))
+                if any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses):
+                    return
+                remaining -= 1.0
+        finally:
+            client.idle_done()
+
+    def _failed(self, exc: Exception, failures: int) -> None:
+        m = self.mailbox
+        auth = isinstance(exc, MailboxUnavailable) and exc.auth
+        base = m.auth_retry_seconds if auth else m.retry_seconds
+        delay = min(m.retry_max_seconds, base * 2 ** min(failures - 1, 16)) * (0.5 + random.random() / 2)
+        log.error("%s (%s@%s): %s; retrying in %.1fs", m.name, m.user, m.host, exc, delay)
+        try:
+            mailboxes.record_error(m.name, m.folder, str(exc))
+        except TransientError:
+            pass
+        self.stop.wait(delay)

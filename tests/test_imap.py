@@ -1,0 +1,197 @@
+"""The IMAP channel against a real private Dovecot: exactly once, through crashes and faults."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import time
+from email.policy import SMTP
+
+from conftest import Daemon, MaildSetup, SmtpSink
+from dovecot import Dovecot
+from mails import mail, varied
+
+
+def count(setup: MaildSetup, sql: str) -> int:
+    with sqlite3.connect(setup.dir / "var" / "maild.db") as db:
+        return db.execute(sql).fetchone()[0]
+
+
+def tickets(setup: MaildSetup) -> int:
+    return count(setup, "select count(*) from ticket")
+
+
+def wait_until(predicate, timeout: float = 10.0) -> float:  # noqa: ANN001
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if predicate():
+            return time.monotonic() - start
+        time.sleep(0.05)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+def fetch_and_send(setup: MaildSetup) -> None:
+    fetched = setup.cli("fetch", "--once")
+    assert fetched.returncode == 0, fetched.stderr.decode()
+    assert setup.cli("send", "--once").returncode == 0
+
+
+def test_200_varied_mails_become_200_tickets_acknowledged_and_moved(
+    imap_setup: MaildSetup, dovecot: Dovecot, smtp_sink: SmtpSink
+) -> None:
+    dovecot.append(varied(200))
+    fetched = imap_setup.cli("fetch", "--once")
+    assert fetched.stdout == b"helpdesk: 200 fetched, 200 moved (200 opened)\n", fetched.stderr.decode()
+    assert imap_setup.cli("send", "--once").stdout == b"sent 200, deferred 0, failed 0\n"
+
+    assert tickets(imap_setup) == 200
+    acks = smtp_sink.wait_for(200)
+    assert len(acks) == 200 and len({a.message["In-Reply-To"] for a in acks}) == 200
+    assert (dovecot.count("INBOX"), dovecot.count("Processed")) == (0, 200)
+    # A second pass finds nothing and sends nothing.
+    assert imap_setup.cli("fetch", "--once").stdout == b"helpdesk: 0 fetched, 0 moved (nothing new)\n"
+
+
+def test_mail_appended_while_idling_is_a_ticket_within_two_seconds(
+    imap_setup: MaildSetup, dovecot: Dovecot, smtp_sink: SmtpSink
+) -> None:
+    daemon = Daemon(imap_setup)
+    daemon.start()
+    try:
+        wait_until(lambda: "watching INBOX" in daemon.log.read_text())
+        time.sleep(0.5)
+        dovecot.append([mail(subject="Arrived while idling").as_bytes()])
+        elapsed = wait_until(lambda: tickets(imap_setup) == 1, timeout=5)
+        assert elapsed < 2.0
+        assert smtp_sink.wait_for(1)[0].message["Subject"] == "[#1] Arrived while idling"
+        wait_until(lambda: dovecot.count("Processed") == 1)
+    finally:
+        assert daemon.stop() == 0
+
+
+def crash_run(setup: MaildSetup, point: str) -> int:
+    env = {**os.environ, "MAILD_CRASH_AT": point}
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "maild", "-c", str(setup.config), "fetch", "--once"],
+                            env=env, capture_output=True, timeout=60)
+    return result.returncode
+
+
+def test_sigkill_after_commit_before_move_makes_no_duplicate(
+    imap_setup: MaildSetup, dovecot: Dovecot, smtp_sink: SmtpSink
+) -> None:
+    dovecot.append(varied(30))
+    assert crash_run(imap_setup, "imap.after_commit") == -signal.SIGKILL
+    committed = tickets(imap_setup)
+    assert committed > 0 and dovecot.count("INBOX") == 30  # committed, but nothing moved
+
+    fetch_and_send(imap_setup)
+    assert tickets(imap_setup) == 30
+    assert len(smtp_sink.wait_for(30)) == 30
+    time.sleep(0.3)
+    assert len(smtp_sink.received) == 30  # exactly one acknowledgement each
+    assert (dovecot.count("INBOX"), dovecot.count("Processed")) == (0, 30)
+
+
+def test_sigkill_after_fetch_before_commit_loses_nothing(
+    imap_setup: MaildSetup, dovecot: Dovecot, smtp_sink: SmtpSink
+) -> None:
+    dovecot.append(varied(30))
+    assert crash_run(imap_setup, "imap.after_fetch") == -signal.SIGKILL
+    assert tickets(imap_setup) == 0 and dovecot.count("INBOX") == 30
+
+    fetch_and_send(imap_setup)
+    assert tickets(imap_setup) == 30
+    assert len(smtp_sink.wait_for(30)) == 30
+    assert (dovecot.count("INBOX"), dovecot.count("Processed")) == (0, 30)
+
+
+def test_dovecot_restart_while_idling_is_survived(
+    imap_setup: MaildSetup, dovecot: Dovecot, smtp_sink: SmtpSink
+) -> None:
+    daemon = Daemon(imap_setup)
+    daemon.start()
+    try:
+        wait_until(lambda: "watching INBOX" in daemon.log.read_text())
+        dovecot.stop()
+        time.sleep(1.0)
+        dovecot.start()
+        dovecot.append([mail(subject="Sent during the outage").as_bytes()])
+        wait_until(lambda: tickets(imap_setup) == 1, timeout=15)
+        assert "connected again" in daemon.log.read_text() or daemon.log.read_text().count("watching INBOX") >= 2
+        assert smtp_sink.wait_for(1)[0].message["Subject"] == "[#1] Sent during the outage"
+    finally:
+        assert daemon.stop() == 0
+
+
+def test_uidvalidity_change_imports_nothing_twice_and_skips_nothing(
+    tmp_path, smtp_sink: SmtpSink, dovecot: Dovecot  # noqa: ANN001
+) -> None:
+    from conftest import free_port, write_config
+
+    port = free_port()
+    setup = MaildSetup(tmp_path / "m", write_config(tmp_path / "m", relay_port=smtp_sink.port, smtp_port=port,
+                                                    imap_port=dovecot.port, imap_extra=", folder: Support"), port)
+    first = varied(5, prefix="first")
+    dovecot.append(first, folder="Support")
+    fetch_and_send(setup)
+    old_validity = count(setup, "select uidvalidity from mailboxcursor")
+
+    # The folder is recreated: same five mails again (UIDs restart at 1) plus two new ones.
+    with dovecot.client() as client:
+        client.delete_folder("Support")
+    dovecot.append(first + varied(2, prefix="second"), folder="Support")
+    fetched = setup.cli("fetch", "--once")
+    assert fetched.stdout == b"helpdesk: 7 fetched, 7 moved (5 duplicate, 2 opened)\n"
+    assert b"UIDVALIDITY of Support changed" in fetched.stderr
+    assert count(setup, "select uidvalidity from mailboxcursor") != old_validity
+    assert tickets(setup) == 7
+    assert setup.cli("send", "--once").stdout == b"sent 2, deferred 0, failed 0\n"
+    assert dovecot.count("Support") == 0
+
+
+def test_unprocessable_mail_goes_to_quarantine_and_the_rest_flow(
+    tmp_path, smtp_sink: SmtpSink, dovecot: Dovecot  # noqa: ANN001
+) -> None:
+    from conftest import free_port, write_config
+
+    port = free_port()
+    setup = MaildSetup(tmp_path / "m", write_config(tmp_path / "m", relay_port=smtp_sink.port, smtp_port=port,
+                                                    imap_port=dovecot.port,
+                                                    extra="limits: {max_message_bytes: 20000}\n"), port)
+    big = mail(subject="Huge attachment", body="x\n" * 20000).as_bytes(policy=SMTP)  # CRLF, as IMAP serves it
+    dovecot.append([*varied(2, prefix="before"), big, *varied(2, prefix="after")])
+    fetched = setup.cli("fetch", "--once")
+    assert fetched.stdout == b"helpdesk: 5 fetched, 5 moved (4 opened, 1 quarantined)\n"
+    assert (dovecot.count("Quarantine"), dovecot.count("Processed"), dovecot.count("INBOX")) == (1, 4, 0)
+    [held] = setup.json("quarantine")
+    assert held["reason"] == f"message is {len(big)} bytes, over the limit of 20000"
+    assert held["source"].startswith("imap:helpdesk:INBOX:")
+
+
+def test_wrong_password_backs_off_and_recovers_when_fixed(
+    imap_setup: MaildSetup, dovecot: Dovecot, smtp_sink: SmtpSink
+) -> None:
+    password = imap_setup.config.parent / "imap-password"
+    password.write_text("wrong\n")
+    dovecot.append([mail(subject="Waiting for the password").as_bytes()])
+    daemon = Daemon(imap_setup)
+    daemon.start()
+    try:
+        # Dovecot delays each failed login more (its auth penalty), so allow for that.
+        wait_until(lambda: daemon.log.read_text().count("login as helpdesk@example.com refused") >= 2, timeout=30)
+        assert tickets(imap_setup) == 0
+        assert "refused" in count_error(imap_setup)
+        password.write_text("imap-secret\n")
+        wait_until(lambda: tickets(imap_setup) == 1, timeout=40)
+        assert "connected again after" in daemon.log.read_text()
+    finally:
+        assert daemon.stop() == 0
+
+
+def count_error(setup: MaildSetup) -> str:
+    with sqlite3.connect(setup.dir / "var" / "maild.db") as db:
+        return db.execute("select last_error from mailboxcursor").fetchone()[0]
