@@ -1,9 +1,10 @@
 """Intake: what every channel calls with the raw bytes of one inbound mail.
 
-1. The bytes are committed to the raw store (with the channel's dedupe key) before any parsing.
-2. The pipeline runs in one transaction: the ticket, its message, the outbox rows and the raw
-   mail's new state commit together, or not at all.
-3. A mail the pipeline cannot handle is kept, marked quarantined with the reason; later mail flows.
+1. The bytes go into the raw store (with the channel's dedupe key) before anything parses them.
+2. The pipeline runs in the same transaction: the raw mail, the ticket, its message, the outbox
+   rows and the raw mail's outcome commit together (one fsync), or not at all.
+3. A mail the pipeline cannot handle is stored again on its own, marked quarantined with the
+   reason, so it is kept all the same; later mail flows.
 
 `accept` returns normally once the mail is durably committed (the channel may then confirm it),
 and raises TransientError when it could not be committed (the channel answers 451 / exit 75).
@@ -51,17 +52,37 @@ class Intake:
         envelope_from: str | None,
         route_defaults: dict[str, str] | None = None,
     ) -> Outcome:
-        """Commit and process one mail. A mail seen before is not processed again: DUPLICATE, or
-        QUARANTINED when it is held (so a channel can file it with the quarantined mail)."""
-        raw, created = raw_store.save(content, source, scope, recipients, envelope_from, route_defaults)
-        if not created and raw.status != raw_store.RECEIVED:
-            log.info("raw mail %d from %s seen before (%s): not processed again", raw.id, source, raw.status)
-            return Outcome.QUARANTINED if raw.status == raw_store.QUARANTINED else Outcome.DUPLICATE
-        return self.process(raw)
+        """Store and process one mail in one transaction (one fsync). A mail seen before is not
+        processed again: DUPLICATE, or QUARANTINED when it is held (so a channel can file it there).
+        When the pipeline fails, the raw mail is stored again, quarantined, in its own transaction."""
 
-    def process(self, raw: RawMail) -> Outcome:
-        """Run the pipeline over one stored raw mail; never raises for a problem with the mail itself."""
-        ctx = MailContext(
+        def save() -> tuple[RawMail, bool]:
+            return raw_store.save(content, source, scope, recipients, envelope_from, route_defaults)
+
+        ctx: MailContext | None = None
+        try:
+            with transaction():
+                raw, created = save()
+                if not created and raw.status != raw_store.RECEIVED:
+                    log.info("raw mail %d from %s seen before (%s): not processed again", raw.id, source, raw.status)
+                    return Outcome.QUARANTINED if raw.status == raw_store.QUARANTINED else Outcome.DUPLICATE
+                ctx = self._context(raw)
+                run(ctx, self.steps)
+            return Outcome(ctx.outcome)
+        except TransientError:
+            raise  # nothing was stored: the channel answers with a temporary failure
+        except Quarantine as exc:
+            reason = exc.reason
+        except Exception as exc:  # noqa: BLE001 - any bug or library failure must not lose the mail
+            step = ctx.step if ctx else "store"
+            log.exception("mail from %s: step %s raised", source, step)
+            reason = f"step {step} failed: {type(exc).__name__}: {exc}"
+        with transaction():
+            raw, _ = save()
+        return self._quarantine(raw, ctx, reason)
+
+    def _context(self, raw: RawMail) -> MailContext:
+        return MailContext(
             raw_id=raw.id,
             content=bytes(raw.content),
             recipients=tuple(r for r in raw.recipients.split("\n") if r),
@@ -70,6 +91,10 @@ class Intake:
             settings=self.runtime.settings,
             now=utcnow(),
         )
+
+    def process(self, raw: RawMail) -> Outcome:
+        """Run the pipeline over a raw mail already stored (`retry`, recovery)."""
+        ctx = self._context(raw)
         try:
             with transaction():
                 run(ctx, self.steps)
@@ -77,14 +102,14 @@ class Intake:
             return self._deferred(raw, ctx, exc)
         except Quarantine as exc:
             return self._quarantine(raw, ctx, exc.reason)
-        except Exception as exc:  # noqa: BLE001 - any bug or library failure must not lose the mail
+        except Exception as exc:  # noqa: BLE001
             log.exception("raw mail %d: step %s raised", raw.id, ctx.step)
             return self._quarantine(raw, ctx, f"step {ctx.step} failed: {type(exc).__name__}: {exc}")
         return Outcome(ctx.outcome)
 
-    def _quarantine(self, raw: RawMail, ctx: MailContext, reason: str) -> Outcome:
+    def _quarantine(self, raw: RawMail, ctx: MailContext | None, reason: str) -> Outcome:
         raw_store.quarantine(raw.id, reason)
-        message_id = ctx.mail.message_id if ctx.mail else None
+        message_id = ctx.mail.message_id if ctx and ctx.mail else None
         log.warning("raw mail %d (%s) quarantined: %s", raw.id, message_id, reason)
         return Outcome.QUARANTINED
 

@@ -10,14 +10,20 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
-from email.message import EmailMessage
-from email.policy import SMTP
+from email.charset import QP, Charset
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
 from email.utils import format_datetime, formataddr, localtime
 
 from maild.config import ADDRESS_RE
 
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 LOOP_HEADER = "X-Maild-Loop"
+WIRE = compat32.clone(linesep="\r\n", max_line_length=78)
+UTF8 = Charset("utf-8")
+UTF8.body_encoding = QP  # readable in any client's source view, unlike base64
 
 
 def one_line(text: str) -> str:
@@ -54,22 +60,33 @@ class Outgoing:
 
 
 def compose(out: Outgoing) -> bytes:
-    msg = EmailMessage(policy=SMTP)
-    msg["From"] = out.from_header
-    msg["To"] = ", ".join(formataddr((one_line(name), checked_address(addr))) for name, addr in out.to)
-    msg["Subject"] = one_line(out.subject)
-    msg["Date"] = format_datetime(localtime())
-    msg["Message-ID"] = out.message_id
-    if out.in_reply_to:
-        msg["In-Reply-To"] = out.in_reply_to
-    if out.references:
-        msg["References"] = " ".join(out.references[-20:])  # keep the header bounded
-    if out.auto_submitted:
-        msg["Auto-Submitted"] = out.auto_submitted
-        msg["X-Auto-Response-Suppress"] = "All"  # asks Exchange not to auto-reply to us
-    if out.loop_marker:
-        msg[LOOP_HEADER] = out.loop_marker
-    msg.set_content(out.text)
+    """The mail's bytes, CRLF line ends. Built with the light compat32 classes (the modern header
+    objects cost milliseconds a mail); safety does not depend on them: every header value here is
+    flattened by `one_line` or is a checked address or a Message-ID we matched or made."""
+    body = _part(out.text, "plain")
     if out.html is not None:
-        msg.add_alternative(out.html, subtype="html")
-    return msg.as_bytes()
+        body = MIMEMultipart("alternative", _subparts=[body, _part(out.html, "html")])
+    body["From"] = out.from_header
+    body["To"] = ", ".join(formataddr((one_line(name), checked_address(addr)), charset="utf-8")
+                           for name, addr in out.to)
+    body["Subject"] = _encoded(one_line(out.subject))
+    body["Date"] = format_datetime(localtime())
+    body["Message-ID"] = out.message_id
+    if out.in_reply_to:
+        body["In-Reply-To"] = out.in_reply_to
+    if out.references:
+        body["References"] = " ".join(out.references[-20:])  # keep the header bounded
+    if out.auto_submitted:
+        body["Auto-Submitted"] = out.auto_submitted
+        body["X-Auto-Response-Suppress"] = "All"  # asks Exchange not to auto-reply to us
+    if out.loop_marker:
+        body[LOOP_HEADER] = out.loop_marker
+    return body.as_bytes(policy=WIRE)
+
+
+def _part(text: str, subtype: str) -> MIMEText:
+    return MIMEText(text, subtype, UTF8 if not text.isascii() else "us-ascii")
+
+
+def _encoded(value: str) -> str:
+    return value if value.isascii() else Header(value, "utf-8").encode()

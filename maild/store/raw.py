@@ -32,27 +32,26 @@ def save(
     envelope_from: str | None,
     route_defaults: dict[str, str] | None = None,
 ) -> tuple[RawMail, bool]:
-    """Commit the bytes; returns the row and whether it is new (False: seen before)."""
+    """Store the bytes inside the caller's transaction; returns the row and whether it is new."""
     key = dedupe_key(content, scope)
+    existing = RawMail.get_or_none(RawMail.dedupe_key == key)
+    if existing is not None:
+        return existing, False
     try:
-        with transaction():
-            existing = RawMail.get_or_none(RawMail.dedupe_key == key)
-            if existing is not None:
-                return existing, False
-            row = RawMail.create(
-                dedupe_key=key,
-                source=source,
-                recipients="\n".join(recipients),
-                envelope_from=envelope_from,
-                route_defaults=json.dumps(route_defaults or {}),
-                size=len(content),
-                sha256=key.rsplit(":", 1)[1],
-                content=content,
-            )
-            return row, True
+        row = RawMail.create(
+            dedupe_key=key,
+            source=source,
+            recipients="\n".join(recipients),
+            envelope_from=envelope_from,
+            route_defaults=json.dumps(route_defaults or {}),
+            size=len(content),
+            sha256=key.rsplit(":", 1)[1],
+            content=content,
+        )
     except peewee.IntegrityError:
         # Another process stored the same mail between our look-up and insert.
         return RawMail.get(RawMail.dedupe_key == key), False
+    return row, True
 
 
 def mark_done(raw_id: int, status: str, ticket: Ticket | None, reason: str | None = None) -> None:

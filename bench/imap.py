@@ -1,0 +1,163 @@
+"""IMAP benchmark on a private Dovecot:
+
+    .venv/bin/python bench/imap.py [N] [--rss-n N2] [--latency K]
+
+1. the floor: imapclient fetch (BODY.PEEK[], batches of 100) + mail-parser + one SQLite insert
+   per mail (its own transaction, WAL, synchronous=FULL), no maild logic;
+2. `maild fetch --once` on the same mailbox, then `maild send --once` to a local SMTP sink, with
+   every count checked (tickets opened, replies threaded, auto-replies ignored, one ack per ticket);
+3. mail-to-acknowledgement latency with `maild run` in IDLE: append one mail, time until its
+   acknowledgement reaches the sink, K times; p50 and p99;
+4. peak RSS of `maild fetch --once` at N and at the larger --rss-n.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
+
+import mailparser  # noqa: E402
+from conftest import MAILD, MaildSetup, SmtpSink, free_port, wait_for_port, write_config  # noqa: E402
+from dovecot import Dovecot  # noqa: E402
+from mailgen import helpdesk_mix  # noqa: E402
+
+
+def floor(dovecot: Dovecot, directory: Path) -> float:
+    db = sqlite3.connect(directory / "floor.db", isolation_level=None)
+    db.execute("pragma journal_mode=wal")
+    db.execute("pragma synchronous=full")
+    db.execute("create table mail (uid integer, subject text, sender text, body text, raw blob)")
+    start = time.perf_counter()
+    with dovecot.client() as client:
+        client.select_folder("INBOX")
+        uids = sorted(client.search("ALL"))
+        for i in range(0, len(uids), 100):
+            for uid, data in client.fetch(uids[i:i + 100], [b"BODY.PEEK[]"]).items():
+                parsed = mailparser.parse_from_bytes(data[b"BODY[]"])
+                db.execute("begin")
+                db.execute("insert into mail values (?, ?, ?, ?, ?)",
+                           (uid, parsed.subject, str(parsed.from_), "\n".join(parsed.text_plain), data[b"BODY[]"]))
+                db.execute("commit")
+    return len(uids) / (time.perf_counter() - start)
+
+
+def maild_setup(directory: Path, dovecot: Dovecot, sink: SmtpSink) -> MaildSetup:
+    port = free_port()
+    return MaildSetup(directory, write_config(directory, relay_port=sink.port, smtp_port=port,
+                                              imap_port=dovecot.port), port)
+
+
+def timed_fetch(setup: MaildSetup) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of one `maild fetch --once` in its own process."""
+    start = time.perf_counter()
+    result = subprocess.run([*MAILD, "-c", str(setup.config), "fetch", "--once"], capture_output=True,
+                            stdin=subprocess.DEVNULL, timeout=3600, preexec_fn=os.setsid)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"fetch failed: {result.stderr.decode()[-2000:]}")
+    # RUSAGE_CHILDREN is the largest child so far; fetch runs are made in increasing N.
+    return elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def check_counts(setup: MaildSetup, sink: SmtpSink, expected, n: int) -> None:  # noqa: ANN001
+    with sqlite3.connect(setup.dir / "var" / "maild.db") as db:
+        opened = db.execute("select count(*) from ticket").fetchone()[0]
+        replied = db.execute("select count(*) from message where direction='in'").fetchone()[0] - opened
+        ignored = db.execute("select count(*) from rawmail where status='ignored'").fetchone()[0]
+    acks = len(sink.wait_for(expected.opened, timeout=60))
+    got = (opened, replied, ignored, acks)
+    want = (expected.opened, expected.replied, expected.ignored, expected.opened)
+    status = "exact" if got == want else f"WRONG, expected {want}"
+    print(f"  counts for {n}: {opened} tickets, {replied} replies threaded, {ignored} auto-replies ignored, "
+          f"{acks} acknowledgements: {status}")
+
+
+def run_maild(n: int, dovecot: Dovecot, directory: Path) -> tuple[float, float, float]:
+    mails, expected = helpdesk_mix(n)
+    sink = SmtpSink(free_port())
+    sink.start()
+    try:
+        dovecot.append(mails)
+        setup = maild_setup(directory, dovecot, sink)
+        seconds, rss = timed_fetch(setup)
+        start = time.perf_counter()
+        subprocess.run([*MAILD, "-c", str(setup.config), "send", "--once"], check=True, capture_output=True)
+        send_seconds = time.perf_counter() - start
+        check_counts(setup, sink, expected, n)
+        return n / seconds, rss, expected.opened / send_seconds
+    finally:
+        sink.stop()
+
+
+def idle_latency(dovecot: Dovecot, directory: Path, k: int) -> list[float]:
+    sink = SmtpSink(free_port())
+    sink.start()
+    setup = maild_setup(directory, dovecot, sink)
+    process = subprocess.Popen([*MAILD, "-c", str(setup.config), "run"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    latencies = []
+    try:
+        wait_for_port(setup.smtp_port, process)
+        time.sleep(1.0)
+        mails, _ = helpdesk_mix(k * 2, seed=99)
+        new_requests = [m for m in mails if b"Re: [#" not in m and b"Auto-Submitted" not in m][:k]
+        with dovecot.client() as client:
+            for i, content in enumerate(new_requests):
+                start = time.perf_counter()
+                client.append("INBOX", content)
+                sink.wait_for(i + 1, timeout=10)
+                latencies.append(time.perf_counter() - start)
+    finally:
+        process.terminate()
+        process.wait(30)
+        sink.stop()
+    return latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("n", nargs="?", type=int, default=1000)
+    parser.add_argument("--rss-n", type=int, default=0, help="also measure peak RSS at this larger N")
+    parser.add_argument("--latency", type=int, default=100, help="mails for the IDLE latency (0: skip)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o755)
+        dovecot = Dovecot(Path(tmp) / "dovecot")
+        dovecot.start()
+        try:
+            mails, _ = helpdesk_mix(args.n)
+            print(f"N={args.n} mixed mails, {sum(map(len, mails)) / len(mails) / 1024:.1f} kB average")
+            dovecot.append(mails)
+            floor_rate = floor(dovecot, Path(tmp))
+            subprocess.run(["doveadm", "-c", str(dovecot.conf), "expunge", "-u", "helpdesk@example.com",
+                            "mailbox", "INBOX", "all"], check=True)
+            rate, rss, send_rate = run_maild(args.n, dovecot, Path(tmp) / f"maild-{args.n}")
+            print(f"1. floor (fetch+parse+insert): {floor_rate:7.0f} msgs/s")
+            print(f"2. maild fetch --once:         {rate:7.0f} msgs/s  ({100 * rate / floor_rate:.0f}% of the floor)")
+            print(f"   maild send --once to sink:  {send_rate:7.0f} msgs/s")
+            print(f"   peak RSS of fetch, N={args.n}: {rss:.0f} MB")
+            if args.rss_n:
+                rate_big, rss_big, _ = run_maild(args.rss_n, dovecot, Path(tmp) / f"maild-{args.rss_n}")
+                print(f"   N={args.rss_n}: {rate_big:.0f} msgs/s, peak RSS {rss_big:.0f} MB")
+            if args.latency:
+                lat = sorted(idle_latency(dovecot, Path(tmp) / "maild-idle", args.latency))
+                p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+                print(f"3. IDLE mail-to-ack latency over {len(lat)}: p50 {statistics.median(lat) * 1000:.0f} ms, "
+                      f"p99 {p99 * 1000:.0f} ms")
+        finally:
+            dovecot.stop()
+
+
+if __name__ == "__main__":
+    main()
