@@ -81,6 +81,17 @@ def test_valid_minimal_config(tmp_path: Path) -> None:
     ("main", "outbound:\n  from: \"Test Helpdesk <helpdesk@example.com>\"\n", "",
      "maild.yaml:1: outbound: required key is missing"),
     ("main", "  name: Test Helpdesk\n", "  name: [Test\n", "maild.yaml:3: "),
+    ("main", "outbound:\n", "inbound:\n  imap:\n    - {name: hd, host: imap.example.com, tls: none, user: u, "
+     "password_env: X}\noutbound:\n",
+     "maild.yaml:7: inbound.imap.0: tls: none is only allowed on loopback (127.0.0.1, ::1, localhost)"),
+    ("main", "outbound:\n", "inbound:\n  imap:\n    - {name: hd, host: imap.example.com, user: u}\noutbound:\n",
+     "maild.yaml:7: inbound.imap.0: give exactly one of a password source"),
+    ("main", "outbound:\n", "inbound:\n  imap:\n    - {name: hd, host: imap.example.com, user: u, queue: nope, "
+     "oauth2_command: get-token}\noutbound:\n",
+     "maild.yaml:7: inbound.imap.0.queue: unknown queue 'nope'"),
+    ("main", "outbound:\n", "inbound:\n  imap:\n    - {name: hd, host: imap.example.com, user: u, idle_renew_seconds: 3600, "
+     "oauth2_command: get-token}\noutbound:\n",
+     "maild.yaml:7: inbound.imap.0.idle_renew_seconds: Input should be less than or equal to 1740"),
     ("routing", "      subject_contains: attention\n", "      subject_regex: '(unclosed'\n",
      "routing.yaml:4: rules.0.match.subject_regex: bad regular expression '(unclosed': missing ), unterminated subpattern at position 0"),
     ("routing", "      queue: helpdesk\n", "      queue: nowhere\n",
