@@ -69,6 +69,7 @@ class Helpdesk(Strict):
     address: str
     aliases: list[str] = []
     tag_prefix: str = defaults.TAG_PREFIX
+    unknown_senders: Literal["accept", "accept_flagged", "redirect"] = "accept"
 
     _address = field_validator("address")(_check_address)
     _aliases = field_validator("aliases", mode="before")(_as_list)
@@ -118,6 +119,7 @@ class OfficeHours(Strict):
 class SmtpInbound(Strict):
     listen: str = defaults.SMTP_LISTEN
     protocol: Literal["smtp", "lmtp"] = "smtp"
+    unknown_senders: Literal["accept", "accept_flagged", "redirect"] | None = None  # else helpdesk's
 
     @field_validator("listen")
     @classmethod
@@ -213,6 +215,7 @@ class ImapMailbox(Secret):
     quarantine_folder: str = "Quarantine"
     queue: str | None = None  # default route for mail from this mailbox
     kind: Kind | None = None
+    unknown_senders: Literal["accept", "accept_flagged", "redirect"] | None = None  # else helpdesk's
     idle: bool = True
     idle_renew_seconds: float = Field(defaults.IMAP_IDLE_RENEW_SECONDS, gt=0, le=29 * 60)
     poll_seconds: float = Field(defaults.IMAP_POLL_SECONDS, gt=0)
@@ -234,7 +237,8 @@ class ImapMailbox(Secret):
 
     @property
     def route_defaults(self) -> dict[str, str]:
-        return {k: v for k, v in (("queue", self.queue), ("kind", self.kind)) if v}
+        pairs = (("queue", self.queue), ("kind", self.kind), ("unknown_senders", self.unknown_senders))
+        return {k: v for k, v in pairs if v}
 
 
 class Relay(Secret):
@@ -286,27 +290,53 @@ class MainFile(Strict):
 
 # ---------------------------------------------------------------- routing.yaml
 
+UnknownPolicy = Literal["accept", "accept_flagged", "redirect"]
+RouteTarget = str  # "account_manager", "customer_services_manager", "queue", or a staff key
+SPECIAL_TARGETS = ("account_manager", "customer_services_manager", "queue")
+
+
 class RuleMatch(Strict):
+    """Conditions of a rule; all that are given must hold. Text matching ignores case."""
+
     subject_contains: list[str] = []
     subject_starts_with: list[str] = []
     subject_regex: str | None = None
     from_address: list[str] = []
     from_domain: list[str] = []
     to_address: list[str] = []
+    organisation: list[str] = []
+    sender_kind: list[Literal["staff", "contact", "unknown"]] = []
+    contact_role: list[ContactRole] = []
+    header: dict[str, str] = {}  # header name -> regex over its value
+    body_contains: list[str] = []
+    body_regex: str | None = None
+    office_hours: Literal["inside", "outside"] | None = None
+    has_attachment: bool | None = None
 
     _lists = field_validator(
-        "subject_contains", "subject_starts_with", "from_address", "from_domain", "to_address", mode="before"
+        "subject_contains", "subject_starts_with", "from_address", "from_domain", "to_address",
+        "organisation", "sender_kind", "contact_role", "body_contains", mode="before",
     )(_as_list)
-    _regex = field_validator("subject_regex")(lambda v: v if v is None else _compile(v))
+    _regex = field_validator("subject_regex", "body_regex")(lambda v: v if v is None else _compile(v))
     _addresses = field_validator("from_address", "to_address")(_check_addresses)
+
+    @field_validator("header")
+    @classmethod
+    def _header_regexes(cls, value: dict[str, str]) -> dict[str, str]:
+        return {name: _compile(pattern) for name, pattern in value.items()}
 
 
 class RuleThen(Strict):
     kind: Kind | None = None
     priority: int | None = Field(None, ge=1, le=4)
     queue: str | None = None
+    route_to: RouteTarget | None = None
     acknowledge: str | None = "acknowledgement"
+    notify: list[str] = []  # staff keys, or a staff role such as on_call
+    tags: list[str] = []
     stop: bool = True
+
+    _lists = field_validator("notify", "tags", mode="before")(_as_list)
 
     @field_validator("acknowledge", mode="before")
     @classmethod
@@ -337,42 +367,85 @@ class RoutingFile(Strict):
 
 # ---------------------------------------------------------------- accounts.yaml
 
+class Away(Strict):
+    """A staff member's absence; `delegate` covers their organisations and tickets meanwhile."""
+
+    from_: date = Field(alias="from")
+    until: date
+    delegate: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Away:
+        if self.until < self.from_:
+            raise ValueError("until is before from")
+        return self
+
+
 class Staff(Strict):
     key: str
     name: str
     emails: list[str]
     roles: list[StaffRole] = []
+    timezone: str = defaults.OFFICE_TIMEZONE
+    away: list[Away] = []
     active: bool = True
 
     _emails = field_validator("emails", mode="before")(_as_list)
     _emails_valid = field_validator("emails")(_check_addresses)
+
+    def away_on(self, day: date) -> Away | None:
+        return next((a for a in self.away if a.from_ <= day <= a.until), None)
 
 
 class Contact(Strict):
     name: str
     email: str
     role: ContactRole = "user"
+    position: Literal["lead", "deputy"] = "lead"
+    primary_user: bool = False
+    verified: date | None = None  # when the contact details were last checked
     active: bool = True
 
     _email = field_validator("email")(_check_address)
+
+
+class Reviews(Strict):
+    monthly_meeting: bool = True
+    quarterly_review: bool = False
+    annual_review: bool = True
 
 
 class Organisation(Strict):
     key: str
     name: str
     domains: list[str] = []
+    addresses: list[str] = []  # single addresses that belong to it (e.g. at a shared mail provider)
     account_manager: str | None = None
+    deputy: str | None = None
+    phase: Literal["implementation", "live"] = "live"
+    contract_start: date | None = None
+    reviews: Reviews = Reviews()
     contacts: list[Contact] = []
 
-    _domains = field_validator("domains", mode="before")(_as_list)
+    _lists = field_validator("domains", "addresses", mode="before")(_as_list)
+    _addresses = field_validator("addresses")(_check_addresses)
 
     @field_validator("domains")
     @classmethod
     def _lower(cls, values: list[str]) -> list[str]:
         return [v.lower() for v in values]
 
+    def admin_managers(self) -> list[Contact]:
+        leads_first = sorted(self.contacts, key=lambda c: c.position != "lead")
+        return [c for c in leads_first if c.role == "admin_manager" and c.active]
+
+
+class AccountSettings(Strict):
+    max_primary_users: int = Field(5, ge=1)
+
 
 class AccountsFile(Strict):
+    settings: AccountSettings = AccountSettings()
     staff: list[Staff] = []
     organisations: list[Organisation] = []
     queues: dict[str, list[str]] = {}
@@ -523,25 +596,8 @@ def _named_file(main: MainFile | None, source: _Source, key: str) -> str:
 
 
 def _cross_checks(config: Config, main: _Source, routing: _Source, accounts: _Source) -> list[str]:
-    """References between files: staff keys, queues, templates, overlapping domains, secrets."""
-    errors: list[str] = []
-    staff = {s.key for s in config.accounts.staff}
-    errors += _duplicates(accounts, "staff", [s.key for s in config.accounts.staff])
-    errors += _duplicates(accounts, "organisations", [o.key for o in config.accounts.organisations])
-    for queue, members in config.accounts.queues.items():
-        errors += [accounts.error(("queues", queue, i), f"unknown staff key {m!r}")
-                   for i, m in enumerate(members) if m not in staff]
-    owner: dict[str, str] = {}
-    for i, org in enumerate(config.accounts.organisations):
-        if org.account_manager and org.account_manager not in staff:
-            errors.append(accounts.error(("organisations", i, "account_manager"),
-                                         f"account manager {org.account_manager!r} is not a staff key"))
-        for j, domain in enumerate(org.domains):
-            if domain in owner and owner[domain] != org.key:
-                errors.append(accounts.error(("organisations", i, "domains", j),
-                                             f"domain {domain!r} also belongs to organisation {owner[domain]!r}"))
-            owner.setdefault(domain, org.key)
-    errors += _route_checks(config, routing)
+    """References between files: staff keys, queues, templates, domains, limits, secrets."""
+    errors = _staff_checks(config, accounts) + _organisation_checks(config, accounts) + _route_checks(config, routing)
     for i, mailbox in enumerate(config.main.inbound.imap):
         if mailbox.queue and mailbox.queue not in config.accounts.queues:
             errors.append(main.error(("inbound", "imap", i, "queue"), f"unknown queue {mailbox.queue!r}"))
@@ -556,18 +612,77 @@ def _cross_checks(config: Config, main: _Source, routing: _Source, accounts: _So
     return errors
 
 
+def _staff_checks(config: Config, accounts: _Source) -> list[str]:
+    staff = {s.key for s in config.accounts.staff}
+    errors = _duplicates(accounts, "staff", [s.key for s in config.accounts.staff])
+    for i, member in enumerate(config.accounts.staff):
+        errors += [accounts.error(("staff", i, "away", j, "delegate"), f"delegate {a.delegate!r} is not a staff key")
+                   for j, a in enumerate(member.away) if a.delegate and a.delegate not in staff]
+    for queue, members in config.accounts.queues.items():
+        errors += [accounts.error(("queues", queue, i), f"unknown staff key {m!r}")
+                   for i, m in enumerate(members) if m not in staff]
+    return errors
+
+
+def _organisation_checks(config: Config, accounts: _Source) -> list[str]:
+    staff = {s.key for s in config.accounts.staff}
+    limit = config.accounts.settings.max_primary_users
+    errors = _duplicates(accounts, "organisations", [o.key for o in config.accounts.organisations])
+    owner: dict[str, str] = {}
+    for i, org in enumerate(config.accounts.organisations):
+        here = ("organisations", i)
+        if not org.account_manager:
+            errors.append(accounts.error(here, f"organisation {org.key!r} has no account_manager"))
+        for key in ("account_manager", "deputy"):
+            value = getattr(org, key)
+            if value and value not in staff:
+                errors.append(accounts.error((*here, key), f"{key.replace('_', ' ')} {value!r} is not a staff key"))
+        primary = sum(c.primary_user for c in org.contacts)
+        if primary > limit:
+            errors.append(accounts.error((*here, "contacts"),
+                                         f"{primary} primary users, more than the {limit} allowed "
+                                         "(settings.max_primary_users)"))
+        for field, values in (("domains", org.domains), ("addresses", org.addresses)):
+            for j, value in enumerate(values):
+                if value in owner and owner[value] != org.key:
+                    errors.append(accounts.error((*here, field, j),
+                                                 f"{value!r} also belongs to organisation {owner[value]!r}"))
+                owner.setdefault(value, org.key)
+    return errors
+
+
 def _route_checks(config: Config, routing: _Source) -> list[str]:
-    errors: list[str] = []
     queues = set(config.accounts.queues)
     route_defaults = config.routing.defaults
     targets = [(("defaults",), route_defaults.queue, route_defaults.acknowledge)]
     targets += [(("rules", i, "then"), r.then.queue, r.then.acknowledge) for i, r in enumerate(config.routing.rules)]
+    errors: list[str] = []
     for loc, queue, template in targets:
         if queue and queue not in queues:
             errors.append(routing.error((*loc, "queue"), f"unknown queue {queue!r} (queues are in accounts.yaml)"))
         if template and not (config.templates_dir / template).is_dir():
-            errors.append(routing.error((*loc, "acknowledge"),
-                                        f"no template {template!r} in {config.templates_dir}"))
+            errors.append(routing.error((*loc, "acknowledge"), f"no template {template!r} in {config.templates_dir}"))
+    for i, rule in enumerate(config.routing.rules):
+        errors += _rule_reference_checks(config, routing, i, rule)
+    return errors
+
+
+def _rule_reference_checks(config: Config, routing: _Source, i: int, rule: Rule) -> list[str]:
+    staff = {s.key for s in config.accounts.staff}
+    roles = {r for s in config.accounts.staff for r in s.roles}
+    organisations = {o.key for o in config.accounts.organisations}
+    loc = ("rules", i, "then")
+    errors: list[str] = []
+    target = rule.then.route_to
+    if target and target not in SPECIAL_TARGETS and target not in staff:
+        errors.append(routing.error((*loc, "route_to"),
+                                    f"{target!r} is neither a staff key nor one of {', '.join(SPECIAL_TARGETS)}"))
+    if target == "customer_services_manager" and "customer_services_manager" not in roles:
+        errors.append(routing.error((*loc, "route_to"), "no staff member has the role customer_services_manager"))
+    errors += [routing.error((*loc, "notify", j), f"{name!r} is neither a staff key nor a role anyone has")
+               for j, name in enumerate(rule.then.notify) if name not in staff and name not in roles]
+    errors += [routing.error(("rules", i, "match", "organisation", j), f"unknown organisation {key!r}")
+               for j, key in enumerate(rule.match.organisation) if key not in organisations]
     return errors
 
 

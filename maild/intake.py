@@ -33,6 +33,7 @@ class Outcome(enum.Enum):
     OPENED = "opened"
     REPLIED = "replied"
     IGNORED = "ignored"
+    REDIRECTED = "redirected"
     QUARANTINED = "quarantined"
     DUPLICATE = "duplicate"
     PENDING = "pending"  # committed raw, processing deferred by a transient error

@@ -77,6 +77,9 @@ class SmtpSink:
             self.controller.stop()
             self.controller = None
 
+    def to(self, address: str) -> list[Received]:
+        return [r for r in self.received if address in r.rcpt_tos]
+
     def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and len(self.received) < count:

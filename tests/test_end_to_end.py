@@ -71,10 +71,15 @@ def test_stranger_quoting_a_ticket_tag_gets_a_new_ticket(setup: MaildSetup, daem
 def test_escalation_subject_goes_to_customer_services(setup: MaildSetup, daemon: Daemon, smtp_sink: SmtpSink) -> None:
     send(setup.smtp_port, mail(to="info@example.com",
                                subject="RE: For the attention of the Customer Services Manager \u2013 Slow answers"))
-    [ack] = smtp_sink.wait_for(1)
+    smtp_sink.wait_for(2)
     [ticket] = setup.json("tickets")
     assert (ticket["kind"], ticket["queue"], ticket["subject"]) == ("escalation", "customer-services", "Slow answers")
+    assert ticket["assignee"] == "carol"
+    [ack] = smtp_sink.to("dana@bath.example.ac.uk")
     assert "Customer Services Manager" in ack.message.get_body(("plain",)).get_content()
+    [notification] = smtp_sink.to("carol@example.com")
+    assert notification.message["Subject"] == "[#1] New escalation (P2): Slow answers"
+    assert notification.message["Auto-Submitted"] == "auto-generated"
 
 
 def test_automatic_mail_is_stored_but_not_acknowledged(setup: MaildSetup, daemon: Daemon, smtp_sink: SmtpSink) -> None:
@@ -132,15 +137,17 @@ def test_sighup_reloads_a_valid_config_and_keeps_the_old_one_when_broken(
 
     routing = setup.config.parent / "routing.yaml"
     shipped = routing.read_text()
-    default_priority = "  priority: 3              # priority 3 until staff change it\n"
+    default_priority = "defaults:\n  kind: incident\n  priority: 3\n"
     assert default_priority in shipped
-    good = shipped.replace(default_priority, "  priority: 2\n")
+    good = shipped.replace(default_priority, "defaults:\n  kind: incident\n  priority: 2\n")
     routing.write_text(good)
     daemon.process.send_signal(signal.SIGHUP)
     time.sleep(0.5)
     send(setup.smtp_port, mail(subject="after a good reload"))
 
-    routing.write_text(good.replace("  priority: 2\n", "  priority: 9\n", 1))
+    bad = good.replace("  priority: 2\n", "  priority: 9\n", 1)
+    bad_line = bad.splitlines().index("  priority: 9") + 1
+    routing.write_text(bad)
     daemon.process.send_signal(signal.SIGHUP)
     time.sleep(0.5)
     send(setup.smtp_port, mail(subject="after a bad reload"))
@@ -148,4 +155,4 @@ def test_sighup_reloads_a_valid_config_and_keeps_the_old_one_when_broken(
     routing.write_text(good)  # the CLI itself refuses to read a broken config
     assert [t["priority"] for t in setup.json("tickets")] == [2, 2]
     log = daemon.log.read_text()
-    assert "reload refused, old config kept" in log and "routing.yaml:5: defaults.priority" in log
+    assert "reload refused, old config kept" in log and f"routing.yaml:{bad_line}: defaults.priority" in log

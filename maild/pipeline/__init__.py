@@ -8,11 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from maild.pipeline.acknowledge import acknowledge
+from maild.pipeline.admit import admit
 from maild.pipeline.apply import apply
+from maild.pipeline.assign import assign
 from maild.pipeline.classify import classify
 from maild.pipeline.context import MailContext
 from maild.pipeline.identify import identify
 from maild.pipeline.limits import check_limits
+from maild.pipeline.notify import notify
 from maild.pipeline.parse import parse
 from maild.pipeline.screen import screen
 from maild.pipeline.thread import thread
@@ -25,9 +28,12 @@ STEPS: tuple[Step, ...] = (
     screen,        # automatic mail: never auto-reply to it
     identify,      # staff, contact of an organisation, or unknown
     thread,        # the ticket it belongs to, if the sender may join it
-    classify,      # routing rules -> kind, priority, queue, acknowledgement
+    classify,      # routing rules -> kind, priority, queue, route_to, acknowledgement
+    admit,         # unknown-sender policy: accept, flag, or redirect to the admin manager
+    assign,        # route_to -> the staff member, or who covers while they are away
     apply,         # ticket, message, participants, history; raw mail marked done
-    acknowledge,   # the acknowledgement, into the outbox
+    acknowledge,   # the acknowledgement (or the redirect pointer), into the outbox
+    notify,        # the assignee and the rule's `notify` staff, told at once
 )
 
 

@@ -1,20 +1,25 @@
-"""Step: queue the acknowledgement of a new ticket, unless the mail was automatic (RFC 3834).
+"""Step: the automatic answer to the sender, unless the mail was automatic itself (RFC 3834).
 
-The acknowledgement answers the customer's mail (In-Reply-To/References), carries the ticket tag
-in its subject, is marked `Auto-Submitted: auto-replied`, and is sent with the null return path
-so that it can never start a loop. Outside office hours it says when the helpdesk next opens.
+A new ticket gets its acknowledgement (the route's template); a redirected unknown sender gets a
+polite pointer to their organisation's admin manager, with no ticket and no ticket content.
+Answers go out as replies (In-Reply-To/References), marked `Auto-Submitted: auto-replied`, with the
+null return path so that they can never start a loop. Outside office hours they say when the
+helpdesk next opens.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from maild.outbound import outbox
 from maild.outbound.compose import Outgoing, new_message_id
 from maild.pipeline.context import MailContext
+from maild.pipeline.subjects import bare_subject
 from maild.store.models import Event, Ticket
 
 log = logging.getLogger("maild.pipeline")
+REDIRECT_TEMPLATE = "redirect"
 
 
 def tagged_subject(prefix: str, ticket: Ticket, subject: str) -> str:
@@ -23,38 +28,78 @@ def tagged_subject(prefix: str, ticket: Ticket, subject: str) -> str:
 
 
 def acknowledge(ctx: MailContext) -> None:
-    if ctx.outcome != "opened" or ctx.route is None or ctx.route.acknowledge is None:
+    if ctx.automatic:
         return
-    ticket, mail = ctx.ticket, ctx.mail
-    assert ticket is not None and mail is not None
+    if ctx.outcome == "opened" and ctx.route is not None and ctx.route.acknowledge is not None:
+        _acknowledge_ticket(ctx, ctx.route.acknowledge)
+    elif ctx.outcome == "redirected" and ctx.sender is not None and ctx.sender.address:
+        _redirect(ctx)
+
+
+def _common(ctx: MailContext) -> dict[str, Any]:
+    settings = ctx.settings
+    return {
+        "helpdesk_name": settings.config.helpdesk.name,
+        "helpdesk_address": settings.config.helpdesk.address,
+        "office_open": settings.calendar.is_open(ctx.now),
+        "next_open": settings.calendar.next_open(ctx.now).strftime("%A %d %B %Y at %H:%M"),
+    }
+
+
+def _acknowledge_ticket(ctx: MailContext, template: str) -> None:
+    ticket, route = ctx.ticket, ctx.route
+    assert ticket is not None and route is not None
     if not ticket.requester:
         Event.create(ticket=ticket, kind="not_acknowledged", detail="no usable From address", created_at=ctx.now)
         return
-    settings = ctx.settings
-    helpdesk = settings.config.helpdesk
-    next_open = settings.calendar.next_open(ctx.now)
-    tag = f"[{helpdesk.tag_prefix}{ticket.number}]"
-    rendered = settings.renderer.render(ctx.route.acknowledge, {
-        "tag": tag,
+    prefix = ctx.settings.config.helpdesk.tag_prefix
+    assignee = ctx.settings.directory.staff_by_key.get(route.assignee or "")
+    covering = route.covering
+    rendered = ctx.settings.renderer.render(template, {
+        **_common(ctx),
+        "tag": f"[{prefix}{ticket.number}]",
         "number": ticket.number,
         "subject": ticket.subject,
         "requester_name": ticket.requester_name,
-        "helpdesk_name": helpdesk.name,
-        "office_open": settings.calendar.is_open(ctx.now),
-        "next_open": next_open.strftime("%A %d %B %Y at %H:%M"),
+        "assignee_name": assignee.name if assignee else None,
+        "covering": {"absent": covering.absent, "by": covering.by,
+                     "until": covering.until.strftime("%A %d %B %Y")} if covering else None,
     })
-    references = [*reversed(mail.thread_ids), *([mail.message_id] if mail.message_id else [])]
+    _queue_reply(ctx, ticket, (ticket.requester_name, ticket.requester),
+                 tagged_subject(prefix, ticket, rendered.subject), rendered, "acknowledgement")
+
+
+def _redirect(ctx: MailContext) -> None:
+    sender, mail = ctx.sender, ctx.mail
+    assert sender is not None and mail is not None
+    org = ctx.settings.directory.organisations.get(sender.organisation or "")
+    admins = [{"name": c.name, "email": c.email} for c in org.admin_managers()] if org else []
+    rendered = ctx.settings.renderer.render(REDIRECT_TEMPLATE, {
+        **_common(ctx),
+        "subject": bare_subject(mail.subject, ctx.settings.config.helpdesk.tag_prefix) or "(no subject)",
+        "sender_name": sender.name,
+        "organisation": org.name if org else None,
+        "admin_managers": admins,
+    })
+    _queue_reply(ctx, None, (sender.name, sender.address or ""), rendered.subject, rendered, "redirect")
+
+
+def _queue_reply(ctx: MailContext, ticket: Ticket | None, to: tuple[str, str], subject: str,
+                 rendered: Any, purpose: str) -> None:
+    mail = ctx.mail
+    assert mail is not None
+    helpdesk = ctx.settings.config.helpdesk
     out = Outgoing(
-        from_header=settings.config.main.outbound.from_,
-        to=[(ticket.requester_name, ticket.requester)],
-        subject=tagged_subject(helpdesk.tag_prefix, ticket, rendered.subject),
+        from_header=ctx.settings.config.main.outbound.from_,
+        to=[to],
+        subject=subject,
         text=rendered.text,
         html=rendered.html,
         message_id=new_message_id(helpdesk.address.rpartition("@")[2]),
         in_reply_to=mail.message_id,
-        references=references,
+        references=[*reversed(mail.thread_ids), *([mail.message_id] if mail.message_id else [])],
         auto_submitted="auto-replied",
         loop_marker=helpdesk.address,
     )
-    outbox.queue(ticket, "acknowledgement", out, mail_from="")
-    log.info("ticket %d: acknowledgement %s queued for %s", ticket.number, out.message_id, ticket.requester)
+    outbox.queue(ticket, purpose, out, mail_from="")
+    log.info("ticket %s: %s %s queued for %s", ticket.number if ticket else "-", purpose, out.message_id, to[1])

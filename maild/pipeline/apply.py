@@ -20,7 +20,10 @@ def apply(ctx: MailContext) -> None:
     if ctx.ticket is not None:
         _add_reply(ctx)
     elif ctx.automatic:
-        _ignore(ctx)
+        _ignore(ctx, f"automatic mail, no ticket: {ctx.automatic}", "ignored")
+    elif ctx.redirect:
+        _ignore(ctx, "sender is not a designated contact: redirected to their admin manager, no ticket",
+                "redirected")
     else:
         _open_ticket(ctx)
 
@@ -36,6 +39,8 @@ def _open_ticket(ctx: MailContext) -> None:
         organisation=sender.organisation,
         requester=sender.address or "",
         requester_name=sender.name,
+        assignee=route.assignee,
+        tags=" ".join(route.tags),
         route_rule=route.rule,
         created_at=ctx.now,
         updated_at=ctx.now,
@@ -48,8 +53,8 @@ def _open_ticket(ctx: MailContext) -> None:
     Event.create(ticket=ticket, raw=ctx.raw_id, kind="opened", detail=detail, created_at=ctx.now)
     raw_store.mark_done(ctx.raw_id, raw_store.PROCESSED, ticket)
     ctx.ticket, ctx.outcome = ticket, "opened"
-    log.info("ticket %d opened from %s %s (%s, P%d, queue %s, rule %s)", ticket.number, sender.kind,
-             sender.address, route.kind, route.priority, route.queue, route.rule or "defaults")
+    log.info("ticket %d opened from %s %s (%s, P%d, queue %s, assignee %s, rule %s)", ticket.number, sender.kind,
+             sender.address, route.kind, route.priority, route.queue, route.assignee, route.rule or "defaults")
 
 
 def _add_reply(ctx: MailContext) -> None:
@@ -73,12 +78,12 @@ def _add_reply(ctx: MailContext) -> None:
              ctx.sender.address)
 
 
-def _ignore(ctx: MailContext) -> None:
-    reason = f"automatic mail, no ticket: {ctx.automatic}"
-    Event.create(raw=ctx.raw_id, kind="ignored", detail=reason, created_at=ctx.now)
+def _ignore(ctx: MailContext, reason: str, outcome: str) -> None:
+    """No ticket: the raw mail is kept, marked ignored with the reason."""
+    Event.create(raw=ctx.raw_id, kind=outcome, detail=reason, created_at=ctx.now)
     raw_store.mark_done(ctx.raw_id, raw_store.IGNORED, None, reason)
-    ctx.outcome = "ignored"
-    log.info("ignored %s: %s", ctx.mail.message_id if ctx.mail else None, reason)
+    ctx.outcome = outcome
+    log.info("%s %s: %s", outcome, ctx.mail.message_id if ctx.mail else None, reason)
 
 
 def _store_message(ctx: MailContext, ticket: Ticket) -> None:

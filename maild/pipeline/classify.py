@@ -1,43 +1,123 @@
-"""Step: decide kind, priority, queue and acknowledgement of a new ticket from the routing rules.
+"""Step: decide kind, priority, queue, who it goes to, and the acknowledgement of a new ticket.
 
 Rules are tried in order. Every matching rule applies the actions it sets explicitly, a later
-rule's value replacing an earlier one, until a matching rule says `stop` (the default). What no
-rule set comes from where the mail arrived (an IMAP mailbox's queue and kind), then the file's
-`defaults`.
+rule's value replacing an earlier one (tags and people to notify add up), until a matching rule
+says `stop` (the default). What no rule set comes from where the mail arrived (an IMAP mailbox's
+queue and kind), then the file's `defaults`. Each rule's verdict and its reason are kept, for
+`maild route --explain` and the ticket's history.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from maild.config import Rule, RoutingFile
-from maild.pipeline.context import MailContext, Route
+from maild.pipeline.context import MailContext, Route, RuleResult
 from maild.pipeline.subjects import REPLY_PREFIX
+
+Check = Callable[[MailContext], tuple[bool, str]]
+
+
+def _any_of(label: str, wanted: list[str], actual: Callable[[MailContext], str | set[str]],
+            test: Callable[[str, str], bool]) -> Check:
+    """A condition that holds when any wanted value passes `test` against the mail's value(s)."""
+
+    def check(ctx: MailContext) -> tuple[bool, str]:
+        values = actual(ctx)
+        values = values if isinstance(values, set) else {values}
+        hit = next((w for w in wanted for v in values if test(v, w)), None)
+        return (True, f"{label} {hit!r}") if hit is not None else (False, f"not {label} any of {wanted}")
+
+    return check
+
+
+def _regex(label: str, pattern: re.Pattern[str], actual: Callable[[MailContext], str]) -> Check:
+    def check(ctx: MailContext) -> tuple[bool, str]:
+        ok = pattern.search(actual(ctx)) is not None
+        return ok, f"{label} {'matches' if ok else 'does not match'} /{pattern.pattern}/"
+
+    return check
+
+
+def _subject(ctx: MailContext) -> str:
+    return ctx.mail.subject.lower() if ctx.mail else ""
+
+
+def _bare_subject(ctx: MailContext) -> str:
+    return REPLY_PREFIX.sub("", _subject(ctx))
+
+
+def _sender(ctx: MailContext) -> str:
+    return (ctx.sender.address or "") if ctx.sender else ""
+
+
+def _recipients(ctx: MailContext) -> set[str]:
+    assert ctx.mail is not None
+    return {*ctx.recipients, *(a for _, a in ctx.mail.to + ctx.mail.cc)}
+
+
+def _domain_test(domain_of_sender: str, wanted: str) -> bool:
+    domain = domain_of_sender.rpartition("@")[2]
+    return domain == wanted or domain.endswith("." + wanted)
+
+
+def _build_checks(rule: Rule) -> list[Check]:
+    m = rule.match
+    contains = lambda value, wanted: wanted.lower() in value.lower()  # noqa: E731
+    equals = lambda value, wanted: value == wanted  # noqa: E731
+    checks: list[Check] = []
+    if m.subject_contains:
+        checks.append(_any_of("subject contains", m.subject_contains, _subject, contains))
+    if m.subject_starts_with:
+        checks.append(_any_of("subject starts with", m.subject_starts_with, _bare_subject,
+                              lambda v, w: v.startswith(w.lower())))
+    if m.subject_regex:
+        checks.append(_regex("subject", re.compile(m.subject_regex, re.I), lambda c: c.mail.subject if c.mail else ""))
+    if m.from_address:
+        checks.append(_any_of("from", m.from_address, _sender, equals))
+    if m.from_domain:
+        checks.append(_any_of("from domain", m.from_domain, _sender, _domain_test))
+    if m.to_address:
+        checks.append(_any_of("sent to", m.to_address, _recipients, equals))
+    if m.organisation:
+        checks.append(_any_of("organisation", m.organisation, lambda c: c.sender.organisation or "", equals))
+    if m.sender_kind:
+        checks.append(_any_of("sender is", list(m.sender_kind), lambda c: c.sender.kind, equals))
+    if m.contact_role:
+        checks.append(_any_of("contact role", list(m.contact_role), lambda c: c.sender.role or "", equals))
+    for name, pattern in m.header.items():
+        checks.append(_regex(f"header {name}", re.compile(pattern, re.I),
+                             lambda c, n=name: str(c.mail.headers.get(n, "")) if c.mail else ""))
+    if m.body_contains:
+        checks.append(_any_of("body contains", m.body_contains, lambda c: c.mail.text if c.mail else "", contains))
+    if m.body_regex:
+        checks.append(_regex("body", re.compile(m.body_regex, re.I | re.M), lambda c: c.mail.text if c.mail else ""))
+    if m.office_hours:
+        inside = m.office_hours == "inside"
+        checks.append(lambda c: (c.settings.calendar.is_open(c.now) == inside,
+                                 f"{'inside' if c.settings.calendar.is_open(c.now) else 'outside'} office hours"))
+    if m.has_attachment is not None:
+        checks.append(lambda c: (bool(c.mail.attachments) == m.has_attachment,
+                                 "has an attachment" if c.mail.attachments else "has no attachment"))
+    return checks
 
 
 @dataclass(frozen=True)
 class CompiledRule:
     rule: Rule
+    checks: list[Check]
     subject_regex: re.Pattern[str] | None
 
-    def matches(self, ctx: MailContext) -> bool:
-        assert ctx.mail is not None and ctx.sender is not None
-        m = self.rule.match
-        subject = ctx.mail.subject.lower()
-        bare = REPLY_PREFIX.sub("", subject)
-        sender = ctx.sender.address or ""
-        domain = sender.rpartition("@")[2]
-        to_addresses = {*ctx.recipients, *(a for _, a in ctx.mail.to + ctx.mail.cc)}
-        checks = [
-            not m.subject_contains or any(s.lower() in subject for s in m.subject_contains),
-            not m.subject_starts_with or any(bare.startswith(s.lower()) for s in m.subject_starts_with),
-            self.subject_regex is None or self.subject_regex.search(ctx.mail.subject) is not None,
-            not m.from_address or sender in m.from_address,
-            not m.from_domain or any(domain == d or domain.endswith("." + d) for d in m.from_domain),
-            not m.to_address or bool(to_addresses & set(m.to_address)),
-        ]
-        return all(checks)
+    def evaluate(self, ctx: MailContext) -> RuleResult:
+        reasons = []
+        for check in self.checks:
+            ok, why = check(ctx)
+            if not ok:
+                return RuleResult(self.rule.name, False, why)
+            reasons.append(why)
+        return RuleResult(self.rule.name, True, "; ".join(reasons) or "no conditions: matches every mail")
 
     def subject_override(self, subject: str) -> str | None:
         """The regex's named group `subject`, when it has one: the escalation's real subject."""
@@ -49,7 +129,8 @@ class CompiledRule:
 
 def compile_rules(routing: RoutingFile) -> list[CompiledRule]:
     return [
-        CompiledRule(rule, re.compile(rule.match.subject_regex, re.IGNORECASE) if rule.match.subject_regex else None)
+        CompiledRule(rule, _build_checks(rule),
+                     re.compile(rule.match.subject_regex, re.I) if rule.match.subject_regex else None)
         for rule in routing.rules
     ]
 
@@ -62,10 +143,12 @@ def classify(ctx: MailContext) -> None:
     route = Route(kind=d.kind, priority=d.priority, queue=d.queue, acknowledge=d.acknowledge, rule=None)
     route = replace(route, **{k: v for k, v in ctx.route_defaults.items() if k in ("queue", "kind")})
     for compiled in ctx.settings.rules:
-        if not compiled.matches(ctx):
+        result = compiled.evaluate(ctx)
+        ctx.rule_results.append(result)
+        if not result.matched:
             continue
         route = _apply_actions(route, compiled, ctx.mail.subject)
-        ctx.notes.append(f"routing rule {compiled.rule.name!r} matched")
+        ctx.notes.append(f"routing rule {compiled.rule.name!r} matched: {result.why}")
         if compiled.rule.then.stop:
             break
     ctx.route = route
@@ -73,8 +156,10 @@ def classify(ctx: MailContext) -> None:
 
 def _apply_actions(route: Route, compiled: CompiledRule, subject: str) -> Route:
     then = compiled.rule.then
-    changes = {name: getattr(then, name) for name in ("kind", "priority", "queue", "acknowledge")
-               if name in then.model_fields_set}
+    changes: dict = {name: getattr(then, name) for name in ("kind", "priority", "queue", "acknowledge", "route_to")
+                     if name in then.model_fields_set}
+    changes["notify"] = tuple(dict.fromkeys([*route.notify, *then.notify]))
+    changes["tags"] = tuple(dict.fromkeys([*route.tags, *then.tags]))
     override = compiled.subject_override(subject)
     if override:
         changes["subject"] = override

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from email.message import Message as EmailMessage
 from typing import TYPE_CHECKING, Literal
 
@@ -45,6 +45,23 @@ class Sender:
     organisation: str | None = None
     role: str | None = None
     staff_key: str | None = None
+    designated: bool = False  # a contact named in accounts.yaml, not only someone at its domain
+
+
+@dataclass(frozen=True)
+class Covering:
+    """Who looks after a request while the person it is meant for is away."""
+
+    absent: str  # name of the person away
+    until: date
+    by: str  # name of the person covering
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    name: str
+    matched: bool
+    why: str
 
 
 @dataclass(frozen=True)
@@ -55,6 +72,11 @@ class Route:
     acknowledge: str | None  # template name, or None for no acknowledgement
     rule: str | None  # the deciding rule, None for the defaults
     subject: str | None = None  # replaces the ticket subject (e.g. the escalation's own subject)
+    route_to: str | None = None  # account_manager, customer_services_manager, queue, or a staff key
+    notify: tuple[str, ...] = ()  # staff keys or roles told at once
+    tags: tuple[str, ...] = ()
+    assignee: str | None = None  # staff key, once `assign` resolved route_to
+    covering: Covering | None = None
 
 
 @dataclass
@@ -72,5 +94,7 @@ class MailContext:
     sender: Sender | None = None
     ticket: Ticket | None = None
     route: Route | None = None
+    rule_results: list[RuleResult] = field(default_factory=list)
+    redirect: bool = False  # unknown sender under the `redirect` policy: no ticket, a polite pointer
     notes: list[str] = field(default_factory=list)  # explanations kept in the history
-    outcome: str = ""  # opened, replied, ignored
+    outcome: str = ""  # opened, replied, ignored, redirected

@@ -1,4 +1,8 @@
-"""Step: who sent this mail? Staff, a contact of an organisation (exact address, then domain), or unknown."""
+"""Step: who sent this mail? Staff, a contact of an organisation, or unknown.
+
+A contact is found by exact address first (a designated contact, with their role), then by the
+organisation's explicit addresses and mail domains (subdomains included).
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,12 @@ class Directory:
 
     def __init__(self, accounts: AccountsFile) -> None:
         self.staff = {email: s for s in accounts.staff if s.active for email in s.emails}
+        self.staff_by_key = {s.key: s for s in accounts.staff}
+        self.organisations = {org.key: org for org in accounts.organisations}
         self.contacts = {
             c.email: (org, c) for org in accounts.organisations for c in org.contacts if c.active
         }
+        self.addresses = {a: org for org in accounts.organisations for a in org.addresses}
         self.domains = {d: org for org in accounts.organisations for d in org.domains}
 
     def identify(self, address: str | None, name: str) -> Sender:
@@ -26,8 +33,8 @@ class Directory:
         if address in self.contacts:
             org, contact = self.contacts[address]
             return Sender(kind="contact", address=address, name=contact.name or name,
-                          organisation=org.key, role=contact.role)
-        org = self._organisation_by_domain(address.rpartition("@")[2])
+                          organisation=org.key, role=contact.role, designated=True)
+        org = self.addresses.get(address) or self._organisation_by_domain(address.rpartition("@")[2])
         if org is not None:
             return Sender(kind="contact", address=address, name=name, organisation=org.key)
         return Sender(kind="unknown", address=address, name=name)

@@ -56,6 +56,9 @@ class BusinessCalendar:
             day += timedelta(days=1)
         raise ValueError("no working day within a year: check office_hours.days and closures")
 
+    def local_date(self, moment: datetime) -> date:
+        return self._local(moment).date()
+
     def _local(self, moment: datetime) -> datetime:
         aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
         return aware.astimezone(self.zone)

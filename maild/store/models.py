@@ -46,6 +46,7 @@ class Ticket(BaseModel):
     requester = CharField(max_length=320)
     requester_name = TextField(default="")
     assignee = CharField(max_length=64, null=True)
+    tags = TextField(default="")  # space-separated
     route_rule = CharField(max_length=128, null=True)
     created_at = DateTimeField(default=utcnow, index=True)
     updated_at = DateTimeField(default=utcnow)

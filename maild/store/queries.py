@@ -23,6 +23,7 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
         "organisation": ticket.organisation,
         "requester": ticket.requester,
         "assignee": ticket.assignee,
+        "tags": ticket.tags.split(),
         "created_at": iso(ticket.created_at),
         "updated_at": iso(ticket.updated_at),
     }
