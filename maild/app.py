@@ -50,6 +50,23 @@ def lock_state_dir(state_dir: Path) -> IO[str]:
     return handle
 
 
+def signal_daemon(state_dir: Path, sig: int) -> int:
+    """Send `sig` to the daemon holding the state directory's lock; returns its pid."""
+    path = state_dir / "maild.lock"
+    try:
+        with open(path) as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                pid = int(handle.read().strip() or 0)
+                if pid:
+                    os.kill(pid, sig)
+                    return pid
+    except (OSError, ValueError):
+        pass
+    raise MaildError(f"no maild is running on {state_dir}")
+
+
 class Daemon:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime

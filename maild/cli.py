@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,6 +30,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     path = resolve_config_path(args.config)
     try:
         return args.handler(args, path)
+    except BrokenPipeError:  # `maild tickets | head`: the reader left, which is fine
+        sys.stderr.close()
+        return 0
     except ConfigError as exc:
         for message in exc.messages:
             print(message, file=sys.stderr)
@@ -73,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("ids", nargs="*", type=int, metavar="ID")
     p = command("quarantine", _quarantine, "list quarantined mail")
     p.add_argument("--json", action="store_true")
+    p = command("route", _route, "dry run of identification and routing for one mail; no side effects")
+    p.add_argument("--explain", metavar="FILE", required=True, help="the mail to explain")
+    p.add_argument("--recipient", "-r", action="append", default=[], help="an envelope recipient (repeatable)")
+    p.add_argument("--mailbox", help="as if fetched from this IMAP mailbox (its default route and policy)")
+    p.add_argument("--json", action="store_true")
+    command("reload", _reload, "make the running daemon reload its config (SIGHUP)")
     p = command("db", _db, "database maintenance")
     p.add_argument("action", choices=["migrate"])
     return parser
@@ -238,6 +248,64 @@ def _quarantine(args: argparse.Namespace, path: Path) -> int:
         return 0
     for r in rows:
         print(f"{r['id']:<6} {r['received_at']} {r['source']:<24} {r['reason']}")
+    return 0
+
+
+def _route(args: argparse.Namespace, path: Path) -> int:
+    from maild.pipeline.explain import explain
+
+    settings = Settings.build(load_config(path))
+    mailboxes = {m.name: m for m in settings.config.main.inbound.imap}
+    if args.mailbox and args.mailbox not in mailboxes:
+        print(f"maild: no IMAP mailbox {args.mailbox!r} in the config", file=sys.stderr)
+        return 1
+    route_defaults = mailboxes[args.mailbox].route_defaults if args.mailbox else {}
+    database = settings.config.database_path
+    if database.exists():
+        open_store(database)
+    report = explain(settings, Path(args.explain).read_bytes(), [r.lower() for r in args.recipient],
+                     route_defaults, threading=database.exists())
+    if args.json:
+        _print_json(report)
+    else:
+        _print_explanation(report)
+    return 0
+
+
+def _print_explanation(report: dict[str, Any]) -> None:
+    sender = report["sender"]
+    who = sender["kind"] + (f" of {sender['organisation']}" if sender["organisation"] else "")
+    who += f" ({sender['role']})" if sender["role"] else ""
+    who += ", designated contact" if sender["designated"] else ""
+    print(f"sender:    {sender['address'] or '(no usable From)'}: {who}")
+    if report["automatic"]:
+        print(f"automatic: {report['automatic']} (never acknowledged)")
+    if report["ticket"]:
+        print(f"threads:   onto ticket {report['ticket']}")
+    for rule in report["rules"]:
+        print(f"rule {rule['name']:<28} {'MATCH' if rule['matched'] else 'no   '}  {rule['why']}")
+    result = report["result"] or {}
+    if result.get("outcome") == "reply":
+        print(f"result:    a reply on ticket {result['ticket']}; no acknowledgement")
+    elif result:
+        route = result["route"]
+        to = route["assignee"] or route["to"] or "the queue"
+        print(f"result:    {result['outcome']}: {result['kind']}, priority {result['priority']}, "
+              f"queue {route['queue']}, to {to}, acknowledge {result['acknowledge'] or 'no'}"
+              + (f", notify {', '.join(result['notify'])}" if result["notify"] else "")
+              + (f", tags {', '.join(result['tags'])}" if result["tags"] else ""))
+        if route["covering"]:
+            c = route["covering"]
+            print(f"           {c['by']} covers for {c['absent']}, away until {c['until']}")
+    for note in report["notes"]:
+        print(f"note:      {note}")
+
+
+def _reload(args: argparse.Namespace, path: Path) -> int:
+    from maild.app import signal_daemon
+
+    pid = signal_daemon(load_config(path).state_dir, signal.SIGHUP)
+    print(f"asked maild (pid {pid}) to reload; its log says whether the new config was taken")
     return 0
 
 

@@ -323,7 +323,13 @@ class RuleMatch(Strict):
     @field_validator("header")
     @classmethod
     def _header_regexes(cls, value: dict[str, str]) -> dict[str, str]:
-        return {name: _compile(pattern) for name, pattern in value.items()}
+        checked = {}
+        for name, pattern in value.items():
+            try:
+                checked[name] = _compile(pattern)
+            except ValueError as exc:
+                raise ValueError(f"{name}: {exc}") from None
+        return checked
 
 
 class RuleThen(Strict):
