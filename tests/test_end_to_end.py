@@ -156,3 +156,48 @@ def test_sighup_reloads_a_valid_config_and_keeps_the_old_one_when_broken(
     assert [t["priority"] for t in setup.json("tickets")] == [2, 2]
     log = daemon.log.read_text()
     assert "reload refused, old config kept" in log and f"routing.yaml:{bad_line}: defaults.priority" in log
+
+
+def test_reload_while_mail_flows_loses_nothing(setup: MaildSetup, daemon: Daemon, smtp_sink: SmtpSink) -> None:
+    import signal
+    import threading
+    import time
+
+    from mails import varied
+
+    mails = varied(60, prefix="flow")
+    errors: list[Exception] = []
+
+    def flow() -> None:
+        try:
+            with smtplib.SMTP("127.0.0.1", setup.smtp_port, timeout=30) as client:
+                for content in mails:
+                    client.sendmail("sender@example.org", ["helpdesk@example.com"], content)
+                    time.sleep(0.04)  # spread the 60 mails over the reloads
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    sender = threading.Thread(target=flow)
+    sender.start()
+    routing = setup.config.parent / "routing.yaml"
+    shipped = routing.read_text()
+    valid = shipped.replace("  priority: 3\n", "  priority: 2\n", 1)
+    broken = shipped.replace("  priority: 3\n", "  priority: 0\n", 1)
+    routing.write_text(valid)
+    assert b"asked maild (pid" in setup.cli("reload").stdout
+    routing.write_text(broken)
+    refused = setup.cli("reload")  # checks first: nothing is sent to the daemon
+    assert refused.returncode == 1 and b"defaults.priority: Input should be greater than or equal to 1" in refused.stderr
+    daemon.process.send_signal(signal.SIGHUP)  # a bare SIGHUP: the daemon itself refuses it
+    time.sleep(0.3)
+    routing.write_text(shipped)
+    assert b"asked maild (pid" in setup.cli("reload").stdout
+    assert sender.is_alive(), "the mail flow should still be running when the reloads are done"
+    sender.join(60)
+    assert not errors
+    tickets = setup.json("tickets")
+    assert len(tickets) == 60
+    assert {t["priority"] for t in tickets} <= {2, 3}
+    assert len(smtp_sink.wait_for(60, timeout=20)) == 60
+    log = daemon.log.read_text()
+    assert log.count("config reloaded") == 2 and "reload refused, old config kept" in log
