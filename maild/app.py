@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
 
-from maild import defaults
+from maild import defaults, sdnotify
 from maild.channels.imap import MailboxWatcher
 from maild.channels.lmtp import IntakeHandler, start_server
 from maild.errors import MaildError, TransientError
@@ -26,6 +26,7 @@ from maild.outbound.sender import Sender
 from maild.outbound.transports import Transport, transport_for
 from maild.runtime import Runtime
 from maild.store.db import open_store
+from maild.store.health import outbox_depth, ping_database
 from maild.store.migrations import migrate
 
 log = logging.getLogger("maild.daemon")
@@ -50,21 +51,26 @@ def lock_state_dir(state_dir: Path) -> IO[str]:
     return handle
 
 
-def signal_daemon(state_dir: Path, sig: int) -> int:
-    """Send `sig` to the daemon holding the state directory's lock; returns its pid."""
-    path = state_dir / "maild.lock"
+def daemon_pid(state_dir: Path) -> int | None:
+    """The pid of the daemon holding the state directory's lock, or None when none runs."""
     try:
-        with open(path) as handle:
+        with open(state_dir / "maild.lock") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
             except BlockingIOError:
-                pid = int(handle.read().strip() or 0)
-                if pid:
-                    os.kill(pid, sig)
-                    return pid
+                return int(handle.read().strip() or 0) or None
     except (OSError, ValueError):
         pass
-    raise MaildError(f"no maild is running on {state_dir}")
+    return None
+
+
+def signal_daemon(state_dir: Path, sig: int) -> int:
+    """Send `sig` to the daemon holding the state directory's lock; returns its pid."""
+    pid = daemon_pid(state_dir)
+    if pid is None:
+        raise MaildError(f"no maild is running on {state_dir}")
+    os.kill(pid, sig)
+    return pid
 
 
 class Daemon:
@@ -77,6 +83,7 @@ class Daemon:
         self.stopping = asyncio.Event()
         self.outbox_ready = asyncio.Event()
         self.imap_stop = threading.Event()
+        self.watchers: list[tuple[MailboxWatcher, threading.Thread]] = []
 
     def _transport(self) -> Transport:
         return transport_for(self.runtime.settings.config)
@@ -98,13 +105,16 @@ class Daemon:
             loop.add_signal_handler(sig, self.stopping.set)
         loop.add_signal_handler(signal.SIGHUP, self._reload)
         handler, server = await self._start_listener()
-        watchers = self._start_watchers(loop)
+        self.watchers = self._start_watchers(loop)
         tasks = [asyncio.create_task(self._send_loop()), asyncio.create_task(self._recovery_loop())]
         log.info("maild running: %s", config.summary())
+        sdnotify.notify("READY=1", f"STATUS={await self._status_line()}")
+        tasks.append(asyncio.create_task(self._health_loop()))
         await self.stopping.wait()
+        sdnotify.notify("STOPPING=1", "STATUS=stopping: finishing the mail in hand")
         log.info("stopping: no new mail taken, finishing the mail in hand")
         await self._stop_listener(handler, server)
-        await self._stop_watchers(watchers)
+        await self._stop_watchers([thread for _, thread in self.watchers])
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -132,7 +142,31 @@ class Daemon:
             log.error("mail still in hand after %.0fs; its transaction rolls back and the client retries",
                       defaults.STOP_TIMEOUT_SECONDS)
 
-    def _start_watchers(self, loop: asyncio.AbstractEventLoop) -> list[threading.Thread]:
+    async def _status_line(self) -> str:
+        loop = asyncio.get_running_loop()
+        queued = await loop.run_in_executor(self.send_pool, outbox_depth)
+        connected = sum(w.connected for w, _ in self.watchers)
+        mailboxes = f"{connected}/{len(self.watchers)} mailboxes connected, " if self.watchers else ""
+        return f"{mailboxes}outbox {queued} queued"
+
+    async def _health_loop(self) -> None:
+        """STATUS= every few seconds, and WATCHDOG=1 only while a database round trip through the
+        intake thread answers in time: a hung IMAP, SMTP or database call gets us restarted."""
+        loop = asyncio.get_running_loop()
+        interval = sdnotify.watchdog_interval()
+        while True:
+            await asyncio.sleep(min(interval or defaults.STATUS_INTERVAL_SECONDS, defaults.STATUS_INTERVAL_SECONDS))
+            try:
+                await asyncio.wait_for(loop.run_in_executor(self.intake_pool, ping_database),
+                                       interval or defaults.STATUS_INTERVAL_SECONDS)
+                status = await asyncio.wait_for(self._status_line(), defaults.STATUS_INTERVAL_SECONDS)
+            except Exception as exc:  # noqa: BLE001 - unhealthy: say so, and let the watchdog fire
+                log.error("health check failed, not telling the watchdog we are alive: %s", exc or type(exc).__name__)
+                sdnotify.notify(f"STATUS=unhealthy: {exc or type(exc).__name__}")
+                continue
+            sdnotify.notify(*(["WATCHDOG=1"] if interval else []), f"STATUS={status}")
+
+    def _start_watchers(self, loop: asyncio.AbstractEventLoop) -> list[tuple[MailboxWatcher, threading.Thread]]:
         """One thread per IMAP mailbox: imapclient blocks, and a slow server must not stall the rest."""
         config = self.runtime.settings.config
 
@@ -147,7 +181,7 @@ class Daemon:
             watcher = MailboxWatcher(mailbox, config.path.parent, accept, self.imap_stop)
             thread = threading.Thread(target=watcher.run_forever, name=f"imap-{mailbox.name}", daemon=True)
             thread.start()
-            threads.append(thread)
+            threads.append((watcher, thread))
         return threads
 
     async def _stop_watchers(self, threads: list[threading.Thread]) -> None:
@@ -195,7 +229,9 @@ class Daemon:
 
     def _reload(self) -> None:
         log.info("SIGHUP: reloading config")
+        sdnotify.reloading()
         self.runtime.reload()
+        sdnotify.notify("READY=1")
 
 
 def run_daemon(runtime: Runtime) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from maild import __version__
 from maild.config import load_config, resolve_config_path
 from maild.errors import ConfigError, MaildError, TransientError
+from maild.logs import setup_logging
 from maild.runtime import Runtime, Settings
 from maild.store.db import open_store
 from maild.store.migrations import migrate
@@ -23,8 +24,7 @@ EX_USAGE, EX_TEMPFAIL = 2, 75
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(stream=sys.stderr, level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging(logging.DEBUG if args.verbose else logging.INFO)
     # aiosmtpd logs every protocol line at INFO under "mail.log"; keep that for -v.
     logging.getLogger("mail.log").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     path = resolve_config_path(args.config)
@@ -83,6 +83,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--mailbox", help="as if fetched from this IMAP mailbox (its default route and policy)")
     p.add_argument("--json", action="store_true")
     command("reload", _reload, "make the running daemon reload its config (SIGHUP)")
+    p = command("status", _status, "health: daemon, mailboxes, outbox, quarantine, tickets")
+    p.add_argument("--json", action="store_true")
     p = command("db", _db, "database maintenance")
     p.add_argument("action", choices=["migrate"])
     return parser
@@ -104,7 +106,10 @@ def _print_json(data: Any) -> None:
 def _run(args: argparse.Namespace, path: Path) -> int:
     from maild.app import run_daemon
 
-    run_daemon(Runtime(Settings.build(load_config(path))))
+    settings = Settings.build(load_config(path))
+    if not args.verbose:
+        logging.getLogger().setLevel(settings.config.main.log_level.upper())
+    run_daemon(Runtime(settings))
     return 0
 
 
@@ -299,6 +304,38 @@ def _print_explanation(report: dict[str, Any]) -> None:
             print(f"           {c['by']} covers for {c['absent']}, away until {c['until']}")
     for note in report["notes"]:
         print(f"note:      {note}")
+
+
+def _status(args: argparse.Namespace, path: Path) -> int:
+    from maild.app import daemon_pid
+    from maild.store import health
+
+    settings = _settings(path)
+    config = settings.config
+    pid = daemon_pid(config.state_dir)
+    report = {
+        "daemon": {"running": pid is not None, "pid": pid},
+        "mailboxes": [health.mailbox_health(m.name, m.folder) for m in config.main.inbound.imap],
+        "outbox": {**health.outbox_health(),
+                   "relay": f"{config.main.outbound.relay.host}:{config.main.outbound.relay.port}"
+                   if config.main.outbound.relay else f"maildir {config.maildir}"},
+        "quarantine": {"count": health.quarantine_count()},
+        "tickets": health.ticket_counts(),
+    }
+    if args.json:
+        _print_json(report)
+        return 0
+    print(f"daemon:     {'running, pid ' + str(pid) if pid else 'not running'}")
+    for m in report["mailboxes"]:
+        state = "ok" if m["ok"] else f"FAILING since {m['last_error_at']}: {m['last_error']}" if m["last_error"] \
+            else "not fetched yet"
+        print(f"mailbox:    {m['name']} ({m['folder']}): {state}; last fetch {m['last_ok_at'] or 'never'}")
+    o = report["outbox"]
+    print(f"outbox:     {o['queued']} queued (oldest {o['oldest_age_seconds'] or 0}s, {o['deferred']} deferred), "
+          f"{o['failed']} failed, via {o['relay']}" + (f"; last error: {o['last_error']}" if o["last_error"] else ""))
+    print(f"quarantine: {report['quarantine']['count']}")
+    print("tickets:    " + (", ".join(f"{n} {k}" for k, n in sorted(report["tickets"].items())) or "none"))
+    return 0
 
 
 def _reload(args: argparse.Namespace, path: Path) -> int:

@@ -41,3 +41,5 @@ IMAP_BATCH = 100
 IMAP_RETRY_SECONDS = 2
 IMAP_RETRY_MAX_SECONDS = 300
 IMAP_AUTH_RETRY_SECONDS = 120  # a wrong password is not fixed in seconds; do not hammer the server
+
+STATUS_INTERVAL_SECONDS = 10.0  # STATUS= to systemd, and the health check behind WATCHDOG=1

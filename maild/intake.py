@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from maild import defaults
 from maild.errors import Quarantine, TransientError
+from maild.faults import pause_point
 from maild.pipeline import STEPS, Step, run
 from maild.pipeline.context import MailContext
 from maild.runtime import Runtime
@@ -69,6 +70,7 @@ class Intake:
                     return Outcome.QUARANTINED if raw.status == raw_store.QUARANTINED else Outcome.DUPLICATE
                 ctx = self._context(raw)
                 run(ctx, self.steps)
+                pause_point("intake.before_commit")
             return Outcome(ctx.outcome)
         except TransientError:
             raise  # nothing was stored: the channel answers with a temporary failure

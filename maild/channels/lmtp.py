@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 from collections.abc import Awaitable, Callable
 
 from aiosmtpd.lmtp import LMTP
@@ -80,12 +82,27 @@ class IntakeHandler:
         await self._idle.wait()
 
 
+SD_LISTEN_FDS_START = 3
+
+
+def inherited_socket() -> socket.socket | None:
+    """The listening socket systemd passed in (socket activation, `systemd/maild.socket`), if any."""
+    if os.environ.get("LISTEN_PID") != str(os.getpid()) or int(os.environ.get("LISTEN_FDS", "0")) < 1:
+        return None
+    for name in ("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"):
+        os.environ.pop(name, None)  # not for our children
+    return socket.socket(fileno=SD_LISTEN_FDS_START)
+
+
 async def start_server(handler: IntakeHandler, host: str, port: int, max_bytes: int) -> asyncio.Server:
     protocol_class = LMTP if handler.protocol == "lmtp" else SMTP
     loop = asyncio.get_running_loop()
+    inherited = inherited_socket()
+    where = {"sock": inherited} if inherited else {"host": host, "port": port}
     server = await loop.create_server(
         lambda: protocol_class(handler, data_size_limit=max_bytes, enable_SMTPUTF8=True, ident="maild"),
-        host=host, port=port,
+        **where,
     )
-    log.info("listening for %s on %s:%d", handler.protocol.upper(), host, port)
+    log.info("listening for %s on %s", handler.protocol.upper(),
+             f"inherited socket {inherited.getsockname()}" if inherited else f"{host}:{port}")
     return server

@@ -1,0 +1,167 @@
+"""maild as a system service: the sd_notify protocol on a real datagram socket, stopping in the
+middle of a mail, journald log lines, the unit files, and `maild status`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import smtplib
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from conftest import MAILD, ROOT, Daemon, MaildSetup, SmtpSink, free_port, wait_for_port, write_config
+from dovecot import Dovecot
+from mails import mail
+
+
+class NotifySocket:
+    """A stand-in for systemd's end of the protocol: a real AF_UNIX datagram socket."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(path))
+        self.sock.settimeout(0.2)
+        self.messages: list[tuple[float, str]] = []
+
+    def drain(self, seconds: float) -> list[str]:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                self.messages.append((time.monotonic(), self.sock.recv(4096).decode()))
+            except socket.timeout:
+                pass
+        return [m for _, m in self.messages]
+
+    def wait_for(self, text: str, timeout: float = 10.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for _, message in self.messages:
+                if text in message:
+                    return message
+            self.drain(0.2)
+        raise AssertionError(f"no {text!r} within {timeout}s; got {[m for _, m in self.messages]}")
+
+
+def test_sd_notify_ready_watchdog_reloading_stopping(setup: MaildSetup) -> None:
+    notify = NotifySocket(setup.dir / "notify.sock")
+    env = {**os.environ, "NOTIFY_SOCKET": str(notify.path), "WATCHDOG_USEC": "1000000"}
+    process = subprocess.Popen([*MAILD, "-c", str(setup.config), "run"], env=env, cwd=setup.dir,
+                               stdout=subprocess.DEVNULL, stderr=open(setup.dir / "run.log", "wb"))
+    try:
+        ready = notify.wait_for("READY=1")
+        assert "STATUS=outbox 0 queued" in ready
+        # READY came only once the listener was bound: it accepts a session now.
+        with smtplib.SMTP("127.0.0.1", setup.smtp_port, timeout=5) as client:
+            assert client.noop()[0] == 250
+        notify.drain(2.0)
+        assert sum("WATCHDOG=1" in m for _, m in notify.messages) >= 2  # every half WatchdogSec
+
+        process.send_signal(signal.SIGHUP)
+        reloading = notify.wait_for("RELOADING=1")
+        assert "MONOTONIC_USEC=" in reloading
+        notify.drain(0.5)
+        after = [m for _, m in notify.messages][[m for _, m in notify.messages].index(reloading):]
+        assert any(m.startswith("READY=1") for m in after[1:])
+
+        process.send_signal(signal.SIGTERM)
+        assert "STATUS=stopping" in notify.wait_for("STOPPING=1")
+        assert process.wait(30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_sigterm_while_a_mail_is_in_hand_finishes_it_and_loses_nothing(tmp_path: Path, smtp_sink: SmtpSink) -> None:
+    port = free_port()
+    setup = MaildSetup(tmp_path, write_config(tmp_path, relay_port=smtp_sink.port, smtp_port=port, protocol="lmtp"), port)
+    env = {**os.environ, "MAILD_PAUSE_AT": "intake.before_commit:2"}
+    process = subprocess.Popen([*MAILD, "-c", str(setup.config), "run"], env=env, cwd=tmp_path,
+                               stdout=subprocess.DEVNULL, stderr=open(tmp_path / "run.log", "wb"))
+    wait_for_port(port, process)
+    replies: list[int] = []
+
+    def deliver() -> None:
+        with smtplib.LMTP("127.0.0.1", port) as client:
+            client.ehlo_or_helo_if_needed()
+            client.mail("dana@bath.example.ac.uk")
+            client.rcpt("helpdesk@example.com")
+            replies.append(client.data(mail(subject="In hand at SIGTERM").as_bytes())[0])
+
+    sender = threading.Thread(target=deliver)
+    sender.start()
+    time.sleep(0.8)  # the mail is now being processed (paused before its commit)
+    process.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    try:  # new sessions are no longer taken
+        with smtplib.LMTP("127.0.0.1", port, timeout=2) as late:
+            late.ehlo_or_helo_if_needed()
+            late.mail("dana@bath.example.ac.uk")
+            late.rcpt("helpdesk@example.com")
+            code = late.data(mail(subject="Too late").as_bytes())[0]
+        assert code == 421
+    except (ConnectionRefusedError, smtplib.SMTPServerDisconnected):
+        pass
+    sender.join(30)
+    assert process.wait(30) == 0
+    assert replies == [250]
+    assert [t["subject"] for t in setup.json("tickets")] == ["In hand at SIGTERM"]
+
+
+def test_journald_lines_carry_priority_prefixes(offline_setup: MaildSetup) -> None:
+    env = {**os.environ, "JOURNAL_STREAM": "8:12345"}
+    result = subprocess.run([*MAILD, "-c", str(offline_setup.config), "deliver"], input=mail().as_bytes(),
+                            env=env, capture_output=True, timeout=30)
+    lines = result.stderr.decode().splitlines()
+    assert "<6>maild.pipeline: ticket 1 opened from contact dana@bath.example.ac.uk" in "\n".join(lines)
+    assert all(line.startswith("<") for line in lines)
+
+
+def test_unit_files_pass_systemd_analyze_verify(tmp_path: Path) -> None:
+    assert shutil.which("systemd-analyze"), "systemd-analyze is needed (Debian package systemd)"
+    maild = Path(sys.executable).parent / "maild"
+    for name in ("maild.service", "maild.socket"):
+        text = (ROOT / "systemd" / name).read_text().replace("/usr/local/bin/maild", str(maild))
+        (tmp_path / name).write_text(text)
+    result = subprocess.run(["systemd-analyze", "verify", str(tmp_path / "maild.service"), str(tmp_path / "maild.socket")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and not result.stderr.strip(), result.stderr
+    security = subprocess.run(["systemd-analyze", "security", "--offline=true", "--threshold=20",
+                               str(tmp_path / "maild.service")], capture_output=True, text=True, timeout=60)
+    exposure = float(security.stdout.split("Overall exposure level for maild.service:")[1].split()[0])
+    assert exposure <= 2.0, security.stdout  # the README documents the score
+
+
+def test_status_reflects_a_stopped_imap_server_and_an_unreachable_relay(tmp_path: Path, dovecot: Dovecot) -> None:
+    port = free_port()
+    dead_relay = free_port()  # nothing listens there
+    setup = MaildSetup(tmp_path / "m", write_config(tmp_path / "m", relay_port=dead_relay, smtp_port=port,
+                                                    imap_port=dovecot.port), port)
+    daemon = Daemon(setup)
+    daemon.start()
+    try:
+        time.sleep(1.0)
+        healthy = setup.json("status")
+        assert healthy["daemon"]["running"] and healthy["mailboxes"][0]["ok"]
+        dovecot.stop()
+        assert setup.cli("deliver", input=mail().as_bytes()).returncode == 0
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            report = setup.json("status")
+            if not report["mailboxes"][0]["ok"] and report["outbox"]["deferred"]:
+                break
+            time.sleep(0.3)
+        [box] = report["mailboxes"]
+        assert box["ok"] is False and "cannot connect" in box["last_error"]
+        assert report["outbox"]["queued"] == 1 and "unreachable" in report["outbox"]["last_error"]
+        assert report["outbox"]["relay"] == f"127.0.0.1:{dead_relay}"
+    finally:
+        daemon.stop()
+        dovecot.start()  # the fixture stops it again
+    assert json.loads(setup.cli("status", "--json").stdout)["daemon"]["running"] is False
