@@ -17,7 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
 
-from maild import defaults, sdnotify
+from maild import defaults, metrics, sdnotify
+from maild.alerts import Alerter
 from maild.channels.imap import MailboxWatcher
 from maild.channels.lmtp import IntakeHandler, start_server
 from maild.errors import MaildError, TransientError
@@ -28,6 +29,7 @@ from maild.runtime import Runtime
 from maild.store.db import open_store
 from maild.store.health import outbox_depth, ping_database
 from maild.store.migrations import migrate
+from maild.store.models import utcnow
 
 log = logging.getLogger("maild.daemon")
 
@@ -108,8 +110,12 @@ class Daemon:
         self.watchers = self._start_watchers(loop)
         tasks = [asyncio.create_task(self._send_loop()), asyncio.create_task(self._recovery_loop())]
         log.info("maild running: %s", config.summary())
-        sdnotify.notify("READY=1", f"STATUS={await self._status_line()}")
+        sdnotify.notify("READY=1", f"STATUS={(await self._status())[0]}")
         tasks.append(asyncio.create_task(self._health_loop()))
+        if config.main.alerts is not None:
+            tasks.append(asyncio.create_task(self._alert_loop()))
+        if config.main.metrics is not None:
+            metrics.serve(config.main.metrics.listen)
         await self.stopping.wait()
         sdnotify.notify("STOPPING=1", "STATUS=stopping: finishing the mail in hand")
         log.info("stopping: no new mail taken, finishing the mail in hand")
@@ -142,12 +148,13 @@ class Daemon:
             log.error("mail still in hand after %.0fs; its transaction rolls back and the client retries",
                       defaults.STOP_TIMEOUT_SECONDS)
 
-    async def _status_line(self) -> str:
+    async def _status(self) -> tuple[str, int]:
+        """The STATUS= line for systemd, and the outbox depth it reports."""
         loop = asyncio.get_running_loop()
         queued = await loop.run_in_executor(self.send_pool, outbox_depth)
         connected = sum(w.connected for w, _ in self.watchers)
         mailboxes = f"{connected}/{len(self.watchers)} mailboxes connected, " if self.watchers else ""
-        return f"{mailboxes}outbox {queued} queued"
+        return f"{mailboxes}outbox {queued} queued", queued
 
     async def _health_loop(self) -> None:
         """STATUS= every few seconds, and WATCHDOG=1 only while a database round trip through the
@@ -159,12 +166,28 @@ class Daemon:
             try:
                 await asyncio.wait_for(loop.run_in_executor(self.intake_pool, ping_database),
                                        interval or defaults.STATUS_INTERVAL_SECONDS)
-                status = await asyncio.wait_for(self._status_line(), defaults.STATUS_INTERVAL_SECONDS)
+                status, queued = await asyncio.wait_for(self._status(), defaults.STATUS_INTERVAL_SECONDS)
             except Exception as exc:  # noqa: BLE001 - unhealthy: say so, and let the watchdog fire
                 log.error("health check failed, not telling the watchdog we are alive: %s", exc or type(exc).__name__)
                 sdnotify.notify(f"STATUS=unhealthy: {exc or type(exc).__name__}")
                 continue
             sdnotify.notify(*(["WATCHDOG=1"] if interval else []), f"STATUS={status}")
+            metrics.OUTBOX_DEPTH.set(queued)
+
+    async def _alert_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        alerter = Alerter()
+        while True:
+            settings = self.runtime.settings
+            if settings.config.main.alerts is None:
+                return
+            try:
+                if await loop.run_in_executor(self.intake_pool, alerter.check, settings.config,
+                                              settings.renderer, utcnow()):
+                    self.outbox_ready.set()
+            except Exception:  # noqa: BLE001 - alerting must not take the daemon down
+                log.exception("alert check failed")
+            await asyncio.sleep(settings.config.main.alerts.check_seconds)
 
     def _start_watchers(self, loop: asyncio.AbstractEventLoop) -> list[tuple[MailboxWatcher, threading.Thread]]:
         """One thread per IMAP mailbox: imapclient blocks, and a slow server must not stall the rest."""

@@ -54,6 +54,13 @@ def _check_addresses(values: list[str]) -> list[str]:
     return [_check_address(v) for v in values]
 
 
+def _check_host_port(value: str) -> str:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"expected HOST:PORT, got {value!r}")
+    return value
+
+
 def _compile(pattern: str) -> str:
     try:
         re.compile(pattern)
@@ -121,13 +128,7 @@ class SmtpInbound(Strict):
     protocol: Literal["smtp", "lmtp"] = "smtp"
     unknown_senders: Literal["accept", "accept_flagged", "redirect"] | None = None  # else helpdesk's
 
-    @field_validator("listen")
-    @classmethod
-    def _host_port(cls, value: str) -> str:
-        host, sep, port = value.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError(f"expected HOST:PORT, got {value!r}")
-        return value
+    _listen = field_validator("listen")(lambda v: _check_host_port(v))
 
     @property
     def host(self) -> str:
@@ -267,6 +268,24 @@ class Limits(Strict):
     max_message_bytes: int = Field(defaults.MAX_MESSAGE_BYTES, gt=0)
 
 
+class Metrics(Strict):
+    listen: str = "127.0.0.1:9325"
+
+    _listen = field_validator("listen")(lambda v: _check_host_port(v))
+
+
+class Alerts(Strict):
+    """Mail to the admin when something stays wrong; once per problem, once when it recovers."""
+
+    to: str
+    mailbox_down_minutes: float = Field(15, gt=0)
+    outbox_stuck_minutes: float = Field(60, gt=0)
+    quarantine_at: int = Field(1, ge=1)  # alert when this many mails are held
+    check_seconds: float = Field(30, gt=0)
+
+    _to = field_validator("to")(_check_address)
+
+
 class MainFile(Strict):
     helpdesk: Helpdesk
     state_dir: str = "../var"
@@ -279,6 +298,8 @@ class MainFile(Strict):
     outbound: Outbound
     limits: Limits = Limits()
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    metrics: Metrics | None = None
+    alerts: Alerts | None = None
 
     @field_validator("database")
     @classmethod

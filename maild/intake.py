@@ -17,7 +17,7 @@ import json
 import logging
 from collections.abc import Sequence
 
-from maild import defaults
+from maild import defaults, metrics
 from maild.errors import Quarantine, TransientError
 from maild.faults import pause_point
 from maild.pipeline import STEPS, Step, run
@@ -58,6 +58,22 @@ class Intake:
         processed again: DUPLICATE, or QUARANTINED when it is held (so a channel can file it there).
         When the pipeline fails, the raw mail is stored again, quarantined, in its own transaction."""
 
+        channel = metrics.channel_of(source)
+        metrics.MAILS_RECEIVED.labels(channel).inc()
+        with metrics.PROCESSING_SECONDS.time():
+            outcome = self._accept(content, source, scope, recipients, envelope_from, route_defaults)
+        metrics.MAILS_PROCESSED.labels(channel, outcome.value).inc()
+        return outcome
+
+    def _accept(
+        self,
+        content: bytes,
+        source: str,
+        scope: str,
+        recipients: Sequence[str],
+        envelope_from: str | None,
+        route_defaults: dict[str, str] | None,
+    ) -> Outcome:
         def save() -> tuple[RawMail, bool]:
             return raw_store.save(content, source, scope, recipients, envelope_from, route_defaults)
 

@@ -165,3 +165,48 @@ def test_status_reflects_a_stopped_imap_server_and_an_unreachable_relay(tmp_path
         daemon.stop()
         dovecot.start()  # the fixture stops it again
     assert json.loads(setup.cli("status", "--json").stdout)["daemon"]["running"] is False
+
+
+def test_alerts_once_per_problem_and_once_on_recovery_and_metrics(
+    tmp_path: Path, dovecot: Dovecot, smtp_sink: SmtpSink
+) -> None:
+    import urllib.request
+
+    port, metrics_port = free_port(), free_port()
+    extra = (f"alerts: {{to: admin@example.com, mailbox_down_minutes: 0.01, check_seconds: 0.3}}\n"
+             f"metrics: {{listen: \"127.0.0.1:{metrics_port}\"}}\n")
+    setup = MaildSetup(tmp_path / "m", write_config(tmp_path / "m", relay_port=smtp_sink.port, smtp_port=port,
+                                                    imap_port=dovecot.port, extra=extra), port)
+    daemon = Daemon(setup)
+    daemon.start()
+    try:
+        time.sleep(1.0)
+        assert smtp_sink.to("admin@example.com") == []
+        dovecot.stop()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not smtp_sink.to("admin@example.com"):
+            time.sleep(0.2)
+        time.sleep(2.0)  # more checks run while it stays down: still one mail
+        [problem] = smtp_sink.to("admin@example.com")
+        assert problem.message["Subject"].startswith("maild PROBLEM: mailbox helpdesk failing since")
+        dovecot.start()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and len(smtp_sink.to("admin@example.com")) < 2:
+            time.sleep(0.2)
+        time.sleep(1.0)
+        subjects = [r.message["Subject"] for r in smtp_sink.to("admin@example.com")]
+        assert len(subjects) == 2 and subjects[1].startswith("maild RECOVERED: mailbox helpdesk failing")
+
+        page = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).read().decode()
+        errors = [line for line in page.splitlines() if line.startswith('maild_fetch_errors_total{mailbox="helpdesk"}')]
+        assert errors and float(errors[0].split()[-1]) >= 1
+        assert 'maild_mails_sent_total{purpose="alert"} 2.0' in page
+        assert "maild_outbox_depth" in page
+    finally:
+        assert daemon.stop() == 0
+
+
+def test_a_second_daemon_on_the_same_state_refuses_to_start(setup: MaildSetup, daemon: Daemon) -> None:
+    second = setup.cli("run", timeout=30)
+    assert second.returncode == 1
+    assert b"another maild is already running on" in second.stderr

@@ -26,6 +26,7 @@ from pathlib import Path
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientError, LoginError
 
+from maild import metrics
 from maild.config import ImapMailbox
 from maild.errors import MaildError, TransientError
 from maild.faults import crash_point
@@ -263,6 +264,7 @@ class MailboxWatcher:
         auth = isinstance(exc, MailboxUnavailable) and exc.auth
         base = m.auth_retry_seconds if auth else m.retry_seconds
         delay = min(m.retry_max_seconds, base * 2 ** min(failures - 1, 16)) * (0.5 + random.random() / 2)
+        metrics.FETCH_ERRORS.labels(m.name).inc()
         log.error("%s (%s@%s): %s; retrying in %.1fs", m.name, m.user, m.host, exc, delay)
         try:
             mailboxes.record_error(m.name, m.folder, str(exc))

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from maild import defaults
+from maild import defaults, metrics
 from maild.config import Retry
 from maild.errors import DeliveryError, RelayUnavailable
 from maild.outbound.transports import Transport
@@ -83,12 +83,14 @@ class Sender:
         with transaction():
             Outbox.update(status="sent", sent_at=self.clock(), attempts=Outbox.attempts + 1,
                           claimed_until=None, last_error=None).where(Outbox.id == row.id).execute()
+        metrics.MAILS_SENT.labels(row.purpose).inc()
         log.info("sent %s to %s (%s, ticket %s)", row.message_id, row.recipients.replace("\n", ", "),
                  row.purpose, row.ticket_id)
         report.sent += 1
         return True
 
     def _failed_attempt(self, row: Outbox, exc: DeliveryError, report: SendReport) -> None:
+        metrics.SEND_FAILURES.labels(str(exc.permanent).lower()).inc()
         now = self.clock()
         attempts = row.attempts + 1
         gave_up = now - row.created_at > timedelta(hours=self.retry.give_up_hours)

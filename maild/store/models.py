@@ -147,6 +147,15 @@ class MailboxCursor(BaseModel):
         indexes = ((("mailbox", "folder"), True),)
 
 
+class Alert(BaseModel):
+    """A problem the admin was told about by mail; `cleared_at` is set when they were told it recovered."""
+
+    key = CharField(max_length=200, index=True)  # mailbox:<name>, outbox, quarantine
+    detail = TextField()
+    raised_at = DateTimeField(default=utcnow)
+    cleared_at = DateTimeField(null=True)
+
+
 ALL_MODELS: tuple[type[BaseModel], ...] = (
-    Ticket, RawMail, Participant, Message, Attachment, Outbox, Event, MailboxCursor,
+    Ticket, RawMail, Participant, Message, Attachment, Outbox, Event, MailboxCursor, Alert,
 )

@@ -1,0 +1,84 @@
+"""Alerts by mail to the admin: a mailbox failing for longer than `mailbox_down_minutes`, an
+outbox whose oldest mail waits longer than `outbox_stuck_minutes`, `quarantine_at` or more mails
+in quarantine. Each problem is mailed once when it starts and once when it clears (an Alert row
+remembers it), and logged either way, since an alert about a stuck outbox may itself be stuck."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from maild.config import Config
+from maild.outbound import outbox
+from maild.outbound.compose import Outgoing, new_message_id
+from maild.outbound.render import Renderer
+from maild.store import health
+from maild.store.db import transaction
+from maild.store.models import Alert
+
+log = logging.getLogger("maild.alerts")
+TEMPLATE = "alert"
+
+
+class Alerter:
+    def __init__(self) -> None:
+        self.first_seen_failing: dict[str, datetime] = {}
+
+    def problems(self, config: Config, now: datetime) -> dict[str, str]:
+        rules = config.main.alerts
+        assert rules is not None
+        found: dict[str, str] = {}
+        for mailbox in config.main.inbound.imap:
+            state = health.mailbox_health(mailbox.name, mailbox.folder)
+            key = f"mailbox:{mailbox.name}"
+            if state["last_error"] is None:
+                self.first_seen_failing.pop(key, None)
+                continue
+            since = self.first_seen_failing.setdefault(key, now)
+            if now - since >= timedelta(minutes=rules.mailbox_down_minutes):
+                found[key] = f"mailbox {mailbox.name} failing since {since:%Y-%m-%d %H:%M} UTC: {state['last_error']}"
+        box = health.outbox_health()
+        if box["oldest_age_seconds"] and box["oldest_age_seconds"] >= rules.outbox_stuck_minutes * 60:
+            found["outbox"] = (f"outbox stuck: {box['queued']} mails queued, the oldest for "
+                               f"{box['oldest_age_seconds'] // 60} minutes; last error: {box['last_error']}")
+        held = health.quarantine_count()
+        if held >= rules.quarantine_at:
+            found["quarantine"] = f"{held} mails in quarantine (see `maild quarantine`, re-run with `maild retry`)"
+        return found
+
+    def check(self, config: Config, renderer: Renderer, now: datetime) -> int:
+        """Raise new problems and clear recovered ones; returns how many alert mails were queued."""
+        current = self.problems(config, now)
+        open_alerts = {a.key: a for a in Alert.select().where(Alert.cleared_at.is_null())}
+        sent = 0
+        for key, detail in current.items():
+            if key not in open_alerts:
+                with transaction():
+                    Alert.create(key=key, detail=detail, raised_at=now)
+                    _mail(config, renderer, "PROBLEM", detail)
+                log.error("alert raised: %s", detail)
+                sent += 1
+        for key, alert in open_alerts.items():
+            if key not in current:
+                with transaction():
+                    Alert.update(cleared_at=now).where(Alert.id == alert.id).execute()
+                    _mail(config, renderer, "RECOVERED", alert.detail)
+                log.info("alert cleared: %s", alert.detail)
+                sent += 1
+        return sent
+
+
+def _mail(config: Config, renderer: Renderer, state: str, detail: str) -> None:
+    assert config.main.alerts is not None
+    helpdesk = config.helpdesk
+    rendered = renderer.render(TEMPLATE, {"state": state, "detail": detail, "helpdesk_name": helpdesk.name})
+    outbox.queue(None, "alert", Outgoing(
+        from_header=config.main.outbound.from_,
+        to=[("", config.main.alerts.to)],
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        message_id=new_message_id(helpdesk.address.rpartition("@")[2]),
+        auto_submitted="auto-generated",
+        loop_marker=helpdesk.address,
+    ), mail_from=helpdesk.address)
