@@ -53,8 +53,9 @@ def _open_ticket(ctx: MailContext) -> None:
     Event.create(ticket=ticket, raw=ctx.raw_id, kind="opened", detail=detail, created_at=ctx.now)
     raw_store.mark_done(ctx.raw_id, raw_store.PROCESSED, ticket)
     ctx.ticket, ctx.outcome = ticket, "opened"
-    log.info("ticket %d opened from %s %s (%s, P%d, queue %s, assignee %s, rule %s)", ticket.number, sender.kind,
-             sender.address, route.kind, route.priority, route.queue, route.assignee, route.rule or "defaults")
+    log.info("ticket %d opened by %s from %s %s (%s, P%d, queue %s, assignee %s, rule %s)", ticket.number,
+             mail.message_id, sender.kind, sender.address, route.kind, route.priority, route.queue, route.assignee,
+             route.rule or "defaults")
 
 
 def _add_reply(ctx: MailContext) -> None:
