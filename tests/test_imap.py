@@ -6,7 +6,10 @@ import os
 import signal
 import sqlite3
 import time
+from collections.abc import Iterator
 from email.policy import SMTP
+
+import pytest
 
 from conftest import Daemon, MaildSetup, SmtpSink
 from dovecot import Dovecot
@@ -29,6 +32,16 @@ def wait_until(predicate, timeout: float = 10.0) -> float:  # noqa: ANN001
             return time.monotonic() - start
         time.sleep(0.05)
     raise AssertionError(f"condition not met within {timeout}s")
+
+
+@pytest.fixture
+def watching(imap_setup: MaildSetup) -> Iterator[Daemon]:
+    """`maild run` on the IMAP config, once it is watching the INBOX; it must stop cleanly."""
+    daemon = Daemon(imap_setup)
+    daemon.start()
+    wait_until(lambda: "watching INBOX" in daemon.log.read_text())
+    yield daemon
+    assert daemon.stop() == 0
 
 
 def fetch_and_send(setup: MaildSetup) -> None:
@@ -54,20 +67,14 @@ def test_200_varied_mails_become_200_tickets_acknowledged_and_moved(
 
 
 def test_mail_appended_while_idling_is_a_ticket_within_two_seconds(
-    imap_setup: MaildSetup, dovecot: Dovecot, smtp_sink: SmtpSink
+    imap_setup: MaildSetup, dovecot: Dovecot, smtp_sink: SmtpSink, watching: Daemon
 ) -> None:
-    daemon = Daemon(imap_setup)
-    daemon.start()
-    try:
-        wait_until(lambda: "watching INBOX" in daemon.log.read_text())
-        time.sleep(0.5)
-        dovecot.append([mail(subject="Arrived while idling").as_bytes()])
-        elapsed = wait_until(lambda: tickets(imap_setup) == 1, timeout=5)
-        assert elapsed < 2.0
-        assert smtp_sink.wait_for(1)[0].message["Subject"] == "[#1] Arrived while idling"
-        wait_until(lambda: dovecot.count("Processed") == 1)
-    finally:
-        assert daemon.stop() == 0
+    time.sleep(0.5)
+    dovecot.append([mail(subject="Arrived while idling").as_bytes()])
+    elapsed = wait_until(lambda: tickets(imap_setup) == 1, timeout=5)
+    assert elapsed < 2.0
+    assert smtp_sink.wait_for(1)[0].message["Subject"] == "[#1] Arrived while idling"
+    wait_until(lambda: dovecot.count("Processed") == 1)
 
 
 def crash_run(setup: MaildSetup, point: str) -> int:
@@ -110,21 +117,15 @@ def test_sigkill_after_fetch_before_commit_loses_nothing(
 
 
 def test_dovecot_restart_while_idling_is_survived(
-    imap_setup: MaildSetup, dovecot: Dovecot, smtp_sink: SmtpSink
+    imap_setup: MaildSetup, dovecot: Dovecot, smtp_sink: SmtpSink, watching: Daemon
 ) -> None:
-    daemon = Daemon(imap_setup)
-    daemon.start()
-    try:
-        wait_until(lambda: "watching INBOX" in daemon.log.read_text())
-        dovecot.stop()
-        time.sleep(1.0)
-        dovecot.start()
-        dovecot.append([mail(subject="Sent during the outage").as_bytes()])
-        wait_until(lambda: tickets(imap_setup) == 1, timeout=15)
-        assert "connected again" in daemon.log.read_text() or daemon.log.read_text().count("watching INBOX") >= 2
-        assert smtp_sink.wait_for(1)[0].message["Subject"] == "[#1] Sent during the outage"
-    finally:
-        assert daemon.stop() == 0
+    dovecot.stop()
+    time.sleep(1.0)
+    dovecot.start()
+    dovecot.append([mail(subject="Sent during the outage").as_bytes()])
+    wait_until(lambda: tickets(imap_setup) == 1, timeout=15)
+    assert "connected again" in watching.log.read_text()
+    assert smtp_sink.wait_for(1)[0].message["Subject"] == "[#1] Sent during the outage"
 
 
 def test_uidvalidity_change_imports_nothing_twice_and_skips_nothing(
