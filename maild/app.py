@@ -151,7 +151,8 @@ class Daemon:
     async def _status(self) -> tuple[str, int]:
         """The STATUS= line for systemd, and the outbox depth it reports."""
         loop = asyncio.get_running_loop()
-        queued = await loop.run_in_executor(self.send_pool, outbox_depth)
+        # Not on the sender's thread: a slow relay may hold that one for minutes.
+        queued = await loop.run_in_executor(None, outbox_depth)
         connected = sum(w.connected for w, _ in self.watchers)
         mailboxes = f"{connected}/{len(self.watchers)} mailboxes connected, " if self.watchers else ""
         return f"{mailboxes}outbox {queued} queued", queued
@@ -201,7 +202,8 @@ class Daemon:
 
         threads = []
         for mailbox in config.main.inbound.imap:
-            watcher = MailboxWatcher(mailbox, config.path.parent, accept, self.imap_stop)
+            watcher = MailboxWatcher(mailbox, config.path.parent, accept, config.main.limits.max_message_bytes,
+                                     self.imap_stop)
             thread = threading.Thread(target=watcher.run_forever, name=f"imap-{mailbox.name}", daemon=True)
             thread.start()
             threads.append((watcher, thread))

@@ -146,7 +146,8 @@ def _fetch(args: argparse.Namespace, path: Path) -> int:
     intake = Intake(Runtime(settings))
     failed = 0
     for mailbox in mailboxes:
-        watcher = MailboxWatcher(mailbox, settings.config.path.parent, intake.accept)
+        watcher = MailboxWatcher(mailbox, settings.config.path.parent, intake.accept,
+                                 settings.config.main.limits.max_message_bytes)
         try:
             report = watcher.fetch_once(_progress(mailbox.name))
         except MailboxUnavailable as exc:

@@ -30,7 +30,9 @@ StaffRole = Literal["helpdesk", "engineer", "account_manager", "customer_service
 ContactRole = Literal[
     "senior_decision_maker", "admin_manager", "project_manager", "billing", "emergency", "user"
 ]
-ADDRESS_RE = re.compile(r"^[^@\s<>\"(),;:\\]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$")
+# Plain ASCII `local@domain` (RFC 5322 dot-atom characters): anything else (non-ASCII, control
+# characters, quotes) is not an address maild will write into a header or hand to RCPT TO.
+ADDRESS_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$")
 
 
 class Strict(BaseModel):

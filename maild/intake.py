@@ -98,7 +98,9 @@ class Intake:
             reason = f"step {step} failed: {type(exc).__name__}: {exc}"
         with transaction():
             raw, _ = save()
-        return self._quarantine(raw, ctx, reason)
+            if raw.status != raw_store.RECEIVED:  # another process finished it meanwhile
+                return Outcome.QUARANTINED if raw.status == raw_store.QUARANTINED else Outcome.DUPLICATE
+            return self._quarantine(raw, ctx, reason)
 
     def _context(self, raw: RawMail) -> MailContext:
         return MailContext(
@@ -116,6 +118,8 @@ class Intake:
         ctx = self._context(raw)
         try:
             with transaction():
+                if not raw_store.claim(raw.id):
+                    return Outcome.DUPLICATE  # processed by someone else (the daemon, a `retry`)
                 run(ctx, self.steps)
         except TransientError as exc:
             return self._deferred(raw, ctx, exc)
@@ -127,7 +131,8 @@ class Intake:
         return Outcome(ctx.outcome)
 
     def _quarantine(self, raw: RawMail, ctx: MailContext | None, reason: str) -> Outcome:
-        raw_store.quarantine(raw.id, reason)
+        if not raw_store.quarantine(raw.id, reason):
+            return Outcome.DUPLICATE
         message_id = ctx.mail.message_id if ctx and ctx.mail else None
         log.warning("raw mail %d (%s) quarantined: %s", raw.id, message_id, reason)
         return Outcome.QUARANTINED
@@ -145,7 +150,7 @@ class Intake:
     def recover(self, older_than_seconds: float = defaults.RECOVERY_AGE_SECONDS) -> int:
         """Process raw mail committed earlier but never finished (a crash, a database outage)."""
         done = 0
-        for raw in raw_store.pending(older_than_seconds):
+        for raw in raw_store.pending(older_than_seconds)[:defaults.RECOVERY_BATCH]:
             try:
                 self.process(raw)
                 done += 1

@@ -45,6 +45,7 @@ class SinkHandler:
 
     received: list[Received] = field(default_factory=list)
     answer: str = "250 OK"
+    refuse_full: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001 - aiosmtpd hook

@@ -38,3 +38,10 @@ def test_html_part_is_kept_as_given_and_headers_mark_automatic_mail() -> None:
     assert message["X-Maild-Loop"] == "helpdesk@example.com"
     assert message["References"] == "<c0@example.org> <c1@example.org>"
     assert message.get_body(("html",)).get_content().strip() == "<p>Hi</p>"
+
+
+def test_long_lines_are_wrapped_for_the_wire() -> None:
+    content = compose(outgoing(text="word " * 400 + "\n", html="<p>" + "x" * 3000 + "</p>"))
+    assert max(len(line) for line in content.split(b"\r\n")) <= 78
+    message = message_from_bytes(content, policy=policy.default)
+    assert message.get_body(("plain",)).get_content().strip() == ("word " * 400).strip()

@@ -21,6 +21,11 @@ def count(setup: MaildSetup, sql: str) -> int:
         return db.execute(sql).fetchone()[0]
 
 
+def query(setup: MaildSetup, sql: str) -> list[tuple]:
+    with sqlite3.connect(setup.dir / "var" / "maild.db") as db:
+        return db.execute(sql).fetchall()
+
+
 def tickets(setup: MaildSetup) -> int:
     return count(setup, "select count(*) from ticket")
 
@@ -166,11 +171,17 @@ def test_unprocessable_mail_goes_to_quarantine_and_the_rest_flow(
     big = mail(subject="Huge attachment", body="x\n" * 20000).as_bytes(policy=SMTP)  # CRLF, as IMAP serves it
     dovecot.append([*varied(2, prefix="before"), big, *varied(2, prefix="after")])
     fetched = setup.cli("fetch", "--once")
-    assert fetched.stdout == b"helpdesk: 5 fetched, 5 moved (4 opened, 1 quarantined)\n"
+    assert fetched.stdout == b"helpdesk: 4 fetched, 5 moved (4 opened, 1 quarantined)\n"
     assert (dovecot.count("Quarantine"), dovecot.count("Processed"), dovecot.count("INBOX")) == (1, 4, 0)
-    [held] = setup.json("quarantine")
-    assert held["reason"] == f"message is {len(big)} bytes, over the limit of 20000"
-    assert held["source"].startswith("imap:helpdesk:INBOX:")
+    # Over the limit, it is not even downloaded (memory stays bounded): the server keeps it in
+    # Quarantine, and the database records why.
+    assert setup.json("quarantine") == []
+    [detail] = [row[0] for row in query(setup, "select detail from event where kind = 'refused'")]
+    assert detail.startswith(f"imap helpdesk: INBOX UID 3: {len(big)} bytes, over the limit of 20000")
+    with dovecot.client() as client:
+        client.select_folder("Quarantine")
+        [(uid, data)] = client.fetch(client.search("ALL"), [b"BODY.PEEK[]"]).items()
+        assert data[b"BODY[]"] == big
 
 
 def test_wrong_password_backs_off_and_recovers_when_fixed(

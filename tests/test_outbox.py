@@ -50,3 +50,46 @@ def test_temporary_refusal_is_retried(setup: MaildSetup, smtp_sink: SmtpSink) ->
     __import__("time").sleep(2.5)
     assert setup.cli("send", "--once").stdout == b"sent 1, deferred 0, failed 0\n"
     assert len(smtp_sink.received) == 1
+
+
+def test_partial_refusal_retries_only_the_refused_recipient(tmp_path, smtp_sink: SmtpSink) -> None:  # noqa: ANN001
+    """One notification to two staff: the relay takes one, answers 452 for the other. The retry
+    goes to the refused one only; nobody gets the mail twice."""
+    import time as clock
+
+    from conftest import write_config
+    from maild.config import load_config
+    from maild.outbound import outbox
+    from maild.outbound.compose import Outgoing
+    from maild.outbound.sender import Sender
+    from maild.outbound.transports import transport_for
+    from maild.store.db import open_store, transaction
+    from maild.store.migrations import migrate
+    from maild.store.models import Outbox
+
+    config = load_config(write_config(tmp_path, relay_port=smtp_sink.port, smtp_port=2525))
+    open_store(config.database_path)
+    migrate()
+    with transaction():
+        outbox.queue(None, "notification", Outgoing(
+            from_header="Helpdesk <helpdesk@example.com>", to=[("", "ok@example.com"), ("", "full@example.com")],
+            subject="[#1] New incident", text="Body", html=None, message_id="<maild.partial@example.com>"))
+
+    async def handle_RCPT(server, session, envelope, address, options):  # noqa: ANN001, ANN202
+        if address == "full@example.com" and smtp_sink.handler.refuse_full:
+            return "452 4.2.2 Mailbox full"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    smtp_sink.handler.refuse_full = True
+    smtp_sink.handler.handle_RCPT = handle_RCPT
+    sender = Sender(lambda: transport_for(config), config.main.outbound.retry)
+    assert sender.send_due().deferred == 1
+    assert [r.rcpt_tos for r in smtp_sink.received] == [["ok@example.com"]]
+    assert Outbox.get().recipients == "full@example.com" and Outbox.get().status == "queued"
+
+    smtp_sink.handler.refuse_full = False
+    clock.sleep(2.5)  # past the backoff
+    assert sender.send_due().sent == 1
+    assert [r.rcpt_tos for r in smtp_sink.received] == [["ok@example.com"], ["full@example.com"]]
+    assert Outbox.get().status == "sent"

@@ -80,3 +80,23 @@ def test_html_only_mail_is_stored_as_text(intake: Intake) -> None:
     message.set_content("<p>Hello <b>there</b></p><script>alert(1)</script><p>Second</p>", subtype="html")
     accept(intake, message)
     assert Message.get(Message.direction == "in").text == "Hello there\nSecond"
+
+
+def test_non_ascii_sender_gets_a_ticket_but_no_acknowledgement(intake: Intake) -> None:
+    """maild does not send to addresses it cannot put in a plain header (no SMTPUTF8 out yet)."""
+    raw = ("From: Jos\u00e9 <jos\u00e9@example.org>\r\nTo: helpdesk@example.com\r\nSubject: Hola\r\n"
+           "Message-ID: <utf8-1@example.org>\r\n\r\nHola\r\n").encode()  # as SMTPUTF8 delivers it
+    assert intake.accept(raw, "test", "test", [], "x@example.org") is Outcome.OPENED
+    assert Ticket.get().requester == ""
+    assert Message.select().where(Message.direction == "out").count() == 0
+
+
+def test_a_raw_mail_is_processed_once_even_when_two_workers_try(intake: Intake) -> None:
+    from maild.store import raw as raw_store
+    from maild.store.db import transaction
+
+    with transaction():
+        raw, _ = raw_store.save(mail().as_bytes(), "test", "test", [], "dana@bath.example.ac.uk")
+    assert intake.process(raw) is Outcome.OPENED
+    assert intake.process(raw) is Outcome.DUPLICATE  # e.g. recovery after `maild retry` got there first
+    assert Ticket.select().count() == 1

@@ -35,6 +35,7 @@ from maild.store import mailboxes
 
 log = logging.getLogger("maild.imap")
 SEEN = b"\\Seen"
+FETCH_BYTES = 16 * 1024 * 1024  # at most this much mail in memory per FETCH
 DELETED = b"\\Deleted"
 
 # (content, source, scope, recipients, envelope_from, route_defaults) -> Outcome
@@ -54,6 +55,7 @@ class MailboxUnavailable(MaildError):
 class PassReport:
     fetched: int = 0
     confirmed: int = 0
+    confirm_failures: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
 
     def count(self, outcome: Outcome) -> None:
@@ -101,7 +103,7 @@ def _oauth2_token(command: str) -> str:
     """Run the configured token command (as mbsync's PassCmd); its first output line is the token."""
     try:
         result = subprocess.run(shlex.split(command), capture_output=True, text=True, timeout=60, check=True)
-    except (OSError, subprocess.SubprocessError) as exc:
+    except (OSError, ValueError, subprocess.SubprocessError) as exc:
         raise MaildError(f"oauth2_command failed: {exc}") from exc
     token = result.stdout.strip().splitlines()[0] if result.stdout.strip() else ""
     if not token:
@@ -120,10 +122,12 @@ def _close(client: IMAPClient) -> None:
 
 
 class MailboxWatcher:
-    def __init__(self, mailbox: ImapMailbox, base: Path, accept: Accept, stop: threading.Event | None = None) -> None:
+    def __init__(self, mailbox: ImapMailbox, base: Path, accept: Accept, max_bytes: int,
+                 stop: threading.Event | None = None) -> None:
         self.mailbox = mailbox
         self.base = base
         self.accept = accept
+        self.max_bytes = max_bytes  # larger mail is not downloaded at all: it goes to quarantine_folder
         self.stop = stop or threading.Event()
         self.connected = False
 
@@ -147,18 +151,42 @@ class MailboxWatcher:
                 log.warning("%s: UIDVALIDITY of %s changed %s -> %s: old UIDs void, reconciling by content",
                             m.name, m.folder, cursor.uidvalidity, uidvalidity)
                 mailboxes.advance(cursor, uidvalidity, 0)
-            uids = sorted(client.search("ALL"))
+            uids = sorted(client.search("UNDELETED"))  # not what a COPY+STORE+EXPUNGE left half-done
             report = PassReport()
             for start in range(0, len(uids), m.batch):
                 if self.stop.is_set():
                     break
-                self._batch(client, uids[start:start + m.batch], uidvalidity, cursor, report)
+                for part in self._by_size(client, uids[start:start + m.batch], report):
+                    self._batch(client, part, uidvalidity, cursor, report)
                 if progress:
                     progress(min(start + m.batch, len(uids)), len(uids))
-            mailboxes.record_ok(m.name, m.folder)
+            if not report.confirm_failures:
+                mailboxes.record_ok(m.name, m.folder)
             return report
         except (OSError, IMAPClientError) as exc:
             raise MailboxUnavailable(f"{m.folder}: {exc}") from exc
+
+    def _by_size(self, client: IMAPClient, uids: list[int], report: PassReport) -> list[list[int]]:
+        """Split a batch so one FETCH holds at most FETCH_BYTES; mail over the size limit is moved
+        to the quarantine folder without being downloaded (memory stays bounded)."""
+        sizes = {uid: int(data.get(b"RFC822.SIZE", 0)) for uid, data in client.fetch(uids, [b"RFC822.SIZE"]).items()}
+        oversize = [uid for uid in uids if sizes.get(uid, 0) > self.max_bytes]
+        for uid in oversize:
+            detail = (f"{self.mailbox.folder} UID {uid}: {sizes[uid]} bytes, over the limit of {self.max_bytes}; "
+                      f"not fetched, left in {self.mailbox.quarantine_folder}")
+            log.warning("%s: %s", self.mailbox.name, detail)
+            mailboxes.record_refusal(self.mailbox.name, detail)
+            report.count(Outcome.QUARANTINED)
+        report.confirmed += self._confirm(client, oversize, self.mailbox.quarantine_folder, report)
+        parts: list[list[int]] = [[]]
+        total = 0
+        for uid in (u for u in uids if u not in oversize and u in sizes):
+            if parts[-1] and total + sizes[uid] > FETCH_BYTES:
+                parts.append([])
+                total = 0
+            parts[-1].append(uid)
+            total += sizes[uid]
+        return [part for part in parts if part]
 
     def _batch(self, client: IMAPClient, uids: list[int], uidvalidity: int,
                cursor: "mailboxes.MailboxCursor", report: PassReport) -> None:
@@ -184,9 +212,9 @@ class MailboxWatcher:
                 mailboxes.advance(cursor, uidvalidity, max(cursor.last_uid, *committed))
                 crash_point("imap.after_commit")
                 for folder, batch in done.items():
-                    report.confirmed += self._confirm(client, batch, folder)
+                    report.confirmed += self._confirm(client, batch, folder, report)
 
-    def _confirm(self, client: IMAPClient, uids: list[int], folder: str) -> int:
+    def _confirm(self, client: IMAPClient, uids: list[int], folder: str, report: PassReport) -> int:
         """Flag \\Seen and move out of the watched folder. A failure is logged; the next pass retries."""
         if not uids:
             return 0
@@ -204,6 +232,7 @@ class MailboxWatcher:
             log.error("%s: could not move %d committed mails to %s (they stay and are skipped as "
                       "duplicates next pass): %s", self.mailbox.name, len(uids), folder, exc)
             mailboxes.record_error(self.mailbox.name, self.mailbox.folder, f"confirm failed: {exc}")
+            report.confirm_failures += len(uids)
             return 0
         return len(uids)
 
@@ -226,6 +255,10 @@ class MailboxWatcher:
             try:
                 self._watch(client)
             except (MailboxUnavailable, OSError, IMAPClientError, TransientError) as exc:
+                failures += 1
+                self._failed(exc, failures)
+            except Exception as exc:  # noqa: BLE001 - a watcher must never die; say why and go on
+                log.exception("%s: unexpected error, reconnecting", self.mailbox.name)
                 failures += 1
                 self._failed(exc, failures)
             finally:

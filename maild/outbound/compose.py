@@ -85,7 +85,9 @@ def compose(out: Outgoing) -> bytes:
 
 
 def _part(text: str, subtype: str) -> MIMEText:
-    return MIMEText(text, subtype, UTF8 if not text.isascii() else "us-ascii")
+    """Quoted-printable always: it keeps every line under the 998-octet limit, even when quoted
+    customer text has longer paragraphs, where 7bit would be refused by a strict relay."""
+    return MIMEText(text, subtype, UTF8)
 
 
 def _encoded(value: str) -> str:

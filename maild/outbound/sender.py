@@ -91,6 +91,11 @@ class Sender:
 
     def _failed_attempt(self, row: Outbox, exc: DeliveryError, report: SendReport) -> None:
         metrics.SEND_FAILURES.labels(str(exc.permanent).lower()).inc()
+        if exc.refused is not None:
+            row = self._keep_only_refused(row, exc.refused)
+            if row.status == "sent":
+                report.sent += 1
+                return
         now = self.clock()
         attempts = row.attempts + 1
         gave_up = now - row.created_at > timedelta(hours=self.retry.give_up_hours)
@@ -108,6 +113,23 @@ class Sender:
                           next_attempt_at=now + timedelta(seconds=delay)).where(Outbox.id == row.id).execute()
         log.warning("deferred %s (ticket %s) for %.0fs: %s", row.message_id, row.ticket_id, delay, exc)
         report.deferred += 1
+
+    def _keep_only_refused(self, row: Outbox, refused: dict[str, int]) -> Outbox:
+        """Some recipients took the mail: never send it to them again. Permanently refused ones are
+        dropped (and recorded); what remains is retried for the temporarily refused only."""
+        retry = [rcpt for rcpt, code in refused.items() if code < 500]
+        dropped = [f"{rcpt} ({code})" for rcpt, code in refused.items() if code >= 500]
+        with transaction():
+            if dropped:
+                Event.create(ticket=row.ticket_id, kind="send_failed",
+                             detail=f"{row.message_id}: refused for good by the relay: {', '.join(dropped)}")
+            changes = {"recipients": "\n".join(retry)} if retry else {
+                "status": "sent", "sent_at": self.clock(), "attempts": Outbox.attempts + 1, "claimed_until": None,
+                "last_error": f"refused for some recipients: {', '.join(dropped)}"}
+            Outbox.update(**changes).where(Outbox.id == row.id).execute()
+        log.warning("%s: partly delivered; %s", row.message_id,
+                    f"retrying for {', '.join(retry)}" if retry else f"refused for good: {', '.join(dropped)}")
+        return Outbox.get_by_id(row.id)
 
     def _backoff(self, attempts: int) -> float:
         base = min(self.retry.max_seconds, self.retry.initial_seconds * 2 ** (attempts - 1))

@@ -41,8 +41,15 @@ class SmtpRelay:
                 self._smtp.close()
             self._smtp = None
 
+    def _drop(self) -> None:
+        """The session's state is unknown after an error: close it; the next mail starts afresh."""
+        if self._smtp is not None:
+            self._smtp.close()
+            self._smtp = None
+
     def _connect(self) -> smtplib.SMTP:
         r = self.relay
+        smtp: smtplib.SMTP | None = None
         try:
             if r.tls == "implicit":
                 smtp: smtplib.SMTP = smtplib.SMTP_SSL(r.host, r.port, timeout=r.timeout,
@@ -54,8 +61,10 @@ class SmtpRelay:
             if r.user:
                 smtp.login(r.user, self.password or "")
         except smtplib.SMTPAuthenticationError as exc:
+            smtp.close() if smtp else None
             raise RelayUnavailable(f"relay {r.host}:{r.port} refused login: {exc.smtp_code}") from exc
         except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+            smtp.close() if smtp else None
             raise RelayUnavailable(f"relay {r.host}:{r.port} unreachable: {exc}") from exc
         return smtp
 
@@ -65,22 +74,24 @@ class SmtpRelay:
         try:
             refused = self._smtp.sendmail(mail_from, recipients, content)
         except smtplib.SMTPRecipientsRefused as exc:
-            raise _refusal(exc.recipients) from exc
+            raise _refusal(exc.recipients, partial=False) from exc
         except smtplib.SMTPResponseException as exc:
-            self._smtp = None  # the session's state is unknown now; start afresh next time
+            self._drop()
             raise DeliveryError(f"relay answered {exc.smtp_code} {exc.smtp_error!r}",
                                 permanent=exc.smtp_code >= 500) from exc
         except (smtplib.SMTPException, OSError) as exc:
-            self._smtp = None
+            self._drop()
             raise RelayUnavailable(f"relay connection lost: {exc}") from exc
         if refused:
-            raise _refusal(refused)
+            raise _refusal(refused, partial=True)
 
 
-def _refusal(refused: dict[str, tuple[int, bytes]]) -> DeliveryError:
+def _refusal(refused: dict[str, tuple[int, bytes]], partial: bool) -> DeliveryError:
+    """All recipients refused, or (partial) only some: then the others already have the mail."""
     permanent = all(code >= 500 for code, _ in refused.values())
     detail = "; ".join(f"{rcpt}: {code} {msg.decode(errors='replace')}" for rcpt, (code, msg) in refused.items())
-    return DeliveryError(f"recipients refused: {detail}", permanent=permanent)
+    codes = {rcpt: code for rcpt, (code, _) in refused.items()} if partial else None
+    return DeliveryError(f"recipients refused: {detail}", permanent=permanent, refused=codes)
 
 
 class MaildirDrop:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from maild.store.db import transaction
-from maild.store.models import MailboxCursor, utcnow
+from maild.store.models import Event, MailboxCursor, utcnow
 
 
 def cursor(mailbox: str, folder: str) -> MailboxCursor:
@@ -29,3 +29,9 @@ def record_error(mailbox: str, folder: str, error: str) -> None:
     with transaction():
         row, _ = MailboxCursor.get_or_create(mailbox=mailbox, folder=folder)
         MailboxCursor.update(last_error=error, last_error_at=utcnow()).where(MailboxCursor.id == row.id).execute()
+
+
+def record_refusal(mailbox: str, detail: str) -> None:
+    """A mail the channel would not take in (too large to fetch): kept on the server, noted here."""
+    with transaction():
+        Event.create(kind="refused", detail=f"imap {mailbox}: {detail}")

@@ -61,12 +61,22 @@ def mark_done(raw_id: int, status: str, ticket: Ticket | None, reason: str | Non
     ).where(RawMail.id == raw_id).execute()
 
 
-def quarantine(raw_id: int, reason: str) -> None:
+def claim(raw_id: int) -> bool:
+    """Inside the caller's transaction: True when the mail still waits to be processed. Written
+    as an UPDATE so that it takes the row's write lock: two processes never both process it."""
+    return RawMail.update(attempts=RawMail.attempts).where(
+        (RawMail.id == raw_id) & (RawMail.status == RECEIVED)).execute() == 1
+
+
+def quarantine(raw_id: int, reason: str) -> bool:
+    """Hold a mail that is still waiting; False when someone else finished it meanwhile."""
     with transaction():
-        RawMail.update(
+        changed = RawMail.update(
             status=QUARANTINED, reason=reason, processed_at=utcnow(), attempts=RawMail.attempts + 1
-        ).where(RawMail.id == raw_id).execute()
-        Event.create(raw=raw_id, kind="quarantined", detail=reason)
+        ).where((RawMail.id == raw_id) & (RawMail.status == RECEIVED)).execute()
+        if changed:
+            Event.create(raw=raw_id, kind="quarantined", detail=reason)
+    return bool(changed)
 
 
 def count_attempt(raw_id: int) -> int:
