@@ -268,6 +268,10 @@ class Outbound(Strict):
 
 class Limits(Strict):
     max_message_bytes: int = Field(defaults.MAX_MESSAGE_BYTES, gt=0)
+    # Automatic answers (acknowledgements, redirects) to one address: a robot that answers every
+    # mail with a new one gets at most this many from us, not an endless exchange.
+    auto_replies_per_hour: int = Field(defaults.AUTO_REPLIES_PER_HOUR, ge=0)
+    auto_replies_per_day: int = Field(defaults.AUTO_REPLIES_PER_DAY, ge=0)
 
 
 class Metrics(Strict):

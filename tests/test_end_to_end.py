@@ -201,3 +201,18 @@ def test_reload_while_mail_flows_loses_nothing(setup: MaildSetup, daemon: Daemon
     assert len(smtp_sink.wait_for(60, timeout=20)) == 60
     log = daemon.log.read_text()
     assert log.count("config reloaded") == 2 and "reload refused, old config kept" in log
+
+
+def test_a_robot_answering_everything_gets_at_most_the_cap(setup: MaildSetup, daemon: Daemon,
+                                                           smtp_sink: SmtpSink) -> None:
+    """1000 rounds from a responder that sets no automatic-mail headers and breaks threading
+    (a new subject each time): each is kept as a ticket, but within the hour it hears from us 5 times."""
+    with smtplib.SMTP("127.0.0.1", setup.smtp_port, timeout=30) as client:
+        for i in range(1000):
+            client.send_message(mail(sender="Auto Bot <bot@robots.example>", subject=f"Re: your message {i}",
+                                     body="Thank you for your message. This mailbox is not monitored."))
+    smtp_sink.wait_for(6, timeout=3)
+    assert len(smtp_sink.to("bot@robots.example")) == 5  # auto_replies_per_hour
+    assert len(setup.json("tickets")) == 1000  # nothing lost
+    log = daemon.log.read_text()
+    assert log.count("automatic answers capped: bot@robots.example") == 1

@@ -100,3 +100,23 @@ def test_a_raw_mail_is_processed_once_even_when_two_workers_try(intake: Intake) 
     assert intake.process(raw) is Outcome.OPENED
     assert intake.process(raw) is Outcome.DUPLICATE  # e.g. recovery after `maild retry` got there first
     assert Ticket.select().count() == 1
+
+
+def test_daily_cap_on_automatic_answers(tmp_path: Path) -> None:
+    from conftest import write_config
+    from maild.config import load_config
+    from maild.runtime import Runtime, Settings
+    from maild.store.db import open_store
+    from maild.store.migrations import migrate
+    from maild.store.models import Event, Outbox
+
+    config = write_config(tmp_path / "c", relay_port=None, smtp_port=2525,
+                          extra="limits: {auto_replies_per_hour: 100, auto_replies_per_day: 3}\n")
+    settings = Settings.build(load_config(config))
+    open_store(settings.config.database_path)
+    migrate()
+    intake = Intake(Runtime(settings))
+    for i in range(6):
+        assert accept(intake, mail(subject=f"Question {i}")) is Outcome.OPENED
+    assert Outbox.select().where(Outbox.purpose == "acknowledgement").count() == 3
+    assert Event.select().where(Event.kind == "auto_reply_capped").count() == 1

@@ -10,6 +10,7 @@ helpdesk next opens.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from maild.outbound import outbox
@@ -17,6 +18,7 @@ from maild.outbound.compose import Outgoing, new_message_id
 from maild.pipeline.context import MailContext
 from maild.pipeline.subjects import bare_subject
 from maild.store.models import Event, Ticket
+from maild.store.queries import auto_replies_since, capped_since
 
 log = logging.getLogger("maild.pipeline")
 REDIRECT_TEMPLATE = "redirect"
@@ -31,9 +33,29 @@ def acknowledge(ctx: MailContext) -> None:
     if ctx.automatic:
         return
     if ctx.outcome == "opened" and ctx.route is not None and ctx.route.acknowledge is not None:
-        _acknowledge_ticket(ctx, ctx.route.acknowledge)
+        if ctx.ticket is not None and _within_cap(ctx, ctx.ticket.requester):
+            _acknowledge_ticket(ctx, ctx.route.acknowledge)
     elif ctx.outcome == "redirected" and ctx.sender is not None and ctx.sender.address:
-        _redirect(ctx)
+        if _within_cap(ctx, ctx.sender.address):
+            _redirect(ctx)
+
+
+def _within_cap(ctx: MailContext, address: str) -> bool:
+    """At most `auto_replies_per_hour` and `_per_day` automatic answers to one address; going over
+    is logged and recorded once per day, and the mail itself is kept as usual."""
+    if not address:
+        return True
+    limits = ctx.settings.config.main.limits
+    hour, day = ctx.now - timedelta(hours=1), ctx.now - timedelta(days=1)
+    if (auto_replies_since(address, hour) < limits.auto_replies_per_hour
+            and auto_replies_since(address, day) < limits.auto_replies_per_day):
+        return True
+    if not capped_since(address, day):
+        detail = (f"{address}: over {limits.auto_replies_per_hour} automatic answers an hour or "
+                  f"{limits.auto_replies_per_day} a day; no more until it calms down")
+        Event.create(ticket=ctx.ticket, raw=ctx.raw_id, kind="auto_reply_capped", detail=detail, created_at=ctx.now)
+        log.warning("automatic answers capped: %s", detail)
+    return False
 
 
 def _common(ctx: MailContext) -> dict[str, Any]:

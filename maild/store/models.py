@@ -110,7 +110,7 @@ class Outbox(BaseModel):
     ticket = ForeignKeyField(Ticket, null=True, backref="outbox", on_delete="SET NULL")
     purpose = CharField(max_length=32)  # acknowledgement ...
     mail_from = CharField(max_length=320, default="")  # envelope sender; "" is the null path <>
-    recipients = TextField()  # one per line
+    recipients = TextField(index=True)  # one per line
     message_id = CharField(max_length=998, unique=True)
     content = BlobField()
     status = CharField(max_length=16, default="queued", index=True)  # queued sent failed

@@ -80,3 +80,18 @@ def raw_summary(raw: RawMail) -> dict[str, Any]:
         "ticket": raw.ticket_id,
         "received_at": iso(raw.received_at),
     }
+
+
+def auto_replies_since(address: str, since: datetime) -> int:
+    """Automatic answers queued for one address since a moment (the per-address cap)."""
+    return Outbox.select().where((Outbox.recipients == address) & (Outbox.created_at >= since)
+                                 & Outbox.purpose.in_(AUTO_REPLY_PURPOSES)).count()
+
+
+def capped_since(address: str, since: datetime) -> bool:
+    """Whether the cap on this address was already recorded since then (log and record it once)."""
+    return Event.select().where((Event.kind == "auto_reply_capped") & (Event.detail.startswith(address + ":"))
+                                & (Event.created_at >= since)).exists()
+
+
+AUTO_REPLY_PURPOSES = ("acknowledgement", "redirect")
