@@ -211,3 +211,28 @@ def test_a_second_daemon_on_the_same_state_refuses_to_start(setup: MaildSetup, d
     second = setup.cli("run", timeout=30)
     assert second.returncode == 1
     assert b"another maild is already running on" in second.stderr
+
+
+def test_socket_activation_takes_the_inherited_lmtp_socket(tmp_path: Path, smtp_sink: SmtpSink) -> None:
+    """systemd-socket-activate binds the port and starts maild with LISTEN_FDS, as maild.socket does."""
+    activate = shutil.which("systemd-socket-activate")
+    assert activate, "systemd-socket-activate is needed (Debian package systemd)"
+    configured, activated = free_port(), free_port()
+    setup = MaildSetup(tmp_path, write_config(tmp_path, relay_port=smtp_sink.port, smtp_port=configured,
+                                              protocol="lmtp"), activated)
+    process = subprocess.Popen([activate, "-l", f"127.0.0.1:{activated}", *MAILD, "-c", str(setup.config), "run"],
+                               cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "run.log", "wb"))
+    try:
+        time.sleep(0.5)  # systemd-socket-activate binds first; maild starts on the first connection
+        with smtplib.LMTP("127.0.0.1", activated, timeout=30) as client:
+            client.ehlo_or_helo_if_needed()
+            client.mail("dana@bath.example.ac.uk")
+            client.rcpt("helpdesk@example.com")
+            assert client.data(mail(subject="Through the inherited socket").as_bytes())[0] == 250
+        with socket.socket() as probe:  # the configured port was never bound
+            assert probe.connect_ex(("127.0.0.1", configured)) != 0
+        assert [t["subject"] for t in setup.json("tickets")] == ["Through the inherited socket"]
+        assert "listening for LMTP on inherited socket" in (tmp_path / "run.log").read_text()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0, (tmp_path / "run.log").read_text()
