@@ -40,7 +40,7 @@ def generate(n: int, seed: int = 7) -> list[bytes]:
     for i in range(n):
         m = EmailMessage()
         kind = rng.random()
-        m["From"] = f"User {i} <user{i % 50}@bath.example.ac.uk>" if kind < 0.6 else f"stranger{i}@example.org"
+        m["From"] = f"User {i} <user{i}@bath.example.ac.uk>" if kind < 0.6 else f"stranger{i}@example.org"
         m["To"] = "helpdesk@example.com"
         m["Message-ID"] = f"<bench-{i}@example.org>"
         m["Subject"] = f"Problem {i}: placement dates wrong \u2013 caf\u00e9" if kind < 0.8 else f"Re: [#{max(1, i // 2)}] Problem"

@@ -47,8 +47,8 @@ def _within_cap(ctx: MailContext, address: str) -> bool:
         return True
     limits = ctx.settings.config.main.limits
     hour, day = ctx.now - timedelta(hours=1), ctx.now - timedelta(days=1)
-    if (auto_replies_since(address, hour) < limits.auto_replies_per_hour
-            and auto_replies_since(address, day) < limits.auto_replies_per_day):
+    in_hour, in_day = auto_replies_since(address, hour, day)
+    if in_hour < limits.auto_replies_per_hour and in_day < limits.auto_replies_per_day:
         return True
     if not capped_since(address, day):
         detail = (f"{address}: over {limits.auto_replies_per_hour} automatic answers an hour or "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from maild.store.models import Event, Message, Outbox, Participant, RawMail, Ticket
+from maild.store.models import Event, Message, Outbox, Participant, RawMail, Ticket, database
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -82,10 +82,16 @@ def raw_summary(raw: RawMail) -> dict[str, Any]:
     }
 
 
-def auto_replies_since(address: str, since: datetime) -> int:
-    """Automatic answers queued for one address since a moment (the per-address cap)."""
-    return Outbox.select().where((Outbox.recipients == address) & (Outbox.created_at >= since)
-                                 & Outbox.purpose.in_(AUTO_REPLY_PURPOSES)).count()
+def auto_replies_since(address: str, hour: datetime, day: datetime) -> tuple[int, int]:
+    """Automatic answers queued for one address since `hour` and since `day` (the per-address
+    cap). One fixed statement: it runs for every acknowledgement, so no query building."""
+    cursor = database.execute_sql(
+        "SELECT COUNT(*), COALESCE(SUM(created_at >= ?), 0) FROM outbox "
+        "WHERE recipients = ? AND created_at >= ? AND purpose IN ('acknowledgement', 'redirect')",
+        (hour, address, day),
+    )
+    in_day, in_hour = cursor.fetchone()
+    return int(in_hour), int(in_day)
 
 
 def capped_since(address: str, since: datetime) -> bool:
@@ -93,5 +99,3 @@ def capped_since(address: str, since: datetime) -> bool:
     return Event.select().where((Event.kind == "auto_reply_capped") & (Event.detail.startswith(address + ":"))
                                 & (Event.created_at >= since)).exists()
 
-
-AUTO_REPLY_PURPOSES = ("acknowledgement", "redirect")
