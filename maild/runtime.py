@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +40,6 @@ class Runtime:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._lock = threading.Lock()
 
     @property
     def settings(self) -> Settings:
@@ -55,7 +53,6 @@ class Runtime:
             for message in exc.messages:
                 log.error("reload refused, old config kept: %s", message)
             return False
-        with self._lock:
-            self._settings = new
+        self._settings = new  # one assignment: a mail in flight keeps the snapshot it took
         log.info("config reloaded: %s", new.config.summary())
         return True

@@ -8,10 +8,9 @@ writers queue on the busy timeout instead of failing on a lock upgrade.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
 
 import peewee
 
@@ -20,7 +19,6 @@ from maild.errors import TransientError
 from maild.store.models import database
 
 log = logging.getLogger("maild.store")
-T = TypeVar("T")
 
 
 def open_store(path: Path) -> peewee.Database:
@@ -52,8 +50,3 @@ def transaction() -> Iterator[None]:
             yield
     except peewee.OperationalError as exc:
         raise TransientError(f"database: {exc}") from exc
-
-
-def with_transaction(work: Callable[[], T]) -> T:
-    with transaction():
-        return work()
