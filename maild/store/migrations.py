@@ -6,6 +6,8 @@ import logging
 from collections.abc import Callable
 
 import peewee
+from playhouse.migrate import SchemaMigrator
+from playhouse.migrate import migrate as run_migrations
 
 from maild.errors import TransientError
 from maild.store.models import ALL_MODELS, SchemaVersion, database
@@ -15,6 +17,25 @@ log = logging.getLogger("maild.store")
 
 def _initial_schema() -> None:
     database.create_tables(ALL_MODELS)
+
+
+def add_columns(model: type[peewee.Model], *names: str) -> None:
+    """Add `model`'s fields `names` to its table, skipping those already there.
+
+    Version 1 creates tables from the current models, so a fresh database already has every
+    column; an older one gets them here. Checking first keeps both paths to the same schema.
+    """
+    table = model._meta.table_name
+    present = {column.name for column in database.get_columns(table)}
+    migrator = SchemaMigrator.from_database(database.obj)
+    operations = [migrator.add_column(table, model._meta.fields[name].column_name, model._meta.fields[name])
+                  for name in names if model._meta.fields[name].column_name not in present]
+    if operations:
+        run_migrations(*operations)
+
+
+def add_tables(*models: type[peewee.Model]) -> None:
+    database.create_tables(models)  # safe: IF NOT EXISTS
 
 
 MIGRATIONS: list[Callable[[], None]] = [_initial_schema]
