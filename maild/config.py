@@ -178,27 +178,33 @@ class Secret(Strict):
 
     def read_password(self, base: Path) -> str | None:
         """The secret's value, or None when no source is configured. Raises ConfigError when unreadable."""
-        if self.password_env:
-            if self.password_env not in os.environ:
-                raise ConfigError([f"environment variable {self.password_env} is not set"])
-            return os.environ[self.password_env]
-        path = self._secret_path(base)
-        if path is None:
-            return None
-        try:
-            return path.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigError([f"cannot read secret {path}: {exc.strerror}"]) from None
+        return read_secret(base, self.password_file, self.password_env, self.password_credential)
 
-    def _secret_path(self, base: Path) -> Path | None:
-        if self.password_file:
-            return base / self.password_file
-        if self.password_credential:
-            directory = os.environ.get("CREDENTIALS_DIRECTORY")
-            if not directory:
-                raise ConfigError(["password_credential needs $CREDENTIALS_DIRECTORY (systemd LoadCredential=)"])
-            return Path(directory) / self.password_credential
+
+def read_secret(base: Path, file: str | None, env: str | None, credential: str | None) -> str | None:
+    """A secret from the environment, a file (relative to `base`), or a systemd credential."""
+    if env:
+        if env not in os.environ:
+            raise ConfigError([f"environment variable {env} is not set"])
+        return os.environ[env]
+    path = _secret_path(base, file, credential)
+    if path is None:
         return None
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError([f"cannot read secret {path}: {exc.strerror}"]) from None
+
+
+def _secret_path(base: Path, file: str | None, credential: str | None) -> Path | None:
+    if file:
+        return base / file
+    if credential:
+        directory = os.environ.get("CREDENTIALS_DIRECTORY")
+        if not directory:
+            raise ConfigError(["a *_credential setting needs $CREDENTIALS_DIRECTORY (systemd LoadCredential=)"])
+        return Path(directory) / credential
+    return None
 
 
 class ImapMailbox(Secret):
@@ -292,8 +298,33 @@ class Alerts(Strict):
     _to = field_validator("to")(_check_address)
 
 
+class Conversations(Strict):
+    """Signed reply addresses, whose staff mail is trusted, and how replies reopen tickets."""
+
+    secret_file: str | None = None  # HMAC key of signed reply addresses; default: state_dir/reply.key
+    secret_env: str | None = None
+    secret_credential: str | None = None
+    trusted_authserv_id: str | None = None  # Authentication-Results id whose DKIM/DMARC pass we trust
+    reopen_days: int = Field(defaults.REOPEN_DAYS, ge=0)  # a reply after this opens a follow-up ticket
+    show_staff_address: bool = False  # staff answers name the staff member; their address only if true
+    blocked: list[str] = []  # addresses or @domains that never become participants
+
+    _blocked = field_validator("blocked", mode="before")(_as_list)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Conversations:
+        if len([s for s in (self.secret_file, self.secret_env, self.secret_credential) if s]) > 1:
+            raise ValueError("give only one of secret_file, secret_env, secret_credential")
+        return self
+
+    def is_blocked(self, address: str) -> bool:
+        domain = "@" + address.rpartition("@")[2]
+        return address in self.blocked or domain in self.blocked
+
+
 class MainFile(Strict):
     helpdesk: Helpdesk
+    conversations: Conversations = Conversations()
     state_dir: str = "../var"
     database: str = "sqlite:///../var/maild.db"
     routing: str = "routing.yaml"
@@ -415,7 +446,7 @@ class Away(Strict):
 
 
 class Staff(Strict):
-    key: str
+    key: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")  # it is part of signed reply addresses
     name: str
     emails: list[str]
     roles: list[StaffRole] = []
@@ -642,6 +673,11 @@ def _cross_checks(config: Config, main: _Source, routing: _Source, accounts: _So
         config.relay_password()
     except ConfigError as exc:
         errors += [main.error(("outbound", "relay"), m) for m in exc.messages]
+    c = config.main.conversations
+    try:
+        read_secret(config.path.parent, c.secret_file, c.secret_env, c.secret_credential)
+    except ConfigError as exc:
+        errors += [main.error(("conversations",), m) for m in exc.messages]
     return errors
 
 

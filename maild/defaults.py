@@ -12,6 +12,7 @@ MAX_MESSAGE_BYTES = 10_240_000  # Postfix's message_size_limit
 AUTO_REPLIES_PER_HOUR = 5
 AUTO_REPLIES_PER_DAY = 10
 TAG_PREFIX = "#"
+REOPEN_DAYS = 30  # a customer reply within this many days of resolution reopens the ticket
 
 OFFICE_TIMEZONE = "Europe/London"
 OFFICE_DAYS = ("mon", "tue", "wed", "thu", "fri")

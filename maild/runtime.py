@@ -11,6 +11,7 @@ from maild.errors import ConfigError
 from maild.outbound.render import Renderer
 from maild.pipeline.classify import CompiledRule, compile_rules
 from maild.pipeline.identify import Directory
+from maild.pipeline.reply_address import ReplyAddresses, reply_addresses
 from maild.schedule.calendar import BusinessCalendar
 
 log = logging.getLogger("maild.config")
@@ -23,6 +24,7 @@ class Settings:
     rules: list[CompiledRule]
     calendar: BusinessCalendar
     renderer: Renderer
+    reply_addresses: ReplyAddresses
 
     @classmethod
     def build(cls, config: Config) -> Settings:
@@ -32,6 +34,7 @@ class Settings:
             rules=compile_rules(config.routing),
             calendar=BusinessCalendar(config.main.office_hours),
             renderer=Renderer(config.templates_dir),
+            reply_addresses=reply_addresses(config),
         )
 
 

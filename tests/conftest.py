@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import Message
@@ -82,10 +82,23 @@ class SmtpSink:
         return [r for r in self.received if address in r.rcpt_tos]
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
+        return self._wait(count, timeout, lambda r: True)
+
+    def replies(self, count: int, timeout: float = 10.0) -> list[Received]:
+        """The automatic answers to senders (acknowledgements, redirects): null return path.
+        Staff notifications, sent with the helpdesk as return path, are left out."""
+        return self._wait(count, timeout, lambda r: r.mail_from == "<>")
+
+    def wait_to(self, address: str, count: int, timeout: float = 10.0) -> list[Received]:
+        return self._wait(count, timeout, lambda r: address in r.rcpt_tos)
+
+    def _wait(self, count: int, timeout: float, wanted: Callable[[Received], bool]) -> list[Received]:
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and len(self.received) < count:
+        while True:
+            found = [r for r in self.received if wanted(r)]
+            if len(found) >= count or time.monotonic() >= deadline:
+                return found
             time.sleep(0.05)
-        return list(self.received)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ def test_redelivery_of_the_same_bytes_is_not_a_second_ticket(offline_setup: Mail
     assert (first.stdout, again.stdout) == (b"opened\n", b"duplicate\n")
     assert len(offline_setup.json("tickets")) == 1
     sent = offline_setup.cli("send", "--once")
-    assert sent.stdout == b"sent 1, deferred 0, failed 0\n"
+    assert sent.stdout == b"sent 3, deferred 0, failed 0\n"  # one acknowledgement, two staff notifications
 
 
 def test_unwritable_database_exits_75_and_the_retry_succeeds(offline_setup: MaildSetup) -> None:

@@ -18,7 +18,7 @@ def test_smtp_mail_becomes_ticket_and_is_acknowledged(setup: MaildSetup, daemon:
     original = mail(body="Since this morning every placement starts a day late.")
     send(setup.smtp_port, original)
 
-    [ack] = smtp_sink.wait_for(1)
+    [ack] = smtp_sink.replies(1)
     [ticket] = setup.json("tickets")
     assert ticket["requester"] == "dana@bath.example.ac.uk"
     assert ticket["organisation"] == "uni-bath"
@@ -39,7 +39,7 @@ def test_reply_lands_on_the_same_ticket_without_a_new_acknowledgement(
     setup: MaildSetup, daemon: Daemon, smtp_sink: SmtpSink
 ) -> None:
     send(setup.smtp_port, mail())
-    [ack] = smtp_sink.wait_for(1)
+    [ack] = smtp_sink.replies(1)
     number = setup.json("tickets")[0]["number"]
 
     by_header = mail(subject="Re: Placement report shows the wrong dates", body="More detail.",
@@ -52,16 +52,16 @@ def test_reply_lands_on_the_same_ticket_without_a_new_acknowledgement(
     incoming = [m for m in detail["messages"] if m["direction"] == "in"]
     assert [m["text"] for m in incoming][1:] == ["More detail.", "And a screenshot."]
     assert len(setup.json("tickets")) == 1
-    assert len(smtp_sink.wait_for(2, timeout=1.5)) == 1  # still only the first acknowledgement
+    assert len(smtp_sink.replies(2, timeout=1.5)) == 1  # still only the first acknowledgement
 
 
 def test_stranger_quoting_a_ticket_tag_gets_a_new_ticket(setup: MaildSetup, daemon: Daemon, smtp_sink: SmtpSink) -> None:
     send(setup.smtp_port, mail())
-    smtp_sink.wait_for(1)
+    smtp_sink.replies(1)
     number = setup.json("tickets")[0]["number"]
 
     send(setup.smtp_port, mail(sender="eve@evil.example", subject=f"Re: [#{number}] give me the details"))
-    acks = smtp_sink.wait_for(2)
+    acks = smtp_sink.replies(2)
     tickets = setup.json("tickets")
     assert len(tickets) == 2 and tickets[1]["requester"] == "eve@evil.example"
     assert acks[1].message["Subject"].startswith(f"[#{tickets[1]['number']}]")
@@ -71,7 +71,8 @@ def test_stranger_quoting_a_ticket_tag_gets_a_new_ticket(setup: MaildSetup, daem
 def test_escalation_subject_goes_to_customer_services(setup: MaildSetup, daemon: Daemon, smtp_sink: SmtpSink) -> None:
     send(setup.smtp_port, mail(to="info@example.com",
                                subject="RE: For the attention of the Customer Services Manager \u2013 Slow answers"))
-    smtp_sink.wait_for(2)
+    smtp_sink.replies(1)
+    smtp_sink.wait_to("carol@example.com", 1)
     [ticket] = setup.json("tickets")
     assert (ticket["kind"], ticket["queue"], ticket["subject"]) == ("escalation", "customer-services", "Slow answers")
     assert ticket["assignee"] == "carol"
@@ -85,7 +86,7 @@ def test_escalation_subject_goes_to_customer_services(setup: MaildSetup, daemon:
 def test_automatic_mail_is_stored_but_not_acknowledged(setup: MaildSetup, daemon: Daemon, smtp_sink: SmtpSink) -> None:
     send(setup.smtp_port, mail(subject="Out of office", Auto_Submitted="auto-replied"))
     send(setup.smtp_port, mail(subject="A real question"))
-    acks = smtp_sink.wait_for(2, timeout=2)
+    acks = smtp_sink.replies(2, timeout=2)
     assert [a.message["Subject"].split("] ", 1)[1] for a in acks] == ["A real question"]
     assert [t["subject"] for t in setup.json("tickets")] == ["A real question"]
 
@@ -105,7 +106,7 @@ def test_lmtp_answers_per_recipient_after_commit(tmp_path, smtp_sink: SmtpSink) 
             # smtplib reads one reply after DATA; LMTP sends one per recipient, so read the second.
             replies = [client.data(mail().as_bytes())[0], client.getreply()[0]]
         assert replies == [250, 250]
-        [ack] = smtp_sink.wait_for(1)
+        [ack] = smtp_sink.replies(1)
         [ticket] = setup.json("tickets")
         assert ack.message["Subject"].startswith(f"[#{ticket['number']}]")
     finally:
@@ -119,11 +120,12 @@ def test_shipped_config_runs_with_local_maildir(offline_setup: MaildSetup) -> No
         send(offline_setup.smtp_port, mail())
         outbox = offline_setup.dir / "var" / "outbox" / "new"
         for _ in range(100):
-            if outbox.exists() and list(outbox.iterdir()):
+            if outbox.exists() and len(list(outbox.iterdir())) == 3:  # acknowledgement, two notifications
                 break
             __import__("time").sleep(0.05)
-        [written] = list(outbox.iterdir())
-        assert b"Subject: [#1] Placement report shows the wrong dates" in written.read_bytes()
+        written = [path.read_bytes() for path in outbox.iterdir()]
+        [ack] = [content for content in written if b"\r\nTo: Dana Admin <dana@bath.example.ac.uk>" in content]
+        assert b"Subject: [#1] Placement report shows the wrong dates" in ack
     finally:
         assert daemon.stop() == 0
 
@@ -197,7 +199,7 @@ def test_reload_while_mail_flows_loses_nothing(setup: MaildSetup, daemon: Daemon
     tickets = setup.json("tickets")
     assert len(tickets) == 60
     assert {t["priority"] for t in tickets} <= {2, 3}
-    assert len(smtp_sink.wait_for(60, timeout=20)) == 60
+    assert len(smtp_sink.replies(60, timeout=20)) == 60
     log = daemon.log.read_text()
     assert log.count("config reloaded") == 2 and "reload refused, old config kept" in log
 
@@ -210,7 +212,7 @@ def test_a_robot_answering_everything_gets_at_most_the_cap(setup: MaildSetup, da
         for i in range(1000):
             client.send_message(mail(sender="Auto Bot <bot@robots.example>", subject=f"Re: your message {i}",
                                      body="Thank you for your message. This mailbox is not monitored."))
-    smtp_sink.wait_for(6, timeout=3)
+    smtp_sink.replies(6, timeout=3)
     assert len(smtp_sink.to("bot@robots.example")) == 5  # auto_replies_per_hour
     assert len(setup.json("tickets")) == 1000  # nothing lost
     log = daemon.log.read_text()

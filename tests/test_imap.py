@@ -61,10 +61,11 @@ def test_200_varied_mails_become_200_tickets_acknowledged_and_moved(
     dovecot.append(varied(200))
     fetched = imap_setup.cli("fetch", "--once")
     assert fetched.stdout == b"helpdesk: 200 fetched, 200 moved (200 opened)\n", fetched.stderr.decode()
-    assert imap_setup.cli("send", "--once").stdout == b"sent 200, deferred 0, failed 0\n"
+    sent = imap_setup.cli("send", "--once").stdout
+    assert sent == b"sent 600, deferred 0, failed 0\n"  # an acknowledgement and two queue notifications each
 
     assert tickets(imap_setup) == 200
-    acks = smtp_sink.wait_for(200)
+    acks = smtp_sink.replies(200)
     assert len(acks) == 200 and len({a.message["In-Reply-To"] for a in acks}) == 200
     assert (dovecot.count("INBOX"), dovecot.count("Processed")) == (0, 200)
     # A second pass finds nothing and sends nothing.
@@ -78,7 +79,7 @@ def test_mail_appended_while_idling_is_a_ticket_within_two_seconds(
     dovecot.append([mail(subject="Arrived while idling").as_bytes()])
     elapsed = wait_until(lambda: tickets(imap_setup) == 1, timeout=5)
     assert elapsed < 2.0
-    assert smtp_sink.wait_for(1)[0].message["Subject"] == "[#1] Arrived while idling"
+    assert smtp_sink.replies(1)[0].message["Subject"] == "[#1] Arrived while idling"
     wait_until(lambda: dovecot.count("Processed") == 1)
 
 
@@ -102,9 +103,9 @@ def test_sigkill_after_commit_before_move_makes_no_duplicate(
 
     fetch_and_send(imap_setup)
     assert tickets(imap_setup) == 30
-    assert len(smtp_sink.wait_for(30)) == 30
+    assert len(smtp_sink.replies(30)) == 30
     time.sleep(0.3)
-    assert len(smtp_sink.received) == 30  # exactly one acknowledgement each
+    assert len(smtp_sink.replies(30, timeout=2)) == 30  # exactly one acknowledgement each
     assert (dovecot.count("INBOX"), dovecot.count("Processed")) == (0, 30)
 
 
@@ -117,7 +118,7 @@ def test_sigkill_after_fetch_before_commit_loses_nothing(
 
     fetch_and_send(imap_setup)
     assert tickets(imap_setup) == 30
-    assert len(smtp_sink.wait_for(30)) == 30
+    assert len(smtp_sink.replies(30)) == 30
     assert (dovecot.count("INBOX"), dovecot.count("Processed")) == (0, 30)
 
 
@@ -130,7 +131,7 @@ def test_dovecot_restart_while_idling_is_survived(
     dovecot.append([mail(subject="Sent during the outage").as_bytes()])
     wait_until(lambda: tickets(imap_setup) == 1, timeout=15)
     assert "connected again" in watching.log.read_text()
-    assert smtp_sink.wait_for(1)[0].message["Subject"] == "[#1] Sent during the outage"
+    assert smtp_sink.replies(1)[0].message["Subject"] == "[#1] Sent during the outage"
 
 
 def test_uidvalidity_change_imports_nothing_twice_and_skips_nothing(
@@ -155,7 +156,7 @@ def test_uidvalidity_change_imports_nothing_twice_and_skips_nothing(
     assert b"UIDVALIDITY of Support changed" in fetched.stderr
     assert count(setup, "select uidvalidity from mailboxcursor") != old_validity
     assert tickets(setup) == 7
-    assert setup.cli("send", "--once").stdout == b"sent 2, deferred 0, failed 0\n"
+    assert setup.cli("send", "--once").stdout == b"sent 6, deferred 0, failed 0\n"  # 2 tickets x (ack + 2 staff)
     assert dovecot.count("Support") == 0
 
 

@@ -82,10 +82,10 @@ def test_escalation_acknowledgement_and_notification(tmp_path: Path) -> None:
 
 def test_outage_pages_on_call_staff_at_once(tmp_path: Path) -> None:
     deliver(build(tmp_path), "outage-subject")
-    [note] = sent("notification")
-    assert note["To"] == "Alice Engineer <alice@example.com>"
-    assert note["Subject"] == "[#1] New incident (P1): PEMS is down"
-    assert "Nothing loads since 9am." in note.get_body(("plain",)).get_content()
+    notes = sent("notification")  # the helpdesk queue (alice, erin), alice also as on_call: once each
+    assert sorted(n["To"] for n in notes) == ["Alice Engineer <alice@example.com>", "Erin Engineer <erin@example.com>"]
+    assert {n["Subject"] for n in notes} == {"[#1] New incident (P1): PEMS is down"}
+    assert all("Nothing loads since 9am." in n.get_body(("plain",)).get_content() for n in notes)
 
 
 def test_feature_request_names_the_account_manager(tmp_path: Path) -> None:

@@ -160,7 +160,7 @@ def test_status_reflects_a_stopped_imap_server_and_an_unreachable_relay(tmp_path
             time.sleep(0.3)
         [box] = report["mailboxes"]
         assert box["ok"] is False and "cannot connect" in box["last_error"]
-        assert report["outbox"]["queued"] == 1 and "unreachable" in report["outbox"]["last_error"]
+        assert report["outbox"]["queued"] == 3 and "unreachable" in report["outbox"]["last_error"]  # ack + 2 staff
         assert report["outbox"]["relay"] == f"127.0.0.1:{dead_relay}"
     finally:
         daemon.stop()

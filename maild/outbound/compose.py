@@ -53,10 +53,12 @@ class Outgoing:
     references: list[str] = field(default_factory=list)
     auto_submitted: str | None = None  # "auto-replied" for automatic mail (RFC 3834)
     loop_marker: str = ""
+    cc: list[tuple[str, str]] = field(default_factory=list)
+    reply_to: str | None = None  # a signed reply address
 
     @property
     def addresses(self) -> list[str]:
-        return [addr for _, addr in self.to]
+        return [addr for _, addr in self.to + self.cc]
 
 
 def compose(out: Outgoing) -> bytes:
@@ -67,8 +69,11 @@ def compose(out: Outgoing) -> bytes:
     if out.html is not None:
         body = MIMEMultipart("alternative", _subparts=[body, _part(out.html, "html")])
     body["From"] = out.from_header
-    body["To"] = ", ".join(formataddr((one_line(name), checked_address(addr)), charset="utf-8")
-                           for name, addr in out.to)
+    body["To"] = _address_list(out.to)
+    if out.cc:
+        body["Cc"] = _address_list(out.cc)
+    if out.reply_to:
+        body["Reply-To"] = checked_address(out.reply_to)
     body["Subject"] = _encoded(one_line(out.subject))
     body["Date"] = format_datetime(localtime())
     body["Message-ID"] = out.message_id
@@ -82,6 +87,15 @@ def compose(out: Outgoing) -> bytes:
     if out.loop_marker:
         body[LOOP_HEADER] = out.loop_marker
     return body.as_bytes(policy=WIRE)
+
+
+def _address_list(pairs: list[tuple[str, str]]) -> str:
+    return ", ".join(formataddr((one_line(name), checked_address(addr)), charset="utf-8") for name, addr in pairs)
+
+
+def display_from(name: str, address: str) -> str:
+    """A From header value naming someone at one of our addresses, e.g. "Alice via Helpdesk"."""
+    return formataddr((one_line(name), checked_address(address)), charset="utf-8")
 
 
 def _part(text: str, subtype: str) -> MIMEText:

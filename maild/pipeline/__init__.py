@@ -11,6 +11,7 @@ from maild.pipeline.acknowledge import acknowledge
 from maild.pipeline.admit import admit
 from maild.pipeline.apply import apply
 from maild.pipeline.assign import assign
+from maild.pipeline.authenticate import authenticate
 from maild.pipeline.classify import classify
 from maild.pipeline.context import MailContext
 from maild.pipeline.identify import identify
@@ -27,13 +28,14 @@ STEPS: tuple[Step, ...] = (
     parse,         # bytes -> ParsedMail (mail-parser)
     screen,        # automatic mail: never auto-reply to it
     identify,      # staff, contact of an organisation, or unknown
-    thread,        # the ticket it belongs to, if the sender may join it
+    thread,        # the ticket it belongs to: signed reply address, then headers, then subject tag
+    authenticate,  # a staff address proves itself (signed address or DKIM/DMARC) or counts as a customer
     classify,      # routing rules -> kind, priority, queue, route_to, acknowledgement
     admit,         # unknown-sender policy: accept, flag, or redirect to the admin manager
     assign,        # route_to -> the staff member, or who covers while they are away
-    apply,         # ticket, message, participants, history; raw mail marked done
+    apply,         # ticket, message, participants, history, staff commands and answers; raw mail marked done
     acknowledge,   # the acknowledgement (or the redirect pointer), into the outbox
-    notify,        # the assignee and the rule's `notify` staff, told at once
+    notify,        # staff told at once (new ticket, customer reply), each with a signed reply address
 )
 
 

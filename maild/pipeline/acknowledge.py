@@ -16,6 +16,7 @@ from typing import Any
 from maild.outbound import outbox
 from maild.outbound.compose import Outgoing, new_message_id
 from maild.pipeline.context import MailContext
+from maild.pipeline.reply_address import CUSTOMER
 from maild.pipeline.subjects import bare_subject
 from maild.store.models import Event, Ticket
 from maild.store.queries import auto_replies_since, capped_since
@@ -122,6 +123,7 @@ def _queue_reply(ctx: MailContext, ticket: Ticket | None, to: tuple[str, str], s
         references=[*reversed(mail.thread_ids), *([mail.message_id] if mail.message_id else [])],
         auto_submitted="auto-replied",
         loop_marker=helpdesk.address,
+        reply_to=ctx.settings.reply_addresses.make(ticket.number, CUSTOMER) if ticket else None,
     )
     outbox.queue(ticket, purpose, out, mail_from="")
     log.info("ticket %s: %s %s queued for %s", ticket.number if ticket else "-", purpose, out.message_id, to[1])

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import logging
 
+from maild.pipeline.answer import tell_requester
 from maild.pipeline.context import MailContext, ParsedMail
+from maild.pipeline.quotes import new_text
+from maild.pipeline.staff import apply_staff_reply
 from maild.pipeline.subjects import bare_subject
 from maild.store import raw as raw_store
 from maild.store.models import Attachment, Event, Message, Participant, Ticket
@@ -17,7 +20,9 @@ REOPENING = {"resolved", "closed"}
 
 
 def apply(ctx: MailContext) -> None:
-    if ctx.ticket is not None:
+    if ctx.ticket is not None and ctx.staff_verified:
+        apply_staff_reply(ctx, _our_texts(ctx.ticket))
+    elif ctx.ticket is not None:
         _add_reply(ctx)
     elif ctx.automatic:
         _ignore(ctx, f"automatic mail, no ticket: {ctx.automatic}", "ignored")
@@ -42,15 +47,19 @@ def _open_ticket(ctx: MailContext) -> None:
         assignee=route.assignee,
         tags=" ".join(route.tags),
         route_rule=route.rule,
+        follows=ctx.follows,
         created_at=ctx.now,
         updated_at=ctx.now,
     )
     if sender.address:
         Participant.create(ticket=ticket, email=sender.address, name=sender.name, role="requester")
     _add_cc_participants(ctx, ticket)
-    _store_message(ctx, ticket)
+    _store_message(ctx, ticket, mail.text)
     detail = "; ".join([f"from {sender.kind} {sender.address or '(no usable From)'}", *ctx.notes])
     Event.create(ticket=ticket, raw=ctx.raw_id, kind="opened", detail=detail, created_at=ctx.now)
+    if ctx.follows is not None:
+        Event.create(ticket=ctx.follows, raw=ctx.raw_id, kind="followed_up", created_at=ctx.now,
+                     detail=f"a reply after it was closed opened ticket {ticket.number}")
     raw_store.mark_done(ctx.raw_id, raw_store.PROCESSED, ticket)
     ctx.ticket, ctx.outcome = ticket, "opened"
     log.info("ticket %d opened by %s from %s %s (%s, P%d, queue %s, assignee %s, rule %s)", ticket.number,
@@ -60,16 +69,22 @@ def _open_ticket(ctx: MailContext) -> None:
 
 def _add_reply(ctx: MailContext) -> None:
     ticket = ctx.ticket
-    assert ticket is not None and ctx.sender is not None
-    _store_message(ctx, ticket)
-    if ctx.sender.address and ctx.sender.kind != "staff":
+    assert ticket is not None and ctx.sender is not None and ctx.mail is not None
+    ctx.stored_text = new_text(ctx.mail.text, _our_texts(ticket))
+    _store_message(ctx, ticket, ctx.stored_text)
+    if ctx.sender.address and ctx.sender.kind != "staff" and _may_take_part(ctx, ctx.sender.address):
         _add_participant(ticket, ctx.sender.address, ctx.sender.name, "cc")
+    _add_cc_participants(ctx, ticket)
     changes = {"updated_at": ctx.now}
-    if ticket.status in REOPENING and not ctx.automatic:
-        changes["status"] = "open"
+    reopen = ticket.status in REOPENING and not ctx.automatic
+    if reopen:
+        changes.update(status="open", resolved_at=None)
+        ticket.status = "open"
         Event.create(ticket=ticket, raw=ctx.raw_id, kind="reopened",
                      detail=f"reply from {ctx.sender.address}", created_at=ctx.now)
     Ticket.update(**changes).where(Ticket.number == ticket.number).execute()
+    if reopen:
+        tell_requester(ctx.settings, ticket, "reopened")
     Event.create(ticket=ticket, raw=ctx.raw_id, kind="reply", created_at=ctx.now,
                  detail="; ".join([f"from {ctx.sender.address}", *ctx.notes,
                                    *([f"automatic: {ctx.automatic}"] if ctx.automatic else [])]))
@@ -87,7 +102,7 @@ def _ignore(ctx: MailContext, reason: str, outcome: str) -> None:
     log.info("%s %s: %s", outcome, ctx.mail.message_id if ctx.mail else None, reason)
 
 
-def _store_message(ctx: MailContext, ticket: Ticket) -> None:
+def _store_message(ctx: MailContext, ticket: Ticket, text: str) -> None:
     mail: ParsedMail | None = ctx.mail
     assert mail is not None
     message = Message.create(
@@ -98,7 +113,7 @@ def _store_message(ctx: MailContext, ticket: Ticket) -> None:
         to_addrs=", ".join(a for _, a in mail.to),
         cc_addrs=", ".join(a for _, a in mail.cc),
         subject=mail.subject,
-        text=mail.text,
+        text=text,
         html=mail.html,
         message_id=mail.message_id,
         in_reply_to=mail.thread_ids[0] if mail.thread_ids else None,
@@ -110,11 +125,28 @@ def _store_message(ctx: MailContext, ticket: Ticket) -> None:
 
 
 def _add_cc_participants(ctx: MailContext, ticket: Ticket) -> None:
-    assert ctx.mail is not None
-    ours = ctx.settings.config.helpdesk.addresses
+    """A customer's Cc joins the conversation (not the helpdesk, staff, or blocked addresses)."""
+    assert ctx.mail is not None and ctx.sender is not None
+    if ctx.sender.kind == "staff" or ctx.automatic:
+        return
     for name, address in ctx.mail.cc:
-        if address not in ours and address != ticket.requester:
+        if address != ticket.requester and _may_take_part(ctx, address):
             _add_participant(ticket, address, name, "cc")
+
+
+def _may_take_part(ctx: MailContext, address: str) -> bool:
+    settings = ctx.settings
+    return (address not in settings.config.helpdesk.addresses
+            and settings.reply_addresses.read(address) is None
+            and address not in settings.directory.staff
+            and not settings.config.main.conversations.is_blocked(address))
+
+
+def _our_texts(ticket: Ticket) -> list[str]:
+    """What we sent on the ticket, newest first: a reply may quote any of it without `>`."""
+    rows = (Message.select(Message.text).where((Message.ticket == ticket) & (Message.direction == "out"))
+            .order_by(Message.id.desc()).limit(10))
+    return [row.text for row in rows]
 
 
 def _add_participant(ticket: Ticket, address: str, name: str, role: str) -> None:

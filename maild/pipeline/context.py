@@ -7,6 +7,7 @@ from datetime import date, datetime
 from email.message import Message as EmailMessage
 from typing import TYPE_CHECKING, Literal
 
+from maild.pipeline.reply_address import SignedAddress
 from maild.store.models import Ticket
 
 if TYPE_CHECKING:
@@ -97,4 +98,9 @@ class MailContext:
     rule_results: list[RuleResult] = field(default_factory=list)
     redirect: bool = False  # unknown sender under the `redirect` policy: no ticket, a polite pointer
     notes: list[str] = field(default_factory=list)  # explanations kept in the history
-    outcome: str = ""  # opened, replied, ignored, redirected
+    outcome: str = ""  # opened, replied, answered, ignored, redirected
+    signed: SignedAddress | None = None  # the valid signed address the mail came through
+    staff_verified: str | None = None  # how a staff sender was proven (signed address, DKIM/DMARC pass)
+    impersonated: str | None = None  # staff key whose address a mail used without proof
+    follows: int | None = None  # the closed ticket a late reply follows up
+    stored_text: str = ""  # the message text as stored: a reply's new text, without the quoted history

@@ -1,64 +1,132 @@
-"""Step: tell staff at once about a new ticket routed to them or to their role (`notify`).
+"""Step: tell staff at once what needs them, each through their own signed reply address.
 
-The assignee chosen by `route_to`, and every staff key or role a matching rule names in `notify`
-(e.g. `on_call` for a total outage), get a notification with the ticket's facts and the
-customer's text. Staff who are away are skipped (their delegate gets the ticket instead).
-Replying to it is for the conversation work; this is the alert.
+A new ticket or a customer's reply goes to whoever is responsible for the ticket (its assignee,
+or whoever covers while they are away, or else the members of its queue); a new ticket also to
+every staff key or role a matching rule names in `notify` (e.g. `on_call`). Each notification
+carries the customer's text, the ticket's facts, and a Reply-To that is signed for that staff
+member and ticket: replying to it is how staff answer and give commands. Staff who are away are
+skipped. A staff member whose address was used without proof is told.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from maild.config import Staff
 from maild.outbound import outbox
 from maild.outbound.compose import Outgoing, new_message_id
 from maild.pipeline.acknowledge import tagged_subject
 from maild.pipeline.context import MailContext
+from maild.pipeline.reply_address import staff_role
+from maild.store.models import Ticket
+
+if TYPE_CHECKING:
+    from maild.runtime import Settings
 
 log = logging.getLogger("maild.pipeline")
 TEMPLATE = "notification"
+IMPERSONATION_TEMPLATE = "impersonation"
 
 
 def notify(ctx: MailContext) -> None:
-    if ctx.outcome != "opened" or ctx.route is None:
+    if ctx.impersonated:
+        _tell_impersonated(ctx)
+    if ctx.ticket is None or ctx.mail is None or ctx.automatic:
         return
-    staff = _recipients(ctx)
-    if not staff:
+    if ctx.outcome == "opened" and ctx.route is not None:
+        people, what = _recipients(ctx), "new"
+    elif ctx.outcome == "replied" and ctx.sender is not None and ctx.sender.kind != "staff":
+        people, what = responsible(ctx.settings, ctx.ticket, ctx.now), "reply"
+    else:
         return
-    ticket, mail, route = ctx.ticket, ctx.mail, ctx.route
-    assert ticket is not None and mail is not None
-    helpdesk = ctx.settings.config.helpdesk
-    rendered = ctx.settings.renderer.render(TEMPLATE, {
-        "number": ticket.number, "subject": ticket.subject, "kind": ticket.kind, "priority": ticket.priority,
-        "queue": ticket.queue, "organisation": ticket.organisation, "requester": ticket.requester,
-        "requester_name": ticket.requester_name, "text": mail.text, "rule": route.rule,
-        "assignee": route.assignee, "tags": list(route.tags), "helpdesk_name": helpdesk.name,
-    })
-    out = Outgoing(
-        from_header=ctx.settings.config.main.outbound.from_,
-        to=[(s.name, s.emails[0]) for s in staff],
-        subject=tagged_subject(helpdesk.tag_prefix, ticket, rendered.subject),
-        text=rendered.text,
-        html=rendered.html,
-        message_id=new_message_id(helpdesk.address.rpartition("@")[2]),
-        auto_submitted="auto-generated",
-        loop_marker=helpdesk.address,
-    )
-    outbox.queue(ticket, "notification", out, mail_from=helpdesk.address)
-    log.info("ticket %d: notified %s", ticket.number, ", ".join(s.key for s in staff))
+    tell_staff(ctx.settings, ctx.ticket, people, what, ctx.stored_text or ctx.mail.text, ctx.now)
+
+
+def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: str, text: str,
+               now: datetime) -> None:
+    """One notification per person (`what`: new, reply, assigned), each with its own signed Reply-To."""
+    helpdesk = settings.config.helpdesk
+    for person in people:
+        reply_address = settings.reply_addresses.make(ticket.number, staff_role(person.key))
+        rendered = settings.renderer.render(TEMPLATE, {
+            "what": what, "number": ticket.number, "subject": ticket.subject, "kind": ticket.kind,
+            "priority": ticket.priority, "status": ticket.status, "queue": ticket.queue,
+            "organisation": ticket.organisation, "requester": ticket.requester,
+            "requester_name": ticket.requester_name, "text": text, "rule": ticket.route_rule,
+            "assignee": ticket.assignee, "tags": ticket.tags.split(), "helpdesk_name": helpdesk.name,
+            "recipient_name": person.name, "reply_address": reply_address,
+        })
+        out = Outgoing(
+            from_header=settings.config.main.outbound.from_,
+            to=[(person.name, person.emails[0])],
+            subject=tagged_subject(helpdesk.tag_prefix, ticket, rendered.subject),
+            text=rendered.text,
+            html=rendered.html,
+            message_id=new_message_id(helpdesk.address.rpartition("@")[2]),
+            auto_submitted="auto-generated",
+            loop_marker=helpdesk.address,
+            reply_to=reply_address,
+        )
+        outbox.queue(ticket, "notification", out, mail_from=helpdesk.address)
+    if people:
+        log.info("ticket %d: %s notification to %s", ticket.number, what, ", ".join(p.key for p in people))
+
+
+def responsible(settings: Settings, ticket: Ticket, now: datetime) -> list[Staff]:
+    """The assignee (or their delegate while away), else the ticket's queue."""
+    directory = settings.directory
+    today = settings.calendar.local_date(now)
+    assignee = directory.staff_by_key.get(ticket.assignee or "")
+    if assignee is not None:
+        present = _present(assignee, today, directory.staff_by_key)
+        if present is not None:
+            return [present]
+    members = [directory.staff_by_key[k] for k in settings.config.accounts.queues.get(ticket.queue, [])]
+    return [m for m in members if m.active and m.away_on(today) is None]
+
+
+def _present(person: Staff, today: date, staff: dict[str, Staff]) -> Staff | None:
+    away = person.away_on(today)
+    if person.active and away is None:
+        return person
+    delegate = staff.get(away.delegate or "") if away else None
+    return delegate if delegate is not None and delegate.active and delegate.away_on(today) is None else None
 
 
 def _recipients(ctx: MailContext) -> list[Staff]:
-    assert ctx.route is not None
+    """Who is responsible for the new ticket, and every staff key or role the rule names in `notify`."""
+    assert ctx.route is not None and ctx.ticket is not None
     directory = ctx.settings.directory
     today = ctx.settings.calendar.local_date(ctx.now)
-    names = [*([ctx.route.assignee] if ctx.route.assignee else []), *ctx.route.notify]
-    chosen: dict[str, Staff] = {}
-    for name in names:
+    chosen = {person.key: person for person in responsible(ctx.settings, ctx.ticket, ctx.now)}
+    for name in ctx.route.notify:
         people = [directory.staff_by_key[name]] if name in directory.staff_by_key else \
             [s for s in directory.staff_by_key.values() if name in s.roles]
         for person in people:
             if person.active and person.away_on(today) is None:
                 chosen.setdefault(person.key, person)
     return list(chosen.values())
+
+
+def _tell_impersonated(ctx: MailContext) -> None:
+    """The staff member learns that a mail used their address without proof; it reveals nothing
+    more than the subject, which they can look up in the raw store by the date."""
+    person = ctx.settings.directory.staff_by_key.get(ctx.impersonated or "")
+    if person is None or ctx.mail is None:
+        return
+    helpdesk = ctx.settings.config.helpdesk
+    rendered = ctx.settings.renderer.render(IMPERSONATION_TEMPLATE, {
+        "recipient_name": person.name, "subject": ctx.mail.subject, "helpdesk_name": helpdesk.name,
+        "received": ctx.now.strftime("%d %B %Y %H:%M UTC"), "ticket": ctx.ticket.number if ctx.ticket else None,
+    })
+    out = Outgoing(
+        from_header=ctx.settings.config.main.outbound.from_,
+        to=[(person.name, person.emails[0])],
+        subject=rendered.subject, text=rendered.text, html=rendered.html,
+        message_id=new_message_id(helpdesk.address.rpartition("@")[2]),
+        auto_submitted="auto-generated", loop_marker=helpdesk.address,
+    )
+    outbox.queue(None, "impersonation", out, mail_from=helpdesk.address)
+    log.warning("raw %d: told %s that their address was used without proof", ctx.raw_id, person.key)

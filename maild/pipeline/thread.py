@@ -1,25 +1,79 @@
 """Step: find the ticket a mail belongs to, if any.
 
-By In-Reply-To/References matching a Message-ID we stored or sent, then by the subject tag `[#N]`.
-Either alone attaches the mail only when its sender may see the ticket (staff, a participant, or a
-contact of the ticket's organisation); a stranger quoting someone else's ticket opens a new one.
+In order: a valid signed reply address among its recipients; In-Reply-To/References matching a
+Message-ID we stored or sent; the subject tag `[#N]`. A customer-side signed address lets anyone
+in (the customer may have passed it on); a staff member's signed address only that staff member.
+A header or tag match alone attaches the mail only when its sender may see the ticket (staff, a
+participant, or a contact of the ticket's organisation); a stranger quoting someone else's ticket
+opens a new one. A reply to a ticket resolved longer ago than `reopen_days` opens a follow-up.
 """
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
+
 from maild.pipeline.context import MailContext, Sender
+from maild.pipeline.reply_address import CUSTOMER, SignedAddress
 from maild.pipeline.subjects import tag_pattern
-from maild.store.models import Message, Participant, Ticket
+from maild.store.models import Event, Message, Participant, Ticket
+
+log = logging.getLogger("maild.pipeline")
+DONE = ("resolved", "closed")
 
 
 def thread(ctx: MailContext) -> None:
     assert ctx.mail is not None and ctx.sender is not None
+    ticket = _by_signed_address(ctx) or _by_reference(ctx)
+    if ticket is not None and _too_late(ctx, ticket):
+        ctx.follows = ticket.number
+        ctx.notes.append(f"ticket {ticket.number} was closed more than "
+                         f"{ctx.settings.config.main.conversations.reopen_days} days ago: follow-up ticket")
+        return
+    ctx.ticket = ticket
+
+
+def _by_signed_address(ctx: MailContext) -> Ticket | None:
+    for signed in _signed_addresses(ctx):
+        if not signed.valid:
+            _refuse(ctx, signed)
+            continue
+        ticket = Ticket.get_or_none(Ticket.number == signed.ticket)
+        if ticket is None:
+            continue
+        if signed.role == CUSTOMER or signed.staff_key == (ctx.sender.staff_key if ctx.sender else None):
+            ctx.signed = signed
+            ctx.notes.append(f"threaded to ticket {ticket.number} by its signed reply address")
+            return ticket
+        ctx.notes.append(f"a staff member's signed address for ticket {ticket.number} used by someone else")
+    return None
+
+
+def _signed_addresses(ctx: MailContext) -> list[SignedAddress]:
+    assert ctx.mail is not None
+    headers = ctx.mail.headers
+    seen = [*ctx.recipients, *(a for _, a in ctx.mail.to + ctx.mail.cc),
+            *(str(v).strip().strip("<>") for name in ("Delivered-To", "X-Original-To") for v in headers.get_all(name) or [])]
+    found = (ctx.settings.reply_addresses.read(a) for a in dict.fromkeys(a.lower() for a in seen))
+    return [s for s in found if s is not None]
+
+
+def _refuse(ctx: MailContext, signed: SignedAddress) -> None:
+    """A tampered or foreign signed address never threads; the refusal is on record."""
+    detail = f"signed reply address {signed.address} does not verify: refused"
+    Event.create(raw=ctx.raw_id, kind="refused_address", detail=detail, created_at=ctx.now)
+    ctx.notes.append(detail)
+    log.warning("raw %d: %s", ctx.raw_id, detail)
+
+
+def _by_reference(ctx: MailContext) -> Ticket | None:
+    assert ctx.sender is not None
     for how, ticket in _candidates(ctx):
-        if _may_join(ticket, ctx.sender):
-            ctx.ticket = ticket
+        if may_join(ticket, ctx.sender):
             ctx.notes.append(f"threaded to ticket {ticket.number} by {how}")
-            return
+            return ticket
         ctx.notes.append(f"{how} names ticket {ticket.number}, but the sender is not on it: new ticket")
+    return None
 
 
 def _candidates(ctx: MailContext) -> list[tuple[str, Ticket]]:
@@ -38,7 +92,7 @@ def _candidates(ctx: MailContext) -> list[tuple[str, Ticket]]:
     return found
 
 
-def _may_join(ticket: Ticket, sender: Sender) -> bool:
+def may_join(ticket: Ticket, sender: Sender) -> bool:
     if sender.kind == "staff":
         return True
     if sender.address is None:
@@ -48,3 +102,11 @@ def _may_join(ticket: Ticket, sender: Sender) -> bool:
     return Participant.select().where(
         (Participant.ticket == ticket) & (Participant.email == sender.address)
     ).exists()
+
+
+def _too_late(ctx: MailContext, ticket: Ticket) -> bool:
+    """Customers reopen within the window; staff may always act on an old ticket."""
+    if ticket.status not in DONE or (ctx.sender is not None and ctx.sender.kind == "staff"):
+        return False
+    ended = ticket.resolved_at or ticket.updated_at
+    return ctx.now - ended > timedelta(days=ctx.settings.config.main.conversations.reopen_days)

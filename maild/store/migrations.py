@@ -10,7 +10,7 @@ from playhouse.migrate import SchemaMigrator
 from playhouse.migrate import migrate as run_migrations
 
 from maild.errors import TransientError
-from maild.store.models import ALL_MODELS, SchemaVersion, database
+from maild.store.models import ALL_MODELS, SchemaVersion, Ticket, database
 
 log = logging.getLogger("maild.store")
 
@@ -38,7 +38,11 @@ def add_tables(*models: type[peewee.Model]) -> None:
     database.create_tables(models)  # safe: IF NOT EXISTS
 
 
-MIGRATIONS: list[Callable[[], None]] = [_initial_schema]
+def _conversations() -> None:
+    add_columns(Ticket, "first_response_at", "resolved_at", "follows")
+
+
+MIGRATIONS: list[Callable[[], None]] = [_initial_schema, _conversations]
 LATEST = len(MIGRATIONS)
 
 

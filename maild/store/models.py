@@ -50,6 +50,9 @@ class Ticket(BaseModel):
     route_rule = CharField(max_length=128, null=True)
     created_at = DateTimeField(default=utcnow, index=True)
     updated_at = DateTimeField(default=utcnow)
+    first_response_at = DateTimeField(null=True)  # the first staff answer sent to the customer
+    resolved_at = DateTimeField(null=True)  # when it last became resolved or closed
+    follows = IntegerField(null=True)  # the closed ticket this one follows up
 
 
 class RawMail(BaseModel):
@@ -84,7 +87,7 @@ class Participant(BaseModel):
 class Message(BaseModel):
     ticket = ForeignKeyField(Ticket, backref="messages", on_delete="CASCADE")
     raw = ForeignKeyField(RawMail, null=True, on_delete="SET NULL")
-    direction = CharField(max_length=8)  # in out note
+    direction = CharField(max_length=8)  # in out note (internal, never sent to the customer)
     from_addr = TextField()
     to_addrs = TextField(default="")
     cc_addrs = TextField(default="")

@@ -1,0 +1,87 @@
+"""Mail to the customer side of a ticket: a staff answer, or a status change they should know of.
+
+Sent from the helpdesk address (an answer names the staff member, never their address unless
+configured), to the requester with the other participants in Cc, as a reply to the customer's
+latest message, with the ticket tag and a signed customer Reply-To so that their answer threads.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from maild.config import Staff
+from maild.outbound import outbox
+from maild.outbound.compose import Outgoing, display_from, new_message_id
+from maild.pipeline.acknowledge import tagged_subject
+from maild.pipeline.reply_address import CUSTOMER
+from maild.store.models import Message, Participant, Ticket
+
+if TYPE_CHECKING:
+    from maild.runtime import Settings
+
+log = logging.getLogger("maild.pipeline")
+ANSWER_TEMPLATE = "answer"
+MAX_REFERENCES = 20
+
+
+def send_answer(settings: Settings, ticket: Ticket, staff: Staff, text: str) -> None:
+    helpdesk = settings.config.helpdesk
+    show_address = settings.config.main.conversations.show_staff_address
+    rendered = settings.renderer.render(ANSWER_TEMPLATE, {
+        "text": text, "staff_name": staff.name, "staff_address": staff.emails[0] if show_address else None,
+        "number": ticket.number, "subject": ticket.subject, "helpdesk_name": helpdesk.name,
+        "requester_name": ticket.requester_name,
+    })
+    sender = display_from(f"{staff.name} via {helpdesk.name}", helpdesk.address)
+    _queue(settings, ticket, "answer", rendered, sender, automatic=False)
+
+
+def tell_requester(settings: Settings, ticket: Ticket, template: str) -> None:
+    """A status change that matters to the customer (resolved, reopened), from the template."""
+    helpdesk = settings.config.helpdesk
+    rendered = settings.renderer.render(template, {
+        "number": ticket.number, "subject": ticket.subject, "status": ticket.status,
+        "requester_name": ticket.requester_name, "helpdesk_name": helpdesk.name,
+        "reopen_days": settings.config.main.conversations.reopen_days,
+    })
+    _queue(settings, ticket, template, rendered, settings.config.main.outbound.from_, automatic=True)
+
+
+def _queue(settings: Settings, ticket: Ticket, purpose: str, rendered: object, from_header: str,
+           automatic: bool) -> None:
+    if not ticket.requester:
+        log.info("ticket %d: no requester address, %s not sent", ticket.number, purpose)
+        return
+    helpdesk = settings.config.helpdesk
+    in_reply_to, references = _thread_of(ticket)
+    out = Outgoing(
+        from_header=from_header,
+        to=[(ticket.requester_name, ticket.requester)],
+        cc=[(p.name, p.email) for p in ticket.participants if p.role == "cc" and p.email != ticket.requester],
+        subject=tagged_subject(helpdesk.tag_prefix, ticket, f"Re: {ticket.subject}"),
+        text=rendered.text,  # type: ignore[attr-defined]
+        html=rendered.html,  # type: ignore[attr-defined]
+        message_id=new_message_id(helpdesk.address.rpartition("@")[2]),
+        in_reply_to=in_reply_to,
+        references=references,
+        auto_submitted="auto-generated" if automatic else None,
+        loop_marker=helpdesk.address,
+        reply_to=settings.reply_addresses.make(ticket.number, CUSTOMER),
+    )
+    outbox.queue(ticket, purpose, out, mail_from=helpdesk.address)
+    log.info("ticket %d: %s %s queued for %s", ticket.number, purpose, out.message_id, ", ".join(out.addresses))
+
+
+def _thread_of(ticket: Ticket) -> tuple[str | None, list[str]]:
+    """The customer's latest message (what we answer), and the ticket's customer-visible chain."""
+    visible = (Message.select(Message.message_id, Message.direction, Message.from_addr, Message.to_addrs)
+               .where((Message.ticket == ticket) & Message.message_id.is_null(False) & (Message.direction != "note"))
+               .order_by(Message.id))
+    customers = {p.email for p in Participant.select(Participant.email).where(Participant.ticket == ticket)}
+    theirs = [m.message_id for m in visible if m.direction == "in" and m.from_addr in customers]
+    mine = set(theirs)
+    chain = [m.message_id for m in visible if m.message_id in mine
+             or (m.direction == "out" and customers & set(m.to_addrs.split(", ")))]
+    return (theirs[-1] if theirs else None), chain[-MAX_REFERENCES:]

@@ -1,0 +1,44 @@
+"""Did our own mail server see a DKIM or DMARC pass for the From domain? (RFC 8601)
+
+Only `Authentication-Results` headers carrying the configured server id count: anyone can write
+such a header into a mail, and the receiving server is expected to remove forged ones with its own
+id (RFC 8601 section 5). A pass counts when it is DMARC for the From domain, or DKIM signed by the
+From domain itself (`header.d`, or the domain of `header.i`).
+"""
+
+from __future__ import annotations
+
+from email.message import Message
+
+import authres
+
+HEADER = "Authentication-Results"
+
+
+def trusted_pass(headers: Message, authserv_id: str | None, from_address: str | None) -> str | None:
+    """A description of the trusted pass (e.g. "dkim=pass header.d=example.com"), or None."""
+    if not authserv_id or not from_address:
+        return None
+    domain = from_address.rpartition("@")[2].lower()
+    for value in headers.get_all(HEADER) or []:
+        parsed = _parse(str(value))
+        if parsed is None or parsed.authserv_id.lower() != authserv_id.lower():
+            continue
+        for result in parsed.results:
+            if result.result == "pass" and domain in _domains(result):
+                return f"{result.method}=pass for {domain} by {parsed.authserv_id}"
+    return None
+
+
+def _parse(value: str) -> authres.AuthenticationResultsHeader | None:
+    try:
+        return authres.AuthenticationResultsHeader.parse(f"{HEADER}: {' '.join(value.split())}")
+    except authres.AuthResError:
+        return None
+
+
+def _domains(result: authres.AuthenticationResult) -> set[str]:
+    """The domains a dkim or dmarc result vouches for; none for other methods (spf is the envelope)."""
+    wanted = {"dkim": {"d", "i"}, "dmarc": {"from"}}.get(result.method, set())
+    return {str(p.value).rpartition("@")[2].lower() for p in result.properties
+            if p.type == "header" and p.name in wanted}

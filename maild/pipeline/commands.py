@@ -1,0 +1,125 @@
+"""Staff commands: `#word arguments` lines at the top of a staff reply; the rest is the answer.
+
+Parsing checks every command before anything is applied, so a reply with one bad command changes
+nothing (the sender is told what was wrong). Command lines are found only at the very top: a `#`
+further down is part of the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import get_args
+
+from maild.config import ADDRESS_RE, Kind
+
+COMMAND_LINE = re.compile(r"^#([A-Za-z][A-Za-z_-]*)\b\s*(.*)$")
+STATUS_COMMANDS = {"close": "closed", "resolve": "resolved", "reopen": "open", "pending": "pending"}
+KINDS = {"feature": "feature_request", **{k: k for k in get_args(Kind)}}
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    argument: str = ""  # normalised: "2", a staff key, a kind, "add x@y", a note, an ISO date-time
+
+
+@dataclass
+class StaffReply:
+    commands: list[Command] = field(default_factory=list)
+    answer: str = ""
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def is_note(self) -> bool:
+        return any(c.name == "note" for c in self.commands)
+
+    def status(self) -> str | None:
+        return next((STATUS_COMMANDS[c.name] for c in self.commands if c.name in STATUS_COMMANDS), None)
+
+
+def parse_staff_reply(text: str, staff_keys: dict[str, str]) -> StaffReply:
+    """Split `text` into commands and answer; `staff_keys` maps lower-case names and keys to keys."""
+    lines = text.split("\n")
+    reply = StaffReply()
+    i = 0
+    while i < len(lines) and (not lines[i].strip() or COMMAND_LINE.match(lines[i].strip())):
+        if lines[i].strip():
+            _parse_line(lines[i].strip(), staff_keys, reply)
+        i += 1
+    reply.answer = "\n".join(lines[i:]).strip()
+    statuses = [c.name for c in reply.commands if c.name in STATUS_COMMANDS]
+    if len(statuses) > 1:
+        reply.errors.append(f"conflicting status commands: {', '.join('#' + s for s in statuses)}")
+    return reply
+
+
+def _parse_line(line: str, staff_keys: dict[str, str], reply: StaffReply) -> None:
+    found = COMMAND_LINE.match(line)
+    assert found is not None
+    name, argument = found.group(1).lower(), found.group(2).strip()
+    parser = PARSERS.get(name)
+    if parser is None:
+        reply.errors.append(f"{line}: unknown command (known: {', '.join('#' + n for n in PARSERS)})")
+        return
+    try:
+        reply.commands.append(Command(name, parser(argument, staff_keys)))
+    except ValueError as exc:
+        reply.errors.append(f"{line}: {exc}")
+
+
+def _no_argument(argument: str, _: dict[str, str]) -> str:
+    if argument:
+        raise ValueError("takes no argument")
+    return ""
+
+
+def _priority(argument: str, _: dict[str, str]) -> str:
+    if argument not in ("1", "2", "3", "4"):
+        raise ValueError("priority must be 1, 2, 3 or 4")
+    return argument
+
+
+def _assign(argument: str, staff_keys: dict[str, str]) -> str:
+    key = staff_keys.get(argument.lower())
+    if key is None:
+        raise ValueError(f"no staff member called {argument!r}" if argument else "whom? e.g. #assign alice")
+    return key
+
+
+def _kind(argument: str, _: dict[str, str]) -> str:
+    kind = KINDS.get(argument.lower())
+    if kind is None:
+        raise ValueError(f"kind must be one of {', '.join(sorted(KINDS))}")
+    return kind
+
+
+def _cc(argument: str, _: dict[str, str]) -> str:
+    action, _, address = argument.partition(" ")
+    address = address.strip().strip("<>").lower()
+    if action.lower() not in ("add", "remove") or not ADDRESS_RE.match(address):
+        raise ValueError("expected #cc add ADDRESS or #cc remove ADDRESS")
+    return f"{action.lower()} {address}"
+
+
+def _note(argument: str, _: dict[str, str]) -> str:
+    return argument
+
+
+def _meeting(argument: str, _: dict[str, str]) -> str:
+    """`#meeting` (now), `#meeting 2026-11-23` or `#meeting 2026-11-23 14:00`: when it was held."""
+    if not argument:
+        return ""
+    day, _, clock = argument.partition(" ")
+    try:
+        when = datetime.combine(date.fromisoformat(day), time.fromisoformat(clock.strip()) if clock else time(9))
+    except ValueError:
+        raise ValueError("expected #meeting, #meeting YYYY-MM-DD or #meeting YYYY-MM-DD HH:MM") from None
+    return when.isoformat(timespec="minutes")
+
+
+PARSERS = {
+    "close": _no_argument, "resolve": _no_argument, "reopen": _no_argument, "pending": _no_argument,
+    "priority": _priority, "assign": _assign, "kind": _kind, "cc": _cc, "note": _note, "meeting": _meeting,
+}

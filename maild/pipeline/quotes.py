@@ -1,0 +1,151 @@
+"""The new text of a reply: without the quoted history, its attribution line, and the signature.
+
+Mail clients quote in two ways. Gmail, Apple Mail, Thunderbird and most mobile clients write an
+attribution ("On ... wrote:", "Am ... schrieb ...:") and prefix the old text with `>`; people may
+answer above, below, or between those lines, so every unquoted line is kept. Outlook and its
+relatives (Samsung, Notes) copy the old mail below a header block ("From:/Sent:/To:/Subject:" in
+the writer's language, often after a rule or an "Original Message" line) without `>`: everything
+from there on is history. mail-parser-reply knows more clients' header lines than we do and is
+asked too; the earliest history start wins. Our own earlier messages are recognised verbatim.
+Signatures end at the `-- ` delimiter or at a mobile client's footer ("Sent from my iPhone").
+
+The raw mail keeps everything: this only decides what is shown as the message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from mailparser_reply import EmailReplyParser
+
+LANGUAGES = ["en", "de", "fr", "nl", "es", "sv", "it"]
+WROTE = (r"wrote|writes|schrieb|schreef|geschreven|a\s+écrit|escribió|skrev|ha\s+scritto|escreveu"
+         r"|kirjoitti|napisał")
+ATTRIBUTION = re.compile(rf"^(?!>).{{0,400}}\b(?:{WROTE})\b.{{0,200}}:\s*$|^.{{0,300}}\bwrote on\b.{{0,80}}:\s*$",
+                         re.IGNORECASE)
+SEPARATOR = re.compile(
+    r"^\s*-{2,}\s*(?:original\s+message|ursprüngliche\s+nachricht|message\s+d'origine|oorspronkelijk\s+bericht"
+    r"|mensaje\s+original|ursprungligt\s+meddelande|messaggio\s+originale|forwarded\s+message"
+    r"|weitergeleitete\s+nachricht|message\s+transféré|doorgestuurd\s+bericht)\s*-{2,}\s*$"
+    r"|^\s*(?:begin\s+forwarded\s+message|anfang\s+der\s+weitergeleiteten\s+nachricht"
+    r"|début\s+du\s+message\s+réexpédié|begin\s+doorgestuurd\s+bericht)\s*:\s*$",
+    re.IGNORECASE,
+)
+FROM_KEY = re.compile(r"^\s*\*?(?:from|von|de|van|da|från|fra|od|lähettäjä)\s*\*?\s*:", re.IGNORECASE)
+HEADER_KEY = re.compile(
+    r"^\s*\*?(?:sent|date|to|cc|subject|gesendet|datum|an|betreff|envoyé|date|à|objet|verzonden|aan"
+    r"|onderwerp|enviado|fecha|para|asunto|skickat|till|ämne|inviato|data|a|oggetto)\s*\*?\s*:",
+    re.IGNORECASE,
+)
+RULE = re.compile(r"^\s*(?:_{8,}|-{8,})\s*$")
+SIGNATURE = re.compile(r"^--\s*$")
+MOBILE_FOOTER = re.compile(
+    r"^\s*(?:sent\s+(?:from|with|via)\s|get\s+outlook\s+for|von\s+meinem\s|gesendet\s+(?:von|mit)\s"
+    r"|outlook\s+für\s|envoyé\s+(?:de|depuis|à\s+partir\s+de)\s|obtenir\s+outlook|télécharger\s+outlook"
+    r"|verstuurd\s+(?:vanaf|met|via)\s|verzonden\s+(?:vanaf|met|via)\s|outlook\s+voor\s"
+    r"|enviado\s+(?:desde|con)\s|skickat\s+från\s|inviato\s+da\s).{0,80}$",
+    re.IGNORECASE,
+)
+JOIN_LINES = 3  # Gmail wraps a long attribution over up to three lines
+_parser = EmailReplyParser(languages=LANGUAGES)
+
+
+def new_text(text: str, ours: Sequence[str] = ()) -> str:
+    """The new text of `text`, a reply; `ours` are texts we sent on the ticket, recognised when quoted."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    lines = lines[:_history_start(lines, ours)]
+    lines = _without_quotes(lines)
+    lines = lines[:_signature_start(lines)]
+    return _tidy(lines)
+
+
+def _history_start(lines: list[str], ours: Sequence[str]) -> int:
+    """Where the copied-below history begins: the earliest of every way of spotting it."""
+    return min(_header_block(lines), _unquoted_attribution(lines), _our_text(lines, ours), _library_cut(lines))
+
+
+def _header_block(lines: list[str]) -> int:
+    for i, line in enumerate(lines):
+        if SEPARATOR.match(line):
+            return i
+        if FROM_KEY.match(line) and sum(bool(HEADER_KEY.match(n)) for n in lines[i + 1:i + 6]) >= 2:
+            return _with_rule_above(lines, i)
+    return len(lines)
+
+
+def _with_rule_above(lines: list[str], i: int) -> int:
+    above = i - 1
+    while above >= 0 and not lines[above].strip():
+        above -= 1
+    return above if above >= 0 and RULE.match(lines[above]) else i
+
+
+def _attributions(lines: list[str]) -> list[tuple[int, int]]:
+    """(first line, line after) of each attribution, joining lines a client wrapped."""
+    found = []
+    i = 0
+    while i < len(lines):
+        for width in range(1, JOIN_LINES + 1):
+            joined = " ".join(s.strip() for s in lines[i:i + width])
+            if lines[i].strip() and ATTRIBUTION.match(joined):
+                found.append((i, i + width))
+                i += width - 1
+                break
+        i += 1
+    return found
+
+
+def _unquoted_attribution(lines: list[str]) -> int:
+    """An attribution not followed by `>` lines introduces history copied without quoting."""
+    for start, end in _attributions(lines):
+        following = next((line for line in lines[end:] if line.strip()), "")
+        if not following.lstrip().startswith(">"):
+            return start
+    return len(lines)
+
+
+def _our_text(lines: list[str], ours: Sequence[str]) -> int:
+    """Our earlier message pasted below without quoting: its first two lines, in a row."""
+    stripped = [line.strip() for line in lines]
+    for text in ours:
+        head = [s.strip() for s in text.splitlines() if s.strip()][:2]
+        if len(head) < 2 or len(head[0]) < 15:
+            continue
+        for i, line in enumerate(stripped):
+            rest = [s for s in stripped[i + 1:] if s]
+            if line == head[0] and rest[:1] == head[1:]:
+                return i
+    return len(lines)
+
+
+def _library_cut(lines: list[str]) -> int:
+    """mail-parser-reply's idea of where the reply ends, when it keeps a prefix of the lines."""
+    replies = _parser.read(text="\n".join(lines)).replies
+    if not replies:
+        return len(lines)
+    kept = [line.rstrip() for line in replies[0].content.split("\n")]
+    while kept and not kept[-1]:
+        kept.pop()
+    if not kept or lines[:len(kept)] != kept:
+        return len(lines)
+    return len(kept) if any(line.strip() for line in lines[len(kept):]) else len(lines)
+
+
+def _without_quotes(lines: list[str]) -> list[str]:
+    """Drop `>` lines and the attributions that introduce them; keep what was written between."""
+    drop = {n for start, end in _attributions(lines) for n in range(start, end)}
+    return [line for n, line in enumerate(lines) if n not in drop and not line.lstrip().startswith(">")]
+
+
+def _signature_start(lines: list[str]) -> int:
+    for i, line in enumerate(lines):
+        if SIGNATURE.match(line) or (MOBILE_FOOTER.match(line) and any(s.strip() for s in lines[:i])):
+            return i
+    return len(lines)
+
+
+def _tidy(lines: list[str]) -> str:
+    """No leading or trailing blank lines, and at most one blank line in a row."""
+    text = "\n".join(lines).strip("\n")
+    return re.sub(r"\n{3,}", "\n\n", text).strip()

@@ -1,0 +1,115 @@
+"""Signed reply addresses: `helpdesk+t1234.c.k9f3a2b1c4d5@example.com`.
+
+The tag after `+` names a ticket and the role of whoever the address was given to: `c` for the
+customer side (requester and participants), `s-<staff key>` for one staff member. The last part
+is an HMAC-SHA256 of both, so an address cannot be guessed, moved to another ticket, or turned from
+a customer's into a staff member's. Lower-case base32, since some servers fold local parts.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property, partial
+from pathlib import Path
+
+from maild.config import Config, read_secret
+from maild.errors import ConfigError
+
+CUSTOMER = "c"
+MAC_CHARS = 12  # 60 bits: far beyond what anyone can try by sending mail
+KEY_FILE = "reply.key"
+TAG_RE = re.compile(r"^t(\d{1,9})\.(c|s-[a-z0-9][a-z0-9_-]{0,31})\.([a-z2-7]{%d})$" % MAC_CHARS)
+
+
+def staff_role(staff_key: str) -> str:
+    return f"s-{staff_key}"
+
+
+@dataclass(frozen=True)
+class SignedAddress:
+    address: str
+    ticket: int
+    role: str
+    valid: bool  # False: it has our form but its signature does not match (tampered or foreign)
+
+    @property
+    def staff_key(self) -> str | None:
+        return self.role[2:] if self.role.startswith("s-") else None
+
+
+class ReplyAddresses:
+    def __init__(self, helpdesk_address: str, secret: Callable[[], bytes]) -> None:
+        """`secret` is read at first use, so commands that send nothing never create a key file."""
+        self.local, _, self.domain = helpdesk_address.partition("@")
+        self._load_secret = secret
+
+    @cached_property
+    def _secret(self) -> bytes:
+        return self._load_secret()
+
+    def make(self, ticket: int, role: str) -> str:
+        return f"{self.local}+t{ticket}.{role}.{self._mac(ticket, role)}@{self.domain}"
+
+    def read(self, address: str) -> SignedAddress | None:
+        """The signed address `address` is, or None when it is not one of ours at all."""
+        local, _, domain = address.lower().partition("@")
+        base, plus, tag = local.partition("+")
+        if not plus or base != self.local.lower() or domain != self.domain.lower():
+            return None
+        found = TAG_RE.match(tag)
+        if found is None:
+            return SignedAddress(address, 0, "", valid=False)
+        ticket, role, mac = int(found.group(1)), found.group(2), found.group(3)
+        return SignedAddress(address, ticket, role, hmac.compare_digest(mac, self._mac(ticket, role)))
+
+    def _mac(self, ticket: int, role: str) -> str:
+        digest = hmac.new(self._secret, f"{ticket}:{role}".encode(), hashlib.sha256).digest()
+        return base64.b32encode(digest).decode().lower()[:MAC_CHARS]
+
+
+def reply_addresses(config: Config) -> ReplyAddresses:
+    return ReplyAddresses(config.helpdesk.address, partial(load_secret, config))
+
+
+def load_secret(config: Config) -> bytes:
+    """The configured secret, or the key file in the state directory, created on first use.
+
+    Hosts sharing one database must share the secret: configure it for them (DESIGN: scale out).
+    """
+    c = config.main.conversations
+    configured = read_secret(config.path.parent, c.secret_file, c.secret_env, c.secret_credential)
+    if configured is not None:
+        if len(configured) < 16:
+            raise ConfigError(["conversations: the reply-address secret must be at least 16 characters"])
+        return configured.encode()
+    return _state_key(config.state_dir / KEY_FILE)
+
+
+def _state_key(path: Path) -> bytes:
+    """Read the key file, or write a new one: to a temporary name, then linked into place, so two
+    processes starting at once end up with the same complete key."""
+    if path.exists():
+        return path.read_bytes().strip()
+    key = base64.b32encode(os.urandom(32)).lower()
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(key + b"\n")
+            os.fsync(out.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process won; use its key
+        finally:
+            temporary.unlink()
+        return path.read_bytes().strip()
+    except OSError as exc:
+        raise ConfigError([f"cannot create {path}: {exc.strerror}"]) from None

@@ -1,0 +1,178 @@
+"""A proven staff member's reply on a ticket: commands first, then the answer for the customer.
+
+Every command is checked before any is applied: one bad line changes nothing and the sender is
+told what was wrong. `#note` keeps the whole reply internal; a reply holding only commands sends
+nothing to the customer; otherwise the rest is the answer, sent from the helpdesk address.
+"""
+
+from __future__ import annotations
+
+import logging
+from maild.config import Staff
+from maild.outbound import outbox
+from maild.outbound.compose import Outgoing, new_message_id
+from maild.pipeline.acknowledge import tagged_subject
+from maild.pipeline.answer import send_answer, tell_requester
+from maild.pipeline.commands import STATUS_COMMANDS, Command, StaffReply, parse_staff_reply
+from maild.pipeline.context import MailContext
+from maild.pipeline.notify import tell_staff
+from maild.pipeline.quotes import new_text
+from maild.store import raw as raw_store
+from maild.store.models import Event, Message, Participant, Ticket
+
+log = logging.getLogger("maild.pipeline")
+ERRORS_TEMPLATE = "command_errors"
+CUSTOMER_TOLD = {"resolved": "resolved", "open": "reopened"}  # status -> template
+
+
+def apply_staff_reply(ctx: MailContext, ours: list[str]) -> None:
+    ticket, mail, sender = ctx.ticket, ctx.mail, ctx.sender
+    assert ticket is not None and mail is not None and sender is not None and sender.staff_key
+    staff = ctx.settings.directory.staff_by_key[sender.staff_key]
+    ctx.stored_text = new_text(mail.text, ours)
+    reply = parse_staff_reply(ctx.stored_text, _staff_names(ctx))
+    if reply.errors:
+        _refuse(ctx, ticket, staff, reply)
+    else:
+        notices = [notice for command in reply.commands if (notice := _run(ctx, ticket, staff, command))]
+        _answer_or_note(ctx, ticket, staff, reply)
+        for template in notices:  # after the answer, so the customer reads the answer first
+            tell_requester(ctx.settings, ticket, template)
+    raw_store.mark_done(ctx.raw_id, raw_store.PROCESSED, ticket)
+
+
+def _staff_names(ctx: MailContext) -> dict[str, str]:
+    """`#assign` takes a key, a full name, a first name or an address."""
+    names: dict[str, str] = {}
+    for person in ctx.settings.directory.staff_by_key.values():
+        if person.active:
+            for name in (person.key, person.name, person.name.split()[0], *person.emails):
+                names.setdefault(name.lower(), person.key)
+    return names
+
+
+def _answer_or_note(ctx: MailContext, ticket: Ticket, staff: Staff, reply: StaffReply) -> None:
+    ctx.outcome = "replied"
+    if reply.is_note:
+        note = "\n\n".join(c.argument for c in reply.commands if c.name == "note" and c.argument)
+        _store(ctx, ticket, "note", "\n\n".join(t for t in (note, reply.answer) if t))
+        _event(ctx, ticket, "note", f"internal note by {staff.key}")
+        what = "internal note"
+    elif reply.answer:
+        send_answer(ctx.settings, ticket, staff, reply.answer)
+        _mark_answered(ctx, ticket)
+        _event(ctx, ticket, "answered", f"by {staff.key} ({ctx.staff_verified})")
+        what = "answer sent"
+    else:
+        what = "commands only"
+    log.info("ticket %d: staff reply from %s: %s, %d commands", ticket.number, staff.key, what, len(reply.commands))
+
+
+def _mark_answered(ctx: MailContext, ticket: Ticket) -> None:
+    changes: dict = {Ticket.updated_at: ctx.now}
+    if ticket.first_response_at is None:
+        changes[Ticket.first_response_at] = ctx.now
+    if ticket.status == "new":
+        changes[Ticket.status] = "open"
+    Ticket.update(changes).where(Ticket.number == ticket.number).execute()
+
+
+def _run(ctx: MailContext, ticket: Ticket, staff: Staff, command: Command) -> str | None:
+    """Apply one checked command to the ticket and its history; returns the customer notice it calls for."""
+    if command.name in STATUS_COMMANDS:
+        return _status(ctx, ticket, staff, STATUS_COMMANDS[command.name])
+    runner = {"priority": _priority, "assign": _assign, "kind": _kind, "cc": _cc, "meeting": _meeting}.get(command.name)
+    if runner is not None:  # `#note` shapes the whole reply instead: see _answer_or_note
+        runner(ctx, ticket, staff, command)
+    return None
+
+
+def _priority(ctx: MailContext, ticket: Ticket, staff: Staff, command: Command) -> None:
+    _change(ctx, ticket, staff, "priority", int(command.argument))
+
+
+def _kind(ctx: MailContext, ticket: Ticket, staff: Staff, command: Command) -> None:
+    _change(ctx, ticket, staff, "kind", command.argument)
+
+
+def _assign(ctx: MailContext, ticket: Ticket, staff: Staff, command: Command) -> None:
+    _change(ctx, ticket, staff, "assignee", command.argument)
+    if command.argument != staff.key:
+        person = ctx.settings.directory.staff_by_key[command.argument]
+        tell_staff(ctx.settings, ticket, [person], "assigned", _first_customer_text(ticket), ctx.now)
+
+
+def _status(ctx: MailContext, ticket: Ticket, staff: Staff, status: str) -> str | None:
+    if status == ticket.status:
+        return None
+    _change(ctx, ticket, staff, "status", status)
+    resolved_at = ctx.now if status in ("resolved", "closed") else None
+    Ticket.update(resolved_at=resolved_at).where(Ticket.number == ticket.number).execute()
+    ticket.resolved_at = resolved_at
+    return CUSTOMER_TOLD.get(status)
+
+
+def _cc(ctx: MailContext, ticket: Ticket, staff: Staff, command: Command) -> None:
+    action, address = command.argument.split(" ", 1)
+    here = (Participant.ticket == ticket) & (Participant.email == address)
+    if action == "add" and not Participant.select().where(here).exists():
+        Participant.create(ticket=ticket, email=address, name="", role="cc")
+    elif action == "remove":
+        Participant.delete().where(here & (Participant.role == "cc")).execute()
+    _event(ctx, ticket, f"cc_{action}", f"{address} by {staff.key}")
+
+
+def _meeting(ctx: MailContext, ticket: Ticket, staff: Staff, command: Command) -> None:
+    _event(ctx, ticket, "meeting", f"logged by {staff.key} for {command.argument or ctx.now.isoformat()}")
+
+
+def _change(ctx: MailContext, ticket: Ticket, staff: Staff, field: str, value: object) -> None:
+    old = getattr(ticket, field)
+    if old == value:
+        return
+    setattr(ticket, field, value)
+    Ticket.update({field: value, "updated_at": ctx.now}).where(Ticket.number == ticket.number).execute()
+    _event(ctx, ticket, field, f"{old} -> {value} by {staff.key}")
+
+
+def _refuse(ctx: MailContext, ticket: Ticket, staff: Staff, reply: StaffReply) -> None:
+    """Nothing applied; the reply is kept as an internal note and the sender told what was wrong."""
+    _store(ctx, ticket, "note", ctx.stored_text)
+    _event(ctx, ticket, "commands_refused", f"from {staff.key}: " + "; ".join(reply.errors))
+    helpdesk = ctx.settings.config.helpdesk
+    rendered = ctx.settings.renderer.render(ERRORS_TEMPLATE, {
+        "recipient_name": staff.name, "number": ticket.number, "subject": ticket.subject,
+        "errors": reply.errors, "helpdesk_name": helpdesk.name,
+    })
+    mail = ctx.mail
+    assert mail is not None
+    out = Outgoing(
+        from_header=ctx.settings.config.main.outbound.from_,
+        to=[(staff.name, staff.emails[0])],
+        subject=tagged_subject(helpdesk.tag_prefix, ticket, rendered.subject),
+        text=rendered.text, html=rendered.html,
+        message_id=new_message_id(helpdesk.address.rpartition("@")[2]),
+        in_reply_to=mail.message_id,
+        auto_submitted="auto-replied", loop_marker=helpdesk.address,
+        reply_to=ctx.signed.address if ctx.signed else None,
+    )
+    outbox.queue(ticket, "command_errors", out, mail_from="")
+    ctx.outcome = "replied"
+    log.warning("ticket %d: commands from %s refused: %s", ticket.number, staff.key, "; ".join(reply.errors))
+
+
+def _store(ctx: MailContext, ticket: Ticket, direction: str, text: str) -> None:
+    mail = ctx.mail
+    assert mail is not None
+    Message.create(ticket=ticket, raw=ctx.raw_id, direction=direction, from_addr=mail.from_address or "",
+                   subject=mail.subject, text=text, message_id=mail.message_id, created_at=ctx.now)
+
+
+def _event(ctx: MailContext, ticket: Ticket, kind: str, detail: str) -> None:
+    Event.create(ticket=ticket, raw=ctx.raw_id, kind=kind, detail=detail, created_at=ctx.now)
+
+
+def _first_customer_text(ticket: Ticket) -> str:
+    first = Message.select(Message.text).where((Message.ticket == ticket) & (Message.direction == "in")) \
+        .order_by(Message.id).first()
+    return first.text if first else ""

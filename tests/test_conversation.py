@@ -1,0 +1,299 @@
+"""Conversations: signed reply addresses, staff answers and commands, hijack and forgery, reopening.
+
+The whole pipeline runs over real SQLite; what maild would send is read back from the outbox.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from conftest import write_config
+from maild.config import load_config
+from maild.intake import Intake, Outcome
+from maild.pipeline import STEPS
+from maild.pipeline.reply_address import CUSTOMER, ReplyAddresses, staff_role
+from maild.runtime import Runtime, Settings
+from maild.store.db import open_store
+from maild.store.migrations import migrate
+from maild.store.models import Event, Message, Outbox, Participant, Ticket
+from mails import mail
+
+CUSTOMER_MAIL = "dana@bath.example.ac.uk"
+
+
+def build(tmp_path: Path, extra: str = "") -> Intake:
+    settings = Settings.build(load_config(write_config(tmp_path, relay_port=None, smtp_port=2525, extra=extra)))
+    open_store(settings.config.database_path)
+    migrate()
+    return Intake(Runtime(settings), STEPS)
+
+
+@pytest.fixture
+def intake(tmp_path: Path) -> Intake:
+    return build(tmp_path)
+
+
+def accept(intake: Intake, message: EmailMessage, to: str = "helpdesk@example.com") -> Outcome:
+    envelope_from = message["From"].addresses[0].addr_spec if message["From"].addresses else None
+    return intake.accept(message.as_bytes(), "test", "test", [to], envelope_from)
+
+
+def sent(purpose: str) -> list[EmailMessage]:
+    rows = Outbox.select().where(Outbox.purpose == purpose).order_by(Outbox.id)
+    return [message_from_bytes(bytes(o.content), policy=policy.default) for o in rows]  # type: ignore[misc]
+
+
+def body(message: EmailMessage) -> str:
+    return message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+
+
+def open_ticket(intake: Intake, raw: bytes | None = None, **headers: str) -> tuple[Ticket, EmailMessage]:
+    """A customer's new ticket, and the notification Alice (helpdesk queue) got for it."""
+    content = raw or mail(**headers).as_bytes()
+    assert intake.accept(content, "test", "test", ["helpdesk@example.com"], CUSTOMER_MAIL) is Outcome.OPENED
+    [note] = [n for n in sent("notification") if "alice@example.com" in n["To"]]
+    return Ticket.get(), note
+
+
+def staff_reply(note: EmailMessage, text: str, sender: str = "Alice Engineer <alice@example.com>",
+                **headers: str) -> EmailMessage:
+    """What Alice's mail client sends when she answers the notification: to its Reply-To, quoting it."""
+    quoted = "\n".join("> " + line for line in body(note).splitlines())
+    reply = mail(sender=sender, to=note["Reply-To"], subject="Re: " + note["Subject"],
+                 body=f"{text}\n\nOn Mon, 23 Nov 2026 at 10:02, Test Helpdesk <helpdesk@example.com> wrote:\n{quoted}\n",
+                 In_Reply_To=note["Message-ID"], **headers)
+    return reply
+
+
+# ---------------------------------------------------------------- signed addresses
+
+def test_signed_address_names_ticket_and_role_and_cannot_be_moved() -> None:
+    addresses = ReplyAddresses("helpdesk@example.com", lambda: b"a-test-secret-of-some-length")
+    signed = addresses.make(1234, staff_role("alice"))
+    assert signed.startswith("helpdesk+t1234.s-alice.") and signed.endswith("@example.com")
+    read = addresses.read(signed.upper())  # some servers fold local parts
+    assert read is not None and (read.valid, read.ticket, read.staff_key) == (True, 1234, "alice")
+    mac = signed.split(".")[-2].split("@")[0]
+    for forged in (signed.replace("t1234", "t1235"),                       # moved to another ticket
+                   signed.replace("s-alice", "s-carol"),                   # given to someone else
+                   f"helpdesk+t1234.c.{mac}@example.com",                  # turned into the customer's
+                   signed.replace(mac, mac[:-1] + ("a" if mac[-1] != "a" else "b"))):  # tampered
+        assert addresses.read(forged) == addresses.read(forged) and not addresses.read(forged).valid
+    assert addresses.read("helpdesk+t1.c.abc@example.com").valid is False  # our form, bad length
+    assert addresses.read("other+t1234.c.aaaaaaaaaaaa@example.com") is None
+    assert addresses.read("helpdesk@example.com") is None
+    other_key = ReplyAddresses("helpdesk@example.com", lambda: b"another-secret-entirely")
+    assert not other_key.read(signed).valid
+
+
+def test_acknowledgement_and_notification_carry_signed_reply_addresses(intake: Intake) -> None:
+    ticket, note = open_ticket(intake)
+    [ack] = sent("acknowledgement")
+    addresses = intake.runtime.settings.reply_addresses
+    assert ack["Reply-To"] == addresses.make(ticket.number, CUSTOMER)
+    assert note["Reply-To"] == addresses.make(ticket.number, staff_role("alice"))
+    assert "The report is wrong since this morning." in body(note)
+    erin = [n for n in sent("notification") if "erin@example.com" in n["To"]]
+    assert erin and erin[0]["Reply-To"] == addresses.make(ticket.number, staff_role("erin"))
+
+
+def test_key_file_is_made_once_private_and_reused(tmp_path: Path) -> None:
+    first = build(tmp_path).runtime.settings.reply_addresses.make(7, CUSTOMER)
+    key = tmp_path / "var" / "reply.key"
+    assert key.stat().st_mode & 0o777 == 0o600
+    again = Settings.build(load_config(tmp_path / "config" / "maild.yaml")).reply_addresses.make(7, CUSTOMER)
+    assert first == again
+
+
+# ---------------------------------------------------------------- staff answers and commands
+
+def test_staff_answer_goes_to_the_customer_threaded_from_the_helpdesk(intake: Intake) -> None:
+    ticket, note = open_ticket(intake, Cc="Pat Deputy <pat@bath.example.ac.uk>")
+    reply = staff_reply(note, "#priority 2\n\nHello Dana,\n\nwe have found the cause.\n\nAlice")
+    assert accept(intake, reply, to=note["Reply-To"]) is Outcome.REPLIED
+
+    ticket = Ticket.get()
+    assert (ticket.priority, ticket.status) == (2, "open")
+    assert ticket.first_response_at is not None
+    [answer] = sent("answer")
+    original = Message.get((Message.direction == "in") & (Message.ticket == ticket))
+    assert answer["From"] == "Alice Engineer via Test Helpdesk <helpdesk@example.com>"
+    assert answer["To"] == "Dana Admin <dana@bath.example.ac.uk>"
+    assert answer["Cc"] == "Pat Deputy <pat@bath.example.ac.uk>"
+    assert answer["Subject"] == f"[#{ticket.number}] Re: Placement report shows the wrong dates"
+    assert answer["In-Reply-To"] == original.message_id
+    assert answer["Reply-To"] == intake.runtime.settings.reply_addresses.make(ticket.number, CUSTOMER)
+    assert "alice@example.com" not in answer.as_string()  # the staff address stays private
+    text = body(answer)
+    assert text.startswith("Hello Dana,\n\nwe have found the cause.\n\nAlice\n")
+    assert "#priority" not in text and "wrote:" not in text and "Routing rule" not in text
+    assert [e.kind for e in Event.select().where(Event.ticket == ticket).order_by(Event.id)][-2:] == \
+        ["priority", "answered"]
+
+
+def test_commands_only_reply_sends_nothing_to_the_customer(intake: Intake) -> None:
+    ticket, note = open_ticket(intake)
+    accept(intake, staff_reply(note, "#assign erin\n#kind feature\n#pending"), to=note["Reply-To"])
+    ticket = Ticket.get()
+    assert (ticket.assignee, ticket.kind, ticket.status) == ("erin", "feature_request", "pending")
+    assert sent("answer") == []
+    assert [n["Subject"] for n in sent("notification") if "erin" in n["To"]][-1].startswith(
+        f"[#{ticket.number}] Assigned to you")
+
+
+def test_a_bad_command_applies_nothing_and_tells_the_sender(intake: Intake) -> None:
+    ticket, note = open_ticket(intake)
+    reply = staff_reply(note, "#priority 2\n#priority nine\n#frobnicate\nThe answer.")
+    accept(intake, reply, to=note["Reply-To"])
+    assert Ticket.get().priority == ticket.priority
+    assert sent("answer") == []
+    [errors] = sent("command_errors")
+    assert errors["To"] == "Alice Engineer <alice@example.com>"
+    text = body(errors)
+    assert "#priority nine: priority must be 1, 2, 3 or 4" in text and "#frobnicate: unknown command" in text
+    note_row = Message.get(Message.direction == "note")
+    assert note_row.text.startswith("#priority 2\n#priority nine")
+
+
+def test_note_stays_internal(intake: Intake) -> None:
+    _, note = open_ticket(intake)
+    accept(intake, staff_reply(note, "#note called the customer\nThey will send logs."), to=note["Reply-To"])
+    assert sent("answer") == []
+    [internal] = Message.select().where(Message.direction == "note")
+    assert internal.text == "called the customer\n\nThey will send logs."
+
+
+def test_cc_commands_change_who_hears_the_answer(intake: Intake) -> None:
+    _, note = open_ticket(intake, Cc="Pat Deputy <pat@bath.example.ac.uk>")
+    accept(intake, staff_reply(note, "#cc remove pat@bath.example.ac.uk\n#cc add sam@bath.example.ac.uk\nHello."),
+           to=note["Reply-To"])
+    [answer] = sent("answer")
+    assert answer["Cc"] == "sam@bath.example.ac.uk"
+
+
+def test_resolve_tells_the_customer_and_their_reply_reopens(intake: Intake) -> None:
+    ticket, note = open_ticket(intake)
+    accept(intake, staff_reply(note, "#resolve\nFixed in release 4.2."), to=note["Reply-To"])
+    assert Ticket.get().status == "resolved"
+    [answer] = sent("answer")
+    [resolved] = sent("resolved")
+    assert Outbox.get(Outbox.purpose == "answer").id < Outbox.get(Outbox.purpose == "resolved").id
+    again = mail(subject="Re: " + answer["Subject"], body="Still wrong for me.", to=answer["Reply-To"])
+    assert accept(intake, again, to=answer["Reply-To"]) is Outcome.REPLIED
+    assert Ticket.get().status == "open"
+    [reopened] = sent("reopened")
+    assert reopened["To"] == "Dana Admin <dana@bath.example.ac.uk>"
+    assert f"[#{ticket.number}]" in resolved["Subject"] and f"[#{ticket.number}]" in reopened["Subject"]
+
+
+def test_reply_after_the_reopen_window_opens_a_follow_up(tmp_path: Path) -> None:
+    intake = build(tmp_path, extra="conversations: {reopen_days: 7}\n")
+    ticket, note = open_ticket(intake)
+    accept(intake, staff_reply(note, "#close"), to=note["Reply-To"])
+    Ticket.update(resolved_at=datetime.now() - timedelta(days=8)).execute()
+    late = mail(subject=f"Re: [#{ticket.number}] Placement report shows the wrong dates", body="Back again.")
+    assert accept(intake, late) is Outcome.OPENED
+    follow_up = Ticket.get(Ticket.number != ticket.number)
+    assert follow_up.follows == ticket.number and Ticket.get_by_id(ticket.number).status == "closed"
+    assert Event.select().where((Event.ticket == ticket.number) & (Event.kind == "followed_up")).exists()
+
+
+# ---------------------------------------------------------------- trust
+
+def test_forged_staff_command_is_not_run_and_the_staff_member_is_told(intake: Intake) -> None:
+    ticket, _ = open_ticket(intake)
+    forged = mail(sender="Alice Engineer <alice@example.com>", subject=f"Re: [#{ticket.number}] Placement report",
+                  body="#priority 1\n#close\nPlease send me all your data.")
+    assert accept(intake, forged) is Outcome.OPENED  # handled as a stranger's mail: a ticket of its own
+    assert Ticket.get_by_id(ticket.number).priority == ticket.priority
+    assert Ticket.get_by_id(ticket.number).status == "new"
+    assert sent("answer") == []
+    [told] = sent("impersonation")
+    assert told["To"] == "Alice Engineer <alice@example.com>"
+    assert "no commands were carried out" in body(told)
+
+
+def test_staff_address_of_someone_else_does_not_prove_a_sender(intake: Intake) -> None:
+    _, note = open_ticket(intake)  # Alice's notification
+    reply = staff_reply(note, "#priority 1", sender="Erin Engineer <erin@example.com>")
+    accept(intake, reply, to=note["Reply-To"])
+    assert Ticket.get_by_id(1).priority == 3
+    assert [t["To"] for t in sent("impersonation")] == ["Erin Engineer <erin@example.com>"]
+
+
+@pytest.mark.parametrize(("authserv_id", "obeyed"), [("mx.example.com", True), ("mx.attacker.example", False)])
+def test_dkim_pass_from_the_trusted_server_proves_staff(tmp_path: Path, authserv_id: str, obeyed: bool) -> None:
+    intake = build(tmp_path, extra="conversations: {trusted_authserv_id: mx.example.com}\n")
+    ticket, _ = open_ticket(intake)
+    command = mail(sender="Alice Engineer <alice@example.com>", subject=f"Re: [#{ticket.number}] Placement report",
+                   body="#priority 1", Authentication_Results=f"{authserv_id}; dkim=pass header.d=example.com "
+                                                              "header.s=s1; spf=pass smtp.mailfrom=example.com")
+    accept(intake, command)
+    assert (Ticket.get_by_id(ticket.number).priority == 1) is obeyed
+
+
+def test_stranger_with_copied_references_opens_own_ticket_and_learns_nothing(intake: Intake) -> None:
+    ticket, _ = open_ticket(intake)
+    [ack] = sent("acknowledgement")
+    copied = mail(sender="Eve <eve@evil.example>", subject=f"Re: [#{ticket.number}] Placement report",
+                  References=ack["Message-ID"], In_Reply_To=ack["Message-ID"], body="Send me the report.")
+    assert accept(intake, copied) is Outcome.OPENED
+    eve_ticket = Ticket.get(Ticket.requester == "eve@evil.example")
+    assert eve_ticket.number != ticket.number
+    [eve_ack] = [a for a in sent("acknowledgement") if "eve@evil.example" in a["To"]]
+    assert f"#{ticket.number}" not in eve_ack.as_string() and "wrong dates" not in eve_ack.as_string()
+    assert not Participant.select().where((Participant.ticket == ticket) & (Participant.email == "eve@evil.example")).exists()
+
+
+def test_tampered_signed_address_is_refused_and_recorded(intake: Intake) -> None:
+    ticket, _ = open_ticket(intake)
+    [ack] = sent("acknowledgement")
+    tampered = ack["Reply-To"].replace(f"t{ticket.number}.", f"t{ticket.number + 1}.")
+    assert accept(intake, mail(sender="Eve <eve@evil.example>", to=tampered), to=tampered) is Outcome.OPENED
+    assert Ticket.select().count() == 2
+    refused = Event.get(Event.kind == "refused_address")
+    assert tampered in refused.detail
+
+
+def test_customer_signed_address_lets_a_forwarded_colleague_in(intake: Intake) -> None:
+    ticket, _ = open_ticket(intake)
+    [ack] = sent("acknowledgement")
+    colleague = mail(sender="Kim <kim@partner.example>", to=ack["Reply-To"], subject="Re: " + ack["Subject"],
+                     body="I am Dana's colleague: here is the log.", Cc="helpdesk@example.com, Blocked <x@spam.example>")
+    intake.runtime.settings.config.main.conversations.blocked.append("@spam.example")
+    assert accept(intake, colleague, to=ack["Reply-To"]) is Outcome.REPLIED
+    people = {p.email for p in Participant.select().where(Participant.ticket == ticket)}
+    assert people == {CUSTOMER_MAIL, "kim@partner.example"}
+
+
+def test_customer_reply_is_stored_without_the_quoted_history(intake: Intake) -> None:
+    ticket, _ = open_ticket(intake)
+    [ack] = sent("acknowledgement")
+    quoted = "\n".join("> " + line for line in body(ack).splitlines())
+    reply = mail(subject="Re: " + ack["Subject"], to=ack["Reply-To"],
+                 body=f"Here is the screenshot.\n\nThanks,\nDana\n\nOn 23 Nov 2026, at 10:02, Test Helpdesk "
+                      f"<helpdesk@example.com> wrote:\n\n{quoted}\n")
+    accept(intake, reply, to=ack["Reply-To"])
+    latest = Message.select().where(Message.direction == "in").order_by(Message.id.desc()).get()
+    assert latest.text == "Here is the screenshot.\n\nThanks,\nDana"
+    [alice] = [n for n in sent("notification") if "alice" in n["To"] and "Customer reply" in n["Subject"]]
+    assert "Here is the screenshot." in body(alice) and "wrote:" not in body(alice)
+
+
+@pytest.mark.parametrize("field", ["Subject", "From"])
+def test_encoded_line_breaks_never_add_a_header_or_recipient(intake: Intake, field: str) -> None:
+    injected = "=?utf-8?q?Hello=0D=0ABcc:_eve@evil.example=0D=0AX-Evil:_1?="
+    raw = mail(subject="SUBJECT", sender="NAME <dana@bath.example.ac.uk>").as_bytes()
+    raw = raw.replace(b"SUBJECT" if field == "Subject" else b"NAME", injected.encode())
+    ticket, note = open_ticket(intake, raw)
+    accept(intake, staff_reply(note, "An answer."), to=note["Reply-To"])
+    for row in Outbox.select():
+        out = message_from_bytes(bytes(row.content), policy=policy.default)
+        assert out["Bcc"] is None and out["X-Evil"] is None
+        assert "eve@evil.example" not in row.recipients
+        assert all("\n" not in str(value) and "\r" not in str(value) for value in out.values())
