@@ -223,8 +223,11 @@ def _print_ticket(t: dict[str, Any]) -> None:
     print(f"  status {t['status']}, {t['kind']}, priority {t['priority']}, queue {t['queue']}, "
           f"organisation {t['organisation'] or '-'}, requester {t['requester']}, assignee {t['assignee'] or '-'}")
     print(f"  participants: {', '.join(p['email'] for p in t['participants']) or '-'}")
+    print(f"  first response {t['first_response_at'] or '-'}, resolved {t['resolved_at'] or '-'}"
+          + (f", follows up #{t['follows']}" if t["follows"] else ""))
     for m in t["messages"]:
-        print(f"\n--- {m['direction']} {m['created_at']} from {m['from']} to {m['to']}\n    {m['subject']}")
+        label = {"in": "received", "out": "sent", "note": "internal note"}.get(m["direction"], m["direction"])
+        print(f"\n--- {label} {m['created_at']} from {m['from']} to {m['to'] or '-'}\n    {m['subject']}")
         print("    " + m["text"].strip().replace("\n", "\n    "))
     print("\nHistory:")
     for e in t["history"]:

@@ -60,7 +60,7 @@ def _queue(settings: Settings, ticket: Ticket, purpose: str, rendered: object, f
         from_header=from_header,
         to=[(ticket.requester_name, ticket.requester)],
         cc=[(p.name, p.email) for p in ticket.participants if p.role == "cc" and p.email != ticket.requester],
-        subject=tagged_subject(helpdesk.tag_prefix, ticket, f"Re: {ticket.subject}"),
+        subject=tagged_subject(helpdesk.tag_prefix, ticket, rendered.subject),  # type: ignore[attr-defined]
         text=rendered.text,  # type: ignore[attr-defined]
         html=rendered.html,  # type: ignore[attr-defined]
         message_id=new_message_id(helpdesk.address.rpartition("@")[2]),

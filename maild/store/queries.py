@@ -26,6 +26,9 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
         "tags": ticket.tags.split(),
         "created_at": iso(ticket.created_at),
         "updated_at": iso(ticket.updated_at),
+        "first_response_at": iso(ticket.first_response_at),
+        "resolved_at": iso(ticket.resolved_at),
+        "follows": ticket.follows,
     }
 
 
