@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from mailparser_reply import EmailReplyParser
 
 LANGUAGES = ["en", "de", "fr", "nl", "es", "sv", "it"]
-WROTE = (r"wrote|writes|schrieb|schreef|geschreven|a\s+écrit|escribió|skrev|ha\s+scritto|escreveu"
+WROTE = (r"wrote|writes|schrieb|geschrieben|schreef|geschreven|a\s+écrit|escribió|skrev|ha\s+scritto|escreveu"
          r"|kirjoitti|napisał")
-ATTRIBUTION = re.compile(rf"^(?!>).{{0,400}}\b(?:{WROTE})\b.{{0,200}}:\s*$|^.{{0,300}}\bwrote on\b.{{0,80}}:\s*$",
+ATTRIBUTION = re.compile(rf"^(?:>>>\s)?(?!>).{{0,400}}\b(?:{WROTE})\b.{{0,200}}:\s*-*\s*$|^.{{0,300}}\bwrote on\b.{{0,80}}:\s*$",
                          re.IGNORECASE)
 SEPARATOR = re.compile(
     r"^\s*-{2,}\s*(?:original\s+message|ursprüngliche\s+nachricht|message\s+d'origine|oorspronkelijk\s+bericht"
@@ -35,13 +35,15 @@ SEPARATOR = re.compile(
 FROM_KEY = re.compile(r"^\s*\*?(?:from|von|de|van|da|från|fra|od|lähettäjä)\s*\*?\s*:", re.IGNORECASE)
 HEADER_KEY = re.compile(
     r"^\s*\*?(?:sent|date|to|cc|subject|gesendet|datum|an|betreff|envoyé|date|à|objet|verzonden|aan"
-    r"|onderwerp|enviado|fecha|para|asunto|skickat|till|ämne|inviato|data|a|oggetto)\s*\*?\s*:",
+    r"|onderwerp|enviado|fecha|para|asunto|skickat|till|ämne|inviato|data|a|oggetto|pour|kopie)\s*\*?\s*:",
     re.IGNORECASE,
 )
+NAME_AND_ADDRESS = re.compile(r"^\s*[^:<>@]{0,80}<?[\w.+-]+@[\w.-]+>?\s*$")  # "Name <a@b>" alone on a line
+DATE_OR_ADDRESS = re.compile(r"\d|@|<")
 RULE = re.compile(r"^\s*(?:_{8,}|-{8,})\s*$")
 SIGNATURE = re.compile(r"^--\s*$")
 MOBILE_FOOTER = re.compile(
-    r"^\s*(?:sent\s+(?:from|with|via)\s|get\s+outlook\s+for|von\s+meinem\s|gesendet\s+(?:von|mit)\s"
+    r"^\s*(?:sent\s+(?:from|with|via)\s|(?:get|download)\s+outlook\s+for|von\s+meinem\s|gesendet\s+(?:von|mit)\s"
     r"|outlook\s+für\s|envoyé\s+(?:de|depuis|à\s+partir\s+de)\s|obtenir\s+outlook|télécharger\s+outlook"
     r"|verstuurd\s+(?:vanaf|met|via)\s|verzonden\s+(?:vanaf|met|via)\s|outlook\s+voor\s"
     r"|enviado\s+(?:desde|con)\s|skickat\s+från\s|inviato\s+da\s).{0,80}$",
@@ -61,8 +63,13 @@ def new_text(text: str, ours: Sequence[str] = ()) -> str:
 
 
 def _history_start(lines: list[str], ours: Sequence[str]) -> int:
-    """Where the copied-below history begins: the earliest of every way of spotting it."""
-    return min(_header_block(lines), _unquoted_attribution(lines), _our_text(lines, ours), _library_cut(lines))
+    """Where the copied-below history begins: the earliest of maild's ways of spotting it, or, when
+    none sees any quoting at all, mail-parser-reply's (it cuts sign-offs and inline answers short
+    where maild's rules know better, but knows more clients' header lines)."""
+    ours_start = min(_header_block(lines), _memo_block(lines), _unquoted_attribution(lines), _our_text(lines, ours))
+    if ours_start < len(lines) or _attributions(lines) or any(line.lstrip().startswith(">") for line in lines):
+        return ours_start
+    return _library_cut(lines)
 
 
 def _header_block(lines: list[str]) -> int:
@@ -74,6 +81,16 @@ def _header_block(lines: list[str]) -> int:
     return len(lines)
 
 
+def _memo_block(lines: list[str]) -> int:
+    """Notes' memo header: the sender and date on lines of their own, then To/cc/Subject lines."""
+    for i, line in enumerate(lines):
+        if HEADER_KEY.match(line) and sum(bool(HEADER_KEY.match(n)) for n in lines[i + 1:i + 4]) >= 2:
+            sender = [k for k in range(max(0, i - 7), i) if NAME_AND_ADDRESS.match(lines[k])]
+            if sender:
+                return sender[0]
+    return len(lines)
+
+
 def _with_rule_above(lines: list[str], i: int) -> int:
     above = i - 1
     while above >= 0 and not lines[above].strip():
@@ -82,18 +99,32 @@ def _with_rule_above(lines: list[str], i: int) -> int:
 
 
 def _attributions(lines: list[str]) -> list[tuple[int, int]]:
-    """(first line, line after) of each attribution, joining lines a client wrapped."""
+    """(first line, line after) of each attribution, joining the lines a client wrapped it over."""
     found = []
     i = 0
     while i < len(lines):
-        for width in range(1, JOIN_LINES + 1):
-            joined = " ".join(s.strip() for s in lines[i:i + width])
-            if lines[i].strip() and ATTRIBUTION.match(joined):
-                found.append((i, i + width))
-                i += width - 1
-                break
-        i += 1
+        width = _attribution_width(lines, i)
+        if width:
+            found.append((i, i + width))
+            i += width
+        else:
+            i += 1
     return found
+
+
+def _attribution_width(lines: list[str], i: int) -> int:
+    """How many lines from `i` form an attribution (0: none). Only adjacent, unquoted, non-blank lines."""
+    if i >= len(lines) or not lines[i].strip():
+        return 0
+    for width in range(1, JOIN_LINES + 1):
+        part = lines[i:i + width]
+        if len(part) < width or any(not line.strip() or line.lstrip().startswith(">") for line in part[1:]):
+            return 0
+        if width > 1 and not DATE_OR_ADDRESS.search(part[0]):
+            return 0  # a wrapped attribution starts with its date or sender; "Katie" above one is a name
+        if ATTRIBUTION.match(" ".join(line.strip() for line in part)):
+            return width
+    return 0
 
 
 def _unquoted_attribution(lines: list[str]) -> int:
@@ -110,7 +141,7 @@ def _our_text(lines: list[str], ours: Sequence[str]) -> int:
     stripped = [line.strip() for line in lines]
     for text in ours:
         head = [s.strip() for s in text.splitlines() if s.strip()][:2]
-        if len(head) < 2 or len(head[0]) < 15:
+        if len(head) < 2 or len(head[0] + head[1]) < 30:
             continue
         for i, line in enumerate(stripped):
             rest = [s for s in stripped[i + 1:] if s]
