@@ -160,6 +160,13 @@ def test_a_bad_command_applies_nothing_and_tells_the_sender(intake: Intake) -> N
     assert note_row.text.startswith("#priority 2\n#priority nine")
 
 
+def test_staff_out_of_office_is_never_sent_to_the_customer(intake: Intake) -> None:
+    _, note = open_ticket(intake)
+    away = staff_reply(note, "I am away until Monday.", Auto_Submitted="auto-replied")
+    assert accept(intake, away, to=note["Reply-To"]) is Outcome.REPLIED
+    assert sent("answer") == [] and Ticket.get().first_response_at is None
+
+
 def test_note_stays_internal(intake: Intake) -> None:
     _, note = open_ticket(intake)
     accept(intake, staff_reply(note, "#note called the customer\nThey will send logs."), to=note["Reply-To"])

@@ -20,7 +20,7 @@ REOPENING = {"resolved", "closed"}
 
 
 def apply(ctx: MailContext) -> None:
-    if ctx.ticket is not None and ctx.staff_verified:
+    if ctx.ticket is not None and ctx.staff_verified and not ctx.automatic:  # an out-of-office is no answer
         apply_staff_reply(ctx, _our_texts(ctx.ticket))
     elif ctx.ticket is not None:
         _add_reply(ctx)
