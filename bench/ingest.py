@@ -68,7 +68,7 @@ def bench_in_process(directory: Path, mails: list[bytes]) -> float:
     start_send = time.perf_counter()
     report = Sender(lambda: transport_for(settings.config), settings.config.main.outbound.retry).send_due(10**6)
     send_elapsed = time.perf_counter() - start_send
-    print(f"sender to Maildir:      {report.sent / send_elapsed:8.0f} msgs/s ({report.sent} acknowledgements)")
+    print(f"sender to Maildir:      {report.sent / send_elapsed:8.0f} msgs/s ({report.sent} mails: acknowledgements and staff notifications)")
     return len(mails) / elapsed
 
 

@@ -1,0 +1,60 @@
+"""How often the stored text of a reply is exactly the new text, on the corpus in tests/data/replies.
+
+    .venv/bin/python bench/quotes.py [-v]
+
+Compares maild's `new_text` with mail-parser-reply alone and with a naive first-paragraph rule,
+on the text/plain part as maild's parse step extracts it (mail-parser).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import mailparser
+from mailparser_reply import EmailReplyParser
+
+from maild.pipeline.quotes import LANGUAGES, new_text
+
+CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "replies"
+
+
+def normalised(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").strip().split("\n"))
+
+
+def cases() -> list[tuple[str, str, str]]:
+    """(name, extracted text, expected new text) for every fixture."""
+    found = []
+    for eml in sorted(CORPUS.glob("*.eml")):
+        parsed = mailparser.parse_from_bytes(eml.read_bytes())
+        text = "\n".join(parsed.text_plain)
+        expected = eml.with_suffix(".expected.txt").read_text(encoding="utf-8")
+        found.append((eml.stem, text, normalised(expected)))
+    return found
+
+
+def library_only(text: str) -> str:
+    replies = EmailReplyParser(languages=LANGUAGES).read(text=text).replies
+    return replies[0].content if replies else text
+
+
+def first_paragraph(text: str) -> str:
+    return text.strip().split("\n\n")[0]
+
+
+def main() -> int:
+    verbose = "-v" in sys.argv
+    corpus = cases()
+    for label, method in (("maild new_text", new_text), ("mail-parser-reply alone", library_only),
+                          ("first paragraph", first_paragraph)):
+        wrong = [name for name, text, expected in corpus if normalised(method(text)) != expected]
+        exact = len(corpus) - len(wrong)
+        print(f"{label:<24} {exact:>3}/{len(corpus)} exact ({100 * exact / len(corpus):.0f}%)")
+        if verbose and wrong:
+            print("    wrong: " + ", ".join(wrong))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,40 @@
+"""Quote stripping: each reply in tests/data/replies (written as real clients write them) keeps
+exactly its new text. `bench/quotes.py` prints the same comparison as a figure."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from maild.pipeline.quotes import new_text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from quotes import cases, normalised  # noqa: E402
+
+CASES = cases()
+
+
+def test_the_corpus_covers_many_clients_and_languages() -> None:
+    names = [name for name, _, _ in CASES]
+    clients = {name.split("-")[0] for name in names}
+    languages = {name.split("-")[1] for name in names}
+    assert len(names) >= 60 and len(clients) >= 8 and {"en", "de", "fr", "nl"} <= languages
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_reply_keeps_only_its_new_text(name: str, text: str, expected: str) -> None:
+    assert normalised(new_text(text)) == expected
+
+
+def test_our_own_message_pasted_without_quoting_is_cut() -> None:
+    ours = "Dear Dana,\nwe have received your request and will answer within a working day.\n\nHelpdesk"
+    reply = ("Thank you.\n\nDear Dana,\nwe have received your request and will answer within a working day.\n\n"
+             "Helpdesk")
+    assert new_text(reply, [ours]) == "Thank you."
+
+
+def test_text_without_any_quoting_is_kept_whole() -> None:
+    text = "First paragraph.\n\nSecond paragraph: with a colon.\n\n- a list\n- of things\n\nRegards,\nDana"
+    assert new_text(text) == text
