@@ -9,6 +9,7 @@ import logging
 
 from maild.pipeline.context import MailContext, ParsedMail
 from maild.pipeline.subjects import bare_subject
+from maild.schedule import targets
 from maild.store import raw as raw_store
 from maild.store.models import Attachment, Event, Message, Participant, Ticket
 
@@ -45,6 +46,7 @@ def _open_ticket(ctx: MailContext) -> None:
         created_at=ctx.now,
         updated_at=ctx.now,
     )
+    targets.ticket_opened(ticket, ctx.settings, ctx.now)
     if sender.address:
         Participant.create(ticket=ticket, email=sender.address, name=sender.name, role="requester")
     _add_cc_participants(ctx, ticket)
@@ -66,9 +68,10 @@ def _add_reply(ctx: MailContext) -> None:
         _add_participant(ticket, ctx.sender.address, ctx.sender.name, "cc")
     changes = {"updated_at": ctx.now}
     if ticket.status in REOPENING and not ctx.automatic:
-        changes["status"] = "open"
+        changes["status"] = ticket.status = "open"
         Event.create(ticket=ticket, raw=ctx.raw_id, kind="reopened",
                      detail=f"reply from {ctx.sender.address}", created_at=ctx.now)
+        targets.status_changed(ticket, ctx.settings, ctx.now)
     Ticket.update(**changes).where(Ticket.number == ticket.number).execute()
     Event.create(ticket=ticket, raw=ctx.raw_id, kind="reply", created_at=ctx.now,
                  detail="; ".join([f"from {ctx.sender.address}", *ctx.notes,

@@ -10,7 +10,7 @@ from playhouse.migrate import SchemaMigrator
 from playhouse.migrate import migrate as run_migrations
 
 from maild.errors import TransientError
-from maild.store.models import ALL_MODELS, SchemaVersion, database
+from maild.store.models import ALL_MODELS, Event, Meeting, Occurrence, SchemaVersion, Ticket, database
 
 log = logging.getLogger("maild.store")
 
@@ -38,7 +38,13 @@ def add_tables(*models: type[peewee.Model]) -> None:
     database.create_tables(models)  # safe: IF NOT EXISTS
 
 
-MIGRATIONS: list[Callable[[], None]] = [_initial_schema]
+def _service_targets_and_reminders() -> None:
+    add_columns(Ticket, "sla_since", "response_due_at", "resolution_due_at", "paused_since", "paused_seconds")
+    add_columns(Event, "organisation")
+    add_tables(Occurrence, Meeting)
+
+
+MIGRATIONS: list[Callable[[], None]] = [_initial_schema, _service_targets_and_reminders]
 LATEST = len(MIGRATIONS)
 
 
