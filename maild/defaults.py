@@ -66,3 +66,7 @@ ANNUAL_NOTICE_WEEKS = 6
 CONTACT_VERIFICATION_MONTHS = 6
 MEETING_NOTES_HOURS = 24
 MISFIRE_GRACE_MINUTES = 24 * 60  # later than this, a missed reminder is skipped and reported
+# How far back a pass looks for reminders it has not handled (after downtime); older ones are
+# neither sent nor reported.
+REMINDER_LOOKBACK_DAYS = 60
+REMINDER_CATCH_UP_MINUTES = 15  # a pass over every reminder, besides each one's own trigger

@@ -64,7 +64,7 @@ def claim_and_send(settings: Settings, claim: Claim, template: str, context: dic
     try:
         with transaction():
             status = "sent" if to else "skipped"
-            _record(claim, status, to, now)
+            insert_claim(claim, status, to, now)
             if to:
                 queue_mail(settings, claim.kind.partition(":")[0], template, context, to, claim.ticket, subject_prefix)
             Event.create(ticket=claim.ticket, organisation=claim.organisation, kind=claim.kind, created_at=now,
@@ -83,7 +83,7 @@ def record(claim: Claim, status: str, now: datetime, history: str | None = None)
         return False
     try:
         with transaction():
-            _record(claim, status, [], now)
+            insert_claim(claim, status, [], now)
             if history:
                 Event.create(ticket=claim.ticket, organisation=claim.organisation, kind=f"{claim.kind}_{status}",
                              detail=history, created_at=now)
@@ -92,7 +92,8 @@ def record(claim: Claim, status: str, now: datetime, history: str | None = None)
     return True
 
 
-def _record(claim: Claim, status: str, to: list[tuple[str, str]], now: datetime) -> None:
+def insert_claim(claim: Claim, status: str, to: list[tuple[str, str]], now: datetime) -> None:
+    """The claim row itself; raises peewee.IntegrityError when the occurrence is claimed already."""
     Occurrence.create(kind=claim.kind, subject=claim.subject, occurs=claim.occurs, status=status,
                       due_at=claim.due_at, recipients="\n".join(a for _, a in to),
                       organisation=claim.organisation, ticket=claim.ticket, created_at=now)
