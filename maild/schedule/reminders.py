@@ -36,7 +36,7 @@ from maild.config import Organisation, Reminders, Staff
 from maild.pipeline.identify import Directory
 from maild.schedule.calendar import BusinessCalendar
 from maild.schedule.notices import Claim, addresses, claim_and_send, insert_claim, queue_mail, record
-from maild.schedule.worktime import as_utc, naive_utc
+from maild.schedule.worktime import as_utc, iso_utc, naive_utc
 from maild.store.db import transaction
 from maild.store.models import Event, Meeting, Occurrence, Ticket
 
@@ -69,7 +69,7 @@ class Reminder:
 
     def as_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "organisation": self.organisation, "ticket": None,
-                "due_at": as_utc(self.due_at).isoformat(timespec="seconds").replace("+00:00", "Z"),
+                "due_at": iso_utc(self.due_at),
                 "recipients": [address for _, address in self.to]}
 
 

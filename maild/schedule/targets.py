@@ -22,12 +22,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from maild.config import PriorityTarget, Staff
 from maild.pipeline.acknowledge import tagged_subject
 from maild.schedule.notices import Claim, addresses, claim_and_send, in_office, record
-from maild.schedule.worktime import Clock, OfficeClock, WallClock, as_utc, naive_utc
+from maild.schedule.worktime import Clock, OfficeClock, WallClock, as_utc, iso_utc, naive_utc
 from maild.store.models import Occurrence, Ticket
 
 if TYPE_CHECKING:
@@ -47,6 +47,14 @@ class Deadline:
     notice: str  # warning, breach
     at: datetime  # aware UTC
     due: datetime  # the target's due time, aware UTC
+
+    def as_json(self, settings: Settings, now: datetime) -> dict[str, Any]:
+        """The `maild reminders --json` shape; `overdue` when it is owed already (waiting for office hours)."""
+        around_the_clock = Targets(settings).of(self.ticket.priority).clock == "always"
+        people = recipients(settings, self.ticket, self.notice, around_the_clock, settings.calendar.local_date(self.at))
+        return {"kind": self.claim.kind, "organisation": self.ticket.organisation, "ticket": self.ticket.number,
+                "due_at": iso_utc(self.at), "recipients": [address for _, address in addresses(people)],
+                "overdue": self.at <= as_utc(now)}
 
     @property
     def claim(self) -> Claim:

@@ -26,6 +26,11 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
+def iso_utc(moment: datetime) -> str:
+    """`2027-01-11T09:00:00Z`, as the `--json` outputs write times."""
+    return as_utc(moment).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 def naive_utc(moment: datetime) -> datetime:
     """The form the database stores."""
     return as_utc(moment).replace(tzinfo=None)
