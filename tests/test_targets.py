@@ -148,5 +148,7 @@ def test_a_new_priority_is_a_new_promise(settings: Settings) -> None:
     targets.priority_changed(ticket, settings, london(2026, 11, 24, 16, 5))
     ticket = Ticket.get_by_id(ticket.number)
     assert ticket.response_due_at == naive_utc(london(2026, 11, 24, 16, 20))
+    assert targets.sweep(settings, london(2026, 11, 24, 16, 5)) == 1  # on call paged at once
     assert targets.sweep(settings, london(2026, 11, 24, 16, 21)) == 1
-    assert [p for p, _ in mails()] == ["sla_breach", "sla_breach"]
+    assert mails() == [("sla_breach", ["carol@example.com"]), ("sla_page", ["alice@example.com"]),
+                       ("sla_breach", ["carol@example.com", "alice@example.com"])]

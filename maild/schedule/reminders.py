@@ -350,17 +350,6 @@ def _duration(minutes: float) -> str:
     return f"{minutes / 60:g} hours" if minutes >= 60 else f"{minutes:g} minutes"
 
 
-def next_due(settings: Settings, kinds: Iterable[str], organisation: str | None, after: datetime,
-             inclusive: bool) -> datetime | None:
-    """The first due time of these reminders at or after `after` (strictly after unless
-    `inclusive`), looking a year and a half ahead: what the scheduler's triggers fire on."""
-    start = settings.calendar.local_date(after)
-    for reminder in plan(settings, start, start + timedelta(days=550), kinds, organisation):
-        if as_utc(reminder.due_at) > as_utc(after) or (inclusive and as_utc(reminder.due_at) == as_utc(after)):
-            return reminder.due_at
-    return None
-
-
 def upcoming(settings: Settings, now: datetime, days: int) -> list[Reminder]:
     """Reminders due from now to `days` ahead that nobody has handled yet."""
     today = settings.calendar.local_date(now)

@@ -13,8 +13,8 @@ Hooks for the code that changes tickets (call them inside its transaction, with 
 The sweep warns the assignee (the ticket's queue when nobody is assigned) once `warn_at` of a
 target's time has gone, and escalates to the customer services manager when it is missed, each
 once per ticket, target and priority (an Occurrence claim). Notices of an around-the-clock
-priority (P1) go out at once, day or night, to the on-call staff as well; the others wait for
-office hours.
+priority (P1) go out at once, day or night, to the on-call staff as well, who are also paged
+when a ticket is raised to P1; the others wait for office hours.
 """
 
 from __future__ import annotations
@@ -166,8 +166,16 @@ def deadlines(settings: Settings) -> list[Deadline]:
             assert warn is not None
             found += [Deadline(ticket, target, "warning", warn, as_utc(due)), Deadline(ticket, target, "breach",
                                                                                       as_utc(due), as_utc(due))]
+            if target == "response" and _raised_to_around_the_clock(ticket, targets):
+                found.append(Deadline(ticket, target, "page", as_utc(ticket.sla_since), as_utc(due)))
     claimed = _claimed([d.claim for d in found])
     return [d for d in found if (d.claim.kind, d.claim.subject, d.claim.occurs) not in claimed]
+
+
+def _raised_to_around_the_clock(ticket: Ticket, targets: Targets) -> bool:
+    """Given a P1 after it was opened: the on-call staff are paged at once. (A ticket opened as P1
+    was already notified to them by its routing rule's `notify`.)"""
+    return targets.of(ticket.priority).clock == "always" and ticket.sla_since > ticket.created_at
 
 
 def breaches(settings: Settings, now: datetime) -> int:
@@ -212,12 +220,14 @@ def _notify(settings: Settings, deadline: Deadline, page_on_call: bool, now: dat
 
 def recipients(settings: Settings, ticket: Ticket, notice: str, page_on_call: bool, day: date) -> list[Staff]:
     """A warning goes to the assignee (else the ticket's queue), an escalation to the customer
-    services manager; either also to the on-call staff when the priority is worked around the clock."""
+    services manager; either also to the on-call staff when the priority is worked around the
+    clock, who alone get the page of a ticket raised to such a priority."""
     directory, accounts = settings.directory, settings.config.accounts
+    people: list[Staff] = []
     if notice == "warning":
         people = [directory.staff_by_key[ticket.assignee]] if ticket.assignee in directory.staff_by_key else \
             [directory.staff_by_key[k] for k in accounts.queues.get(ticket.queue, []) if k in directory.staff_by_key]
-    else:
+    elif notice == "breach":
         people = [s for s in accounts.staff if "customer_services_manager" in s.roles]
     if page_on_call:
         people += [s for s in accounts.staff if "on_call" in s.roles]
