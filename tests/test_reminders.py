@@ -243,3 +243,25 @@ def test_stable_job_ids(settings: Settings) -> None:
                    "reminder:checkin:newco", "reminder:contact_verification:newco",
                    "reminder:contact_verification:oldco", "reminder:meeting_notes", "reminder:monthly_meeting:newco",
                    "reminder:monthly_meeting:oldco", "reminder:quarterly_review:newco", "sla:sweep"]
+
+
+def test_jobs_follow_the_accounts_file_on_reload(settings: Settings) -> None:
+    from maild.runtime import Runtime
+    from maild.schedule.scheduler import Scheduler
+
+    async def unused(*args: object) -> None:
+        raise AssertionError("no job runs in this test")
+
+    runtime = Runtime(settings)
+    scheduler = Scheduler(runtime, unused, lambda: None, clock=lambda: london(2027, 1, 1, 0, 0))
+    scheduler.rebuild()
+    before = {job.id for job in scheduler.apscheduler.get_jobs()}
+    assert "reminder:checkin:newco" in before and "reminder:monthly_meeting:oldco" in before
+    accounts = settings.config.path.parent / "accounts.yaml"
+    accounts.write_text(ACCOUNTS.replace("    phase: implementation\n    live_from: 2027-07-01\n", "")
+                        .replace("monthly_meeting: true, ", "monthly_meeting: false, "))
+    assert runtime.reload()
+    scheduler.rebuild()
+    after = {job.id for job in scheduler.apscheduler.get_jobs()}
+    assert before - after == {"reminder:checkin:newco", "reminder:monthly_meeting:newco"}
+    assert after - before == set()
