@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 
 from maild.config import Config
 from maild.outbound import outbox
-from maild.outbound.compose import Outgoing, new_message_id
 from maild.outbound.render import Renderer
 from maild.store import health
 from maild.store.db import transaction
@@ -72,13 +71,4 @@ def _mail(config: Config, renderer: Renderer, state: str, detail: str) -> None:
     assert config.main.alerts is not None
     helpdesk = config.helpdesk
     rendered = renderer.render(TEMPLATE, {"state": state, "detail": detail, "helpdesk_name": helpdesk.name})
-    outbox.queue(None, "alert", Outgoing(
-        from_header=config.main.outbound.from_,
-        to=[("", config.main.alerts.to)],
-        subject=rendered.subject,
-        text=rendered.text,
-        html=rendered.html,
-        message_id=new_message_id(helpdesk.address.rpartition("@")[2]),
-        auto_submitted="auto-generated",
-        loop_marker=helpdesk.address,
-    ), mail_from=helpdesk.address)
+    outbox.queue_notice(config, "alert", rendered, [("", config.main.alerts.to)])

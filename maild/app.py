@@ -13,9 +13,10 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from maild import defaults, metrics, sdnotify
 from maild.alerts import Alerter
@@ -26,6 +27,7 @@ from maild.intake import Intake, Outcome
 from maild.outbound.sender import Sender
 from maild.outbound.transports import Transport, transport_for
 from maild.runtime import Runtime
+from maild.schedule.scheduler import Scheduler
 from maild.store.db import open_store
 from maild.store.health import outbox_depth, ping_database
 from maild.store.migrations import migrate
@@ -86,6 +88,7 @@ class Daemon:
         self.outbox_ready = asyncio.Event()
         self.imap_stop = threading.Event()
         self.watchers: list[tuple[MailboxWatcher, threading.Thread]] = []
+        self.scheduler = Scheduler(runtime, self._in_database_thread, self.outbox_ready.set)
 
     def _transport(self) -> Transport:
         return transport_for(self.runtime.settings.config)
@@ -109,6 +112,7 @@ class Daemon:
         handler, server = await self._start_listener()
         self.watchers = self._start_watchers(loop)
         tasks = [asyncio.create_task(self._send_loop()), asyncio.create_task(self._recovery_loop())]
+        self.scheduler.start()
         log.info("maild running: %s", config.summary())
         sdnotify.notify("READY=1", f"STATUS={(await self._status())[0]}")
         tasks.append(asyncio.create_task(self._health_loop()))
@@ -121,6 +125,7 @@ class Daemon:
         log.info("stopping: no new mail taken, finishing the mail in hand")
         await self._stop_listener(handler, server)
         await self._stop_watchers([thread for _, thread in self.watchers])
+        self.scheduler.shutdown()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -226,6 +231,10 @@ class Daemon:
         self.outbox_ready.set()
         return outcome
 
+    async def _in_database_thread(self, function: Callable[..., Any], *args: Any) -> Any:
+        """Scheduler jobs write on the intake thread, as the alert checks do: one writer at a time."""
+        return await asyncio.get_running_loop().run_in_executor(self.intake_pool, function, *args)
+
     async def _send_loop(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
@@ -255,7 +264,8 @@ class Daemon:
     def _reload(self) -> None:
         log.info("SIGHUP: reloading config")
         sdnotify.reloading()
-        self.runtime.reload()
+        if self.runtime.reload():
+            self.scheduler.rebuild()
         sdnotify.notify("READY=1")
 
 

@@ -82,6 +82,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--recipient", "-r", action="append", default=[], help="an envelope recipient (repeatable)")
     p.add_argument("--mailbox", help="as if fetched from this IMAP mailbox (its default route and policy)")
     p.add_argument("--json", action="store_true")
+    p = command("reminders", _reminders, "upcoming reminders and service-target deadlines: who gets what when")
+    p.add_argument("--days", type=int, default=14, help="how far ahead (default 14 days)")
+    p.add_argument("--json", action="store_true")
+    p = command("organisation", _organisation, "one organisation: account manager, phase, reminder history")
+    p.add_argument("key")
+    p.add_argument("--json", action="store_true")
     command("reload", _reload, "make the running daemon reload its config (SIGHUP)")
     p = command("status", _status, "health: daemon, mailboxes, outbox, quarantine, tickets")
     p.add_argument("--json", action="store_true")
@@ -236,6 +242,45 @@ def _print_ticket(t: dict[str, Any]) -> None:
         print(f"  outbox {o['purpose']} {o['message_id']}: {o['status']} ({o['attempts']} attempts)")
 
 
+def _reminders(args: argparse.Namespace, path: Path) -> int:
+    from maild.schedule.agenda import agenda
+    from maild.schedule.scheduler import utc_clock
+
+    settings = _settings(path)
+    items = agenda(settings, utc_clock(), args.days)
+    if args.json:
+        _print_json(items)
+        return 0
+    for item in items:
+        what = f"ticket #{item['ticket']}" if item["ticket"] else item["organisation"]
+        late = " (owed now: waits for office hours)" if item.get("overdue") else ""
+        print(f"{item['due_at']}  {item['kind']:<28} {what:<16} -> {', '.join(item['recipients']) or 'nobody'}{late}")
+    print(f"{len(items)} due in the next {args.days} days", file=sys.stderr)
+    return 0
+
+
+def _organisation(args: argparse.Namespace, path: Path) -> int:
+    from maild.store.queries import organisation_history
+
+    settings = _settings(path)
+    org = settings.directory.organisations.get(args.key)
+    if org is None:
+        print(f"maild: no organisation {args.key!r} in the accounts file", file=sys.stderr)
+        return 1
+    detail = {"key": org.key, "name": org.name, "account_manager": org.account_manager, "deputy": org.deputy,
+              "phase": org.phase, "live_from": org.live_from and org.live_from.isoformat(),
+              "contract_start": org.contract_start and org.contract_start.isoformat(),
+              "history": organisation_history(org.key)}
+    if args.json:
+        _print_json(detail)
+        return 0
+    print(f"{org.name} ({org.key}): {org.phase}, account manager {org.account_manager}, "
+          f"contract from {detail['contract_start'] or '-'}")
+    for e in detail["history"]:
+        print(f"  {e['created_at']} {e['kind']}: {e['detail']}")
+    return 0
+
+
 def _retry(args: argparse.Namespace, path: Path) -> int:
     from maild.intake import Intake
 
@@ -312,6 +357,8 @@ def _print_explanation(report: dict[str, Any]) -> None:
 
 def _status(args: argparse.Namespace, path: Path) -> int:
     from maild.app import daemon_pid
+    from maild.schedule.agenda import summary
+    from maild.schedule.scheduler import utc_clock
     from maild.store import health
 
     settings = _settings(path)
@@ -325,6 +372,7 @@ def _status(args: argparse.Namespace, path: Path) -> int:
                    if config.main.outbound.relay else f"maildir {config.maildir}"},
         "quarantine": {"count": health.quarantine_count()},
         "tickets": health.ticket_counts(),
+        "schedule": summary(settings, utc_clock()),
     }
     if args.json:
         _print_json(report)
@@ -339,6 +387,10 @@ def _status(args: argparse.Namespace, path: Path) -> int:
           f"{o['failed']} failed, via {o['relay']}" + (f"; last error: {o['last_error']}" if o["last_error"] else ""))
     print(f"quarantine: {report['quarantine']['count']}")
     print("tickets:    " + (", ".join(f"{n} {k}" for k, n in sorted(report["tickets"].items())) or "none"))
+    schedule, coming = report["schedule"], report["schedule"]["next_reminder"]
+    print(f"targets:    {schedule['sla_breaches']} missed by tickets still open")
+    print("reminders:  " + (f"next {coming['kind']} for {coming['organisation']} at {coming['due_at']}" if coming
+                            else "none in the next two months"))
     return 0
 
 

@@ -322,6 +322,63 @@ class Conversations(Strict):
         return address in self.blocked or domain in self.blocked
 
 
+DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)([mhd])$")
+
+
+def _check_duration(value: str | None) -> str | None:
+    if value is not None and not DURATION_RE.match(value):
+        raise ValueError(f"expected a duration such as 15m, 4h or 3d (working days), got {value!r}")
+    return value
+
+
+class PriorityTarget(Strict):
+    """One priority's promises: `response` (the ticket leaves `new`) and `resolution` (it is
+    resolved), each a duration such as 15m, 4h or 3d; none means no target."""
+
+    clock: Literal["office", "always"] = "office"  # office hours only, or around the clock
+    response: str | None = None
+    resolution: str | None = None
+
+    _durations = field_validator("response", "resolution")(_check_duration)
+
+
+class ServiceTargets(Strict):
+    warn_at: float = Field(defaults.SLA_WARN_AT, gt=0, lt=1)  # share of a target's time, then warn
+    sweep_seconds: float = Field(defaults.SLA_SWEEP_SECONDS, gt=0)
+    priorities: dict[Literal[1, 2, 3, 4], PriorityTarget] = {
+        p: PriorityTarget(clock=c, response=r, resolution=f) for p, (c, r, f) in defaults.SERVICE_TARGETS.items()
+    }
+
+    @field_validator("priorities", mode="before")
+    @classmethod
+    def _over_defaults(cls, value: Any) -> Any:
+        """What the file says about a priority overrides the charter's default key by key."""
+        if not isinstance(value, dict):
+            return value
+        merged: dict[Any, Any] = {p: dict(zip(("clock", "response", "resolution"), t))
+                                  for p, t in defaults.SERVICE_TARGETS.items()}
+        for priority, given in value.items():
+            merged[priority] = {**merged.get(priority, {}), **given} if isinstance(given, dict) else given
+        return merged
+
+
+class Checkin(Strict):
+    day: Weekday = defaults.CHECKIN_DAY
+    at: time = time.fromisoformat(defaults.CHECKIN_TIME)
+
+
+class Reminders(Strict):
+    """Account-management reminders (see README, "Service targets and reminders")."""
+
+    enabled: bool = True
+    send_at: time = time.fromisoformat(defaults.REMINDER_SEND_AT)
+    checkin: Checkin = Checkin()
+    annual_notice_weeks: int = Field(defaults.ANNUAL_NOTICE_WEEKS, ge=0, le=51)
+    contact_verification_months: int = Field(defaults.CONTACT_VERIFICATION_MONTHS, ge=1, le=24)
+    meeting_notes_hours: float = Field(defaults.MEETING_NOTES_HOURS, gt=0)
+    misfire_grace_minutes: float = Field(defaults.MISFIRE_GRACE_MINUTES, ge=0)
+
+
 class MainFile(Strict):
     helpdesk: Helpdesk
     conversations: Conversations = Conversations()
@@ -337,6 +394,8 @@ class MainFile(Strict):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     metrics: Metrics | None = None
     alerts: Alerts | None = None
+    service_targets: ServiceTargets = ServiceTargets()
+    reminders: Reminders = Reminders()
 
     @field_validator("database")
     @classmethod
@@ -487,6 +546,7 @@ class Organisation(Strict):
     account_manager: str | None = None
     deputy: str | None = None
     phase: Literal["implementation", "live"] = "live"
+    live_from: date | None = None  # the implementation phase ends (ended) the day before
     contract_start: date | None = None
     reviews: Reviews = Reviews()
     contacts: list[Contact] = []
@@ -498,6 +558,15 @@ class Organisation(Strict):
     @classmethod
     def _lower(cls, values: list[str]) -> list[str]:
         return [v.lower() for v in values]
+
+    def phase_on(self, day: date) -> str:
+        """The phase on `day`: decided by `live_from` when given, else `phase` as written."""
+        if self.live_from is None:
+            return self.phase
+        return "live" if day >= self.live_from else "implementation"
+
+    def senior_decision_makers(self) -> list[Contact]:
+        return [c for c in self.contacts if c.role == "senior_decision_maker" and c.active]
 
     def admin_managers(self) -> list[Contact]:
         leads_first = sorted(self.contacts, key=lambda c: c.position != "lead")

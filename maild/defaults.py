@@ -47,3 +47,27 @@ IMAP_RETRY_MAX_SECONDS = 300
 IMAP_AUTH_RETRY_SECONDS = 120  # a wrong password is not fixed in seconds; do not hammer the server
 
 STATUS_INTERVAL_SECONDS = 10.0  # STATUS= to systemd, and the health check behind WATCHDOG=1
+
+# Service targets (the charter): priority -> (clock, response, resolution). `office` counts only
+# office hours, `always` every hour; "d" is working days on the office clock.
+SERVICE_TARGETS = {
+    1: ("always", "15m", None),   # an engineer assigned immediately, day or night
+    2: ("office", "4h", "3d"),    # an interim answer fast, a permanent proposal within 3 working days
+    3: ("office", "1d", "10d"),   # a proposal reflecting the impact
+    4: ("office", None, None),    # recorded, no target
+}
+SLA_WARN_AT = 0.75  # warn the assignee when this share of a target's time has gone
+SLA_SWEEP_SECONDS = 60
+
+# Account-management reminders.
+REMINDER_SEND_AT = "09:00"  # local time of day for date-based reminders
+CHECKIN_DAY = "mon"
+CHECKIN_TIME = "09:30"
+ANNUAL_NOTICE_WEEKS = 6
+CONTACT_VERIFICATION_MONTHS = 6
+MEETING_NOTES_HOURS = 24
+MISFIRE_GRACE_MINUTES = 24 * 60  # later than this, a missed reminder is skipped and reported
+# How far back a pass looks for reminders it has not handled (after downtime); older ones are
+# neither sent nor reported.
+REMINDER_LOOKBACK_DAYS = 60
+REMINDER_CATCH_UP_MINUTES = 15  # a pass over every reminder, besides each one's own trigger

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -170,3 +169,28 @@ def test_all_errors_in_all_files_are_reported_in_one_run(tmp_path: Path) -> None
     assert [line.split(":")[0] for line in lines] == ["maild.yaml"]  # cross-file checks need a valid main file
     code, lines = check(tmp_path, MAIN, routing, accounts)
     assert sorted(line.split(":")[0] for line in lines) == ["accounts.yaml", "routing.yaml"]
+
+
+@pytest.mark.parametrize(("section", "expected"), [
+    ("service_targets:\n  priorities:\n    2: {resolution: 3 days}\n",
+     "maild.yaml:10: service_targets.priorities.2.resolution: expected a duration such as 15m, 4h or 3d "
+     "(working days), got '3 days'"),
+    ("service_targets:\n  priorities:\n    5: {response: 1h}\n",
+     "maild.yaml:10: service_targets.priorities.5: Input should be 1, 2, 3 or 4"),
+    ("service_targets:\n  warn_at: 1.5\n", "maild.yaml:9: service_targets.warn_at: Input should be less than 1"),
+    ("reminders:\n  checkin: {day: someday}\n",
+     "maild.yaml:9: reminders.checkin.day: Input should be 'mon', 'tue', 'wed', 'thu', 'fri', 'sat' or 'sun'"),
+    ("reminders:\n  contact_verification_months: 0\n",
+     "maild.yaml:9: reminders.contact_verification_months: Input should be greater than or equal to 1"),
+    ("reminders:\n  misfire_grace_minutes: soon\n",
+     "maild.yaml:9: reminders.misfire_grace_minutes: Input should be a valid number, unable to parse string as a number"),
+])
+def test_service_target_and_reminder_errors(tmp_path: Path, section: str, expected: str) -> None:
+    code, lines = check(tmp_path, main=MAIN + "log_level: info\n" + section)
+    assert code == 1 and expected in lines, lines
+
+
+def test_live_from_must_be_a_date(tmp_path: Path) -> None:
+    code, lines = check(tmp_path, accounts=ACCOUNTS + "    live_from: next spring\n")
+    assert code == 1
+    assert any(line.startswith("accounts.yaml:12: organisations.0.live_from: Input should be a valid date") for line in lines), lines

@@ -136,6 +136,25 @@ def test_staff_answer_goes_to_the_customer_threaded_from_the_helpdesk(intake: In
         ["priority", "answered"]
 
 
+def test_commands_move_the_service_target_clock(intake: Intake) -> None:
+    ticket, note = open_ticket(intake)
+    assert ticket.response_due_at is not None and "Respond by:" in body(note)
+    accept(intake, staff_reply(note, "#priority 1\n#pending"), to=note["Reply-To"])
+    raised = Ticket.get()
+    assert raised.priority == 1 and raised.paused_since is not None  # waiting on the customer: clock stopped
+    assert raised.response_due_at - raised.sla_since == timedelta(minutes=15)  # P1: 15 minutes, any hour
+
+
+def test_meeting_command_logs_the_meeting_for_the_organisation(intake: Intake) -> None:
+    from maild.store.models import Meeting
+    _, note = open_ticket(intake)
+    accept(intake, staff_reply(note, "#meeting 2026-11-20 14:00\n#note monthly meeting held on site"),
+           to=note["Reply-To"])
+    [meeting] = Meeting.select()
+    assert (meeting.organisation, meeting.logged_by) == ("uni-bath", "alice")
+    assert meeting.held_at == datetime(2026, 11, 20, 14, 0)  # 14:00 in London in November is 14:00 UTC
+
+
 def test_commands_only_reply_sends_nothing_to_the_customer(intake: Intake) -> None:
     ticket, note = open_ticket(intake)
     accept(intake, staff_reply(note, "#assign erin\n#kind feature\n#pending"), to=note["Reply-To"])

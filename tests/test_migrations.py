@@ -1,4 +1,4 @@
-"""Schema migrations: an older database is brought to the same schema as a fresh one."""
+"""Schema migrations: a database made by version 1 of maild is brought to today's schema."""
 
 from __future__ import annotations
 
@@ -7,32 +7,35 @@ from pathlib import Path
 
 from maild.store.db import open_store
 from maild.store.migrations import LATEST, current_version, migrate
-from maild.store.models import database
+from maild.store.models import Ticket, database
+
+# `tests/data/schema-v1.sql` is the dump of a database created by maild at schema version 1
+# (commit ba6d377), with one ticket added below: the real starting point of an upgrade.
+V1_DUMP = Path(__file__).parent / "data" / "schema-v1.sql"
 
 
-def columns(path: Path, table: str) -> list[str]:
+def schema(path: Path) -> dict[str, list[str]]:
     with sqlite3.connect(path) as db:
-        return sorted(row[1] for row in db.execute(f"pragma table_info({table})"))
+        tables = [row[0] for row in db.execute("select name from sqlite_master where type = 'table'")]
+        return {t: sorted(row[1] for row in db.execute(f"pragma table_info({t})")) for t in sorted(tables)}
 
 
-def test_version_1_database_gains_the_conversation_columns(tmp_path: Path) -> None:
+def test_version_1_database_is_upgraded_to_the_fresh_schema_keeping_its_rows(tmp_path: Path) -> None:
     fresh, old = tmp_path / "fresh.db", tmp_path / "old.db"
-    for path in (fresh, old):
-        open_store(path)
-        assert migrate() == (0, LATEST)
-        database.close()
-    with sqlite3.connect(old) as db:  # what a version 1 database looked like
-        for column in ("first_response_at", "resolved_at", "follows"):
-            db.execute(f"alter table ticket drop column {column}")
-        db.execute("delete from schemaversion where version > 1")
+    open_store(fresh)
+    assert migrate() == (0, LATEST)
+    database.close()
+    with sqlite3.connect(old) as db:
+        db.executescript(V1_DUMP.read_text())
         db.execute("insert into ticket (subject, status, kind, priority, queue, requester, requester_name, tags,"
                    " created_at, updated_at) values ('kept', 'open', 'incident', 3, 'helpdesk', 'a@b.example', '',"
-                   " '', '2026-01-01', '2026-01-01')")
+                   " '', '2026-01-01 09:00:00', '2026-01-01 09:00:00')")
+
     open_store(old)
     assert current_version() == 1
     assert migrate() == (1, LATEST)
     assert migrate() == (LATEST, LATEST)  # nothing left to do
+    ticket = Ticket.get()
+    assert (ticket.subject, ticket.resolved_at, ticket.paused_seconds) == ("kept", None, 0)
     database.close()
-    assert columns(old, "ticket") == columns(fresh, "ticket")
-    with sqlite3.connect(old) as db:
-        assert db.execute("select subject, resolved_at from ticket").fetchall() == [("kept", None)]
+    assert schema(old) == schema(fresh)

@@ -6,7 +6,9 @@ acknowledgement queued, and an acknowledgement never without its ticket.
 
 from __future__ import annotations
 
-from maild.outbound.compose import Outgoing, compose
+from maild.config import Config
+from maild.outbound.compose import Outgoing, compose, new_message_id
+from maild.outbound.render import Rendered
 from maild.store.models import Message, Outbox, Ticket
 
 
@@ -34,3 +36,23 @@ def queue(ticket: Ticket | None, purpose: str, out: Outgoing, mail_from: str = "
             in_reply_to=out.in_reply_to,
         )
     return row
+
+
+def queue_notice(config: Config, purpose: str, rendered: Rendered, to: list[tuple[str, str]],
+                 ticket: Ticket | None = None, subject: str | None = None, reply_to: str | None = None,
+                 in_reply_to: str | None = None) -> Outbox:
+    """A mail maild writes on its own to staff or contacts (notification, reminder, alert): from
+    the helpdesk, marked auto-generated with our loop marker, bounces coming back to the helpdesk."""
+    helpdesk = config.helpdesk
+    return queue(ticket, purpose, Outgoing(
+        from_header=config.main.outbound.from_,
+        to=to,
+        subject=subject if subject is not None else rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        message_id=new_message_id(helpdesk.address.rpartition("@")[2]),
+        in_reply_to=in_reply_to,
+        auto_submitted="auto-generated",
+        loop_marker=helpdesk.address,
+        reply_to=reply_to,
+    ), mail_from=helpdesk.address)

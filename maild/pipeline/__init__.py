@@ -12,6 +12,7 @@ from maild.pipeline.admit import admit
 from maild.pipeline.apply import apply
 from maild.pipeline.assign import assign
 from maild.pipeline.authenticate import authenticate
+from maild.pipeline.bounce import bounce
 from maild.pipeline.classify import classify
 from maild.pipeline.context import MailContext
 from maild.pipeline.identify import identify
@@ -27,6 +28,7 @@ STEPS: tuple[Step, ...] = (
     check_limits,  # refuse oversize mail before parsing it
     parse,         # bytes -> ParsedMail (mail-parser)
     screen,        # automatic mail: never auto-reply to it
+    bounce,        # a delivery report on a mail we sent: its ticket and outbox row
     identify,      # staff, contact of an organisation, or unknown
     thread,        # the ticket it belongs to: signed reply address, then headers, then subject tag
     authenticate,  # a staff address proves itself (signed address or DKIM/DMARC) or counts as a customer

@@ -8,7 +8,6 @@ latest message, with the ticket tag and a signed customer Reply-To so that their
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from maild.config import Staff
@@ -16,7 +15,7 @@ from maild.outbound import outbox
 from maild.outbound.compose import Outgoing, display_from, new_message_id
 from maild.pipeline.acknowledge import tagged_subject
 from maild.pipeline.reply_address import CUSTOMER
-from maild.store.models import Message, Participant, Ticket
+from maild.store.models import BouncedAddress, Message, Participant, Ticket
 
 if TYPE_CHECKING:
     from maild.runtime import Settings
@@ -59,7 +58,7 @@ def _queue(settings: Settings, ticket: Ticket, purpose: str, rendered: object, f
     out = Outgoing(
         from_header=from_header,
         to=[(ticket.requester_name, ticket.requester)],
-        cc=[(p.name, p.email) for p in ticket.participants if p.role == "cc" and p.email != ticket.requester],
+        cc=_cc(ticket),
         subject=tagged_subject(helpdesk.tag_prefix, ticket, rendered.subject),  # type: ignore[attr-defined]
         text=rendered.text,  # type: ignore[attr-defined]
         html=rendered.html,  # type: ignore[attr-defined]
@@ -72,6 +71,13 @@ def _queue(settings: Settings, ticket: Ticket, purpose: str, rendered: object, f
     )
     outbox.queue(ticket, purpose, out, mail_from=helpdesk.address)
     log.info("ticket %d: %s %s queued for %s", ticket.number, purpose, out.message_id, ", ".join(out.addresses))
+
+
+def _cc(ticket: Ticket) -> list[tuple[str, str]]:
+    """The other participants, without addresses a delivery report said are undeliverable."""
+    bounced = {b.email for b in BouncedAddress.select(BouncedAddress.email)}
+    return [(p.name, p.email) for p in ticket.participants
+            if p.role == "cc" and p.email != ticket.requester and p.email not in bounced]
 
 
 def _thread_of(ticket: Ticket) -> tuple[str | None, list[str]]:

@@ -8,10 +8,13 @@ from __future__ import annotations
 import logging
 
 from maild.pipeline.answer import tell_requester
+from maild.pipeline.bounce import clear as clear_bounce
+from maild.pipeline.bounce import record as record_bounce
 from maild.pipeline.context import MailContext, ParsedMail
 from maild.pipeline.quotes import new_text
 from maild.pipeline.staff import apply_staff_reply
 from maild.pipeline.subjects import bare_subject
+from maild.schedule import targets
 from maild.store import raw as raw_store
 from maild.store.models import Attachment, Event, Message, Participant, Ticket
 
@@ -20,7 +23,9 @@ REOPENING = {"resolved", "closed"}
 
 
 def apply(ctx: MailContext) -> None:
-    if ctx.ticket is not None and ctx.staff_verified and not ctx.automatic:  # an out-of-office is no answer
+    if ctx.bounce is not None:
+        _delivery_report(ctx)
+    elif ctx.ticket is not None and ctx.staff_verified and not ctx.automatic:  # an out-of-office is no answer
         apply_staff_reply(ctx, _our_texts(ctx.ticket))
     elif ctx.ticket is not None:
         _add_reply(ctx)
@@ -51,8 +56,10 @@ def _open_ticket(ctx: MailContext) -> None:
         created_at=ctx.now,
         updated_at=ctx.now,
     )
+    targets.ticket_opened(ticket, ctx.settings, ctx.now)
     if sender.address:
         Participant.create(ticket=ticket, email=sender.address, name=sender.name, role="requester")
+        clear_bounce(sender.address)
     _add_cc_participants(ctx, ticket)
     _store_message(ctx, ticket, mail.text)
     detail = "; ".join([f"from {sender.kind} {sender.address or '(no usable From)'}", *ctx.notes])
@@ -74,6 +81,7 @@ def _add_reply(ctx: MailContext) -> None:
     _store_message(ctx, ticket, ctx.stored_text)
     if ctx.sender.address and ctx.sender.kind != "staff" and _may_take_part(ctx, ctx.sender.address):
         _add_participant(ticket, ctx.sender.address, ctx.sender.name, "cc")
+        clear_bounce(ctx.sender.address)
     _add_cc_participants(ctx, ticket)
     changes = {"updated_at": ctx.now}
     reopen = ticket.status in REOPENING and not ctx.automatic
@@ -82,6 +90,7 @@ def _add_reply(ctx: MailContext) -> None:
         ticket.status = "open"
         Event.create(ticket=ticket, raw=ctx.raw_id, kind="reopened",
                      detail=f"reply from {ctx.sender.address}", created_at=ctx.now)
+        targets.status_changed(ticket, ctx.settings, ctx.now)
     Ticket.update(**changes).where(Ticket.number == ticket.number).execute()
     if reopen:
         tell_requester(ctx.settings, ticket, "reopened")
@@ -92,6 +101,22 @@ def _add_reply(ctx: MailContext) -> None:
     ctx.outcome = "replied"
     log.info("ticket %d: reply %s from %s", ticket.number, ctx.mail.message_id if ctx.mail else None,
              ctx.sender.address)
+
+
+def _delivery_report(ctx: MailContext) -> None:
+    """Never a ticket, a reopening or an answer: see pipeline.bounce."""
+    report = ctx.bounce
+    assert report is not None
+    if report.outbox is None:
+        _ignore(ctx, f"delivery report on a mail maild did not send ({report.original_id or 'no Message-ID'})",
+                "ignored")
+        return
+    record_bounce(ctx)
+    if ctx.ticket is None:
+        _ignore(ctx, f"delivery report on our {report.outbox.purpose} {report.original_id}", "ignored")
+        return
+    raw_store.mark_done(ctx.raw_id, raw_store.PROCESSED, ctx.ticket)
+    ctx.outcome = "replied"
 
 
 def _ignore(ctx: MailContext, reason: str, outcome: str) -> None:

@@ -11,6 +11,7 @@ from maild.pipeline.reply_address import SignedAddress
 from maild.store.models import Ticket
 
 if TYPE_CHECKING:
+    from maild.pipeline.bounce import DeliveryReport
     from maild.runtime import Settings
 
 
@@ -103,4 +104,5 @@ class MailContext:
     staff_verified: str | None = None  # how a staff sender was proven (signed address, DKIM/DMARC pass)
     impersonated: str | None = None  # staff key whose address a mail used without proof
     follows: int | None = None  # the closed ticket a late reply follows up
+    bounce: DeliveryReport | None = None  # a delivery status notification, and the mail it reports on
     stored_text: str = ""  # the message text as stored: a reply's new text, without the quoted history

@@ -11,12 +11,11 @@ skipped. A staff member whose address was used without proof is told.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING
 
 from maild.config import Staff
 from maild.outbound import outbox
-from maild.outbound.compose import Outgoing, new_message_id
 from maild.pipeline.acknowledge import tagged_subject
 from maild.pipeline.context import MailContext
 from maild.pipeline.reply_address import staff_role
@@ -57,21 +56,22 @@ def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: st
             "requester_name": ticket.requester_name, "text": text, "rule": ticket.route_rule,
             "assignee": ticket.assignee, "tags": ticket.tags.split(), "helpdesk_name": helpdesk.name,
             "recipient_name": person.name, "reply_address": reply_address,
+            "response_due": _when(settings, ticket.response_due_at),
+            "resolution_due": _when(settings, ticket.resolution_due_at),
         })
-        out = Outgoing(
-            from_header=settings.config.main.outbound.from_,
-            to=[(person.name, person.emails[0])],
-            subject=tagged_subject(helpdesk.tag_prefix, ticket, rendered.subject),
-            text=rendered.text,
-            html=rendered.html,
-            message_id=new_message_id(helpdesk.address.rpartition("@")[2]),
-            auto_submitted="auto-generated",
-            loop_marker=helpdesk.address,
-            reply_to=reply_address,
-        )
-        outbox.queue(ticket, "notification", out, mail_from=helpdesk.address)
+        outbox.queue_notice(settings.config, "notification", rendered, [(person.name, person.emails[0])], ticket,
+                            subject=tagged_subject(helpdesk.tag_prefix, ticket, rendered.subject),
+                            reply_to=reply_address)
     if people:
         log.info("ticket %d: %s notification to %s", ticket.number, what, ", ".join(p.key for p in people))
+
+
+def _when(settings: Settings, moment: datetime | None) -> str | None:
+    """A due time as staff read it: office-local, with the weekday."""
+    if moment is None:
+        return None
+    local = moment.replace(tzinfo=timezone.utc).astimezone(settings.calendar.zone)
+    return local.strftime("%a %d %b %Y %H:%M")
 
 
 def responsible(settings: Settings, ticket: Ticket, now: datetime) -> list[Staff]:
@@ -121,12 +121,5 @@ def _tell_impersonated(ctx: MailContext) -> None:
         "recipient_name": person.name, "subject": ctx.mail.subject, "helpdesk_name": helpdesk.name,
         "received": ctx.now.strftime("%d %B %Y %H:%M UTC"), "ticket": ctx.ticket.number if ctx.ticket else None,
     })
-    out = Outgoing(
-        from_header=ctx.settings.config.main.outbound.from_,
-        to=[(person.name, person.emails[0])],
-        subject=rendered.subject, text=rendered.text, html=rendered.html,
-        message_id=new_message_id(helpdesk.address.rpartition("@")[2]),
-        auto_submitted="auto-generated", loop_marker=helpdesk.address,
-    )
-    outbox.queue(None, "impersonation", out, mail_from=helpdesk.address)
+    outbox.queue_notice(ctx.settings.config, "impersonation", rendered, [(person.name, person.emails[0])])
     log.warning("raw %d: told %s that their address was used without proof", ctx.raw_id, person.key)

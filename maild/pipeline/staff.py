@@ -8,6 +8,7 @@ nothing to the customer; otherwise the rest is the answer, sent from the helpdes
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from maild.config import Staff
 from maild.outbound import outbox
 from maild.outbound.compose import Outgoing, new_message_id
@@ -17,6 +18,8 @@ from maild.pipeline.commands import STATUS_COMMANDS, Command, StaffReply, parse_
 from maild.pipeline.context import MailContext
 from maild.pipeline.notify import tell_staff
 from maild.pipeline.quotes import new_text
+from maild.schedule import targets
+from maild.schedule.reminders import log_meeting
 from maild.store import raw as raw_store
 from maild.store.models import Event, Message, Participant, Ticket
 
@@ -31,6 +34,8 @@ def apply_staff_reply(ctx: MailContext, ours: list[str]) -> None:
     staff = ctx.settings.directory.staff_by_key[sender.staff_key]
     ctx.stored_text = new_text(mail.text, ours)
     reply = parse_staff_reply(ctx.stored_text, _staff_names(ctx))
+    if any(c.name == "meeting" for c in reply.commands) and not ticket.organisation:
+        reply.errors.append("#meeting: this ticket belongs to no organisation")
     if reply.errors:
         _refuse(ctx, ticket, staff, reply)
     else:
@@ -72,8 +77,9 @@ def _mark_answered(ctx: MailContext, ticket: Ticket) -> None:
     changes: dict = {Ticket.updated_at: ctx.now}
     if ticket.first_response_at is None:
         changes[Ticket.first_response_at] = ctx.now
-    if ticket.status == "new":
-        changes[Ticket.status] = "open"
+    if ticket.status == "new":  # the response target is met
+        changes[Ticket.status] = ticket.status = "open"
+        targets.status_changed(ticket, ctx.settings, ctx.now)
     Ticket.update(changes).where(Ticket.number == ticket.number).execute()
 
 
@@ -88,7 +94,8 @@ def _run(ctx: MailContext, ticket: Ticket, staff: Staff, command: Command) -> st
 
 
 def _priority(ctx: MailContext, ticket: Ticket, staff: Staff, command: Command) -> None:
-    _change(ctx, ticket, staff, "priority", int(command.argument))
+    if _change(ctx, ticket, staff, "priority", int(command.argument)):
+        targets.priority_changed(ticket, ctx.settings, ctx.now)  # new due times, counted from now
 
 
 def _kind(ctx: MailContext, ticket: Ticket, staff: Staff, command: Command) -> None:
@@ -106,6 +113,7 @@ def _status(ctx: MailContext, ticket: Ticket, staff: Staff, status: str) -> str 
     if status == ticket.status:
         return None
     _change(ctx, ticket, staff, "status", status)
+    targets.status_changed(ticket, ctx.settings, ctx.now)  # pending/resolved/closed stop the clock
     resolved_at = ctx.now if status in ("resolved", "closed") else None
     Ticket.update(resolved_at=resolved_at).where(Ticket.number == ticket.number).execute()
     ticket.resolved_at = resolved_at
@@ -123,16 +131,23 @@ def _cc(ctx: MailContext, ticket: Ticket, staff: Staff, command: Command) -> Non
 
 
 def _meeting(ctx: MailContext, ticket: Ticket, staff: Staff, command: Command) -> None:
-    _event(ctx, ticket, "meeting", f"logged by {staff.key} for {command.argument or ctx.now.isoformat()}")
+    """The argument is office-local time; without one, the meeting was held now."""
+    zone = ctx.settings.calendar.zone
+    held = datetime.fromisoformat(command.argument).replace(tzinfo=zone) if command.argument else ctx.now
+    assert ticket.organisation is not None  # checked before any command ran
+    log_meeting(ticket.organisation, held, staff.key, ctx.now)
+    _event(ctx, ticket, "meeting", f"meeting with {ticket.organisation} held {held:%Y-%m-%d %H:%M}, logged by {staff.key}")
 
 
-def _change(ctx: MailContext, ticket: Ticket, staff: Staff, field: str, value: object) -> None:
+def _change(ctx: MailContext, ticket: Ticket, staff: Staff, field: str, value: object) -> bool:
+    """Set one ticket field and record it; False when it already had that value."""
     old = getattr(ticket, field)
     if old == value:
-        return
+        return False
     setattr(ticket, field, value)
     Ticket.update({field: value, "updated_at": ctx.now}).where(Ticket.number == ticket.number).execute()
     _event(ctx, ticket, field, f"{old} -> {value} by {staff.key}")
+    return True
 
 
 def _refuse(ctx: MailContext, ticket: Ticket, staff: Staff, reply: StaffReply) -> None:

@@ -24,6 +24,8 @@ DONE = ("resolved", "closed")
 
 def thread(ctx: MailContext) -> None:
     assert ctx.mail is not None and ctx.sender is not None
+    if ctx.bounce is not None:
+        return  # a delivery report belongs to the ticket of the mail it reports on, or to none
     ticket = _by_signed_address(ctx) or _by_reference(ctx)
     if ticket is not None and _too_late(ctx, ticket):
         ctx.follows = ticket.number

@@ -1,1 +1,1 @@
-"""Time: the business calendar (office hours, bank holidays); later SLA targets and reminders."""
+"""Time: the business calendar, working-time arithmetic, service targets and reminders."""

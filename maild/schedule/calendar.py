@@ -46,10 +46,11 @@ class BusinessCalendar:
             return local
         day = local.date()
         if not self.is_working_day(day) or local.time() >= self.office.end:
-            day = self._next_working_day(day + timedelta(days=1))
+            day = self.next_working_day(day + timedelta(days=1))
         return datetime.combine(day, self.office.start, tzinfo=self.zone)
 
-    def _next_working_day(self, day: date) -> date:
+    def next_working_day(self, day: date) -> date:
+        """`day` itself when it is a working day, else the first working day after it."""
         for _ in range(366):
             if self.is_working_day(day):
                 return day

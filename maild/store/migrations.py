@@ -10,7 +10,7 @@ from playhouse.migrate import SchemaMigrator
 from playhouse.migrate import migrate as run_migrations
 
 from maild.errors import TransientError
-from maild.store.models import ALL_MODELS, SchemaVersion, Ticket, database
+from maild.store.models import ALL_MODELS, BouncedAddress, Event, Meeting, Occurrence, SchemaVersion, Ticket, database
 
 log = logging.getLogger("maild.store")
 
@@ -42,7 +42,17 @@ def _conversations() -> None:
     add_columns(Ticket, "first_response_at", "resolved_at", "follows")
 
 
-MIGRATIONS: list[Callable[[], None]] = [_initial_schema, _conversations]
+def _service_targets_and_reminders() -> None:
+    add_columns(Ticket, "sla_since", "response_due_at", "resolution_due_at", "paused_since", "paused_seconds")
+    add_columns(Event, "organisation")
+    add_tables(Occurrence, Meeting)
+
+
+def _bounces() -> None:
+    add_tables(BouncedAddress)
+
+
+MIGRATIONS: list[Callable[[], None]] = [_initial_schema, _conversations, _service_targets_and_reminders, _bounces]
 LATEST = len(MIGRATIONS)
 
 

@@ -53,6 +53,14 @@ class Ticket(BaseModel):
     first_response_at = DateTimeField(null=True)  # the first staff answer sent to the customer
     resolved_at = DateTimeField(null=True)  # when it last became resolved or closed
     follows = IntegerField(null=True)  # the closed ticket this one follows up
+    # Service targets (maild.schedule.targets): the clock of the current priority runs from
+    # `sla_since`; `paused_since` is set while it stands still (pending, resolved, closed), and
+    # `paused_seconds` is the time it stood still since `sla_since`, measured on that clock.
+    sla_since = DateTimeField(null=True)
+    response_due_at = DateTimeField(null=True, index=True)
+    resolution_due_at = DateTimeField(null=True, index=True)
+    paused_since = DateTimeField(null=True)
+    paused_seconds = IntegerField(default=0)
 
 
 class RawMail(BaseModel):
@@ -133,6 +141,7 @@ class Event(BaseModel):
     kind = CharField(max_length=32)
     detail = TextField(default="")
     created_at = DateTimeField(default=utcnow)
+    organisation = CharField(max_length=64, null=True, index=True)  # an organisation's history (reminders)
 
 
 class MailboxCursor(BaseModel):
@@ -159,6 +168,44 @@ class Alert(BaseModel):
     cleared_at = DateTimeField(null=True)
 
 
+class Occurrence(BaseModel):
+    """One claimed occurrence of a reminder or service-target notice. The unique key (kind,
+    subject, occurs) is inserted in the same transaction that queues its mail, so a restart, a
+    catch-up after downtime or a second host never sends it twice."""
+
+    kind = CharField(max_length=48)  # checkin, monthly_meeting, ..., sla_warning:response, sla_breach:resolution
+    subject = CharField(max_length=80)  # an organisation key, or ticket:<number>
+    occurs = CharField(max_length=32)  # the occurrence's own date or time (ISO), before any move
+    status = CharField(max_length=16)  # sent skipped superseded
+    due_at = DateTimeField()
+    recipients = TextField(default="")  # one per line
+    organisation = CharField(max_length=64, null=True, index=True)
+    ticket = ForeignKeyField(Ticket, null=True, backref="occurrences", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("kind", "subject", "occurs"), True),)
+
+
+class Meeting(BaseModel):
+    """A meeting with an organisation that staff logged; its notes are due a day later."""
+
+    organisation = CharField(max_length=64, index=True)
+    held_at = DateTimeField()
+    logged_by = CharField(max_length=320)
+    logged_at = DateTimeField(default=utcnow)
+
+
+class BouncedAddress(BaseModel):
+    """An address a delivery report said is permanently undeliverable; cleared when it writes to us."""
+
+    email = CharField(max_length=320, unique=True)
+    status = CharField(max_length=16)  # the DSN status, e.g. 5.1.1
+    detail = TextField(default="")
+    bounced_at = DateTimeField(default=utcnow)
+
+
 ALL_MODELS: tuple[type[BaseModel], ...] = (
-    Ticket, RawMail, Participant, Message, Attachment, Outbox, Event, MailboxCursor, Alert,
+    Ticket, RawMail, Participant, Message, Attachment, Outbox, Event, MailboxCursor, Alert, Occurrence, Meeting,
+    BouncedAddress,
 )

@@ -72,6 +72,12 @@ def ticket_detail(number: int) -> dict[str, Any] | None:
     return detail
 
 
+def organisation_history(key: str) -> list[dict[str, Any]]:
+    """Reminders sent and skipped, meetings logged: what happened with one organisation."""
+    return [{"kind": e.kind, "detail": e.detail, "created_at": iso(e.created_at)}
+            for e in Event.select().where(Event.organisation == key).order_by(Event.created_at, Event.id)]
+
+
 def raw_summary(raw: RawMail) -> dict[str, Any]:
     return {
         "id": raw.id,

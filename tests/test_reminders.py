@@ -1,0 +1,267 @@
+"""Account-management reminders over a whole simulated year, driven by the scheduler's own
+triggers and an explicit clock: exact dates and recipients, a restart mid-year, a week of
+downtime, and nothing ever sent twice. Real SQLite; the outbox rows are what would be sent."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from conftest import write_config
+from maild.config import load_config
+from maild.runtime import Settings
+from maild.schedule import reminders
+from maild.schedule.scheduler import JobSpec, OccurrenceTrigger, job_specs
+from maild.store.db import open_store
+from maild.store.migrations import migrate
+from maild.store.models import Event, Occurrence, Outbox, Ticket
+
+LONDON = ZoneInfo("Europe/London")
+ACCOUNTS = """\
+staff:
+  - {key: alice, name: Alice Engineer, emails: [alice@example.com], roles: [helpdesk, on_call]}
+  - {key: bob, name: Bob Account, emails: [bob@example.com], roles: [account_manager]}
+  - {key: dave, name: Dave Account, emails: [dave@example.com], roles: [account_manager],
+     away: [{from: 2027-08-09, until: 2027-08-13}]}
+  - {key: carol, name: Carol Services, emails: [carol@example.com], roles: [customer_services_manager]}
+queues: {helpdesk: [alice], account-management: [bob, dave], customer-services: [carol]}
+organisations:
+  - key: newco
+    name: New College
+    domains: [newco.example]
+    account_manager: dave
+    deputy: bob
+    phase: implementation
+    live_from: 2027-07-01
+    contract_start: 2026-06-15
+    reviews: {monthly_meeting: true, quarterly_review: true, annual_review: true}
+    contacts:
+      - {name: Kim Admin, email: kim@newco.example, role: admin_manager, verified: 2026-06-15}
+      - {name: Sam Senior, email: sam@newco.example, role: senior_decision_maker}
+  - key: oldco
+    name: Old University
+    domains: [oldco.example]
+    account_manager: bob
+    contract_start: 2024-03-01
+    contacts:
+      - {name: Dana Admin, email: dana@oldco.example, role: admin_manager, verified: 2026-01-10}
+      - {name: Pat Deputy, email: pat@oldco.example, role: admin_manager, position: deputy}
+      - {name: Sid Senior, email: sid@oldco.example, role: senior_decision_maker}
+"""
+EXTRA = """\
+office_hours: {closures: [2027-04-12]}
+reminders: {contact_verification_months: 4, misfire_grace_minutes: 1440}
+"""
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    path = write_config(tmp_path, relay_port=None, smtp_port=2525, extra=EXTRA)
+    (path.parent / "accounts.yaml").write_text(ACCOUNTS)
+    settings = Settings.build(load_config(path))
+    open_store(settings.config.database_path)
+    migrate()
+    return settings
+
+
+def london(*args: int) -> datetime:
+    return datetime(*args, tzinfo=LONDON)
+
+
+def simulate(settings: Settings, start: datetime, end: datetime,
+             down: tuple[datetime, datetime] | None = None, restart_at: datetime | None = None) -> None:
+    """What `maild run` does, minus the waiting: on start a catch-up pass, then each job at the
+    time its trigger names. While down nothing runs; coming back is a start."""
+    specs = [s for s in job_specs(settings) if isinstance(s.trigger, OccurrenceTrigger)]
+    now = start
+    times = boot(settings, specs, now)
+    while True:
+        spec, at = min(((s, times[s.id]) for s in specs if times[s.id]), key=lambda pair: pair[1])
+        if at > end:
+            return
+        if down and down[0] <= at < down[1]:
+            now, down = down[1], None
+            times = boot(settings, specs, now)
+            continue
+        if restart_at and at >= restart_at:
+            now, restart_at = restart_at, None
+            settings = Settings.build(settings.config)  # a new process: nothing kept but the database
+            specs = [s for s in job_specs(settings) if isinstance(s.trigger, OccurrenceTrigger)]
+            times = boot(settings, specs, now)
+            continue
+        now = at
+        spec.run(settings, now)
+        times[spec.id] = spec.trigger.get_next_fire_time(at, now)
+
+
+def boot(settings: Settings, specs: list[JobSpec], now: datetime) -> dict[str, datetime | None]:
+    reminders.process_due(settings, now)  # the catch-up job runs at once
+    return {s.id: s.trigger.get_next_fire_time(None, now) for s in specs}
+
+
+def sent(kind: str, organisation: str) -> list[tuple[date, list[str]]]:
+    rows = Occurrence.select().where((Occurrence.kind == kind) & (Occurrence.subject == organisation)
+                                     & (Occurrence.status == "sent")).order_by(Occurrence.due_at)
+    return [(r.due_at.replace(tzinfo=timezone.utc).astimezone(LONDON).date(), r.recipients.split("\n")) for r in rows]
+
+
+def dates(kind: str, organisation: str) -> list[date]:
+    return [d for d, _ in sent(kind, organisation)]
+
+
+def mondays(first: date, last: date) -> list[date]:
+    return [first + timedelta(weeks=n) for n in range((last - first).days // 7 + 1)]
+
+
+YEAR = (london(2027, 1, 1, 0, 0), london(2027, 12, 31, 23, 59))
+DOWN = (london(2027, 3, 8, 8, 0), london(2027, 3, 16, 9, 5))
+
+
+def test_a_year_of_reminders(settings: Settings) -> None:
+    simulate(settings, *YEAR, down=DOWN, restart_at=london(2027, 7, 1, 12, 0))
+
+    # Weekly check-ins for the implementation phase (until 30 June), 09:30 on Mondays; a bank
+    # holiday Monday moves to Tuesday; 8 March was missed in the downtime, 15 March sent late.
+    moved = {date(2027, 3, 29): date(2027, 3, 30), date(2027, 5, 3): date(2027, 5, 4),
+             date(2027, 5, 31): date(2027, 6, 1), date(2027, 4, 12): date(2027, 4, 13)}  # and a closure
+    expected = [moved.get(d, d) for d in mondays(date(2027, 1, 4), date(2027, 6, 28)) if d != date(2027, 3, 8)]
+    assert dates("checkin", "newco") == expected and len(expected) == 25
+    assert {tuple(to) for _, to in sent("checkin", "newco")} == {("dave@example.com",)}
+    assert dates("checkin", "oldco") == []
+    late = Occurrence.get(Occurrence.kind == "checkin", Occurrence.occurs == "2027-03-15")
+    assert late.created_at == datetime(2027, 3, 16, 9, 5)  # on coming back, within the day's grace
+
+    # Monthly meetings once live: the first working day of the week of the month's second Monday.
+    second_mondays = [date(2027, m, d) for m, d in [(1, 11), (2, 8), (3, 8), (4, 12), (5, 10), (6, 14), (7, 12),
+                                                     (8, 9), (9, 13), (10, 11), (11, 8), (12, 13)]]
+    closure = {date(2027, 4, 12): date(2027, 4, 13)}  # a closure day moves it to the Tuesday
+    assert dates("monthly_meeting", "oldco") == [closure.get(d, d) for d in second_mondays if d.month != 3]
+    assert dates("monthly_meeting", "newco") == second_mondays[6:]
+    assert all(settings.calendar.is_working_day(d) for d in dates("monthly_meeting", "oldco"))
+    newco_monthly = dict(sent("monthly_meeting", "newco"))
+    assert newco_monthly[date(2027, 8, 9)] == ["bob@example.com"]  # Dave away: the deputy
+    assert newco_monthly[date(2027, 9, 13)] == ["dave@example.com"]
+
+    # Annual review: a notice six weeks before the anniversary, and one on the day.
+    assert sent("annual_review_notice", "oldco") == [(date(2027, 1, 18), ["bob@example.com"])]
+    assert sent("annual_review", "oldco") == [(date(2027, 3, 1), ["bob@example.com", "sid@oldco.example"])]
+    assert sent("annual_review_notice", "newco") == [(date(2027, 5, 4), ["dave@example.com"])]
+    assert sent("annual_review", "newco") == [(date(2027, 6, 15), ["dave@example.com", "sam@newco.example"])]
+
+    # Quarterly reviews where the contract has them (the fourth quarter's is the annual one).
+    assert dates("quarterly_review", "newco") == [date(2027, 9, 15), date(2027, 12, 15)]  # 15 March missed
+    assert dates("quarterly_review", "oldco") == []
+
+    # Contact verification every 4 months from the contract start, to the admin managers.
+    assert sent("contact_verification", "oldco") == [
+        (d, ["dana@oldco.example", "pat@oldco.example", "bob@example.com"])
+        for d in (date(2027, 3, 1), date(2027, 7, 1), date(2027, 11, 1))]
+    assert dates("contact_verification", "newco") == [date(2027, 2, 15), date(2027, 6, 15), date(2027, 10, 15)]
+
+    # The downtime: what was later than the grace is skipped, and each manager told once.
+    skipped = {(o.kind, o.subject, o.occurs) for o in Occurrence.select().where(Occurrence.status == "skipped")}
+    assert skipped == {("checkin", "newco", "2027-03-08"), ("quarterly_review", "newco", "2027-03-15"),
+                       ("monthly_meeting", "oldco", "2027-03-08")}
+    reports = {o.recipients: bytes(o.content) for o in Outbox.select().where(Outbox.purpose == "reminder_skipped")}
+    assert set(reports) == {"dave@example.com", "bob@example.com"}
+    assert b"Missed while maild was down: 2 reminders" in reports["dave@example.com"]
+    history = [e.kind for e in Event.select().where(Event.organisation == "newco").order_by(Event.id)]
+    assert "checkin_skipped" in history and history.count("checkin") == 25
+
+    # Exactly once: one outbox row per sent occurrence, plus the two reports.
+    claims = Occurrence.select().where(Occurrence.status == "sent", Occurrence.kind != "horizon").count()
+    assert Outbox.select().count() == claims + 2
+    simulate(settings, *YEAR)  # the year again on the same database: a second host, or restarts
+    assert Outbox.select().count() == claims + 2
+
+
+def test_monthly_reminder_carries_last_months_tickets(settings: Settings) -> None:
+    for day, subject, status in [(date(2027, 1, 5), "Login slow", "resolved"), (date(2027, 1, 20), "Report wrong", "open"),
+                                 (date(2027, 2, 1), "Next month", "open")]:
+        Ticket.create(subject=subject, kind="incident", priority=3, queue="helpdesk", organisation="oldco",
+                      requester="dana@oldco.example", status=status, created_at=datetime.combine(day, datetime.min.time()))
+    simulate(settings, london(2027, 2, 1, 0, 0), london(2027, 2, 8, 12, 0))
+    [mail] = Outbox.select().where(Outbox.purpose == "monthly_meeting")
+    text = bytes(mail.content).decode()
+    assert "Their tickets in January 2027: 2 opened (P3: 2), 1 still open." in text
+    assert "#1 P3 resolved: Login slow" in text and "Next month" not in text
+
+
+def test_meeting_notes_reminder_a_day_later_moved_off_the_weekend(settings: Settings) -> None:
+    reminders.process_due(settings, london(2027, 1, 1, 0, 0))  # maild ran before the meeting
+    reminders.log_meeting("oldco", london(2027, 1, 8, 14, 0), "bob@example.com", london(2027, 1, 8, 16, 0))
+    [due] = [r for r in reminders.plan(settings, date(2027, 1, 8), date(2027, 1, 12)) if r.kind == "meeting_notes"]
+    assert due.due_at == london(2027, 1, 11, 9, 0)  # Friday 14:00 + 24 hours is Saturday: Monday morning
+    notes = ("meeting_notes",)
+    assert reminders.process_due(settings, london(2027, 1, 10, 12, 0), notes) == 0
+    assert reminders.process_due(settings, london(2027, 1, 11, 9, 1), notes) == 1
+    assert reminders.process_due(settings, london(2027, 1, 11, 9, 2), notes) == 0
+    [mail] = Outbox.select().where(Outbox.purpose == "meeting_notes")
+    assert mail.recipients == "bob@example.com"
+    assert b"Meeting notes due: Old University, Friday 08 January 2027 at 14:00" in bytes(mail.content)
+
+
+def test_two_hosts_at_the_same_moment_send_once(settings: Settings) -> None:
+    reminders.process_due(settings, london(2027, 1, 11, 8, 0))
+    now = london(2027, 1, 11, 9, 0)  # oldco's monthly meeting reminder and newco's check-in are due
+    barrier = threading.Barrier(4)
+    results: list[int] = []
+
+    def host() -> None:
+        barrier.wait()
+        results.append(reminders.process_due(settings, now))
+
+    threads = [threading.Thread(target=host) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(results) == 1  # the check-in is at 09:30: only the monthly reminder is due
+    assert Outbox.select().count() == 1
+
+
+def test_plan_lists_who_gets_what_when(settings: Settings) -> None:
+    reminders.process_due(settings, london(2027, 1, 1, 0, 0))
+    upcoming = [r.as_json() for r in reminders.upcoming(settings, london(2027, 1, 1, 0, 0), 14)]
+    assert upcoming == [
+        {"kind": "checkin", "organisation": "newco", "ticket": None, "due_at": "2027-01-04T09:30:00Z",
+         "recipients": ["dave@example.com"]},
+        {"kind": "monthly_meeting", "organisation": "oldco", "ticket": None, "due_at": "2027-01-11T09:00:00Z",
+         "recipients": ["bob@example.com"]},
+        {"kind": "checkin", "organisation": "newco", "ticket": None, "due_at": "2027-01-11T09:30:00Z",
+         "recipients": ["dave@example.com"]},
+    ]
+
+
+def test_stable_job_ids(settings: Settings) -> None:
+    ids = sorted(spec.id for spec in job_specs(settings))
+    assert ids == ["reminder:annual_review:newco", "reminder:annual_review:oldco", "reminder:catch-up",
+                   "reminder:checkin:newco", "reminder:contact_verification:newco",
+                   "reminder:contact_verification:oldco", "reminder:meeting_notes", "reminder:monthly_meeting:newco",
+                   "reminder:monthly_meeting:oldco", "reminder:quarterly_review:newco", "sla:sweep"]
+
+
+def test_jobs_follow_the_accounts_file_on_reload(settings: Settings) -> None:
+    from maild.runtime import Runtime
+    from maild.schedule.scheduler import Scheduler
+
+    async def unused(*args: object) -> None:
+        raise AssertionError("no job runs in this test")
+
+    runtime = Runtime(settings)
+    scheduler = Scheduler(runtime, unused, lambda: None, clock=lambda: london(2027, 1, 1, 0, 0))
+    scheduler.rebuild()
+    before = {job.id for job in scheduler.apscheduler.get_jobs()}
+    assert "reminder:checkin:newco" in before and "reminder:monthly_meeting:oldco" in before
+    accounts = settings.config.path.parent / "accounts.yaml"
+    accounts.write_text(ACCOUNTS.replace("    phase: implementation\n    live_from: 2027-07-01\n", "")
+                        .replace("monthly_meeting: true, ", "monthly_meeting: false, "))
+    assert runtime.reload()
+    scheduler.rebuild()
+    after = {job.id for job in scheduler.apscheduler.get_jobs()}
+    assert before - after == {"reminder:checkin:newco", "reminder:monthly_meeting:newco"}
+    assert after - before == set()
