@@ -189,7 +189,7 @@ def _send(args: argparse.Namespace, path: Path) -> int:
     from maild.outbound.transports import transport_for
 
     settings = _settings(path)
-    report = Sender(lambda: transport_for(settings.config), settings.config.main.outbound.retry).send_due(limit=10_000)
+    report = Sender(lambda: transport_for(settings.config), settings.config.main.outbound.retry).send_all_due()
     print(f"sent {report.sent}, deferred {report.deferred}, failed {report.failed}")
     return 0
 

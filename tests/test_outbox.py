@@ -99,3 +99,26 @@ def test_partial_refusal_retries_only_the_refused_recipient(tmp_path, smtp_sink:
     assert sender.send_due().sent == 1
     assert [r.rcpt_tos for r in smtp_sink.received] == [["ok@example.com"], ["full@example.com"]]
     assert Outbox.get().status == "sent"
+
+
+def test_send_once_drains_everything_due_batch_after_batch(tmp_path, smtp_sink: SmtpSink) -> None:  # noqa: ANN001
+    from conftest import write_config
+    from maild.config import load_config
+    from maild.outbound import outbox
+    from maild.outbound.compose import Outgoing
+    from maild.outbound.sender import Sender
+    from maild.outbound.transports import transport_for
+    from maild.store.db import open_store, transaction
+    from maild.store.migrations import migrate
+
+    config = load_config(write_config(tmp_path, relay_port=smtp_sink.port, smtp_port=2525))
+    open_store(config.database_path)
+    migrate()
+    with transaction():
+        for i in range(7):
+            outbox.queue(None, "notification", Outgoing(
+                from_header="Helpdesk <helpdesk@example.com>", to=[("", f"staff{i}@example.com")],
+                subject="Notice", text="Body", html=None, message_id=f"<maild.drain{i}@example.com>"))
+    report = Sender(lambda: transport_for(config), config.main.outbound.retry).send_all_due(batch=3)
+    assert (report.sent, report.deferred, report.failed) == (7, 0, 0)
+    assert len(smtp_sink.wait_for(7)) == 7

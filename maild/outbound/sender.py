@@ -63,6 +63,17 @@ class Sender:
                     break  # the relay is unavailable: the rest would fail the same way
         return report
 
+    def send_all_due(self, batch: int = 10_000) -> SendReport:
+        """Everything due now, batch after batch (`maild send --once`); stops when a batch moves
+        nothing forward, e.g. because the relay is down."""
+        total = SendReport()
+        while True:
+            report = self.send_due(batch)
+            total.sent, total.deferred, total.failed = (total.sent + report.sent, total.deferred + report.deferred,
+                                                        total.failed + report.failed)
+            if report.sent + report.failed < batch or report.deferred:
+                return total
+
     def _claim(self, row_id: int) -> bool:
         now = self.clock()
         with transaction():
