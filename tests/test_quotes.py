@@ -1,5 +1,6 @@
-"""Quote stripping: each reply in tests/data/replies (written as real clients write them) keeps
-exactly its new text. `bench/quotes.py` prints the same comparison as a figure."""
+"""Quote stripping: each reply in tests/data/replies and tests/data/replies-holdout (written as
+real clients write them) keeps exactly its new text. `bench/quotes.py` prints the same comparison
+as a figure, per corpus."""
 
 from __future__ import annotations
 
@@ -11,16 +12,16 @@ import pytest
 from maild.pipeline.quotes import new_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from quotes import cases, normalised  # noqa: E402
+from quotes import CORPUS, HOLDOUT, cases, normalised  # noqa: E402
 
-CASES = cases()
+CASES = cases(CORPUS) + cases(HOLDOUT)
 
 
 def test_the_corpus_covers_many_clients_and_languages() -> None:
     names = [name for name, _, _ in CASES]
     clients = {name.split("-")[0] for name in names}
     languages = {name.split("-")[1] for name in names}
-    assert len(names) >= 60 and len(clients) >= 8 and {"en", "de", "fr", "nl"} <= languages
+    assert len(names) >= 120 and len(clients) >= 15 and {"en", "de", "fr", "nl"} <= languages
 
 
 @pytest.mark.parametrize(("name", "text", "expected"), CASES, ids=[c[0] for c in CASES])

@@ -22,10 +22,12 @@ from mailparser_reply import EmailReplyParser
 LANGUAGES = ["en", "de", "fr", "nl", "es", "sv", "it"]
 WROTE = (r"wrote|writes|schrieb|geschrieben|schreef|geschreven|a\s+écrit|escribió|skrev|ha\s+scritto|escreveu"
          r"|kirjoitti|napisał")
-ATTRIBUTION = re.compile(rf"^(?:>>>\s)?(?!>).{{0,400}}\b(?:{WROTE})\b.{{0,200}}:\s*-*\s*$|^.{{0,300}}\bwrote on\b.{{0,80}}:\s*$",
+ATTRIBUTION = re.compile(rf"^(?:>>>\s)?(?!>).{{0,400}}\b(?:{WROTE})\b.{{0,200}}:\s*-*\s*$|^.{{0,300}}\bwrote on\b.{{0,80}}:\s*$"
+                         r"|^(?:zitat\s+von|quoting)\s.{0,300}:\s*$",  # Horde
                          re.IGNORECASE)
 SEPARATOR = re.compile(
-    r"^\s*-{2,}\s*(?:original\s+message|ursprüngliche\s+nachricht|message\s+d'origine|oorspronkelijk\s+bericht"
+    r"^\s*-{2,}\s*(?:original\s+message|ursprüngliche\s+nachricht|originalnachricht|message\s+d'origine"
+    r"|mail\s+original|oorspronkelijk\s+bericht|oprindelig\s+meddelelse|mensagem\s+original"
     r"|mensaje\s+original|ursprungligt\s+meddelande|messaggio\s+originale|forwarded\s+message"
     r"|weitergeleitete\s+nachricht|message\s+transféré|doorgestuurd\s+bericht)\s*-{2,}\s*$"
     r"|^\s*(?:begin\s+forwarded\s+message|anfang\s+der\s+weitergeleiteten\s+nachricht"
@@ -35,7 +37,8 @@ SEPARATOR = re.compile(
 FROM_KEY = re.compile(r"^\s*\*?(?:from|von|de|van|da|från|fra|od|lähettäjä)\s*\*?\s*:", re.IGNORECASE)
 HEADER_KEY = re.compile(
     r"^\s*\*?(?:sent|date|to|cc|subject|gesendet|datum|an|betreff|envoyé|date|à|objet|verzonden|aan"
-    r"|onderwerp|enviado|fecha|para|asunto|skickat|till|ämne|inviato|data|a|oggetto|pour|kopie)\s*\*?\s*:",
+    r"|onderwerp|enviado|fecha|para|asunto|skickat|till|ämne|inviato|data|a|oggetto|pour|kopie|sendt|til|emne"
+    r"|assunto|temat|wysłano|do)\s*\*?\s*:",
     re.IGNORECASE,
 )
 NAME_AND_ADDRESS = re.compile(r"^\s*[^:<>@]{0,80}<?[\w.+-]+@[\w.-]+>?\s*$")  # "Name <a@b>" alone on a line
@@ -46,7 +49,7 @@ MOBILE_FOOTER = re.compile(
     r"^\s*(?:sent\s+(?:from|with|via)\s|(?:get|download)\s+outlook\s+for|von\s+meinem\s|gesendet\s+(?:von|mit)\s"
     r"|outlook\s+für\s|envoyé\s+(?:de|depuis|à\s+partir\s+de)\s|obtenir\s+outlook|télécharger\s+outlook"
     r"|verstuurd\s+(?:vanaf|met|via)\s|verzonden\s+(?:vanaf|met|via)\s|outlook\s+voor\s"
-    r"|enviado\s+(?:desde|con)\s|skickat\s+från\s|inviato\s+da\s).{0,80}$",
+    r"|enviado\s+(?:desde|con|do)\s|skickat\s+från\s|inviato\s+da\s|sendt\s+fra\s|wysłane\s+z\s).{0,80}$",
     re.IGNORECASE,
 )
 JOIN_LINES = 3  # Gmail wraps a long attribution over up to three lines
@@ -76,9 +79,15 @@ def _header_block(lines: list[str]) -> int:
     for i, line in enumerate(lines):
         if SEPARATOR.match(line):
             return i
-        if FROM_KEY.match(line) and sum(bool(HEADER_KEY.match(n)) for n in lines[i + 1:i + 6]) >= 2:
-            return _with_rule_above(lines, i)
+        block = lines[i:i + 5]
+        if FROM_KEY.match(line) or HEADER_KEY.match(line):  # WEB.DE puts "Gesendet:" before "Von:"
+            if any(FROM_KEY.match(n) for n in block) and sum(_is_header(n) for n in block) >= 3:
+                return _with_rule_above(lines, i)
     return len(lines)
+
+
+def _is_header(line: str) -> bool:
+    return bool(FROM_KEY.match(line) or HEADER_KEY.match(line))
 
 
 def _memo_block(lines: list[str]) -> int:

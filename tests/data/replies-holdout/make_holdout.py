@@ -338,7 +338,7 @@ def outlook_win(c):
         body = multipart(boundary, parts)
     else:
         ts = rhex(8, True)
-        mid = f"<{rhex(12)}${rhex(8)}${rhex(8)}@{cust_dom}>"
+        mid = f"<00{rhex(2)}01db{rhex(4)}${rhex(8)}${rhex(8)}$@{cust_dom}>"
         charset = c.get("charset", "utf-8")
         to_name = c.get("to_display", f"'{HD_NAME}'")
         headers = [
@@ -1138,7 +1138,7 @@ case(
     name="outlook-en-gb-original-message-mentions-from", client="outlook", lang="en",
     plain=True, separator="-----Original Message-----", clang="en-gb",
     from_=("Declan Moorcroft", "d.moorcroft@glenbridge.ac.example"),
-    date="Mon, 9 Dec 2024 11:26:47 -0000",
+    date="Mon, 9 Dec 2024 11:26:47 +0000",
     subject="RE: [#5244] Invoice INV-2024-1187 rejected by our finance system",
     hdr=[HD_FROM_EN + " ",
          "Sent: 06 December 2024 16:52",
@@ -2832,6 +2832,12 @@ def check(names, shapes):
             rest = body.lstrip("\n")[len(expn):]
             if rest and not rest.startswith("\n"):
                 problems.append("expected text ends mid-line")
+        hpart = msg.get_body(preferencelist=("html",))
+        if hpart is not None and kind == "text/plain":
+            flat = re.sub(r"\s+", " ", html_to_text(hpart.get_content()).replace("\u00a0", " "))
+            for para in re.split(r"\n\s*\n", expn):
+                if re.sub(r"\s+", " ", para).strip() not in flat:
+                    problems.append(f"HTML part lacks: {para[:50]!r}")
         if problems:
             bad += 1
             print(f"FAIL {name} ({kind}):")
