@@ -9,6 +9,9 @@ SMTP_LISTEN = "127.0.0.1:2525"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 MAX_MESSAGE_BYTES = 10_240_000  # Postfix's message_size_limit
+MAX_HEADER_BYTES = 102_400  # Postfix's header_size_limit
+MAX_DEPTH = 100  # Postfix's mime_nesting_limit
+MAX_PARTS = 1000  # no real mail comes near; a mail bomb of tiny parts does
 AUTO_REPLIES_PER_HOUR = 5
 AUTO_REPLIES_PER_DAY = 10
 TAG_PREFIX = "#"

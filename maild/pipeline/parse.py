@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import re
+from email.message import Message
 from email.utils import getaddresses
 from html.parser import HTMLParser
 
 import mailparser
 
 from maild.config import ADDRESS_RE
+from maild.errors import Quarantine
 from maild.pipeline.context import AttachmentPart, MailContext, ParsedMail
 
 MSGID_RE = re.compile(r"<[^<>\s]{1,900}>")
@@ -19,6 +21,9 @@ MAX_THREAD_IDS = 50
 def parse(ctx: MailContext) -> None:
     parsed = mailparser.parse_from_bytes(ctx.content)
     headers = parsed.message
+    depth, limit = nesting_depth(headers), ctx.settings.config.main.limits.max_depth
+    if depth > limit:
+        raise Quarantine(f"MIME nesting is {depth} deep, over the limit of {limit}")
     from_name, from_address = _single_sender(headers.get_all("From") or [])
     text = "\n".join(parsed.text_plain).strip()
     html = "\n".join(parsed.text_html) or None
@@ -35,6 +40,17 @@ def parse(ctx: MailContext) -> None:
         html=html,
         attachments=[_attachment(a) for a in parsed.attachments],
     )
+
+
+def nesting_depth(message: Message) -> int:
+    """How deep multiparts nest, walked with a list rather than recursion (no RecursionError)."""
+    deepest, stack = 0, [(message, 0)]
+    while stack:
+        part, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if part.is_multipart():
+            stack.extend((child, depth + 1) for child in part.get_payload())
+    return deepest
 
 
 def _single_sender(values: list[str]) -> tuple[str, str | None]:

@@ -1,0 +1,72 @@
+"""Hostile structure: mail bombs are generated here (never committed), each must end as a ticket
+or quarantined with a reason, and the next ordinary mail must still flow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from maild.intake import Intake, Outcome
+from maild.store import raw as raw_store
+from maild.store.models import Ticket
+from mails import mail
+from test_conversation import build
+
+HEAD = ("From: Dana <dana@bath.example.ac.uk>\r\nTo: helpdesk@example.com\r\nSubject: bomb\r\n"
+        "Message-ID: <bomb-{n}@bath.example.ac.uk>\r\nMIME-Version: 1.0\r\n")
+
+
+def many_parts(n: int) -> bytes:
+    parts = "".join("--b\r\nContent-Type: text/plain\r\n\r\nx\r\n" for _ in range(n))
+    return (HEAD.format(n=f"parts{n}") + 'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+            + parts + "--b--\r\n").encode()
+
+
+def nested(depth: int) -> bytes:
+    opening = "".join(f'--b{i}\r\nContent-Type: multipart/mixed; boundary="b{i + 1}"\r\n\r\n' for i in range(depth))
+    closing = "".join(f"--b{i}--\r\n" for i in range(depth, -1, -1))
+    return (HEAD.format(n=f"nest{depth}") + 'Content-Type: multipart/mixed; boundary="b0"\r\n\r\n' + opening
+            + f"--b{depth}\r\nContent-Type: text/plain\r\n\r\ndeep inside\r\n" + closing).encode()
+
+
+def big_header(size: int) -> bytes:
+    return (HEAD.format(n=f"header{size}") + "X-Filler: " + "a" * size + "\r\n\r\nbody\r\n").encode()
+
+
+@pytest.fixture
+def intake(tmp_path: Path) -> Intake:
+    return build(tmp_path)
+
+
+def accept(intake: Intake, content: bytes) -> Outcome:
+    return intake.accept(content, "test", "test", ["helpdesk@example.com"], "dana@bath.example.ac.uk")
+
+
+@pytest.mark.parametrize(("bomb", "reason"), [
+    (lambda: many_parts(10_000), "message has 10000 MIME parts, over the limit of 1000"),
+    (lambda: nested(10_000), "message has 10001 MIME parts, over the limit of 1000"),
+    (lambda: big_header(1_000_000), "header block is 1000"),
+    (lambda: nested(900), "MIME nesting is 901 deep, over the limit of 100"),  # under the parts limit
+], ids=["10k-parts", "10k-deep", "1MB-header", "900-deep"])
+def test_bomb_is_quarantined_with_its_reason_and_mail_keeps_flowing(intake: Intake, bomb, reason: str) -> None:  # noqa: ANN001
+    assert accept(intake, bomb()) is Outcome.QUARANTINED
+    [held] = raw_store.quarantined()
+    assert reason in held.reason
+    assert accept(intake, mail().as_bytes()) is Outcome.OPENED
+    assert Ticket.select().count() == 1
+
+
+def test_mail_within_the_limits_is_a_ticket(intake: Intake) -> None:
+    assert accept(intake, many_parts(50)) is Outcome.OPENED
+    assert accept(intake, nested(20)) is Outcome.OPENED
+    assert Ticket.select().count() == 2
+
+
+def test_limits_are_configurable(tmp_path: Path) -> None:
+    intake = build(tmp_path, extra="limits: {max_parts: 10, max_header_bytes: 2000, max_depth: 5}\n")
+    assert accept(intake, many_parts(11)) is Outcome.QUARANTINED
+    assert accept(intake, big_header(3000)) is Outcome.QUARANTINED
+    assert accept(intake, nested(5)) is Outcome.QUARANTINED  # its text part sits 6 levels down
+    assert accept(intake, many_parts(10)) is Outcome.OPENED
+    assert accept(intake, nested(4)) is Outcome.OPENED
