@@ -73,9 +73,12 @@ def _parser() -> argparse.ArgumentParser:
     p = command("ticket", _ticket, "one ticket with its messages and history")
     p.add_argument("number", type=int)
     p.add_argument("--json", action="store_true")
-    p = command("retry", _retry, "re-run quarantined mail (all of it when no ID is given)")
+    p = command("retry", _retry, "re-run quarantined mail: the IDs given, or --all (also all when none given)")
     p.add_argument("ids", nargs="*", type=int, metavar="ID")
-    p = command("quarantine", _quarantine, "list quarantined mail")
+    p.add_argument("--all", action="store_true", help="every quarantined mail")
+    p = command("quarantine", _quarantine, "list quarantined mail, or `show ID`: its reason, headers and history")
+    p.add_argument("action", nargs="?", choices=["list", "show"], default="list")
+    p.add_argument("id", nargs="?", type=int, metavar="ID")
     p.add_argument("--json", action="store_true")
     p = command("route", _route, "dry run of identification and routing for one mail; no side effects")
     p.add_argument("--explain", metavar="FILE", required=True, help="the mail to explain")
@@ -284,6 +287,9 @@ def _organisation(args: argparse.Namespace, path: Path) -> int:
 def _retry(args: argparse.Namespace, path: Path) -> int:
     from maild.intake import Intake
 
+    if args.all and args.ids:
+        print("maild: give IDs or --all, not both", file=sys.stderr)
+        return 2
     results = Intake(Runtime(_settings(path))).retry(args.ids)
     for raw_id, outcome in results:
         print(f"{raw_id}: {outcome.value}")
@@ -296,12 +302,33 @@ def _quarantine(args: argparse.Namespace, path: Path) -> int:
     from maild.store.queries import raw_summary
 
     _settings(path)
+    if args.action == "show":
+        return _quarantine_show(args)
     rows = [raw_summary(r) for r in raw_store.quarantined()]
     if args.json:
         _print_json(rows)
         return 0
     for r in rows:
         print(f"{r['id']:<6} {r['received_at']} {r['source']:<24} {r['reason']}")
+    return 0
+
+
+def _quarantine_show(args: argparse.Namespace) -> int:
+    from maild.store.queries import raw_detail
+
+    detail = raw_detail(args.id) if args.id is not None else None
+    if detail is None:
+        print(f"maild: no raw mail {args.id}" if args.id is not None else "maild: quarantine show needs an ID",
+              file=sys.stderr)
+        return 1
+    if args.json:
+        _print_json(detail)
+        return 0
+    print(f"Raw mail {detail['id']}: {detail['status']}, {detail['size']} bytes from {detail['source']}, "
+          f"received {detail['received_at']}, {detail['attempts']} attempts")
+    print(f"Reason: {detail['reason'] or '-'}\n\n{detail['headers']}\n\nHistory:")
+    for e in detail["history"]:
+        print(f"  {e['created_at']} {e['kind']}: {e['detail']}")
     return 0
 
 

@@ -70,3 +70,23 @@ def test_limits_are_configurable(tmp_path: Path) -> None:
     assert accept(intake, nested(5)) is Outcome.QUARANTINED  # its text part sits 6 levels down
     assert accept(intake, many_parts(10)) is Outcome.OPENED
     assert accept(intake, nested(4)) is Outcome.OPENED
+
+
+def test_quarantine_show_and_retry_all_from_the_command_line(offline_setup) -> None:  # noqa: ANN001
+    bomb = many_parts(1500)
+    assert offline_setup.cli("deliver", input=bomb).stdout == b"quarantined\n"
+    [held] = offline_setup.json("quarantine")
+    assert held["reason"] == "message has 1500 MIME parts, over the limit of 1000"
+
+    shown = offline_setup.cli("quarantine", "show", str(held["id"])).stdout.decode()
+    assert "Reason: message has 1500 MIME parts" in shown and "Message-ID: <bomb-parts1500@" in shown
+    assert "quarantined" in shown.split("History:")[1]
+    assert offline_setup.json("quarantine", "show", str(held["id"]))["headers"].startswith("From: Dana")
+    assert offline_setup.cli("quarantine", "show", "999").returncode == 1
+
+    # The admin raises the limit; retry --all makes the ticket.
+    config = offline_setup.config.read_text()
+    offline_setup.config.write_text(config + "limits: {max_parts: 2000}\n")
+    retried = offline_setup.cli("retry", "--all")
+    assert retried.stdout == f"{held['id']}: opened\n".encode()
+    assert offline_setup.json("quarantine") == [] and len(offline_setup.json("tickets")) == 1

@@ -91,6 +91,23 @@ def raw_summary(raw: RawMail) -> dict[str, Any]:
     }
 
 
+def raw_detail(raw_id: int, max_header_chars: int = 65_536) -> dict[str, Any] | None:
+    """One raw mail for `maild quarantine show`: its summary, header block and history."""
+    raw = RawMail.get_or_none(RawMail.id == raw_id)
+    if raw is None:
+        return None
+    content = bytes(raw.content)
+    end = content.find(b"\r\n\r\n")
+    end = end if end >= 0 else content.find(b"\n\n")
+    headers = content[: end if end >= 0 else len(content)].decode("utf-8", "replace")
+    return {
+        **raw_summary(raw),
+        "headers": headers[:max_header_chars],
+        "history": [{"kind": e.kind, "detail": e.detail, "created_at": iso(e.created_at)}
+                    for e in Event.select().where(Event.raw == raw.id).order_by(Event.id)],
+    }
+
+
 def auto_replies_since(address: str, hour: datetime, day: datetime) -> tuple[int, int]:
     """Automatic answers queued for one address since `hour` and since `day` (the per-address
     cap). One fixed statement: it runs for every acknowledgement, so no query building."""
