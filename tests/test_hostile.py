@@ -90,3 +90,15 @@ def test_quarantine_show_and_retry_all_from_the_command_line(offline_setup) -> N
     retried = offline_setup.cli("retry", "--all")
     assert retried.stdout == f"{held['id']}: opened\n".encode()
     assert offline_setup.json("quarantine") == [] and len(offline_setup.json("tickets")) == 1
+
+
+@pytest.mark.parametrize("payload", ["aGVsbG8gd29ybGQ", "aGVsbG8gd29ybGQh!!\r\n=", "aGVsbG8gd29ybGQhI"])
+def test_broken_base64_attachment_still_makes_a_ticket(intake: Intake, payload: str) -> None:
+    """Bad padding, stray characters, a dangling last character (from the stdlib's own test mails)."""
+    content = (HEAD.format(n=f"b64-{len(payload)}") + 'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+               "--b\r\nContent-Type: text/plain\r\n\r\nSee the attachment.\r\n"
+               '--b\r\nContent-Type: application/octet-stream; name="x.bin"\r\n'
+               f"Content-Transfer-Encoding: base64\r\n\r\n{payload}\r\n--b--\r\n").encode()
+    assert accept(intake, content) is Outcome.OPENED
+    from maild.store.models import Attachment
+    assert bytes(Attachment.get().content).startswith(b"hello world")

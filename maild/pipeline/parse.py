@@ -79,12 +79,20 @@ def _thread_ids(in_reply_to: object, references: object) -> list[str]:
 
 def _attachment(part: dict) -> AttachmentPart:
     payload = part.get("payload") or ""
-    data = base64.b64decode(payload) if part.get("binary") else str(payload).encode("utf-8")
+    data = _lenient_base64(str(payload)) if part.get("binary") else str(payload).encode("utf-8")
     return AttachmentPart(
         filename=str(part.get("filename") or "attachment"),
         content_type=str(part.get("mail_content_type") or "application/octet-stream"),
         payload=data,
     )
+
+
+def _lenient_base64(payload: str) -> bytes:
+    """Decode what can be decoded: broken base64 (bad padding, stray characters, a truncated last
+    group) from a sender's mailer should cost the attachment's tail, not the whole mail."""
+    cleaned = re.sub(r"[^A-Za-z0-9+/]", "", payload)
+    usable = len(cleaned) - len(cleaned) % 4 if len(cleaned) % 4 == 1 else len(cleaned)
+    return base64.b64decode(cleaned[:usable] + "=" * (-usable % 4))
 
 
 class _TextExtractor(HTMLParser):
