@@ -102,3 +102,17 @@ def test_broken_base64_attachment_still_makes_a_ticket(intake: Intake, payload: 
     assert accept(intake, content) is Outcome.OPENED
     from maild.store.models import Attachment
     assert bytes(Attachment.get().content).startswith(b"hello world")
+
+
+@pytest.mark.parametrize(("from_header", "requester"), [
+    ("(" * 100_000 + "dana@bath.example.ac.uk", ""),  # exhausts the stdlib parser: no sender at all
+    ('"dana@bath.example.ac.uk" <x@evil.example>', "x@evil.example"),  # a look-alike name
+    ("=?utf-8?q?dana=40bath.example.ac.uk_=3Cdana=40bath.example.ac.uk=3E?= <x@evil.example>", "x@evil.example"),
+    ("Dana <dana@bath.example.ac.uk>, Eve <eve@evil.example>", ""),  # several senders
+])
+def test_ambiguous_from_is_an_unknown_sender_never_a_contact(intake: Intake, from_header: str, requester: str) -> None:
+    content = (f"From: {from_header}\r\nTo: helpdesk@example.com\r\nSubject: who am I\r\n"
+               f"Message-ID: <from-{len(from_header)}@x.example>\r\n\r\nHello\r\n").encode()
+    assert accept(intake, content) is Outcome.OPENED
+    ticket = Ticket.get()
+    assert (ticket.requester, ticket.organisation) == (requester, None)

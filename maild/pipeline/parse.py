@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import re
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses
 from html.parser import HTMLParser
@@ -16,6 +18,8 @@ from maild.pipeline.context import AttachmentPart, MailContext, ParsedMail
 
 MSGID_RE = re.compile(r"<[^<>\s]{1,900}>")
 MAX_THREAD_IDS = 50
+MAX_ADDRESS_HEADER = 16_384  # characters of one From/To/Cc header
+MAX_COMMENTS = 50  # parentheses in one address header; real ones have a handful at most
 
 
 def parse(ctx: MailContext) -> None:
@@ -33,8 +37,8 @@ def parse(ctx: MailContext) -> None:
         subject=" ".join(str(parsed.subject or "").split()),
         from_name=from_name,
         from_address=from_address,
-        to=_addresses(parsed.to),
-        cc=_addresses(parsed.cc),
+        to=_addresses(_pairs(headers.get_all("To") or [])),
+        cc=_addresses(_pairs(headers.get_all("Cc") or [])),
         thread_ids=_thread_ids(headers.get("In-Reply-To"), headers.get("References")),
         text=text or (html_to_text(html) if html else ""),
         html=html,
@@ -53,9 +57,27 @@ def nesting_depth(message: Message) -> int:
     return deepest
 
 
+def _pairs(values: list[object]) -> list[tuple[str, str]]:
+    """(name, address) pairs of address headers. Encoded names are decoded only after parsing, so
+    an encoded word can never add an address (RFC 2047 section 5). The standard library's parser
+    recurses once per nested comment, so a header built to exhaust it (or just absurd) yields no
+    address at all: its sender is unknown, its recipients are ignored."""
+    texts = [str(v) for v in values]
+    if any(len(t) > MAX_ADDRESS_HEADER or t.count("(") > MAX_COMMENTS for t in texts):
+        return []
+    return [(_decoded(name), address) for name, address in getaddresses(texts)]
+
+
+def _decoded(value: str) -> str:
+    try:
+        return str(make_header(decode_header(value)))
+    except (HeaderParseError, LookupError, UnicodeDecodeError, ValueError):
+        return value  # an undecodable encoded word stays as written
+
+
 def _single_sender(values: list[str]) -> tuple[str, str | None]:
     """The one From address, or None when there is not exactly one well-formed address."""
-    pairs = getaddresses([str(v) for v in values])
+    pairs = _pairs(values)
     if len(pairs) != 1:
         return "", None
     name, address = pairs[0]
