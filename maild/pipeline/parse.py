@@ -29,12 +29,13 @@ def parse(ctx: MailContext) -> None:
     if depth > limit:
         raise Quarantine(f"MIME nesting is {depth} deep, over the limit of {limit}")
     from_name, from_address = _single_sender(headers.get_all("From") or [])
-    text = "\n".join(parsed.text_plain).strip()
-    html = "\n".join(parsed.text_html) or None
+    # NUL has no place in text (and PostgreSQL's text type refuses it); the raw mail keeps it.
+    text = "\n".join(parsed.text_plain).replace("\x00", "").strip()
+    html = "\n".join(parsed.text_html).replace("\x00", "") or None
     ctx.mail = ParsedMail(
         headers=headers,
         message_id=_first_id(headers.get("Message-ID")),
-        subject=" ".join(str(parsed.subject or "").split()),
+        subject=" ".join(str(parsed.subject or "").replace("\x00", "").split()),
         from_name=from_name,
         from_address=from_address,
         to=_addresses(_pairs(headers.get_all("To") or [])),
