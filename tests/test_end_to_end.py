@@ -215,5 +215,10 @@ def test_a_robot_answering_everything_gets_at_most_the_cap(setup: MaildSetup, da
     smtp_sink.replies(6, timeout=3)
     assert len(smtp_sink.to("bot@robots.example")) == 5  # auto_replies_per_hour
     assert len(setup.json("tickets")) == 1000  # nothing lost
+    # Staff hear of the first five tickets, then the customer services manager once, not 2000 times.
+    smtp_sink.wait_to("carol@example.com", 1, timeout=3)
+    assert [r.message["Subject"] for r in smtp_sink.to("carol@example.com")] == \
+        ["Automatic answers stopped for bot@robots.example"]
+    assert (len(smtp_sink.to("alice@example.com")), len(smtp_sink.to("erin@example.com"))) == (5, 5)
     log = daemon.log.read_text()
     assert log.count("automatic answers capped: bot@robots.example") == 1

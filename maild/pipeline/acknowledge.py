@@ -23,6 +23,7 @@ from maild.store.queries import auto_replies_since, capped_since
 
 log = logging.getLogger("maild.pipeline")
 REDIRECT_TEMPLATE = "redirect"
+CAPPED_TEMPLATE = "auto_reply_capped"
 
 
 def tagged_subject(prefix: str, ticket: Ticket, subject: str) -> str:
@@ -51,12 +52,28 @@ def _within_cap(ctx: MailContext, address: str) -> bool:
     in_hour, in_day = auto_replies_since(address, hour, day)
     if in_hour < limits.auto_replies_per_hour and in_day < limits.auto_replies_per_day:
         return True
+    ctx.capped = True
     if not capped_since(address, day):
         detail = (f"{address}: over {limits.auto_replies_per_hour} automatic answers an hour or "
                   f"{limits.auto_replies_per_day} a day; no more until it calms down")
         Event.create(ticket=ctx.ticket, raw=ctx.raw_id, kind="auto_reply_capped", detail=detail, created_at=ctx.now)
         log.warning("automatic answers capped: %s", detail)
+        _tell_managers_of_cap(ctx, address, detail)
     return False
+
+
+def _tell_managers_of_cap(ctx: MailContext, address: str, detail: str) -> None:
+    """Once a day per address, the customer services managers hear of it: a robot, or a person
+    who may need a call instead of more automatic mail."""
+    managers = [s for s in ctx.settings.directory.staff_by_key.values()
+                if s.active and "customer_services_manager" in s.roles]
+    if not managers:
+        return
+    rendered = ctx.settings.renderer.render(CAPPED_TEMPLATE, {
+        "address": address, "detail": detail, "helpdesk_name": ctx.settings.config.helpdesk.name,
+        "ticket": ctx.ticket.number if ctx.ticket else None,
+    })
+    outbox.queue_notice(ctx.settings.config, "auto_reply_capped", rendered, [(m.name, m.emails[0]) for m in managers])
 
 
 def _common(ctx: MailContext) -> dict[str, Any]:

@@ -105,4 +105,5 @@ class MailContext:
     impersonated: str | None = None  # staff key whose address a mail used without proof
     follows: int | None = None  # the closed ticket a late reply follows up
     bounce: DeliveryReport | None = None  # a delivery status notification, and the mail it reports on
+    capped: bool = False  # the sender is over the cap on automatic answers: staff are not told per mail either
     stored_text: str = ""  # the message text as stored: a reply's new text, without the quoted history

@@ -32,8 +32,8 @@ IMPERSONATION_TEMPLATE = "impersonation"
 def notify(ctx: MailContext) -> None:
     if ctx.impersonated:
         _tell_impersonated(ctx)
-    if ctx.ticket is None or ctx.mail is None or ctx.automatic:
-        return
+    if ctx.ticket is None or ctx.mail is None or ctx.automatic or ctx.capped:
+        return  # a capped sender's managers were told once, not once per mail
     if ctx.outcome == "opened" and ctx.route is not None:
         people, what = _recipients(ctx), "new"
     elif ctx.outcome == "replied" and ctx.sender is not None and ctx.sender.kind != "staff":
