@@ -91,3 +91,25 @@ def test_report_on_a_mail_we_never_sent_opens_nothing(answered: tuple[Intake, Ou
     assert deliver_dsn(intake, dsn("<forged@elsewhere.example>", "dana@bath.example.ac.uk", "failed", "5.1.1")) \
         is Outcome.IGNORED
     assert Ticket.select().count() == tickets and BouncedAddress.select().count() == 0
+
+
+def test_bounce_storm_over_smtp_opens_nothing_answers_nothing_and_tells_staff_once(
+        setup, daemon, smtp_sink) -> None:  # noqa: ANN001
+    import smtplib
+
+    from test_end_to_end import send
+    send(setup.smtp_port, mail())
+    [ack] = smtp_sink.replies(1)
+    storm = [dsn(ack.message["Message-ID"], "dana@bath.example.ac.uk", "failed", "5.1.1")] * 100 + \
+        [dsn(f"<unknown-{i}@elsewhere.example>", "dana@bath.example.ac.uk", "failed", "5.1.1") for i in range(100)]
+    with smtplib.SMTP("127.0.0.1", setup.smtp_port, timeout=30) as client:
+        for i, content in enumerate(storm):  # each copy made unique, as a real storm's would be
+            client.sendmail("", ["helpdesk@example.com"], content.replace(b"<dsn-1@", f"<dsn-{i}@".encode()))
+    detail = setup.json("ticket", "1")
+    kinds = [e["kind"] for e in detail["history"]]
+    assert (kinds.count("bounced"), kinds.count("bounce_repeated")) == (1, 99)
+    assert len(setup.json("tickets")) == 1
+    smtp_sink.wait_to("erin@example.com", 2, timeout=3)
+    assert len(smtp_sink.replies(2, timeout=1)) == 1  # still only the one acknowledgement
+    told = [r for r in smtp_sink.received if "Undeliverable" in r.message["Subject"]]
+    assert sorted(r.rcpt_tos[0] for r in told) == ["alice@example.com", "erin@example.com"]  # once each

@@ -109,6 +109,7 @@ def record(ctx: MailContext) -> None:
     report = ctx.bounce
     assert report is not None and report.outbox is not None
     row = report.outbox
+    repeated = row.status == "failed" and all(is_bounced(f.address) for f in report.failed)
     if report.failed:
         why = "; ".join(f"{f.address}: {f.status} {f.diagnostic}".strip() for f in report.failed)
         Outbox.update(status="failed", last_error=f"delivery report: {why}").where(Outbox.id == row.id).execute()
@@ -118,7 +119,11 @@ def record(ctx: MailContext) -> None:
         why = "; ".join(f"{f.address}: {f.status} {f.diagnostic}".strip() for f in report.delayed)
         Outbox.update(last_error=f"delivery delayed: {why}").where(Outbox.id == row.id).execute()
     if ctx.ticket is not None and report.failed:
-        _attach(ctx, ctx.ticket, report)
+        if repeated:  # a storm of copies: on record, but staff were told with the first
+            Event.create(ticket=ctx.ticket, raw=ctx.raw_id, kind="bounce_repeated", created_at=ctx.now,
+                         detail=f"another delivery report on {report.original_id}")
+        else:
+            _attach(ctx, ctx.ticket, report)
     log.warning("delivery report on %s (%s): failed %s, delayed %s", row.message_id, row.purpose,
                 [f.address for f in report.failed], [f.address for f in report.delayed])
 
