@@ -277,6 +277,9 @@ class Limits(Strict):
     max_header_bytes: int = Field(defaults.MAX_HEADER_BYTES, gt=0)  # the top-level header block
     max_parts: int = Field(defaults.MAX_PARTS, gt=0)  # MIME parts, counted by their boundaries
     max_depth: int = Field(defaults.MAX_DEPTH, gt=0)  # multiparts inside multiparts
+    # Attachments past these are not stored with the ticket (the raw mail keeps them) and are listed.
+    max_attachment_bytes: int = Field(defaults.MAX_ATTACHMENT_BYTES, gt=0)
+    max_attachments: int = Field(defaults.MAX_ATTACHMENTS, ge=0)
     # Automatic answers (acknowledgements, redirects) to one address: a robot that answers every
     # mail with a new one gets at most this many from us, not an endless exchange.
     auto_replies_per_hour: int = Field(defaults.AUTO_REPLIES_PER_HOUR, ge=0)

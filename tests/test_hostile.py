@@ -116,3 +116,16 @@ def test_ambiguous_from_is_an_unknown_sender_never_a_contact(intake: Intake, fro
     assert accept(intake, content) is Outcome.OPENED
     ticket = Ticket.get()
     assert (ticket.requester, ticket.organisation) == (requester, None)
+
+
+def test_attachments_over_the_limits_are_left_out_and_listed(tmp_path: Path) -> None:
+    from maild.store.models import Attachment, Event
+    intake = build(tmp_path, extra="limits: {max_attachment_bytes: 1000, max_attachments: 2}\n")
+    message = mail()
+    message.add_attachment(b"x" * 2000, maintype="application", subtype="pdf", filename="big.pdf")
+    for name in ("a.txt", "b.txt", "c.txt"):
+        message.add_attachment(b"small", maintype="text", subtype="plain", filename=name)
+    assert accept(intake, message.as_bytes()) is Outcome.OPENED
+    assert [a.filename for a in Attachment.select().order_by(Attachment.id)] == ["a.txt", "b.txt"]
+    detail = Event.get(Event.kind == "attachments_dropped").detail
+    assert "big.pdf (2000 bytes, over 1000)" in detail and "c.txt (more than 2 attachments)" in detail

@@ -144,9 +144,28 @@ def _store_message(ctx: MailContext, ticket: Ticket, text: str) -> None:
         in_reply_to=mail.thread_ids[0] if mail.thread_ids else None,
         created_at=ctx.now,
     )
-    for part in mail.attachments:
+    kept, dropped = _within_attachment_limits(ctx, mail)
+    for part in kept:
         Attachment.create(message=message, filename=part.filename, content_type=part.content_type,
                           size=len(part.payload), content=part.payload)
+    if dropped:
+        detail = "not stored with the ticket (over the limits; the raw mail keeps them): " + ", ".join(dropped)
+        Event.create(ticket=ticket, raw=ctx.raw_id, kind="attachments_dropped", detail=detail, created_at=ctx.now)
+        log.warning("raw %d: %s", ctx.raw_id, detail)
+
+
+def _within_attachment_limits(ctx: MailContext, mail: ParsedMail) -> tuple[list, list[str]]:
+    """The attachments to store, and a description of each one left out."""
+    limits = ctx.settings.config.main.limits
+    kept, dropped = [], []
+    for part in mail.attachments:
+        if len(part.payload) > limits.max_attachment_bytes:
+            dropped.append(f"{part.filename} ({len(part.payload)} bytes, over {limits.max_attachment_bytes})")
+        elif len(kept) >= limits.max_attachments:
+            dropped.append(f"{part.filename} (more than {limits.max_attachments} attachments)")
+        else:
+            kept.append(part)
+    return kept, dropped
 
 
 def _add_cc_participants(ctx: MailContext, ticket: Ticket) -> None:
