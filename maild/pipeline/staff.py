@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+
 from maild.config import Staff
 from maild.outbound import outbox
 from maild.outbound.compose import Outgoing, new_message_id
