@@ -40,3 +40,7 @@ class Renderer:
         except TemplateNotFound:
             html = None
         return Rendered(subject=" ".join(subject.split()), text=text, html=html)
+
+    def page(self, path: str, context: dict[str, Any]) -> str:
+        """One HTML document that is not a mail (`maild report --format html`), autoescaped too."""
+        return self.env.get_template(path).render(context)

@@ -6,9 +6,11 @@ organisation (the charter's contact schedule):
 
 - `checkin`: weekly (day and time from config) while the organisation is in implementation;
 - `monthly_meeting`: once live, a reminder to arrange it in the second week of the month (the week
-  of its second Monday), on that week's first working day, with last month's ticket summary;
+  of its second Monday), on that week's first working day, with last month's ticket summary and
+  the account review pack (`maild.report.pack`: HTML with a plain-text alternative);
 - `quarterly_review`: where the contract has one, 3, 6 and 9 months after each anniversary;
-- `annual_review_notice` some weeks before the contract anniversary, `annual_review` on the day;
+- `annual_review_notice` some weeks before the contract anniversary (with the pack for the contract
+  year so far), `annual_review` on the day;
 - `contact_verification`: to the admin managers every N months from the contract start, listing
   the contacts on record;
 - `meeting_notes`: a day after a meeting staff logged (`log_meeting`).
@@ -34,6 +36,7 @@ import peewee
 from maild import defaults
 from maild.config import Organisation, Reminders, Staff
 from maild.pipeline.identify import Directory
+from maild.report.pack import contract_year, last_month, pack
 from maild.schedule.calendar import BusinessCalendar
 from maild.schedule.notices import Claim, addresses, claim_and_send, insert_claim, queue_mail, record
 from maild.schedule.worktime import as_utc, iso_utc, naive_utc
@@ -253,13 +256,13 @@ def _claimed(reminders: list[Reminder]) -> set[tuple[str, str, str]]:
 
 def _send(settings: Settings, reminder: Reminder, now: datetime) -> int:
     org = settings.directory.organisations[reminder.organisation]
-    context = _context(settings, reminder, org)
+    context = _context(settings, reminder, org, now)
     history = f"{LABELS[reminder.kind]} ({reminder.occurs}) sent to " + ", ".join(a for _, a in reminder.to)
     return int(claim_and_send(settings, reminder.claim, reminder.kind, context, list(reminder.to), history,
                               naive_utc(now)))
 
 
-def _context(settings: Settings, reminder: Reminder, org: Organisation) -> dict[str, Any]:
+def _context(settings: Settings, reminder: Reminder, org: Organisation, now: datetime) -> dict[str, Any]:
     local = reminder.due_at.astimezone(settings.calendar.zone)
     manager = settings.directory.staff_by_key.get(org.account_manager or "")
     detail = dict(reminder.detail)
@@ -281,6 +284,12 @@ def _context(settings: Settings, reminder: Reminder, org: Organisation) -> dict[
         context["logged_by"] = detail["logged_by"]
     if reminder.kind == "monthly_meeting":
         context["summary"] = month_summary(settings, org.key, local.date())
+        period = last_month(local.date())
+        context["pack"] = pack(settings, org.key, period, now, f"{period.first:%B %Y}")
+    if reminder.kind == "annual_review_notice":
+        period = contract_year(detail["review"], local.date())
+        context["pack"] = pack(settings, org.key, period, now,
+                               f"the contract year from {period.first:%d %B %Y} (to {period.last:%d %B %Y} so far)")
     return context
 
 
