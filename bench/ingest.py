@@ -58,7 +58,7 @@ def generate(n: int, seed: int = 7) -> list[bytes]:
 
 def bench_in_process(directory: Path, mails: list[bytes]) -> float:
     settings = Settings.build(load_config(write_config(directory, relay_port=None, smtp_port=2525)))
-    open_store(settings.config.database_path)
+    open_store(settings.config.database)
     migrate()
     intake = Intake(Runtime(settings))
     start = time.perf_counter()

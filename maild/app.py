@@ -104,7 +104,7 @@ class Daemon:
     async def _serve(self) -> None:
         config = self.runtime.settings.config
         loop = asyncio.get_running_loop()
-        open_store(config.database_path)
+        open_store(config.database)
         await loop.run_in_executor(self.intake_pool, migrate)
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stopping.set)

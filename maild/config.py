@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, time
 from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -250,6 +251,79 @@ class ImapMailbox(Secret):
         return {k: v for k, v in pairs if v}
 
 
+class Database(Secret):
+    """Where the store lives: `sqlite:///PATH` (relative to the config file), or
+    `postgresql://USER@HOST[:PORT]/NAME[?sslmode=...]`, shared by several maild hosts. The
+    PostgreSQL password comes from a password source, never from the URL."""
+
+    url: str = defaults.DATABASE_URL
+    connect_timeout_seconds: float = Field(defaults.DATABASE_CONNECT_TIMEOUT_SECONDS, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _url_alone(cls, data: Any) -> Any:
+        return {"url": data} if isinstance(data, str) else data
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if value.startswith("sqlite:///") and len(value) > len("sqlite:///"):
+            return value
+        parsed = urlsplit(value)
+        if parsed.scheme not in ("postgresql", "postgres"):
+            raise ValueError("expected sqlite:///PATH or postgresql://USER@HOST[:PORT]/NAME")
+        if parsed.password is not None:
+            raise ValueError("no password in the URL: use password_file, password_env or password_credential")
+        if not parsed.hostname or not parsed.path.strip("/"):
+            raise ValueError("expected postgresql://USER@HOST[:PORT]/NAME")
+        try:
+            parsed.port
+        except ValueError as exc:
+            raise ValueError(f"bad port: {exc}") from None
+        return value
+
+
+@dataclass(frozen=True)
+class DatabaseTarget:
+    """The resolved database: a SQLite file, or PostgreSQL connection parameters (with the
+    password read from its source). `describe` never shows the password."""
+
+    engine: Literal["sqlite", "postgresql"]
+    path: Path | None = None
+    name: str = ""
+    params: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine == "sqlite"
+
+    def exists(self) -> bool:
+        """Whether there is a database to read (a server is assumed to be there)."""
+        return self.path.exists() if self.path is not None else True
+
+    def describe(self) -> str:
+        if self.path is not None:
+            return f"sqlite {self.path}"
+        p = dict(self.params)
+        return f"postgresql {p.get('user', '')}@{p.get('host', '')}:{p.get('port', 5432)}/{self.name}"
+
+
+def database_target(database: Database, base: Path) -> DatabaseTarget:
+    """Resolve the configured URL against the config folder; reads the password source."""
+    if database.url.startswith("sqlite:///"):
+        return DatabaseTarget("sqlite", path=(base / database.url.removeprefix("sqlite:///")).resolve())
+    parsed = urlsplit(database.url)
+    params: dict[str, Any] = {"host": parsed.hostname, "port": parsed.port or 5432,
+                              "connect_timeout": max(1, round(database.connect_timeout_seconds))}
+    if parsed.username:
+        params["user"] = unquote(parsed.username)
+    password = database.read_password(base)
+    if password is not None:
+        params["password"] = password
+    params.update(parse_qsl(parsed.query))  # sslmode, sslrootcert, application_name, ...
+    return DatabaseTarget("postgresql", name=unquote(parsed.path.strip("/")), params=tuple(params.items()))
+
+
 class Relay(Secret):
     host: str
     port: int = Field(587, ge=1, le=65535)
@@ -389,7 +463,7 @@ class MainFile(Strict):
     helpdesk: Helpdesk
     conversations: Conversations = Conversations()
     state_dir: str = "../var"
-    database: str = "sqlite:///../var/maild.db"
+    database: Database = Database()
     routing: str = "routing.yaml"
     accounts: str = "accounts.yaml"
     templates: str = "../templates"
@@ -402,13 +476,6 @@ class MainFile(Strict):
     alerts: Alerts | None = None
     service_targets: ServiceTargets = ServiceTargets()
     reminders: Reminders = Reminders()
-
-    @field_validator("database")
-    @classmethod
-    def _known_scheme(cls, value: str) -> str:
-        if not value.startswith("sqlite:///"):
-            raise ValueError("expected sqlite:///PATH (PostgreSQL support comes with scale-out)")
-        return value
 
 
 # ---------------------------------------------------------------- routing.yaml
@@ -601,7 +668,7 @@ class Config:
     routing: RoutingFile
     accounts: AccountsFile
     state_dir: Path
-    database_path: Path
+    database: DatabaseTarget
     templates_dir: Path
     maildir: Path
 
@@ -715,7 +782,7 @@ def load_config(path: Path) -> Config:
         routing=routing,
         accounts=accounts,
         state_dir=(base / main.state_dir).resolve(),
-        database_path=(base / main.database.removeprefix("sqlite:///")).resolve(),
+        database=_database_target(main, main_source, errors),
         templates_dir=(base / main.templates).resolve(),
         maildir=(base / main.outbound.maildir).resolve(),
     )
@@ -724,6 +791,14 @@ def load_config(path: Path) -> Config:
     if errors:
         raise ConfigError(errors)
     return config
+
+
+def _database_target(main: MainFile, source: _Source, errors: list[str]) -> DatabaseTarget:
+    try:
+        return database_target(main.database, source.path.parent)
+    except ConfigError as exc:  # an unreadable password source
+        errors.extend(source.error(("database",), m) for m in exc.messages)
+        return DatabaseTarget("postgresql")
 
 
 def _named_file(main: MainFile | None, source: _Source, key: str) -> str:

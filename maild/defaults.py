@@ -6,7 +6,11 @@ CONFIG_ENV = "MAILD_CONFIG"
 CONFIG_PATH = "config/maild.yaml"
 
 SMTP_LISTEN = "127.0.0.1:2525"
+DATABASE_URL = "sqlite:///../var/maild.db"
+DATABASE_CONNECT_TIMEOUT_SECONDS = 10
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+PG_LOCK_TIMEOUT_MS = 30_000  # a row or advisory lock held longer than this is a fault: fail, retry later
+PG_IDLE_IN_TRANSACTION_MS = 120_000  # a frozen host's open transaction is ended, releasing its locks
 
 MAX_MESSAGE_BYTES = 10_240_000  # Postfix's message_size_limit
 MAX_HEADER_BYTES = 102_400  # Postfix's header_size_limit

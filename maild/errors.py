@@ -22,6 +22,14 @@ class TransientError(MaildError):
     """
 
 
+class HeldElsewhere(TransientError):
+    """Another maild host is processing this very mail right now (several hosts on one database).
+
+    It will be committed there: an IMAP channel leaves it for that host to confirm and goes on with
+    the next mail; SMTP answers 451 and the pipe exits 75, as for any other temporary failure.
+    """
+
+
 class Quarantine(MaildError):
     """A pipeline step decided this mail cannot be processed; `reason` says why."""
 

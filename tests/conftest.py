@@ -19,11 +19,34 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
+import databases
 from dovecot import Dovecot
 
 ROOT = Path(__file__).resolve().parent.parent
 IMAP_PASSWORD = "imap-secret"
 MAILD = [sys.executable, "-m", "maild"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: about SQLite itself (files, chattr); not run on PostgreSQL")
+    config.addinivalue_line("markers", "postgres_only: several hosts on one PostgreSQL; run in the PostgreSQL pass")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Each pass runs what belongs to it: `scripts/test` runs the suite on SQLite, then on PostgreSQL."""
+    unwanted = "postgres_only" if databases.ENGINE == "sqlite" else "sqlite_only"
+    kept = [item for item in items if unwanted not in item.keywords]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if unwanted in item.keywords])
+        items[:] = kept
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    databases.drop_created()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"maild test database: {databases.ENGINE} ({databases.SETTING if databases.ENGINE != 'sqlite' else 'a file per test'})"
 
 
 def free_port() -> int:
@@ -128,7 +151,8 @@ class MaildSetup:
 
 
 def write_config(directory: Path, *, relay_port: int | None, smtp_port: int, protocol: str = "smtp",
-                 extra: str = "", imap_port: int | None = None, imap_extra: str = "") -> Path:
+                 extra: str = "", imap_port: int | None = None, imap_extra: str = "",
+                 database: str | None = None) -> Path:
     """A copy of the shipped config with ports, paths and the relay made local to the test."""
     config_dir = directory / "config"
     config_dir.mkdir(parents=True)
@@ -142,13 +166,14 @@ def write_config(directory: Path, *, relay_port: int | None, smtp_port: int, pro
                 f"retry_max_seconds: 1, auth_retry_seconds: 0.5, idle_renew_seconds: 5, timeout_seconds: 20"
                 f"{imap_extra}}}\n")
     relay = f"  relay: {{host: 127.0.0.1, port: {relay_port}, tls: none, timeout: 5}}\n" if relay_port else ""
+    database = database or databases.database_url()
     (config_dir / "maild.yaml").write_text(
         f"""helpdesk:
   name: Test Helpdesk
   address: helpdesk@example.com
   aliases: [info@example.com]
 state_dir: ../var
-database: sqlite:///../var/maild.db
+database: {database}
 templates: {ROOT / 'templates'}
 inbound:
   smtp: {{listen: "127.0.0.1:{smtp_port}", protocol: {protocol}}}

@@ -28,7 +28,7 @@ CUSTOMER_MAIL = "dana@bath.example.ac.uk"
 
 def build(tmp_path: Path, extra: str = "") -> Intake:
     settings = Settings.build(load_config(write_config(tmp_path, relay_port=None, smtp_port=2525, extra=extra)))
-    open_store(settings.config.database_path)
+    open_store(settings.config.database)
     migrate()
     return Intake(Runtime(settings), STEPS)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import MaildSetup, make_unwritable, make_writable
 from mails import mail
 
@@ -27,6 +29,7 @@ def test_redelivery_of_the_same_bytes_is_not_a_second_ticket(offline_setup: Mail
     assert sent.stdout == b"sent 3, deferred 0, failed 0\n"  # one acknowledgement, two staff notifications
 
 
+@pytest.mark.sqlite_only  # the PostgreSQL equivalent, a server that is down: test_postgres.py
 def test_unwritable_database_exits_75_and_the_retry_succeeds(offline_setup: MaildSetup) -> None:
     assert offline_setup.cli("deliver", input=mail(subject="first").as_bytes()).returncode == 0
     state = offline_setup.dir / "var"

@@ -4,26 +4,24 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import time
 from collections.abc import Iterator
 from email.policy import SMTP
 
 import pytest
 
+import databases
 from conftest import Daemon, MaildSetup, SmtpSink
 from dovecot import Dovecot
 from mails import mail, varied
 
 
 def count(setup: MaildSetup, sql: str) -> int:
-    with sqlite3.connect(setup.dir / "var" / "maild.db") as db:
-        return db.execute(sql).fetchone()[0]
+    return databases.query(setup.config, sql)[0][0]
 
 
 def query(setup: MaildSetup, sql: str) -> list[tuple]:
-    with sqlite3.connect(setup.dir / "var" / "maild.db") as db:
-        return db.execute(sql).fetchall()
+    return databases.query(setup.config, sql)
 
 
 def tickets(setup: MaildSetup) -> int:
@@ -206,5 +204,4 @@ def test_wrong_password_backs_off_and_recovers_when_fixed(
 
 
 def count_error(setup: MaildSetup) -> str:
-    with sqlite3.connect(setup.dir / "var" / "maild.db") as db:
-        return db.execute("select last_error from mailboxcursor").fetchone()[0]
+    return databases.query(setup.config, "select last_error from mailboxcursor")[0][0]

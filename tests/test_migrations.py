@@ -5,6 +5,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
+from maild.config import DatabaseTarget
 from maild.store.db import open_store
 from maild.store.migrations import LATEST, current_version, migrate
 from maild.store.models import Ticket, database
@@ -20,9 +23,10 @@ def schema(path: Path) -> dict[str, list[str]]:
         return {t: sorted(row[1] for row in db.execute(f"pragma table_info({t})")) for t in sorted(tables)}
 
 
+@pytest.mark.sqlite_only  # a dump of a SQLite file; PostgreSQL support began at a later version
 def test_version_1_database_is_upgraded_to_the_fresh_schema_keeping_its_rows(tmp_path: Path) -> None:
     fresh, old = tmp_path / "fresh.db", tmp_path / "old.db"
-    open_store(fresh)
+    open_store(DatabaseTarget("sqlite", path=fresh))
     assert migrate() == (0, LATEST)
     database.close()
     with sqlite3.connect(old) as db:
@@ -31,7 +35,7 @@ def test_version_1_database_is_upgraded_to_the_fresh_schema_keeping_its_rows(tmp
                    " created_at, updated_at) values ('kept', 'open', 'incident', 3, 'helpdesk', 'a@b.example', '',"
                    " '', '2026-01-01 09:00:00', '2026-01-01 09:00:00')")
 
-    open_store(old)
+    open_store(DatabaseTarget("sqlite", path=old))
     assert current_version() == 1
     assert migrate() == (1, LATEST)
     assert migrate() == (LATEST, LATEST)  # nothing left to do

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
 
+import databases
 from conftest import MaildSetup, SmtpSink
 from mails import mail
 
@@ -13,8 +13,7 @@ PER_TICKET = 3
 
 
 def outbox_rows(setup: MaildSetup) -> list[tuple]:
-    with sqlite3.connect(setup.dir / "var" / "maild.db") as db:
-        return db.execute("select status, attempts, last_error from outbox order by id").fetchall()
+    return databases.query(setup.config, "select status, attempts, last_error from outbox order by id")
 
 
 def test_relay_down_then_back_delivers_exactly_once(setup: MaildSetup, smtp_sink: SmtpSink) -> None:
@@ -74,7 +73,7 @@ def test_partial_refusal_retries_only_the_refused_recipient(tmp_path, smtp_sink:
     from maild.store.models import Outbox
 
     config = load_config(write_config(tmp_path, relay_port=smtp_sink.port, smtp_port=2525))
-    open_store(config.database_path)
+    open_store(config.database)
     migrate()
     with transaction():
         outbox.queue(None, "notification", Outgoing(
@@ -112,7 +111,7 @@ def test_send_once_drains_everything_due_batch_after_batch(tmp_path, smtp_sink: 
     from maild.store.migrations import migrate
 
     config = load_config(write_config(tmp_path, relay_port=smtp_sink.port, smtp_port=2525))
-    open_store(config.database_path)
+    open_store(config.database)
     migrate()
     with transaction():
         for i in range(7):

@@ -113,7 +113,7 @@ def test_daily_cap_on_automatic_answers(tmp_path: Path) -> None:
     config = write_config(tmp_path / "c", relay_port=None, smtp_port=2525,
                           extra="limits: {auto_replies_per_hour: 100, auto_replies_per_day: 3}\n")
     settings = Settings.build(load_config(config))
-    open_store(settings.config.database_path)
+    open_store(settings.config.database)
     migrate()
     intake = Intake(Runtime(settings))
     for i in range(6):

@@ -25,7 +25,7 @@ def explode_on_poison(ctx: MailContext) -> None:
 
 def intake_with(tmp_path: Path, steps) -> Intake:  # noqa: ANN001
     settings = Settings.build(load_config(write_config(tmp_path, relay_port=None, smtp_port=2525)))
-    open_store(settings.config.database_path)
+    open_store(settings.config.database)
     migrate()
     return Intake(Runtime(settings), steps)
 

@@ -63,7 +63,7 @@ def settings(tmp_path: Path) -> Settings:
     path = write_config(tmp_path, relay_port=None, smtp_port=2525, extra=EXTRA)
     (path.parent / "accounts.yaml").write_text(ACCOUNTS)
     settings = Settings.build(load_config(path))
-    open_store(settings.config.database_path)
+    open_store(settings.config.database)
     migrate()
     return settings
 

@@ -35,7 +35,7 @@ def build(tmp_path: Path, accounts: str | None = None, routing: str | None = Non
     if routing is not None:
         (config.parent / "routing.yaml").write_text(routing)
     settings = Settings.build(load_config(config))
-    open_store(settings.config.database_path)
+    open_store(settings.config.database)
     migrate()
     return Intake(Runtime(settings), STEPS)
 
@@ -143,7 +143,7 @@ def test_unknown_sender_policies(tmp_path: Path, policy_name: str, fixture: str,
                                       f"  aliases: [info@example.com]\n  unknown_senders: {policy_name}\n")
     config.write_text(text)
     settings = Settings.build(load_config(config))
-    open_store(settings.config.database_path)
+    open_store(settings.config.database)
     migrate()
     assert deliver(Intake(Runtime(settings)), fixture) is outcome
     if tags is None:

@@ -28,7 +28,7 @@ def london(*args: int) -> datetime:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     settings = Settings.build(load_config(write_config(tmp_path, relay_port=None, smtp_port=2525)))
-    open_store(settings.config.database_path)
+    open_store(settings.config.database)
     migrate()
     return settings
 

@@ -28,7 +28,7 @@ from imapclient.exceptions import IMAPClientError, LoginError
 
 from maild import metrics
 from maild.config import ImapMailbox
-from maild.errors import MaildError, TransientError
+from maild.errors import HeldElsewhere, MaildError, TransientError
 from maild.faults import crash_point
 from maild.intake import Outcome
 from maild.store import mailboxes
@@ -56,6 +56,7 @@ class PassReport:
     fetched: int = 0
     confirmed: int = 0
     confirm_failures: int = 0
+    held_elsewhere: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
 
     def count(self, outcome: Outcome) -> None:
@@ -200,8 +201,12 @@ class MailboxWatcher:
                 if content is None:
                     continue  # expunged by someone else meanwhile
                 report.fetched += 1
-                outcome = self.accept(bytes(content), f"imap:{m.name}:{m.folder}:{uidvalidity}:{uid}",
-                                      f"imap:{m.name}", [], None, m.route_defaults)
+                try:
+                    outcome = self.accept(bytes(content), f"imap:{m.name}:{m.folder}:{uidvalidity}:{uid}",
+                                          f"imap:{m.name}", [], None, m.route_defaults)
+                except HeldElsewhere:
+                    report.held_elsewhere += 1  # another host commits and confirms it
+                    continue
                 report.count(outcome)
                 folder = m.quarantine_folder if outcome is Outcome.QUARANTINED else m.processed_folder
                 done[folder].append(uid)

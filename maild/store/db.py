@@ -1,34 +1,76 @@
 """Opening the database and running transactions with durable settings.
 
-SQLite runs in WAL mode with `synchronous=FULL`: a committed transaction is on disk, so an SMTP 250
-or an exit 0 given after commit is a promise kept. Write transactions start IMMEDIATE, so two
-writers queue on the busy timeout instead of failing on a lock upgrade.
+SQLite is the embedded default. It runs in WAL mode with `synchronous=FULL`: a committed
+transaction is on disk, so an SMTP 250 or an exit 0 given after commit is a promise kept. Write
+transactions start IMMEDIATE, so two writers queue on the busy timeout instead of failing on a
+lock upgrade, and only one write transaction runs at a time.
+
+PostgreSQL is the scale-out path: several maild hosts share one database, and the database is what
+keeps them from doing the same work twice (unique keys, row locks, advisory locks). Commits are
+durable by the server's defaults. Every thread has its own connection; one the server dropped is
+replaced at its next use outside a transaction, and a transaction it cut fails as a TransientError,
+so nothing is half-committed and the mail in hand stays unconfirmed at its source, to come again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from typing import Any
 
 import peewee
+from playhouse.shortcuts import ReconnectMixin
 
 from maild import defaults
+from maild.config import DatabaseTarget
 from maild.errors import TransientError
 from maild.store.models import database
 
 log = logging.getLogger("maild.store")
 
+try:  # the driver's own errors: peewee maps only some of them (a deadlock stays a psycopg error)
+    from psycopg import Error as _DriverError
+    from psycopg import OperationalError as _DriverOperationalError
+except ImportError:  # pragma: no cover - psycopg is a dependency; SQLite needs nothing
+    _DriverError = _DriverOperationalError = peewee.OperationalError  # type: ignore[misc,assignment]
 
-def open_store(path: Path) -> peewee.Database:
-    """Bind the models to the SQLite database at `path`, creating its folder if needed."""
+UNAVAILABLE: tuple[type[BaseException], ...] = (peewee.OperationalError, peewee.InterfaceError,
+                                                _DriverOperationalError)
+
+
+class ReconnectingPostgres(ReconnectMixin, peewee.PostgresqlDatabase):  # type: ignore[misc]
+    """A connection the server dropped (restart, failover, a terminated backend) is opened again at
+    its next use, but never silently inside a transaction: that one fails and is retried whole."""
+
+    reconnect_errors = (
+        (peewee.OperationalError, "terminating connection"),
+        (peewee.OperationalError, "server closed the connection"),
+        (peewee.OperationalError, "connection is closed"),
+        (peewee.OperationalError, "connection already closed"),
+        (peewee.OperationalError, "consuming input failed"),
+        (peewee.OperationalError, "connection is lost"),
+        (peewee.InterfaceError, "connection already closed"),
+        (peewee.InterfaceError, "connection is closed"),
+    )
+
+
+def open_store(target: DatabaseTarget) -> peewee.Database:
+    """Bind the models to the configured database (creating a SQLite file's folder if needed)."""
+    db = _open_sqlite(target) if target.is_sqlite else _open_postgres(target)
+    database.initialize(db)
+    return db
+
+
+def _open_sqlite(target: DatabaseTarget) -> peewee.Database:
+    assert target.path is not None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        target.path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise TransientError(f"cannot create {path.parent}: {exc.strerror}") from exc
-    db = peewee.SqliteDatabase(
-        str(path),
+        raise TransientError(f"cannot create {target.path.parent}: {exc.strerror}") from exc
+    return peewee.SqliteDatabase(
+        str(target.path),
         lock_type="IMMEDIATE",
         pragmas={
             "journal_mode": "wal",
@@ -38,15 +80,58 @@ def open_store(path: Path) -> peewee.Database:
         },
         timeout=defaults.SQLITE_BUSY_TIMEOUT_MS / 1000,
     )
-    database.initialize(db)
-    return db
+
+
+def _open_postgres(target: DatabaseTarget) -> peewee.Database:
+    params: dict[str, Any] = dict(target.params)
+    # A lock held for long is a fault (a stopped host): fail and retry rather than queue forever.
+    # A transaction left idle by a frozen process is ended by the server, releasing its locks.
+    params.setdefault("options", f"-c lock_timeout={defaults.PG_LOCK_TIMEOUT_MS} "
+                                 f"-c idle_in_transaction_session_timeout={defaults.PG_IDLE_IN_TRANSACTION_MS}")
+    params.setdefault("application_name", "maild")
+    return ReconnectingPostgres(target.name, prefer_psycopg3=True, **params)
+
+
+def is_sqlite() -> bool:
+    return isinstance(database.obj, peewee.SqliteDatabase)
 
 
 @contextmanager
 def transaction() -> Iterator[None]:
-    """One atomic unit of work; database failures become TransientError (retry later)."""
+    """One atomic unit of work (a savepoint when nested); failures of the database itself
+    (locked, unreachable, connection cut, deadlock) become TransientError: retry later."""
     try:
         with database.atomic():
             yield
-    except peewee.OperationalError as exc:
+    except UNAVAILABLE as exc:
+        _drop_broken_connection()
         raise TransientError(f"database: {exc}") from exc
+
+
+def _drop_broken_connection() -> None:
+    """After a failed PostgreSQL transaction, start the next one on a fresh connection: the old
+    one may be dead, and reconnecting costs a few milliseconds against a stuck daemon."""
+    if is_sqlite() or database.in_transaction():
+        return
+    try:
+        database.close()
+    except (peewee.PeeweeException, _DriverError) as exc:
+        log.debug("closing a broken connection: %s", exc)
+
+
+def _lock_number(key: str) -> int:
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+
+
+def try_lock(key: str) -> bool:
+    """Inside a transaction: hold a lock named `key` until it ends, without waiting; False when
+    another host holds it. On SQLite write transactions already run one at a time: always True."""
+    if is_sqlite():
+        return True
+    return bool(database.execute_sql("SELECT pg_try_advisory_xact_lock(%s)", (_lock_number(key),)).fetchone()[0])
+
+
+def lock(key: str) -> None:
+    """Inside a transaction: wait for and hold the lock named `key` until it ends (no-op on SQLite)."""
+    if not is_sqlite():
+        database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_lock_number(key),)).fetchone()

@@ -10,6 +10,7 @@ from playhouse.migrate import SchemaMigrator
 from playhouse.migrate import migrate as run_migrations
 
 from maild.errors import TransientError
+from maild.store.db import UNAVAILABLE, lock
 from maild.store.models import ALL_MODELS, BouncedAddress, Event, Meeting, Occurrence, SchemaVersion, Ticket, database
 
 log = logging.getLogger("maild.store")
@@ -67,12 +68,13 @@ def migrate() -> tuple[int, int]:
     """Bring the schema up to date; returns (version before, version after)."""
     try:
         with database.atomic():
+            lock("maild:migrate")  # hosts starting together on PostgreSQL migrate one after another
             database.create_tables([SchemaVersion])
             before = current_version()
             for number, step in enumerate(MIGRATIONS[before:], start=before + 1):
                 step()
                 SchemaVersion.create(version=number)
                 log.info("schema migrated to version %d", number)
-    except peewee.OperationalError as exc:
+    except UNAVAILABLE as exc:
         raise TransientError(f"database: {exc}") from exc
     return before, LATEST

@@ -111,9 +111,10 @@ def raw_detail(raw_id: int, max_header_chars: int = 65_536) -> dict[str, Any] | 
 def auto_replies_since(address: str, hour: datetime, day: datetime) -> tuple[int, int]:
     """Automatic answers queued for one address since `hour` and since `day` (the per-address
     cap). One fixed statement: it runs for every acknowledgement, so no query building."""
+    p = database.param  # "?" on SQLite, "%s" on PostgreSQL
     cursor = database.execute_sql(
-        "SELECT COUNT(*), COALESCE(SUM(created_at >= ?), 0) FROM outbox "
-        "WHERE recipients = ? AND created_at >= ? AND purpose IN ('acknowledgement', 'redirect')",
+        f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN created_at >= {p} THEN 1 ELSE 0 END), 0) FROM outbox "
+        f"WHERE recipients = {p} AND created_at >= {p} AND purpose IN ('acknowledgement', 'redirect')",
         (hour, address, day),
     )
     in_day, in_hour = cursor.fetchone()

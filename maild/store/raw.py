@@ -14,8 +14,9 @@ from collections.abc import Sequence
 
 import peewee
 
-from maild.store.db import transaction
-from maild.store.models import Event, RawMail, Ticket, utcnow
+from maild.errors import HeldElsewhere
+from maild.store.db import transaction, try_lock
+from maild.store.models import Event, RawMail, Ticket, database, utcnow
 
 RECEIVED, PROCESSED, IGNORED, QUARANTINED = "received", "processed", "ignored", "quarantined"
 
@@ -32,22 +33,27 @@ def save(
     envelope_from: str | None,
     route_defaults: dict[str, str] | None = None,
 ) -> tuple[RawMail, bool]:
-    """Store the bytes inside the caller's transaction; returns the row and whether it is new."""
+    """Store the bytes inside the caller's transaction; returns the row and whether it is new.
+    Raises HeldElsewhere while another host has the same mail in hand (several hosts fetching one
+    mailbox): the lock lasts until that host's transaction ends, when the row is there to see."""
     key = dedupe_key(content, scope)
+    if not try_lock(key):
+        raise HeldElsewhere(f"mail {key} is being processed by another host")
     existing = RawMail.get_or_none(RawMail.dedupe_key == key)
     if existing is not None:
         return existing, False
     try:
-        row = RawMail.create(
-            dedupe_key=key,
-            source=source,
-            recipients="\n".join(recipients),
-            envelope_from=envelope_from,
-            route_defaults=json.dumps(route_defaults or {}),
-            size=len(content),
-            sha256=key.rsplit(":", 1)[1],
-            content=content,
-        )
+        with database.atomic():  # a savepoint: on PostgreSQL a failed insert spoils the transaction
+            row = RawMail.create(
+                dedupe_key=key,
+                source=source,
+                recipients="\n".join(recipients),
+                envelope_from=envelope_from,
+                route_defaults=json.dumps(route_defaults or {}),
+                size=len(content),
+                sha256=key.rsplit(":", 1)[1],
+                content=content,
+            )
     except peewee.IntegrityError:
         # Another process stored the same mail between our look-up and insert.
         return RawMail.get(RawMail.dedupe_key == key), False
