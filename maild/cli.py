@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,12 @@ def _parser() -> argparse.ArgumentParser:
     p = command("reminders", _reminders, "upcoming reminders and service-target deadlines: who gets what when")
     p.add_argument("--days", type=int, default=14, help="how far ahead (default 14 days)")
     p.add_argument("--json", action="store_true")
+    p = command("report", _report, "priority 1-3 incidents against their targets, feature requests, escalations")
+    p.add_argument("--since", type=date.fromisoformat, metavar="DATE",
+                   help="first day, YYYY-MM-DD (default: the first of last month)")
+    p.add_argument("--until", type=date.fromisoformat, metavar="DATE", help="last day, inclusive (default: today)")
+    p.add_argument("--organisation", metavar="KEY", help="only this organisation")
+    p.add_argument("--format", choices=["md", "csv", "json", "html"], default="md")
     p = command("organisation", _organisation, "one organisation: account manager, phase, reminder history")
     p.add_argument("key")
     p.add_argument("--json", action="store_true")
@@ -101,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _settings(path: Path, migrate_schema: bool = True) -> Settings:
     settings = Settings.build(load_config(path))
-    open_store(settings.config.database)
+    open_store(settings.config.database_path)
     if migrate_schema:
         migrate()
     return settings
@@ -262,6 +269,29 @@ def _reminders(args: argparse.Namespace, path: Path) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace, path: Path) -> int:
+    from maild.report.load import report
+    from maild.report.model import Period
+    from maild.report.pack import last_month
+    from maild.report.render import render
+    from maild.schedule.scheduler import utc_clock
+
+    settings = _settings(path)
+    now = utc_clock()
+    if args.organisation and args.organisation not in settings.directory.organisations:
+        print(f"maild: no organisation {args.organisation!r} in the accounts file", file=sys.stderr)
+        return 1
+    until = args.until or settings.calendar.local_date(now)
+    try:
+        period = Period(args.since or last_month(until).first, until)
+    except ValueError as exc:
+        print(f"maild: {exc}", file=sys.stderr)
+        return EX_USAGE
+    sys.stdout.write(render(report(settings, period, now, args.organisation), args.format, settings.calendar.zone,
+                            settings.renderer))
+    return 0
+
+
 def _organisation(args: argparse.Namespace, path: Path) -> int:
     from maild.store.queries import organisation_history
 
@@ -341,7 +371,7 @@ def _route(args: argparse.Namespace, path: Path) -> int:
         print(f"maild: no IMAP mailbox {args.mailbox!r} in the config", file=sys.stderr)
         return 1
     route_defaults = mailboxes[args.mailbox].route_defaults if args.mailbox else {}
-    database = settings.config.database
+    database = settings.config.database_path
     if database.exists():
         open_store(database)
     report = explain(settings, Path(args.explain).read_bytes(), [r.lower() for r in args.recipient],
@@ -431,7 +461,7 @@ def _reload(args: argparse.Namespace, path: Path) -> int:
 
 def _db(args: argparse.Namespace, path: Path) -> int:
     config = load_config(path)
-    open_store(config.database)
+    open_store(config.database_path)
     before, after = migrate()
     print(f"schema version {before} -> {after}" if before != after else f"schema is current (version {after})")
     return 0
