@@ -108,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _settings(path: Path, migrate_schema: bool = True) -> Settings:
     settings = Settings.build(load_config(path))
-    open_store(settings.config.database_path)
+    open_store(settings.config.database)
     if migrate_schema:
         migrate()
     return settings
@@ -371,7 +371,7 @@ def _route(args: argparse.Namespace, path: Path) -> int:
         print(f"maild: no IMAP mailbox {args.mailbox!r} in the config", file=sys.stderr)
         return 1
     route_defaults = mailboxes[args.mailbox].route_defaults if args.mailbox else {}
-    database = settings.config.database_path
+    database = settings.config.database
     if database.exists():
         open_store(database)
     report = explain(settings, Path(args.explain).read_bytes(), [r.lower() for r in args.recipient],
@@ -461,7 +461,7 @@ def _reload(args: argparse.Namespace, path: Path) -> int:
 
 def _db(args: argparse.Namespace, path: Path) -> int:
     config = load_config(path)
-    open_store(config.database_path)
+    open_store(config.database)
     before, after = migrate()
     print(f"schema version {before} -> {after}" if before != after else f"schema is current (version {after})")
     return 0
