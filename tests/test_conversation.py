@@ -252,15 +252,33 @@ def test_staff_address_of_someone_else_does_not_prove_a_sender(intake: Intake) -
     assert [t["To"] for t in sent("impersonation")] == ["Erin Engineer <erin@example.com>"]
 
 
-@pytest.mark.parametrize(("authserv_id", "obeyed"), [("mx.example.com", True), ("mx.attacker.example", False)])
-def test_dkim_pass_from_the_trusted_server_proves_staff(tmp_path: Path, authserv_id: str, obeyed: bool) -> None:
+OUR_MX = "Received: from mail.example.com by mx.example.com with ESMTPS; Mon, 23 Nov 2026 10:00:00 +0000\n"
+ELSEWHERE = "Received: from relay.attacker.example by mail.attacker.example; Mon, 23 Nov 2026 09:59:00 +0000\n"
+
+
+def results(authserv_id: str, result: str = "pass") -> str:
+    return (f"Authentication-Results: {authserv_id}; dkim={result} header.d=example.com header.s=s1; "
+            "spf=pass smtp.mailfrom=example.com\n")
+
+
+@pytest.mark.parametrize(("top", "obeyed"), [
+    (results("mx.example.com") + OUR_MX + ELSEWHERE, True),          # our MX's own header, on top
+    (results("mx.attacker.example") + OUR_MX + ELSEWHERE, False),    # someone else's server id
+    # A forged header with our id, written before our MX saw the mail (below its Received header),
+    # under our MX's real verdict and under none at all:
+    (results("mx.example.com", "fail") + OUR_MX + results("mx.example.com") + ELSEWHERE, False),
+    (OUR_MX + results("mx.example.com") + ELSEWHERE, False),
+    (results("mx.example.com"), False),                               # no Received: not through our MX
+], ids=["ours-on-top", "foreign-id", "forged-below-real", "forged-below-received", "no-received"])
+def test_dkim_pass_from_the_trusted_server_proves_staff(tmp_path: Path, top: str, obeyed: bool) -> None:
     intake = build(tmp_path, extra="conversations: {trusted_authserv_id: mx.example.com}\n")
     ticket, _ = open_ticket(intake)
     command = mail(sender="Alice Engineer <alice@example.com>", subject=f"Re: [#{ticket.number}] Placement report",
-                   body="#priority 1", Authentication_Results=f"{authserv_id}; dkim=pass header.d=example.com "
-                                                              "header.s=s1; spf=pass smtp.mailfrom=example.com")
-    accept(intake, command)
+                   body="#priority 1")
+    raw = top.encode() + command.as_bytes()  # headers added by servers go on top, as they do on the way
+    intake.accept(raw, "test", "test", ["helpdesk@example.com"], "alice@example.com")
     assert (Ticket.get_by_id(ticket.number).priority == 1) is obeyed
+    assert bool(sent("impersonation")) is not obeyed
 
 
 def test_stranger_with_copied_references_opens_own_ticket_and_learns_nothing(intake: Intake) -> None:

@@ -2,8 +2,11 @@
 
 Only `Authentication-Results` headers carrying the configured server id count: anyone can write
 such a header into a mail, and the receiving server is expected to remove forged ones with its own
-id (RFC 8601 section 5). A pass counts when it is DMARC for the From domain, or DKIM signed by the
-From domain itself (`header.d`, or the domain of `header.i`).
+id (RFC 8601 section 5). Our server puts its header on top of the Received header it writes
+itself, so only headers above the first Received are ours: one carrying our id further down was
+written by the sender or a hop before ours, and a mail without any Received header never came
+through our server at all (RFC 8601 section 7). A pass counts when it is DMARC for the From
+domain, or DKIM signed by the From domain itself (`header.d`, or the domain of `header.i`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ def trusted_pass(headers: Message, authserv_id: str | None, from_address: str | 
     if not authserv_id or not from_address:
         return None
     domain = from_address.rpartition("@")[2].lower()
-    for value in headers.get_all(HEADER) or []:
+    for value in _ours(headers):
         parsed = _parse(str(value))
         if parsed is None or parsed.authserv_id.lower() != authserv_id.lower():
             continue
@@ -28,6 +31,17 @@ def trusted_pass(headers: Message, authserv_id: str | None, from_address: str | 
             if result.result == "pass" and domain in _domains(result):
                 return f"{result.method}=pass for {domain} by {parsed.authserv_id}"
     return None
+
+
+def _ours(headers: Message) -> list[str]:
+    """The Authentication-Results values above the first Received header, top down."""
+    found: list[str] = []
+    for name, value in headers.items():
+        if name.lower() == "received":
+            return found
+        if name.lower() == HEADER.lower():
+            found.append(str(value))
+    return []  # no Received header: not delivered through our server, nothing is ours
 
 
 def _parse(value: str) -> authres.AuthenticationResultsHeader | None:
