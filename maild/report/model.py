@@ -53,8 +53,9 @@ class TicketFacts:
     @property
     def responded_at(self) -> datetime | None:
         """The response target counts as met when the ticket leaves `new` (schedule.targets): the
-        first answer, or a first status change without one, whichever came first."""
-        moments = [m for m in (self.first_response_at, self.left_new_at) if m is not None]
+        first answer, or a first status change without one, whichever came first. A ticket
+        resolved without either on record (closed before history was kept) responded then."""
+        moments = [m for m in (self.first_response_at, self.left_new_at, self.resolved_at) if m is not None]
         return min(moments) if moments else None
 
 

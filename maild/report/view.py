@@ -7,8 +7,20 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from maild.report.model import BEFORE_PRIORITY, MET, MISSED, NO_TARGET, OPEN, IncidentRow, Measure, Report, \
-    RequestRow, Summary, TicketFacts, WeekCount
+from maild.report.model import (
+    BEFORE_PRIORITY,
+    MET,
+    MISSED,
+    NO_TARGET,
+    OPEN,
+    IncidentRow,
+    Measure,
+    Report,
+    RequestRow,
+    Summary,
+    TicketFacts,
+    WeekCount,
+)
 
 PRIORITY_COLOURS = ("#c0392b", "#e67e22", "#2e86c1", "#95a5a6")  # P1 red .. P4 grey
 BAR_PIXELS = 240  # the widest week's bar
