@@ -17,10 +17,10 @@ HEAD = ("From: Dana <dana@bath.example.ac.uk>\r\nTo: helpdesk@example.com\r\nSub
         "Message-ID: <bomb-{n}@bath.example.ac.uk>\r\nMIME-Version: 1.0\r\n")
 
 
-def many_parts(n: int) -> bytes:
-    parts = "".join("--b\r\nContent-Type: text/plain\r\n\r\nx\r\n" for _ in range(n))
-    return (HEAD.format(n=f"parts{n}") + 'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
-            + parts + "--b--\r\n").encode()
+def many_parts(n: int, boundary: str = "b") -> bytes:
+    parts = "".join(f"--{boundary}\r\nContent-Type: text/plain\r\n\r\nx\r\n" for _ in range(n))
+    return (HEAD.format(n=f"parts{n}" + ("" if boundary == "b" else f"-{len(boundary)}")) + f'Content-Type: multipart/mixed; boundary="{boundary}"\r\n\r\n'
+            + parts + f"--{boundary}--\r\n").encode()
 
 
 def nested(depth: int) -> bytes:
@@ -28,6 +28,12 @@ def nested(depth: int) -> bytes:
     closing = "".join(f"--b{i}--\r\n" for i in range(depth, -1, -1))
     return (HEAD.format(n=f"nest{depth}") + 'Content-Type: multipart/mixed; boundary="b0"\r\n\r\n' + opening
             + f"--b{depth}\r\nContent-Type: text/plain\r\n\r\ndeep inside\r\n" + closing).encode()
+
+
+def forwarded(depth: int) -> bytes:
+    """A message inside a message inside a message..., no multipart at all."""
+    return (HEAD.format(n=f"forwarded{depth}") + "Content-Type: message/rfc822\r\n\r\n" * depth
+            + "Content-Type: text/plain\r\n\r\ndeep inside\r\n").encode()
 
 
 def big_header(size: int) -> bytes:
@@ -48,9 +54,20 @@ def accept(intake: Intake, content: bytes) -> Outcome:
     (lambda: nested(10_000), "message has 10001 MIME parts, over the limit of 1000"),
     (lambda: big_header(1_000_000), "header block is 1000"),
     (lambda: nested(900), "MIME nesting is 901 deep, over the limit of 100"),  # under the parts limit
-], ids=["10k-parts", "10k-deep", "1MB-header", "900-deep"])
+    # Deep enough to exhaust the parser's recursion, still under the parts limit: refused before parsing.
+    (lambda: nested(950), "MIME nesting is 951 deep, over the limit of 100"),
+    (lambda: nested(998), "MIME nesting is 999 deep, over the limit of 100"),
+    (lambda: forwarded(990), "MIME nesting is 990 deep, over the limit of 100"),
+    # 2,000 parts behind a 5,000-character boundary: just under the size limit, and the parts hide
+    # in delimiter lines too long to count.
+    (lambda: many_parts(2000, "=" * 4990 + "bomb-12345"),
+     "MIME boundary is 5000 characters long, more than a mail line can hold (996)"),
+    (lambda: many_parts(1500, "=_" + "b" * 900), "message has 1500 MIME parts, over the limit of 1000"),
+], ids=["10k-parts", "10k-deep", "1MB-header", "900-deep", "950-deep", "998-deep", "990-forwarded", "5k-boundary", "900-boundary"])
 def test_bomb_is_quarantined_with_its_reason_and_mail_keeps_flowing(intake: Intake, bomb, reason: str) -> None:  # noqa: ANN001
-    assert accept(intake, bomb()) is Outcome.QUARANTINED
+    content = bomb()
+    assert len(content) < intake.runtime.settings.config.main.limits.max_message_bytes
+    assert accept(intake, content) is Outcome.QUARANTINED
     [held] = raw_store.quarantined()
     assert reason in held.reason
     assert accept(intake, mail().as_bytes()) is Outcome.OPENED
@@ -59,8 +76,10 @@ def test_bomb_is_quarantined_with_its_reason_and_mail_keeps_flowing(intake: Inta
 
 def test_mail_within_the_limits_is_a_ticket(intake: Intake) -> None:
     assert accept(intake, many_parts(50)) is Outcome.OPENED
+    assert accept(intake, many_parts(50, "_000_" + "AM9PR07MB1855" * 5 + "_")) is Outcome.OPENED  # Exchange: 76
     assert accept(intake, nested(20)) is Outcome.OPENED
-    assert Ticket.select().count() == 2
+    assert accept(intake, forwarded(20)) is Outcome.OPENED
+    assert Ticket.select().count() == 4
 
 
 def test_limits_are_configurable(tmp_path: Path) -> None:

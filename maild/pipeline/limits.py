@@ -1,21 +1,36 @@
 """Step: refuse mail over the configured limits before spending any time parsing it.
 
-Size, the header block, and the number of MIME parts are measured on the raw bytes (a part is a
-line opening with `--` and one of the boundaries the mail declares), so a bomb of ten thousand
-tiny parts or a megabyte of headers costs a scan, not a parse. Nesting too deep is refused by
-the parser itself (mail-parser's guard) and quarantined with its reason.
+Size, the header block, the number of MIME parts and how deep parts nest are measured on the raw
+bytes (a part is a line opening with `--` and one of the boundaries the mail declares; a level is
+a multipart or an encapsulated message/rfc822), so a bomb of ten thousand tiny parts, a megabyte
+of headers or a thousand nested multiparts or forwarded messages costs a scan, not a parse (the
+parser recurses once per level: a deep enough bomb exhausts it before any later check could run).
+Boundaries are counted whatever their length up to what a line can hold (RFC 5322's 998
+characters, less the `--`): Exchange writes 76-character ones, past RFC 2046's 70, so that limit
+would refuse half the world's mail; a longer one can only be a bomb hiding its parts, and is refused.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from maild.errors import Quarantine
 from maild.pipeline.context import MailContext
 
-BOUNDARY = re.compile(rb'boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))', re.IGNORECASE)
+MAX_BOUNDARY = 996  # a delimiter line `--boundary` within RFC 5322's 998 characters
+BOUNDARY = re.compile(rb'(?<![\w-])boundary\s*=\s*(?:"([^"\r\n]*)"|([^\s;"]*))', re.IGNORECASE)
 HEADER_END = re.compile(rb"\r?\n\r?\n")
-DELIMITER_LINE = re.compile(rb"(?m)^--([^\r\n]{1,200}?)[ \t]*\r?$")
+# Delimiter lines (`--boundary`, `--boundary--`), boundary declarations and encapsulated messages
+# (each a level of nesting too), in the order they come.
+STRUCTURE = re.compile(rb"(?m)^--([^\r\n]{1,%d}?)[ \t]*\r?$|" % (MAX_BOUNDARY + 2) + BOUNDARY.pattern
+                       + rb"|^(content-type:[ \t]*message/(?:rfc822|global))\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Structure:
+    parts: int  # opening delimiter lines of declared boundaries
+    depth: int  # multiparts and messages inside each other, counted as the parser does
 
 
 def check_limits(ctx: MailContext) -> None:
@@ -27,12 +42,55 @@ def check_limits(ctx: MailContext) -> None:
     header_bytes = end.start() if end else len(content)
     if header_bytes > limits.max_header_bytes:
         raise Quarantine(f"header block is {header_bytes} bytes, over the limit of {limits.max_header_bytes}")
-    parts = count_parts(content)
-    if parts > limits.max_parts:
-        raise Quarantine(f"message has {parts} MIME parts, over the limit of {limits.max_parts}")
+    longest = max((len(_declared(m, 1)) for m in BOUNDARY.finditer(content)), default=0)
+    if longest > MAX_BOUNDARY:
+        raise Quarantine(f"MIME boundary is {longest} characters long, more than a mail line can hold ({MAX_BOUNDARY})")
+    found = structure(content)
+    if found.parts > limits.max_parts:
+        raise Quarantine(f"message has {found.parts} MIME parts, over the limit of {limits.max_parts}")
+    if found.depth > limits.max_depth:
+        raise Quarantine(f"MIME nesting is {found.depth} deep, over the limit of {limits.max_depth}")
 
 
 def count_parts(content: bytes) -> int:
-    """Delimiter lines of every declared boundary (closing ones excluded), in one pass."""
-    boundaries = {m.group(1) or m.group(2) for m in BOUNDARY.finditer(content)}
-    return sum(1 for m in DELIMITER_LINE.finditer(content) if m.group(1) in boundaries)
+    return structure(content).parts
+
+
+def structure(content: bytes) -> Structure:
+    """Parts and nesting in one pass. The boundaries whose parts are open form a stack: a
+    delimiter of an open boundary ends every part opened inside it, its closing line ends it too."""
+    declared: set[bytes] = set()
+    stack: list[bytes | None] = []  # None: an encapsulated message, ended with the part it sits in
+    position: dict[bytes, int] = {}  # boundary -> its index in the stack, so nothing is searched
+    parts = depth = 0
+    for match in STRUCTURE.finditer(content):
+        line = match.group(1)
+        if match.group(4):
+            stack.append(None)
+            depth = max(depth, len(stack))
+        elif line is None:
+            declared.add(_declared(match, 2))
+        elif line in declared:
+            parts += 1
+            if line in position:
+                _unwind(stack, position, position[line] + 1)
+            else:
+                position[line] = len(stack)
+                stack.append(line)
+                depth = max(depth, len(stack))
+        elif line.endswith(b"--") and line[:-2] in position:
+            _unwind(stack, position, position[line[:-2]])
+    return Structure(parts, depth)
+
+
+def _declared(match: re.Match[bytes], first: int) -> bytes:
+    """The boundary of a declaration: quoted (group `first`) or a bare token (the next group)."""
+    quoted = match.group(first)
+    return quoted if quoted is not None else match.group(first + 1)
+
+
+def _unwind(stack: list[bytes | None], position: dict[bytes, int], size: int) -> None:
+    while len(stack) > size:
+        boundary = stack.pop()
+        if boundary is not None:
+            del position[boundary]
