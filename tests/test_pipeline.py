@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from email import message_from_bytes
 from pathlib import Path
 
 import pytest
 
 from maild.intake import Intake, Outcome
-from maild.store.models import Message, Outbox, RawMail, Ticket
+from maild.store.models import Event, Message, Outbox, RawMail, Ticket
 from mails import mail
 from test_quarantine import intake_with
 from maild.pipeline import STEPS
@@ -29,13 +30,39 @@ def accept(intake: Intake, message, envelope_from: str | None = "dana@bath.examp
     ({"X_Auto_Response_Suppress": "All"}, "dana@bath.example.ac.uk", "X-Auto-Response-Suppress header"),
     ({}, "MAILER-DAEMON@mx.example.org", "sent by a mail system"),
     ({}, "helpdesk@example.com", "sent from the helpdesk's own address"),
-    ({"X_Maild_Loop": "helpdesk@example.com"}, "dana@bath.example.ac.uk", "carries our own X-Maild-Loop"),
 ])
 def test_automatic_mail_is_kept_and_ignored(intake: Intake, headers: dict, sender: str, reason: str) -> None:
     assert accept(intake, mail(sender=sender, **headers)) is Outcome.IGNORED
     [raw] = RawMail.select()
     assert raw.status == "ignored" and reason in raw.reason
     assert Ticket.select().count() == 0
+
+
+def test_our_own_mail_coming_back_is_recognised_by_its_signed_message_id(intake: Intake) -> None:
+    """A customer's forwarding rule sends our acknowledgement back to us, headers and all."""
+    assert accept(intake, mail()) is Outcome.OPENED
+    ack = Outbox.get(Outbox.purpose == "acknowledgement")
+    returning = message_from_bytes(bytes(ack.content))
+    del returning["Auto-Submitted"], returning["X-Auto-Response-Suppress"]  # dropped on the way back
+    assert accept(intake, returning) is Outcome.IGNORED
+    returned = RawMail.get(RawMail.id != 1)
+    assert "our own signed Message-IDs" in returned.reason
+    assert Outbox.select().where(Outbox.purpose == "acknowledgement").count() == 1
+
+
+@pytest.mark.parametrize("message_id", [
+    "<maild.0123456789abcdef0123456789abcdef@example.com>",                # our old, unsigned form
+    "<maild.0123456789abcdef0123456789abcdef.aaaaaaaaaaaa@example.com>",   # our form, made-up signature
+])
+def test_an_outsider_cannot_pass_for_our_own_mail(intake: Intake, message_id: str) -> None:
+    """Our loop header and our Message-ID domain are easy to copy: with them, anyone could stop
+    maild acknowledging their mail. Neither counts; the header is ignored, the raw mail keeps it."""
+    message = mail(message_id=message_id, X_Maild_Loop="helpdesk@example.com", X_MAILD_Other="1")
+    assert accept(intake, message) is Outcome.OPENED
+    assert Outbox.select().where(Outbox.purpose == "acknowledgement").count() == 1
+    opened = Event.get(Event.kind == "opened").detail
+    assert "inbound X-Maild-Loop header ignored" in opened and "inbound X-MAILD-Other header ignored" in opened
+    assert b"X-Maild-Loop: helpdesk@example.com" in bytes(RawMail.get().content)
 
 
 def test_auto_submitted_no_is_a_person(intake: Intake) -> None:

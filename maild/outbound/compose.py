@@ -8,7 +8,6 @@ or a recipient to what maild sends (CVE-2024-6923 and kin).
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass, field
 from email.charset import QP, Charset
 from email.header import Header
@@ -35,10 +34,6 @@ def checked_address(address: str) -> str:
     if not ADDRESS_RE.match(address):
         raise ValueError(f"refusing to send to a malformed address: {address!r}")
     return address
-
-
-def new_message_id(domain: str) -> str:
-    return f"<maild.{uuid.uuid4().hex}@{domain}>"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ acknowledgement queued, and an acknowledgement never without its ticket.
 from __future__ import annotations
 
 from maild.config import Config
-from maild.outbound.compose import Outgoing, compose, new_message_id
+from maild.outbound.compose import Outgoing, compose
 from maild.outbound.render import Rendered
 from maild.store.models import Message, Outbox, Ticket
 
@@ -43,6 +43,9 @@ def queue_notice(config: Config, purpose: str, rendered: Rendered, to: list[tupl
                  in_reply_to: str | None = None) -> Outbox:
     """A mail maild writes on its own to staff or contacts (notification, reminder, alert): from
     the helpdesk, marked auto-generated with our loop marker, bounces coming back to the helpdesk."""
+    # Imported here: the pipeline package imports this module, and the key lives with it.
+    from maild.pipeline.reply_address import reply_addresses
+
     helpdesk = config.helpdesk
     return queue(ticket, purpose, Outgoing(
         from_header=config.main.outbound.from_,
@@ -50,7 +53,7 @@ def queue_notice(config: Config, purpose: str, rendered: Rendered, to: list[tupl
         subject=subject if subject is not None else rendered.subject,
         text=rendered.text,
         html=rendered.html,
-        message_id=new_message_id(helpdesk.address.rpartition("@")[2]),
+        message_id=reply_addresses(config).message_id(),
         in_reply_to=in_reply_to,
         auto_submitted="auto-generated",
         loop_marker=helpdesk.address,

@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from maild.outbound import outbox
-from maild.outbound.compose import Outgoing, new_message_id
+from maild.outbound.compose import Outgoing
 from maild.pipeline.context import MailContext
 from maild.pipeline.reply_address import CUSTOMER
 from maild.pipeline.subjects import bare_subject
@@ -135,7 +135,7 @@ def _queue_reply(ctx: MailContext, ticket: Ticket | None, to: tuple[str, str], s
         subject=subject,
         text=rendered.text,
         html=rendered.html,
-        message_id=new_message_id(helpdesk.address.rpartition("@")[2]),
+        message_id=ctx.settings.reply_addresses.message_id(),
         in_reply_to=mail.message_id,
         references=[*reversed(mail.thread_ids), *([mail.message_id] if mail.message_id else [])],
         auto_submitted="auto-replied",

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from maild.config import Staff
 from maild.outbound import outbox
-from maild.outbound.compose import Outgoing, display_from, new_message_id
+from maild.outbound.compose import Outgoing, display_from
 from maild.pipeline.acknowledge import tagged_subject
 from maild.pipeline.reply_address import CUSTOMER
 from maild.store.models import BouncedAddress, Message, Participant, Ticket
@@ -62,7 +62,7 @@ def _queue(settings: Settings, ticket: Ticket, purpose: str, rendered: object, f
         subject=tagged_subject(helpdesk.tag_prefix, ticket, rendered.subject),  # type: ignore[attr-defined]
         text=rendered.text,  # type: ignore[attr-defined]
         html=rendered.html,  # type: ignore[attr-defined]
-        message_id=new_message_id(helpdesk.address.rpartition("@")[2]),
+        message_id=settings.reply_addresses.message_id(),
         in_reply_to=in_reply_to,
         references=references,
         auto_submitted="auto-generated" if automatic else None,

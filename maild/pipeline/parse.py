@@ -19,12 +19,15 @@ from maild.pipeline.context import AttachmentPart, MailContext, ParsedMail
 MSGID_RE = re.compile(r"<[^<>\s]{1,900}>")
 MAX_THREAD_IDS = 50
 MAX_ADDRESS_HEADER = 16_384  # characters of one From/To/Cc header
+CONTROL_HEADER_PREFIX = "x-maild-"  # headers only maild sets (its loop marker)
 MAX_COMMENTS = 50  # parentheses in one address header; real ones have a handful at most
 
 
 def parse(ctx: MailContext) -> None:
     parsed = mailparser.parse_from_bytes(ctx.content)
     headers = parsed.message
+    for name in _strip_control_headers(headers):
+        ctx.notes.append(f"inbound {name} header ignored: only maild may set it (the raw mail keeps it)")
     depth, limit = nesting_depth(headers), ctx.settings.config.main.limits.max_depth
     if depth > limit:
         raise Quarantine(f"MIME nesting is {depth} deep, over the limit of {limit}")
@@ -45,6 +48,16 @@ def parse(ctx: MailContext) -> None:
         html=html,
         attachments=[_attachment(a) for a in parsed.attachments],
     )
+
+
+def _strip_control_headers(headers: Message) -> list[str]:
+    """Remove the X-Maild-* headers of an inbound mail, so no later step or routing rule can take
+    an outsider's copy of one for ours."""
+    names = sorted({name.lower(): name for name in headers.keys()
+                    if name.lower().startswith(CONTROL_HEADER_PREFIX)}.values())
+    for name in names:
+        del headers[name]
+    return names
 
 
 def nesting_depth(message: Message) -> int:

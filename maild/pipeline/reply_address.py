@@ -4,6 +4,10 @@ The tag after `+` names a ticket and the role of whoever the address was given t
 customer side (requester and participants), `s-<staff key>` for one staff member. The last part
 is an HMAC-SHA256 of both, so an address cannot be guessed, moved to another ticket, or turned from
 a customer's into a staff member's. Lower-case base32, since some servers fold local parts.
+
+The same key signs the Message-IDs of the mail maild sends (`<maild.<random>.<mac>@domain>`): when
+one comes back (a forwarding rule, a robot), it is recognised as our own by something no outsider
+can write, unlike a loop header or our domain, which anyone can copy into a mail.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import hashlib
 import hmac
 import os
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, partial
@@ -24,6 +29,7 @@ from maild.errors import ConfigError
 CUSTOMER = "c"
 MAC_CHARS = 12  # 60 bits: far beyond what anyone can try by sending mail
 KEY_FILE = "reply.key"
+MESSAGE_ID_RE = re.compile(r"^<maild\.([0-9a-f]{32})\.([a-z2-7]{%d})@([^<>@\s]+)>$" % MAC_CHARS)
 TAG_RE = re.compile(r"^t(\d{1,9})\.(c|s-[a-z0-9][a-z0-9_-]{0,31})\.([a-z2-7]{%d})$" % MAC_CHARS)
 
 
@@ -68,7 +74,18 @@ class ReplyAddresses:
         ticket, role, mac = int(found.group(1)), found.group(2), found.group(3)
         return SignedAddress(address, ticket, role, hmac.compare_digest(mac, self._mac(ticket, role)))
 
-    def _mac(self, ticket: int, role: str) -> str:
+    def message_id(self) -> str:
+        """A new Message-ID for a mail of ours, signed so that only we can write one."""
+        token = uuid.uuid4().hex
+        return f"<maild.{token}.{self._mac('message-id', token)}@{self.domain}>"
+
+    def is_ours(self, message_id: str | None) -> bool:
+        """Did maild write this Message-ID (with the current key)?"""
+        found = MESSAGE_ID_RE.match((message_id or "").lower())
+        return (found is not None and found.group(3) == self.domain.lower()
+                and hmac.compare_digest(found.group(2), self._mac("message-id", found.group(1))))
+
+    def _mac(self, ticket: int | str, role: str) -> str:
         digest = hmac.new(self._secret, f"{ticket}:{role}".encode(), hashlib.sha256).digest()
         return base64.b32encode(digest).decode().lower()[:MAC_CHARS]
 

@@ -6,8 +6,8 @@ acknowledgements and notifications are withheld, so two robots never talk to eac
 
 from __future__ import annotations
 
-from maild.outbound.compose import LOOP_HEADER
 from maild.pipeline.context import MailContext, ParsedMail
+from maild.pipeline.reply_address import ReplyAddresses
 
 MAX_RECEIVED = 50  # Postfix's hopcount limit
 DAEMON_LOCAL_PARTS = {"mailer-daemon", "postmaster", "noreply", "no-reply", "donotreply", "do-not-reply", "bounce", "bounces"}
@@ -19,7 +19,7 @@ def screen(ctx: MailContext) -> None:
     ctx.automatic = (
         _null_sender(ctx)
         or _automatic_headers(ctx.mail)
-        or _own_mail(ctx.mail, helpdesk.addresses, helpdesk.address.rpartition("@")[2])
+        or _own_mail(ctx.mail, helpdesk.addresses, ctx.settings.reply_addresses)
         or _daemon_sender(ctx.mail.from_address)
     )
 
@@ -47,11 +47,11 @@ def _automatic_headers(mail: ParsedMail) -> str | None:
     return None
 
 
-def _own_mail(mail: ParsedMail, addresses: frozenset[str], domain: str) -> str | None:
-    if mail.headers.get(LOOP_HEADER) is not None:
-        return f"carries our own {LOOP_HEADER} marker (our mail came back)"
-    if mail.message_id and mail.message_id.startswith("<maild.") and mail.message_id.endswith(f"@{domain}>"):
-        return "carries one of our own Message-IDs"
+def _own_mail(mail: ParsedMail, addresses: frozenset[str], signed: ReplyAddresses) -> str | None:
+    """Our own mail, come back. Not by our loop header or Message-ID domain alone: anyone can write
+    those (parse strips the header anyway), and an outsider could use them to silence maild."""
+    if signed.is_ours(mail.message_id):
+        return "carries one of our own signed Message-IDs (our mail came back)"
     if mail.from_address in addresses:
         return "sent from the helpdesk's own address"
     return None

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from maild.config import Staff
 from maild.outbound import outbox
-from maild.outbound.compose import Outgoing, new_message_id
+from maild.outbound.compose import Outgoing
 from maild.pipeline.acknowledge import tagged_subject
 from maild.pipeline.answer import send_answer, tell_requester
 from maild.pipeline.commands import STATUS_COMMANDS, Command, StaffReply, parse_staff_reply
@@ -167,7 +167,7 @@ def _refuse(ctx: MailContext, ticket: Ticket, staff: Staff, reply: StaffReply) -
         to=[(staff.name, staff.emails[0])],
         subject=tagged_subject(helpdesk.tag_prefix, ticket, rendered.subject),
         text=rendered.text, html=rendered.html,
-        message_id=new_message_id(helpdesk.address.rpartition("@")[2]),
+        message_id=ctx.settings.reply_addresses.message_id(),
         in_reply_to=mail.message_id,
         auto_submitted="auto-replied", loop_marker=helpdesk.address,
         reply_to=ctx.signed.address if ctx.signed else None,
