@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from maild.intake import Intake, Outcome
-from maild.store.models import Attachment, Message, RawMail
+from maild.store.models import Attachment, Message, Participant, RawMail
 from test_conversation import build
 
 CORPUS = Path(__file__).parent / "data" / "hostile"
@@ -26,6 +26,7 @@ EXPECTED = {
     "no-content-type-8bit": ("Raw 8bit without MIME", "Gr\ufffd\ufffde aus K\ufffdln, ohne Zeichensatzangabe.", []),
     "no-from": ("No sender", "Nobody sent this.", []),
     "nul-bytes": ("NUL bytes", "Beforeafter NUL.", []),
+    "nul-in-headers": ("NUL in headers", "Names and file names with NUL.", ["report.txt", "log.bin"]),
     "rfc2231-filename": ("RFC 2231 file name", "See the attachment.", ["Pr\u00fcfung \u20ac.pdf"]),
     "unknown-charset": ("Unknown charset", "Hello from an unknown charset.", []),
     "uuencode": ("uuencoded attachment", "The file follows.\r\n\r\nbegin 644 hello.txt\r\n%:&5L;&\\*\r\n`\r\nend", []),
@@ -52,3 +53,16 @@ def test_broken_mail_becomes_a_ticket_with_best_effort_text(intake: Intake, name
     message = Message.get(Message.raw == raw.id)
     assert message.text == text
     assert [a.filename for a in Attachment.select().where(Attachment.message == message)] == attachments
+
+
+def test_nul_in_names_and_message_ids_is_never_stored(intake: Intake) -> None:
+    """PostgreSQL refuses NUL in text: names (encoded or raw), Message-IDs and file names lose it."""
+    content = (CORPUS / "nul-in-headers.eml").read_bytes()
+    intake.accept(content, "nul-names", "names", ["helpdesk@example.com"], None)
+    raw = RawMail.get(RawMail.source == "nul-names")
+    ticket, message = raw.ticket, Message.get(Message.raw == raw.id)
+    assert message.message_id == "<hostile-nul-headers@bath.example.ac.uk>"
+    names = {p.email: p.name for p in Participant.select().where(Participant.ticket == ticket)}
+    assert (ticket.requester_name, names) == ("Dana Admin", {
+        "dana@bath.example.ac.uk": "Dana Admin", "pat@bath.example.ac.uk": "Pat Deputy",
+        "kim@bath.example.ac.uk": "Kim Raw"})

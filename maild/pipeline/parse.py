@@ -32,13 +32,15 @@ def parse(ctx: MailContext) -> None:
     if depth > limit:
         raise Quarantine(f"MIME nesting is {depth} deep, over the limit of {limit}")
     from_name, from_address = _single_sender(headers.get_all("From") or [])
-    # NUL has no place in text (and PostgreSQL's text type refuses it); the raw mail keeps it.
-    text = "\n".join(parsed.text_plain).replace("\x00", "").strip()
-    html = "\n".join(parsed.text_html).replace("\x00", "") or None
+    # NUL has no place in anything stored (PostgreSQL's text type refuses it), so every string
+    # taken from the mail loses it here: text, subject, names, Message-IDs, file names. The raw
+    # mail keeps it.
+    text = _no_nul("\n".join(parsed.text_plain)).strip()
+    html = _no_nul("\n".join(parsed.text_html)) or None
     ctx.mail = ParsedMail(
         headers=headers,
         message_id=_first_id(headers.get("Message-ID")),
-        subject=" ".join(str(parsed.subject or "").replace("\x00", "").split()),
+        subject=" ".join(_no_nul(str(parsed.subject or "")).split()),
         from_name=from_name,
         from_address=from_address,
         to=_addresses(_pairs(headers.get_all("To") or [])),
@@ -82,11 +84,15 @@ def _pairs(values: list[object]) -> list[tuple[str, str]]:
     return [(_decoded(name), address) for name, address in getaddresses(texts)]
 
 
+def _no_nul(text: str) -> str:
+    return text.replace("\x00", "")
+
+
 def _decoded(value: str) -> str:
     try:
-        return str(make_header(decode_header(value)))
+        return _no_nul(str(make_header(decode_header(value))))
     except (HeaderParseError, LookupError, UnicodeDecodeError, ValueError):
-        return value  # an undecodable encoded word stays as written
+        return _no_nul(value)  # an undecodable encoded word stays as written
 
 
 def _single_sender(values: list[str]) -> tuple[str, str | None]:
@@ -104,12 +110,12 @@ def _addresses(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def _first_id(value: object) -> str | None:
-    found = MSGID_RE.search(str(value or ""))
+    found = MSGID_RE.search(_no_nul(str(value or "")))
     return found.group(0) if found else None
 
 
 def _thread_ids(in_reply_to: object, references: object) -> list[str]:
-    ids = MSGID_RE.findall(str(in_reply_to or "")) + MSGID_RE.findall(str(references or ""))[::-1]
+    ids = MSGID_RE.findall(_no_nul(str(in_reply_to or ""))) + MSGID_RE.findall(_no_nul(str(references or "")))[::-1]
     return list(dict.fromkeys(ids))[:MAX_THREAD_IDS]
 
 
@@ -117,8 +123,8 @@ def _attachment(part: dict) -> AttachmentPart:
     payload = part.get("payload") or ""
     data = _lenient_base64(str(payload)) if part.get("binary") else str(payload).encode("utf-8")
     return AttachmentPart(
-        filename=str(part.get("filename") or "attachment"),
-        content_type=str(part.get("mail_content_type") or "application/octet-stream"),
+        filename=_no_nul(str(part.get("filename") or "")) or "attachment",
+        content_type=_no_nul(str(part.get("mail_content_type") or "")) or "application/octet-stream",
         payload=data,
     )
 
