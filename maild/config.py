@@ -351,6 +351,9 @@ class Limits(Strict):
     max_header_bytes: int = Field(defaults.MAX_HEADER_BYTES, gt=0)  # the top-level header block
     max_parts: int = Field(defaults.MAX_PARTS, gt=0)  # MIME parts, counted by their boundaries
     max_depth: int = Field(defaults.MAX_DEPTH, gt=0)  # multiparts inside multiparts
+    # Longer lines of the stored text are wrapped (the raw mail keeps them); at least a header
+    # line's 78, so a line always has room for a whole character.
+    max_line_bytes: int = Field(defaults.MAX_LINE_BYTES, ge=78)
     # Attachments past these are not stored with the ticket (the raw mail keeps them) and are listed.
     max_attachment_bytes: int = Field(defaults.MAX_ATTACHMENT_BYTES, gt=0)
     max_attachments: int = Field(defaults.MAX_ATTACHMENTS, ge=0)

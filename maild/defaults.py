@@ -18,6 +18,7 @@ MAX_DEPTH = 100  # Postfix's mime_nesting_limit
 MAX_ATTACHMENT_BYTES = 5_000_000
 MAX_ATTACHMENTS = 50
 MAX_PARTS = 1000  # no real mail comes near; a mail bomb of tiny parts does
+MAX_LINE_BYTES = 2048  # Postfix's line_length_limit; longer lines are wrapped in the stored text
 AUTO_REPLIES_PER_HOUR = 5
 AUTO_REPLIES_PER_DAY = 10
 TAG_PREFIX = "#"

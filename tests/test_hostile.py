@@ -148,3 +148,25 @@ def test_attachments_over_the_limits_are_left_out_and_listed(tmp_path: Path) -> 
     assert [a.filename for a in Attachment.select().order_by(Attachment.id)] == ["a.txt", "b.txt"]
     detail = Event.get(Event.kind == "attachments_dropped").detail
     assert "big.pdf (2000 bytes, over 1000)" in detail and "c.txt (more than 2 attachments)" in detail
+
+
+def test_a_five_megabyte_line_is_wrapped_in_the_stored_text_and_kept_whole_in_the_raw(intake: Intake) -> None:
+    from maild.store.models import Event, Message, RawMail
+    line = "x" * 5_000_000
+    content = mail(body=line).as_bytes()
+    assert accept(intake, content) is Outcome.OPENED
+    text = Message.get(Message.direction == "in").text
+    assert max(len(stored.encode()) for stored in text.split("\n")) == 2048
+    assert text.replace("\n", "") == line  # wrapped, not cut: nothing of it is lost
+    assert "1 lines over 2048 bytes wrapped" in Event.get(Event.kind == "opened").detail
+    assert bytes(RawMail.get().content) == content
+
+
+def test_line_limit_is_configurable_and_wraps_at_spaces(tmp_path: Path) -> None:
+    from maild.store.models import Message
+    intake = build(tmp_path, extra="limits: {max_line_bytes: 100}\n")
+    paragraph = " ".join(f"w\u00e9rd{i}" for i in range(100))  # one long paragraph, as Outlook writes one
+    assert accept(intake, mail(body=f"Hello,\n\n{paragraph}\n\nDana").as_bytes()) is Outcome.OPENED
+    lines = Message.get(Message.direction == "in").text.split("\n")
+    assert lines[:2] == ["Hello,", ""] and lines[-2:] == ["", "Dana"]
+    assert all(len(line.encode()) <= 100 for line in lines) and " ".join(lines[2:-2]) == paragraph

@@ -28,15 +28,20 @@ def parse(ctx: MailContext) -> None:
     headers = parsed.message
     for name in _strip_control_headers(headers):
         ctx.notes.append(f"inbound {name} header ignored: only maild may set it (the raw mail keeps it)")
-    depth, limit = nesting_depth(headers), ctx.settings.config.main.limits.max_depth
-    if depth > limit:
-        raise Quarantine(f"MIME nesting is {depth} deep, over the limit of {limit}")
+    limits = ctx.settings.config.main.limits
+    depth = nesting_depth(headers)
+    if depth > limits.max_depth:
+        raise Quarantine(f"MIME nesting is {depth} deep, over the limit of {limits.max_depth}")
     from_name, from_address = _single_sender(headers.get_all("From") or [])
     # NUL has no place in anything stored (PostgreSQL's text type refuses it), so every string
     # taken from the mail loses it here: text, subject, names, Message-IDs, file names. The raw
     # mail keeps it.
     text = _no_nul("\n".join(parsed.text_plain)).strip()
     html = _no_nul("\n".join(parsed.text_html)) or None
+    text, wrapped = wrap_long_lines(text or (html_to_text(html) if html else ""), limits.max_line_bytes)
+    if wrapped:
+        ctx.notes.append(f"{wrapped} lines over {limits.max_line_bytes} bytes wrapped in the stored text "
+                         "(the raw mail keeps them)")
     ctx.mail = ParsedMail(
         headers=headers,
         message_id=_first_id(headers.get("Message-ID")),
@@ -46,7 +51,7 @@ def parse(ctx: MailContext) -> None:
         to=_addresses(_pairs(headers.get_all("To") or [])),
         cc=_addresses(_pairs(headers.get_all("Cc") or [])),
         thread_ids=_thread_ids(headers.get("In-Reply-To"), headers.get("References")),
-        text=text or (html_to_text(html) if html else ""),
+        text=text,
         html=html,
         attachments=[_attachment(a) for a in parsed.attachments],
     )
@@ -60,6 +65,31 @@ def _strip_control_headers(headers: Message) -> list[str]:
     for name in names:
         del headers[name]
     return names
+
+
+def wrap_long_lines(text: str, limit: int) -> tuple[str, int]:
+    """Lines of at most `limit` UTF-8 bytes, broken at the last space that fits (or, in a line
+    without one, at the last whole character), and how many lines needed it. Nothing is lost:
+    a customer's long paragraph stays whole, a one-line bomb becomes many short lines."""
+    if len(text) * 4 <= limit:  # no line can be over: the common case costs nothing
+        return text, 0
+    lines, wrapped = [], 0
+    for line in text.split("\n"):
+        data = line.encode("utf-8", "replace")  # a stray surrogate becomes "?"
+        wrapped += len(data) > limit
+        start = 0
+        while len(data) - start > limit:
+            chunk = data[start:start + limit]
+            space = max(chunk.rfind(b" "), chunk.rfind(b"\t"))
+            if space > 0:
+                lines.append(chunk[:space].decode())
+                start += space + 1
+            else:
+                piece = chunk.decode("utf-8", "ignore")  # drops a character cut in half
+                lines.append(piece)
+                start += len(piece.encode())
+        lines.append(data[start:].decode())
+    return "\n".join(lines), wrapped
 
 
 def nesting_depth(message: Message) -> int:
