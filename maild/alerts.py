@@ -1,12 +1,16 @@
 """Alerts by mail to the admin: a mailbox failing for longer than `mailbox_down_minutes`, an
 outbox whose oldest mail waits longer than `outbox_stuck_minutes`, `quarantine_at` or more mails
 in quarantine. Each problem is mailed once when it starts and once when it clears (an Alert row
-remembers it), and logged either way, since an alert about a stuck outbox may itself be stuck."""
+remembers it), and logged either way, since an alert about a stuck outbox may itself be stuck.
+
+A mail that failed processing too many times in a row is told about once, when it is held: to
+the customer services managers and the alert address, since a customer is waiting on it."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from maild.config import Config
 from maild.outbound import outbox
@@ -15,8 +19,13 @@ from maild.store import health
 from maild.store.db import transaction
 from maild.store.models import Alert
 
+if TYPE_CHECKING:
+    from maild.pipeline.context import ParsedMail
+    from maild.runtime import Settings
+
 log = logging.getLogger("maild.alerts")
 TEMPLATE = "alert"
+GAVE_UP_TEMPLATE = "gave_up"
 
 
 class Alerter:
@@ -72,3 +81,20 @@ def _mail(config: Config, renderer: Renderer, state: str, detail: str) -> None:
     helpdesk = config.helpdesk
     rendered = renderer.render(TEMPLATE, {"state": state, "detail": detail, "helpdesk_name": helpdesk.name})
     outbox.queue_notice(config, "alert", rendered, [("", config.main.alerts.to)])
+
+
+def tell_gave_up(settings: Settings, raw_id: int, mail: ParsedMail | None, attempts: int, reason: str) -> None:
+    """Inside the transaction that quarantines the mail."""
+    config = settings.config
+    to = [(s.name, s.emails[0]) for s in settings.directory.staff_by_key.values()
+          if s.active and "customer_services_manager" in s.roles]
+    if config.main.alerts is not None and config.main.alerts.to not in {address for _, address in to}:
+        to.append(("", config.main.alerts.to))
+    log.error("raw mail %d held after %d failed attempts: %s", raw_id, attempts, reason)
+    if not to:
+        return
+    rendered = settings.renderer.render(GAVE_UP_TEMPLATE, {
+        "raw_id": raw_id, "attempts": attempts, "reason": reason, "helpdesk_name": config.helpdesk.name,
+        "sender": mail.from_address if mail else None, "subject": mail.subject if mail else None,
+    })
+    outbox.queue_notice(config, "gave_up", rendered, to)

@@ -19,7 +19,7 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from maild import defaults, metrics
+from maild import alerts, defaults, metrics
 from maild.errors import Quarantine, TransientError
 from maild.faults import pause_point
 from maild.pipeline import STEPS, Step, run
@@ -147,8 +147,18 @@ class Intake:
         except TransientError:
             raise exc from None  # the database is gone altogether: let the channel answer 4xx
         if attempts >= defaults.MAX_PROCESSING_ATTEMPTS:
-            return self._quarantine(raw, ctx, f"gave up after {attempts} attempts: {exc}")
+            return self._give_up(raw, ctx, attempts, f"gave up after {attempts} attempts: {exc}")
         raise exc
+
+    def _give_up(self, raw: RawMail, ctx: MailContext, attempts: int, reason: str) -> Outcome:
+        """Quarantine, and tell staff in the same transaction: once, since only the first
+        quarantine of a waiting mail succeeds. If the database refuses even that, the mail stays
+        waiting and the next recovery pass tries again."""
+        with transaction():
+            outcome = self._quarantine(raw, ctx, reason)
+            if outcome is Outcome.QUARANTINED:
+                alerts.tell_gave_up(self.runtime.settings, raw.id, ctx.mail, attempts, reason)
+        return outcome
 
     def recover(self, older_than_seconds: float = defaults.RECOVERY_AGE_SECONDS) -> int:
         """Process raw mail committed earlier but never finished (a crash, a database outage)."""

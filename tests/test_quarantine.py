@@ -6,6 +6,7 @@ from pathlib import Path
 
 from conftest import write_config
 from maild.config import load_config
+from maild.errors import TransientError
 from maild.intake import Intake, Outcome
 from maild.pipeline import STEPS
 from maild.pipeline.context import MailContext
@@ -59,3 +60,31 @@ def test_oversize_mail_is_quarantined_with_the_reason(tmp_path: Path) -> None:
     [held] = raw_store.quarantined()
     assert held.reason == f"message is {len(huge)} bytes, over the limit of {limit}"
     assert held.size == len(huge)
+
+
+def database_gone(ctx: MailContext) -> None:
+    """A step that meets a database (or disk) failure on every try."""
+    raise TransientError("database: disk I/O error")
+
+
+def test_mail_failing_three_times_in_a_row_is_held_and_staff_are_told_once(tmp_path: Path) -> None:
+    from maild.store.db import transaction
+    from maild.store.models import Outbox
+
+    intake = intake_with(tmp_path, (*STEPS[:3], database_gone, *STEPS[3:]))
+    with transaction():  # committed by a channel earlier; its processing never finished
+        raw, _ = raw_store.save(mail(subject="Printer on fire").as_bytes(), "test", "test", [], "dana@bath.example.ac.uk")
+    for attempt in (1, 2):
+        assert intake.recover(older_than_seconds=0) == 0  # deferred: still waiting
+        assert RawMail.get_by_id(raw.id).status == "received" and RawMail.get_by_id(raw.id).attempts == attempt
+    assert intake.recover(older_than_seconds=0) == 1
+    held = RawMail.get_by_id(raw.id)
+    assert held.status == "quarantined"
+    assert held.reason == "gave up after 3 attempts: database: disk I/O error"
+    assert intake.recover(older_than_seconds=0) == 0 and intake.retry([999]) == []  # nothing left to try
+
+    [told] = Outbox.select().where(Outbox.purpose == "gave_up")
+    assert told.recipients == "carol@example.com"  # the customer services manager
+    content = bytes(told.content).decode()
+    assert f"raw mail {raw.id}" in content and "Printer on fire" in content and f"maild retry {raw.id}" in content
+    assert Ticket.select().count() == 0
