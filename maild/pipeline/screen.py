@@ -52,9 +52,17 @@ def _own_mail(mail: ParsedMail, addresses: frozenset[str], signed: ReplyAddresse
     those (parse strips the header anyway), and an outsider could use them to silence maild."""
     if signed.is_ours(mail.message_id):
         return "carries one of our own signed Message-IDs (our mail came back)"
-    if mail.from_address in addresses:
+    if _without_plus(mail.from_address) in {a.lower() for a in addresses}:  # ours, or a signed reply address
         return "sent from the helpdesk's own address"
     return None
+
+
+def _without_plus(address: str | None) -> str | None:
+    """`helpdesk+t12.c.k9f3@example.com` -> `helpdesk@example.com`: plus-addressing's base address."""
+    if address is None:
+        return None
+    local, _, domain = address.lower().partition("@")
+    return f"{local.partition('+')[0]}@{domain}"
 
 
 def _daemon_sender(address: str | None) -> str | None:
