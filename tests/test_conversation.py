@@ -202,6 +202,24 @@ def test_cc_commands_change_who_hears_the_answer(intake: Intake) -> None:
     assert answer["Cc"] == "sam@bath.example.ac.uk"
 
 
+def test_deactivated_contact_is_left_out_of_the_answers_cc(tmp_path: Path) -> None:
+    """Pat left the university: the accounts file says `active: false`, and the answers stop."""
+    config = write_config(tmp_path, relay_port=None, smtp_port=2525)
+    accounts = config.parent / "accounts.yaml"
+    pat = "{name: Pat Deputy, email: pat@bath.example.ac.uk, role: admin_manager, position: deputy,"
+    assert pat in accounts.read_text()
+    accounts.write_text(accounts.read_text().replace(pat, pat[:-1] + ", active: false,"))
+    settings = Settings.build(load_config(config))
+    open_store(settings.config.database)
+    migrate()
+    intake = Intake(Runtime(settings), STEPS)
+    _, note = open_ticket(intake, Cc="Pat Deputy <pat@bath.example.ac.uk>, Sam Senior <sam@bath.example.ac.uk>")
+    accept(intake, staff_reply(note, "Hello Dana,\n\nfixed."), to=note["Reply-To"])
+    [answer] = sent("answer")
+    assert answer["Cc"] == "Sam Senior <sam@bath.example.ac.uk>"
+    assert "pat@bath.example.ac.uk" not in Outbox.get(Outbox.purpose == "answer").recipients
+
+
 def test_resolve_tells_the_customer_and_their_reply_reopens(intake: Intake) -> None:
     ticket, note = open_ticket(intake)
     accept(intake, staff_reply(note, "#resolve\nFixed in release 4.2."), to=note["Reply-To"])

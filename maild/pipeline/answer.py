@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from maild.config import Staff
+from maild.config import AccountsFile, Staff
 from maild.outbound import outbox
 from maild.outbound.compose import Outgoing, display_from
 from maild.pipeline.acknowledge import tagged_subject
@@ -58,7 +58,7 @@ def _queue(settings: Settings, ticket: Ticket, purpose: str, rendered: object, f
     out = Outgoing(
         from_header=from_header,
         to=[(ticket.requester_name, ticket.requester)],
-        cc=_cc(ticket),
+        cc=_cc(settings, ticket),
         subject=tagged_subject(helpdesk.tag_prefix, ticket, rendered.subject),  # type: ignore[attr-defined]
         text=rendered.text,  # type: ignore[attr-defined]
         html=rendered.html,  # type: ignore[attr-defined]
@@ -73,11 +73,21 @@ def _queue(settings: Settings, ticket: Ticket, purpose: str, rendered: object, f
     log.info("ticket %d: %s %s queued for %s", ticket.number, purpose, out.message_id, ", ".join(out.addresses))
 
 
-def _cc(ticket: Ticket) -> list[tuple[str, str]]:
-    """The other participants, without addresses a delivery report said are undeliverable."""
+def _cc(settings: Settings, ticket: Ticket) -> list[tuple[str, str]]:
+    """The other participants, without addresses a delivery report said are undeliverable, and
+    without contacts and staff the accounts file has deactivated (someone who left keeps no
+    window on the ticket, RELIABILITY X11)."""
     bounced = {b.email for b in BouncedAddress.select(BouncedAddress.email)}
+    left = _deactivated(settings.config.accounts)
     return [(p.name, p.email) for p in ticket.participants
-            if p.role == "cc" and p.email != ticket.requester and p.email not in bounced]
+            if p.role == "cc" and p.email != ticket.requester and p.email not in bounced and p.email not in left]
+
+
+def _deactivated(accounts: AccountsFile) -> set[str]:
+    """Addresses marked `active: false`, unless the same address is active somewhere else."""
+    people = [*((s.active, e) for s in accounts.staff for e in s.emails),
+              *((c.active, c.email) for o in accounts.organisations for c in o.contacts)]
+    return {e.lower() for active, e in people if not active} - {e.lower() for active, e in people if active}
 
 
 def _thread_of(ticket: Ticket) -> tuple[str | None, list[str]]:
