@@ -359,3 +359,34 @@ def test_encoded_line_breaks_never_add_a_header_or_recipient(intake: Intake, fie
         assert out["Bcc"] is None and out["X-Evil"] is None
         assert "eve@evil.example" not in row.recipients
         assert all("\n" not in str(value) and "\r" not in str(value) for value in out.values())
+
+
+HOSTILE = '<script>alert(1)</script> <img src=x onerror="alert(2)"> {{7*7}} {% raw %}'
+
+
+@pytest.mark.parametrize("subject", [f"Report broken {HOSTILE}",
+                                     f"For the attention of the Customer Services Manager - {HOSTILE}"],
+                         ids=["ticket", "escalation"])
+def test_customer_markup_and_template_syntax_are_escaped_in_html_and_literal_in_text(intake: Intake,
+                                                                                      subject: str) -> None:
+    """X8: whatever a customer writes is data: HTML parts escape it, text parts show it as written,
+    and no template ever runs it (no 49, no error from a stray `{% raw %}`)."""
+    accept(intake, mail(subject=subject, body=f"It fails: {HOSTILE}"))
+    ticket, [note, *_] = Ticket.get(), sent("notification")  # Alice's, or Carol's for the escalation
+    accept(intake, staff_reply(note, "#resolve\nFixed.", sender=note["To"]), to=note["Reply-To"])
+    assert {"acknowledgement", "notification", "answer", "resolved"} <= {o.purpose for o in Outbox.select()}
+    html_parts = 0
+    for row in Outbox.select():
+        out = message_from_bytes(bytes(row.content), policy=policy.default)
+        text = body(out)
+        assert "49" not in text.replace(str(ticket.number), "")
+        if row.purpose != "answer":  # the answer holds Alice's words, the others quote the customer's
+            assert HOSTILE in text or HOSTILE in str(out["Subject"]), row.purpose
+        html = out.get_body(("html",))
+        if html is not None:
+            html_parts += 1
+            markup = html.get_content()
+            assert "<script" not in markup and "<img" not in markup and "49" not in markup
+            assert "&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in markup
+            assert "{{7*7}} {% raw %}" in markup
+    assert html_parts >= 1  # the acknowledgement (or the escalation's) has one
