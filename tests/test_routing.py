@@ -23,6 +23,7 @@ from maild.runtime import Runtime, Settings
 from maild.store.db import open_store
 from maild.store.migrations import migrate
 from maild.store.models import Outbox, Ticket
+from mails import mail
 
 DATA = ROOT / "tests" / "data" / "routing"
 TODAY = date.today()
@@ -248,3 +249,15 @@ def test_mailbox_default_route(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr.decode()
     outcome = json.loads(result.stdout)["result"]
     assert (outcome["kind"], outcome["route"]["queue"]) == ("question", "customer-services")
+
+
+@pytest.mark.parametrize("subject", [
+    "Question about exports", "Re: Question about exports", "AW: Question about exports",
+    "SV: Question about exports", "Antw: Question about exports", "[#12] Question about exports",
+    "AW: [#12] Question about exports", "Re: [#12] Fwd: Question about exports", "RE:[#12] AW: SV: Question about exports",
+])
+def test_subject_starts_with_ignores_reply_prefixes_and_the_ticket_tag(tmp_path: Path, subject: str) -> None:
+    intake = build(tmp_path, routing=RULE.format(match="{subject_starts_with: question about}"))
+    content = mail(subject=subject).as_bytes()
+    [rule] = explain(intake.runtime.settings, content, [], {})["rules"]
+    assert rule["matched"], rule

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from maild.config import Rule, RoutingFile
 from maild.pipeline.context import MailContext, Route, RuleResult
-from maild.pipeline.subjects import REPLY_PREFIX
+from maild.pipeline.subjects import bare_subject
 
 Check = Callable[[MailContext], tuple[bool, str]]
 
@@ -46,7 +46,8 @@ def _subject(ctx: MailContext) -> str:
 
 
 def _bare_subject(ctx: MailContext) -> str:
-    return REPLY_PREFIX.sub("", _subject(ctx))
+    """As threading and the ticket see it: without `Re:`/`AW:`/`SV:`... and without our `[#N]`."""
+    return bare_subject(ctx.mail.subject, ctx.settings.config.helpdesk.tag_prefix).lower() if ctx.mail else ""
 
 
 def _sender(ctx: MailContext) -> str:
