@@ -45,3 +45,32 @@ def test_long_lines_are_wrapped_for_the_wire() -> None:
     assert max(len(line) for line in content.split(b"\r\n")) <= 78
     message = message_from_bytes(content, policy=policy.default)
     assert message.get_body(("plain",)).get_content().strip() == ("word " * 400).strip()
+
+
+BREAKS = ["\r\n", "\n", "\r", "\u2028", "\x00", "\x0b"]
+
+
+@pytest.mark.parametrize("brk", BREAKS, ids=["crlf", "lf", "cr", "u2028", "nul", "vt"])
+def test_line_breaks_in_subject_and_every_display_name_add_no_header_or_recipient(brk: str) -> None:
+    from maild.outbound.compose import display_from
+    evil = f"x{brk}Bcc: eve@evil.example{brk}X-Injected: 1"
+    content = compose(outgoing(subject=f"[#1] Caf\u00e9 {evil}", from_header=display_from(f"Alice {evil}", "helpdesk@example.com"),
+                               to=[(f"Dana {evil}", "dana@example.org")], cc=[(f"Pat {evil}", "pat@example.org")],
+                               reply_to="helpdesk+t1.c.abcdefabcdef@example.com"))
+    message = message_from_bytes(content, policy=policy.default)
+    assert sorted(message.keys()) == sorted(["From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID",
+                                             "Content-Type", "MIME-Version", "Content-Transfer-Encoding"])
+    assert [a.addr_spec for a in message["To"].addresses + message["Cc"].addresses] == ["dana@example.org", "pat@example.org"]
+    assert message["Subject"] == "[#1] Caf\u00e9 x Bcc: eve@evil.example X-Injected: 1"
+    assert message["From"].addresses[0].display_name == "Alice x Bcc: eve@evil.example X-Injected: 1"
+
+
+@pytest.mark.parametrize("field", ["to", "cc", "reply_to", "from"])
+@pytest.mark.parametrize("address", ["dana@example.org\r\nBcc: eve@evil.example", "dana@example.org\nX: 1", "dana@exa\rmple.org"])
+def test_line_breaks_in_any_address_are_refused(field: str, address: str) -> None:
+    from maild.outbound.compose import display_from
+    with pytest.raises(ValueError, match="malformed address"):
+        if field == "from":
+            display_from("Alice", address)
+        else:
+            compose(outgoing(**{field: address if field == "reply_to" else [("", address)]}))

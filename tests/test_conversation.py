@@ -349,11 +349,17 @@ def test_customer_reply_is_stored_without_the_quoted_history(intake: Intake) -> 
 
 @pytest.mark.parametrize("field", ["Subject", "From"])
 def test_encoded_line_breaks_never_add_a_header_or_recipient(intake: Intake, field: str) -> None:
-    injected = "=?utf-8?q?Hello=0D=0ABcc:_eve@evil.example=0D=0AX-Evil:_1?="
-    raw = mail(subject="SUBJECT", sender="NAME <dana@bath.example.ac.uk>").as_bytes()
+    """A stranger, so that the name they give is the one maild uses (a designated contact's name
+    comes from the accounts file instead, and would hide an injection in the From name)."""
+    injected = "=?utf-8?q?Hello=0D=0ABcc=3A_eve=40evil.example=0D=0AX-Evil=3A_1?="  # all encoded: a valid name
+    raw = mail(subject="SUBJECT", sender="NAME <lou@stranger.example>").as_bytes()
     raw = raw.replace(b"SUBJECT" if field == "Subject" else b"NAME", injected.encode())
-    ticket, note = open_ticket(intake, raw)
+    assert intake.accept(raw, "test", "test", ["helpdesk@example.com"], "lou@stranger.example") is Outcome.OPENED
+    ticket = Ticket.get()
+    assert "Bcc: eve@evil.example" in (ticket.subject if field == "Subject" else ticket.requester_name)
+    [note] = [n for n in sent("notification") if "alice@example.com" in n["To"]]
     accept(intake, staff_reply(note, "An answer."), to=note["Reply-To"])
+    assert {"acknowledgement", "notification", "answer"} <= {o.purpose for o in Outbox.select()}
     for row in Outbox.select():
         out = message_from_bytes(bytes(row.content), policy=policy.default)
         assert out["Bcc"] is None and out["X-Evil"] is None

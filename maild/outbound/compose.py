@@ -99,5 +99,7 @@ def _part(text: str, subtype: str) -> MIMEText:
     return MIMEText(text, subtype, UTF8)
 
 
-def _encoded(value: str) -> str:
-    return value if value.isascii() else Header(value, "utf-8").encode()
+def _encoded(value: str) -> str | Header:
+    """A Header object, not its encoded text: folded knowing the `Subject: ` before it, it never
+    starts with an empty first line (which decoders read as a leading space)."""
+    return value if value.isascii() else Header(value, "utf-8", header_name="Subject")
