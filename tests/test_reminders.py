@@ -265,3 +265,53 @@ def test_jobs_follow_the_accounts_file_on_reload(settings: Settings) -> None:
     after = {job.id for job in scheduler.apscheduler.get_jobs()}
     assert before - after == {"reminder:checkin:newco", "reminder:monthly_meeting:newco"}
     assert after - before == set()
+
+
+# ---------------------------------------------------------------- `maild reminders`
+
+def _moments(setup, number: int) -> dict[str, datetime]:  # noqa: ANN001
+    import databases
+    [row] = databases.query(setup.config, "SELECT sla_since, response_due_at, created_at FROM ticket WHERE number = ?",
+                            (number,))
+    return {name: value if isinstance(value, datetime) else datetime.fromisoformat(value)
+            for name, value in zip(("sla_since", "response_due_at", "created_at"), row)}
+
+
+def test_reminders_command_lists_service_target_notices_and_account_reminders(offline_setup) -> None:  # noqa: ANN001
+    import databases
+    from conftest import ROOT
+    outage = (ROOT / "tests" / "data" / "routing" / "outage-subject.eml").read_bytes()
+    assert offline_setup.cli("deliver", input=outage).stdout == b"opened\n"
+    # The outage came in 20 minutes ago: its P1 response target (15 minutes, any hour; warned at
+    # 75%) is missed already, so both notices are owed now.
+    moments = _moments(offline_setup, 1)
+    databases.query(offline_setup.config, "UPDATE ticket SET sla_since = ?, response_due_at = ?, created_at = ? "
+                    "WHERE number = 1", [(m - timedelta(minutes=20)).isoformat(sep=" ") for m in moments.values()])
+    moments = _moments(offline_setup, 1)
+    assert moments["response_due_at"] - moments["sla_since"] == timedelta(minutes=15)
+
+    items = offline_setup.json("reminders", "--days", "62")
+    assert [i["due_at"] for i in items] == sorted(i["due_at"] for i in items)
+    ticket = [i for i in items if i["ticket"] == 1]
+    utc = lambda moment: moment.strftime("%Y-%m-%dT%H:%M:%SZ")  # noqa: E731
+    assert ticket == [
+        {"kind": "sla_warning:response", "organisation": "uni-bath", "ticket": 1, "overdue": True,
+         "due_at": utc(moments["sla_since"] + timedelta(minutes=11, seconds=15)),
+         "recipients": ["alice@example.com", "erin@example.com"]},          # the helpdesk queue; Alice is on call too
+        {"kind": "sla_breach:response", "organisation": "uni-bath", "ticket": 1, "overdue": True,
+         "due_at": utc(moments["response_due_at"]), "recipients": ["carol@example.com", "alice@example.com"]},
+    ]
+    accounts = [i for i in items if i["ticket"] is None]
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert all(now <= i["due_at"] for i in accounts)
+    checkins = [i for i in accounts if i["kind"] == "checkin"]
+    assert {i["organisation"] for i in checkins} == {"brookes"}  # only it is in its implementation phase
+    assert 8 <= len(checkins) <= 10 and all(i["recipients"][0] == "dave@example.com" for i in checkins)
+    monthly = [i for i in accounts if i["kind"] == "monthly_meeting"]
+    assert {i["organisation"] for i in monthly} == {"uni-bath"} and len(monthly) in (2, 3)  # live: Bath alone
+
+    soon = offline_setup.json("reminders", "--days", "1")
+    assert [i for i in soon if i["ticket"] == 1] == ticket
+    assert all(i in items for i in soon) and len(soon) < len(items)
+    text = offline_setup.cli("reminders", "--days", "1").stdout.decode()
+    assert "sla_breach:response" in text and "ticket #1" in text and "owed now" in text
