@@ -4,7 +4,7 @@ quarantined mail, and any that crashed (an exit other than 0) or were left half-
     .venv/bin/python bench/deliver_corpus.py [FOLDER...]
 
 Default folders: the standard library's own email test data (`test/test_email/data`, where
-installed), tests/data/replies, tests/data/replies-holdout and tests/data/routing.
+installed), tests/data/replies, tests/data/replies-holdout, tests/data/routing and tests/data/hostile.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from conftest import MAILD, write_config  # noqa: E402
 
 def default_folders() -> list[Path]:
     stdlib = Path(sysconfig.get_paths()["stdlib"]) / "test" / "test_email" / "data"
-    ours = [ROOT / "tests" / "data" / name for name in ("replies", "replies-holdout", "routing")]
+    ours = [ROOT / "tests" / "data" / name for name in ("replies", "replies-holdout", "routing", "hostile")]
     return [f for f in (stdlib, *ours) if f.is_dir()]
 
 

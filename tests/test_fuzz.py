@@ -18,8 +18,9 @@ from mails import mail
 from test_conversation import build
 
 DATA = Path(__file__).parent / "data"
-# The corpora, and replies by tag to ticket 1 (opened by the fixture), so mutants also thread.
-SEEDS = [p.read_bytes() for p in sorted([*DATA.glob("replies/*.eml"), *DATA.glob("routing/*.eml")])] + \
+# The corpora (broken and hostile mail included), and replies by tag to ticket 1 (opened by the fixture), so mutants also thread.
+SEEDS = [p.read_bytes() for p in sorted([*DATA.glob("replies/*.eml"), *DATA.glob("routing/*.eml"),
+                                        *DATA.glob("hostile/*.eml")])] + \
     [mail(subject=f"Re: [#1] Placement report ({n})", body="More detail.", message_id=f"<seed-{n}@x>").as_bytes()
      for n in range(10)]
 JUNK = [b"\r\n", b"\n.\n", b"\x00", b"\r", b"--", b"\xff\xfe", b"=?utf-8?q?=0D=0ABcc:_x@evil?=", b"=?x-unknown?b?////?=",
