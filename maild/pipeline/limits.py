@@ -52,10 +52,6 @@ def check_limits(ctx: MailContext) -> None:
         raise Quarantine(f"MIME nesting is {found.depth} deep, over the limit of {limits.max_depth}")
 
 
-def count_parts(content: bytes) -> int:
-    return structure(content).parts
-
-
 def structure(content: bytes) -> Structure:
     """Parts and nesting in one pass. The boundaries whose parts are open form a stack: a
     delimiter of an open boundary ends every part opened inside it, its closing line ends it too."""
