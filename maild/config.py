@@ -336,6 +336,9 @@ class Retry(Strict):
     initial_seconds: float = Field(defaults.RETRY_INITIAL_SECONDS, gt=0)
     max_seconds: float = Field(defaults.RETRY_MAX_SECONDS, gt=0)
     give_up_hours: float = Field(defaults.RETRY_GIVE_UP_HOURS, gt=0)
+    # A mail a sender took and neither sent nor gave back (its host died) waits this long before
+    # another sender may take it; longer than any send can last (the relay's timeout and then some).
+    claim_seconds: float = Field(defaults.SEND_LEASE_SECONDS, ge=10)
 
 
 class Outbound(Strict):

@@ -37,6 +37,7 @@ RETRY_GIVE_UP_HOURS = 120  # five days, as Mailman's retry queue
 SEND_INTERVAL_SECONDS = 5.0
 SEND_BATCH = 50
 SEND_LEASE_SECONDS = 300
+RECORD_SENT_TRIES = 3
 SMTP_TIMEOUT_SECONDS = 60.0
 
 # A raw mail left `received` (its processing died with the process) is picked up again after this.

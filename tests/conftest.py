@@ -181,7 +181,7 @@ inbound:
   from: "Test Helpdesk <helpdesk@example.com>"
 {relay}  maildir: ../var/outbox
   send_interval_seconds: 0.2
-  retry: {{initial_seconds: 1, max_seconds: 2}}
+  retry: {{initial_seconds: 1, max_seconds: 2, claim_seconds: 10}}
 {extra}"""
     )
     return config_dir / "maild.yaml"
@@ -220,7 +220,8 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 15.0) -
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"maild run exited early with {process.returncode}: {process.stderr.read().decode()}")
+            detail = process.stderr.read().decode() if process.stderr else "(see its log)"
+            raise AssertionError(f"maild run exited early with {process.returncode}: {detail}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
@@ -238,7 +239,10 @@ class Daemon:
     def start(self) -> None:
         self.process = subprocess.Popen([*MAILD, "-c", str(self.setup.config), "run"], cwd=self.setup.dir,
                                         stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"))
-        wait_for_port(self.setup.smtp_port, self.process)
+        try:
+            wait_for_port(self.setup.smtp_port, self.process)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{self.log.read_text()[-3000:]}") from None
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         assert self.process is not None

@@ -157,8 +157,7 @@ class MailboxWatcher:
             for start in range(0, len(uids), m.batch):
                 if self.stop.is_set():
                     break
-                for part in self._by_size(client, uids[start:start + m.batch], report):
-                    self._batch(client, part, uidvalidity, cursor, report)
+                self._held_batch(client, uids[start:start + m.batch], uidvalidity, cursor, report)
                 if progress:
                     progress(min(start + m.batch, len(uids)), len(uids))
             if not report.confirm_failures:
@@ -166,6 +165,18 @@ class MailboxWatcher:
             return report
         except (OSError, IMAPClientError) as exc:
             raise MailboxUnavailable(f"{m.folder}: {exc}") from exc
+
+    def _held_batch(self, client: IMAPClient, uids: list[int], uidvalidity: int,
+                    cursor: "mailboxes.MailboxCursor", report: PassReport) -> None:
+        """The part of a batch no other host has in hand: taken, committed, moved, let go."""
+        m = self.mailbox
+        held = mailboxes.hold_uids(m.name, m.folder, uidvalidity, uids)
+        report.held_elsewhere += len(uids) - len(held)
+        try:
+            for part in self._by_size(client, held, report) if held else []:
+                self._batch(client, part, uidvalidity, cursor, report)
+        finally:
+            mailboxes.let_go(m.name, m.folder, uidvalidity, held)
 
     def _by_size(self, client: IMAPClient, uids: list[int], report: PassReport) -> list[list[int]]:
         """Split a batch so one FETCH holds at most FETCH_BYTES; mail over the size limit is moved

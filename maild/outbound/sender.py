@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from maild import defaults, metrics
 from maild.config import Retry
-from maild.errors import DeliveryError, RelayUnavailable
+from maild.errors import DeliveryError, RelayUnavailable, TransientError
 from maild.outbound.transports import Transport
 from maild.store.db import transaction
 from maild.store.models import Event, Outbox, utcnow
@@ -78,7 +79,7 @@ class Sender:
         now = self.clock()
         with transaction():
             claimed = (
-                Outbox.update(claimed_until=now + timedelta(seconds=defaults.SEND_LEASE_SECONDS))
+                Outbox.update(claimed_until=now + timedelta(seconds=self.retry.claim_seconds))
                 .where((Outbox.id == row_id) & (Outbox.status == "queued")
                        & (Outbox.claimed_until.is_null() | (Outbox.claimed_until < now)))
                 .execute()
@@ -91,14 +92,30 @@ class Sender:
         except DeliveryError as exc:
             self._failed_attempt(row, exc, report)
             return not isinstance(exc, RelayUnavailable)
-        with transaction():
-            Outbox.update(status="sent", sent_at=self.clock(), attempts=Outbox.attempts + 1,
-                          claimed_until=None, last_error=None).where(Outbox.id == row.id).execute()
+        self._record_sent(row)
         metrics.MAILS_SENT.labels(row.purpose).inc()
         log.info("sent %s to %s (%s, ticket %s)", row.message_id, row.recipients.replace("\n", ", "),
                  row.purpose, row.ticket_id)
         report.sent += 1
         return True
+
+    def _record_sent(self, row: Outbox) -> None:
+        """The relay has the mail: record it, trying again at once on a new connection if the
+        database connection was cut just now, since a row left `queued` is sent again once its
+        claim runs out (same Message-ID, but a second copy all the same)."""
+        for attempt in range(1, defaults.RECORD_SENT_TRIES + 1):
+            try:
+                with transaction():
+                    Outbox.update(status="sent", sent_at=self.clock(), attempts=Outbox.attempts + 1,
+                                  claimed_until=None, last_error=None).where(Outbox.id == row.id).execute()
+                return
+            except TransientError as exc:
+                if attempt == defaults.RECORD_SENT_TRIES:
+                    log.error("%s was sent but could not be recorded (%s): it will be sent again after its "
+                              "claim runs out", row.message_id, exc)
+                    raise
+                log.warning("%s was sent; recording it failed (%s), trying again", row.message_id, exc)
+                time.sleep(0.2 * attempt)
 
     def _failed_attempt(self, row: Outbox, exc: DeliveryError, report: SendReport) -> None:
         metrics.SEND_FAILURES.labels(str(exc.permanent).lower()).inc()

@@ -31,10 +31,9 @@ from maild.store.models import database
 log = logging.getLogger("maild.store")
 
 try:  # the driver's own errors: peewee maps only some of them (a deadlock stays a psycopg error)
-    from psycopg import Error as _DriverError
     from psycopg import OperationalError as _DriverOperationalError
 except ImportError:  # pragma: no cover - psycopg is a dependency; SQLite needs nothing
-    _DriverError = _DriverOperationalError = peewee.OperationalError  # type: ignore[misc,assignment]
+    _DriverOperationalError = peewee.OperationalError  # type: ignore[misc,assignment]
 
 UNAVAILABLE: tuple[type[BaseException], ...] = (peewee.OperationalError, peewee.InterfaceError,
                                                 _DriverOperationalError)
@@ -103,20 +102,8 @@ def transaction() -> Iterator[None]:
     try:
         with database.atomic():
             yield
-    except UNAVAILABLE as exc:
-        _drop_broken_connection()
+    except UNAVAILABLE as exc:  # a dead connection is replaced when the next transaction begins
         raise TransientError(f"database: {exc}") from exc
-
-
-def _drop_broken_connection() -> None:
-    """After a failed PostgreSQL transaction, start the next one on a fresh connection: the old
-    one may be dead, and reconnecting costs a few milliseconds against a stuck daemon."""
-    if is_sqlite() or database.in_transaction():
-        return
-    try:
-        database.close()
-    except (peewee.PeeweeException, _DriverError) as exc:
-        log.debug("closing a broken connection: %s", exc)
 
 
 def _lock_number(key: str) -> int:
@@ -129,6 +116,29 @@ def try_lock(key: str) -> bool:
     if is_sqlite():
         return True
     return bool(database.execute_sql("SELECT pg_try_advisory_xact_lock(%s)", (_lock_number(key),)).fetchone()[0])
+
+
+def try_hold(key: str) -> bool:
+    """Hold a lock named `key` on this thread's connection until `release` (or until the connection
+    ends, e.g. the process dies), without waiting; False when another host holds it. Unlike
+    `try_lock` it outlives transactions: it covers work done after a commit. Always True on SQLite."""
+    if is_sqlite():
+        return True
+    try:
+        return bool(database.execute_sql("SELECT pg_try_advisory_lock(%s)", (_lock_number(key),)).fetchone()[0])
+    except UNAVAILABLE as exc:
+        raise TransientError(f"database: {exc}") from exc
+
+
+def release(keys: list[str]) -> None:
+    """Let go of what `try_hold` took (a connection that died has let go already)."""
+    if is_sqlite() or not keys:
+        return
+    try:
+        for key in keys:
+            database.execute_sql("SELECT pg_advisory_unlock(%s)", (_lock_number(key),))
+    except UNAVAILABLE as exc:
+        log.warning("could not release %d locks (the connection is gone, and they with it): %s", len(keys), exc)
 
 
 def lock(key: str) -> None:

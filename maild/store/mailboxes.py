@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from maild.store.db import transaction
+from maild.store.db import release, transaction, try_hold
 from maild.store.models import Event, MailboxCursor, utcnow
 
 
@@ -35,3 +35,19 @@ def record_refusal(mailbox: str, detail: str) -> None:
     """A mail the channel would not take in (too large to fetch): kept on the server, noted here."""
     with transaction():
         Event.create(kind="refused", detail=f"imap {mailbox}: {detail}")
+
+
+def _uid_key(mailbox: str, folder: str, uidvalidity: int, uid: int) -> str:
+    return f"imap:{mailbox}:{folder}:{uidvalidity}:{uid}"
+
+
+def hold_uids(mailbox: str, folder: str, uidvalidity: int, uids: list[int]) -> list[int]:
+    """The UIDs this host may take, held until `let_go`. Several hosts watching one mailbox each
+    take different mail, and a mail is moved only by its holder, after its commit: two hosts never
+    move the same mail at once (which would leave two copies in the processed folder). A host that
+    dies lets go of its mail with its connection; the next pass anywhere finds it."""
+    return [uid for uid in uids if try_hold(_uid_key(mailbox, folder, uidvalidity, uid))]
+
+
+def let_go(mailbox: str, folder: str, uidvalidity: int, uids: list[int]) -> None:
+    release([_uid_key(mailbox, folder, uidvalidity, uid) for uid in uids])
