@@ -31,9 +31,10 @@ StaffRole = Literal["helpdesk", "engineer", "account_manager", "customer_service
 ContactRole = Literal[
     "senior_decision_maker", "admin_manager", "project_manager", "billing", "emergency", "user"
 ]
-# Plain ASCII `local@domain` (RFC 5322 dot-atom characters): anything else (non-ASCII, control
-# characters, quotes) is not an address maild will write into a header or hand to RCPT TO.
-ADDRESS_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$")
+# Plain ASCII `local@domain` (RFC 5322 dot-atom characters) of at most 254 characters (RFC 5321's
+# 256-octet path less its brackets): anything else (non-ASCII, control characters, quotes, absurd
+# lengths) is not an address maild will store, write into a header or hand to RCPT TO.
+ADDRESS_RE = re.compile(r"^(?=.{3,254}$)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$")
 
 
 class Strict(BaseModel):

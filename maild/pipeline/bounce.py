@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from email.message import Message as EmailMessage
 
+from maild.config import ADDRESS_RE
 from maild.pipeline.context import MailContext
 from maild.pipeline.notify import responsible, tell_staff
 from maild.pipeline.parse import MSGID_RE
@@ -76,10 +77,10 @@ def _recipient_fields(part: EmailMessage) -> list[EmailMessage]:
 def _classify(report: DeliveryReport, fields: EmailMessage) -> None:
     address = str(fields.get("Final-Recipient", "")).rpartition(";")[2].strip().strip("<>").lower()
     action = str(fields.get("Action", "")).strip().lower()
-    status = str(fields.get("Status", "")).strip().split(" ")[0]
+    status = str(fields.get("Status", "")).strip().split(" ")[0][:16]  # RFC 3463: d.ddd.ddd
     diagnostic = " ".join(str(fields.get("Diagnostic-Code", "")).split())[:300]
-    if not address:
-        return
+    if not ADDRESS_RE.match(address):
+        return  # no address we could have sent to
     if action == "failed" and status.startswith("5"):
         report.failed.append(Failure(address, status, diagnostic))
     elif action == "delayed" or status.startswith("4"):

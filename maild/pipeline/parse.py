@@ -154,7 +154,8 @@ def _attachment(part: dict) -> AttachmentPart:
     data = _lenient_base64(str(payload)) if part.get("binary") else str(payload).encode("utf-8")
     return AttachmentPart(
         filename=_no_nul(str(part.get("filename") or "")) or "attachment",
-        content_type=_no_nul(str(part.get("mail_content_type") or "")) or "application/octet-stream",
+        # A media type is at most 127 + 1 + 127 characters (RFC 6838); longer is junk, cut to fit.
+        content_type=_no_nul(str(part.get("mail_content_type") or ""))[:255] or "application/octet-stream",
         payload=data,
     )
 
