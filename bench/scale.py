@@ -87,15 +87,18 @@ def fetch(configs: list[Path]) -> tuple[float, float, list[str]]:
     """Run one `maild fetch --once` per host at once: (seconds, machine CPU %, per-host summaries)."""
     busy0, total0 = cpu_ticks()
     start = time.perf_counter()
-    runs = [subprocess.Popen([*MAILD, "-c", str(c), "fetch", "--once"], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL) for c in configs]
-    outputs = [p.communicate(timeout=3600) for p in runs]
+    # Output into files, not pipes: a host whose log fills an unread pipe would stall on it.
+    logs = [(c.parent / "fetch.out", c.parent / "fetch.log") for c in configs]
+    runs = [subprocess.Popen([*MAILD, "-c", str(c), "fetch", "--once"], stdout=open(out, "wb"),
+                             stderr=open(err, "wb"), stdin=subprocess.DEVNULL) for c, (out, err) in zip(configs, logs)]
+    for p in runs:
+        p.wait(timeout=3600)
     seconds = time.perf_counter() - start
     busy1, total1 = cpu_ticks()
-    for p, (_, err) in zip(runs, outputs):
+    for p, (_, err) in zip(runs, logs):
         if p.returncode != 0:
-            raise SystemExit(f"fetch failed: {err.decode()[-2000:]}")
-    return seconds, 100 * (busy1 - busy0) / max(1, total1 - total0), [o.decode().strip() for o, _ in outputs]
+            raise SystemExit(f"fetch failed: {err.read_text()[-2000:]}")
+    return seconds, 100 * (busy1 - busy0) / max(1, total1 - total0), [out.read_text().strip() for out, _ in logs]
 
 
 def run_setup(name: str, hosts: int, url: str | None, dovecot: Dovecot, work: Path,
@@ -104,7 +107,7 @@ def run_setup(name: str, hosts: int, url: str | None, dovecot: Dovecot, work: Pa
         subprocess.run(["doveadm", "-c", str(dovecot.conf), "expunge", "-u", "helpdesk@example.com", "mailbox",
                         folder, "all"], capture_output=True)
     database = url or "sqlite:///../var/maild.db"
-    configs = [write_config(work / f"{name}-host{i}", relay_port=None, smtp_port=free_port(),
+    configs = [write_config(work / f"{name}-{hosts}-host{i}", relay_port=None, smtp_port=free_port(),
                             imap_port=dovecot.port, database=database) for i in range(hosts)]
     dovecot.append(first)
     fetch(configs[:1])
@@ -134,7 +137,7 @@ def main() -> None:
         try:
             run_setup("sqlite", 1, None, dovecot, Path(tmp), first, measured, expected)
             for hosts in (1, 2, 3):
-                run_setup(f"postgresql", hosts, databases.postgres_database(), dovecot, Path(tmp), first, measured,
+                run_setup("postgresql", hosts, databases.postgres_database(), dovecot, Path(tmp), first, measured,
                           expected)
         finally:
             dovecot.stop()

@@ -423,6 +423,7 @@ def _status(args: argparse.Namespace, path: Path) -> int:
     pid = daemon_pid(config.state_dir)
     report = {
         "daemon": {"running": pid is not None, "pid": pid},
+        "database": config.database.describe(),
         "mailboxes": [health.mailbox_health(m.name, m.folder) for m in config.main.inbound.imap],
         "outbox": {**health.outbox_health(),
                    "relay": f"{config.main.outbound.relay.host}:{config.main.outbound.relay.port}"
@@ -434,7 +435,8 @@ def _status(args: argparse.Namespace, path: Path) -> int:
     if args.json:
         _print_json(report)
         return 0
-    print(f"daemon:     {'running, pid ' + str(pid) if pid else 'not running'}")
+    print(f"daemon:     {'running, pid ' + str(pid) if pid else 'not running'} (this host)")
+    print(f"database:   {report['database']}")
     for m in report["mailboxes"]:
         state = "ok" if m["ok"] else f"FAILING since {m['last_error_at']}: {m['last_error']}" if m["last_error"] \
             else "not fetched yet"
