@@ -194,3 +194,42 @@ def test_live_from_must_be_a_date(tmp_path: Path) -> None:
     code, lines = check(tmp_path, accounts=ACCOUNTS + "    live_from: next spring\n")
     assert code == 1
     assert any(line.startswith("accounts.yaml:12: organisations.0.live_from: Input should be a valid date") for line in lines), lines
+
+
+@pytest.mark.parametrize(("database", "expected"), [
+    ("database: mysql://maild@db/maild\n",
+     "maild.yaml:7: database.url: expected sqlite:///PATH or postgresql://USER@HOST[:PORT]/NAME"),
+    ("database: postgresql://maild:hunter2@db.example.com/maild\n",
+     "maild.yaml:7: database.url: no password in the URL: use password_file, password_env or password_credential"),
+    ("database: postgresql://maild@db.example.com\n",
+     "maild.yaml:7: database.url: expected postgresql://USER@HOST[:PORT]/NAME"),
+    ("database: {url: postgresql://maild@db.example.com/maild, password: hunter2}\n",
+     "maild.yaml:7: database: password: secrets are never inline; use password_file, password_env or password_credential"),
+    ("database: {url: postgresql://maild@db.example.com/maild, password_file: db-secret}\n",
+     "maild.yaml:7: database: cannot read secret db-secret: No such file or directory"),
+    ("database:\n  url: postgresql://maild@db.example.com/maild\n  password_env: MAILD_TEST_UNSET_VARIABLE\n",
+     "maild.yaml:7: database: environment variable MAILD_TEST_UNSET_VARIABLE is not set"),
+])
+def test_database_errors(tmp_path: Path, database: str, expected: str) -> None:
+    code, lines = check(tmp_path, main=MAIN + database)
+    assert code == 1 and any(line.startswith(expected) for line in lines), lines
+
+
+def test_postgresql_database_with_a_password_file_is_valid(tmp_path: Path) -> None:
+    (tmp_path / "db-secret").write_text("s3cret\n")
+    main = MAIN + "database: {url: 'postgresql://maild@db.example.com:6432/maild?sslmode=require', password_file: db-secret}\n"
+    code, lines = check(tmp_path, main=main)
+    assert code == 0, lines
+
+
+def test_postgresql_url_becomes_connection_parameters_and_the_password_is_never_shown(tmp_path: Path) -> None:
+    from maild.config import load_config
+
+    (tmp_path / "db-secret").write_text("s3cret\n")
+    main = MAIN + "database: {url: 'postgresql://maild@db.example.com:6432/help%20desk?sslmode=require', password_file: db-secret}\n"
+    check(tmp_path, main=main)
+    target = load_config(tmp_path / "maild.yaml").database
+    assert (target.engine, target.name, target.path) == ("postgresql", "help desk", None)
+    assert dict(target.params) == {"host": "db.example.com", "port": 6432, "connect_timeout": 10, "user": "maild",
+                                   "password": "s3cret", "sslmode": "require"}
+    assert target.describe() == "postgresql maild@db.example.com:6432/help desk"
