@@ -23,9 +23,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from email import message_from_bytes
-from email.message import EmailMessage
-from email.policy import SMTP
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -34,25 +31,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
 import databases  # noqa: E402
 from conftest import MAILD, free_port, write_config  # noqa: E402
 from dovecot import Dovecot  # noqa: E402
-from mails import varied  # noqa: E402
-
-
-def reply(original: bytes, i: int) -> bytes:
-    first = message_from_bytes(original)
-    m = EmailMessage()
-    m["From"], m["To"], m["Subject"] = first["From"], "helpdesk@example.com", "Re: more details"
-    m["Message-ID"] = f"<bench-reply-{i}@example.org>"
-    m["In-Reply-To"] = m["References"] = first["Message-ID"]
-    m.set_content(f"One more detail about it, number {i}.\n")
-    return m.as_bytes(policy=SMTP)
-
-
-def automatic(i: int) -> bytes:
-    m = EmailMessage()
-    m["From"], m["To"], m["Subject"] = "Out Of Office <ooo@example.org>", "helpdesk@example.com", "Away"
-    m["Auto-Submitted"], m["Message-ID"] = "auto-replied", f"<bench-ooo-{i}@example.org>"
-    m.set_content("I am away this week.\n")
-    return m.as_bytes(policy=SMTP)
+from mails import follow_up, out_of_office, varied  # noqa: E402
 
 
 def workload(n: int) -> tuple[list[bytes], list[bytes], dict[str, int]]:
@@ -61,8 +40,8 @@ def workload(n: int) -> tuple[list[bytes], list[bytes], dict[str, int]]:
     first = varied(max(1, n // 10), seed=3, prefix="wave1")
     replies, auto = int(n * 0.2), int(n * 0.05)
     new = n - replies - auto
-    measured = varied(new, seed=4, prefix="wave2") + [reply(rng.choice(first), i) for i in range(replies)]
-    measured += [automatic(i) for i in range(auto)]
+    measured = varied(new, seed=4, prefix="wave2") + [follow_up(rng.choice(first), i, 'bench-reply') for i in range(replies)]
+    measured += [out_of_office(i, 'bench-ooo') for i in range(auto)]
     rng.shuffle(measured)
     tickets = len(first) + new
     return first, measured, {"tickets": tickets, "replies": replies, "ignored": auto, "acks": tickets}

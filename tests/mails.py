@@ -49,3 +49,28 @@ def varied(n: int, seed: int = 7, prefix: str = "v") -> list[bytes]:
             m.add_attachment(rng.randbytes(3000), maintype="application", subtype="pdf", filename=f"report-{i}.pdf")
         mails.append(m.as_bytes(policy=SMTP))
     return mails
+
+
+def follow_up(original: bytes, i: int, prefix: str = "follow-up") -> bytes:
+    """The sender of `original` writes again on their own thread (In-Reply-To/References to it)."""
+    from email import message_from_bytes
+    from email.policy import SMTP
+
+    first = message_from_bytes(original)
+    m = EmailMessage()
+    m["From"], m["To"], m["Subject"] = first["From"], "helpdesk@example.com", "Re: more details"
+    m["Message-ID"] = f"<{prefix}-{i}@example.org>"
+    m["In-Reply-To"] = m["References"] = first["Message-ID"]
+    m.set_content(f"One more detail about it, number {i}.\n")
+    return m.as_bytes(policy=SMTP)
+
+
+def out_of_office(i: int, prefix: str = "ooo") -> bytes:
+    """An auto-responder's answer, marked as such (RFC 3834): stored, never acknowledged."""
+    from email.policy import SMTP
+
+    m = EmailMessage()
+    m["From"], m["To"], m["Subject"] = "Out Of Office <ooo@example.org>", "helpdesk@example.com", "Automatic reply: away"
+    m["Auto-Submitted"], m["Message-ID"] = "auto-replied", f"<{prefix}-{i}@example.org>"
+    m.set_content("I am away this week.\n")
+    return m.as_bytes(policy=SMTP)

@@ -14,9 +14,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from email import message_from_bytes
-from email.message import EmailMessage
-from email.policy import SMTP
 from pathlib import Path
 
 import psycopg
@@ -30,7 +27,7 @@ from maild.runtime import Settings
 from maild.store.db import open_store
 from maild.store.migrations import migrate
 from maild.store.models import Occurrence, Outbox, database
-from mails import varied
+from mails import follow_up, out_of_office, varied
 
 pytestmark = pytest.mark.postgres_only
 
@@ -48,35 +45,11 @@ def cluster(tmp_path: Path, dovecot: Dovecot, sink: SmtpSink, url: str, hosts: i
     return daemons
 
 
-def reply_to(original: bytes, i: int) -> bytes:
-    """The customer writes again on their own thread (References to their first mail)."""
-    fields = message_from_bytes(original)
-    m = EmailMessage()
-    m["From"] = fields["From"]
-    m["To"] = "helpdesk@example.com"
-    m["Subject"] = "More details"
-    m["Message-ID"] = f"<reply-{i}@example.org>"
-    m["In-Reply-To"] = m["References"] = fields["Message-ID"]
-    m.set_content(f"One more detail, number {i}.\n")
-    return m.as_bytes(policy=SMTP)
-
-
-def automatic(i: int) -> bytes:
-    m = EmailMessage()
-    m["From"] = "Out Of Office <ooo@example.org>"
-    m["To"] = "helpdesk@example.com"
-    m["Subject"] = "Automatic reply: away"
-    m["Auto-Submitted"] = "auto-replied"
-    m["Message-ID"] = f"<ooo-{i}@example.org>"
-    m.set_content("I am away this week.\n")
-    return m.as_bytes(policy=SMTP)
-
-
 def second_wave(first: list[bytes]) -> list[bytes]:
     """1000 mails in a shuffled order: 700 new requests, 250 replies to the first wave, 50 auto-replies."""
     rng = random.Random(3)
-    mails = varied(NEW, seed=8, prefix="second") + [reply_to(first[rng.randrange(FIRST)], i) for i in range(REPLIES)]
-    mails += [automatic(i) for i in range(AUTOMATIC)]
+    mails = varied(NEW, seed=8, prefix="second") + [follow_up(first[rng.randrange(FIRST)], i) for i in range(REPLIES)]
+    mails += [out_of_office(i) for i in range(AUTOMATIC)]
     rng.shuffle(mails)
     return mails
 
