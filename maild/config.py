@@ -392,6 +392,9 @@ class Conversations(Strict):
     secret_env: str | None = None
     secret_credential: str | None = None
     trusted_authserv_id: str | None = None  # Authentication-Results id whose DKIM/DMARC pass we trust
+    # Received headers our own servers add after the MX wrote its verdict (Dovecot's LMTP into the
+    # IMAP mailbox adds one): Authentication-Results between them still count as the MX's.
+    trusted_hops: int = Field(0, ge=0, le=10)
     reopen_days: int = Field(defaults.REOPEN_DAYS, ge=0)  # a reply after this opens a follow-up ticket
     show_staff_address: bool = False  # staff answers name the staff member; their address only if true
     blocked: list[str] = []  # addresses or @domains that never become participants

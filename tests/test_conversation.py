@@ -290,6 +290,24 @@ def results(authserv_id: str, result: str = "pass") -> str:
 ], ids=["ours-on-top", "foreign-id", "forged-below-real", "forged-below-received", "no-received"])
 def test_dkim_pass_from_the_trusted_server_proves_staff(tmp_path: Path, top: str, obeyed: bool) -> None:
     intake = build(tmp_path, extra="conversations: {trusted_authserv_id: mx.example.com}\n")
+    obey_or_not(intake, top, obeyed)
+
+
+DOVECOT_LMTP = "Received: from mx.example.com by imap.example.com with LMTP; Mon, 23 Nov 2026 10:00:01 +0000\n"
+
+
+@pytest.mark.parametrize(("top", "obeyed"), [
+    # Delivered into the IMAP mailbox by Dovecot's LMTP, which adds its Received above the MX's verdict:
+    (DOVECOT_LMTP + results("mx.example.com") + OUR_MX + ELSEWHERE, True),
+    (DOVECOT_LMTP + OUR_MX + results("mx.example.com") + ELSEWHERE, False),  # forged below the MX's Received
+    (results("mx.example.com"), False),
+], ids=["ours-below-our-lmtp-hop", "forged-below-the-mx", "no-received"])
+def test_trusted_hops_count_our_own_delivery_chain(tmp_path: Path, top: str, obeyed: bool) -> None:
+    intake = build(tmp_path, extra="conversations: {trusted_authserv_id: mx.example.com, trusted_hops: 1}\n")
+    obey_or_not(intake, top, obeyed)
+
+
+def obey_or_not(intake: Intake, top: str, obeyed: bool) -> None:
     ticket, _ = open_ticket(intake)
     command = mail(sender="Alice Engineer <alice@example.com>", subject=f"Re: [#{ticket.number}] Placement report",
                    body="#priority 1")

@@ -35,8 +35,9 @@ def _proof(ctx: MailContext) -> str | None:
     assert ctx.sender is not None and ctx.mail is not None
     if ctx.signed is not None and ctx.signed.staff_key == ctx.sender.staff_key:
         return "their signed reply address"
-    trusted = ctx.settings.config.main.conversations.trusted_authserv_id
-    return trusted_pass(ctx.mail.headers, trusted, ctx.mail.from_address)
+    conversations = ctx.settings.config.main.conversations
+    return trusted_pass(ctx.mail.headers, conversations.trusted_authserv_id, ctx.mail.from_address,
+                        conversations.trusted_hops)
 
 
 def _treat_as_outsider(ctx: MailContext, sender: Sender) -> None:

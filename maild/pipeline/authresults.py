@@ -3,7 +3,8 @@
 Only `Authentication-Results` headers carrying the configured server id count: anyone can write
 such a header into a mail, and the receiving server is expected to remove forged ones with its own
 id (RFC 8601 section 5). Our server puts its header on top of the Received header it writes
-itself, so only headers above the first Received are ours: one carrying our id further down was
+itself, so only headers above that Received are ours (counting past the `trusted_hops` Received
+headers our own servers add after it, such as Dovecot's LMTP hop): one carrying our id further down was
 written by the sender or a hop before ours, and a mail without any Received header never came
 through our server at all (RFC 8601 section 7). A pass counts when it is DMARC for the From
 domain, or DKIM signed by the From domain itself (`header.d`, or the domain of `header.i`).
@@ -18,12 +19,14 @@ import authres
 HEADER = "Authentication-Results"
 
 
-def trusted_pass(headers: Message, authserv_id: str | None, from_address: str | None) -> str | None:
-    """A description of the trusted pass (e.g. "dkim=pass header.d=example.com"), or None."""
+def trusted_pass(headers: Message, authserv_id: str | None, from_address: str | None,
+                 trusted_hops: int = 0) -> str | None:
+    """A description of the trusted pass (e.g. "dkim=pass header.d=example.com"), or None.
+    `trusted_hops`: Received headers our own servers add on top after the MX (a Dovecot LMTP hop)."""
     if not authserv_id or not from_address:
         return None
     domain = from_address.rpartition("@")[2].lower()
-    for value in _ours(headers):
+    for value in _ours(headers, trusted_hops):
         parsed = _parse(str(value))
         if parsed is None or parsed.authserv_id.lower() != authserv_id.lower():
             continue
@@ -33,15 +36,19 @@ def trusted_pass(headers: Message, authserv_id: str | None, from_address: str | 
     return None
 
 
-def _ours(headers: Message) -> list[str]:
-    """The Authentication-Results values above the first Received header, top down."""
+def _ours(headers: Message, trusted_hops: int) -> list[str]:
+    """The Authentication-Results values above the Received header of the MX (the first one below
+    our own `trusted_hops`), top down."""
     found: list[str] = []
+    hops = 0
     for name, value in headers.items():
         if name.lower() == "received":
-            return found
-        if name.lower() == HEADER.lower():
+            hops += 1
+            if hops > trusted_hops:
+                return found
+        elif name.lower() == HEADER.lower():
             found.append(str(value))
-    return []  # no Received header: not delivered through our server, nothing is ours
+    return []  # not as many Received headers as our own chain adds: not delivered through it
 
 
 def _parse(value: str) -> authres.AuthenticationResultsHeader | None:
