@@ -24,6 +24,7 @@ from maild.errors import Quarantine, TransientError
 from maild.faults import pause_point
 from maild.pipeline import STEPS, Step, run
 from maild.pipeline.context import MailContext
+from maild.pipeline.quarantine_notice import tell_sender
 from maild.runtime import Runtime
 from maild.store import raw as raw_store
 from maild.store.db import transaction
@@ -134,8 +135,13 @@ class Intake:
         return Outcome(ctx.outcome)
 
     def _quarantine(self, raw: RawMail, ctx: MailContext | None, reason: str) -> Outcome:
-        if not raw_store.quarantine(raw.id, reason):
-            return Outcome.DUPLICATE
+        """Hold the mail, and tell its sender where replying is allowed: one transaction, so the
+        mark and the notice in the outbox commit together or not at all."""
+        with transaction():
+            if not raw_store.quarantine(raw.id, reason):
+                return Outcome.DUPLICATE
+            tell_sender(self.runtime.settings, raw, ctx.mail if ctx else None, reason,
+                        ctx.now if ctx else self.clock())
         message_id = ctx.mail.message_id if ctx and ctx.mail else None
         log.warning("raw mail %d (%s) quarantined: %s", raw.id, message_id, reason)
         return Outcome.QUARANTINED

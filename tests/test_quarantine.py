@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from conftest import write_config
 from maild.config import load_config
 from maild.errors import TransientError
@@ -88,3 +90,92 @@ def test_mail_failing_three_times_in_a_row_is_held_and_staff_are_told_once(tmp_p
     content = bytes(told.content).decode()
     assert f"raw mail {raw.id}" in content and "Printer on fire" in content and f"maild retry {raw.id}" in content
     assert Ticket.select().count() == 0
+
+
+# ---------------------------------------------------------------- the sender is told (G7.6)
+
+def notices() -> list:  # noqa: ANN201 - parsed mails
+    from email import message_from_bytes, policy
+
+    from maild.store.models import Outbox
+    rows = Outbox.select().where(Outbox.purpose == "quarantined").order_by(Outbox.id)
+    return [message_from_bytes(bytes(o.content), policy=policy.default) for o in rows]
+
+
+def history(raw_id: int) -> list[tuple[str, str]]:
+    from maild.store.queries import raw_detail
+    detail = raw_detail(raw_id)
+    assert detail is not None
+    return [(e["kind"], e["detail"]) for e in detail["history"]]  # what `maild quarantine show` prints
+
+
+def test_sender_of_an_oversize_mail_is_told_in_plain_words_once(tmp_path: Path) -> None:
+    intake = intake_with(tmp_path, STEPS)
+    limit = intake.runtime.settings.config.main.limits.max_message_bytes  # 10,240,000
+    huge = mail(subject="Logs <b>attached</b> {{7*7}}", body="secret log line\n" * (limit // 16 + 10)).as_bytes()
+    assert intake.accept(huge, "test", "test", [], "dana@bath.example.ac.uk") is Outcome.QUARANTINED
+    [notice] = notices()
+    assert notice["To"] == "dana@bath.example.ac.uk"
+    assert notice["Auto-Submitted"] == "auto-replied" and notice["Subject"] == "Re: Logs <b>attached</b> {{7*7}}"
+    text = notice.get_body(("plain",)).get_content()
+    html = notice.get_body(("html",)).get_content()
+    assert f"Your message is {len(huge) / 1e6:.1f} MB, larger than the 10.2 MB we accept." in text
+    assert "our staff will look at it" in text
+    assert '"Logs <b>attached</b> {{7*7}}"' in text and "Logs &lt;b&gt;attached&lt;/b&gt; {{7*7}}" in html
+    assert "secret log line" not in notice.as_string()  # nothing of the mail but its subject
+    [held] = raw_store.quarantined()
+    assert history(held.id) == [("quarantined", held.reason),
+                                ("quarantine_notice", "the sender dana@bath.example.ac.uk was told the mail is held")]
+    # Held again by `maild retry` (no fix yet): the sender is not told twice.
+    assert intake.retry() == [(held.id, Outcome.QUARANTINED)]
+    assert len(notices()) == 1
+
+
+def test_sender_of_a_mail_a_step_failed_on_is_told_without_internals(tmp_path: Path) -> None:
+    intake = intake_with(tmp_path, (*STEPS[:2], explode_on_poison, *STEPS[2:]))
+    assert intake.accept(mail(subject="poison pill").as_bytes(), "test", "test", [], "x@y.example") \
+        is Outcome.QUARANTINED
+    [notice] = notices()
+    text = notice.get_body(("plain",)).get_content()
+    assert "Our system could not process your message automatically." in text
+    assert "KeyError" not in notice.as_string() and "explode_on_poison" not in notice.as_string()
+
+
+@pytest.mark.parametrize(("headers", "envelope_from", "why"), [
+    ({"Auto_Submitted": "auto-replied"}, "dana@bath.example.ac.uk", "automatic mail: Auto-Submitted: auto-replied"),
+    ({}, "", "automatic mail: null return path (a bounce or an auto-reply)"),
+    ({"List_Id": "<users.lists.example>"}, "dana@bath.example.ac.uk", "automatic mail: List-Id header (list or automatic mail)"),
+    ({"sender": "helpdesk@example.com"}, "helpdesk@example.com", "automatic mail: sent from the helpdesk's own address"),
+    ({"sender": '"boss@corp" <x@evil.example>, y@evil.example'}, "x@evil.example", "no usable From address"),
+], ids=["auto-submitted", "null-sender", "list", "ourselves", "two-from"])
+def test_no_notice_where_replying_is_not_allowed(tmp_path: Path, headers: dict, envelope_from: str,
+                                                 why: str) -> None:
+    intake = intake_with(tmp_path, STEPS)
+    limit = intake.runtime.settings.config.main.limits.max_message_bytes
+    huge = mail(body="x" * (limit + 10), **headers).as_bytes()
+    assert intake.accept(huge, "test", "test", [], envelope_from) is Outcome.QUARANTINED
+    assert notices() == []
+    [held] = raw_store.quarantined()
+    assert history(held.id)[-1] == ("sender_not_told", why)
+
+
+def test_no_notice_when_the_header_block_itself_is_the_bomb(tmp_path: Path) -> None:
+    intake = intake_with(tmp_path, STEPS)
+    message = mail()
+    message["X-Padding"] = "a" * 200_000
+    assert intake.accept(message.as_bytes(), "test", "test", [], "dana@bath.example.ac.uk") is Outcome.QUARANTINED
+    assert notices() == []
+    [held] = raw_store.quarantined()
+    assert history(held.id)[-1] == ("sender_not_told", "the header block is over the limit or unreadable")
+
+
+def test_quarantine_notices_count_against_the_cap_on_automatic_mail(tmp_path: Path) -> None:
+    intake = intake_with(tmp_path, STEPS)
+    limit = intake.runtime.settings.config.main.limits
+    for i in range(limit.auto_replies_per_hour + 2):
+        huge = mail(subject=f"big {i}", body="x" * (limit.max_message_bytes + 10)).as_bytes()
+        assert intake.accept(huge, "test", "test", [], "dana@bath.example.ac.uk") is Outcome.QUARANTINED
+    assert len(notices()) == limit.auto_replies_per_hour
+    assert Event.select().where(Event.kind == "auto_reply_capped").count() == 1
+    last = raw_store.quarantined()[-1]
+    assert history(last.id)[-1] == ("sender_not_told", "dana@bath.example.ac.uk is over the cap on automatic mail")

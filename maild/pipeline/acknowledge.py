@@ -10,20 +10,18 @@ helpdesk next opens.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any
 
 from maild.outbound import outbox
 from maild.outbound.compose import Outgoing
+from maild.pipeline.caps import within_cap
 from maild.pipeline.context import MailContext
 from maild.pipeline.reply_address import CUSTOMER
 from maild.pipeline.subjects import bare_subject
 from maild.store.models import Event, Ticket
-from maild.store.queries import auto_replies_since, capped_since
 
 log = logging.getLogger("maild.pipeline")
 REDIRECT_TEMPLATE = "redirect"
-CAPPED_TEMPLATE = "auto_reply_capped"
 
 
 def tagged_subject(prefix: str, ticket: Ticket, subject: str) -> str:
@@ -43,37 +41,12 @@ def acknowledge(ctx: MailContext) -> None:
 
 
 def _within_cap(ctx: MailContext, address: str) -> bool:
-    """At most `auto_replies_per_hour` and `_per_day` automatic answers to one address; going over
-    is logged and recorded once per day, and the mail itself is kept as usual."""
-    if not address:
-        return True
-    limits = ctx.settings.config.main.limits
-    hour, day = ctx.now - timedelta(hours=1), ctx.now - timedelta(days=1)
-    in_hour, in_day = auto_replies_since(address, hour, day)
-    if in_hour < limits.auto_replies_per_hour and in_day < limits.auto_replies_per_day:
+    """The shared cap (pipeline.caps); a capped sender's further tickets do not notify staff one
+    by one either (see notify)."""
+    if within_cap(ctx.settings, ctx.now, address, ctx.ticket, ctx.raw_id):
         return True
     ctx.capped = True
-    if not capped_since(address, day):
-        detail = (f"{address}: over {limits.auto_replies_per_hour} automatic answers an hour or "
-                  f"{limits.auto_replies_per_day} a day; no more until it calms down")
-        Event.create(ticket=ctx.ticket, raw=ctx.raw_id, kind="auto_reply_capped", detail=detail, created_at=ctx.now)
-        log.warning("automatic answers capped: %s", detail)
-        _tell_managers_of_cap(ctx, address, detail)
     return False
-
-
-def _tell_managers_of_cap(ctx: MailContext, address: str, detail: str) -> None:
-    """Once a day per address, the customer services managers hear of it: a robot, or a person
-    who may need a call instead of more automatic mail."""
-    managers = [s for s in ctx.settings.directory.staff_by_key.values()
-                if s.active and "customer_services_manager" in s.roles]
-    if not managers:
-        return
-    rendered = ctx.settings.renderer.render(CAPPED_TEMPLATE, {
-        "address": address, "detail": detail, "helpdesk_name": ctx.settings.config.helpdesk.name,
-        "ticket": ctx.ticket.number if ctx.ticket else None,
-    })
-    outbox.queue_notice(ctx.settings.config, "auto_reply_capped", rendered, [(m.name, m.emails[0]) for m in managers])
 
 
 def _common(ctx: MailContext) -> dict[str, Any]:

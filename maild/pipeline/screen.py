@@ -6,8 +6,13 @@ acknowledgements and notifications are withheld, so two robots never talk to eac
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from maild.pipeline.context import MailContext, ParsedMail
 from maild.pipeline.reply_address import ReplyAddresses
+
+if TYPE_CHECKING:
+    from maild.runtime import Settings
 
 MAX_RECEIVED = 50  # Postfix's hopcount limit
 DAEMON_LOCAL_PARTS = {"mailer-daemon", "postmaster", "noreply", "no-reply", "donotreply", "do-not-reply", "bounce", "bounces"}
@@ -15,18 +20,24 @@ DAEMON_LOCAL_PARTS = {"mailer-daemon", "postmaster", "noreply", "no-reply", "don
 
 def screen(ctx: MailContext) -> None:
     assert ctx.mail is not None
-    helpdesk = ctx.settings.config.helpdesk
-    ctx.automatic = (
-        _null_sender(ctx)
-        or _automatic_headers(ctx.mail)
-        or _own_mail(ctx.mail, helpdesk.addresses, ctx.settings.reply_addresses)
-        or _daemon_sender(ctx.mail.from_address)
+    ctx.automatic = automatic_reason(ctx.mail, ctx.envelope_from, ctx.settings)
+
+
+def automatic_reason(mail: ParsedMail, envelope_from: str | None, settings: Settings) -> str | None:
+    """Why this mail must not be answered automatically, or None. Also asked of quarantined mail
+    before its sender is told (intake), so the rules are the same for every answer."""
+    helpdesk = settings.config.helpdesk
+    return (
+        _null_sender(mail, envelope_from)
+        or _automatic_headers(mail)
+        or _own_mail(mail, helpdesk.addresses, settings.reply_addresses)
+        or _daemon_sender(mail.from_address)
     )
 
 
-def _null_sender(ctx: MailContext) -> str | None:
-    return_path = str(ctx.mail.headers.get("Return-Path", "") if ctx.mail else "").strip()
-    if ctx.envelope_from == "" or return_path == "<>":
+def _null_sender(mail: ParsedMail, envelope_from: str | None) -> str | None:
+    return_path = str(mail.headers.get("Return-Path", "")).strip()
+    if envelope_from == "" or return_path == "<>":
         return "null return path (a bounce or an auto-reply)"
     return None
 

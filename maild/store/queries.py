@@ -108,14 +108,18 @@ def raw_detail(raw_id: int, max_header_chars: int = 65_536) -> dict[str, Any] | 
     }
 
 
-def auto_replies_since(address: str, hour: datetime, day: datetime) -> tuple[int, int]:
-    """Automatic answers queued for one address since `hour` and since `day` (the per-address
-    cap). One fixed statement: it runs for every acknowledgement, so no query building."""
+def auto_replies_since(address: str, hour: datetime, day: datetime,
+                       purposes: tuple[str, ...] = ("acknowledgement", "redirect")) -> tuple[int, int]:
+    """Automatic answers of these purposes queued for one address since `hour` and since `day`
+    (the per-address cap). One fixed statement: it runs for every automatic answer, so no query
+    building. A row is counted when the address is its only recipient; the per-ticket cap covers
+    notices that also went to others in Cc."""
     p = database.param  # "?" on SQLite, "%s" on PostgreSQL
+    listed = ", ".join([p] * len(purposes))
     cursor = database.execute_sql(
         f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN created_at >= {p} THEN 1 ELSE 0 END), 0) FROM outbox "
-        f"WHERE recipients = {p} AND created_at >= {p} AND purpose IN ('acknowledgement', 'redirect')",
-        (hour, address, day),
+        f"WHERE recipients = {p} AND created_at >= {p} AND purpose IN ({listed})",
+        (hour, address, day, *purposes),
     )
     in_day, in_hour = cursor.fetchone()
     return int(in_hour), int(in_day)

@@ -1,0 +1,61 @@
+"""One cap on every automatic mail maild writes to a person because a mail arrived.
+
+A robot that answers everything, or someone forging mail in bulk, must never get maild to write
+without end: acknowledgements, redirects, quarantine notices, resolved/reopened notices,
+impersonation warnings and command-error replies all count against one allowance per address (an
+hour's and a day's). Going over is logged and recorded once a day per address, and the customer
+services managers hear of it once a day; the mail that arrived is kept as usual either way.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from maild.outbound import outbox
+from maild.store.models import Event, Ticket
+from maild.store.queries import auto_replies_since, capped_since
+
+if TYPE_CHECKING:
+    from maild.runtime import Settings
+
+log = logging.getLogger("maild.pipeline")
+CAPPED_TEMPLATE = "auto_reply_capped"
+# Outbox purposes of mail written automatically in answer to an inbound mail (staff
+# notifications and scheduled reminders are not answers to anyone, and are not counted).
+AUTOMATIC_PURPOSES = ("acknowledgement", "redirect", "quarantined", "resolved", "reopened",
+                      "impersonation", "command_errors")
+
+
+def within_cap(settings: Settings, now: datetime, address: str, ticket: Ticket | None = None,
+               raw_id: int | None = None) -> bool:
+    """True when one more automatic mail to `address` is allowed."""
+    if not address:
+        return True
+    limits = settings.config.main.limits
+    in_hour, in_day = auto_replies_since(address, now - timedelta(hours=1), now - timedelta(days=1),
+                                         AUTOMATIC_PURPOSES)
+    if in_hour < limits.auto_replies_per_hour and in_day < limits.auto_replies_per_day:
+        return True
+    if not capped_since(address, now - timedelta(days=1)):
+        detail = (f"{address}: over {limits.auto_replies_per_hour} automatic answers an hour or "
+                  f"{limits.auto_replies_per_day} a day; no more until it calms down")
+        Event.create(ticket=ticket, raw=raw_id, kind="auto_reply_capped", detail=detail, created_at=now)
+        log.warning("automatic answers capped: %s", detail)
+        _tell_managers(settings, address, detail, ticket)
+    return False
+
+
+def _tell_managers(settings: Settings, address: str, detail: str, ticket: Ticket | None) -> None:
+    """Once a day per address, the customer services managers hear of it: a robot, or a person
+    who may need a call instead of more automatic mail."""
+    managers = [s for s in settings.directory.staff_by_key.values()
+                if s.active and "customer_services_manager" in s.roles]
+    if not managers:
+        return
+    rendered = settings.renderer.render(CAPPED_TEMPLATE, {
+        "address": address, "detail": detail, "helpdesk_name": settings.config.helpdesk.name,
+        "ticket": ticket.number if ticket else None,
+    })
+    outbox.queue_notice(settings.config, "auto_reply_capped", rendered, [(m.name, m.emails[0]) for m in managers])
