@@ -365,6 +365,12 @@ class Limits(Strict):
     # mail with a new one gets at most this many from us, not an endless exchange.
     auto_replies_per_hour: int = Field(defaults.AUTO_REPLIES_PER_HOUR, ge=0)
     auto_replies_per_day: int = Field(defaults.AUTO_REPLIES_PER_DAY, ge=0)
+    # Automatic mail to the customers of one ticket in a day, whoever the address: two robots
+    # (or a robot and maild's reopened/resolved notices) bouncing one ticket between them.
+    auto_replies_per_ticket_per_day: int = Field(defaults.AUTO_REPLIES_PER_TICKET_PER_DAY, ge=0)
+    # Reopenings of one ticket by customer mail in a day; past it the mail is stored on the
+    # ticket and staff are told as for any reply, but the ticket keeps its status.
+    reopens_per_ticket_per_day: int = Field(defaults.REOPENS_PER_TICKET_PER_DAY, ge=0)
 
 
 class Metrics(Strict):

@@ -21,6 +21,8 @@ MAX_PARTS = 1000  # no real mail comes near; a mail bomb of tiny parts does
 MAX_LINE_BYTES = 2048  # Postfix's line_length_limit; longer lines are wrapped in the stored text
 AUTO_REPLIES_PER_HOUR = 5
 AUTO_REPLIES_PER_DAY = 10
+AUTO_REPLIES_PER_TICKET_PER_DAY = 5  # acknowledgement, resolved, reopened... to one ticket's customers
+REOPENS_PER_TICKET_PER_DAY = 3  # more customer mail that day is stored on the ticket, which stays as it is
 TAG_PREFIX = "#"
 REOPEN_DAYS = 30  # a customer reply within this many days of resolution reopens the ticket
 

@@ -8,14 +8,16 @@ latest message, with the ticket tag and a signed customer Reply-To so that their
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from maild.config import AccountsFile, Staff
 from maild.outbound import outbox
 from maild.outbound.compose import Outgoing, display_from
 from maild.pipeline.acknowledge import tagged_subject
+from maild.pipeline.caps import within_cap
 from maild.pipeline.reply_address import CUSTOMER
-from maild.store.models import BouncedAddress, Message, Participant, Ticket
+from maild.store.models import BouncedAddress, Event, Message, Participant, Ticket
 
 if TYPE_CHECKING:
     from maild.runtime import Settings
@@ -37,8 +39,15 @@ def send_answer(settings: Settings, ticket: Ticket, staff: Staff, text: str) -> 
     _queue(settings, ticket, "answer", rendered, sender, automatic=False)
 
 
-def tell_requester(settings: Settings, ticket: Ticket, template: str) -> None:
-    """A status change that matters to the customer (resolved, reopened), from the template."""
+def tell_requester(settings: Settings, ticket: Ticket, template: str, now: datetime,
+                   raw_id: int | None = None) -> None:
+    """A status change that matters to the customer (resolved, reopened), from the template:
+    automatic mail, so within the caps (pipeline.caps); a withheld notice is in the history."""
+    if ticket.requester and not within_cap(settings, now, ticket.requester, ticket, raw_id):
+        Event.create(ticket=ticket, raw=raw_id, kind="notice_withheld", created_at=now,
+                     detail=f"{template} notice to {ticket.requester} not sent: over the cap on automatic mail")
+        log.info("ticket %d: %s notice withheld by the cap", ticket.number, template)
+        return
     helpdesk = settings.config.helpdesk
     rendered = settings.renderer.render(template, {
         "number": ticket.number, "subject": ticket.subject, "status": ticket.status,

@@ -6,6 +6,7 @@ Runs inside the mail's single transaction, together with marking the raw mail do
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from maild.pipeline.answer import tell_requester
 from maild.pipeline.bounce import clear as clear_bounce
@@ -17,6 +18,7 @@ from maild.pipeline.subjects import bare_subject
 from maild.schedule import targets
 from maild.store import raw as raw_store
 from maild.store.models import Attachment, Event, Message, Participant, Ticket
+from maild.store.queries import events_since
 
 log = logging.getLogger("maild.pipeline")
 REOPENING = {"resolved", "closed"}
@@ -84,7 +86,7 @@ def _add_reply(ctx: MailContext) -> None:
         clear_bounce(ctx.sender.address)
     _add_cc_participants(ctx, ticket)
     changes = {"updated_at": ctx.now}
-    reopen = ticket.status in REOPENING and not ctx.automatic
+    reopen = ticket.status in REOPENING and not ctx.automatic and _may_reopen(ctx, ticket)
     if reopen:
         changes.update(status="open", resolved_at=None)
         ticket.status = "open"
@@ -93,7 +95,7 @@ def _add_reply(ctx: MailContext) -> None:
         targets.status_changed(ticket, ctx.settings, ctx.now)
     Ticket.update(**changes).where(Ticket.number == ticket.number).execute()
     if reopen:
-        tell_requester(ctx.settings, ticket, "reopened")
+        tell_requester(ctx.settings, ticket, "reopened", ctx.now, ctx.raw_id)
     Event.create(ticket=ticket, raw=ctx.raw_id, kind="reply", created_at=ctx.now,
                  detail="; ".join([f"from {ctx.sender.address}", *ctx.notes,
                                    *([f"automatic: {ctx.automatic}"] if ctx.automatic else [])]))
@@ -101,6 +103,17 @@ def _add_reply(ctx: MailContext) -> None:
     ctx.outcome = "replied"
     log.info("ticket %d: reply %s from %s", ticket.number, ctx.mail.message_id if ctx.mail else None,
              ctx.sender.address)
+
+
+def _may_reopen(ctx: MailContext, ticket: Ticket) -> bool:
+    """At most `reopens_per_ticket_per_day` reopenings by customer mail (RELIABILITY L3): a robot
+    answering every resolved notice must not flip the ticket back for ever. Past it the mail is
+    still stored on the ticket and staff are told of it as of any reply; the status stays."""
+    limit = ctx.settings.config.main.limits.reopens_per_ticket_per_day
+    if events_since("reopened", ticket.number, ctx.now - timedelta(days=1)) < limit:
+        return True
+    ctx.notes.append(f"not reopened: reopened {limit} times in a day already")
+    return False
 
 
 def _delivery_report(ctx: MailContext) -> None:

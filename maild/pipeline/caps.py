@@ -5,6 +5,9 @@ without end: acknowledgements, redirects, quarantine notices, resolved/reopened 
 impersonation warnings and command-error replies all count against one allowance per address (an
 hour's and a day's). Going over is logged and recorded once a day per address, and the customer
 services managers hear of it once a day; the mail that arrived is kept as usual either way.
+Mail to a ticket's customers also counts against the ticket's allowance for the day, whatever the
+address (a notice with the customer's colleagues in Cc, or several robots on one ticket); going
+over is recorded in the ticket's history once a day.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from maild.outbound import outbox
 from maild.store.models import Event, Ticket
-from maild.store.queries import auto_replies_since, capped_since
+from maild.store.queries import auto_replies_since, capped_since, events_since, ticket_auto_mail_since
 
 if TYPE_CHECKING:
     from maild.runtime import Settings
@@ -26,11 +29,15 @@ CAPPED_TEMPLATE = "auto_reply_capped"
 # notifications and scheduled reminders are not answers to anyone, and are not counted).
 AUTOMATIC_PURPOSES = ("acknowledgement", "redirect", "quarantined", "resolved", "reopened",
                       "impersonation", "command_errors")
+TICKET_PURPOSES = ("acknowledgement", "resolved", "reopened")  # those to a ticket's customers
 
 
 def within_cap(settings: Settings, now: datetime, address: str, ticket: Ticket | None = None,
                raw_id: int | None = None) -> bool:
-    """True when one more automatic mail to `address` is allowed."""
+    """True when one more automatic mail to `address` is allowed. `ticket`: the mail goes to that
+    ticket's customers (staff-bound notices pass None: they are not customer-facing)."""
+    if ticket is not None and not _ticket_within_cap(settings, now, ticket, raw_id):
+        return False
     if not address:
         return True
     limits = settings.config.main.limits
@@ -44,6 +51,18 @@ def within_cap(settings: Settings, now: datetime, address: str, ticket: Ticket |
         Event.create(ticket=ticket, raw=raw_id, kind="auto_reply_capped", detail=detail, created_at=now)
         log.warning("automatic answers capped: %s", detail)
         _tell_managers(settings, address, detail, ticket)
+    return False
+
+
+def _ticket_within_cap(settings: Settings, now: datetime, ticket: Ticket, raw_id: int | None) -> bool:
+    limit = settings.config.main.limits.auto_replies_per_ticket_per_day
+    day = now - timedelta(days=1)
+    if ticket_auto_mail_since(ticket.number, day, TICKET_PURPOSES) < limit:
+        return True
+    if not events_since("ticket_auto_mail_capped", ticket.number, day):
+        detail = f"over {limit} automatic mails to the ticket's customers in a day; no more until tomorrow"
+        Event.create(ticket=ticket, raw=raw_id, kind="ticket_auto_mail_capped", detail=detail, created_at=now)
+        log.warning("ticket %d: automatic mail capped: %s", ticket.number, detail)
     return False
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from maild.config import Staff
 from maild.outbound import outbox
 from maild.pipeline.acknowledge import tagged_subject
+from maild.pipeline.caps import within_cap
 from maild.pipeline.context import MailContext
 from maild.pipeline.reply_address import staff_role
 from maild.store.models import Ticket
@@ -30,7 +31,7 @@ IMPERSONATION_TEMPLATE = "impersonation"
 
 
 def notify(ctx: MailContext) -> None:
-    if ctx.impersonated:
+    if ctx.impersonated and not ctx.automatic:  # a bounce or out-of-office in their name proves nothing
         _tell_impersonated(ctx)
     if ctx.ticket is None or ctx.mail is None or ctx.automatic or ctx.capped:
         return  # a capped sender's managers were told once, not once per mail
@@ -116,6 +117,8 @@ def _tell_impersonated(ctx: MailContext) -> None:
     person = ctx.settings.directory.staff_by_key.get(ctx.impersonated or "")
     if person is None or ctx.mail is None:
         return
+    if not within_cap(ctx.settings, ctx.now, person.emails[0], None, ctx.raw_id):
+        return  # forged in bulk: the managers were told once (pipeline.caps), not the person each time
     helpdesk = ctx.settings.config.helpdesk
     rendered = ctx.settings.renderer.render(IMPERSONATION_TEMPLATE, {
         "recipient_name": person.name, "subject": ctx.mail.subject, "helpdesk_name": helpdesk.name,

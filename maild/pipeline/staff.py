@@ -15,6 +15,7 @@ from maild.outbound import outbox
 from maild.outbound.compose import Outgoing
 from maild.pipeline.acknowledge import tagged_subject
 from maild.pipeline.answer import send_answer, tell_requester
+from maild.pipeline.caps import within_cap
 from maild.pipeline.commands import STATUS_COMMANDS, Command, StaffReply, parse_staff_reply
 from maild.pipeline.context import MailContext
 from maild.pipeline.notify import tell_staff
@@ -43,7 +44,7 @@ def apply_staff_reply(ctx: MailContext, ours: list[str]) -> None:
         notices = [notice for command in reply.commands if (notice := _run(ctx, ticket, staff, command))]
         _answer_or_note(ctx, ticket, staff, reply)
         for template in notices:  # after the answer, so the customer reads the answer first
-            tell_requester(ctx.settings, ticket, template)
+            tell_requester(ctx.settings, ticket, template, ctx.now, ctx.raw_id)
     raw_store.mark_done(ctx.raw_id, raw_store.PROCESSED, ticket)
 
 
@@ -152,9 +153,15 @@ def _change(ctx: MailContext, ticket: Ticket, staff: Staff, field: str, value: o
 
 
 def _refuse(ctx: MailContext, ticket: Ticket, staff: Staff, reply: StaffReply) -> None:
-    """Nothing applied; the reply is kept as an internal note and the sender told what was wrong."""
+    """Nothing applied; the reply is kept as an internal note and the sender told what was wrong
+    (automatic mail too, so within the cap: a broken script must not get one reply per mail)."""
     _store(ctx, ticket, "note", ctx.stored_text)
     _event(ctx, ticket, "commands_refused", f"from {staff.key}: " + "; ".join(reply.errors))
+    ctx.outcome = "replied"
+    log.warning("ticket %d: commands from %s refused: %s", ticket.number, staff.key, "; ".join(reply.errors))
+    if not within_cap(ctx.settings, ctx.now, staff.emails[0], None, ctx.raw_id):
+        _event(ctx, ticket, "notice_withheld", f"command errors to {staff.key} not sent: over the cap on automatic mail")
+        return
     helpdesk = ctx.settings.config.helpdesk
     rendered = ctx.settings.renderer.render(ERRORS_TEMPLATE, {
         "recipient_name": staff.name, "number": ticket.number, "subject": ticket.subject,
@@ -173,8 +180,6 @@ def _refuse(ctx: MailContext, ticket: Ticket, staff: Staff, reply: StaffReply) -
         reply_to=ctx.signed.address if ctx.signed else None,
     )
     outbox.queue(ticket, "command_errors", out, mail_from="")
-    ctx.outcome = "replied"
-    log.warning("ticket %d: commands from %s refused: %s", ticket.number, staff.key, "; ".join(reply.errors))
 
 
 def _store(ctx: MailContext, ticket: Ticket, direction: str, text: str) -> None:

@@ -125,6 +125,17 @@ def auto_replies_since(address: str, hour: datetime, day: datetime,
     return int(in_hour), int(in_day)
 
 
+def ticket_auto_mail_since(ticket: int, since: datetime, purposes: tuple[str, ...]) -> int:
+    """Automatic mail of these purposes queued on one ticket since then (the per-ticket cap)."""
+    return Outbox.select().where((Outbox.ticket == ticket) & Outbox.purpose.in_(list(purposes))
+                                 & (Outbox.created_at >= since)).count()
+
+
+def events_since(kind: str, ticket: int, since: datetime) -> int:
+    """How often this happened to the ticket since then (reopenings, caps recorded)."""
+    return Event.select().where((Event.ticket == ticket) & (Event.kind == kind) & (Event.created_at >= since)).count()
+
+
 def capped_since(address: str, since: datetime) -> bool:
     """Whether the cap on this address was already recorded since then (log and record it once)."""
     return Event.select().where((Event.kind == "auto_reply_capped") & (Event.detail.startswith(address + ":"))

@@ -1,0 +1,98 @@
+"""Caps on automatic mail (G7.7, RELIABILITY L3): every automatic mail maild writes because a mail
+arrived counts against one allowance per address, mail to a ticket's customers also against the
+ticket's, automatic mail gets no notice at all, and reopening is rate-limited.
+
+The whole pipeline runs over the test database; what maild would send is read back from the outbox.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from maild.intake import Intake, Outcome
+from maild.store.models import Event, Message, Outbox, Ticket
+from mails import mail
+from test_conversation import accept, build, intake, open_ticket, sent, staff_reply  # noqa: F401 - the fixture
+
+ALICE = "alice@example.com"
+GENEROUS = "auto_replies_per_hour: 100, auto_replies_per_day: 100"
+
+
+def customer_reply(ticket: Ticket, body: str = "Still wrong for me.") -> object:
+    return mail(subject=f"Re: [#{ticket.number}] Placement report shows the wrong dates", body=body)
+
+
+def to(address: str, purposes: tuple[str, ...]) -> int:
+    return Outbox.select().where((Outbox.recipients == address) & Outbox.purpose.in_(list(purposes))).count()
+
+
+def test_automatic_mail_to_one_tickets_customers_is_capped_per_day(tmp_path: Path) -> None:
+    intake = build(tmp_path, extra=f"limits: {{{GENEROUS}, reopens_per_ticket_per_day: 100}}\n")
+    ticket, note = open_ticket(intake)  # the acknowledgement: 1
+    for _ in range(4):  # resolved, reopened, resolved, reopened: 5; then nothing more today
+        accept(intake, staff_reply(note, "#resolve"), to=note["Reply-To"])
+        assert accept(intake, customer_reply(ticket)) is Outcome.REPLIED
+    assert Ticket.get_by_id(ticket.number).status == "open"  # the cap withholds mail, not the reopening
+    assert Outbox.select().where((Outbox.ticket == ticket.number)
+                                 & Outbox.purpose.in_(["acknowledgement", "resolved", "reopened"])).count() == 5
+    [capped] = Event.select().where(Event.kind == "ticket_auto_mail_capped")
+    assert capped.ticket_id == ticket.number
+    assert Event.select().where(Event.kind == "notice_withheld").count() == 4  # of the 9 notices
+
+
+def test_resolved_notice_counts_against_the_per_address_cap(tmp_path: Path) -> None:
+    intake = build(tmp_path, extra="limits: {auto_replies_per_hour: 3}\n")
+    first, note = open_ticket(intake)
+    for i in range(2):
+        accept(intake, mail(subject=f"Another question {i}"))
+    assert len(sent("acknowledgement")) == 3
+    accept(intake, staff_reply(note, "#resolve"), to=note["Reply-To"])
+    assert Ticket.get_by_id(first.number).status == "resolved"
+    assert sent("resolved") == []
+    withheld = Event.get(Event.kind == "notice_withheld")
+    assert withheld.ticket_id == first.number and "resolved notice" in withheld.detail
+
+
+def test_automatic_mail_in_a_staff_members_name_tells_them_nothing(intake: Intake) -> None:
+    ticket, _ = open_ticket(intake)
+    bounce_like = mail(sender="Alice Engineer <alice@example.com>", subject=f"Re: [#{ticket.number}] Placement",
+                       body="I am out of the office until Monday.", Auto_Submitted="auto-replied")
+    accept(intake, bounce_like)
+    assert sent("impersonation") == []
+
+
+def test_forged_mail_in_bulk_gets_the_staff_member_at_most_the_cap(intake: Intake) -> None:
+    ticket, _ = open_ticket(intake)
+    for i in range(8):
+        forged = mail(sender="Alice Engineer <alice@example.com>", subject=f"Re: [#{ticket.number}] forged {i}",
+                      body="#close")
+        accept(intake, forged)
+    # Each forged mail opens a ticket (acknowledged to Alice's address) and warns Alice: together
+    # at most auto_replies_per_hour (5), then the customer services manager hears of it once.
+    assert to(ALICE, ("acknowledgement", "impersonation")) == 5
+    assert 0 < to(ALICE, ("impersonation",)) < 8
+    assert [m["Subject"] for m in sent("auto_reply_capped")] == [f"Automatic answers stopped for {ALICE}"]
+
+
+def test_command_error_replies_are_capped(intake: Intake) -> None:
+    _, note = open_ticket(intake)
+    for i in range(8):
+        accept(intake, staff_reply(note, f"#priority {9 + i}"), to=note["Reply-To"])
+    assert Event.select().where(Event.kind == "commands_refused").count() == 8  # every one on record
+    assert len(sent("command_errors")) == 5
+    assert Event.select().where(Event.kind == "notice_withheld").count() == 3
+
+
+def test_reopening_by_customer_mail_is_rate_limited(intake: Intake) -> None:
+    ticket, note = open_ticket(intake)
+    for _ in range(4):
+        accept(intake, staff_reply(note, "#resolve"), to=note["Reply-To"])
+        assert accept(intake, customer_reply(ticket, "Still wrong, again.")) is Outcome.REPLIED
+    # Three reopenings a day (limits.reopens_per_ticket_per_day); the fourth reply is stored on
+    # the ticket, which stays resolved, and the history says why.
+    assert Ticket.get_by_id(ticket.number).status == "resolved"
+    assert Event.select().where((Event.ticket == ticket.number) & (Event.kind == "reopened")).count() == 3
+    assert Message.select().where((Message.ticket == ticket.number) & (Message.direction == "in")
+                                  & (Message.text == "Still wrong, again.")).count() == 4
+    last = Event.select().where(Event.kind == "reply").order_by(Event.id.desc()).get()
+    assert "not reopened: reopened 3 times in a day already" in last.detail
