@@ -4,6 +4,12 @@ acknowledgements through a real SMTP relay (an aiosmtpd sink)."""
 from __future__ import annotations
 
 import smtplib
+import time
+from collections.abc import Iterator
+from email.message import EmailMessage
+from email.utils import parseaddr
+
+import pytest
 
 from conftest import Daemon, MaildSetup, SmtpSink, free_port, write_config
 from mails import mail
@@ -222,3 +228,84 @@ def test_a_robot_answering_everything_gets_at_most_the_cap(setup: MaildSetup, da
     assert (len(smtp_sink.to("alice@example.com")), len(smtp_sink.to("erin@example.com"))) == (5, 5)
     log = daemon.log.read_text()
     assert log.count("automatic answers capped: bot@robots.example") == 1
+
+
+BOT = "bot@robots.example"
+
+
+class Responder:
+    """An auto-responder at the far end of the relay: it answers every mail maild sends it, at once,
+    and sets no Auto-Submitted or Precedence header (the worst case: nothing marks it automatic).
+    `threaded`: it answers as a mail client does (In-Reply-To and References to maild's Message-ID,
+    "Re: " and the subject, to the Reply-To); otherwise it writes a fresh mail to the From address,
+    without threading headers or the tag, so each answer looks like a new request."""
+
+    def __init__(self, sink: SmtpSink, port: int, threaded: bool) -> None:
+        self.sink, self.port, self.threaded = sink, port, threaded
+        self.sent: list[str] = []  # Message-IDs of the bot's mails
+
+    def duel(self, rounds: int, quiet_seconds: float, deadline_seconds: float = 60) -> int:
+        """Answer until `rounds` mails are sent, maild has been silent for `quiet_seconds`, or the
+        deadline (so a maild without a cap fails the test in a minute, not after 1000 rounds)."""
+        deadline = time.monotonic() + deadline_seconds
+        with smtplib.SMTP("127.0.0.1", self.port, timeout=30) as client:
+            self._send(client, "helpdesk@example.com", mail(sender=f"Auto Bot <{BOT}>", subject="Hello"))
+            answered = 0
+            while len(self.sent) < rounds and time.monotonic() < deadline:
+                heard = self.sink.wait_to(BOT, answered + 1, timeout=quiet_seconds)
+                if len(heard) <= answered:
+                    break  # maild stopped answering
+                for received in heard[answered:]:
+                    self._send(client, *self._answer(received.message))
+                answered = len(heard)
+        return answered
+
+    def _answer(self, incoming) -> tuple[str, EmailMessage]:  # noqa: ANN001 - an email.message.Message
+        # A fresh mail goes to the From address: the signed Reply-To would thread it by itself.
+        to = str(incoming.get("Reply-To") or incoming["From"]) if self.threaded else str(incoming["From"])
+        answer = mail(sender=f"Auto Bot <{BOT}>", to=to, body="Thank you for your message. This mailbox is not monitored.")
+        if self.threaded:
+            answer.replace_header("Subject", f"Re: {incoming['Subject']}")
+            answer["In-Reply-To"] = incoming["Message-ID"]
+            answer["References"] = f"{incoming.get('References', '')} {incoming['Message-ID']}".strip()
+        else:
+            answer.replace_header("Subject", f"Re: your message {len(self.sent)}")
+        address = parseaddr(to)[1]
+        return address, answer
+
+    def _send(self, client: smtplib.SMTP, to: str, message: EmailMessage) -> None:
+        client.send_message(message, to_addrs=[to])
+        self.sent.append(message["Message-ID"])
+
+
+@pytest.fixture
+def capped(tmp_path, smtp_sink: SmtpSink) -> Iterator[MaildSetup]:  # noqa: ANN001
+    """maild run with small caps on automatic answers (3 an hour, 4 a day), so a duel is short."""
+    port = free_port()
+    config = write_config(tmp_path, relay_port=smtp_sink.port, smtp_port=port,
+                          extra="limits: {auto_replies_per_hour: 3, auto_replies_per_day: 4}\n")
+    setup = MaildSetup(tmp_path, config, port)
+    daemon = Daemon(setup)
+    daemon.start()
+    yield setup
+    assert daemon.stop() == 0, daemon.log.read_text()
+
+
+@pytest.mark.parametrize("threaded", [True, False], ids=["threaded", "fresh-mail-each-time"])
+def test_a_duel_with_an_auto_responder_ends_within_the_cap(capped: MaildSetup, smtp_sink: SmtpSink,
+                                                          threaded: bool) -> None:
+    """G7.9, RELIABILITY L3: a bot that answers every mail maild sends it, up to 1000 rounds.
+    maild answers a threaded reply on its ticket with no acknowledgement, so that duel stops after
+    one answer; a bot whose answers each look new gets acknowledgements until the hourly cap, then
+    silence. Either way every mail of the bot is stored and the duel ends in seconds."""
+    started = time.monotonic()
+    bot = Responder(smtp_sink, capped.smtp_port, threaded)
+    answers = bot.duel(rounds=1000, quiet_seconds=3)
+    assert time.monotonic() - started < 60
+    assert 1 <= answers <= 3  # auto_replies_per_hour
+    if not threaded:
+        assert answers == 3  # the cap, not something short of it, ended the duel
+    assert len(smtp_sink.to(BOT)) == answers and len(bot.sent) == answers + 1
+    stored = [m["message_id"] for t in capped.json("tickets")
+              for m in capped.json("ticket", str(t["number"]))["messages"] if m["direction"] == "in"]
+    assert sorted(stored) == sorted(bot.sent)  # every one of the bot's mails, once
