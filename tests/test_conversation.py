@@ -414,3 +414,68 @@ def test_customer_markup_and_template_syntax_are_escaped_in_html_and_literal_in_
             assert "&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in markup
             assert "{{7*7}} {% raw %}" in markup
     assert html_parts >= 1  # the acknowledgement (or the escalation's) has one
+
+
+# ---------------------------------------------------------------- X2: signed addresses that do not hold
+# A bad signature, a token moved to another ticket, or a staff member's token used by someone
+# else is "held" back from the ticket it names: it never threads, never proves staff, and the
+# mail is handled as if it had come to the plain helpdesk address (see README, "How it behaves").
+
+def test_bad_signature_from_a_stranger_opens_their_own_ticket(intake: Intake) -> None:
+    ticket, _ = open_ticket(intake)
+    [ack] = sent("acknowledgement")
+    forged = ack["Reply-To"][:-len("@example.com") - 3] + "aaa@example.com"  # the signature's tail changed
+    message = mail(sender="Eve <eve@evil.example>", to=forged, subject="Re: " + ack["Subject"], body="Send the report.")
+    assert accept(intake, message, to=forged) is Outcome.OPENED
+    eve = Ticket.get(Ticket.requester == "eve@evil.example")
+    assert eve.number != ticket.number and eve.subject == "Placement report shows the wrong dates"
+    assert [p.email for p in Participant.select().where(Participant.ticket == ticket)] == [CUSTOMER_MAIL]
+    assert Message.select().where((Message.ticket == ticket) & (Message.from_addr == "eve@evil.example")).count() == 0
+    assert Event.get(Event.kind == "refused_address").detail == f"signed reply address {forged.lower()} does not verify: refused"
+    [eve_ack] = [a for a in sent("acknowledgement") if "eve@evil.example" in a["To"]]
+    assert f"#{ticket.number}]" not in eve_ack["Subject"] and "The report is wrong" not in eve_ack.as_string()
+
+
+def test_bad_signature_from_the_customer_threads_by_the_tag_as_any_mail_would(intake: Intake) -> None:
+    """A mangled or outdated reply address (the key was replaced) costs its owner nothing."""
+    ticket, _ = open_ticket(intake)
+    [ack] = sent("acknowledgement")
+    mangled = ack["Reply-To"][:-len("@example.com") - 3] + "aaa@example.com"
+    reply = mail(to=mangled, subject="Re: " + ack["Subject"], body="Here is the screenshot.")
+    assert accept(intake, reply, to=mangled) is Outcome.REPLIED
+    assert Message.select().where(Message.ticket == ticket).where(Message.text == "Here is the screenshot.").exists()
+    assert Event.select().where(Event.kind == "refused_address").count() == 1
+
+
+def test_token_moved_to_another_ticket_is_refused(intake: Intake) -> None:
+    first, _ = open_ticket(intake)
+    accept(intake, mail(sender="Eve <eve@evil.example>", subject="My own question"))
+    eve = Ticket.get(Ticket.requester == "eve@evil.example")
+    [eve_ack] = [a for a in sent("acknowledgement") if "eve@evil.example" in a["To"]]
+    moved = eve_ack["Reply-To"].replace(f"+t{eve.number}.", f"+t{first.number}.")  # her valid token, another number
+    assert moved != eve_ack["Reply-To"]
+    message = mail(sender="Eve <eve@evil.example>", to=moved, subject="Re: my own question", body="Show me theirs.")
+    assert accept(intake, message, to=moved) is Outcome.OPENED
+    assert Ticket.select().count() == 3  # neither the ticket it names nor (without a tag) her own
+    assert Message.select().where((Message.ticket == first) & (Message.from_addr == "eve@evil.example")).count() == 0
+    assert moved.lower() in Event.get(Event.kind == "refused_address").detail
+
+
+def test_staff_token_used_by_a_stranger_opens_their_own_ticket_and_runs_nothing(intake: Intake) -> None:
+    ticket, note = open_ticket(intake)  # Alice's notification, with her signed Reply-To
+    leaked = staff_reply(note, "#close\n#priority 1\nClosing this.", sender="Eve <eve@evil.example>")
+    assert accept(intake, leaked, to=note["Reply-To"]) is Outcome.OPENED
+    assert (Ticket.get_by_id(ticket.number).status, Ticket.get_by_id(ticket.number).priority) == ("new", 3)
+    eve = Ticket.get(Ticket.requester == "eve@evil.example")
+    opened = Event.get((Event.ticket == eve.number) & (Event.kind == "opened"))
+    assert f"a staff member's signed address for ticket {ticket.number} used by someone else" in opened.detail
+    assert sent("impersonation") == [] and sent("answer") == []  # Eve is nobody's staff address
+
+
+def test_staff_token_used_by_another_staff_member_proves_nothing(intake: Intake) -> None:
+    ticket, note = open_ticket(intake)
+    reply = staff_reply(note, "#priority 1", sender="Erin Engineer <erin@example.com>")
+    assert accept(intake, reply, to=note["Reply-To"]) is Outcome.OPENED  # as an outsider's mail: not on the ticket
+    assert Ticket.get_by_id(ticket.number).priority == 3
+    assert Ticket.select().count() == 2 and Ticket.get(Ticket.number != ticket.number).requester == "erin@example.com"
+    assert [t["To"] for t in sent("impersonation")] == ["Erin Engineer <erin@example.com>"]
