@@ -32,7 +32,7 @@ def parse(ctx: MailContext) -> None:
     depth = nesting_depth(headers)
     if depth > limits.max_depth:
         raise Quarantine(f"MIME nesting is {depth} deep, over the limit of {limits.max_depth}")
-    from_name, from_address = _single_sender(headers.get_all("From") or [])
+    from_name, from_address = single_sender(headers.get_all("From") or [])
     # NUL has no place in anything stored (PostgreSQL's text type refuses it), so every string
     # taken from the mail loses it here: text, subject, names, Message-IDs, file names. The raw
     # mail keeps it.
@@ -44,7 +44,7 @@ def parse(ctx: MailContext) -> None:
                          "(the raw mail keeps them)")
     ctx.mail = ParsedMail(
         headers=headers,
-        message_id=_first_id(headers.get("Message-ID")),
+        message_id=first_id(headers.get("Message-ID")),
         subject=" ".join(_no_nul(str(parsed.subject or "")).split()),
         from_name=from_name,
         from_address=from_address,
@@ -111,21 +111,21 @@ def _pairs(values: list[object]) -> list[tuple[str, str]]:
     texts = [str(v) for v in values]
     if any(len(t) > MAX_ADDRESS_HEADER or t.count("(") > MAX_COMMENTS for t in texts):
         return []
-    return [(_decoded(name), address) for name, address in getaddresses(texts)]
+    return [(decoded(name), address) for name, address in getaddresses(texts)]
 
 
 def _no_nul(text: str) -> str:
     return text.replace("\x00", "")
 
 
-def _decoded(value: str) -> str:
+def decoded(value: str) -> str:
     try:
         return _no_nul(str(make_header(decode_header(value))))
     except (HeaderParseError, LookupError, UnicodeDecodeError, ValueError):
         return _no_nul(value)  # an undecodable encoded word stays as written
 
 
-def _single_sender(values: list[str]) -> tuple[str, str | None]:
+def single_sender(values: list[str]) -> tuple[str, str | None]:
     """The one From address, or None when there is not exactly one well-formed address."""
     pairs = _pairs(values)
     if len(pairs) != 1:
@@ -139,7 +139,7 @@ def _addresses(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(" ".join(n.split()), a.strip().lower()) for n, a in pairs if ADDRESS_RE.match(a.strip())]
 
 
-def _first_id(value: object) -> str | None:
+def first_id(value: object) -> str | None:
     found = MSGID_RE.search(_no_nul(str(value or "")))
     return found.group(0) if found else None
 

@@ -27,7 +27,7 @@ from maild.pipeline.caps import within_cap
 from maild.pipeline.context import ParsedMail
 # The parse step's bounded helpers: a From header with too many comments or characters yields no
 # address, and encoded words are decoded only after the address is parsed.
-from maild.pipeline.parse import _decoded, _first_id, _single_sender
+from maild.pipeline.parse import decoded, first_id, single_sender
 from maild.pipeline.screen import automatic_reason
 from maild.store.models import Event, RawMail, database
 
@@ -98,9 +98,9 @@ def headers_only(content: bytes, limits: Limits) -> ParsedMail | None:
     if len(block) > limits.max_header_bytes:
         return None
     headers: EmailMessage = BytesParser(policy=compat32).parsebytes(block, headersonly=True)
-    name, address = _single_sender([str(v) for v in headers.get_all("From") or []])
-    return ParsedMail(headers=headers, message_id=_first_id(headers.get("Message-ID")),
-                      subject=_decoded(str(headers.get("Subject") or "")[:4 * MAX_SUBJECT]),
+    name, address = single_sender([str(v) for v in headers.get_all("From") or []])
+    return ParsedMail(headers=headers, message_id=first_id(headers.get("Message-ID")),
+                      subject=decoded(str(headers.get("Subject") or "")[:4 * MAX_SUBJECT]),
                       from_name=name, from_address=address, to=[], cc=[], thread_ids=[], text="", html=None,
                       attachments=[])
 
