@@ -146,3 +146,24 @@ def test_a_mail_in_hand_on_one_host_is_held_elsewhere_for_the_others(tmp_path: P
     with transaction():
         row, created = raw_store.save(content, "imap:b", "imap:helpdesk", [], None)
     assert (created, row.source) == (False, "imap:a")
+
+
+def test_one_mail_delivered_to_two_hosts_at_once_is_one_ticket(tmp_path: Path) -> None:
+    """An MTA that hands the same mail to two hosts (a retry after a lost answer, two MX paths):
+    one host makes the ticket; the other says duplicate, or 75 (try later) while the first still
+    has it in hand, and duplicate on the retry. Never two tickets, never two acknowledgements."""
+    url = databases.postgres_database()
+    hosts = [pg_setup(tmp_path / f"host{i}", url) for i in range(2)]
+    assert hosts[0].cli("db", "migrate").returncode == 0
+    for round_ in range(5):
+        content = mail(subject=f"Delivered twice {round_}").as_bytes()
+        runs = [subprocess.Popen([*MAILD, "-c", str(h.config), "deliver", "--recipient", "helpdesk@example.com"],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                for h in hosts]
+        results = [(p.communicate(content, timeout=60)[0].decode().strip(), p.returncode) for p in runs]
+        assert sorted(results) in ([("", 75), ("opened", 0)], [("duplicate", 0), ("opened", 0)]), results
+        again = hosts[1].cli("deliver", "--recipient", "helpdesk@example.com", input=content)
+        assert (again.returncode, again.stdout) == (0, b"duplicate\n")
+    tickets = databases.query(hosts[0].config, "select count(*) from ticket")[0][0]
+    acks = databases.query(hosts[0].config, "select count(*) from outbox where purpose = 'acknowledgement'")[0][0]
+    assert (tickets, acks) == (5, 5)
