@@ -171,7 +171,8 @@ def _fetch(args: argparse.Namespace, path: Path) -> int:
             failed += 1
             continue
         outcomes = ", ".join(f"{n} {k}" for k, n in sorted(report.outcomes.items())) or "nothing new"
-        print(f"{mailbox.name}: {report.fetched} fetched, {report.confirmed} moved ({outcomes})")
+        elsewhere = f"; {report.held_elsewhere} in hand on other hosts" if report.held_elsewhere else ""
+        print(f"{mailbox.name}: {report.fetched} fetched, {report.confirmed} moved ({outcomes}){elsewhere}")
     return 1 if failed else 0
 
 
