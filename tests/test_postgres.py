@@ -167,3 +167,24 @@ def test_one_mail_delivered_to_two_hosts_at_once_is_one_ticket(tmp_path: Path) -
     tickets = databases.query(hosts[0].config, "select count(*) from ticket")[0][0]
     acks = databases.query(hosts[0].config, "select count(*) from outbox where purpose = 'acknowledgement'")[0][0]
     assert (tickets, acks) == (5, 5)
+
+
+def test_held_keys_exclude_other_connections_until_released(tmp_path: Path) -> None:
+    """What IMAP hosts use to split one mailbox: a key held on one connection is refused to the
+    others (in one round trip for a whole batch), and free again once released."""
+    from maild.store.db import release, try_hold
+
+    settings = Settings.build(load_config(pg_setup(tmp_path).config))
+    open_store(settings.config.database)
+
+    def on_another_connection(keys: list[str]) -> list[str]:
+        got: list[list[str]] = []
+        thread = threading.Thread(target=lambda: got.append(try_hold(keys)))  # peewee: a connection per thread
+        thread.start()
+        thread.join(10)
+        return got[0]
+
+    assert try_hold(["uid:1", "uid:2"]) == ["uid:1", "uid:2"]
+    assert on_another_connection(["uid:2", "uid:3"]) == ["uid:3"]
+    release(["uid:1", "uid:2"])
+    assert on_another_connection(["uid:1", "uid:2"]) == ["uid:1", "uid:2"]

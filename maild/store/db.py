@@ -118,16 +118,20 @@ def try_lock(key: str) -> bool:
     return bool(database.execute_sql("SELECT pg_try_advisory_xact_lock(%s)", (_lock_number(key),)).fetchone()[0])
 
 
-def try_hold(key: str) -> bool:
-    """Hold a lock named `key` on this thread's connection until `release` (or until the connection
-    ends, e.g. the process dies), without waiting; False when another host holds it. Unlike
-    `try_lock` it outlives transactions: it covers work done after a commit. Always True on SQLite."""
-    if is_sqlite():
-        return True
+def try_hold(keys: list[str]) -> list[str]:
+    """Of `keys`, those this thread's connection now holds, taken in one round trip without
+    waiting: the others are held by another host. Held until `release` (or until the connection
+    ends, e.g. the process dies). Unlike `try_lock` they outlive transactions: they cover work done
+    after a commit. On SQLite (one host) all of them."""
+    if is_sqlite() or not keys:
+        return list(keys)
     try:
-        return bool(database.execute_sql("SELECT pg_try_advisory_lock(%s)", (_lock_number(key),)).fetchone()[0])
+        rows = database.execute_sql("SELECT n FROM unnest(%s::bigint[]) AS n WHERE pg_try_advisory_lock(n)",
+                                    ([_lock_number(k) for k in keys],)).fetchall()
     except UNAVAILABLE as exc:
         raise TransientError(f"database: {exc}") from exc
+    held = {row[0] for row in rows}
+    return [k for k in keys if _lock_number(k) in held]
 
 
 def release(keys: list[str]) -> None:
@@ -135,8 +139,8 @@ def release(keys: list[str]) -> None:
     if is_sqlite() or not keys:
         return
     try:
-        for key in keys:
-            database.execute_sql("SELECT pg_advisory_unlock(%s)", (_lock_number(key),))
+        database.execute_sql("SELECT pg_advisory_unlock(n) FROM unnest(%s::bigint[]) AS n",
+                             ([_lock_number(k) for k in keys],)).fetchall()
     except UNAVAILABLE as exc:
         log.warning("could not release %d locks (the connection is gone, and they with it): %s", len(keys), exc)
 

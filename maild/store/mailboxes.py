@@ -46,7 +46,8 @@ def hold_uids(mailbox: str, folder: str, uidvalidity: int, uids: list[int]) -> l
     take different mail, and a mail is moved only by its holder, after its commit: two hosts never
     move the same mail at once (which would leave two copies in the processed folder). A host that
     dies lets go of its mail with its connection; the next pass anywhere finds it."""
-    return [uid for uid in uids if try_hold(_uid_key(mailbox, folder, uidvalidity, uid))]
+    keys = {_uid_key(mailbox, folder, uidvalidity, uid): uid for uid in uids}
+    return [keys[key] for key in try_hold(list(keys))]
 
 
 def let_go(mailbox: str, folder: str, uidvalidity: int, uids: list[int]) -> None:
