@@ -1,16 +1,27 @@
 """A private Dovecot IMAP server for tests: its own config, state and Maildir in a temp folder,
-one passwd-file user, listening on a free loopback port. Started and stopped by the tests."""
+one passwd-file user, listening on a free loopback port. Started and stopped by the tests.
+
+By default it speaks plain IMAP only (`ssl = no`). `Dovecot(dir, tls="ca")` gives it a server
+certificate for 127.0.0.1/localhost signed by a throw-away CA made in its folder (`tls="self-signed"`:
+a self-signed one), STARTTLS on the plain port and an imaps listener on a second free port.
+`oauth2_url=` adds an oauth2 passdb for XOAUTH2/OAUTHBEARER that asks that token-introspection URL
+(a `TokenServer`, a real HTTP server on loopback) whether a token is good.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs
 
 from imapclient import IMAPClient
 
@@ -24,12 +35,95 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _openssl(*args: str, cwd: Path) -> None:
+    result = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True, timeout=30)
+    if result.returncode != 0:
+        raise RuntimeError(f"openssl {' '.join(args)} failed: {result.stderr}")
+
+
+# What a server certificate needs for Python's default context (VERIFY_X509_STRICT included).
+SERVER_EXTENSIONS = """subjectAltName = IP:127.0.0.1, DNS:localhost
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+"""
+
+
+def make_certificates(directory: Path, self_signed: bool = False) -> tuple[Path, Path, Path]:
+    """(CA certificate, server certificate, server key) made with the openssl command line in
+    `directory`: EC P-256 keys, valid for two days. Self-signed: the CA file is the server's own."""
+    if shutil.which("openssl") is None:
+        raise RuntimeError("the openssl command is not installed (Debian package openssl)")
+    directory.mkdir(parents=True, exist_ok=True)
+    key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    if self_signed:
+        _openssl("req", "-x509", *key, "-keyout", "server.key", "-out", "server.pem", "-days", "2",
+                 "-subj", "/CN=localhost", "-addext", "subjectAltName = IP:127.0.0.1, DNS:localhost",
+                 "-addext", "extendedKeyUsage = serverAuth", cwd=directory)
+        return directory / "server.pem", directory / "server.pem", directory / "server.key"
+    _openssl("req", "-x509", *key, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+             "-subj", "/CN=maild test CA", "-addext", "basicConstraints = critical, CA:TRUE",
+             "-addext", "keyUsage = critical, keyCertSign, cRLSign", cwd=directory)
+    _openssl("req", *key, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost", cwd=directory)
+    (directory / "server.ext").write_text(SERVER_EXTENSIONS)
+    _openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", "2",
+             "-days", "2", "-extfile", "server.ext", "-out", "server.pem", cwd=directory)
+    return directory / "ca.pem", directory / "server.pem", directory / "server.key"
+
+
+class TokenServer:
+    """A real OAuth2 token-introspection endpoint (RFC 7662) on loopback, in a thread: Dovecot POSTs
+    `token=...` to it; the one good token is active for USER, any other is not. `asked` records
+    every token it was asked about, so a test can tell that Dovecot really asked."""
+
+    def __init__(self, good_token: str, user: str = USER) -> None:
+        self.good_token = good_token
+        self.user = user
+        self.asked: list[str] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                token = parse_qs(body).get("token", [""])[0]
+                server.asked.append(token)
+                answer = {"active": True, "username": server.user} if token == server.good_token else {"active": False}
+                data = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/introspect"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, name="token-server", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
 class Dovecot:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, tls: str | None = None, oauth2_url: str | None = None) -> None:
         if shutil.which("dovecot") is None:
             raise RuntimeError("dovecot is not installed: run scripts/test (it installs dovecot-imapd)")
+        if tls not in (None, "ca", "self-signed"):
+            raise ValueError(f"tls must be None, 'ca' or 'self-signed', not {tls!r}")
         self.dir = directory
         self.port = _free_port()
+        self.tls = tls
+        self.imaps_port = _free_port() if tls else 0  # 0: no imaps listener
+        self.oauth2_url = oauth2_url
+        self.ca_file: Path | None = None  # the certificate a client must trust, once written
         self.conf = directory / "dovecot.conf"
         # As root, Dovecot runs its processes as its own accounts and refuses uid 0 for mail.
         account = "dovecot" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
@@ -48,6 +142,36 @@ class Dovecot:
                 folder.chmod(folder.stat().st_mode | 0o005)  # every parent must be traversable
         os.chown(d / "mail", self.uid, self.gid)
         self.set_password(PASSWORD)
+        ssl = "ssl = no"
+        if self.tls:
+            self.ca_file, cert, key = make_certificates(d / "tls", self_signed=self.tls == "self-signed")
+            ssl = f"ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}"
+        mechanisms = "plain login"
+        passdb = f"""passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {d}/passwd
+}}"""
+        if self.oauth2_url:
+            mechanisms = "plain login xoauth2 oauthbearer"
+            (d / "oauth2.conf.ext").write_text(f"""introspection_mode = post
+introspection_url = {self.oauth2_url}
+force_introspection = yes
+username_attribute = username
+active_attribute = active
+active_value = true
+""")
+            # Tokens only go to the introspection server, passwords only to the passwd-file.
+            passdb = f"""passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {d}/oauth2.conf.ext
+}}
+passdb {{
+  driver = passwd-file
+  mechanisms = plain login
+  args = scheme=PLAIN username_format=%u {d}/passwd
+}}"""
+        imaps = f"    address = 127.0.0.1\n    port = {self.imaps_port}" if self.tls else "    port = 0"
         self.conf.write_text(f"""
 base_dir = {d}/run
 state_dir = {d}/state
@@ -55,9 +179,9 @@ log_path = {d}/dovecot.log
 instance_name = maild-test-{self.port}
 listen = 127.0.0.1
 protocols = imap
-ssl = no
+{ssl}
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = {mechanisms}
 default_login_user = {self.login_user}
 default_internal_user = {self.account}
 default_internal_group = {self.account}
@@ -66,10 +190,7 @@ last_valid_uid = {self.uid}
 mail_location = maildir:{d}/mail/%u
 mail_fsync = never
 mailbox_idle_check_interval = 1 secs
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {d}/passwd
-}}
+{passdb}
 userdb {{
   driver = passwd-file
   args = username_format=%u {d}/passwd
@@ -85,7 +206,7 @@ service imap-login {{
     port = {self.port}
   }}
   inet_listener imaps {{
-    port = 0
+{imaps}
   }}
 }}
 service anvil {{
@@ -106,13 +227,15 @@ service anvil {{
         if result.returncode != 0:
             raise RuntimeError(f"dovecot did not start: {(self.dir / 'dovecot.out').read_text()}")
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"dovecot not listening on {self.port}: {self.log()}")
+        for port in (self.port, self.imaps_port) if self.tls else (self.port,):
+            while True:
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                        break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"dovecot not listening on {port}: {self.log()}") from None
+                    time.sleep(0.05)
 
     def _children(self) -> list[int]:
         pid_file = self.dir / "run" / "master.pid"

@@ -71,6 +71,10 @@ def connect(mailbox: ImapMailbox, base: Path) -> IMAPClient:
                             timeout=SocketTimeout(connect=mailbox.timeout_seconds, read=mailbox.timeout_seconds))
         if mailbox.tls == "starttls":
             client.starttls(_tls_context(mailbox, base))
+    except ssl.SSLCertVerificationError as exc:  # say so, not just "cannot connect"
+        trusted = f"ca_file {mailbox.ca_file}" if mailbox.ca_file else "the system's CAs (no ca_file)"
+        raise MailboxUnavailable(f"TLS certificate of {mailbox.host}:{mailbox.port} not trusted: "
+                                 f"{exc.verify_message}; checked against {trusted}") from exc
     except (OSError, IMAPClientError, ssl.SSLError) as exc:
         raise MailboxUnavailable(f"cannot connect to {mailbox.host}:{mailbox.port}: {exc}") from exc
     try:
@@ -93,7 +97,11 @@ def connect(mailbox: ImapMailbox, base: Path) -> IMAPClient:
 def _tls_context(mailbox: ImapMailbox, base: Path) -> ssl.SSLContext | None:
     if mailbox.tls == "none":
         return None
-    context = ssl.create_default_context(cafile=str(base / mailbox.ca_file) if mailbox.ca_file else None)
+    ca_file = base / mailbox.ca_file if mailbox.ca_file else None
+    try:
+        context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+    except OSError as exc:  # ssl.SSLError too: not PEM; else its message would not name the file
+        raise MailboxUnavailable(f"ca_file {ca_file} unusable: {exc.strerror or exc}") from exc
     if not mailbox.verify:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
@@ -103,9 +111,16 @@ def _tls_context(mailbox: ImapMailbox, base: Path) -> ssl.SSLContext | None:
 def _oauth2_token(command: str) -> str:
     """Run the configured token command (as mbsync's PassCmd); its first output line is the token."""
     try:
-        result = subprocess.run(shlex.split(command), capture_output=True, text=True, timeout=60, check=True)
+        argv = shlex.split(command)
+        if not argv:  # subprocess would raise IndexError, which nothing here expects
+            raise ValueError("the command is blank")
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
     except (OSError, ValueError, subprocess.SubprocessError) as exc:
         raise MaildError(f"oauth2_command failed: {exc}") from exc
+    if result.returncode != 0:  # its last stderr line usually says why (expired grant, no network)
+        said = result.stderr.strip().splitlines()[-1:]
+        reason = f": {said[0][:300]}" if said else " (it printed nothing on stderr)"
+        raise MaildError(f"oauth2_command failed: {argv[0]} exit status {result.returncode}{reason}")
     token = result.stdout.strip().splitlines()[0] if result.stdout.strip() else ""
     if not token:
         raise MaildError("oauth2_command printed no token")
