@@ -8,21 +8,19 @@ or a recipient to what maild sends (CVE-2024-6923 and kin).
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass, field
-from email.charset import QP, Charset
+from email import quoprimime
 from email.header import Header
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-from email.policy import compat32
 from email.utils import format_datetime, formataddr, localtime
 
 from maild.config import ADDRESS_RE
 
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 LOOP_HEADER = "X-Maild-Loop"
-WIRE = compat32.clone(linesep="\r\n", max_line_length=78)
-UTF8 = Charset("utf-8")
-UTF8.body_encoding = QP  # readable in any client's source view, unlike base64
+CRLF = b"\r\n"
+ENCODED_WORD = 66  # free text in headers goes in encoded words of at most this: "Reply-To: " + one fits in 78
+CHUNK_BYTES = 39  # UTF-8 bytes per encoded word: base64 makes 52 characters, 64 with =?utf-8?b??=
 
 
 def one_line(text: str) -> str:
@@ -57,49 +55,98 @@ class Outgoing:
 
 
 def compose(out: Outgoing) -> bytes:
-    """The mail's bytes, CRLF line ends. Built with the light compat32 classes (the modern header
-    objects cost milliseconds a mail); safety does not depend on them: every header value here is
-    flattened by `one_line` or is a checked address or a Message-ID we matched or made."""
-    body = _part(out.text, "plain")
-    if out.html is not None:
-        body = MIMEMultipart("alternative", _subparts=[body, _part(out.html, "html")])
-    body["From"] = out.from_header
-    body["To"] = _address_list(out.to)
+    """The mail's bytes, CRLF line ends, written directly: the standard library's generator
+    re-parses and re-folds every header, which cost more than the rest of a mail's intake. Safety
+    does not depend on the folding: every header value here is flattened by `one_line`, or is a
+    checked address or a Message-ID we matched or made."""
+    headers = [("From", out.from_header), ("To", _address_list(out.to))]
     if out.cc:
-        body["Cc"] = _address_list(out.cc)
+        headers.append(("Cc", _address_list(out.cc)))
     if out.reply_to:
-        body["Reply-To"] = checked_address(out.reply_to)
-    body["Subject"] = _encoded(one_line(out.subject))
-    body["Date"] = format_datetime(localtime())
-    body["Message-ID"] = out.message_id
-    if out.in_reply_to:
-        body["In-Reply-To"] = out.in_reply_to
-    if out.references:
-        body["References"] = " ".join(out.references[-20:])  # keep the header bounded
+        headers.append(("Reply-To", checked_address(out.reply_to)))
+    headers += [("Subject", _header_text(one_line(out.subject))), ("Date", format_datetime(localtime())),
+                ("Message-ID", out.message_id)]
+    if out.in_reply_to and _ids([out.in_reply_to]):
+        headers.append(("In-Reply-To", out.in_reply_to))
+    if _ids(out.references):
+        headers.append(("References", _ids(out.references[-20:])))  # keep the header bounded
     if out.auto_submitted:
-        body["Auto-Submitted"] = out.auto_submitted
-        body["X-Auto-Response-Suppress"] = "All"  # asks Exchange not to auto-reply to us
+        headers.append(("Auto-Submitted", out.auto_submitted))
+        headers.append(("X-Auto-Response-Suppress", "All"))  # asks Exchange not to auto-reply to us
     if out.loop_marker:
-        body[LOOP_HEADER] = out.loop_marker
-    return body.as_bytes(policy=WIRE)
+        headers.append((LOOP_HEADER, out.loop_marker))
+    headers.append(("MIME-Version", "1.0"))
+    if out.html is None:
+        head, body = _text_part(out.text, "plain")
+        return _header_block(headers) + head + CRLF + body
+    # "=_" never occurs in quoted-printable text ("=" is written =3D): the boundary cannot collide.
+    boundary = f"=_maild_{secrets.token_hex(12)}"
+    parts = [b"--" + boundary.encode() + CRLF + head + CRLF + body + CRLF
+             for head, body in (_text_part(out.text, "plain"), _text_part(out.html, "html"))]
+    headers.append(("Content-Type", f'multipart/alternative; boundary="{boundary}"'))
+    return _header_block(headers) + CRLF + b"".join(parts) + b"--" + boundary.encode() + b"--" + CRLF
+
+
+def _text_part(text: str, subtype: str) -> tuple[bytes, bytes]:
+    """A part's own headers and its body. Quoted-printable always: it keeps every line under the
+    998-octet limit, even when quoted customer text has longer paragraphs, where 7bit would be
+    refused by a strict relay; and it stays readable in any client's source view, unlike base64."""
+    head = (f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
+            "Content-Transfer-Encoding: quoted-printable\r\n").encode()
+    body = quoprimime.body_encode(text.encode("utf-8").decode("latin-1"), eol="\r\n")
+    return head, body.encode("ascii")
+
+
+def _header_block(headers: list[tuple[str, str]]) -> bytes:
+    return "".join(_folded(name, value) for name, value in headers).encode("ascii")
+
+
+def _folded(name: str, value: str) -> str:
+    """`Name: value` CRLF, folded at spaces into lines of at most 78 characters where the words
+    allow (an address or a Message-ID is never split; RFC 5322 allows 998)."""
+    lines = [f"{name}:"]
+    for word in value.split(" "):
+        if len(lines[-1]) + 1 + len(word) > 78 and lines[-1] != f"{name}:":
+            lines.append("")
+        lines[-1] += " " + word
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _header_text(text: str) -> str:
+    """Free text for a header (a subject, a display name): as it is when it is ASCII with short
+    words, else RFC 2047 encoded words, each short enough to fold after any header name. Words
+    are split at the text's own spaces, each space kept inside the encoded word before it
+    (decoders drop the blanks between encoded words), so "Zoë Ångström" never reads "Å ngström"."""
+    if text.isascii() and all(len(word) <= ENCODED_WORD for word in text.split(" ")):
+        return text
+    chunks = [""]
+    for word in text.split(" "):
+        if chunks[-1] and len(f"{chunks[-1]} {word}".encode()) > CHUNK_BYTES:
+            chunks[-1] += " "
+            chunks.append(word)
+        else:
+            chunks[-1] = f"{chunks[-1]} {word}" if chunks[-1] else word
+    return " ".join(Header(chunk, "utf-8").encode(linesep="\n", maxlinelen=ENCODED_WORD).replace("\n", "")
+                    for chunk in chunks)
+
+
+def _ids(ids: list[str]) -> str:
+    """Message-IDs we can write: a non-ASCII one (valid only with SMTPUTF8) is left out, and
+    threading falls back to the ticket tag in the subject."""
+    return " ".join(i for i in ids if i.isascii())
+
+
+def _mailbox(name: str, address: str) -> str:
+    name = one_line(name)
+    if name.isascii() and len(name) <= ENCODED_WORD:
+        return formataddr((name, checked_address(address)))
+    return f"{_header_text(name)} <{checked_address(address)}>"
 
 
 def _address_list(pairs: list[tuple[str, str]]) -> str:
-    return ", ".join(formataddr((one_line(name), checked_address(addr)), charset="utf-8") for name, addr in pairs)
+    return ", ".join(_mailbox(name, address) for name, address in pairs)
 
 
 def display_from(name: str, address: str) -> str:
     """A From header value naming someone at one of our addresses, e.g. "Alice via Helpdesk"."""
-    return formataddr((one_line(name), checked_address(address)), charset="utf-8")
-
-
-def _part(text: str, subtype: str) -> MIMEText:
-    """Quoted-printable always: it keeps every line under the 998-octet limit, even when quoted
-    customer text has longer paragraphs, where 7bit would be refused by a strict relay."""
-    return MIMEText(text, subtype, UTF8)
-
-
-def _encoded(value: str) -> str | Header:
-    """A Header object, not its encoded text: folded knowing the `Subject: ` before it, it never
-    starts with an empty first line (which decoders read as a leading space)."""
-    return value if value.isascii() else Header(value, "utf-8", header_name="Subject")
+    return _mailbox(name, address)

@@ -6,6 +6,7 @@ All times are naive UTC. The ticket number is the ticket row's id: unique and in
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from peewee import (
     AutoField,
@@ -29,6 +30,41 @@ def utcnow() -> datetime:
 class BaseModel(Model):
     class Meta:
         database = database
+
+    @classmethod
+    def create(cls, **values: Any) -> Any:
+        """As peewee's `create` (same defaults, conversions and errors), but the INSERT statement
+        is built once per model and set of columns: peewee compiles its query tree on every call,
+        and with a dozen rows a mail that was a quarter of the time intake took."""
+        row = cls(**values)
+        data = row.__data__
+        meta = cls._meta
+        generated = meta.auto_increment and data.get(meta.primary_key.name) is None
+        names = tuple(name for name in data if not (generated and name == meta.primary_key.name))
+        db = meta.database.obj
+        cursor = db.execute_sql(_insert_statement(cls, names, db, generated),
+                                [meta.fields[name].db_value(data[name]) for name in names])
+        if generated:
+            row._pk = cursor.fetchone()[0] if db.returning_clause else cursor.lastrowid
+        row._dirty.clear()
+        return row
+
+
+_INSERTS: dict[tuple[type, tuple[str, ...], type, bool], str] = {}
+
+
+def _insert_statement(model: type[BaseModel], names: tuple[str, ...], db: Any, generated: bool) -> str:
+    key = (model, names, type(db), generated)
+    if key not in _INSERTS:
+        meta = model._meta
+        quote = db.quote
+        columns = ", ".join(f"{quote[0]}{meta.fields[n].column_name}{quote[1]}" for n in names)
+        table = f"{quote[0]}{meta.table_name}{quote[1]}"
+        values = ", ".join([db.param] * len(names))
+        returning = (f" RETURNING {quote[0]}{meta.primary_key.column_name}{quote[1]}"
+                     if generated and db.returning_clause else "")
+        _INSERTS[key] = f"INSERT INTO {table} ({columns}) VALUES ({values}){returning}"
+    return _INSERTS[key]
 
 
 class SchemaVersion(BaseModel):
