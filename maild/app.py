@@ -13,8 +13,9 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -201,14 +202,18 @@ class Daemon:
 
         def accept(content: bytes, source: str, scope: str, recipients: list[str],
                    envelope_from: str | None, route_defaults: dict[str, str]) -> Outcome:
-            outcome = self.intake.accept(content, source, scope, recipients, envelope_from, route_defaults)
-            loop.call_soon_threadsafe(self.outbox_ready.set)
-            return outcome
+            return self.intake.accept(content, source, scope, recipients, envelope_from, route_defaults)
+
+        @contextmanager
+        def group() -> Iterator[None]:
+            with self.intake.group():
+                yield
+            loop.call_soon_threadsafe(self.outbox_ready.set)  # committed: the sender may go
 
         threads = []
         for mailbox in config.main.inbound.imap:
             watcher = MailboxWatcher(mailbox, config.path.parent, accept, config.main.limits.max_message_bytes,
-                                     self.imap_stop)
+                                     self.imap_stop, group)
             thread = threading.Thread(target=watcher.run_forever, name=f"imap-{mailbox.name}", daemon=True)
             thread.start()
             threads.append((watcher, thread))

@@ -163,7 +163,7 @@ def _fetch(args: argparse.Namespace, path: Path) -> int:
     failed = 0
     for mailbox in mailboxes:
         watcher = MailboxWatcher(mailbox, settings.config.path.parent, intake.accept,
-                                 settings.config.main.limits.max_message_bytes)
+                                 settings.config.main.limits.max_message_bytes, group=intake.group)
         try:
             report = watcher.fetch_once(_progress(mailbox.name))
         except MailboxUnavailable as exc:

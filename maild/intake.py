@@ -8,6 +8,8 @@
 
 `accept` returns normally once the mail is durably committed (the channel may then confirm it),
 and raises TransientError when it could not be committed (the channel answers 451 / exit 75).
+Inside `group` the commit comes at the group's end: the IMAP channel commits a fetched batch
+at once and confirms it after.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import enum
 import functools
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 
 from maild import alerts, defaults, metrics
@@ -63,6 +66,15 @@ class Intake:
         self.runtime = runtime
         self.steps = steps
         self.clock = clock  # a seam: tests replay mail at chosen moments (weekends, bank holidays)
+
+    @contextmanager
+    def group(self) -> Iterator[None]:
+        """Mails accepted inside commit together when it ends: one fsync for a batch. `accept`
+        then makes each mail a savepoint (one that fails is quarantined alone), and the channel
+        confirms the batch to its source only after this block. A TransientError here (the
+        commit failed) means nothing of the batch was stored."""
+        with transaction():
+            yield
 
     @measured
     def accept(

@@ -205,3 +205,57 @@ def test_wrong_password_backs_off_and_recovers_when_fixed(
 
 def count_error(setup: MaildSetup) -> str:
     return databases.query(setup.config, "select last_error from mailboxcursor")[0][0]
+
+
+def test_one_commit_group_quarantines_a_failing_mail_alone_and_keeps_what_came_before_a_database_failure(
+    imap_setup: MaildSetup, dovecot: Dovecot
+) -> None:
+    """A fetched batch commits as one transaction (one fsync), each mail its own savepoint inside:
+    a mail the pipeline cannot handle is quarantined alone; a database failure at a later mail
+    ends the group, and the mails before it are still committed and moved, the rest left waiting."""
+    from maild.channels.imap import MailboxWatcher
+    from maild.config import load_config
+    from maild.errors import TransientError
+    from maild.intake import Intake
+    from maild.pipeline import STEPS
+    from maild.pipeline.context import MailContext
+    from maild.runtime import Runtime, Settings
+    from maild.store.db import open_store
+    from maild.store.migrations import migrate
+
+    settings = Settings.build(load_config(imap_setup.config))
+    open_store(settings.config.database)
+    migrate()
+
+    def explode(ctx: MailContext) -> None:
+        if ctx.mail is not None and "explode" in ctx.mail.subject:
+            raise RuntimeError("a bug in a step")
+
+    intake = Intake(Runtime(settings), (*STEPS, explode))
+    calls: list[bytes] = []
+
+    def accept_until_the_database_fails(content: bytes, *args):  # noqa: ANN002, ANN202
+        calls.append(content)
+        if len(calls) == 5:
+            raise TransientError("database: disk I/O error")
+        return intake.accept(content, *args)
+
+    exploding = mail(subject="Please explode").as_bytes(policy=SMTP)
+    dovecot.append([*varied(2, prefix="a"), exploding, *varied(4, prefix="b")])
+    mailbox = settings.config.main.inbound.imap[0]
+
+    def watcher(accept) -> MailboxWatcher:  # noqa: ANN001
+        return MailboxWatcher(mailbox, settings.config.path.parent, accept,
+                              settings.config.main.limits.max_message_bytes, group=intake.group)
+
+    with pytest.raises(TransientError, match="disk I/O"):
+        watcher(accept_until_the_database_fails).fetch_once()
+    assert tickets(imap_setup) == 3  # mails 1, 2 and 4; mail 3 quarantined; mail 5 failed
+    assert count(imap_setup, "select count(*) from rawmail where status = 'quarantined'") == 1
+    assert (dovecot.count("Processed"), dovecot.count("Quarantine"), dovecot.count("INBOX")) == (3, 1, 3)
+
+    report = watcher(intake.accept).fetch_once()
+    assert (report.fetched, report.confirmed, report.outcomes) == (3, 3, {"opened": 3})
+    assert tickets(imap_setup) == 6
+    assert (dovecot.count("Processed"), dovecot.count("Quarantine"), dovecot.count("INBOX")) == (6, 1, 0)
+    assert count(imap_setup, "select count(*) from outbox where purpose = 'acknowledgement'") == 6

@@ -19,7 +19,9 @@ import shlex
 import ssl
 import subprocess
 import threading
+import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,11 +38,14 @@ from maild.store import mailboxes
 log = logging.getLogger("maild.imap")
 SEEN = b"\\Seen"
 FETCH_BYTES = 16 * 1024 * 1024  # at most this much mail in memory per FETCH
+GROUP_SECONDS = 0.5  # mails committed together: other writers wait at most this long for the lock
 DELETED = b"\\Deleted"
 
 # (content, source, scope, recipients, envelope_from, route_defaults) -> Outcome
 Accept = Callable[[bytes, str, str, list[str], str | None, dict[str, str]], Outcome]
 Progress = Callable[[int, int], None]
+# Mails accepted inside commit together when it ends (Intake.group); nullcontext: each on its own.
+Group = Callable[[], AbstractContextManager[object]]
 
 
 class MailboxUnavailable(MaildError):
@@ -139,10 +144,11 @@ def _close(client: IMAPClient) -> None:
 
 class MailboxWatcher:
     def __init__(self, mailbox: ImapMailbox, base: Path, accept: Accept, max_bytes: int,
-                 stop: threading.Event | None = None) -> None:
+                 stop: threading.Event | None = None, group: Group = nullcontext) -> None:
         self.mailbox = mailbox
         self.base = base
         self.accept = accept
+        self.group = group
         self.max_bytes = max_bytes  # larger mail is not downloaded at all: it goes to quarantine_folder
         self.stop = stop or threading.Event()
         self.connected = False
@@ -217,33 +223,51 @@ class MailboxWatcher:
 
     def _batch(self, client: IMAPClient, uids: list[int], uidvalidity: int,
                cursor: "mailboxes.MailboxCursor", report: PassReport) -> None:
-        m = self.mailbox
         fetched = client.fetch(uids, [b"BODY.PEEK[]"])
         crash_point("imap.after_fetch")
+        rest = [uid for uid in uids if fetched.get(uid, {}).get(b"BODY[]") is not None]  # else expunged meanwhile
+        while rest:
+            rest = self._commit_group(client, rest, fetched, uidvalidity, cursor, report)
+
+    def _commit_group(self, client: IMAPClient, uids: list[int], fetched: dict, uidvalidity: int,
+                      cursor: "mailboxes.MailboxCursor", report: PassReport) -> list[int]:
+        """Accept mails in one transaction for up to GROUP_SECONDS (one fsync for many, and the
+        write lock held no longer), commit, then confirm them to the server. Each mail is its own
+        savepoint inside, so one the pipeline cannot handle is quarantined alone. A transient
+        database error ends the group: what came before it is still committed and confirmed.
+        Returns the UIDs the group did not reach."""
+        m = self.mailbox
         done: dict[str, list[int]] = {m.processed_folder: [], m.quarantine_folder: []}
-        try:
-            for uid in uids:
-                content = fetched.get(uid, {}).get(b"BODY[]")
-                if content is None:
-                    continue  # expunged by someone else meanwhile
+        failure: TransientError | None = None
+        deadline = time.monotonic() + GROUP_SECONDS
+        rest = list(uids)
+        with self.group():
+            while rest:
+                uid = rest.pop(0)
                 report.fetched += 1
                 try:
-                    outcome = self.accept(bytes(content), f"imap:{m.name}:{m.folder}:{uidvalidity}:{uid}",
+                    outcome = self.accept(bytes(fetched[uid][b"BODY[]"]), f"imap:{m.name}:{m.folder}:{uidvalidity}:{uid}",
                                           f"imap:{m.name}", [], None, m.route_defaults)
                 except HeldElsewhere:
                     report.held_elsewhere += 1  # another host commits and confirms it
                     continue
+                except TransientError as exc:
+                    failure, rest = exc, []
+                    break
                 report.count(outcome)
-                folder = m.quarantine_folder if outcome is Outcome.QUARANTINED else m.processed_folder
-                done[folder].append(uid)
-        finally:
-            # Confirm what was committed, even when a later mail hit a transient error.
-            committed = [u for batch in done.values() for u in batch]
+                done[m.quarantine_folder if outcome is Outcome.QUARANTINED else m.processed_folder].append(uid)
+                if time.monotonic() >= deadline:
+                    break
+            committed = [uid for batch in done.values() for uid in batch]
             if committed:
                 mailboxes.advance(cursor, uidvalidity, max(cursor.last_uid, *committed))
-                crash_point("imap.after_commit")
-                for folder, batch in done.items():
-                    report.confirmed += self._confirm(client, batch, folder, report)
+        if any(done.values()):
+            crash_point("imap.after_commit")
+        for folder, batch in done.items():
+            report.confirmed += self._confirm(client, batch, folder, report)
+        if failure is not None:
+            raise failure
+        return rest
 
     def _confirm(self, client: IMAPClient, uids: list[int], folder: str, report: PassReport) -> int:
         """Flag \\Seen and move out of the watched folder. A failure is logged; the next pass retries."""

@@ -7,10 +7,11 @@ or a recipient to what maild sends (CVE-2024-6923 and kin).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import secrets
 from dataclasses import dataclass, field
-from email import quoprimime
 from email.header import Header
 from email.utils import format_datetime, formataddr, localtime
 
@@ -93,8 +94,9 @@ def _text_part(text: str, subtype: str) -> tuple[bytes, bytes]:
     refused by a strict relay; and it stays readable in any client's source view, unlike base64."""
     head = (f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
             "Content-Transfer-Encoding: quoted-printable\r\n").encode()
-    body = quoprimime.body_encode(text.encode("utf-8").decode("latin-1"), eol="\r\n")
-    return head, body.encode("ascii")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
+    encoded = binascii.b2a_qp(lines.encode("utf-8"), istext=True)  # soft breaks "=\n" when no line ends
+    return head, encoded.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
 
 def _header_block(headers: list[tuple[str, str]]) -> bytes:
@@ -126,8 +128,13 @@ def _header_text(text: str) -> str:
             chunks.append(word)
         else:
             chunks[-1] = f"{chunks[-1]} {word}" if chunks[-1] else word
-    return " ".join(Header(chunk, "utf-8").encode(linesep="\n", maxlinelen=ENCODED_WORD).replace("\n", "")
-                    for chunk in chunks)
+    return " ".join(_encoded_words(chunk) for chunk in chunks)
+
+
+def _encoded_words(chunk: str) -> str:
+    if len(chunk.encode()) <= CHUNK_BYTES:
+        return f"=?utf-8?b?{base64.b64encode(chunk.encode()).decode()}?="
+    return Header(chunk, "utf-8").encode(linesep="\n", maxlinelen=ENCODED_WORD).replace("\n", "")  # one long word
 
 
 def _ids(ids: list[str]) -> str:

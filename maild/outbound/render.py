@@ -30,16 +30,25 @@ class Renderer:
             undefined=StrictUndefined,
             autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
             keep_trailing_newline=True,
+            auto_reload=False,  # a reload (SIGHUP, `maild reload`) builds a new Renderer
         )
+        self._has_html: dict[str, bool] = {}
 
     def render(self, name: str, context: dict[str, Any]) -> Rendered:
         subject = self.env.get_template(f"{name}/subject.txt").render(context)
         text = self.env.get_template(f"{name}/text.txt").render(context)
-        try:
-            html: str | None = self.env.get_template(f"{name}/html.html").render(context)
-        except TemplateNotFound:
-            html = None
+        html = self.env.get_template(f"{name}/html.html").render(context) if self._html(name) else None
         return Rendered(subject=" ".join(subject.split()), text=text, html=html)
+
+    def _html(self, name: str) -> bool:
+        """Whether the template has an HTML part, looked up once (a miss is not cached by jinja2)."""
+        if name not in self._has_html:
+            try:
+                self.env.get_template(f"{name}/html.html")
+                self._has_html[name] = True
+            except TemplateNotFound:
+                self._has_html[name] = False
+        return self._has_html[name]
 
     def page(self, path: str, context: dict[str, Any]) -> str:
         """One HTML document that is not a mail (`maild report --format html`), autoescaped too."""

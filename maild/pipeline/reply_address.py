@@ -90,8 +90,18 @@ class ReplyAddresses:
         return base64.b32encode(digest).decode().lower()[:MAC_CHARS]
 
 
+_SIGNERS: dict[int, tuple[Config, ReplyAddresses]] = {}
+
+
 def reply_addresses(config: Config) -> ReplyAddresses:
-    return ReplyAddresses(config.helpdesk.address, partial(load_secret, config))
+    """One per loaded config, so the key is read once, not for every mail signed (a reload loads
+    a new config, and with it the key again)."""
+    cached = _SIGNERS.get(id(config))
+    if cached is None or cached[0] is not config:
+        if len(_SIGNERS) >= 8:
+            _SIGNERS.clear()  # configs of finished tests or reloads: let them go
+        cached = _SIGNERS[id(config)] = (config, ReplyAddresses(config.helpdesk.address, partial(load_secret, config)))
+    return cached[1]
 
 
 def load_secret(config: Config) -> bytes:

@@ -28,7 +28,7 @@ from maild.config import PriorityTarget, Staff
 from maild.pipeline.acknowledge import tagged_subject
 from maild.schedule.notices import Claim, addresses, claim_and_send, in_office, record
 from maild.schedule.worktime import Clock, OfficeClock, WallClock, as_utc, iso_utc, naive_utc
-from maild.store.models import Occurrence, Ticket
+from maild.store.models import Occurrence, Ticket, fixed_sql
 
 if TYPE_CHECKING:
     from maild.runtime import Settings
@@ -139,9 +139,10 @@ def _set_due(ticket: Ticket, targets: Targets) -> None:
 
 def _save(ticket: Ticket) -> None:
     """Only the service-target columns: the caller owns the rest of the row."""
-    Ticket.update(sla_since=ticket.sla_since, paused_since=ticket.paused_since,
-                  paused_seconds=ticket.paused_seconds, response_due_at=ticket.response_due_at,
-                  resolution_due_at=ticket.resolution_due_at).where(Ticket.number == ticket.number).execute()
+    fixed_sql("UPDATE ticket SET sla_since = ?, paused_since = ?, paused_seconds = ?, response_due_at = ?, "
+              "resolution_due_at = ? WHERE number = ?",
+              (ticket.sla_since, ticket.paused_since, ticket.paused_seconds, ticket.response_due_at,
+               ticket.resolution_due_at, ticket.number))
 
 
 # ---------------------------------------------------------------- the sweep

@@ -5,6 +5,7 @@ All times are naive UTC. The ticket number is the ticket row's id: unique and in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -51,6 +52,19 @@ class BaseModel(Model):
 
 
 _INSERTS: dict[tuple[type, tuple[str, ...], type, bool], str] = {}
+_STATEMENTS: dict[tuple[str, str], str] = {}
+
+
+def fixed_sql(statement: str, params: Sequence[Any]) -> Any:
+    """Run a fixed statement written with `?` placeholders on whichever database is bound, and
+    return its cursor: for the few statements every mail runs, where building a peewee query each
+    time cost more than running it. Values are passed as peewee passes them (datetimes as they are,
+    a ticket as its number)."""
+    db = database.obj
+    key = (statement, db.param)
+    if key not in _STATEMENTS:
+        _STATEMENTS[key] = statement.replace("?", db.param)
+    return db.execute_sql(_STATEMENTS[key], params)
 
 
 def _insert_statement(model: type[BaseModel], names: tuple[str, ...], db: Any, generated: bool) -> str:

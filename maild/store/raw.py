@@ -16,7 +16,7 @@ import peewee
 
 from maild.errors import HeldElsewhere
 from maild.store.db import transaction, try_lock
-from maild.store.models import Event, RawMail, Ticket, database, utcnow
+from maild.store.models import Event, RawMail, Ticket, database, fixed_sql, utcnow
 
 RECEIVED, PROCESSED, IGNORED, QUARANTINED = "received", "processed", "ignored", "quarantined"
 
@@ -39,9 +39,9 @@ def save(
     key = dedupe_key(content, scope)
     if not try_lock(key):
         raise HeldElsewhere(f"mail {key} is being processed by another host")
-    existing = RawMail.get_or_none(RawMail.dedupe_key == key)
-    if existing is not None:
-        return existing, False
+    found = fixed_sql("SELECT id FROM rawmail WHERE dedupe_key = ?", (key,)).fetchone()
+    if found is not None:
+        return RawMail.get_by_id(found[0]), False
     try:
         with database.atomic():  # a savepoint: on PostgreSQL a failed insert spoils the transaction
             row = RawMail.create(
@@ -62,9 +62,8 @@ def save(
 
 def mark_done(raw_id: int, status: str, ticket: Ticket | None, reason: str | None = None) -> None:
     """Record the outcome inside the caller's transaction (the one that made the ticket)."""
-    RawMail.update(
-        status=status, ticket=ticket, reason=reason, processed_at=utcnow(), attempts=RawMail.attempts + 1
-    ).where(RawMail.id == raw_id).execute()
+    fixed_sql("UPDATE rawmail SET status = ?, ticket_id = ?, reason = ?, processed_at = ?, attempts = attempts + 1 "
+              "WHERE id = ?", (status, ticket.number if ticket else None, reason, utcnow(), raw_id))
 
 
 def claim(raw_id: int) -> bool:
