@@ -34,7 +34,7 @@ ContactRole = Literal[
 # Plain ASCII `local@domain` (RFC 5322 dot-atom characters) of at most 254 characters (RFC 5321's
 # 256-octet path less its brackets): anything else (non-ASCII, control characters, quotes, absurd
 # lengths) is not an address maild will store, write into a header or hand to RCPT TO.
-ADDRESS_RE = re.compile(r"^(?=.{3,254}$)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$")
+ADDRESS_RE = re.compile(r"^(?=.{3,254}\Z)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+\Z")
 
 
 class Strict(BaseModel):

@@ -66,7 +66,8 @@ def test_line_breaks_in_subject_and_every_display_name_add_no_header_or_recipien
 
 
 @pytest.mark.parametrize("field", ["to", "cc", "reply_to", "from"])
-@pytest.mark.parametrize("address", ["dana@example.org\r\nBcc: eve@evil.example", "dana@example.org\nX: 1", "dana@exa\rmple.org"])
+@pytest.mark.parametrize("address", ["dana@example.org\r\nBcc: eve@evil.example", "dana@example.org\nX: 1", "dana@exa\rmple.org",
+                                     "dana@example.org\n"])
 def test_line_breaks_in_any_address_are_refused(field: str, address: str) -> None:
     from maild.outbound.compose import display_from
     with pytest.raises(ValueError, match="malformed address"):
@@ -74,3 +75,41 @@ def test_line_breaks_in_any_address_are_refused(field: str, address: str) -> Non
             display_from("Alice", address)
         else:
             compose(outgoing(**{field: address if field == "reply_to" else [("", address)]}))
+
+
+@pytest.mark.parametrize("name", [
+    "Doe, John (ACME Corporation - Procurement and Facilities Management Department)",
+    "Support Team <attacker@evil.example>, Customer Care Department of Example Incorporated",
+    "Bracket [x] and \"quotes\" and back\\slash in a display name longer than one encoded word",
+])
+def test_a_long_display_name_with_specials_stays_one_name(name: str) -> None:
+    import mailparser
+
+    content = compose(outgoing(to=[(name, "dana@example.org")], cc=[(name, "pat@example.org")]))
+    message = message_from_bytes(content, policy=policy.default)
+    assert [(a.display_name, a.addr_spec) for a in message["To"].addresses] == [(name, "dana@example.org")]
+    assert [a.addr_spec for a in message["Cc"].addresses] == ["pat@example.org"]
+    assert [address for _, address in mailparser.parse_from_bytes(content).to] == ["dana@example.org"]
+    assert max(len(line) for line in content.split(b"\r\n")) <= 78
+
+
+def test_a_configured_from_with_a_non_ascii_name_is_encoded() -> None:
+    content = compose(outgoing(from_header="Soci\u00e9t\u00e9 Helpdesk <help@example.com>"))
+    [sender] = message_from_bytes(content, policy=policy.default)["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == ("Soci\u00e9t\u00e9 Helpdesk", "help@example.com")
+    assert content.isascii()
+
+
+def test_quoted_printable_lines_stay_within_76_even_with_a_blank_at_the_limit() -> None:
+    text = "y" * 74 + " \nnext line\n" + "z" * 75 + "\t\n"
+    content = compose(outgoing(text=text, html="<p>" + "y" * 71 + " </p>\n"))
+    body = content.split(b"\r\n\r\n", 1)[1]
+    assert max(len(line) for line in body.split(b"\r\n")) <= 76
+    message = message_from_bytes(content, policy=policy.default)
+    assert message.get_body(("plain",)).get_content().replace("\r\n", "\n") == text
+
+
+def test_references_that_cannot_be_written_leave_no_empty_header() -> None:
+    ids = ["<old@example.org>", *[f"<caf\u00e9{i}@example.org>" for i in range(20)]]
+    message = message_from_bytes(compose(outgoing(references=ids)), policy=policy.default)
+    assert message["References"] is None

@@ -207,12 +207,14 @@ def count_error(setup: MaildSetup) -> str:
     return databases.query(setup.config, "select last_error from mailboxcursor")[0][0]
 
 
-def test_one_commit_group_quarantines_a_failing_mail_alone_and_keeps_what_came_before_a_database_failure(
-    imap_setup: MaildSetup, dovecot: Dovecot
+@pytest.mark.parametrize("failure", ["database", "bug"])
+def test_one_commit_group_quarantines_a_failing_mail_alone_and_keeps_what_came_before_a_failure(
+    imap_setup: MaildSetup, dovecot: Dovecot, failure: str
 ) -> None:
     """A fetched batch commits as one transaction (one fsync), each mail its own savepoint inside:
-    a mail the pipeline cannot handle is quarantined alone; a database failure at a later mail
-    ends the group, and the mails before it are still committed and moved, the rest left waiting."""
+    a mail the pipeline cannot handle is quarantined alone; a database failure (or any error out
+    of intake) at a later mail ends the group, and the mails before it are still committed and
+    moved, the rest left waiting."""
     from maild.channels.imap import MailboxWatcher
     from maild.config import load_config
     from maild.errors import TransientError
@@ -237,7 +239,7 @@ def test_one_commit_group_quarantines_a_failing_mail_alone_and_keeps_what_came_b
     def accept_until_the_database_fails(content: bytes, *args):  # noqa: ANN002, ANN202
         calls.append(content)
         if len(calls) == 5:
-            raise TransientError("database: disk I/O error")
+            raise TransientError("database: disk I/O error") if failure == "database" else RuntimeError("disk I/O bug")
         return intake.accept(content, *args)
 
     exploding = mail(subject="Please explode").as_bytes(policy=SMTP)
@@ -248,7 +250,7 @@ def test_one_commit_group_quarantines_a_failing_mail_alone_and_keeps_what_came_b
         return MailboxWatcher(mailbox, settings.config.path.parent, accept,
                               settings.config.main.limits.max_message_bytes, group=intake.group)
 
-    with pytest.raises(TransientError, match="disk I/O"):
+    with pytest.raises((TransientError, RuntimeError), match="disk I/O"):
         watcher(accept_until_the_database_fails).fetch_once()
     assert tickets(imap_setup) == 3  # mails 1, 2 and 4; mail 3 quarantined; mail 5 failed
     assert count(imap_setup, "select count(*) from rawmail where status = 'quarantined'") == 1

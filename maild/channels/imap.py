@@ -233,12 +233,12 @@ class MailboxWatcher:
                       cursor: "mailboxes.MailboxCursor", report: PassReport) -> list[int]:
         """Accept mails in one transaction for up to GROUP_SECONDS (one fsync for many, and the
         write lock held no longer), commit, then confirm them to the server. Each mail is its own
-        savepoint inside, so one the pipeline cannot handle is quarantined alone. A transient
-        database error ends the group: what came before it is still committed and confirmed.
-        Returns the UIDs the group did not reach."""
+        savepoint inside, so one the pipeline cannot handle is quarantined alone. An error out of
+        `accept` (the database failing) ends the group: what came before it is still committed
+        and confirmed, then the error goes on. Returns the UIDs the group did not reach."""
         m = self.mailbox
         done: dict[str, list[int]] = {m.processed_folder: [], m.quarantine_folder: []}
-        failure: TransientError | None = None
+        failure: Exception | None = None
         deadline = time.monotonic() + GROUP_SECONDS
         rest = list(uids)
         with self.group():
@@ -251,7 +251,7 @@ class MailboxWatcher:
                 except HeldElsewhere:
                     report.held_elsewhere += 1  # another host commits and confirms it
                     continue
-                except TransientError as exc:
+                except Exception as exc:  # noqa: BLE001 - a database failure, or a bug: keep what came before
                     failure, rest = exc, []
                     break
                 report.count(outcome)

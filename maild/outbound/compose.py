@@ -12,8 +12,9 @@ import binascii
 import re
 import secrets
 from dataclasses import dataclass, field
+from email import quoprimime
 from email.header import Header
-from email.utils import format_datetime, formataddr, localtime
+from email.utils import format_datetime, formataddr, localtime, parseaddr
 
 from maild.config import ADDRESS_RE
 
@@ -60,7 +61,7 @@ def compose(out: Outgoing) -> bytes:
     re-parses and re-folds every header, which cost more than the rest of a mail's intake. Safety
     does not depend on the folding: every header value here is flattened by `one_line`, or is a
     checked address or a Message-ID we matched or made."""
-    headers = [("From", out.from_header), ("To", _address_list(out.to))]
+    headers = [("From", _from(out.from_header)), ("To", _address_list(out.to))]
     if out.cc:
         headers.append(("Cc", _address_list(out.cc)))
     if out.reply_to:
@@ -69,8 +70,9 @@ def compose(out: Outgoing) -> bytes:
                 ("Message-ID", out.message_id)]
     if out.in_reply_to and _ids([out.in_reply_to]):
         headers.append(("In-Reply-To", out.in_reply_to))
-    if _ids(out.references):
-        headers.append(("References", _ids(out.references[-20:])))  # keep the header bounded
+    references = _ids(out.references[-20:])  # keep the header bounded
+    if references:
+        headers.append(("References", references))
     if out.auto_submitted:
         headers.append(("Auto-Submitted", out.auto_submitted))
         headers.append(("X-Auto-Response-Suppress", "All"))  # asks Exchange not to auto-reply to us
@@ -96,7 +98,11 @@ def _text_part(text: str, subtype: str) -> tuple[bytes, bytes]:
             "Content-Transfer-Encoding: quoted-printable\r\n").encode()
     lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
     encoded = binascii.b2a_qp(lines.encode("utf-8"), istext=True)  # soft breaks "=\n" when no line ends
-    return head, encoded.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    encoded = encoded.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    if any(len(line) > 76 for line in encoded.split(b"\r\n")):
+        # binascii can end a line at 77 with an encoded trailing blank; RFC 2045 allows 76
+        encoded = quoprimime.body_encode(lines.encode("utf-8").decode("latin-1"), eol="\r\n").encode("ascii")
+    return head, encoded
 
 
 def _header_block(headers: list[tuple[str, str]]) -> bytes:
@@ -144,10 +150,21 @@ def _ids(ids: list[str]) -> str:
 
 
 def _mailbox(name: str, address: str) -> str:
+    """`name <address>`: an ASCII name quoted where it needs it (a comma or bracket in it stays
+    part of the name), any other as encoded words, which carry every character safely."""
     name = one_line(name)
-    if name.isascii() and len(name) <= ENCODED_WORD:
+    if name.isascii() and all(len(word) <= ENCODED_WORD for word in name.split(" ")):
         return formataddr((name, checked_address(address)))
     return f"{_header_text(name)} <{checked_address(address)}>"
+
+
+def _from(value: str) -> str:
+    """The From value as given (already formatted by `display_from`), or, when the configured
+    `outbound.from` has a non-ASCII name, rebuilt with that name as encoded words."""
+    if value.isascii():
+        return value
+    name, address = parseaddr(value)
+    return _mailbox(name, address)
 
 
 def _address_list(pairs: list[tuple[str, str]]) -> str:
