@@ -172,7 +172,8 @@ def _fetch(args: argparse.Namespace, path: Path) -> int:
             continue
         outcomes = ", ".join(f"{n} {k}" for k, n in sorted(report.outcomes.items())) or "nothing new"
         elsewhere = f"; {report.held_elsewhere} in hand on other hosts" if report.held_elsewhere else ""
-        print(f"{mailbox.name}: {report.fetched} fetched, {report.confirmed} moved ({outcomes}){elsewhere}")
+        passed = f"; {report.passed_over} passed over after repeated failures" if report.passed_over else ""
+        print(f"{mailbox.name}: {report.fetched} fetched, {report.confirmed} moved ({outcomes}){elsewhere}{passed}")
     return 1 if failed else 0
 
 

@@ -261,3 +261,55 @@ def test_one_commit_group_quarantines_a_failing_mail_alone_and_keeps_what_came_b
     assert tickets(imap_setup) == 6
     assert (dovecot.count("Processed"), dovecot.count("Quarantine"), dovecot.count("INBOX")) == (6, 1, 0)
     assert count(imap_setup, "select count(*) from outbox where purpose = 'acknowledgement'") == 6
+
+
+def test_a_mail_that_keeps_failing_is_passed_over_after_three_tries_and_the_rest_flow(
+    imap_setup: MaildSetup, dovecot: Dovecot
+) -> None:
+    """A mail that meets a database error every time (and only it) ends three passes; the fourth
+    leaves it in the INBOX, says so once, and takes the mails after it. An hour later it is tried
+    again."""
+    from maild.channels import imap
+    from maild.channels.imap import MailboxWatcher, connect
+    from maild.config import load_config
+    from maild.errors import TransientError
+    from maild.intake import Intake
+    from maild.runtime import Runtime, Settings
+    from maild.store.db import open_store
+    from maild.store.migrations import migrate
+
+    settings = Settings.build(load_config(imap_setup.config))
+    open_store(settings.config.database)
+    migrate()
+    intake = Intake(Runtime(settings))
+    poisoned = mail(subject="This one always meets a lock timeout").as_bytes(policy=SMTP)
+
+    def accept(content: bytes, *args):  # noqa: ANN002, ANN202
+        if content == poisoned:
+            raise TransientError("database: canceling statement due to lock timeout")
+        return intake.accept(content, *args)
+
+    dovecot.append([*varied(2, prefix="a"), poisoned, *varied(2, prefix="b")])
+    mailbox = settings.config.main.inbound.imap[0]
+    watcher = MailboxWatcher(mailbox, settings.config.path.parent, accept,
+                             settings.config.main.limits.max_message_bytes, group=intake.group)
+    client = connect(mailbox, settings.config.path.parent)
+    try:
+        for _ in range(3):
+            with pytest.raises(TransientError, match="lock timeout"):
+                watcher.process_folder(client)
+        assert tickets(imap_setup) == 2 and dovecot.count("INBOX") == 3
+        report = watcher.process_folder(client)
+        assert (report.passed_over, report.fetched, report.outcomes) == (1, 2, {"opened": 2})
+        assert tickets(imap_setup) == 4 and (dovecot.count("INBOX"), dovecot.count("Processed")) == (1, 4)
+        assert watcher.process_folder(client).passed_over == 1  # still waiting; said once
+        [detail] = [row[0] for row in query(imap_setup, "select detail from event where kind = 'refused'")]
+        assert "failed 3 times in a row with a database error; left in INBOX" in detail
+
+        tries, last = next(iter(watcher.failing.values()))
+        watcher.failing = {key: (tries, last - imap.FAILING_PAUSE_SECONDS) for key in watcher.failing}
+        with pytest.raises(TransientError):  # an hour on, it is tried again, and fails again
+            watcher.process_folder(client)
+        assert watcher.process_folder(client).passed_over == 1
+    finally:
+        client.logout()

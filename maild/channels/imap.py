@@ -39,6 +39,8 @@ log = logging.getLogger("maild.imap")
 SEEN = b"\\Seen"
 FETCH_BYTES = 16 * 1024 * 1024  # at most this much mail in memory per FETCH
 GROUP_SECONDS = 0.5  # mails committed together: other writers wait at most this long for the lock
+FAILING_TRIES = 3  # a mail that failed this often in a row (database errors) is passed over ...
+FAILING_PAUSE_SECONDS = 3600.0  # ... for this long, so the mails after it flow
 DELETED = b"\\Deleted"
 
 # (content, source, scope, recipients, envelope_from, route_defaults) -> Outcome
@@ -62,6 +64,7 @@ class PassReport:
     confirmed: int = 0
     confirm_failures: int = 0
     held_elsewhere: int = 0
+    passed_over: int = 0  # failed FAILING_TRIES times in a row; left in the folder for now
     outcomes: dict[str, int] = field(default_factory=dict)
 
     def count(self, outcome: Outcome) -> None:
@@ -152,6 +155,7 @@ class MailboxWatcher:
         self.max_bytes = max_bytes  # larger mail is not downloaded at all: it goes to quarantine_folder
         self.stop = stop or threading.Event()
         self.connected = False
+        self.failing: dict[str, tuple[int, float]] = {}  # source -> (failures in a row, when the last was)
 
     # ------------------------------------------------------------ one pass
 
@@ -223,7 +227,8 @@ class MailboxWatcher:
 
     def _batch(self, client: IMAPClient, uids: list[int], uidvalidity: int,
                cursor: "mailboxes.MailboxCursor", report: PassReport) -> None:
-        fetched = client.fetch(uids, [b"BODY.PEEK[]"])
+        uids = [uid for uid in uids if not self._passed_over(self._source(uidvalidity, uid), report)]
+        fetched = client.fetch(uids, [b"BODY.PEEK[]"]) if uids else {}
         crash_point("imap.after_fetch")
         rest = [uid for uid in uids if fetched.get(uid, {}).get(b"BODY[]") is not None]  # else expunged meanwhile
         while rest:
@@ -245,15 +250,18 @@ class MailboxWatcher:
             while rest:
                 uid = rest.pop(0)
                 report.fetched += 1
+                source = self._source(uidvalidity, uid)
                 try:
-                    outcome = self.accept(bytes(fetched[uid][b"BODY[]"]), f"imap:{m.name}:{m.folder}:{uidvalidity}:{uid}",
-                                          f"imap:{m.name}", [], None, m.route_defaults)
+                    outcome = self.accept(bytes(fetched[uid][b"BODY[]"]), source, f"imap:{m.name}", [], None,
+                                          m.route_defaults)
                 except HeldElsewhere:
                     report.held_elsewhere += 1  # another host commits and confirms it
                     continue
                 except Exception as exc:  # noqa: BLE001 - a database failure, or a bug: keep what came before
                     failure, rest = exc, []
+                    self._count_failure(source)
                     break
+                self.failing.pop(source, None)
                 report.count(outcome)
                 done[m.quarantine_folder if outcome is Outcome.QUARANTINED else m.processed_folder].append(uid)
                 if time.monotonic() >= deadline:
@@ -268,6 +276,34 @@ class MailboxWatcher:
         if failure is not None:
             raise failure
         return rest
+
+    def _source(self, uidvalidity: int, uid: int) -> str:
+        return f"imap:{self.mailbox.name}:{self.mailbox.folder}:{uidvalidity}:{uid}"
+
+    def _count_failure(self, source: str) -> None:
+        tries, _ = self.failing.get(source, (0, 0.0))
+        if len(self.failing) >= 1000:
+            self.failing.clear()  # mails long gone from the folder; the count starts again
+        self.failing[source] = (tries + 1, time.monotonic())
+
+    def _passed_over(self, source: str, report: PassReport) -> bool:
+        """A mail that made intake fail FAILING_TRIES times in a row (a database error only it
+        meets) waits FAILING_PAUSE_SECONDS in the folder, so it never holds up the mails after it;
+        then it is tried again, and one more failure passes it over again."""
+        tries, last = self.failing.get(source, (0, 0.0))
+        if tries < FAILING_TRIES:
+            return False
+        if time.monotonic() - last >= FAILING_PAUSE_SECONDS:
+            self.failing[source] = (FAILING_TRIES - 1, last)
+            return False
+        report.passed_over += 1
+        if tries == FAILING_TRIES:  # say it once, not at every pass
+            self.failing[source] = (tries + 1, last)
+            detail = (f"{source} failed {tries} times in a row with a database error; left in "
+                      f"{self.mailbox.folder}, tried again in {FAILING_PAUSE_SECONDS / 60:.0f} minutes")
+            log.error("%s: %s", self.mailbox.name, detail)
+            mailboxes.record_refusal(self.mailbox.name, detail)
+        return True
 
     def _confirm(self, client: IMAPClient, uids: list[int], folder: str, report: PassReport) -> int:
         """Flag \\Seen and move out of the watched folder. A failure is logged; the next pass retries."""
