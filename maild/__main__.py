@@ -2,4 +2,5 @@
 
 from maild.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # not when a worker process (pipeline.ahead) imports it
+    raise SystemExit(main())

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from maild import __version__
 from maild.config import load_config, resolve_config_path
@@ -19,6 +19,10 @@ from maild.logs import setup_logging
 from maild.runtime import Runtime, Settings
 from maild.store.db import open_store
 from maild.store.migrations import migrate
+
+if TYPE_CHECKING:
+    from maild.config import ImapMailbox
+    from maild.intake import Intake
 
 EX_USAGE, EX_TEMPFAIL = 2, 75
 
@@ -151,7 +155,6 @@ def _deliver(args: argparse.Namespace, path: Path) -> int:
 
 
 def _fetch(args: argparse.Namespace, path: Path) -> int:
-    from maild.channels.imap import MailboxUnavailable, MailboxWatcher
     from maild.intake import Intake
 
     settings = _settings(path)
@@ -160,21 +163,29 @@ def _fetch(args: argparse.Namespace, path: Path) -> int:
         print("maild: no IMAP mailbox configured (inbound.imap)", file=sys.stderr)
         return 1
     intake = Intake(Runtime(settings))
-    failed = 0
-    for mailbox in mailboxes:
-        watcher = MailboxWatcher(mailbox, settings.config.path.parent, intake.accept,
-                                 settings.config.main.limits.max_message_bytes, group=intake.group)
-        try:
-            report = watcher.fetch_once(_progress(mailbox.name))
-        except MailboxUnavailable as exc:
-            print(f"{mailbox.name}: {exc}", file=sys.stderr)
-            failed += 1
-            continue
-        outcomes = ", ".join(f"{n} {k}" for k, n in sorted(report.outcomes.items())) or "nothing new"
-        elsewhere = f"; {report.held_elsewhere} in hand on other hosts" if report.held_elsewhere else ""
-        passed = f"; {report.passed_over} passed over after repeated failures" if report.passed_over else ""
-        print(f"{mailbox.name}: {report.fetched} fetched, {report.confirmed} moved ({outcomes}){elsewhere}{passed}")
+    try:
+        failed = sum(_fetch_mailbox(mailbox, settings, intake) for mailbox in mailboxes)
+    finally:
+        intake.close()
     return 1 if failed else 0
+
+
+def _fetch_mailbox(mailbox: ImapMailbox, settings: Settings, intake: Intake) -> bool:
+    """One pass over one mailbox, and its line of figures; True when it could not be reached."""
+    from maild.channels.imap import MailboxUnavailable, MailboxWatcher
+
+    watcher = MailboxWatcher(mailbox, settings.config.path.parent, intake.accept,
+                             settings.config.main.limits.max_message_bytes, group=intake.group, expect=intake.expect)
+    try:
+        report = watcher.fetch_once(_progress(mailbox.name))
+    except MailboxUnavailable as exc:
+        print(f"{mailbox.name}: {exc}", file=sys.stderr)
+        return True
+    outcomes = ", ".join(f"{n} {k}" for k, n in sorted(report.outcomes.items())) or "nothing new"
+    elsewhere = f"; {report.held_elsewhere} in hand on other hosts" if report.held_elsewhere else ""
+    passed = f"; {report.passed_over} passed over after repeated failures" if report.passed_over else ""
+    print(f"{mailbox.name}: {report.fetched} fetched, {report.confirmed} moved ({outcomes}){elsewhere}{passed}")
+    return False
 
 
 def _progress(name: str) -> Callable[[int, int], None]:

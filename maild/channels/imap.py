@@ -48,6 +48,7 @@ Accept = Callable[[bytes, str, str, list[str], str | None, dict[str, str]], Outc
 Progress = Callable[[int, int], None]
 # Mails accepted inside commit together when it ends (Intake.group); nullcontext: each on its own.
 Group = Callable[[], AbstractContextManager[object]]
+Expect = Callable[[list[bytes]], None]  # the mails of a batch, before they are accepted one by one
 
 
 class MailboxUnavailable(MaildError):
@@ -147,11 +148,13 @@ def _close(client: IMAPClient) -> None:
 
 class MailboxWatcher:
     def __init__(self, mailbox: ImapMailbox, base: Path, accept: Accept, max_bytes: int,
-                 stop: threading.Event | None = None, group: Group = nullcontext) -> None:
+                 stop: threading.Event | None = None, group: Group = nullcontext,
+                 expect: Expect = lambda contents: None) -> None:
         self.mailbox = mailbox
         self.base = base
         self.accept = accept
         self.group = group
+        self.expect = expect
         self.max_bytes = max_bytes  # larger mail is not downloaded at all: it goes to quarantine_folder
         self.stop = stop or threading.Event()
         self.connected = False
@@ -230,11 +233,13 @@ class MailboxWatcher:
         uids = [uid for uid in uids if not self._passed_over(self._source(uidvalidity, uid), report)]
         fetched = client.fetch(uids, [b"BODY.PEEK[]"]) if uids else {}
         crash_point("imap.after_fetch")
-        rest = [uid for uid in uids if fetched.get(uid, {}).get(b"BODY[]") is not None]  # else expunged meanwhile
+        contents = {uid: bytes(data[b"BODY[]"]) for uid, data in fetched.items() if data.get(b"BODY[]") is not None}
+        rest = [uid for uid in uids if uid in contents]  # the others were expunged meanwhile
+        self.expect([contents[uid] for uid in rest])
         while rest:
-            rest = self._commit_group(client, rest, fetched, uidvalidity, cursor, report)
+            rest = self._commit_group(client, rest, contents, uidvalidity, cursor, report)
 
-    def _commit_group(self, client: IMAPClient, uids: list[int], fetched: dict, uidvalidity: int,
+    def _commit_group(self, client: IMAPClient, uids: list[int], contents: dict[int, bytes], uidvalidity: int,
                       cursor: "mailboxes.MailboxCursor", report: PassReport) -> list[int]:
         """Accept mails in one transaction for up to GROUP_SECONDS (one fsync for many, and the
         write lock held no longer), commit, then confirm them to the server. Each mail is its own
@@ -252,8 +257,7 @@ class MailboxWatcher:
                 report.fetched += 1
                 source = self._source(uidvalidity, uid)
                 try:
-                    outcome = self.accept(bytes(fetched[uid][b"BODY[]"]), source, f"imap:{m.name}", [], None,
-                                          m.route_defaults)
+                    outcome = self.accept(contents[uid], source, f"imap:{m.name}", [], None, m.route_defaults)
                 except HeldElsewhere:
                     report.held_elsewhere += 1  # another host commits and confirms it
                     continue

@@ -40,6 +40,16 @@ class ParsedMail:
 
 
 @dataclass(frozen=True)
+class Prepared:
+    """What check_limits and parse made of a mail in another process (pipeline.ahead)."""
+
+    mail: ParsedMail | None
+    notes: tuple[str, ...] = ()
+    refused: str | None = None  # the quarantine reason, when a step refused the mail
+    refused_by: str = ""  # that step: check_limits or parse
+
+
+@dataclass(frozen=True)
 class Sender:
     kind: Literal["staff", "contact", "unknown"]
     address: str | None
@@ -91,6 +101,7 @@ class MailContext:
     settings: Settings
     now: datetime
     step: str = ""
+    prepared: Prepared | None = None  # limits checked and parsed ahead, in another process
     mail: ParsedMail | None = None
     automatic: str | None = None  # why this mail must not be auto-replied to
     sender: Sender | None = None

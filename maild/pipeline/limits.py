@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from maild.config import Limits
 from maild.errors import Quarantine
 from maild.pipeline.context import MailContext
 
@@ -34,8 +35,15 @@ class Structure:
 
 
 def check_limits(ctx: MailContext) -> None:
-    limits = ctx.settings.config.main.limits
-    content = ctx.content
+    prepared = ctx.prepared
+    if prepared is None:
+        check_content(ctx.content, ctx.settings.config.main.limits)
+    elif prepared.refused_by == "check_limits":  # checked ahead, in another process (pipeline.ahead)
+        raise Quarantine(prepared.refused or "")
+
+
+def check_content(content: bytes, limits: Limits) -> None:
+    """Raises Quarantine when the raw bytes are over a limit; needs nothing but its arguments."""
     if len(content) > limits.max_message_bytes:
         raise Quarantine(f"message is {len(content)} bytes, over the limit of {limits.max_message_bytes}")
     end = HEADER_END.search(content)

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 
 import mailparser
 
-from maild.config import ADDRESS_RE
+from maild.config import ADDRESS_RE, Limits
 from maild.errors import Quarantine
 from maild.pipeline.context import AttachmentPart, MailContext, ParsedMail
 
@@ -24,11 +24,24 @@ MAX_COMMENTS = 50  # parentheses in one address header; real ones have a handful
 
 
 def parse(ctx: MailContext) -> None:
-    parsed = mailparser.parse_from_bytes(ctx.content)
+    """The mail as parsed ahead in another process (pipeline.ahead) when there is that, else here."""
+    prepared = ctx.prepared
+    if prepared is None:
+        ctx.mail, notes = parse_content(ctx.content, ctx.settings.config.main.limits)
+    elif prepared.refused is not None:
+        raise Quarantine(prepared.refused)
+    else:
+        ctx.mail, notes = prepared.mail, list(prepared.notes)
+    ctx.notes.extend(notes)
+
+
+def parse_content(content: bytes, limits: Limits) -> tuple[ParsedMail, list[str]]:
+    """The ParsedMail of raw bytes, and notes for the history; raises Quarantine. Needs nothing
+    but its arguments, so it can run in another process."""
+    parsed = mailparser.parse_from_bytes(content)
     headers = parsed.message
-    for name in _strip_control_headers(headers):
-        ctx.notes.append(f"inbound {name} header ignored: only maild may set it (the raw mail keeps it)")
-    limits = ctx.settings.config.main.limits
+    notes = [f"inbound {name} header ignored: only maild may set it (the raw mail keeps it)"
+             for name in _strip_control_headers(headers)]
     depth = nesting_depth(headers)
     if depth > limits.max_depth:
         raise Quarantine(f"MIME nesting is {depth} deep, over the limit of {limits.max_depth}")
@@ -40,9 +53,9 @@ def parse(ctx: MailContext) -> None:
     html = _no_nul("\n".join(parsed.text_html)) or None
     text, wrapped = wrap_long_lines(text or (html_to_text(html) if html else ""), limits.max_line_bytes)
     if wrapped:
-        ctx.notes.append(f"{wrapped} lines over {limits.max_line_bytes} bytes wrapped in the stored text "
-                         "(the raw mail keeps them)")
-    ctx.mail = ParsedMail(
+        notes.append(f"{wrapped} lines over {limits.max_line_bytes} bytes wrapped in the stored text "
+                     "(the raw mail keeps them)")
+    mail = ParsedMail(
         headers=headers,
         message_id=first_id(headers.get("Message-ID")),
         subject=" ".join(_no_nul(str(parsed.subject or "")).split()),
@@ -55,6 +68,7 @@ def parse(ctx: MailContext) -> None:
         html=html,
         attachments=[_attachment(a) for a in parsed.attachments],
     )
+    return mail, notes
 
 
 def _strip_control_headers(headers: Message) -> list[str]:

@@ -1,0 +1,160 @@
+"""Parsing ahead: a second process checks the limits of, and parses, the mails a channel has in
+hand while this process runs the rest of the pipeline over the ones before them.
+
+Checking and parsing are about a fifth of maild's work per mail and need nothing but the bytes
+and the limits, so with a core to spare an IMAP backlog goes through that much faster
+(bench/imap.py). Where a mail was parsed changes nothing of what becomes of it: the steps take
+the worker's result when there is one and do the work themselves otherwise: in a batch too small
+to gain from it (IDLE brings one mail at a time), for a large mail (not worth copying between
+processes), and whenever the worker failed, died or took too long.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+
+from maild.config import Limits
+from maild.errors import Quarantine
+from maild.pipeline.context import Prepared
+from maild.pipeline.limits import check_content
+from maild.pipeline.parse import parse_content
+
+log = logging.getLogger("maild.pipeline")
+
+MIN_BATCH = 8  # fewer mails in hand: the round trip costs more than the overlap saves
+MAX_BYTES = 1 << 20  # larger mail is parsed in place: copying it both ways would cost memory
+CHUNK = 8  # mails per task: one round trip for several
+WAIT_SECONDS = 30.0  # then parse in place: a worker stuck on one mail must not hold up the rest
+PARENT_CHECK_SECONDS = 1.0
+RESTART_PAUSE_SECONDS = 600.0  # after a worker failed: a worker that cannot start must not cost every batch
+
+
+def worth_it() -> bool:
+    """Only with a second core: on one, the worker would take its time from the pipeline."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return cores > 1
+
+
+def prepare_chunk(contents: list[bytes], limits: Limits) -> list[Prepared | None]:
+    """Runs in the worker process."""
+    return [prepare(content, limits) for content in contents]
+
+
+def prepare(content: bytes, limits: Limits) -> Prepared | None:
+    """None on anything unexpected: the pipeline then runs the steps itself and reports the
+    failure the usual way (quarantine, with the traceback in the log)."""
+    step = "check_limits"
+    try:
+        check_content(content, limits)
+        step = "parse"
+        mail, notes = parse_content(content, limits)
+        return Prepared(mail, tuple(notes))
+    except Quarantine as exc:
+        return Prepared(None, refused=exc.reason, refused_by=step)
+    except Exception:  # noqa: BLE001 - the pipeline meets it again, in place, and reports it
+        return None
+
+
+def _start_worker(parent: int) -> None:
+    """In the worker: Ctrl-C is for maild itself, and the worker goes when maild does (even
+    killed), rather than waiting forever for work."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+@dataclass(frozen=True)
+class Pending:
+    pool: ProcessPoolExecutor
+    future: Future[list[Prepared | None]]
+    index: int  # the mail's place in the chunk
+
+
+class Ahead:
+    """One worker process, started on the first batch worth it. Thread-safe: each channel thread
+    has its own mails in hand."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        self._paused_until = 0.0
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    def expect(self, contents: Sequence[bytes], limits: Limits) -> None:
+        """Start on these mails, in the order they will be taken; forgets what this thread left
+        untaken from its previous batch."""
+        pending: dict[bytes, Pending] = {}
+        self._local.pending = pending
+        small = [content for content in contents if len(content) <= MAX_BYTES]
+        if len(small) < MIN_BATCH:
+            return
+        pool = self._started()
+        if pool is None:
+            return
+        try:
+            for start in range(0, len(small), CHUNK):
+                chunk = small[start:start + CHUNK]
+                future = pool.submit(prepare_chunk, chunk, limits)
+                pending.update((content, Pending(pool, future, i)) for i, content in enumerate(chunk))
+        except RuntimeError as exc:  # BrokenProcessPool included: the rest is parsed in place
+            self._drop(pool, f"worker unusable: {exc}")
+
+    def take(self, content: bytes) -> Prepared | None:
+        """The worker's result for a mail named to `expect`, or None: parse it in place."""
+        pending: dict[bytes, Pending] = getattr(self._local, "pending", {})
+        entry = pending.pop(content, None)
+        if entry is None:
+            return None
+        try:
+            return entry.future.result(WAIT_SECONDS)[entry.index]
+        except FutureTimeout:
+            pending.clear()
+            self._drop(entry.pool, f"worker took over {WAIT_SECONDS:g} s on {CHUNK} mails")
+        except BrokenProcessPool as exc:
+            pending.clear()
+            self._drop(entry.pool, f"worker died: {exc}")
+        except Exception as exc:  # noqa: BLE001 - e.g. a result that would not pickle: this chunk only
+            log.info("mail parsed in place: the worker's result was unusable: %s: %s", type(exc).__name__, exc)
+        return None
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _started(self) -> ProcessPoolExecutor | None:
+        with self._lock:
+            if self._pool is None and time.monotonic() >= self._paused_until:
+                # spawn, not fork: the daemon has threads, and a fork copies their locks mid-use
+                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=_start_worker, initargs=(os.getpid(),))
+            return self._pool
+
+    def _drop(self, pool: ProcessPoolExecutor, reason: str) -> None:
+        """Parse in place for RESTART_PAUSE_SECONDS; then a batch starts a new worker."""
+        with self._lock:
+            if pool is not self._pool:
+                return  # another thread dropped it already
+            self._pool = None
+            self._paused_until = time.monotonic() + RESTART_PAUSE_SECONDS
+        log.warning("parsing ahead stopped for %.0f minutes, mails are parsed in place: %s",
+                    RESTART_PAUSE_SECONDS / 60, reason)
+        for process in list(getattr(pool, "_processes", {}).values()):  # a stuck worker does not end on request
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
