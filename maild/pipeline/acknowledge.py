@@ -9,7 +9,6 @@ helpdesk next opens.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from maild.outbound import outbox
@@ -20,7 +19,6 @@ from maild.pipeline.reply_address import CUSTOMER
 from maild.pipeline.subjects import bare_subject
 from maild.store.models import Event, Ticket
 
-log = logging.getLogger("maild.pipeline")
 REDIRECT_TEMPLATE = "redirect"
 
 
@@ -116,4 +114,4 @@ def _queue_reply(ctx: MailContext, ticket: Ticket | None, to: tuple[str, str], s
         reply_to=ctx.settings.reply_addresses.make(ticket.number, CUSTOMER) if ticket else None,
     )
     outbox.queue(ticket, purpose, out, mail_from="")
-    log.info("ticket %s: %s %s queued for %s", ticket.number if ticket else "-", purpose, out.message_id, to[1])
+    ctx.said.append(f"{purpose} {out.message_id} queued for {to[1]}")

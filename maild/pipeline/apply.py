@@ -71,9 +71,9 @@ def _open_ticket(ctx: MailContext) -> None:
                      detail=f"a reply after it was closed opened ticket {ticket.number}")
     raw_store.mark_done(ctx.raw_id, raw_store.PROCESSED, ticket)
     ctx.ticket, ctx.outcome = ticket, "opened"
-    log.info("ticket %d opened by %s from %s %s (%s, P%d, queue %s, assignee %s, rule %s)", ticket.number,
-             mail.message_id, sender.kind, sender.address, route.kind, route.priority, route.queue, route.assignee,
-             route.rule or "defaults")
+    ctx.said.append(f"ticket {ticket.number} opened by {mail.message_id} from {sender.kind} {sender.address} "
+                    f"({route.kind}, P{route.priority}, queue {route.queue}, assignee {route.assignee}, "
+                    f"rule {route.rule or 'defaults'})")
 
 
 def _add_reply(ctx: MailContext) -> None:
@@ -101,8 +101,7 @@ def _add_reply(ctx: MailContext) -> None:
                                    *([f"automatic: {ctx.automatic}"] if ctx.automatic else [])]))
     raw_store.mark_done(ctx.raw_id, raw_store.PROCESSED, ticket)
     ctx.outcome = "replied"
-    log.info("ticket %d: reply %s from %s", ticket.number, ctx.mail.message_id if ctx.mail else None,
-             ctx.sender.address)
+    ctx.said.append(f"ticket {ticket.number}: reply {ctx.mail.message_id} from {ctx.sender.address}")
 
 
 def _may_reopen(ctx: MailContext, ticket: Ticket) -> bool:
@@ -137,7 +136,7 @@ def _ignore(ctx: MailContext, reason: str, outcome: str) -> None:
     Event.create(raw=ctx.raw_id, kind=outcome, detail=reason, created_at=ctx.now)
     raw_store.mark_done(ctx.raw_id, raw_store.IGNORED, None, reason)
     ctx.outcome = outcome
-    log.info("%s %s: %s", outcome, ctx.mail.message_id if ctx.mail else None, reason)
+    ctx.said.append(f"{outcome} {ctx.mail.message_id if ctx.mail else None}: {reason}")
 
 
 def _store_message(ctx: MailContext, ticket: Ticket, text: str) -> None:

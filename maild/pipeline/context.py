@@ -118,3 +118,4 @@ class MailContext:
     bounce: DeliveryReport | None = None  # a delivery status notification, and the mail it reports on
     capped: bool = False  # the sender is over the cap on automatic answers: staff are not told per mail either
     stored_text: str = ""  # the message text as stored: a reply's new text, without the quoted history
+    said: list[str] = field(default_factory=list)  # what the steps did: one log line once the mail is done

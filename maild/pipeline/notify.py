@@ -41,12 +41,13 @@ def notify(ctx: MailContext) -> None:
         people, what = responsible(ctx.settings, ctx.ticket, ctx.now), "reply"
     else:
         return
-    tell_staff(ctx.settings, ctx.ticket, people, what, ctx.stored_text or ctx.mail.text, ctx.now)
+    tell_staff(ctx.settings, ctx.ticket, people, what, ctx.stored_text or ctx.mail.text, ctx.now, ctx.said)
 
 
 def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: str, text: str,
-               now: datetime) -> None:
-    """One notification per person (`what`: new, reply, assigned), each with its own signed Reply-To."""
+               now: datetime, said: list[str] | None = None) -> None:
+    """One notification per person (`what`: new, reply, assigned), each with its own signed Reply-To.
+    Who was told goes to the log, or onto `said` (a mail's one line) when given."""
     helpdesk = settings.config.helpdesk
     for person in people:
         reply_address = settings.reply_addresses.make(ticket.number, staff_role(person.key))
@@ -63,7 +64,9 @@ def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: st
         outbox.queue_notice(settings.config, "notification", rendered, [(person.name, person.emails[0])], ticket,
                             subject=tagged_subject(helpdesk.tag_prefix, ticket, rendered.subject),
                             reply_to=reply_address)
-    if people:
+    if people and said is not None:
+        said.append(f"{what} notification to {', '.join(p.key for p in people)}")
+    elif people:
         log.info("ticket %d: %s notification to %s", ticket.number, what, ", ".join(p.key for p in people))
 
 
