@@ -32,6 +32,7 @@ LIMITS = Limits()
 @pytest.fixture
 def worker() -> Iterator[Ahead]:
     parsing = Ahead()
+    assert parsing.warm_up(60), "the worker process did not start"
     yield parsing
     parsing.close()
 
@@ -84,6 +85,23 @@ def test_the_worker_makes_of_each_mail_what_parsing_in_place_does(worker: Ahead)
         assert comparable(result.mail) == comparable(expected.mail)
     assert [r.refused_by for r in taken if r is not None and r.refused] == ["check_limits"] * 3
     assert taken[-1] is not None and "X-Maild-Loop header ignored" in taken[-1].notes[0]
+
+
+def test_a_starting_worker_does_not_hold_up_the_first_mails() -> None:
+    parsing = Ahead()
+    try:
+        contents = varied(64)
+        parsing.expect(contents, LIMITS)
+        started = time.monotonic()
+        assert parsing.take(contents[0]) is None  # the worker is still starting: parsed in place
+        assert time.monotonic() - started < 0.05
+        taken = []
+        for content in contents[1:]:
+            taken.append(parsing.take(content))
+            time.sleep(0.05)  # as if the pipeline ran
+        assert taken[0] is None and taken[-1] is not None  # then the worker's results are used
+    finally:
+        parsing.close()
 
 
 def test_too_few_or_too_large_mails_are_parsed_in_place(worker: Ahead) -> None:
@@ -143,6 +161,7 @@ def test_the_worker_ends_when_maild_is_killed(tmp_path: Path) -> None:
         if __name__ == "__main__":
             contents = varied(8)
             parsing = Ahead()
+            assert parsing.warm_up(60)
             parsing.expect(contents, Limits())
             assert parsing.take(contents[0]) is not None
             print(multiprocessing.active_children()[0].pid, flush=True)
@@ -167,6 +186,7 @@ def test_intake_outcomes_are_the_same_with_the_worker(tmp_path: Path) -> None:
 
     ahead_intake = build(tmp_path / "ahead")
     assert ahead_intake.ahead is not None, "this machine has one core: run the suite where there are two"
+    assert ahead_intake.ahead.warm_up(60)
     with_worker = outcomes(ahead_intake)
     ahead_intake.close()
     without = build(tmp_path / "in-place")

@@ -92,6 +92,7 @@ class Ahead:
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
         self._paused_until = 0.0
+        self._warm = False  # the worker has answered: until then, what it has not done is done in place
         self._lock = threading.Lock()
         self._local = threading.local()
 
@@ -118,10 +119,12 @@ class Ahead:
         """The worker's result for a mail named to `expect`, or None: parse it in place."""
         pending: dict[bytes, Pending] = getattr(self._local, "pending", {})
         entry = pending.pop(content, None)
-        if entry is None:
-            return None
+        if entry is None or not (self._warm or entry.future.done()):
+            return None  # a new worker takes half a second to start: meanwhile this process does not wait
         try:
-            return entry.future.result(WAIT_SECONDS)[entry.index]
+            result = entry.future.result(WAIT_SECONDS)[entry.index]
+            self._warm = True
+            return result
         except FutureTimeout:
             pending.clear()
             self._drop(entry.pool, f"worker took over {WAIT_SECONDS:g} s on {CHUNK} mails")
@@ -131,6 +134,17 @@ class Ahead:
         except Exception as exc:  # noqa: BLE001 - e.g. a result that would not pickle: this chunk only
             log.info("mail parsed in place: the worker's result was unusable: %s: %s", type(exc).__name__, exc)
         return None
+
+    def warm_up(self, timeout: float = WAIT_SECONDS) -> bool:
+        """Start the worker now and wait until it answers; False if it does not (tests use this to
+        know the worker, not this process, parsed what they check)."""
+        pool = self._started()
+        try:
+            ready = pool is not None and pool.submit(os.getpid).result(timeout) > 0
+        except Exception:  # noqa: BLE001 - did not start, or died: not ready
+            return False
+        self._warm = ready
+        return ready
 
     def close(self) -> None:
         with self._lock:
@@ -152,6 +166,7 @@ class Ahead:
             if pool is not self._pool:
                 return  # another thread dropped it already
             self._pool = None
+            self._warm = False
             self._paused_until = time.monotonic() + RESTART_PAUSE_SECONDS
         log.warning("parsing ahead stopped for %.0f minutes, mails are parsed in place: %s",
                     RESTART_PAUSE_SECONDS / 60, reason)
