@@ -85,6 +85,8 @@ def test_the_worker_makes_of_each_mail_what_parsing_in_place_does(worker: Ahead)
         assert comparable(result.mail) == comparable(expected.mail)
     assert [r.refused_by for r in taken if r is not None and r.refused] == ["check_limits"] * 3
     assert taken[-1] is not None and "X-Maild-Loop header ignored" in taken[-1].notes[0]
+    replies = [r for r in taken if r is not None and r.new_text is not None]  # quotes stripped ahead too
+    assert len(replies) == 1 and replies[0].mail is not None and replies[0].mail.thread_ids
 
 
 def test_a_starting_worker_does_not_hold_up_the_first_mails() -> None:

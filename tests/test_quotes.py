@@ -39,3 +39,17 @@ def test_our_own_message_pasted_without_quoting_is_cut() -> None:
 def test_text_without_any_quoting_is_kept_whole() -> None:
     text = "First paragraph.\n\nSecond paragraph: with a colon.\n\n- a list\n- of things\n\nRegards,\nDana"
     assert new_text(text) == text
+
+
+def test_the_new_text_worked_out_ahead_is_the_same_answer() -> None:
+    """quotes.new_text with `known` (stripped in the worker before our texts were looked up) must
+    answer as without it, for every corpus reply, with our texts pasted in and not."""
+    ours = ["Dear Dana,\nwe have received your request and will answer within a working day.\n\nHelpdesk",
+            "Hello,\nyour ticket [#12] was resolved by our team today.\nReply to reopen it."]
+    pasted = ("Thank you.\n\nDear Dana,\nwe have received your request and will answer within a working day.\n\n"
+              "Helpdesk")
+    texts = [text for _, text, _ in CASES] + [pasted, pasted.replace("Thank you.", "> quoted\nThanks.")]
+    for text in texts:
+        for mine in ([], ours):
+            assert new_text(text, mine, known=new_text(text)) == new_text(text, mine), text[:80]
+    assert new_text(pasted, ours, known="(worked out without our texts)") == "Thank you."

@@ -47,6 +47,7 @@ class Prepared:
     notes: tuple[str, ...] = ()
     refused: str | None = None  # the quarantine reason, when a step refused the mail
     refused_by: str = ""  # that step: check_limits or parse
+    new_text: str | None = None  # quotes.new_text of a mail that may be a reply, before our texts are known
 
 
 @dataclass(frozen=True)
@@ -119,3 +120,8 @@ class MailContext:
     capped: bool = False  # the sender is over the cap on automatic answers: staff are not told per mail either
     stored_text: str = ""  # the message text as stored: a reply's new text, without the quoted history
     said: list[str] = field(default_factory=list)  # what the steps did: one log line once the mail is done
+
+    @property
+    def new_text_ahead(self) -> str | None:
+        """The reply's new text as worked out ahead (see quotes.new_text's `known`)."""
+        return self.prepared.new_text if self.prepared is not None else None
