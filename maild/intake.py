@@ -167,8 +167,8 @@ class Intake:
         return self._done(ctx)
 
     def _done(self, ctx: MailContext) -> Outcome:
-        """One log line a mail (ticket, acknowledgement, who was told), once its work is stored: a
-        line per step (three for a new ticket) took 7% of maild's time per mail."""
+        """One log line a mail (ticket, acknowledgement, who was told), written once its work is
+        stored, so that no line claims a ticket whose transaction then rolled back."""
         if ctx.said:
             log.info("%s", "; ".join(ctx.said))
         return Outcome(ctx.outcome)
