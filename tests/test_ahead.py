@@ -195,3 +195,19 @@ def test_intake_outcomes_are_the_same_with_the_worker(tmp_path: Path) -> None:
     without.ahead = None
     assert with_worker == outcomes(without)
     assert with_worker[0].count(Outcome.QUARANTINED) == 3 == len(with_worker[1])
+
+
+def test_no_worker_where_none_can_start(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """A sandbox without POSIX semaphores (or processes): everything is parsed in place, said once."""
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", "/dev/shm")
+
+    monkeypatch.setattr(ahead, "ProcessPoolExecutor", refuse)
+    parsing = Ahead()
+    contents = varied(16)
+    with caplog.at_level(logging.WARNING, logger="maild.pipeline"):
+        for _ in range(3):
+            parsing.expect(contents, LIMITS)
+            assert [parsing.take(content) for content in contents] == [None] * 16
+    assert caplog.text.count("parsing ahead unavailable for 10 minutes") == 1
+    assert not parsing.warm_up(1)

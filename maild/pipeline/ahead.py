@@ -44,7 +44,10 @@ RESTART_PAUSE_SECONDS = 600.0  # after a worker failed: a worker that cannot sta
 
 def worth_it() -> bool:
     """Only with a second core: on one, the worker would take its time from the pipeline."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux, or a system call filter refuses it
+        cores = os.cpu_count() or 1
     return cores > 1
 
 
@@ -121,7 +124,7 @@ class Ahead:
                 chunk = small[start:start + CHUNK]
                 future = pool.submit(prepare_chunk, chunk, limits)
                 pending.update((content, Pending(pool, future, i)) for i, content in enumerate(chunk))
-        except RuntimeError as exc:  # BrokenProcessPool included: the rest is parsed in place
+        except (RuntimeError, OSError) as exc:  # BrokenProcessPool included: the rest is parsed in place
             self._drop(pool, f"worker unusable: {exc}")
 
     def take(self, content: bytes) -> Prepared | None:
@@ -164,9 +167,14 @@ class Ahead:
     def _started(self) -> ProcessPoolExecutor | None:
         with self._lock:
             if self._pool is None and time.monotonic() >= self._paused_until:
-                # spawn, not fork: the daemon has threads, and a fork copies their locks mid-use
-                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                                 initializer=_start_worker, initargs=(os.getpid(),))
+                try:
+                    # spawn, not fork: the daemon has threads, and a fork copies their locks mid-use
+                    self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                                     initializer=_start_worker, initargs=(os.getpid(),))
+                except (OSError, ImportError) as exc:  # e.g. no POSIX semaphores where maild runs
+                    self._paused_until = time.monotonic() + RESTART_PAUSE_SECONDS
+                    log.warning("parsing ahead unavailable for %.0f minutes, mails are parsed in place: %s",
+                                RESTART_PAUSE_SECONDS / 60, exc)
             return self._pool
 
     def _drop(self, pool: ProcessPoolExecutor, reason: str) -> None:
