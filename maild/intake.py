@@ -72,8 +72,11 @@ class Intake:
     def expect(self, contents: Sequence[bytes]) -> None:
         """A channel with several mails in hand names them before accepting them one by one, in
         that order: another process parses them meanwhile (pipeline.ahead)."""
-        if self.ahead is not None:
-            self.ahead.expect(contents, self.runtime.settings.config.main.limits)
+        main = self.runtime.settings.config.main
+        if self.ahead is not None and main.inbound.parse_ahead:
+            self.ahead.expect(contents, main.limits)
+        elif self.ahead is not None:
+            self.ahead.close()  # turned off by a reload: its memory goes back
 
     def close(self) -> None:
         if self.ahead is not None:

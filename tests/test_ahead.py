@@ -16,12 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from maild.config import Limits
+from conftest import write_config
+from maild.config import Limits, load_config
 from maild.intake import Intake, Outcome
 from maild.pipeline import ahead
 from maild.pipeline.ahead import Ahead
 from maild.pipeline.context import ParsedMail, Prepared
+from maild.runtime import Runtime, Settings
 from maild.store import raw as raw_store
+from maild.store.db import open_store
+from maild.store.migrations import migrate
 from mails import follow_up, out_of_office, varied
 from test_conversation import build
 from test_hostile import big_header, forwarded, many_parts, nested
@@ -211,3 +215,17 @@ def test_no_worker_where_none_can_start(monkeypatch: pytest.MonkeyPatch, caplog:
             assert [parsing.take(content) for content in contents] == [None] * 16
     assert caplog.text.count("parsing ahead unavailable for 10 minutes") == 1
     assert not parsing.warm_up(1)
+
+
+def test_parse_ahead_can_be_turned_off(tmp_path: Path) -> None:
+    config = write_config(tmp_path, relay_port=None, smtp_port=2525)
+    config.write_text(config.read_text().replace("inbound:\n", "inbound:\n  parse_ahead: false\n", 1))
+    settings = Settings.build(load_config(config))
+    open_store(settings.config.database)
+    migrate()
+    intake = Intake(Runtime(settings))
+    contents = varied(16)
+    intake.expect(contents)
+    outcomes = [intake.accept(content, "test", "test", ["helpdesk@example.com"], None) for content in contents]
+    assert outcomes == [Outcome.OPENED] * 16
+    assert multiprocessing.active_children() == []  # no worker was started
