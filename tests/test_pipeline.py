@@ -171,3 +171,31 @@ def test_daily_cap_on_automatic_answers(tmp_path: Path) -> None:
         assert accept(intake, mail(subject=f"Question {i}")) is Outcome.OPENED
     assert Outbox.select().where(Outbox.purpose == "acknowledgement").count() == 3
     assert Event.select().where(Event.kind == "auto_reply_capped").count() == 1
+
+
+def test_a_mail_stored_between_look_up_and_insert_is_found_and_the_transaction_goes_on(
+        intake: Intake, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The raw store's fallback when the insert meets the dedupe key's unique index (it needs a
+    savepoint on PostgreSQL only): the row already there is returned, and the caller's
+    transaction still commits what it does next."""
+    from maild.store import raw as raw_store
+    from maild.store.db import transaction
+
+    content = mail().as_bytes()
+    with transaction():
+        first, created = raw_store.save(content, "test", "test", [], None)
+    assert created
+    real_sql = raw_store.fixed_sql
+
+    def look_up_misses(statement: str, params):  # noqa: ANN001, ANN202 - as if the row came just after
+        if statement.startswith("SELECT id FROM rawmail"):
+            return real_sql("SELECT id FROM rawmail WHERE 0 = 1 AND dedupe_key = ?", params)
+        return real_sql(statement, params)
+
+    monkeypatch.setattr(raw_store, "fixed_sql", look_up_misses)
+    with transaction():
+        again, created = raw_store.save(content, "test", "test", [], None)
+        Event.create(raw=first.id, kind="test", detail="written after the failed insert")
+    assert (again.id, created) == (first.id, False)
+    assert RawMail.select().count() == 1
+    assert Event.select().where(Event.kind == "test").count() == 1

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import nullcontext
 from datetime import timedelta
 from collections.abc import Sequence
 
 import peewee
 
 from maild.errors import HeldElsewhere
-from maild.store.db import transaction, try_lock
+from maild.store.db import is_sqlite, transaction, try_lock
 from maild.store.models import Event, RawMail, Ticket, database, fixed_sql, utcnow
 
 RECEIVED, PROCESSED, IGNORED, QUARANTINED = "received", "processed", "ignored", "quarantined"
@@ -42,8 +43,10 @@ def save(
     found = fixed_sql("SELECT id FROM rawmail WHERE dedupe_key = ?", (key,)).fetchone()
     if found is not None:
         return RawMail.get_by_id(found[0]), False
+    # A savepoint on PostgreSQL only, where a failed insert spoils the transaction; SQLite undoes
+    # just the statement (and its write lock leaves no one to race with anyway).
     try:
-        with database.atomic():  # a savepoint: on PostgreSQL a failed insert spoils the transaction
+        with nullcontext() if is_sqlite() else database.atomic():
             row = RawMail.create(
                 dedupe_key=key,
                 source=source,
