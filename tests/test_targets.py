@@ -34,10 +34,11 @@ def settings(tmp_path: Path) -> Settings:
 
 
 def open_ticket(settings: Settings, now: datetime, priority: int, assignee: str | None = "erin") -> Ticket:
-    ticket = Ticket.create(subject="Placements vanish", kind="incident", priority=priority, queue="helpdesk",
-                           organisation="uni-bath", requester="dana@bath.example.ac.uk", assignee=assignee,
-                           created_at=naive_utc(now))
+    ticket = Ticket(subject="Placements vanish", kind="incident", priority=priority, queue="helpdesk",
+                    organisation="uni-bath", requester="dana@bath.example.ac.uk", assignee=assignee,
+                    created_at=naive_utc(now))
     targets.ticket_opened(ticket, settings, now)
+    Ticket.insert_row(ticket)
     return Ticket.get_by_id(ticket.number)
 
 

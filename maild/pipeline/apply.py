@@ -43,7 +43,7 @@ def apply(ctx: MailContext) -> None:
 def _open_ticket(ctx: MailContext) -> None:
     mail, sender, route = ctx.mail, ctx.sender, ctx.route
     assert mail is not None and sender is not None and route is not None
-    ticket = Ticket.create(
+    ticket = Ticket(
         subject=route.subject or bare_subject(mail.subject, ctx.settings.config.helpdesk.tag_prefix) or "(no subject)",
         kind=route.kind,
         priority=route.priority,
@@ -59,6 +59,7 @@ def _open_ticket(ctx: MailContext) -> None:
         updated_at=ctx.now,
     )
     targets.ticket_opened(ticket, ctx.settings, ctx.now)
+    Ticket.insert_row(ticket)
     if sender.address:
         Participant.create(ticket=ticket, email=sender.address, name=sender.name, role="requester")
         clear_bounce(sender.address)

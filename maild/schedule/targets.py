@@ -8,7 +8,8 @@ while the ticket is `pending` (waiting on the customer), `resolved` or `closed`,
 stood still is added to both due times when it runs again (a reopened ticket carries on).
 
 Hooks for the code that changes tickets (call them inside its transaction, with its `now`):
-`ticket_opened`, `priority_changed`, `status_changed`.
+`ticket_opened` (before the new row is inserted: the due times go in with it), `priority_changed`,
+`status_changed`.
 
 The sweep warns the assignee (the ticket's queue when nobody is assigned) once `warn_at` of a
 target's time has gone, and escalates to the customer services manager when it is missed, each
@@ -98,7 +99,8 @@ class Targets:
 # ---------------------------------------------------------------- hooks
 
 def ticket_opened(ticket: Ticket, settings: Settings, now: datetime) -> None:
-    """A new ticket: its priority's clock starts now."""
+    """A new ticket, not inserted yet: its priority's clock starts now, and its due times are set
+    on the row (one INSERT rather than an INSERT and an UPDATE)."""
     _start(ticket, settings, now)
 
 
@@ -106,6 +108,7 @@ def priority_changed(ticket: Ticket, settings: Settings, now: datetime) -> None:
     """`ticket.priority` holds the new priority: the new promise runs from now (a ticket raised
     to P1 gets an engineer at once, not measured from when it was a P3)."""
     _start(ticket, settings, now)
+    _save(ticket)
 
 
 def status_changed(ticket: Ticket, settings: Settings, now: datetime) -> None:
@@ -128,7 +131,6 @@ def _start(ticket: Ticket, settings: Settings, now: datetime) -> None:
     ticket.paused_seconds = 0
     ticket.paused_since = None if ticket.status in RUNNING else naive_utc(now)
     _set_due(ticket, Targets(settings))
-    _save(ticket)
 
 
 def _set_due(ticket: Ticket, targets: Targets) -> None:
