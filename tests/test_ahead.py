@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -155,6 +156,22 @@ def test_a_stuck_worker_is_killed_and_the_batch_parsed_in_place(worker: Ahead, m
     assert time.monotonic() - started < 5  # one wait for the batch, not one per mail
     assert "worker took over" in caplog.text
     assert ended(process.pid), "the stuck worker was left running"
+
+
+def test_closing_ends_even_a_stopped_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    parsing = Ahead()
+    assert parsing.warm_up(60)
+    [process] = multiprocessing.active_children()
+    os.kill(process.pid, signal.SIGSTOP)
+    monkeypatch.setattr(ahead, "CLOSE_SECONDS", 0.5)
+    closing = threading.Thread(target=parsing.close, daemon=True)
+    closing.start()
+    closing.join(10)
+    hung = closing.is_alive()
+    if hung:
+        os.kill(process.pid, signal.SIGKILL)  # so that the failure below leaves nothing behind
+    assert not hung, "close() waited for ever on a stopped worker"
+    assert ended(process.pid)
 
 
 def test_the_worker_ends_when_maild_is_killed(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from multiprocessing.connection import wait
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
@@ -39,6 +40,7 @@ MAX_BYTES = 1 << 20  # larger mail is parsed in place: copying it both ways woul
 CHUNK = 8  # mails per task: one round trip for several
 WAIT_SECONDS = 30.0  # then parse in place: a worker stuck on one mail must not hold up the rest
 PARENT_CHECK_SECONDS = 1.0
+CLOSE_SECONDS = 5.0  # a worker finishing its chunk needs milliseconds
 RESTART_PAUSE_SECONDS = 600.0  # after a worker failed: a worker that cannot start must not cost every batch
 
 
@@ -159,10 +161,13 @@ class Ahead:
         return ready
 
     def close(self) -> None:
+        """Stop the worker (maild stopping, or parsing ahead turned off): it finishes the chunk in
+        hand; one that does not end within CLOSE_SECONDS is killed, so a stop never hangs on it."""
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            _end(pool, CLOSE_SECONDS)
+            pool.shutdown(wait=True)
 
     def _started(self) -> ProcessPoolExecutor | None:
         with self._lock:
@@ -187,6 +192,15 @@ class Ahead:
             self._paused_until = time.monotonic() + RESTART_PAUSE_SECONDS
         log.warning("parsing ahead stopped for %.0f minutes, mails are parsed in place: %s",
                     RESTART_PAUSE_SECONDS / 60, reason)
-        for process in list(getattr(pool, "_processes", {}).values()):  # a stuck worker does not end on request
+        _end(pool, 0.0)
+
+
+def _end(pool: ProcessPoolExecutor, grace: float) -> None:
+    """Ask the pool to stop, and kill a worker still running after `grace` seconds: a stuck or
+    stopped one would never take the request."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    exited = set(wait([process.sentinel for process in processes], grace)) if processes else set()
+    for process in processes:
+        if process.sentinel not in exited:  # still running, so its pid is still its own
             process.kill()
-        pool.shutdown(wait=False, cancel_futures=True)
