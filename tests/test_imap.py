@@ -7,6 +7,7 @@ import signal
 import time
 from collections.abc import Iterator
 from email.policy import SMTP
+from pathlib import Path
 
 import pytest
 
@@ -47,6 +48,18 @@ def watching(imap_setup: MaildSetup) -> Iterator[Daemon]:
     assert daemon.stop() == 0
 
 
+def parse_workers() -> set[int]:
+    """Every multiprocessing worker on the machine (maild's parse worker is one, pipeline.ahead)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and b"spawn_main" in (entry / "cmdline").read_bytes():
+                found.add(int(entry.name))
+        except OSError:
+            continue  # ended meanwhile
+    return found
+
+
 def fetch_and_send(setup: MaildSetup) -> None:
     fetched = setup.cli("fetch", "--once")
     assert fetched.returncode == 0, fetched.stderr.decode()
@@ -81,6 +94,24 @@ def test_mail_appended_while_idling_is_a_ticket_within_two_seconds(
     wait_until(lambda: dovecot.count("Processed") == 1)
 
 
+def test_a_backlog_is_parsed_ahead_and_stopping_leaves_no_worker(
+    imap_setup: MaildSetup, dovecot: Dovecot, smtp_sink: SmtpSink
+) -> None:
+    dovecot.append(varied(60))
+    before = parse_workers()
+    daemon = Daemon(imap_setup)
+    daemon.start()
+    wait_until(lambda: tickets(imap_setup) == 60, timeout=30)
+    assert daemon.process is not None
+    children = {int(c) for task in Path(f"/proc/{daemon.process.pid}/task").iterdir()
+                for c in (task / "children").read_text().split()}
+    assert children & (parse_workers() - before), "no parse worker under maild run with a backlog of 60"
+    assert len(smtp_sink.replies(60)) == 60
+    assert daemon.stop() == 0
+    wait_until(lambda: parse_workers() <= before, timeout=5)
+    assert "parsing ahead stopped" not in daemon.log.read_text()
+
+
 def crash_run(setup: MaildSetup, point: str) -> int:
     env = {**os.environ, "MAILD_CRASH_AT": point}
     import subprocess
@@ -95,9 +126,11 @@ def test_sigkill_after_commit_before_move_makes_no_duplicate(
     imap_setup: MaildSetup, dovecot: Dovecot, smtp_sink: SmtpSink
 ) -> None:
     dovecot.append(varied(30))
+    before = parse_workers()
     assert crash_run(imap_setup, "imap.after_commit") == -signal.SIGKILL
     committed = tickets(imap_setup)
     assert committed > 0 and dovecot.count("INBOX") == 30  # committed, but nothing moved
+    wait_until(lambda: parse_workers() <= before, timeout=5)  # its parse worker went with it
 
     fetch_and_send(imap_setup)
     assert tickets(imap_setup) == 30
