@@ -18,6 +18,7 @@ import enum
 import functools
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -68,6 +69,7 @@ class Intake:
         self.steps = steps
         self.clock = clock  # a seam: tests replay mail at chosen moments (weekends, bank holidays)
         self.ahead = Ahead() if worth_it() else None
+        self._local = threading.local()  # per channel thread: the log lines of its group
 
     def expect(self, contents: Sequence[bytes]) -> None:
         """A channel with several mails in hand names them before accepting them one by one, in
@@ -76,7 +78,7 @@ class Intake:
         if self.ahead is not None and main.inbound.parse_ahead:
             self.ahead.expect(contents, main.limits)
         elif self.ahead is not None:
-            self.ahead.close()  # turned off by a reload: its memory goes back
+            self.ahead.stop()  # turned off by a reload: its memory goes back
 
     def close(self) -> None:
         if self.ahead is not None:
@@ -94,8 +96,15 @@ class Intake:
         if not is_sqlite():
             yield
             return
-        with transaction():
-            yield
+        said: list[str] = []  # the mails' log lines, written once the group is committed
+        self._local.said = said
+        try:
+            with transaction():
+                yield
+        finally:
+            self._local.said = None
+        for line in said:
+            log.info("%s", line)
 
     @measured
     def accept(
@@ -171,9 +180,14 @@ class Intake:
 
     def _done(self, ctx: MailContext) -> Outcome:
         """One log line a mail (ticket, acknowledgement, who was told), written once its work is
-        stored, so that no line claims a ticket whose transaction then rolled back."""
+        committed (inside a `group`, when the group is), so that no line claims a ticket whose
+        transaction then rolled back."""
         if ctx.said:
-            log.info("%s", "; ".join(ctx.said))
+            waiting = getattr(self._local, "said", None)
+            if waiting is not None:
+                waiting.append("; ".join(ctx.said))
+            else:
+                log.info("%s", "; ".join(ctx.said))
         return Outcome(ctx.outcome)
 
     def _quarantine(self, raw: RawMail, ctx: MailContext | None, reason: str) -> Outcome:

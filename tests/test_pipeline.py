@@ -199,3 +199,21 @@ def test_a_mail_stored_between_look_up_and_insert_is_found_and_the_transaction_g
     assert (again.id, created) == (first.id, False)
     assert RawMail.select().count() == 1
     assert Event.select().where(Event.kind == "test").count() == 1
+
+
+@pytest.mark.sqlite_only  # on PostgreSQL a group commits each mail on its own (Intake.group)
+def test_a_mails_log_line_comes_once_its_group_is_committed_and_never_for_a_rolled_back_one(
+        intake: Intake, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="maild.pipeline"):
+        with intake.group():
+            assert intake.accept(mail(subject="Kept").as_bytes(), "test", "test", [], None) is Outcome.OPENED
+            assert "ticket 1 opened" not in caplog.text  # not committed yet
+        assert caplog.text.count("ticket 1 opened") == 1
+        assert "acknowledgement <maild." in caplog.text and "new notification to" in caplog.text
+        with pytest.raises(RuntimeError), intake.group():
+            assert intake.accept(mail(subject="Rolled back").as_bytes(), "test", "test", [], None) is Outcome.OPENED
+            raise RuntimeError("the group fails before its commit")
+    assert "ticket 2 opened" not in caplog.text
+    assert Ticket.select().count() == 1

@@ -22,6 +22,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import wait
+from multiprocessing.process import BaseProcess
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
@@ -38,7 +39,8 @@ log = logging.getLogger("maild.pipeline")
 MIN_BATCH = 8  # fewer mails in hand: the round trip costs more than the overlap saves
 MAX_BYTES = 1 << 20  # larger mail is parsed in place: copying it both ways would cost memory
 CHUNK = 8  # mails per task: one round trip for several
-WAIT_SECONDS = 30.0  # then parse in place: a worker stuck on one mail must not hold up the rest
+TAKE_SECONDS = 0.2  # the longest a mail waits for the worker; then it is parsed in place
+WAIT_SECONDS = 30.0  # no answer for this long after a wait timed out: the worker is stuck, and is killed
 PARENT_CHECK_SECONDS = 1.0
 CLOSE_SECONDS = 5.0  # a worker finishing its chunk needs milliseconds
 RESTART_PAUSE_SECONDS = 600.0  # after a worker failed: a worker that cannot start must not cost every batch
@@ -80,9 +82,10 @@ def _may_be_reply(mail: ParsedMail) -> bool:
 
 
 def _start_worker(parent: int) -> None:
-    """In the worker: Ctrl-C is for maild itself, and the worker goes when maild does (even
-    killed), rather than waiting forever for work."""
+    """In the worker: Ctrl-C and SIGTERM are for maild itself, which ends the worker as it stops;
+    and the worker goes when maild does (even killed), rather than waiting forever for work."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # systemd's stop signals the whole unit: maild ends it
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -101,12 +104,15 @@ class Pending:
 
 class Ahead:
     """One worker process, started on the first batch worth it. Thread-safe: each channel thread
-    has its own mails in hand."""
+    has its own mails in hand. Neither `expect` nor `take` raises: whatever goes wrong here, the
+    mail is parsed in place."""
 
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
+        self._answered: ProcessPoolExecutor | None = None  # the pool whose worker has answered once
+        self._unanswered_since: float | None = None  # when a wait for the worker first timed out
         self._paused_until = 0.0
-        self._warm = False  # the worker has answered: until then, what it has not done is done in place
+        self._closed = False
         self._lock = threading.Lock()
         self._local = threading.local()
 
@@ -126,28 +132,43 @@ class Ahead:
                 chunk = small[start:start + CHUNK]
                 future = pool.submit(prepare_chunk, chunk, limits)
                 pending.update((content, Pending(pool, future, i)) for i, content in enumerate(chunk))
-        except (RuntimeError, OSError) as exc:  # BrokenProcessPool included: the rest is parsed in place
-            self._drop(pool, f"worker unusable: {exc}")
+        except Exception as exc:  # noqa: BLE001 - BrokenProcessPool, no process: the rest is parsed in place
+            self._drop(pool, f"worker unusable: {type(exc).__name__}: {exc}")
 
     def take(self, content: bytes) -> Prepared | None:
-        """The worker's result for a mail named to `expect`, or None: parse it in place."""
+        """The worker's result for a mail named to `expect`, or None: parse it in place. Waits
+        at most TAKE_SECONDS (the caller may hold the database's write lock), and not at all
+        while a new worker is starting."""
         pending: dict[bytes, Pending] = getattr(self._local, "pending", {})
         entry = pending.pop(content, None)
-        if entry is None or not (self._warm or entry.future.done()):
-            return None  # a new worker takes half a second to start: meanwhile this process does not wait
+        if entry is None:
+            return None
         try:
-            result = entry.future.result(WAIT_SECONDS)[entry.index]
-            self._warm = True
-            return result
+            return self._result(entry, pending)
+        except Exception:  # noqa: BLE001 - a bug here must cost the parse in place, not the mail
+            log.exception("parsing ahead failed, the mail is parsed in place")
+            return None
+
+    def _result(self, entry: Pending, pending: dict[bytes, Pending]) -> Prepared | None:
+        if self._answered is not entry.pool and not entry.future.done():
+            return None  # a new worker takes half a second to start: meanwhile nothing waits for it
+        try:
+            result = entry.future.result(TAKE_SECONDS)[entry.index]
         except FutureTimeout:
-            pending.clear()
-            self._drop(entry.pool, f"worker took over {WAIT_SECONDS:g} s on {CHUNK} mails")
+            pending.clear()  # the rest of this batch is parsed in place: no mail waits twice
+            since = self._unanswered_since = self._unanswered_since or time.monotonic()
+            if time.monotonic() - since > WAIT_SECONDS:
+                self._drop(entry.pool, f"worker gave no answer for {WAIT_SECONDS:g} s")
+            return None
         except BrokenProcessPool as exc:
             pending.clear()
             self._drop(entry.pool, f"worker died: {exc}")
+            return None
         except Exception as exc:  # noqa: BLE001 - e.g. a result that would not pickle: this chunk only
             log.info("mail parsed in place: the worker's result was unusable: %s: %s", type(exc).__name__, exc)
-        return None
+            return None
+        self._answered, self._unanswered_since = entry.pool, None
+        return result
 
     def warm_up(self, timeout: float = WAIT_SECONDS) -> bool:
         """Start the worker now and wait until it answers; False if it does not (tests use this to
@@ -157,26 +178,32 @@ class Ahead:
             ready = pool is not None and pool.submit(os.getpid).result(timeout) > 0
         except Exception:  # noqa: BLE001 - did not start, or died: not ready
             return False
-        self._warm = ready
+        self._answered = pool
         return ready
 
-    def close(self) -> None:
-        """Stop the worker (maild stopping, or parsing ahead turned off): it finishes the chunk in
-        hand; one that does not end within CLOSE_SECONDS is killed, so a stop never hangs on it."""
+    def stop(self) -> None:
+        """End the worker (parsing ahead turned off by a reload); a later batch may start another.
+        It finishes the chunk in hand; one that does not end within CLOSE_SECONDS is killed, so
+        that maild's stop never hangs on it."""
         with self._lock:
-            pool, self._pool = self._pool, None
+            pool, self._pool, self._answered = self._pool, None, None
         if pool is not None:
-            _end(pool, CLOSE_SECONDS)
-            pool.shutdown(wait=True)
+            for process in _end(pool, CLOSE_SECONDS):
+                process.join(1.0)
+
+    def close(self) -> None:
+        """End the worker for good (maild stopping, `fetch --once` done)."""
+        self._closed = True
+        self.stop()
 
     def _started(self) -> ProcessPoolExecutor | None:
         with self._lock:
-            if self._pool is None and time.monotonic() >= self._paused_until:
+            if self._pool is None and not self._closed and time.monotonic() >= self._paused_until:
                 try:
                     # spawn, not fork: the daemon has threads, and a fork copies their locks mid-use
                     self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                                                      initializer=_start_worker, initargs=(os.getpid(),))
-                except (OSError, ImportError) as exc:  # e.g. no POSIX semaphores where maild runs
+                except Exception as exc:  # noqa: BLE001 - e.g. no POSIX semaphores (NotImplementedError)
                     self._paused_until = time.monotonic() + RESTART_PAUSE_SECONDS
                     log.warning("parsing ahead unavailable for %.0f minutes, mails are parsed in place: %s",
                                 RESTART_PAUSE_SECONDS / 60, exc)
@@ -187,20 +214,20 @@ class Ahead:
         with self._lock:
             if pool is not self._pool:
                 return  # another thread dropped it already
-            self._pool = None
-            self._warm = False
+            self._pool = self._answered = self._unanswered_since = None
             self._paused_until = time.monotonic() + RESTART_PAUSE_SECONDS
         log.warning("parsing ahead stopped for %.0f minutes, mails are parsed in place: %s",
                     RESTART_PAUSE_SECONDS / 60, reason)
         _end(pool, 0.0)
 
 
-def _end(pool: ProcessPoolExecutor, grace: float) -> None:
-    """Ask the pool to stop, and kill a worker still running after `grace` seconds: a stuck or
-    stopped one would never take the request."""
+def _end(pool: ProcessPoolExecutor, grace: float) -> list[BaseProcess]:
+    """Ask the pool to stop, and kill a worker still running after `grace` seconds (a stuck or
+    stopped one would never take the request); returns those killed."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
     exited = set(wait([process.sentinel for process in processes], grace)) if processes else set()
-    for process in processes:
-        if process.sentinel not in exited:  # still running, so its pid is still its own
-            process.kill()
+    killed = [process for process in processes if process.sentinel not in exited]
+    for process in killed:  # still running, so its pid is still its own
+        process.kill()
+    return killed
