@@ -49,18 +49,19 @@ def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: st
     """One notification per person (`what`: new, reply, assigned), each with its own signed Reply-To.
     Who was told goes to the log, or onto `said` (a mail's one line) when given."""
     helpdesk = settings.config.helpdesk
+    facts = {  # the same for everyone told
+        "what": what, "number": ticket.number, "subject": ticket.subject, "kind": ticket.kind,
+        "priority": ticket.priority, "status": ticket.status, "queue": ticket.queue,
+        "organisation": ticket.organisation, "requester": ticket.requester,
+        "requester_name": ticket.requester_name, "text": text, "rule": ticket.route_rule,
+        "assignee": ticket.assignee, "tags": ticket.tags.split(), "helpdesk_name": helpdesk.name,
+        "response_due": _when(settings, ticket.response_due_at),
+        "resolution_due": _when(settings, ticket.resolution_due_at),
+    }
     for person in people:
         reply_address = settings.reply_addresses.make(ticket.number, staff_role(person.key))
-        rendered = settings.renderer.render(TEMPLATE, {
-            "what": what, "number": ticket.number, "subject": ticket.subject, "kind": ticket.kind,
-            "priority": ticket.priority, "status": ticket.status, "queue": ticket.queue,
-            "organisation": ticket.organisation, "requester": ticket.requester,
-            "requester_name": ticket.requester_name, "text": text, "rule": ticket.route_rule,
-            "assignee": ticket.assignee, "tags": ticket.tags.split(), "helpdesk_name": helpdesk.name,
-            "recipient_name": person.name, "reply_address": reply_address,
-            "response_due": _when(settings, ticket.response_due_at),
-            "resolution_due": _when(settings, ticket.resolution_due_at),
-        })
+        rendered = settings.renderer.render(TEMPLATE, {**facts, "recipient_name": person.name,
+                                                       "reply_address": reply_address})
         outbox.queue_notice(settings.config, "notification", rendered, [(person.name, person.emails[0])], ticket,
                             subject=tagged_subject(helpdesk.tag_prefix, ticket, rendered.subject),
                             reply_to=reply_address)
