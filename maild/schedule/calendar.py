@@ -7,7 +7,7 @@ time zone, so the clock change moves nothing: 09:00 stays 09:00.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -24,6 +24,7 @@ class BusinessCalendar:
         self._days = {WEEKDAYS.index(d) for d in office.days}
         self._closures = set(office.closures)
         self._holidays = self._region(office.holidays)
+        self._hours: dict[date, tuple[datetime, datetime] | None] = {}
 
     @staticmethod
     def _region(region: str | None) -> holidays.HolidayBase | dict[date, str]:
@@ -31,6 +32,19 @@ class BusinessCalendar:
             return {}
         country, _, subdiv = region.partition("-")
         return holidays.country_holidays(country, subdiv=subdiv or None)
+
+    def office_hours_utc(self, day: date) -> tuple[datetime, datetime] | None:
+        """When the office opens and closes on `day`, in UTC; None on a day it is shut. Kept per
+        day: every new ticket's due times walk the same few days."""
+        if day not in self._hours:
+            if len(self._hours) > 4096:
+                self._hours.clear()
+            self._hours[day] = (self._utc(day, self.office.start), self._utc(day, self.office.end)) \
+                if self.is_working_day(day) else None
+        return self._hours[day]
+
+    def _utc(self, day: date, moment: time) -> datetime:
+        return datetime.combine(day, moment, tzinfo=self.zone).astimezone(timezone.utc)
 
     def is_working_day(self, day: date) -> bool:
         return day.weekday() in self._days and day not in self._closures and day not in self._holidays

@@ -69,11 +69,9 @@ class OfficeClock:
         """Open periods (UTC) that end after `start`, in order, beginning with `start`'s own day."""
         day = self.calendar.local_date(start)
         for _ in range(MAX_DAYS):
-            if self.calendar.is_working_day(day):
-                opens, closes = (datetime.combine(day, t, tzinfo=self.calendar.zone).astimezone(timezone.utc)
-                                 for t in (self.calendar.office.start, self.calendar.office.end))
-                if closes > as_utc(start):
-                    yield opens, closes
+            hours = self.calendar.office_hours_utc(day)
+            if hours is not None and hours[1] > as_utc(start):
+                yield hours
             day += timedelta(days=1)
         raise ValueError("no end within ten years: check office_hours and the targets")
 
