@@ -72,7 +72,7 @@ def _answer_or_note(ctx: MailContext, ticket: Ticket, staff: Staff, reply: Staff
         what = "answer sent"
     else:
         what = "commands only"
-    log.info("ticket %d: staff reply from %s: %s, %d commands", ticket.number, staff.key, what, len(reply.commands))
+    ctx.said.append(f"ticket {ticket.number}: staff reply from {staff.key}: {what}, {len(reply.commands)} commands")
 
 
 def _mark_answered(ctx: MailContext, ticket: Ticket) -> None:
