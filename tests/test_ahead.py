@@ -87,7 +87,8 @@ def test_the_worker_makes_of_each_mail_what_parsing_in_place_does(worker: Ahead)
     for content, result in zip(contents, taken):
         expected = in_place(content)
         assert result is not None
-        assert (result.refused, result.refused_by, result.notes) == (expected.refused, expected.refused_by, expected.notes)
+        assert (result.refused, result.refused_by, result.notes, result.new_text) == \
+            (expected.refused, expected.refused_by, expected.notes, expected.new_text)
         assert comparable(result.mail) == comparable(expected.mail)
     assert [r.refused_by for r in taken if r is not None and r.refused] == ["check_limits"] * 3
     assert taken[-1] is not None and "X-Maild-Loop header ignored" in taken[-1].notes[0]

@@ -105,7 +105,8 @@ def test_a_backlog_is_parsed_ahead_and_stopping_leaves_no_worker(
     assert daemon.process is not None
     children = {int(c) for task in Path(f"/proc/{daemon.process.pid}/task").iterdir()
                 for c in (task / "children").read_text().split()}
-    assert children & (parse_workers() - before), "no parse worker under maild run with a backlog of 60 (it needs a second core)"
+    assert children & (parse_workers() - before), \
+        "no parse worker under maild run with a backlog of 60 (it needs a second core)"
     assert len(smtp_sink.replies(60)) == 60
     assert daemon.stop() == 0
     wait_until(lambda: parse_workers() <= before, timeout=5)
