@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 import secrets
+import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from email import quoprimime
 from email.header import Header
 from email.utils import format_datetime, formataddr, localtime, parseaddr
@@ -66,7 +69,7 @@ def compose(out: Outgoing) -> bytes:
         headers.append(("Cc", _address_list(out.cc)))
     if out.reply_to:
         headers.append(("Reply-To", checked_address(out.reply_to)))
-    headers += [("Subject", _header_text(one_line(out.subject))), ("Date", format_datetime(localtime())),
+    headers += [("Subject", _header_text(one_line(out.subject))), ("Date", _date(int(time.time()))),
                 ("Message-ID", out.message_id)]
     if out.in_reply_to and _ids([out.in_reply_to]):
         headers.append(("In-Reply-To", out.in_reply_to))
@@ -88,6 +91,12 @@ def compose(out: Outgoing) -> bytes:
              for head, body in (_text_part(out.text, "plain"), _text_part(out.html, "html"))]
     headers.append(("Content-Type", f'multipart/alternative; boundary="{boundary}"'))
     return _header_block(headers) + CRLF + b"".join(parts) + b"--" + boundary.encode() + b"--" + CRLF
+
+
+@functools.lru_cache(maxsize=2)
+def _date(second: int) -> str:
+    """The Date header for a second, in local time: worked out once a second, not once a mail."""
+    return format_datetime(localtime(datetime.fromtimestamp(second)))
 
 
 def _text_part(text: str, subtype: str) -> tuple[bytes, bytes]:

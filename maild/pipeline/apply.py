@@ -17,7 +17,7 @@ from maild.pipeline.staff import apply_staff_reply
 from maild.pipeline.subjects import bare_subject
 from maild.schedule import targets
 from maild.store import raw as raw_store
-from maild.store.models import Attachment, Event, Message, Participant, Ticket
+from maild.store.models import Attachment, Event, Message, Participant, Ticket, fixed_sql
 from maild.store.queries import events_since
 
 log = logging.getLogger("maild.pipeline")
@@ -86,15 +86,16 @@ def _add_reply(ctx: MailContext) -> None:
         _add_participant(ticket, ctx.sender.address, ctx.sender.name, "cc")
         clear_bounce(ctx.sender.address)
     _add_cc_participants(ctx, ticket)
-    changes = {"updated_at": ctx.now}
     reopen = ticket.status in REOPENING and not ctx.automatic and _may_reopen(ctx, ticket)
     if reopen:
-        changes.update(status="open", resolved_at=None)
         ticket.status = "open"
         Event.create(ticket=ticket, raw=ctx.raw_id, kind="reopened",
                      detail=f"reply from {ctx.sender.address}", created_at=ctx.now)
         targets.status_changed(ticket, ctx.settings, ctx.now)
-    Ticket.update(**changes).where(Ticket.number == ticket.number).execute()
+    if reopen:
+        Ticket.update(status="open", resolved_at=None, updated_at=ctx.now).where(Ticket.number == ticket.number).execute()
+    else:
+        fixed_sql("UPDATE ticket SET updated_at = ? WHERE number = ?", (ctx.now, ticket.number))
     if reopen:
         tell_requester(ctx.settings, ticket, "reopened", ctx.now, ctx.raw_id)
     Event.create(ticket=ticket, raw=ctx.raw_id, kind="reply", created_at=ctx.now,
@@ -201,12 +202,12 @@ def _may_take_part(ctx: MailContext, address: str) -> bool:
 
 def _our_texts(ticket: Ticket) -> list[str]:
     """What we sent on the ticket, newest first: a reply may quote any of it without `>`."""
-    rows = (Message.select(Message.text).where((Message.ticket == ticket) & (Message.direction == "out"))
-            .order_by(Message.id.desc()).limit(10))
-    return [row.text for row in rows]
+    rows = fixed_sql("SELECT text FROM message WHERE ticket_id = ? AND direction = 'out' ORDER BY id DESC LIMIT 10",
+                     (ticket.number,))
+    return [text for (text,) in rows]
 
 
 def _add_participant(ticket: Ticket, address: str, name: str, role: str) -> None:
-    exists = Participant.select().where((Participant.ticket == ticket) & (Participant.email == address)).exists()
-    if not exists:
-        Participant.create(ticket=ticket, email=address, name=name, role=role)
+    """One statement, and no race between hosts: the (ticket, email) pair is unique."""
+    fixed_sql("INSERT INTO participant (ticket_id, email, name, role) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+              (ticket.number, address, name, role))

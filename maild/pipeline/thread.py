@@ -16,7 +16,7 @@ from datetime import timedelta
 from maild.pipeline.context import MailContext, Sender
 from maild.pipeline.reply_address import CUSTOMER, SignedAddress
 from maild.pipeline.subjects import tag_pattern
-from maild.store.models import Event, Message, Participant, Ticket
+from maild.store.models import Event, Message, Ticket, fixed_sql
 
 log = logging.getLogger("maild.pipeline")
 DONE = ("resolved", "closed")
@@ -40,7 +40,7 @@ def _by_signed_address(ctx: MailContext) -> Ticket | None:
         if not signed.valid:
             _refuse(ctx, signed)
             continue
-        ticket = Ticket.get_or_none(Ticket.number == signed.ticket)
+        ticket = Ticket.find(signed.ticket)
         if ticket is None:
             continue
         if signed.role == CUSTOMER or signed.staff_key == (ctx.sender.staff_key if ctx.sender else None):
@@ -88,7 +88,7 @@ def _candidates(ctx: MailContext) -> list[tuple[str, Ticket]]:
             found.append(("In-Reply-To/References", known.ticket))
     tag = tag_pattern(ctx.settings.config.helpdesk.tag_prefix).search(ctx.mail.subject)
     if tag:
-        ticket = Ticket.get_or_none(Ticket.number == int(tag.group(1)))
+        ticket = Ticket.find(int(tag.group(1)))
         if ticket is not None and all(t.number != ticket.number for _, t in found):
             found.append(("subject tag", ticket))
     return found
@@ -101,9 +101,8 @@ def may_join(ticket: Ticket, sender: Sender) -> bool:
         return False
     if sender.organisation is not None and sender.organisation == ticket.organisation:
         return True
-    return Participant.select().where(
-        (Participant.ticket == ticket) & (Participant.email == sender.address)
-    ).exists()
+    found = fixed_sql("SELECT 1 FROM participant WHERE ticket_id = ? AND email = ?", (ticket.number, sender.address))
+    return found.fetchone() is not None
 
 
 def _too_late(ctx: MailContext, ticket: Ticket) -> bool:
