@@ -9,7 +9,9 @@
 3. mail-to-acknowledgement latency with `maild run` in IDLE: append one mail, time until its
    acknowledgement reaches the sink, K times; p50 and p99;
 4. peak RSS of `maild fetch --once` at N and at the larger --rss-n: its own (VmHWM), and with
-   the parse worker it starts on a machine with a second core (maild.pipeline.ahead) added.
+   the parse worker it starts on a machine with a second core (maild.pipeline.ahead) added;
+5. the CPU time every process on the machine (maild, its worker, Dovecot) spent per mail in 1
+   and 2, from /proc/stat, and so the most msgs/s this machine's cores allow for that work.
 """
 
 from __future__ import annotations
@@ -35,12 +37,19 @@ from mailgen import helpdesk_mix  # noqa: E402
 from maild.pipeline.ahead import worth_it  # noqa: E402
 
 
-def floor(dovecot: Dovecot, directory: Path) -> float:
+def busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (all cores; idle and I/O wait left out)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def floor(dovecot: Dovecot, directory: Path) -> tuple[float, float]:
+    """(msgs/s, busy CPU seconds per mail)"""
     db = sqlite3.connect(directory / "floor.db", isolation_level=None)
     db.execute("pragma journal_mode=wal")
     db.execute("pragma synchronous=full")
     db.execute("create table mail (uid integer, subject text, sender text, body text, raw blob)")
-    start = time.perf_counter()
+    start, busy = time.perf_counter(), busy_seconds()
     with dovecot.client() as client:
         client.select_folder("INBOX")
         uids = sorted(client.search("ALL"))
@@ -51,7 +60,7 @@ def floor(dovecot: Dovecot, directory: Path) -> float:
                 db.execute("insert into mail values (?, ?, ?, ?, ?)",
                            (uid, parsed.subject, str(parsed.from_), "\n".join(parsed.text_plain), data[b"BODY[]"]))
                 db.execute("commit")
-    return len(uids) / (time.perf_counter() - start)
+    return len(uids) / (time.perf_counter() - start), (busy_seconds() - busy) / len(uids)
 
 
 def maild_setup(directory: Path, dovecot: Dovecot, sink: SmtpSink) -> MaildSetup:
@@ -60,12 +69,13 @@ def maild_setup(directory: Path, dovecot: Dovecot, sink: SmtpSink) -> MaildSetup
                                               imap_port=dovecot.port), port)
 
 
-def timed_fetch(setup: MaildSetup) -> tuple[float, float, float]:
-    """(seconds, peak RSS in MB, peak RSS of it and its children together) of one `maild fetch
+def timed_fetch(setup: MaildSetup) -> tuple[float, float, float, float]:
+    """(seconds, peak RSS in MB, peak RSS of it and its children together, busy CPU seconds of the
+    machine meanwhile) of one `maild fetch
     --once` in its own process, sampled every 0.1 s from /proc. Its own peak is its VmHWM, not
     wait4's ru_maxrss: Linux carries the forking process's high-water mark over the exec into
     that figure, so it showed this bench's own size (88-113 MB) whenever the bench was larger."""
-    start = time.perf_counter()
+    start, busy = time.perf_counter(), busy_seconds()
     own = together = 0
     with tempfile.TemporaryFile() as err:
         process = subprocess.Popen([*MAILD, "-c", str(setup.config), "fetch", "--once"], stdout=subprocess.DEVNULL,
@@ -74,11 +84,11 @@ def timed_fetch(setup: MaildSetup) -> tuple[float, float, float]:
             own = max(own, _status_kb(process.pid, "VmHWM:"))
             together = max(together, rss_with_children(process.pid))
             time.sleep(0.1)
-        elapsed = time.perf_counter() - start
+        elapsed, busy = time.perf_counter() - start, busy_seconds() - busy
         if process.returncode != 0:
             err.seek(0)
             raise SystemExit(f"fetch failed: {err.read().decode()[-2000:]}")
-    return elapsed, own / 1024, together / 1024
+    return elapsed, own / 1024, together / 1024, busy
 
 
 def rss_with_children(pid: int) -> int:
@@ -114,19 +124,20 @@ def check_counts(setup: MaildSetup, sink: SmtpSink, expected, n: int) -> None:  
           f"{acks} acknowledgements: {status}")
 
 
-def run_maild(n: int, dovecot: Dovecot, directory: Path) -> tuple[float, tuple[float, float], float]:
+def run_maild(n: int, dovecot: Dovecot, directory: Path) -> tuple[float, tuple[float, float], float, float]:
+    """(msgs/s, peak RSS alone and with its worker, send msgs/s, busy CPU seconds per mail)"""
     mails, expected = helpdesk_mix(n)
     sink = SmtpSink(free_port())
     sink.start()
     try:
         dovecot.append(mails)
         setup = maild_setup(directory, dovecot, sink)
-        seconds, rss, together = timed_fetch(setup)
+        seconds, rss, together, busy = timed_fetch(setup)
         start = time.perf_counter()
         subprocess.run([*MAILD, "-c", str(setup.config), "send", "--once"], check=True, capture_output=True)
         send_seconds = time.perf_counter() - start
         check_counts(setup, sink, expected, n)
-        return n / seconds, (rss, together), len(sink.received) / send_seconds  # acks and staff notifications
+        return n / seconds, (rss, together), len(sink.received) / send_seconds, busy / n  # acks and notifications
     finally:
         sink.stop()
 
@@ -171,16 +182,20 @@ def main() -> None:
             print(f"N={args.n} mixed mails, {sum(map(len, mails)) / len(mails) / 1024:.1f} kB average; "
                   f"{os.cpu_count()} cores, parsing ahead in a second process: {'yes' if worth_it() else 'no'}")
             dovecot.append(mails)
-            floor_rate = floor(dovecot, Path(tmp))
+            floor_rate, floor_cpu = floor(dovecot, Path(tmp))
             subprocess.run(["doveadm", "-c", str(dovecot.conf), "expunge", "-u", "helpdesk@example.com",
                             "mailbox", "INBOX", "all"], check=True)
-            rate, rss, send_rate = run_maild(args.n, dovecot, Path(tmp) / f"maild-{args.n}")
+            rate, rss, send_rate, cpu = run_maild(args.n, dovecot, Path(tmp) / f"maild-{args.n}")
             print(f"1. floor (fetch+parse+insert): {floor_rate:7.0f} msgs/s")
             print(f"2. maild fetch --once:         {rate:7.0f} msgs/s  ({100 * rate / floor_rate:.0f}% of the floor)")
             print(f"   maild send --once to sink:  {send_rate:7.0f} msgs/s")
             print(f"   peak RSS of fetch, N={args.n}: {rss[0]:.0f} MB; with its parse worker {rss[1]:.0f} MB")
+            cores = os.cpu_count() or 1
+            print(f"   CPU per mail, all processes (maild, its worker, Dovecot): floor {floor_cpu * 1000:.2f} ms, "
+                  f"maild {cpu * 1000:.2f} ms; {cores} cores allow maild at most {cores / cpu:.0f} msgs/s "
+                  f"({100 * cores / cpu / floor_rate:.0f}% of the floor)")
             if args.rss_n:
-                rate_big, rss_big, _ = run_maild(args.rss_n, dovecot, Path(tmp) / f"maild-{args.rss_n}")
+                rate_big, rss_big, _, _ = run_maild(args.rss_n, dovecot, Path(tmp) / f"maild-{args.rss_n}")
                 print(f"   N={args.rss_n}: {rate_big:.0f} msgs/s, peak RSS {rss_big[0]:.0f} MB; "
                       f"with its parse worker {rss_big[1]:.0f} MB")
             if args.latency:

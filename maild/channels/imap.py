@@ -67,6 +67,7 @@ class PassReport:
     held_elsewhere: int = 0
     passed_over: int = 0  # failed FAILING_TRIES times in a row; left in the folder for now
     outcomes: dict[str, int] = field(default_factory=dict)
+    folders_seen: set[str] = field(default_factory=set)  # target folders known to exist this pass
 
     def count(self, outcome: Outcome) -> None:
         self.outcomes[outcome.value] = self.outcomes.get(outcome.value, 0) + 1
@@ -315,8 +316,10 @@ class MailboxWatcher:
             return 0
         try:
             client.add_flags(uids, [SEEN], silent=True)
-            if not client.folder_exists(folder):
-                client.create_folder(folder)
+            if folder not in report.folders_seen:  # one LIST a pass, not one a batch
+                if not client.folder_exists(folder):
+                    client.create_folder(folder)
+                report.folders_seen.add(folder)
             if client.has_capability("MOVE"):
                 client.move(uids, folder)
             else:
@@ -324,6 +327,7 @@ class MailboxWatcher:
                 client.add_flags(uids, [DELETED], silent=True)
                 client.uid_expunge(uids) if client.has_capability("UIDPLUS") else client.expunge()
         except IMAPClientError as exc:
+            report.folders_seen.discard(folder)  # deleted meanwhile, perhaps: look again next batch
             log.error("%s: could not move %d committed mails to %s (they stay and are skipped as "
                       "duplicates next pass): %s", self.mailbox.name, len(uids), folder, exc)
             mailboxes.record_error(self.mailbox.name, self.mailbox.folder, f"confirm failed: {exc}")
