@@ -231,14 +231,15 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 15.0) -
 
 
 class Daemon:
-    def __init__(self, setup: MaildSetup) -> None:
+    def __init__(self, setup: MaildSetup, env: dict[str, str] | None = None) -> None:
         self.setup = setup
+        self.env = {**os.environ, **(env or {})}
         self.process: subprocess.Popen | None = None
         self.log = setup.dir / "maild.log"
 
     def start(self) -> None:
         self.process = subprocess.Popen([*MAILD, "-c", str(self.setup.config), "run"], cwd=self.setup.dir,
-                                        stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"))
+                                        env=self.env, stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"))
         try:
             wait_for_port(self.setup.smtp_port, self.process)
         except AssertionError as exc:
