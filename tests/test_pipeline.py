@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from maild.intake import Intake, Outcome
-from maild.store.models import Event, Message, Outbox, RawMail, Ticket
+from maild.store.models import Event, Message, Outbox, Participant, RawMail, Ticket
 from mails import mail
 from test_quarantine import intake_with
 from maild.pipeline import STEPS
@@ -111,6 +111,19 @@ def test_customer_reply_reopens_a_resolved_ticket(intake: Intake) -> None:
     Ticket.update(status="resolved").execute()
     assert accept(intake, mail(subject="Re: [#1] Placement report", body="Still wrong")) is Outcome.REPLIED
     assert Ticket.get().status == "open"
+
+
+def test_a_ticket_found_by_number_is_the_one_peewee_reads_and_a_colleague_joins_it_once(intake: Intake) -> None:
+    accept(intake, mail())
+    Ticket.update(status="resolved", resolved_at=Ticket.created_at, tags="a b").execute()
+    found = Ticket.find(1)
+    assert found.__data__ == Ticket.get_or_none(Ticket.number == 1).__data__ and not found._dirty
+    assert Ticket.find(2) is None
+    for body in ("One more thing", "And another"):  # a colleague at the same organisation, twice
+        reply = mail("Erik <erik@bath.example.ac.uk>", "Re: [#1] Placement report", body)
+        assert accept(intake, reply, "erik@bath.example.ac.uk") is Outcome.REPLIED
+    assert sorted((p.email, p.role) for p in Participant.select()) == [
+        ("dana@bath.example.ac.uk", "requester"), ("erik@bath.example.ac.uk", "cc")]
 
 
 def test_several_from_addresses_make_an_unknown_sender_without_acknowledgement(intake: Intake) -> None:

@@ -92,12 +92,11 @@ def _add_reply(ctx: MailContext) -> None:
         Event.create(ticket=ticket, raw=ctx.raw_id, kind="reopened",
                      detail=f"reply from {ctx.sender.address}", created_at=ctx.now)
         targets.status_changed(ticket, ctx.settings, ctx.now)
-    if reopen:
-        Ticket.update(status="open", resolved_at=None, updated_at=ctx.now).where(Ticket.number == ticket.number).execute()
+        (Ticket.update(status="open", resolved_at=None, updated_at=ctx.now)
+         .where(Ticket.number == ticket.number).execute())
+        tell_requester(ctx.settings, ticket, "reopened", ctx.now, ctx.raw_id)
     else:
         fixed_sql("UPDATE ticket SET updated_at = ? WHERE number = ?", (ctx.now, ticket.number))
-    if reopen:
-        tell_requester(ctx.settings, ticket, "reopened", ctx.now, ctx.raw_id)
     Event.create(ticket=ticket, raw=ctx.raw_id, kind="reply", created_at=ctx.now,
                  detail="; ".join([f"from {ctx.sender.address}", *ctx.notes,
                                    *([f"automatic: {ctx.automatic}"] if ctx.automatic else [])]))

@@ -54,7 +54,6 @@ class BaseModel(Model):
         row._dirty.clear()
         return row
 
-
     @classmethod
     def find(cls, key: Any) -> Any:
         """`get_or_none` by primary key with the SELECT built once per model: a reply looks up its
