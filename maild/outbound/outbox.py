@@ -12,10 +12,11 @@ from maild.outbound.render import Rendered
 from maild.store.models import Message, Outbox, Ticket
 
 
-def queue(ticket: Ticket | None, purpose: str, out: Outgoing, mail_from: str = "") -> Outbox:
-    """Store the composed mail for the sender; `mail_from` "" is the null return path <>."""
+def queue(ticket: Ticket | None, purpose: str, out: Outgoing, mail_from: str = "") -> int:
+    """Store the composed mail for the sender (`mail_from` "" is the null return path <>); returns
+    the outbox row's id."""
     content = compose(out)
-    row = Outbox.create(
+    row_id = Outbox.add(
         ticket=ticket,
         purpose=purpose,
         mail_from=mail_from,
@@ -24,7 +25,7 @@ def queue(ticket: Ticket | None, purpose: str, out: Outgoing, mail_from: str = "
         content=content,
     )
     if ticket is not None:
-        Message.create(
+        Message.add(
             ticket=ticket,
             direction="out",
             from_addr=out.from_header,
@@ -35,12 +36,12 @@ def queue(ticket: Ticket | None, purpose: str, out: Outgoing, mail_from: str = "
             message_id=out.message_id,
             in_reply_to=out.in_reply_to,
         )
-    return row
+    return row_id
 
 
 def queue_notice(config: Config, purpose: str, rendered: Rendered, to: list[tuple[str, str]],
                  ticket: Ticket | None = None, subject: str | None = None, reply_to: str | None = None,
-                 in_reply_to: str | None = None) -> Outbox:
+                 in_reply_to: str | None = None) -> int:
     """A mail maild writes on its own to staff or contacts (notification, reminder, alert): from
     the helpdesk, marked auto-generated with our loop marker, bounces coming back to the helpdesk."""
     # Imported here: the pipeline package imports this module, and the key lives with it.

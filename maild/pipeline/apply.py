@@ -61,12 +61,12 @@ def _open_ticket(ctx: MailContext) -> None:
     targets.ticket_opened(ticket, ctx.settings, ctx.now)
     Ticket.insert_row(ticket)
     if sender.address:
-        Participant.create(ticket=ticket, email=sender.address, name=sender.name, role="requester")
+        Participant.add(ticket=ticket, email=sender.address, name=sender.name, role="requester")
         clear_bounce(sender.address)
     _add_cc_participants(ctx, ticket)
     _store_message(ctx, ticket, mail.text)
     detail = "; ".join([f"from {sender.kind} {sender.address or '(no usable From)'}", *ctx.notes])
-    Event.create(ticket=ticket, raw=ctx.raw_id, kind="opened", detail=detail, created_at=ctx.now)
+    Event.add(ticket=ticket, raw=ctx.raw_id, kind="opened", detail=detail, created_at=ctx.now)
     if ctx.follows is not None:
         Event.create(ticket=ctx.follows, raw=ctx.raw_id, kind="followed_up", created_at=ctx.now,
                      detail=f"a reply after it was closed opened ticket {ticket.number}")
@@ -97,9 +97,9 @@ def _add_reply(ctx: MailContext) -> None:
         tell_requester(ctx.settings, ticket, "reopened", ctx.now, ctx.raw_id)
     else:
         fixed_sql("UPDATE ticket SET updated_at = ? WHERE number = ?", (ctx.now, ticket.number))
-    Event.create(ticket=ticket, raw=ctx.raw_id, kind="reply", created_at=ctx.now,
-                 detail="; ".join([f"from {ctx.sender.address}", *ctx.notes,
-                                   *([f"automatic: {ctx.automatic}"] if ctx.automatic else [])]))
+    Event.add(ticket=ticket, raw=ctx.raw_id, kind="reply", created_at=ctx.now,
+              detail="; ".join([f"from {ctx.sender.address}", *ctx.notes,
+                                *([f"automatic: {ctx.automatic}"] if ctx.automatic else [])]))
     raw_store.mark_done(ctx.raw_id, raw_store.PROCESSED, ticket)
     ctx.outcome = "replied"
     ctx.said.append(f"ticket {ticket.number}: reply {ctx.mail.message_id} from {ctx.sender.address}")
@@ -134,7 +134,7 @@ def _delivery_report(ctx: MailContext) -> None:
 
 def _ignore(ctx: MailContext, reason: str, outcome: str) -> None:
     """No ticket: the raw mail is kept, marked ignored with the reason."""
-    Event.create(raw=ctx.raw_id, kind=outcome, detail=reason, created_at=ctx.now)
+    Event.add(raw=ctx.raw_id, kind=outcome, detail=reason, created_at=ctx.now)
     raw_store.mark_done(ctx.raw_id, raw_store.IGNORED, None, reason)
     ctx.outcome = outcome
     ctx.said.append(f"{outcome} {ctx.mail.message_id if ctx.mail else None}: {reason}")
@@ -143,7 +143,7 @@ def _ignore(ctx: MailContext, reason: str, outcome: str) -> None:
 def _store_message(ctx: MailContext, ticket: Ticket, text: str) -> None:
     mail: ParsedMail | None = ctx.mail
     assert mail is not None
-    message = Message.create(
+    message_id = Message.add(
         ticket=ticket,
         raw=ctx.raw_id,
         direction="in",
@@ -159,8 +159,8 @@ def _store_message(ctx: MailContext, ticket: Ticket, text: str) -> None:
     )
     kept, dropped = _within_attachment_limits(ctx, mail)
     for part in kept:
-        Attachment.create(message=message, filename=part.filename, content_type=part.content_type,
-                          size=len(part.payload), content=part.payload)
+        Attachment.add(message=message_id, filename=part.filename, content_type=part.content_type,
+                       size=len(part.payload), content=part.payload)
     if dropped:
         detail = "not stored with the ticket (over the limits; the raw mail keeps them): " + ", ".join(dropped)
         Event.create(ticket=ticket, raw=ctx.raw_id, kind="attachments_dropped", detail=detail, created_at=ctx.now)

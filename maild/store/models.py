@@ -42,17 +42,30 @@ class BaseModel(Model):
     @classmethod
     def insert_row(cls, row: Any) -> Any:
         """INSERT a row built in memory (e.g. a ticket whose due times are worked out first)."""
-        data = row.__data__
+        row._pk = cls._insert(row.__data__)
+        row._dirty.clear()
+        return row
+
+    @classmethod
+    def add(cls, **values: Any) -> Any:
+        """As `create`, but without building a model instance, for the rows nobody reads back
+        (several outbox, message and history rows a mail): returns the new primary key."""
+        data = {field.name: default() if callable(default) else default
+                for field, default in cls._meta.defaults.items() if field.name not in values}
+        data.update(values)
+        return cls._insert(data)
+
+    @classmethod
+    def _insert(cls, data: dict[str, Any]) -> Any:
         meta = cls._meta
         generated = meta.auto_increment and data.get(meta.primary_key.name) is None
         names = tuple(name for name in data if not (generated and name == meta.primary_key.name))
         db = meta.database.obj
         cursor = db.execute_sql(_insert_statement(cls, names, db, generated),
                                 [meta.fields[name].db_value(data[name]) for name in names])
-        if generated:
-            row._pk = cursor.fetchone()[0] if db.returning_clause else cursor.lastrowid
-        row._dirty.clear()
-        return row
+        if not generated:
+            return data[meta.primary_key.name]
+        return cursor.fetchone()[0] if db.returning_clause else cursor.lastrowid
 
     @classmethod
     def find(cls, key: Any) -> Any:
