@@ -38,9 +38,12 @@ from maild.pipeline.ahead import worth_it  # noqa: E402
 
 
 def busy_seconds() -> float:
-    """CPU seconds the whole machine has spent busy (all cores; idle and I/O wait left out)."""
+    """CPU seconds the whole machine has spent on its own work, all cores: user, nice, system, irq
+    and softirq (/proc/stat); not idle, I/O wait, time stolen by the hypervisor, or guests (which
+    user and nice already count)."""
     fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+    user, nice, system, _idle, _iowait, irq, softirq = fields[:7]
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
 
 
 def floor(dovecot: Dovecot, directory: Path) -> tuple[float, float]:
@@ -71,10 +74,10 @@ def maild_setup(directory: Path, dovecot: Dovecot, sink: SmtpSink) -> MaildSetup
 
 def timed_fetch(setup: MaildSetup) -> tuple[float, float, float, float]:
     """(seconds, peak RSS in MB, peak RSS of it and its children together, busy CPU seconds of the
-    machine meanwhile) of one `maild fetch
-    --once` in its own process, sampled every 0.1 s from /proc. Its own peak is its VmHWM, not
-    wait4's ru_maxrss: Linux carries the forking process's high-water mark over the exec into
-    that figure, so it showed this bench's own size (88-113 MB) whenever the bench was larger."""
+    machine meanwhile) of one `maild fetch --once` in its own process, sampled every 0.1 s from
+    /proc. Its own peak is its VmHWM, not wait4's ru_maxrss: Linux carries the forking process's
+    high-water mark over the exec into that figure, so it showed this bench's own size (88-113 MB)
+    whenever the bench was larger."""
     start, busy = time.perf_counter(), busy_seconds()
     own = together = 0
     with tempfile.TemporaryFile() as err:

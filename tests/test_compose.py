@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from datetime import datetime
 from email import message_from_bytes, policy
+from email.utils import parsedate_to_datetime
 
 import pytest
 
-from maild.outbound.compose import Outgoing, compose
+from maild.outbound.compose import Outgoing, _date, compose
 
 
 def outgoing(**changes) -> Outgoing:  # noqa: ANN003
@@ -113,3 +116,22 @@ def test_references_that_cannot_be_written_leave_no_empty_header() -> None:
     ids = ["<old@example.org>", *[f"<caf\u00e9{i}@example.org>" for i in range(20)]]
     message = message_from_bytes(compose(outgoing(references=ids)), policy=policy.default)
     assert message["References"] is None
+
+
+@pytest.mark.parametrize(("utc", "header"), [
+    ("2026-10-25T00:30:00+00:00", "Sun, 25 Oct 2026 01:30:00 +0100"),  # 01:30 summer time
+    ("2026-10-25T01:30:00+00:00", "Sun, 25 Oct 2026 01:30:00 +0000"),  # 01:30 again, after the clocks went back
+    ("2026-03-29T01:30:00+00:00", "Sun, 29 Mar 2026 02:30:00 +0100"),
+])
+def test_the_date_header_names_the_right_moment_when_uk_clocks_change(
+    monkeypatch: pytest.MonkeyPatch, utc: str, header: str
+) -> None:
+    monkeypatch.setenv("TZ", "Europe/London")
+    time.tzset()
+    try:
+        moment = int(datetime.fromisoformat(utc).timestamp())
+        assert _date(moment) == header
+        assert parsedate_to_datetime(header).timestamp() == moment
+    finally:
+        monkeypatch.undo()
+        time.tzset()

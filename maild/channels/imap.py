@@ -148,12 +148,13 @@ def _close(client: IMAPClient) -> None:
 
 
 def _announced(client: IMAPClient) -> bool:
-    """Whether the server told of new mail in a reply to one of our commands (a MOVE, a FETCH)
-    since the last call. imaplib keeps such untagged responses aside, and IDLE does not tell of
-    that mail again: without this look it waited for the renewal (5 of 100 mails in a benchmark).
-    At worst (told during the SEARCH that found it) it costs one pass that finds nothing."""
+    """Whether the server told of new mail (EXISTS, RFC 3501 7.3.1) in a reply to one of our
+    commands (a MOVE, a FETCH) since the last call. imaplib keeps such untagged responses aside,
+    and IDLE does not tell of that mail again: without this look it waited for the renewal (5 of
+    100 mails in a benchmark). When the mail was told during the SEARCH that found it, it costs
+    one pass that finds nothing. RECENT is no sign: Dovecot says "0 RECENT" after a MOVE."""
     aside = client._imap.untagged_responses  # imaplib's; imapclient reads it the same way
-    return bool(aside.pop("EXISTS", None)) | bool(aside.pop("RECENT", None))
+    return bool(aside.pop("EXISTS", None))
 
 
 class MailboxWatcher:
@@ -386,8 +387,9 @@ class MailboxWatcher:
                          report.outcomes)
             if not idle:
                 self.stop.wait(self.mailbox.poll_seconds)
-            elif not _announced(client):  # else another pass at once: IDLE would not tell of it
-                self._idle(client)
+            elif not (report.fetched and _announced(client)):  # else another pass at once: IDLE
+                self._idle(client)  # would not tell of it (after a pass that took something, so
+                # a server repeating EXISTS on every reply cannot keep maild from idling)
 
     def _idle(self, client: IMAPClient) -> None:
         """IDLE until new mail, the renewal time, or stop; short checks keep stopping prompt."""

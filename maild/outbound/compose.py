@@ -14,10 +14,10 @@ import re
 import secrets
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from email import quoprimime
 from email.header import Header
-from email.utils import format_datetime, formataddr, localtime, parseaddr
+from email.utils import format_datetime, formataddr, parseaddr
 
 from maild.config import ADDRESS_RE
 
@@ -95,8 +95,9 @@ def compose(out: Outgoing) -> bytes:
 
 @functools.lru_cache(maxsize=2)
 def _date(second: int) -> str:
-    """The Date header for a second, in local time: worked out once a second, not once a mail."""
-    return format_datetime(localtime(datetime.fromtimestamp(second)))
+    """The Date header for a second, in local time: worked out once a second, not once a mail.
+    From UTC, not from a naive local time, which is ambiguous in the hour the clocks go back."""
+    return format_datetime(datetime.fromtimestamp(second, timezone.utc).astimezone())
 
 
 def _text_part(text: str, subtype: str) -> tuple[bytes, bytes]:

@@ -143,7 +143,7 @@ def _ignore(ctx: MailContext, reason: str, outcome: str) -> None:
 def _store_message(ctx: MailContext, ticket: Ticket, text: str) -> None:
     mail: ParsedMail | None = ctx.mail
     assert mail is not None
-    message_id = Message.add(
+    stored_id = Message.add(
         ticket=ticket,
         raw=ctx.raw_id,
         direction="in",
@@ -159,7 +159,7 @@ def _store_message(ctx: MailContext, ticket: Ticket, text: str) -> None:
     )
     kept, dropped = _within_attachment_limits(ctx, mail)
     for part in kept:
-        Attachment.add(message=message_id, filename=part.filename, content_type=part.content_type,
+        Attachment.add(message=stored_id, filename=part.filename, content_type=part.content_type,
                        size=len(part.payload), content=part.payload)
     if dropped:
         detail = "not stored with the ticket (over the limits; the raw mail keeps them): " + ", ".join(dropped)

@@ -48,8 +48,9 @@ class BaseModel(Model):
 
     @classmethod
     def add(cls, **values: Any) -> Any:
-        """As `create`, but without building a model instance, for the rows nobody reads back
-        (several outbox, message and history rows a mail): returns the new primary key."""
+        """As `create` with values named by field (`ticket=`, not `ticket_id=`), but without
+        building a model instance, for the rows nobody reads back (several outbox, message and
+        history rows a mail): returns the new primary key."""
         data = {field.name: default() if callable(default) else default
                 for field, default in cls._meta.defaults.items() if field.name not in values}
         data.update(values)
