@@ -387,9 +387,13 @@ class MailboxWatcher:
                          report.outcomes)
             if not idle:
                 self.stop.wait(self.mailbox.poll_seconds)
-            elif not (report.fetched and _announced(client)):  # else another pass at once: IDLE
-                self._idle(client)  # would not tell of it (after a pass that took something, so
-                # a server repeating EXISTS on every reply cannot keep maild from idling)
+            elif report.fetched and _announced(client):
+                # More mail was told of meanwhile, and IDLE would not tell of it again: another
+                # pass at once. Only after a pass that took mail, so a server that repeats EXISTS
+                # on every reply cannot keep maild from idling.
+                continue
+            else:
+                self._idle(client)
 
     def _idle(self, client: IMAPClient) -> None:
         """IDLE until new mail, the renewal time, or stop; short checks keep stopping prompt."""
