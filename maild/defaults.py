@@ -51,9 +51,8 @@ RECOVERY_BATCH = 20  # per pass, so recovery never holds the intake thread for l
 STOP_TIMEOUT_SECONDS = 30.0
 
 # IMAP: re-issue IDLE well inside RFC 2177's 29 minutes; a socket timeout notices dead links.
-# Each renewal also looks at the folder: a mail the server failed to announce during IDLE waits no
-# longer than this (Dovecot missed 5 of 100 in bench/imap.py after a 15,000-mail backlog, and told
-# of them only when IDLE ended). The cost is a few commands a minute.
+# Each renewal also looks at the folder, so a mail the server never announced waits no longer
+# than this. The cost is a few commands a minute.
 IMAP_IDLE_RENEW_SECONDS = 60
 IMAP_POLL_SECONDS = 60
 IMAP_TIMEOUT_SECONDS = 60

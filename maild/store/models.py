@@ -105,13 +105,11 @@ def _insert_statement(model: type[BaseModel], names: tuple[str, ...], db: Any, g
     key = (model, names, type(db), generated)
     if key not in _INSERTS:
         meta = model._meta
-        quote = db.quote
-        columns = ", ".join(f"{quote[0]}{meta.fields[n].column_name}{quote[1]}" for n in names)
-        table = f"{quote[0]}{meta.table_name}{quote[1]}"
         values = ", ".join([db.param] * len(names))
-        returning = (f" RETURNING {quote[0]}{meta.primary_key.column_name}{quote[1]}"
+        returning = (f" RETURNING {_quoted(db, meta.primary_key.column_name)}"
                      if generated and db.returning_clause else "")
-        _INSERTS[key] = f"INSERT INTO {table} ({columns}) VALUES ({values}){returning}"
+        _INSERTS[key] = (f"INSERT INTO {_quoted(db, meta.table_name)} ({_columns(model, names, db)}) "
+                         f"VALUES ({values}){returning}")
     return _INSERTS[key]
 
 
@@ -119,11 +117,17 @@ def _select_statement(model: type[BaseModel], db: Any) -> str:
     key = (model, type(db))
     if key not in _SELECTS:
         meta = model._meta
-        quote = db.quote
-        columns = ", ".join(f"{quote[0]}{meta.fields[n].column_name}{quote[1]}" for n in meta.sorted_field_names)
-        primary = f"{quote[0]}{meta.primary_key.column_name}{quote[1]}"
-        _SELECTS[key] = f"SELECT {columns} FROM {quote[0]}{meta.table_name}{quote[1]} WHERE {primary} = {db.param}"
+        _SELECTS[key] = (f"SELECT {_columns(model, meta.sorted_field_names, db)} FROM {_quoted(db, meta.table_name)} "
+                         f"WHERE {_quoted(db, meta.primary_key.column_name)} = {db.param}")
     return _SELECTS[key]
+
+
+def _columns(model: type[BaseModel], names: Sequence[str], db: Any) -> str:
+    return ", ".join(_quoted(db, model._meta.fields[name].column_name) for name in names)
+
+
+def _quoted(db: Any, name: str) -> str:
+    return f"{db.quote[0]}{name}{db.quote[1]}"
 
 
 class SchemaVersion(BaseModel):
