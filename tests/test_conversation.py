@@ -136,6 +136,26 @@ def test_staff_answer_goes_to_the_customer_threaded_from_the_helpdesk(intake: In
         ["priority", "answered"]
 
 
+
+def test_notifications_are_in_the_outbox_not_the_conversation_and_still_recognised(intake: Intake) -> None:
+    """A notification is not one of the ticket's messages, yet Alice's client pasting it below her
+    answer without `>` or an attribution still leaves only her answer; and its Message-ID still
+    names the ticket (here for a mail in Alice's name without proof, which may not join it)."""
+    ticket, note = open_ticket(intake)
+    assert [m.direction for m in Message.select().where(Message.ticket == ticket)] == ["in", "out"]  # the ack
+    assert Outbox.select().where((Outbox.ticket == ticket) & (Outbox.purpose == "notification")).count() == 2
+    pasted = mail(sender="Alice Engineer <alice@example.com>", to=note["Reply-To"], subject="Re: " + note["Subject"],
+                  body=f"#note\n\nChecked the logs, nothing odd.\n\n{body(note)}")
+    assert accept(intake, pasted, to=note["Reply-To"]) is Outcome.REPLIED
+    staff_note = Message.get((Message.direction == "note") & (Message.ticket == ticket))
+    assert staff_note.text == "Checked the logs, nothing odd."
+
+    unproven = mail(sender="Alice Engineer <alice@example.com>", subject="About that", In_Reply_To=note["Message-ID"])
+    assert accept(intake, unproven) is Outcome.OPENED
+    opened = Event.select().where(Event.kind == "opened").order_by(Event.id.desc()).get()
+    assert f"threaded to ticket {ticket.number} by In-Reply-To/References; ticket {ticket.number} not joined" \
+        in opened.detail
+
 def test_commands_move_the_service_target_clock(intake: Intake) -> None:
     ticket, note = open_ticket(intake)
     assert ticket.response_due_at is not None and "Respond by:" in body(note)

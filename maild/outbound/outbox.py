@@ -1,10 +1,21 @@
-"""Queueing outgoing mail: one outbox row (and the ticket's outgoing message) per mail.
+"""Queueing outgoing mail: one outbox row per mail, and a message on the ticket for what its
+customers are sent.
 
 Called inside the transaction that caused the mail, so a ticket never exists without its
 acknowledgement queued, and an acknowledgement never without its ticket.
+
+A ticket's messages are its conversation: what the customer wrote, what they were sent
+(acknowledgement, answers, status notices) and staff notes. What maild tells staff on its own
+(notifications, service-target warnings) is a notice: it is in the outbox, which `tickets show`
+lists with each mail's purpose and recipients, but it is not part of the conversation. A
+customer never quotes a notice, so their replies are not compared with notices either (see
+`notice_texts` for staff, who do).
 """
 
 from __future__ import annotations
+
+import email
+from collections.abc import Sequence
 
 from maild.config import Config
 from maild.outbound.compose import Outgoing, compose
@@ -12,9 +23,10 @@ from maild.outbound.render import Rendered
 from maild.store.models import Message, Outbox, Ticket
 
 
-def queue(ticket: Ticket | None, purpose: str, out: Outgoing, mail_from: str = "") -> int:
-    """Store the composed mail for the sender (`mail_from` "" is the null return path <>); returns
-    the outbox row's id."""
+def queue(ticket: Ticket | None, purpose: str, out: Outgoing, mail_from: str = "", conversation: bool = True) -> int:
+    """Store the composed mail for the sender (`mail_from` "" is the null return path <>), and
+    with a ticket, unless it is a notice (`conversation` False), as the ticket's outgoing message;
+    returns the outbox row's id."""
     content = compose(out)
     row_id = Outbox.add(
         ticket=ticket,
@@ -24,7 +36,7 @@ def queue(ticket: Ticket | None, purpose: str, out: Outgoing, mail_from: str = "
         message_id=out.message_id,
         content=content,
     )
-    if ticket is not None:
+    if ticket is not None and conversation:
         Message.add(
             ticket=ticket,
             direction="out",
@@ -59,4 +71,22 @@ def queue_notice(config: Config, purpose: str, rendered: Rendered, to: list[tupl
         auto_submitted="auto-generated",
         loop_marker=helpdesk.address,
         reply_to=reply_to,
-    ), mail_from=helpdesk.address)
+    ), mail_from=helpdesk.address, conversation=False)
+
+
+def notice_texts(ticket: Ticket, recipients: Sequence[str], limit: int = 10) -> list[str]:
+    """The text parts of the newest mails on the ticket sent to any of `recipients` (a staff
+    member's addresses), newest first: their reply may quote the notification it answers without `>`."""
+    rows = (Outbox.select(Outbox.content, Outbox.recipients).where(Outbox.ticket == ticket)
+            .order_by(Outbox.id.desc()).limit(limit * 4))
+    wanted = set(recipients)
+    texts = [_text_part(bytes(row.content)) for row in rows if wanted & set(row.recipients.split("\n"))]
+    return [text for text in texts if text][:limit]
+
+
+def _text_part(content: bytes) -> str:
+    """The text/plain part of a mail we composed (compose.compose)."""
+    message = email.message_from_bytes(content)
+    part = next((p for p in message.walk() if p.get_content_type() == "text/plain"), None)
+    payload = part.get_payload(decode=True) if part is not None else None
+    return payload.decode("utf-8", "replace").replace("\r\n", "\n") if isinstance(payload, bytes) else ""

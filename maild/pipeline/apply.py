@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from maild.outbound import outbox
 from maild.pipeline.answer import tell_requester
 from maild.pipeline.bounce import clear as clear_bounce
 from maild.pipeline.bounce import record as record_bounce
@@ -28,7 +29,7 @@ def apply(ctx: MailContext) -> None:
     if ctx.bounce is not None:
         _delivery_report(ctx)
     elif ctx.ticket is not None and ctx.staff_verified and not ctx.automatic:  # an out-of-office is no answer
-        apply_staff_reply(ctx, _our_texts(ctx.ticket))
+        apply_staff_reply(ctx, _our_texts(ctx.ticket) + _staff_notices(ctx))
     elif ctx.ticket is not None:
         _add_reply(ctx)
     elif ctx.automatic:
@@ -204,6 +205,12 @@ def _our_texts(ticket: Ticket) -> list[str]:
     rows = fixed_sql("SELECT text FROM message WHERE ticket_id = ? AND direction = 'out' ORDER BY id DESC LIMIT 10",
                      (ticket.number,))
     return [text for (text,) in rows]
+
+
+def _staff_notices(ctx: MailContext) -> list[str]:
+    """What the replying staff member was sent on the ticket (notifications are not messages)."""
+    assert ctx.sender is not None and ctx.sender.staff_key and ctx.ticket is not None
+    return outbox.notice_texts(ctx.ticket, ctx.settings.directory.staff_by_key[ctx.sender.staff_key].emails)
 
 
 def _add_participant(ticket: Ticket, address: str, name: str, role: str) -> None:

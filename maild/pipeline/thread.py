@@ -16,7 +16,7 @@ from datetime import timedelta
 from maild.pipeline.context import MailContext, Sender
 from maild.pipeline.reply_address import CUSTOMER, SignedAddress
 from maild.pipeline.subjects import tag_pattern
-from maild.store.models import Event, Message, Ticket, fixed_sql
+from maild.store.models import Event, Message, Outbox, Ticket, fixed_sql
 
 log = logging.getLogger("maild.pipeline")
 DONE = ("resolved", "closed")
@@ -82,16 +82,26 @@ def _candidates(ctx: MailContext) -> list[tuple[str, Ticket]]:
     assert ctx.mail is not None
     found: list[tuple[str, Ticket]] = []
     if ctx.mail.thread_ids:
-        known = (Message.select(Message.ticket).where(Message.message_id.in_(ctx.mail.thread_ids))
-                 .order_by(Message.id.desc()).first())
+        known = _referenced_ticket(ctx.mail.thread_ids)
         if known is not None:
-            found.append(("In-Reply-To/References", known.ticket))
+            found.append(("In-Reply-To/References", known))
     tag = tag_pattern(ctx.settings.config.helpdesk.tag_prefix).search(ctx.mail.subject)
     if tag:
         ticket = Ticket.find(int(tag.group(1)))
         if ticket is not None and all(t.number != ticket.number for _, t in found):
             found.append(("subject tag", ticket))
     return found
+
+
+def _referenced_ticket(thread_ids: list[str]) -> Ticket | None:
+    """The ticket of the newest mail named that is in its conversation, or else of a notice we
+    sent (a staff member answering a notification without its signed Reply-To)."""
+    for model in (Message, Outbox):
+        known = (model.select(model.ticket).where(model.message_id.in_(thread_ids) & model.ticket.is_null(False))
+                 .order_by(model.id.desc()).first())
+        if known is not None:
+            return known.ticket
+    return None
 
 
 def may_join(ticket: Ticket, sender: Sender) -> bool:
