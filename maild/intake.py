@@ -25,6 +25,7 @@ from datetime import datetime
 
 from maild import alerts, defaults, metrics
 from maild.errors import Quarantine, TransientError
+from maild.outbound import notices
 from maild.faults import pause_point
 from maild.pipeline import STEPS, Step, run
 from maild.pipeline.ahead import Ahead, worth_it
@@ -98,13 +99,22 @@ class Intake:
             return
         said: list[str] = []  # the mails' log lines, written once the group is committed
         self._local.said = said
+        batch = notices.NoticeBatch(self.runtime.settings.renderer, self._composer())
         try:
             with transaction():
-                yield
+                with notices.batched(batch):
+                    yield
+                batch.flush()  # the staff notifications of the group's mails, in its transaction
         finally:
             self._local.said = None
         for line in said:
             log.info("%s", line)
+
+    def _composer(self) -> notices.Composer | None:
+        """The parse worker composes a group's notifications while this process goes on."""
+        if self.ahead is not None and self.runtime.settings.config.main.inbound.parse_ahead:
+            return self.ahead.compose
+        return None
 
     @measured
     def accept(
@@ -125,6 +135,8 @@ class Intake:
 
         ctx: MailContext | None = None
         prepared = self.ahead.take(content) if self.ahead is not None else None
+        batch = notices.current()
+        mark = batch.mark() if batch is not None else 0
         try:
             with transaction():
                 raw, created = save()
@@ -135,8 +147,12 @@ class Intake:
                 ctx.prepared = prepared
                 run(ctx, self.steps)
                 pause_point("intake.before_commit")
+            if batch is not None:
+                batch.send_ahead()
             return self._done(ctx)
         except TransientError:
+            if batch is not None:
+                batch.discard_from(mark)
             raise  # nothing was stored: the channel answers with a temporary failure
         except Quarantine as exc:
             reason = exc.reason
@@ -144,6 +160,8 @@ class Intake:
             step = ctx.step if ctx else "store"
             log.exception("mail from %s: step %s raised", source, step)
             reason = f"step {step} failed: {type(exc).__name__}: {exc}"
+        if batch is not None:
+            batch.discard_from(mark)  # rolled back with the mail's savepoint
         with transaction():
             raw, _ = save()
             if raw.status != raw_store.RECEIVED:  # another process finished it meanwhile

@@ -3,9 +3,11 @@ stuck when the worker dies, hangs or its parent goes."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,6 +15,8 @@ import textwrap
 import threading
 import time
 from collections.abc import Iterator
+from email import message_from_bytes, policy
+import shutil
 from pathlib import Path
 
 import pytest
@@ -20,16 +24,19 @@ import pytest
 from conftest import write_config
 from maild.config import Limits, load_config
 from maild.intake import Intake, Outcome
-from maild.pipeline import ahead
+from maild.outbound import notices, outbox
+from maild.outbound.notices import Notice, compose_notice
+from maild.outbound.render import Renderer
+from maild.pipeline import STEPS, ahead
 from maild.pipeline.ahead import Ahead
-from maild.pipeline.context import ParsedMail, Prepared
+from maild.pipeline.context import MailContext, ParsedMail, Prepared
 from maild.runtime import Runtime, Settings
 from maild.store import raw as raw_store
 from maild.store.db import open_store
 from maild.store.migrations import migrate
-from maild.store.models import Event, Message
-from mails import follow_up, out_of_office, varied
-from test_conversation import build
+from maild.store.models import Event, Message, Outbox, Ticket
+from mails import follow_up, mail, out_of_office, varied
+from test_conversation import CUSTOMER_MAIL, build
 from test_hostile import big_header, forwarded, many_parts, nested
 
 LIMITS = Limits()
@@ -256,3 +263,113 @@ def test_parse_ahead_can_be_turned_off(tmp_path: Path) -> None:
     outcomes = [intake.accept(content, "test", "test", ["helpdesk@example.com"], None) for content in contents]
     assert outcomes == [Outcome.OPENED] * 16
     assert multiprocessing.active_children() == []  # no worker was started
+
+
+# ---------------------------------------------------------------- notifications composed ahead
+
+def without_date(content: bytes) -> bytes:
+    """The worker may compose a second later than this process: the Date header may differ."""
+    return b"\r\n".join(line for line in content.split(b"\r\n") if not line.startswith(b"Date: "))
+
+
+def body_of(content: bytes | None) -> str:
+    assert content is not None, "the worker composed nothing"
+    return message_from_bytes(content, policy=policy.default).get_body(("plain",)).get_content().replace("\r\n", "\n")
+
+
+def a_notice(intake: Intake, number: int = 7) -> Notice:
+    settings = intake.runtime.settings
+    return Notice(purpose="notification", template="notification", ticket=None, mail_from="helpdesk@example.com",
+                  tag=f"[#{number}]", out=outbox.notice_headers(settings.config, [("Zoë Ångström", "zoe@example.com")]),
+                  context={"what": "new", "number": number, "subject": "Printer — on fire", "kind": "incident",
+                           "priority": 2, "status": "new", "queue": "helpdesk", "organisation": None,
+                           "requester": "dana@example.org", "requester_name": "Dana", "text": "Hello\n" * 40,
+                           "rule": None, "assignee": None, "tags": [], "helpdesk_name": "Test Helpdesk",
+                           "response_due": None, "resolution_due": None, "recipient_name": "Zoë",
+                           "reply_address": "helpdesk+t7.s-zoe.abc@example.com"})
+
+
+def test_the_worker_composes_a_notification_as_this_process_does(tmp_path: Path, worker: Ahead) -> None:
+    intake = build(tmp_path)
+    renderer = intake.runtime.settings.renderer
+    notice = a_notice(intake)
+    [collect] = worker.compose(renderer, [notice]) or pytest.fail("the worker took no notices")
+    composed = collect(True)
+    assert composed is not None
+    assert message_from_bytes(composed, policy=policy.default)["Subject"] == "[#7] New incident (P2): Printer — on fire"
+    assert without_date(composed) == without_date(compose_notice(renderer, notice))
+
+
+def test_the_worker_renders_with_the_templates_as_reloaded(tmp_path: Path, worker: Ahead) -> None:
+    """A reload makes a new Renderer (a new generation): the worker reads the templates again."""
+    templates = tmp_path / "templates"
+    shutil.copytree(Path(__file__).parent.parent / "templates", templates)
+    intake = build(tmp_path / "maild")
+    notice = a_notice(intake)
+    first = worker.compose(Renderer(templates), [notice])
+    assert first is not None and "Hello\n" * 40 in body_of(first[0](True))
+    (templates / "notification" / "text.txt").write_text("Reloaded for {{ recipient_name }}\n")
+    [collect] = worker.compose(Renderer(templates), [notice]) or pytest.fail("the worker took no notices")
+    assert body_of(collect(True)) == "Reloaded for Zoë\n"
+
+
+def notifications_by_ticket() -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    for row in Outbox.select().where(Outbox.purpose == "notification").order_by(Outbox.id):
+        found.setdefault(row.ticket_id, []).append(row.status)
+    return found
+
+
+@pytest.mark.sqlite_only  # on PostgreSQL a group commits each mail on its own (Intake.group)
+def test_a_group_writes_its_notifications_and_drops_those_of_a_mail_rolled_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three mails in one group, parsed and their notifications composed by the worker (this
+    process cannot: it would record them as failed); the second fails after its notifications
+    were decided: its savepoint goes, and its notifications with it."""
+    def fail_second(ctx: MailContext) -> None:
+        if b"Second" in ctx.content:
+            raise RuntimeError("a bug after notify")
+
+    def not_here(*args: object) -> bytes:
+        raise AssertionError("composed in this process")
+
+    monkeypatch.setattr(notices, "compose_notice", not_here)
+    monkeypatch.setattr(ahead, "TAKE_SECONDS", 10.0)  # a slow machine must not turn this into composing here
+    intake = build(tmp_path)
+    intake.steps = (*STEPS, fail_second)
+    assert intake.ahead is not None and intake.ahead.warm_up(60)
+    contents = [mail(subject=f"{word} request", body=f"{word} body").as_bytes() for word in ("First", "Second", "Third")]
+    with intake.group():
+        assert notices.current() is not None
+        outcomes = [intake.accept(content, "test", "test", ["helpdesk@example.com"], CUSTOMER_MAIL)
+                    for content in contents]
+        assert Outbox.select().where(Outbox.purpose == "notification").count() == 0  # not before the group ends
+    intake.close()
+    assert outcomes == [Outcome.OPENED, Outcome.QUARANTINED, Outcome.OPENED]
+    tickets = [t.number for t in Ticket.select().order_by(Ticket.number)]
+    assert notifications_by_ticket() == {number: ["queued", "queued"] for number in tickets} and len(tickets) == 2
+    assert all(b"Third body" in bytes(row.content) or b"First body" in bytes(row.content)
+               for row in Outbox.select().where(Outbox.purpose == "notification"))
+
+
+@pytest.mark.parametrize("grouped", [True, False])
+def test_a_notification_template_that_fails_is_recorded_and_the_ticket_stands(tmp_path: Path, grouped: bool) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(Path(__file__).parent.parent / "templates", templates)
+    (templates / "notification" / "text.txt").write_text("{{ no_such_fact }}\n")
+    config = write_config(tmp_path / "maild", relay_port=None, smtp_port=2525)
+    config.write_text(re.sub(r"(?m)^templates: .*$", f"templates: {templates}", config.read_text()))
+    settings = Settings.build(load_config(config))
+    open_store(settings.config.database)
+    migrate()
+    intake = Intake(Runtime(settings))
+    content = mail(subject="Broken template", body="Please help").as_bytes()
+    with intake.group() if grouped else contextlib.nullcontext():
+        assert intake.accept(content, "test", "test", ["helpdesk@example.com"], CUSTOMER_MAIL) is Outcome.OPENED
+    intake.close()
+    [ticket] = Ticket.select()
+    rows = list(Outbox.select().where(Outbox.purpose == "notification"))
+    assert len(rows) == 2 and {r.status for r in rows} == {"failed"}
+    assert all("template 'notification' failed: UndefinedError" in r.last_error for r in rows)
+    assert Event.select().where((Event.ticket == ticket) & (Event.kind == "send_failed")).count() == 2
+    assert Outbox.get(Outbox.purpose == "acknowledgement").status == "queued"

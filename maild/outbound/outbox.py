@@ -15,6 +15,7 @@ customer never quotes a notice, so their replies are not compared with notices e
 from __future__ import annotations
 
 import email
+from dataclasses import replace
 from collections.abc import Sequence
 
 from maild.config import Config
@@ -54,24 +55,32 @@ def queue(ticket: Ticket | None, purpose: str, out: Outgoing, mail_from: str = "
 def queue_notice(config: Config, purpose: str, rendered: Rendered, to: list[tuple[str, str]],
                  ticket: Ticket | None = None, subject: str | None = None, reply_to: str | None = None,
                  in_reply_to: str | None = None) -> int:
-    """A mail maild writes on its own to staff or contacts (notification, reminder, alert): from
-    the helpdesk, marked auto-generated with our loop marker, bounces coming back to the helpdesk."""
+    """A mail maild writes on its own to staff or contacts (reminder, alert, warning)."""
+    out = notice_headers(config, to, reply_to, in_reply_to)
+    return queue(ticket, purpose, replace(out, subject=subject if subject is not None else rendered.subject,
+                                          text=rendered.text, html=rendered.html),
+                 mail_from=config.helpdesk.address, conversation=False)
+
+
+def notice_headers(config: Config, to: list[tuple[str, str]], reply_to: str | None = None,
+                   in_reply_to: str | None = None) -> Outgoing:
+    """A notice's mail without its subject and text: from the helpdesk, marked auto-generated with
+    our loop marker (its bounces come back to the helpdesk: see queue_notice's mail_from)."""
     # Imported here: the pipeline package imports this module, and the key lives with it.
     from maild.pipeline.reply_address import reply_addresses
 
-    helpdesk = config.helpdesk
-    return queue(ticket, purpose, Outgoing(
+    return Outgoing(
         from_header=config.main.outbound.from_,
         to=to,
-        subject=subject if subject is not None else rendered.subject,
-        text=rendered.text,
-        html=rendered.html,
+        subject="",
+        text="",
+        html=None,
         message_id=reply_addresses(config).message_id(),
         in_reply_to=in_reply_to,
         auto_submitted="auto-generated",
-        loop_marker=helpdesk.address,
+        loop_marker=config.helpdesk.address,
         reply_to=reply_to,
-    ), mail_from=helpdesk.address, conversation=False)
+    )
 
 
 def notice_texts(ticket: Ticket, recipients: Sequence[str], limit: int = 10) -> list[str]:

@@ -21,6 +21,9 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
+from pathlib import Path
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -28,6 +31,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 
 from maild.config import Limits
+from maild.outbound.notices import Collect, Notice, compose_notice
+from maild.outbound.render import Renderer
 from maild.errors import Quarantine
 from maild.pipeline.context import ParsedMail, Prepared
 from maild.pipeline.limits import check_content
@@ -75,6 +80,26 @@ def prepare(content: bytes, limits: Limits) -> Prepared | None:
         return None
 
 
+_renderer: Renderer | None = None  # in the worker: the templates of the latest generation asked for
+
+
+def compose_notices(templates_dir: Path, generation: str, notices: list[Notice]) -> list[bytes | None]:
+    """Runs in the worker process: each notice's bytes, or None when it failed (it is composed
+    again in place, where the failure is recorded)."""
+    global _renderer
+    if _renderer is None or _renderer.generation != generation:
+        _renderer = Renderer(templates_dir)
+        _renderer.generation = generation
+    return [_composed_or_none(_renderer, notice) for notice in notices]
+
+
+def _composed_or_none(renderer: Renderer, notice: Notice) -> bytes | None:
+    try:
+        return compose_notice(renderer, notice)
+    except Exception:  # noqa: BLE001 - composed again in place, which records the failure
+        return None
+
+
 def _may_be_reply(mail: ParsedMail) -> bool:
     """Worth stripping quotes ahead: it names earlier mail, or has a tag in its subject. Others that
     turn out to be replies (a bare signed reply address) are stripped in place."""
@@ -98,7 +123,7 @@ def _start_worker(parent: int) -> None:
 @dataclass(frozen=True)
 class Pending:
     pool: ProcessPoolExecutor
-    future: Future[list[Prepared | None]]
+    future: Future[list[Any]]
     index: int  # the mail's place in the chunk
 
 
@@ -149,7 +174,7 @@ class Ahead:
             log.exception("parsing ahead failed, the mail is parsed in place")
             return None
 
-    def _result(self, entry: Pending, pending: dict[bytes, Pending]) -> Prepared | None:
+    def _result(self, entry: Pending, pending: dict[bytes, Pending]) -> Any:
         if self._answered is not entry.pool and not entry.future.done():
             return None  # a new worker takes half a second to start: meanwhile nothing waits for it
         try:
@@ -169,6 +194,31 @@ class Ahead:
             return None
         self._answered, self._unanswered_since = entry.pool, None
         return result
+
+    def compose(self, renderer: Renderer, notices: list[Notice]) -> list[Collect] | None:
+        """Have the worker compose these notices (one round trip); None when there is no worker
+        that has answered yet (they are composed in place). Each returned callable gives one
+        notice's bytes, or None: the worker failed, took too long, or (`wait` False) is not done
+        yet; the notice is composed in place then."""
+        pool = self._answered
+        if pool is None or pool is not self._pool:
+            return None
+        try:
+            future = pool.submit(compose_notices, renderer.templates_dir, renderer.generation, notices)
+        except Exception as exc:  # noqa: BLE001 - BrokenProcessPool, no process: composed in place
+            self._drop(pool, f"worker unusable: {type(exc).__name__}: {exc}")
+            return None
+        return [partial(self._composed, Pending(pool, future, i)) for i in range(len(notices))]
+
+    def _composed(self, entry: Pending, wait: bool) -> bytes | None:
+        if not wait and not entry.future.done():
+            return None
+        try:
+            result = self._result(entry, {})
+        except Exception:  # noqa: BLE001 - a bug here must cost the composing in place, not the notice
+            log.exception("composing ahead failed, the notice is composed in place")
+            return None
+        return result if isinstance(result, bytes) else None
 
     def warm_up(self, timeout: float = WAIT_SECONDS) -> bool:
         """Start the worker now and wait until it answers; False if it does not (tests use this to

@@ -15,8 +15,8 @@ from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING
 
 from maild.config import Staff
-from maild.outbound import outbox
-from maild.pipeline.acknowledge import tagged_subject
+from maild.outbound import notices, outbox
+from maild.outbound.notices import Notice
 from maild.pipeline.caps import within_cap
 from maild.pipeline.context import MailContext
 from maild.pipeline.reply_address import staff_role
@@ -60,11 +60,12 @@ def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: st
     }
     for person in people:
         reply_address = settings.reply_addresses.make(ticket.number, staff_role(person.key))
-        rendered = settings.renderer.render(TEMPLATE, {**facts, "recipient_name": person.name,
-                                                       "reply_address": reply_address})
-        outbox.queue_notice(settings.config, "notification", rendered, [(person.name, person.emails[0])], ticket,
-                            subject=tagged_subject(helpdesk.tag_prefix, ticket, rendered.subject),
-                            reply_to=reply_address)
+        notices.queue(settings.renderer, Notice(
+            purpose="notification", template=TEMPLATE, ticket=ticket.number, mail_from=helpdesk.address,
+            context={**facts, "recipient_name": person.name, "reply_address": reply_address},
+            tag=f"[{helpdesk.tag_prefix}{ticket.number}]",
+            out=outbox.notice_headers(settings.config, [(person.name, person.emails[0])], reply_to=reply_address),
+        ))
     if people and said is not None:
         said.append(f"{what} notification to {', '.join(p.key for p in people)}")
     elif people:
