@@ -20,8 +20,10 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from maild import alerts, defaults, metrics
 from maild.errors import Quarantine, TransientError
@@ -33,7 +35,7 @@ from maild.pipeline.context import MailContext
 from maild.pipeline.quarantine_notice import tell_sender
 from maild.runtime import Runtime
 from maild.store import raw as raw_store
-from maild.store.db import is_sqlite, transaction
+from maild.store.db import is_sqlite, restart_transaction, transaction
 from maild.store.models import RawMail, utcnow
 
 log = logging.getLogger("maild.pipeline")
@@ -63,6 +65,21 @@ def measured(accept: Callable[..., Outcome]) -> Callable[..., Outcome]:
     return wrapper
 
 
+class _Spoiled(Exception):
+    """The pipeline failed on a mail processed without its own savepoint: its group is redone."""
+
+
+@dataclass
+class Group:
+    """The mails of one `Intake.group` so far, while they need no savepoint each (see `accept`)."""
+
+    batch: notices.NoticeBatch
+    said: list[str]
+    optimistic: bool = True
+    broken: str | None = None  # why the group must not commit
+    done: list[tuple[tuple[Any, ...], Outcome]] = field(default_factory=list)
+
+
 class Intake:
     def __init__(self, runtime: Runtime, steps: Sequence[Step] = STEPS,
                  clock: Callable[[], datetime] = utcnow) -> None:
@@ -88,8 +105,8 @@ class Intake:
     @contextmanager
     def group(self) -> Iterator[None]:
         """On SQLite, mails accepted inside commit together when it ends: one fsync for a batch.
-        `accept` then makes each mail a savepoint (one that fails is quarantined alone), and the
-        channel confirms the batch to its source only after this block. A TransientError here (the
+        A mail that fails is still quarantined alone (see `accept`), and the channel confirms the
+        batch to its source only after this block. A TransientError here (the
         commit failed) means nothing of the batch was stored.
         On PostgreSQL each mail still commits on its own: hosts sharing the database would hold
         the row locks of a whole batch of tickets and deadlock each other (seen with three hosts
@@ -98,15 +115,18 @@ class Intake:
             yield
             return
         said: list[str] = []  # the mails' log lines, written once the group is committed
-        self._local.said = said
         batch = notices.NoticeBatch(self.runtime.settings.renderer, self._composer())
+        group = self._local.group = Group(batch, said)
+        self._local.said = said
         try:
             with transaction():
                 with notices.batched(batch):
                     yield
+                if group.broken:
+                    raise TransientError(group.broken)  # nothing of it is committed, or confirmed
                 batch.flush()  # the staff notifications of the group's mails, in its transaction
         finally:
-            self._local.said = None
+            self._local.said = self._local.group = None
         for line in said:
             log.info("%s", line)
 
@@ -128,7 +148,48 @@ class Intake:
     ) -> Outcome:
         """Store and process one mail in one transaction (one fsync). A mail seen before is not
         processed again: DUPLICATE, or QUARANTINED when it is held (so a channel can file it there).
-        When the pipeline fails, the raw mail is stored again, quarantined, in its own transaction."""
+        When the pipeline fails, the raw mail is stored again, quarantined, in its own transaction.
+
+        Inside a group a mail is first processed without a savepoint of its own: on SQLite a
+        savepoint copies every page the mail changes to a temporary file first (about 35 pages,
+        140 kB a mail), the dearest part of its inserts. Should the pipeline fail on one, the group
+        is rolled back and its mails so far are done again, each in its savepoint, and so is this
+        one, which is then quarantined alone as usual; the rest of the group keeps the savepoints."""
+        args = (content, source, scope, recipients, envelope_from, route_defaults)
+        group: Group | None = getattr(self._local, "group", None)
+        if group is None or not group.optimistic:
+            return self._accept(*args, isolated=True)
+        try:
+            outcome = self._accept(*args, isolated=False)
+        except _Spoiled:
+            self._redo_carefully(group)
+            return self._accept(*args, isolated=True)
+        group.done.append((args, outcome))
+        return outcome
+
+    def _redo_carefully(self, group: Group) -> None:
+        """Roll the group back and do its mails so far again, each in its savepoint. They were
+        neither committed nor confirmed to their source, and come out as before (the same mails
+        on the same database). Should redoing fail (the database), the group is broken: it fails
+        as a whole at its end, and nothing of it is committed or confirmed."""
+        group.optimistic = False
+        group.batch.discard_from(0)
+        group.said.clear()
+        try:
+            restart_transaction()
+            for args, outcome in group.done:
+                again = self._accept(*args, isolated=True)
+                if again is not outcome:  # the channel files it by the first answer; the mail is kept either way
+                    log.warning("mail from %s was %s, then %s when its group was done again",
+                                args[1], outcome.value, again.value)
+        except Exception as exc:
+            group.broken = f"redoing the group failed: {type(exc).__name__}: {exc}"
+            raise
+        group.done.clear()
+
+    def _accept(self, content: bytes, source: str, scope: str, recipients: Sequence[str], envelope_from: str | None,
+                route_defaults: dict[str, str] | None, isolated: bool) -> Outcome:
+        """`accept`'s work; not `isolated` (no savepoint), a pipeline failure raises _Spoiled."""
 
         def save() -> tuple[RawMail, bool]:
             return raw_store.save(content, source, scope, recipients, envelope_from, route_defaults)
@@ -138,7 +199,7 @@ class Intake:
         batch = notices.current()
         mark = batch.mark() if batch is not None else 0
         try:
-            with transaction():
+            with transaction() if isolated else nullcontext():
                 raw, created = save()
                 if not created and raw.status != raw_store.RECEIVED:
                     log.info("raw mail %d from %s seen before (%s): not processed again", raw.id, source, raw.status)
@@ -154,12 +215,13 @@ class Intake:
             if batch is not None:
                 batch.discard_from(mark)
             raise  # nothing was stored: the channel answers with a temporary failure
-        except Quarantine as exc:
-            reason = exc.reason
         except Exception as exc:  # noqa: BLE001 - any bug or library failure must not lose the mail
-            step = ctx.step if ctx else "store"
-            log.exception("mail from %s: step %s raised", source, step)
-            reason = f"step {step} failed: {type(exc).__name__}: {exc}"
+            if not isolated:
+                raise _Spoiled() from exc
+            if isinstance(exc, Quarantine):
+                reason = exc.reason
+            else:
+                reason = self._failure(source, ctx, exc)
         if batch is not None:
             batch.discard_from(mark)  # rolled back with the mail's savepoint
         with transaction():
@@ -167,6 +229,13 @@ class Intake:
             if raw.status != raw_store.RECEIVED:  # another process finished it meanwhile
                 return Outcome.QUARANTINED if raw.status == raw_store.QUARANTINED else Outcome.DUPLICATE
             return self._quarantine(raw, ctx, reason)
+
+    @staticmethod
+    def _failure(source: str, ctx: MailContext | None, exc: Exception) -> str:
+        """Log a step's unexpected failure; the quarantine reason."""
+        step = ctx.step if ctx else "store"
+        log.exception("mail from %s: step %s raised", source, step)
+        return f"step {step} failed: {type(exc).__name__}: {exc}"
 
     def _context(self, raw: RawMail) -> MailContext:
         return MailContext(

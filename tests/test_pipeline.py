@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from maild.intake import Intake, Outcome
+from maild.pipeline.context import MailContext
 from maild.store.models import Event, Message, Outbox, Participant, RawMail, Ticket
 from mails import mail
 from test_quarantine import intake_with
@@ -230,3 +231,54 @@ def test_a_mails_log_line_comes_once_its_group_is_committed_and_never_for_a_roll
             raise RuntimeError("the group fails before its commit")
     assert "ticket 2 opened" not in caplog.text
     assert Ticket.select().count() == 1
+
+
+@pytest.mark.sqlite_only  # on PostgreSQL a group commits each mail on its own (Intake.group)
+def test_a_mail_failing_in_a_group_is_quarantined_alone_and_the_others_done_again(
+        intake: Intake, caplog: pytest.LogCaptureFixture) -> None:
+    """Mails in a group have no savepoint each until one fails: then the group is rolled back,
+    the mails before it are done again in their savepoints, and it is quarantined alone."""
+    import logging
+
+    seen: list[str] = []
+
+    def after_everything(ctx: MailContext) -> None:
+        assert ctx.mail is not None
+        seen.append(ctx.mail.subject)
+        if ctx.mail.subject == "Third":
+            raise RuntimeError("a bug after the mail's rows were written")
+
+    intake.steps = (*STEPS, after_everything)
+    subjects = ["First", "Second", "Third", "Fourth"]
+    with caplog.at_level(logging.INFO, logger="maild.pipeline"), intake.group():
+        outcomes = [intake.accept(mail(subject=s).as_bytes(), "test", "test", [], None) for s in subjects]
+    assert outcomes == [Outcome.OPENED, Outcome.OPENED, Outcome.QUARANTINED, Outcome.OPENED]
+    assert seen == ["First", "Second", "Third", "First", "Second", "Third", "Fourth"]
+    assert [t.subject for t in Ticket.select().order_by(Ticket.number)] == ["First", "Second", "Fourth"]
+    assert [r.status for r in RawMail.select().order_by(RawMail.id)] == ["processed", "processed", "quarantined",
+                                                                        "processed"]
+    assert Outbox.select().where(Outbox.purpose == "acknowledgement").count() == 3
+    assert {o.ticket_id for o in Outbox.select().where(Outbox.purpose == "notification")} == {1, 2, 3}
+    assert [caplog.text.count(f"ticket {n} opened") for n in (1, 2, 3)] == [1, 1, 1]  # not the first pass's lines
+
+
+@pytest.mark.sqlite_only
+def test_a_group_whose_redo_fails_commits_nothing(intake: Intake) -> None:
+    from maild.errors import TransientError
+
+    calls: list[str] = []
+
+    def flaky(ctx: MailContext) -> None:
+        assert ctx.mail is not None
+        calls.append(ctx.mail.subject)
+        if ctx.mail.subject == "Second":
+            raise RuntimeError("a bug")
+        if calls.count("First") == 2:
+            raise TransientError("database is locked")  # while the group is done again
+
+    intake.steps = (*STEPS, flaky)
+    with pytest.raises(TransientError), intake.group():
+        assert intake.accept(mail(subject="First").as_bytes(), "test", "test", [], None) is Outcome.OPENED
+        with pytest.raises(TransientError):
+            intake.accept(mail(subject="Second").as_bytes(), "test", "test", [], None)
+    assert (Ticket.select().count(), RawMail.select().count(), Outbox.select().count()) == (0, 0, 0)

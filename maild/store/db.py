@@ -110,6 +110,15 @@ def transaction() -> Iterator[None]:
         raise TransientError(f"database: {exc}") from exc
 
 
+def restart_transaction() -> None:
+    """Inside `transaction()` (not a savepoint of it): undo everything it did so far and go on
+    in a new one, still inside the same block."""
+    try:
+        database.top_transaction().rollback()
+    except UNAVAILABLE as exc:
+        raise TransientError(f"database: {exc}") from exc
+
+
 def _lock_number(key: str) -> int:
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
 
