@@ -373,3 +373,17 @@ def test_a_notification_template_that_fails_is_recorded_and_the_ticket_stands(tm
     assert all("template 'notification' failed: UndefinedError" in r.last_error for r in rows)
     assert Event.select().where((Event.ticket == ticket) & (Event.kind == "send_failed")).count() == 2
     assert Outbox.get(Outbox.purpose == "acknowledgement").status == "queued"
+
+
+@pytest.mark.sqlite_only  # on PostgreSQL a group commits each mail on its own (Intake.group)
+def test_a_mail_loop_inside_one_group_is_still_capped(tmp_path: Path) -> None:
+    """A group's notifications are written at its end, but its acknowledgements at once: the cap
+    on automatic answers to one address counts them, so a loop inside one batch is capped too."""
+    intake = build(tmp_path)
+    limit = intake.runtime.settings.config.main.limits.auto_replies_per_hour
+    with intake.group():
+        for i in range(limit + 3):
+            intake.accept(mail(subject=f"Loop {i}").as_bytes(), "test", "test", ["helpdesk@example.com"], CUSTOMER_MAIL)
+    intake.close()
+    assert Ticket.select().count() == limit + 3
+    assert Outbox.select().where(Outbox.purpose == "acknowledgement").count() == limit
