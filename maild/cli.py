@@ -262,7 +262,8 @@ def _print_ticket(t: dict[str, Any]) -> None:
     for e in t["history"]:
         print(f"  {e['created_at']} {e['kind']}: {e['detail']}")
     for o in t["outbox"]:
-        print(f"  outbox {o['purpose']} {o['message_id']}: {o['status']} ({o['attempts']} attempts)")
+        print(f"  outbox {o['purpose']} to {', '.join(o['to'])} {o['message_id']}: {o['status']} "
+              f"({o['attempts']} attempts)")
 
 
 def _reminders(args: argparse.Namespace, path: Path) -> int:

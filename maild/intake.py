@@ -27,8 +27,8 @@ from typing import Any
 
 from maild import alerts, defaults, metrics
 from maild.errors import Quarantine, TransientError
-from maild.outbound import notices
 from maild.faults import pause_point
+from maild.outbound import notices
 from maild.pipeline import STEPS, Step, run
 from maild.pipeline.ahead import Ahead, worth_it
 from maild.pipeline.context import MailContext

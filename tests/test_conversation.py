@@ -21,6 +21,7 @@ from maild.runtime import Runtime, Settings
 from maild.store.db import open_store
 from maild.store.migrations import migrate
 from maild.store.models import Event, Message, Outbox, Participant, Ticket
+from maild.store.queries import ticket_detail
 from mails import mail
 
 CUSTOMER_MAIL = "dana@bath.example.ac.uk"
@@ -144,6 +145,9 @@ def test_notifications_are_in_the_outbox_not_the_conversation_and_still_recognis
     ticket, note = open_ticket(intake)
     assert [m.direction for m in Message.select().where(Message.ticket == ticket)] == ["in", "out"]  # the ack
     assert Outbox.select().where((Outbox.ticket == ticket) & (Outbox.purpose == "notification")).count() == 2
+    shown = ticket_detail(ticket.number)
+    assert shown is not None and [m["direction"] for m in shown["messages"]] == ["in", "out"]
+    assert ["alice@example.com"] in [o["to"] for o in shown["outbox"] if o["purpose"] == "notification"]
     pasted = mail(sender="Alice Engineer <alice@example.com>", to=note["Reply-To"], subject="Re: " + note["Subject"],
                   body=f"#note\n\nChecked the logs, nothing odd.\n\n{body(note)}")
     assert accept(intake, pasted, to=note["Reply-To"]) is Outcome.REPLIED

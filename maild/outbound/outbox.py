@@ -7,7 +7,7 @@ acknowledgement queued, and an acknowledgement never without its ticket.
 A ticket's messages are its conversation: what the customer wrote, what they were sent
 (acknowledgement, answers, status notices) and staff notes. What maild tells staff on its own
 (notifications, service-target warnings) is a notice: it is in the outbox, which `tickets show`
-lists with each mail's purpose and recipients, but it is not part of the conversation. A
+lists with each mail's purpose and recipients (`to`), but it is not part of the conversation. A
 customer never quotes a notice, so their replies are not compared with notices either (see
 `notice_texts` for staff, who do).
 """
@@ -15,8 +15,8 @@ customer never quotes a notice, so their replies are not compared with notices e
 from __future__ import annotations
 
 import email
-from dataclasses import replace
 from collections.abc import Sequence
+from dataclasses import replace
 
 from maild.config import Config
 from maild.outbound.compose import Outgoing, compose

@@ -65,8 +65,8 @@ def ticket_detail(number: int) -> dict[str, Any] | None:
         for e in Event.select().where(Event.ticket == ticket).order_by(Event.created_at, Event.id)
     ]
     detail["outbox"] = [
-        {"message_id": o.message_id, "purpose": o.purpose, "status": o.status, "attempts": o.attempts,
-         "last_error": o.last_error}
+        {"message_id": o.message_id, "purpose": o.purpose, "to": o.recipients.split("\n"), "status": o.status,
+         "attempts": o.attempts, "last_error": o.last_error}
         for o in Outbox.select().where(Outbox.ticket == ticket).order_by(Outbox.id)
     ]
     return detail
