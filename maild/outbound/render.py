@@ -25,11 +25,11 @@ class Rendered:
 
 
 class Renderer:
-    def __init__(self, templates_dir: Path) -> None:
+    def __init__(self, templates_dir: Path, generation: str | None = None) -> None:
         self.templates_dir = templates_dir
         # Names this set of templates as loaded: another process renders with its own Renderer
         # for the same generation (pipeline.ahead), and a reload makes a new one.
-        self.generation = uuid.uuid4().hex
+        self.generation = generation or uuid.uuid4().hex
         self.env = SandboxedEnvironment(
             loader=FileSystemLoader(str(templates_dir)),
             undefined=StrictUndefined,

@@ -22,18 +22,18 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
-from pathlib import Path
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
 
 from maild.config import Limits
+from maild.errors import Quarantine
 from maild.outbound.notices import Collect, Notice, compose_notice
 from maild.outbound.render import Renderer
-from maild.errors import Quarantine
 from maild.pipeline.context import ParsedMail, Prepared
 from maild.pipeline.limits import check_content
 from maild.pipeline.parse import parse_content
@@ -88,8 +88,7 @@ def compose_notices(templates_dir: Path, generation: str, notices: list[Notice])
     again in place, where the failure is recorded)."""
     global _renderer
     if _renderer is None or _renderer.generation != generation:
-        _renderer = Renderer(templates_dir)
-        _renderer.generation = generation
+        _renderer = Renderer(templates_dir, generation)
     return [_composed_or_none(_renderer, notice) for notice in notices]
 
 
