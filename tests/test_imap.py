@@ -273,7 +273,7 @@ def test_one_commit_group_quarantines_a_failing_mail_alone_and_keeps_what_came_b
     from maild.config import load_config
     from maild.errors import TransientError
     from maild.intake import Intake
-    from maild.pipeline import STEPS
+    from maild.pipeline.steps import STEPS
     from maild.pipeline.context import MailContext
     from maild.runtime import Runtime, Settings
     from maild.store.db import open_store
@@ -367,3 +367,64 @@ def test_a_mail_that_keeps_failing_is_passed_over_after_three_tries_and_the_rest
         assert watcher.process_folder(client).passed_over == 1
     finally:
         client.logout()
+
+
+def in_process_intake(setup: MaildSetup):  # noqa: ANN201 - (settings, intake), imported late like the tests above
+    from maild.config import load_config
+    from maild.intake import Intake
+    from maild.runtime import Runtime, Settings
+    from maild.store.db import open_store
+    from maild.store.migrations import migrate
+
+    settings = Settings.build(load_config(setup.config))
+    open_store(settings.config.database)
+    migrate()
+    return settings, Intake(Runtime(settings))
+
+
+def test_a_move_the_server_refuses_leaves_the_mail_committed_once_and_the_next_pass_moves_it(
+    imap_setup: MaildSetup, dovecot: Dovecot
+) -> None:
+    """The MOVEs run in a thread of their own while the next group goes through the pipeline: one
+    the server refuses is counted and recorded, its mails stay in the INBOX, and the next pass (the
+    folder usable again) moves them, with no second ticket or acknowledgement."""
+    from maild.channels.imap import MailboxWatcher
+
+    settings, intake = in_process_intake(imap_setup)
+    dovecot.append(varied(5))
+    mailbox = settings.config.main.inbound.imap[0].model_copy(update={"batch": 2})
+
+    def watcher(processed_folder: str) -> MailboxWatcher:
+        return MailboxWatcher(mailbox.model_copy(update={"processed_folder": processed_folder}),
+                              settings.config.path.parent, intake.accept,
+                              settings.config.main.limits.max_message_bytes, group=intake.group)
+
+    report = watcher("~Processed").fetch_once()  # Dovecot: "Invalid mailbox name: Begins with '~'"
+    assert (report.fetched, report.confirmed, report.confirm_failures) == (5, 0, 5)
+    assert tickets(imap_setup) == 5 and dovecot.count("INBOX") == 5
+    assert "confirm failed" in count_error(imap_setup) and "~" in count_error(imap_setup)
+
+    report = watcher("Processed").fetch_once()
+    assert (report.fetched, report.confirmed, report.outcomes) == (5, 5, {"duplicate": 5})
+    assert tickets(imap_setup) == 5 and (dovecot.count("INBOX"), dovecot.count("Processed")) == (0, 5)
+    assert count(imap_setup, "select count(*) from outbox where purpose = 'acknowledgement'") == 5
+
+
+def test_a_batch_over_the_fetch_size_is_fetched_in_parts_each_mail_once(
+    imap_setup: MaildSetup, dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memory stays bounded: a batch is fetched in parts of at most FETCH_BYTES (here every mail a
+    FETCH of its own), and the next batch's first part is fetched while this one is processed."""
+    from maild.channels import imap
+    from maild.channels.imap import MailboxWatcher
+
+    monkeypatch.setattr(imap, "FETCH_BYTES", 1)
+    settings, intake = in_process_intake(imap_setup)
+    dovecot.append(varied(7))
+    mailbox = settings.config.main.inbound.imap[0].model_copy(update={"batch": 3})
+    report = MailboxWatcher(mailbox, settings.config.path.parent, intake.accept,
+                            settings.config.main.limits.max_message_bytes, group=intake.group).fetch_once()
+    assert (report.fetched, report.confirmed, report.outcomes) == (7, 7, {"opened": 7})
+    assert tickets(imap_setup) == 7 and (dovecot.count("INBOX"), dovecot.count("Processed")) == (0, 7)
+    subjects = [row[0] for row in query(imap_setup, "select subject from ticket order by number")]
+    assert len(set(subjects)) == 7  # each mail once, none twice

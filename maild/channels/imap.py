@@ -21,12 +21,14 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from imapclient import IMAPClient, SocketTimeout
-from imapclient.exceptions import IMAPClientError, LoginError
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
 from maild import metrics
 from maild.config import ImapMailbox
@@ -42,6 +44,7 @@ GROUP_SECONDS = 0.5  # mails committed together: other writers wait at most this
 FAILING_TRIES = 3  # a mail that failed this often in a row (database errors) is passed over ...
 FAILING_PAUSE_SECONDS = 3600.0  # ... for this long, so the mails after it flow
 DELETED = b"\\Deleted"
+T = TypeVar("T")
 
 # (content, source, scope, recipients, envelope_from, route_defaults) -> Outcome
 Accept = Callable[[bytes, str, str, list[str], str | None, dict[str, str]], Outcome]
@@ -67,7 +70,6 @@ class PassReport:
     held_elsewhere: int = 0
     passed_over: int = 0  # failed FAILING_TRIES times in a row; left in the folder for now
     outcomes: dict[str, int] = field(default_factory=dict)
-    folders_seen: set[str] = field(default_factory=set)  # target folders known to exist this pass
 
     def count(self, outcome: Outcome) -> None:
         self.outcomes[outcome.value] = self.outcomes.get(outcome.value, 0) + 1
@@ -157,6 +159,114 @@ def _announced(client: IMAPClient) -> bool:
     return bool(aside.pop("EXISTS", None))
 
 
+@dataclass(frozen=True)
+class Folder:
+    uidvalidity: int
+    cursor: mailboxes.MailboxCursor
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A batch as the server sent it: its UIDs split into FETCHes of at most FETCH_BYTES, the mail
+    of the first of them, and the sizes of mail over the limit (not downloaded)."""
+
+    parts: list[list[int]]
+    first: dict[int, bytes]
+    oversize: dict[int, int]
+
+
+@dataclass(frozen=True)
+class Move:
+    uids: list[int]
+    folder: str
+    future: Future[None]
+
+
+@dataclass
+class Batch:
+    held: list[int]  # the batch's UIDs this host holds (mailboxes.hold_uids)
+    fetching: Future[Fetched] | None  # None: nothing of it to fetch, or fetched and handed over
+    moves: list[Move] = field(default_factory=list)
+    processed: bool = False
+
+
+class Commands:
+    """One pass's IMAP commands, sent in order by a thread of their own: the server's answer to one
+    (the next batch's FETCH, a group's MOVE) is awaited there while the pipeline runs over mail
+    already fetched. The client is that thread's alone until `close`, which waits for every command
+    sent. Once the connection has failed, the commands still queued fail with its error at once
+    instead of each waiting out the socket timeout."""
+
+    def __init__(self, client: IMAPClient, name: str) -> None:
+        self.client = client
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix=f"imap-{name}")
+        self._broken: BaseException | None = None
+        self._folders_seen: set[str] = set()  # target folders known to exist (one LIST a pass, not one a MOVE)
+
+    def fetch_batch(self, uids: list[int], max_bytes: int) -> Future[Fetched]:
+        return self._send(self._fetch_batch, uids, max_bytes)
+
+    def fetch(self, uids: list[int]) -> Future[dict[int, bytes]]:
+        return self._send(self._fetch, uids)
+
+    def move(self, uids: list[int], folder: str) -> Move:
+        return Move(uids, folder, self._send(self._move, uids, folder))
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=True)
+
+    def _send(self, command: Callable[..., T], *args: Any) -> Future[T]:
+        return self._thread.submit(self._run, command, *args)
+
+    def _run(self, command: Callable[..., T], *args: Any) -> T:
+        if self._broken is not None:
+            raise self._broken
+        try:
+            return command(*args)
+        except (OSError, IMAPClientAbortError) as exc:
+            self._broken = exc
+            raise
+
+    def _fetch_batch(self, uids: list[int], max_bytes: int) -> Fetched:
+        """Sizes first, so mail over the size limit is never downloaded (memory stays bounded)."""
+        sizes = {uid: int(data.get(b"RFC822.SIZE", 0))
+                 for uid, data in self.client.fetch(uids, [b"RFC822.SIZE"]).items()}
+        oversize = {uid: sizes[uid] for uid in uids if sizes.get(uid, 0) > max_bytes}
+        parts: list[list[int]] = [[]]
+        total = 0
+        for uid in (u for u in uids if u in sizes and u not in oversize):  # the others were expunged meanwhile
+            if parts[-1] and total + sizes[uid] > FETCH_BYTES:
+                parts.append([])
+                total = 0
+            parts[-1].append(uid)
+            total += sizes[uid]
+        parts = [part for part in parts if part]
+        return Fetched(parts, self._fetch(parts[0]) if parts else {}, oversize)
+
+    def _fetch(self, uids: list[int]) -> dict[int, bytes]:
+        fetched = self.client.fetch(uids, [b"BODY.PEEK[]"])
+        return {uid: bytes(data[b"BODY[]"]) for uid, data in fetched.items() if data.get(b"BODY[]") is not None}
+
+    def _move(self, uids: list[int], folder: str) -> None:
+        """Flag \\Seen and move out of the watched folder (COPY+STORE+EXPUNGE without MOVE)."""
+        client = self.client
+        try:
+            client.add_flags(uids, [SEEN], silent=True)
+            if folder not in self._folders_seen:
+                if not client.folder_exists(folder):
+                    client.create_folder(folder)
+                self._folders_seen.add(folder)
+            if client.has_capability("MOVE"):
+                client.move(uids, folder)
+            else:
+                client.copy(uids, folder)
+                client.add_flags(uids, [DELETED], silent=True)
+                client.uid_expunge(uids) if client.has_capability("UIDPLUS") else client.expunge()
+        except IMAPClientError:
+            self._folders_seen.discard(folder)  # deleted meanwhile, perhaps: look again next time
+            raise
+
+
 class MailboxWatcher:
     def __init__(self, mailbox: ImapMailbox, base: Path, accept: Accept, max_bytes: int,
                  stop: threading.Event | None = None, group: Group = nullcontext,
@@ -194,70 +304,85 @@ class MailboxWatcher:
                 mailboxes.advance(cursor, uidvalidity, 0)
             uids = sorted(client.search("UNDELETED"))  # not what a COPY+STORE+EXPUNGE left half-done
             report = PassReport()
-            for start in range(0, len(uids), m.batch):
-                if self.stop.is_set():
-                    break
-                self._held_batch(client, uids[start:start + m.batch], uidvalidity, cursor, report)
-                if progress:
-                    progress(min(start + m.batch, len(uids)), len(uids))
+            self._pass(Commands(client, m.name), uids, Folder(uidvalidity, cursor), report, progress)
             if not report.confirm_failures:
                 mailboxes.record_ok(m.name, m.folder)
             return report
         except (OSError, IMAPClientError) as exc:
             raise MailboxUnavailable(f"{m.folder}: {exc}") from exc
 
-    def _held_batch(self, client: IMAPClient, uids: list[int], uidvalidity: int,
-                    cursor: "mailboxes.MailboxCursor", report: PassReport) -> None:
-        """The part of a batch no other host has in hand: taken, committed, moved, let go."""
-        m = self.mailbox
-        held = mailboxes.hold_uids(m.name, m.folder, uidvalidity, uids)
-        report.held_elsewhere += len(uids) - len(held)
+    def _pass(self, commands: Commands, uids: list[int], folder: Folder, report: PassReport,
+              progress: Progress | None) -> None:
+        """The folder's mail batch by batch. Each batch is fetched while the one before it goes
+        through the pipeline, and each group's MOVE runs while the next group does: the server's
+        answers were a tenth of the pass, spent waiting. A batch is let go only once its mail is
+        moved (see mailboxes.hold_uids)."""
+        size = self.mailbox.batch
+        batches = [uids[start:start + size] for start in range(0, len(uids), size)]
+        taken: list[Batch] = []  # held, in order, until their mail is moved
         try:
-            for part in self._by_size(client, held, report) if held else []:
-                self._batch(client, part, uidvalidity, cursor, report)
-        finally:
-            mailboxes.let_go(m.name, m.folder, uidvalidity, held)
+            for index in range(len(batches)):
+                if self.stop.is_set():
+                    break
+                if index == 0:
+                    taken.append(self._take(commands, batches[0], folder, report))
+                if index + 1 < len(batches):  # its FETCH goes out now, and is answered meanwhile
+                    taken.append(self._take(commands, batches[index + 1], folder, report))
+                batch = next(batch for batch in taken if not batch.processed)
+                self._process(commands, batch, folder, report)
+                batch.processed = True
+                self._let_go(taken, folder, report, moved_only=True)
+                if progress:
+                    progress(min((index + 1) * size, len(uids)), len(uids))
+        except BaseException:
+            commands.close()
+            self._let_go(taken, folder, report, moved_only=False)
+            raise
+        commands.close()
+        failed = self._let_go(taken, folder, report, moved_only=False)
+        if failed is not None:
+            raise failed  # the connection broke under a MOVE: the watcher connects again
 
-    def _by_size(self, client: IMAPClient, uids: list[int], report: PassReport) -> list[list[int]]:
-        """Split a batch so one FETCH holds at most FETCH_BYTES; mail over the size limit is moved
-        to the quarantine folder without being downloaded (memory stays bounded)."""
-        sizes = {uid: int(data.get(b"RFC822.SIZE", 0)) for uid, data in client.fetch(uids, [b"RFC822.SIZE"]).items()}
-        oversize = [uid for uid in uids if sizes.get(uid, 0) > self.max_bytes]
-        for uid in oversize:
-            detail = (f"{self.mailbox.folder} UID {uid}: {sizes[uid]} bytes, over the limit of {self.max_bytes}; "
-                      f"not fetched, left in {self.mailbox.quarantine_folder}")
-            log.warning("%s: %s", self.mailbox.name, detail)
-            mailboxes.record_refusal(self.mailbox.name, detail)
+    def _take(self, commands: Commands, uids: list[int], folder: Folder, report: PassReport) -> Batch:
+        """Hold the batch's mail (other hosts may watch this mailbox too) and send its FETCH."""
+        m = self.mailbox
+        held = mailboxes.hold_uids(m.name, m.folder, folder.uidvalidity, uids)
+        report.held_elsewhere += len(uids) - len(held)
+        wanted = [uid for uid in held if not self._passed_over(self._source(folder.uidvalidity, uid), report)]
+        return Batch(held, commands.fetch_batch(wanted, self.max_bytes) if wanted else None)
+
+    def _process(self, commands: Commands, batch: Batch, folder: Folder, report: PassReport) -> None:
+        if batch.fetching is None:
+            return
+        fetched, batch.fetching = batch.fetching.result(), None  # its mail is not kept past this batch
+        self._refuse_oversize(commands, batch, fetched.oversize, report)
+        for index, part in enumerate(fetched.parts):
+            contents = fetched.first if index == 0 else commands.fetch(part).result()
+            crash_point("imap.after_fetch")
+            rest = [uid for uid in part if uid in contents]  # the others were expunged meanwhile
+            self.expect([contents[uid] for uid in rest])
+            while rest:
+                rest = self._commit_group(commands, batch, rest, contents, folder, report)
+
+    def _refuse_oversize(self, commands: Commands, batch: Batch, oversize: dict[int, int], report: PassReport) -> None:
+        """Mail over the size limit is moved to the quarantine folder without being downloaded."""
+        m = self.mailbox
+        for uid, size in oversize.items():
+            detail = (f"{m.folder} UID {uid}: {size} bytes, over the limit of {self.max_bytes}; "
+                      f"not fetched, left in {m.quarantine_folder}")
+            log.warning("%s: %s", m.name, detail)
+            mailboxes.record_refusal(m.name, detail)
             report.count(Outcome.QUARANTINED)
-        report.confirmed += self._confirm(client, oversize, self.mailbox.quarantine_folder, report)
-        parts: list[list[int]] = [[]]
-        total = 0
-        for uid in (u for u in uids if u not in oversize and u in sizes):
-            if parts[-1] and total + sizes[uid] > FETCH_BYTES:
-                parts.append([])
-                total = 0
-            parts[-1].append(uid)
-            total += sizes[uid]
-        return [part for part in parts if part]
+        if oversize:
+            batch.moves.append(commands.move(list(oversize), m.quarantine_folder))
 
-    def _batch(self, client: IMAPClient, uids: list[int], uidvalidity: int,
-               cursor: "mailboxes.MailboxCursor", report: PassReport) -> None:
-        uids = [uid for uid in uids if not self._passed_over(self._source(uidvalidity, uid), report)]
-        fetched = client.fetch(uids, [b"BODY.PEEK[]"]) if uids else {}
-        crash_point("imap.after_fetch")
-        contents = {uid: bytes(data[b"BODY[]"]) for uid, data in fetched.items() if data.get(b"BODY[]") is not None}
-        rest = [uid for uid in uids if uid in contents]  # the others were expunged meanwhile
-        self.expect([contents[uid] for uid in rest])
-        while rest:
-            rest = self._commit_group(client, rest, contents, uidvalidity, cursor, report)
-
-    def _commit_group(self, client: IMAPClient, uids: list[int], contents: dict[int, bytes], uidvalidity: int,
-                      cursor: "mailboxes.MailboxCursor", report: PassReport) -> list[int]:
+    def _commit_group(self, commands: Commands, batch: Batch, uids: list[int], contents: dict[int, bytes],
+                      folder: Folder, report: PassReport) -> list[int]:
         """Accept mails in one transaction for up to GROUP_SECONDS (one fsync for many, and the
-        write lock held no longer), commit, then confirm them to the server. Each mail is its own
+        write lock held no longer), commit, then have them moved. Each mail is its own
         savepoint inside, so one the pipeline cannot handle is quarantined alone. An error out of
         `accept` (the database failing) ends the group: what came before it is still committed
-        and confirmed, then the error goes on. Returns the UIDs the group did not reach."""
+        and moved, then the error goes on. Returns the UIDs the group did not reach."""
         m = self.mailbox
         done: dict[str, list[int]] = {m.processed_folder: [], m.quarantine_folder: []}
         failure: Exception | None = None
@@ -267,7 +392,7 @@ class MailboxWatcher:
             while rest:
                 uid = rest.pop(0)
                 report.fetched += 1
-                source = self._source(uidvalidity, uid)
+                source = self._source(folder.uidvalidity, uid)
                 try:
                     outcome = self.accept(contents[uid], source, f"imap:{m.name}", [], None, m.route_defaults)
                 except HeldElsewhere:
@@ -282,17 +407,45 @@ class MailboxWatcher:
                 done[m.quarantine_folder if outcome is Outcome.QUARANTINED else m.processed_folder].append(uid)
                 if time.monotonic() >= deadline:
                     break
-            committed = [uid for batch in done.values() for uid in batch]
+            committed = [uid for moved in done.values() for uid in moved]
             if committed:
-                mailboxes.advance(cursor, uidvalidity, max(cursor.last_uid, *committed))
+                mailboxes.advance(folder.cursor, folder.uidvalidity, max(folder.cursor.last_uid, *committed))
         if any(done.values()):
             crash_point("imap.after_commit")
             pause_point("imap.after_commit")
-        for folder, batch in done.items():
-            report.confirmed += self._confirm(client, batch, folder, report)
+        batch.moves.extend(commands.move(moved, target) for target, moved in done.items() if moved)
         if failure is not None:
             raise failure
         return rest
+
+    def _let_go(self, taken: list[Batch], folder: Folder, report: PassReport, moved_only: bool) -> Exception | None:
+        """Count the moves of the batches at the front of `taken` and let go of their mail: only of
+        processed batches whose moves are all done (`moved_only`), or of all (the pass is over and
+        its commands have run). Returns the error of a MOVE the connection broke under."""
+        failed = None
+        while taken and (not moved_only or (taken[0].processed and all(m.future.done() for m in taken[0].moves))):
+            batch = taken.pop(0)
+            for move in batch.moves:
+                failed = self._counted(move, report) or failed
+            mailboxes.let_go(self.mailbox.name, self.mailbox.folder, folder.uidvalidity, batch.held)
+        return failed
+
+    def _counted(self, move: Move, report: PassReport) -> Exception | None:
+        """Count a MOVE in the report. One the server refused is logged (its mails stay, and are
+        skipped as duplicates next pass); the error of one the connection broke under is returned."""
+        try:
+            move.future.result()
+        except IMAPClientError as exc:
+            log.error("%s: could not move %d committed mails to %s (they stay and are skipped as "
+                      "duplicates next pass): %s", self.mailbox.name, len(move.uids), move.folder, exc)
+            mailboxes.record_error(self.mailbox.name, self.mailbox.folder, f"confirm failed: {exc}")
+            report.confirm_failures += len(move.uids)
+            return None
+        except Exception as exc:  # noqa: BLE001 - the connection: the caller raises it once the pass is settled
+            report.confirm_failures += len(move.uids)
+            return exc
+        report.confirmed += len(move.uids)
+        return None
 
     def _source(self, uidvalidity: int, uid: int) -> str:
         return f"imap:{self.mailbox.name}:{self.mailbox.folder}:{uidvalidity}:{uid}"
@@ -322,30 +475,6 @@ class MailboxWatcher:
             mailboxes.record_refusal(self.mailbox.name, detail)
         return True
 
-    def _confirm(self, client: IMAPClient, uids: list[int], folder: str, report: PassReport) -> int:
-        """Flag \\Seen and move out of the watched folder. A failure is logged; the next pass retries."""
-        if not uids:
-            return 0
-        try:
-            client.add_flags(uids, [SEEN], silent=True)
-            if folder not in report.folders_seen:  # one LIST a pass, not one a batch
-                if not client.folder_exists(folder):
-                    client.create_folder(folder)
-                report.folders_seen.add(folder)
-            if client.has_capability("MOVE"):
-                client.move(uids, folder)
-            else:
-                client.copy(uids, folder)
-                client.add_flags(uids, [DELETED], silent=True)
-                client.uid_expunge(uids) if client.has_capability("UIDPLUS") else client.expunge()
-        except IMAPClientError as exc:
-            report.folders_seen.discard(folder)  # deleted meanwhile, perhaps: look again next batch
-            log.error("%s: could not move %d committed mails to %s (they stay and are skipped as "
-                      "duplicates next pass): %s", self.mailbox.name, len(uids), folder, exc)
-            mailboxes.record_error(self.mailbox.name, self.mailbox.folder, f"confirm failed: {exc}")
-            report.confirm_failures += len(uids)
-            return 0
-        return len(uids)
 
     # ------------------------------------------------------------ watching
 
