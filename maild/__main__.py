@@ -1,6 +1,6 @@
 """Allows `python -m maild`."""
 
-from maild.cli import main
+if __name__ == "__main__":  # not when the parse worker (pipeline.ahead) starts: it imports this module too
+    from maild.cli import main
 
-if __name__ == "__main__":  # not when a worker process (pipeline.ahead) imports it
     raise SystemExit(main())

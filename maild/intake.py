@@ -29,7 +29,7 @@ from maild import alerts, defaults, metrics
 from maild.errors import Quarantine, TransientError
 from maild.faults import pause_point
 from maild.outbound import notices
-from maild.pipeline import STEPS, Step, run
+from maild.pipeline.steps import STEPS, Step, run
 from maild.pipeline.ahead import Ahead, worth_it
 from maild.pipeline.context import MailContext
 from maild.pipeline.quarantine_notice import tell_sender

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from conftest import write_config
 from maild.config import load_config
 from maild.intake import Intake, Outcome
-from maild.pipeline import STEPS
+from maild.pipeline.steps import STEPS
 from maild.pipeline.reply_address import staff_role
 from maild.runtime import Runtime, Settings
 from maild.schedule.worktime import naive_utc

@@ -27,7 +27,8 @@ from maild.intake import Intake, Outcome
 from maild.outbound import notices, outbox
 from maild.outbound.notices import Notice, compose_notice
 from maild.outbound.render import Renderer
-from maild.pipeline import STEPS, ahead
+from maild.pipeline import ahead
+from maild.pipeline.steps import STEPS
 from maild.pipeline.ahead import Ahead
 from maild.pipeline.context import MailContext, ParsedMail, Prepared
 from maild.runtime import Runtime, Settings

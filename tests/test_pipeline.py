@@ -12,7 +12,7 @@ from maild.pipeline.context import MailContext
 from maild.store.models import Event, Message, Outbox, Participant, RawMail, Ticket
 from mails import mail
 from test_quarantine import intake_with
-from maild.pipeline import STEPS
+from maild.pipeline.steps import STEPS
 
 
 @pytest.fixture

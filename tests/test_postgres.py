@@ -16,7 +16,7 @@ from conftest import MAILD, MaildSetup, free_port, write_config
 from maild.config import DatabaseTarget, load_config
 from maild.errors import HeldElsewhere, TransientError
 from maild.intake import Intake, Outcome
-from maild.pipeline import STEPS
+from maild.pipeline.steps import STEPS
 from maild.pipeline.context import MailContext
 from maild.runtime import Runtime, Settings
 from maild.store import raw as raw_store

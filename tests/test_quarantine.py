@@ -10,7 +10,7 @@ from conftest import write_config
 from maild.config import load_config
 from maild.errors import TransientError
 from maild.intake import Intake, Outcome
-from maild.pipeline import STEPS
+from maild.pipeline.steps import STEPS
 from maild.pipeline.context import MailContext
 from maild.runtime import Runtime, Settings
 from maild.store import raw as raw_store

@@ -17,7 +17,7 @@ import pytest
 from conftest import MAILD, ROOT, write_config
 from maild.config import load_config
 from maild.intake import Intake, Outcome
-from maild.pipeline import STEPS
+from maild.pipeline.steps import STEPS
 from maild.pipeline.explain import explain
 from maild.runtime import Runtime, Settings
 from maild.store.db import open_store

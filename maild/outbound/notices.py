@@ -26,7 +26,6 @@ from typing import Any
 
 from maild.outbound.compose import Outgoing, compose
 from maild.outbound.render import Renderer
-from maild.store.models import Event, Outbox
 
 log = logging.getLogger("maild.outbound")
 SEND_AT = 16  # notices handed to the worker at once: about eight new tickets' worth
@@ -136,6 +135,8 @@ def queue(renderer: Renderer, notice: Notice) -> None:
 
 def store(renderer: Renderer, notice: Notice, content: bytes | None) -> None:
     """The notice's outbox row: with `content` composed elsewhere, or composed now."""
+    from maild.store.models import Event, Outbox  # here: the parse worker imports this module, and needs no database
+
     out = notice.out
     row = {"ticket": notice.ticket, "purpose": notice.purpose, "mail_from": notice.mail_from,
            "recipients": "\n".join(out.addresses), "message_id": out.message_id}

@@ -1,47 +1,6 @@
-"""The pipeline: small steps over one MailContext, in one list read top to bottom.
+"""The pipeline: small steps over one MailContext (see `steps` for their list and order).
 
 It knows nothing of channels or SMTP: it gets bytes and envelope facts, and leaves rows behind.
+This package's own module imports nothing, so that the parse worker (`ahead`) loads only the
+steps it runs, not the database layer.
 """
-
-from __future__ import annotations
-
-from collections.abc import Callable, Sequence
-
-from maild.pipeline.acknowledge import acknowledge
-from maild.pipeline.admit import admit
-from maild.pipeline.apply import apply
-from maild.pipeline.assign import assign
-from maild.pipeline.authenticate import authenticate
-from maild.pipeline.bounce import bounce
-from maild.pipeline.classify import classify
-from maild.pipeline.context import MailContext
-from maild.pipeline.identify import identify
-from maild.pipeline.limits import check_limits
-from maild.pipeline.notify import notify
-from maild.pipeline.parse import parse
-from maild.pipeline.screen import screen
-from maild.pipeline.thread import thread
-
-Step = Callable[[MailContext], None]
-
-STEPS: tuple[Step, ...] = (
-    check_limits,  # refuse oversize mail before parsing it
-    parse,         # bytes -> ParsedMail (mail-parser)
-    screen,        # automatic mail: never auto-reply to it
-    bounce,        # a delivery report on a mail we sent: its ticket and outbox row
-    identify,      # staff, contact of an organisation, or unknown
-    thread,        # the ticket it belongs to: signed reply address, then headers, then subject tag
-    authenticate,  # a staff address proves itself (signed address or DKIM/DMARC) or counts as a customer
-    classify,      # routing rules -> kind, priority, queue, route_to, acknowledgement
-    admit,         # unknown-sender policy: accept, flag, or redirect to the admin manager
-    assign,        # route_to -> the staff member, or who covers while they are away
-    apply,         # ticket, message, participants, history, staff commands and answers; raw mail marked done
-    acknowledge,   # the acknowledgement (or the redirect pointer), into the outbox
-    notify,        # staff told at once (new ticket, customer reply), each with a signed reply address
-)
-
-
-def run(ctx: MailContext, steps: Sequence[Step] = STEPS) -> None:
-    for step in steps:
-        ctx.step = step.__name__
-        step(ctx)

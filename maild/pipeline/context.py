@@ -8,11 +8,11 @@ from email.message import Message as EmailMessage
 from typing import TYPE_CHECKING, Literal
 
 from maild.pipeline.reply_address import SignedAddress
-from maild.store.models import Ticket
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the parse worker imports this module, and needs no database (pipeline.ahead)
     from maild.pipeline.bounce import DeliveryReport
     from maild.runtime import Settings
+    from maild.store.models import Ticket
 
 
 @dataclass(frozen=True)
