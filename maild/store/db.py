@@ -80,6 +80,7 @@ def _open_sqlite(target: DatabaseTarget) -> peewee.Database:
             # dirty pages to the WAL before the commit, a system call per page, several times over.
             # (The temporary files of savepoints stay on disk: in memory, a 50 MB mail cost 40 MB.)
             "cache_size": -defaults.SQLITE_CACHE_KIB,
+            "wal_autocheckpoint": defaults.SQLITE_WAL_AUTOCHECKPOINT_PAGES,
         },
         timeout=defaults.SQLITE_BUSY_TIMEOUT_MS / 1000,
     )

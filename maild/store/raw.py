@@ -40,11 +40,13 @@ def save(
     key = dedupe_key(content, scope)
     if not try_lock(key):
         raise HeldElsewhere(f"mail {key} is being processed by another host")
-    found = fixed_sql("SELECT id FROM rawmail WHERE dedupe_key = ?", (key,)).fetchone()
-    if found is not None:
-        return RawMail.get_by_id(found[0]), False
-    # A savepoint on PostgreSQL only, where a failed insert spoils the transaction; SQLite undoes
-    # just the statement (and its write lock leaves no one to race with anyway).
+    # SQLite undoes just a statement that fails, so there the insert is the look-up: a mail seen
+    # before (a re-delivery, rare) meets the unique key. PostgreSQL looks first, since a failed
+    # insert spoils its transaction, and inserts in a savepoint.
+    if not is_sqlite():
+        found = fixed_sql("SELECT id FROM rawmail WHERE dedupe_key = ?", (key,)).fetchone()
+        if found is not None:
+            return RawMail.get_by_id(found[0]), False
     try:
         with nullcontext() if is_sqlite() else database.atomic():
             row = RawMail.create(
@@ -57,8 +59,7 @@ def save(
                 sha256=key.rsplit(":", 1)[1],
                 content=content,
             )
-    except peewee.IntegrityError:
-        # Another process stored the same mail between our look-up and insert.
+    except peewee.IntegrityError:  # stored before, or by another process since our look-up
         return RawMail.get(RawMail.dedupe_key == key), False
     return row, True
 
