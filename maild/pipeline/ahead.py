@@ -61,6 +61,16 @@ def worth_it() -> bool:
     return cores > 1
 
 
+def _chunks(count: int) -> list[tuple[int, int]]:
+    """(start, end) of each task: 1, 2 and 4 mails first, then CHUNK a task. The first mail of a
+    batch is ready after one mail's parse, not after CHUNK mails' (5 ms of waiting each batch)."""
+    bounds, start, size = [], 0, 1
+    while start < count:
+        bounds.append((start, min(start + size, count)))
+        start, size = start + size, min(size * 2, CHUNK)
+    return bounds
+
+
 def prepare_chunk(contents: list[bytes], limits: Limits) -> list[Prepared | None]:
     """Runs in the worker process."""
     return [prepare(content, limits) for content in contents]
@@ -154,8 +164,8 @@ class Ahead:
         if pool is None:
             return
         try:
-            for start in range(0, len(small), CHUNK):
-                chunk = small[start:start + CHUNK]
+            for start, end in _chunks(len(small)):
+                chunk = small[start:end]
                 future = pool.submit(prepare_chunk, chunk, limits)
                 pending.update((content, Pending(pool, future, i)) for i, content in enumerate(chunk))
         except Exception as exc:  # noqa: BLE001 - BrokenProcessPool, no process: the rest is parsed in place

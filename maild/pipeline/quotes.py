@@ -73,8 +73,10 @@ def _history_start(lines: list[str], ours: Sequence[str]) -> int:
     """Where the copied-below history begins: the earliest of maild's ways of spotting it, or, when
     none sees any quoting at all, mail-parser-reply's (it cuts sign-offs and inline answers short
     where maild's rules know better, but knows more clients' header lines)."""
-    ours_start = min(_header_block(lines), _memo_block(lines), _unquoted_attribution(lines), _our_text(lines, ours))
-    if ours_start < len(lines) or _attributions(lines) or any(line.lstrip().startswith(">") for line in lines):
+    attributions = _attributions(lines)
+    ours_start = min(_header_block(lines), _memo_block(lines), _unquoted_attribution(lines, attributions),
+                     _our_text(lines, ours))
+    if ours_start < len(lines) or attributions or any(line.lstrip().startswith(">") for line in lines):
         return ours_start
     return _library_cut(lines)
 
@@ -140,9 +142,9 @@ def _attribution_width(lines: list[str], i: int) -> int:
     return 0
 
 
-def _unquoted_attribution(lines: list[str]) -> int:
+def _unquoted_attribution(lines: list[str], attributions: list[tuple[int, int]]) -> int:
     """An attribution not followed by `>` lines introduces history copied without quoting."""
-    for start, end in _attributions(lines):
+    for start, end in attributions:
         following = next((line for line in lines[end:] if line.strip()), "")
         if not following.lstrip().startswith(">"):
             return start
