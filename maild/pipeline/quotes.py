@@ -25,6 +25,7 @@ WROTE = (r"wrote|writes|schrieb|geschrieben|schreef|geschreven|a\s+écrit|escrib
 ATTRIBUTION = re.compile(rf"^(?:>>>\s)?(?!>).{{0,400}}\b(?:{WROTE})\b.{{0,200}}:\s*-*\s*$|^.{{0,300}}\bwrote on\b.{{0,80}}:\s*$"
                          r"|^(?:zitat\s+von|quoting)\s.{0,300}:\s*$",  # Horde
                          re.IGNORECASE)
+ATTRIBUTION_WORDS = re.compile(rf"{WROTE}|zitat|quoting", re.IGNORECASE)  # what every ATTRIBUTION holds
 SEPARATOR = re.compile(
     r"^\s*-{2,}\s*(?:original\s+message|ursprüngliche\s+nachricht|originalnachricht|message\s+d'origine"
     r"|mail\s+original|oorspronkelijk\s+bericht|oprindelig\s+meddelelse|mensagem\s+original"
@@ -115,6 +116,8 @@ def _with_rule_above(lines: list[str], i: int) -> int:
 
 def _attributions(lines: list[str]) -> list[tuple[int, int]]:
     """(first line, line after) of each attribution, joining the lines a client wrapped it over."""
+    if not ATTRIBUTION_WORDS.search("\n".join(lines)):
+        return []  # most replies: one search instead of three patterns tried at every line
     found = []
     i = 0
     while i < len(lines):
