@@ -50,6 +50,9 @@ def check_content(content: bytes, limits: Limits) -> None:
     header_bytes = end.start() if end else len(content)
     if header_bytes > limits.max_header_bytes:
         raise Quarantine(f"header block is {header_bytes} bytes, over the limit of {limits.max_header_bytes}")
+    lowered = content.lower()
+    if b"boundary" not in lowered and b"message/" not in lowered:
+        return  # no multipart and no attached message: nothing below can find a part (most mail)
     longest = max((len(_declared(m, 1)) for m in BOUNDARY.finditer(content)), default=0)
     if longest > MAX_BOUNDARY:
         raise Quarantine(f"MIME boundary is {longest} characters long, more than a mail line can hold ({MAX_BOUNDARY})")
