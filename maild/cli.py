@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from maild import __version__
+from maild import __version__, memory
 from maild.config import load_config, resolve_config_path
 from maild.errors import ConfigError, MaildError, TransientError
 from maild.logs import setup_logging
@@ -118,7 +118,7 @@ def _settings(path: Path, migrate_schema: bool = True) -> Settings:
     open_store(settings.config.database)
     if migrate_schema:
         migrate()
-    gc.freeze()  # modules, config, calendars live as long as the process: the collector need not walk them
+    memory.settle()
     return settings
 
 
@@ -133,6 +133,7 @@ def _run(args: argparse.Namespace, path: Path) -> int:
     settings = Settings.build(load_config(path))
     if not args.verbose:
         logging.getLogger().setLevel(settings.config.main.log_level.upper())
+    memory.settle()
     run_daemon(Runtime(settings))
     return 0
 

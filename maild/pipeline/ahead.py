@@ -13,7 +13,6 @@ between processes), while a new worker starts, and whenever it failed, died or t
 
 from __future__ import annotations
 
-import gc
 import logging
 import multiprocessing
 import os
@@ -31,6 +30,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
+from maild import memory
 from maild.config import Limits
 from maild.errors import Quarantine
 from maild.outbound.notices import Collect, Notice, compose_notice
@@ -121,7 +121,7 @@ def _start_worker(parent: int) -> None:
     and the worker goes when maild does (even killed), rather than waiting forever for work."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # systemd's stop signals the whole unit: maild ends it
-    gc.freeze()  # the modules just imported stay: the collector need not walk them
+    memory.settle()
 
     def watch() -> None:
         while os.getppid() == parent:
