@@ -39,6 +39,7 @@ from maild.pipeline.context import ParsedMail, Prepared
 from maild.pipeline.limits import check_content
 from maild.pipeline.parse import parse_content
 from maild.pipeline.quotes import new_text
+from maild.pipeline.screen import automatic_headers
 
 log = logging.getLogger("maild.pipeline")
 
@@ -111,9 +112,10 @@ def _composed_or_none(renderer: Renderer, notice: Notice) -> bytes | None:
 
 
 def _may_be_reply(mail: ParsedMail) -> bool:
-    """Worth stripping quotes ahead: it names earlier mail, or has a tag in its subject. Others that
-    turn out to be replies (a bare signed reply address) are stripped in place."""
-    return bool(mail.thread_ids) or "[" in mail.subject
+    """Worth stripping quotes ahead: it names earlier mail, or has a tag in its subject, and its
+    headers do not say it is automatic (an out-of-office is at most stored on its ticket, and
+    stripping took a millisecond). Others that turn out to need it are stripped in place."""
+    return (bool(mail.thread_ids) or "[" in mail.subject) and automatic_headers(mail) is None
 
 
 def _start_worker(parent: int) -> None:

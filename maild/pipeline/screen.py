@@ -29,7 +29,7 @@ def automatic_reason(mail: ParsedMail, envelope_from: str | None, settings: Sett
     helpdesk = settings.config.helpdesk
     return (
         _null_sender(mail, envelope_from)
-        or _automatic_headers(mail)
+        or automatic_headers(mail)
         or _own_mail(mail, helpdesk.addresses, settings.reply_addresses)
         or _daemon_sender(mail.from_address)
     )
@@ -42,7 +42,8 @@ def _null_sender(mail: ParsedMail, envelope_from: str | None) -> str | None:
     return None
 
 
-def _automatic_headers(mail: ParsedMail) -> str | None:
+def automatic_headers(mail: ParsedMail) -> str | None:
+    """What in its headers marks the mail automatic, or None (the parse worker asks this too)."""
     h = mail.headers
     auto = str(h.get("Auto-Submitted", "no")).split(";")[0].strip().lower()
     if auto != "no":
