@@ -267,6 +267,15 @@ class Commands:
             raise
 
 
+def _announced_now(client: IMAPClient) -> bool:
+    """Whether a NOOP tells of new mail. Mail that arrived after a pass's last command and before
+    IDLE began is not told in IDLE (Dovecot tells of changes made after it began), so it waited
+    for the renewal: 1 of 100 mails in a benchmark waited 5 s."""
+    _, responses = client.noop()
+    _announced(client)  # imaplib kept the same lines aside: they are answered here
+    return any(len(response) > 1 and response[1] == b"EXISTS" for response in responses)
+
+
 class MailboxWatcher:
     def __init__(self, mailbox: ImapMailbox, base: Path, accept: Accept, max_bytes: int,
                  stop: threading.Event | None = None, group: Group = nullcontext,
@@ -514,12 +523,13 @@ class MailboxWatcher:
             if report.fetched:
                 log.info("%s: %d fetched, %d moved, %s", self.mailbox.name, report.fetched, report.confirmed,
                          report.outcomes)
+            pause_point("imap.after_pass")
             if not idle:
                 self.stop.wait(self.mailbox.poll_seconds)
-            elif report.fetched and _announced(client):
-                # More mail was told of meanwhile, and IDLE would not tell of it again: another
-                # pass at once. Only after a pass that took mail, so a server that repeats EXISTS
-                # on every reply cannot keep maild from idling.
+            elif report.fetched and (_announced(client) or _announced_now(client)):
+                # More mail came meanwhile, and IDLE would not tell of it: another pass at once.
+                # Only after a pass that took mail, so a server that repeats EXISTS on every reply
+                # cannot keep maild from idling.
                 continue
             else:
                 self._idle(client)
