@@ -244,13 +244,13 @@ class Daemon:
     async def _send_loop(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
+            self.outbox_ready.clear()  # before the pass: mail committed during it wakes the next one at once
             try:
                 await loop.run_in_executor(self.send_pool, self.sender.send_due)
             except TransientError as exc:
                 log.warning("sender: %s", exc)
             except Exception:  # noqa: BLE001 - the sender must keep running
                 log.exception("sender pass failed")
-            self.outbox_ready.clear()
             interval = self.runtime.settings.config.main.outbound.send_interval_seconds
             try:
                 await asyncio.wait_for(self.outbox_ready.wait(), interval)

@@ -316,3 +316,25 @@ def test_a_duel_with_an_auto_responder_ends_within_the_cap(capped: MaildSetup, s
     stored = [m["message_id"] for t in capped.json("tickets")
               for m in capped.json("ticket", str(t["number"]))["messages"] if m["direction"] == "in"]
     assert sorted(stored) == sorted(bot.sent)  # every one of the bot's mails, once
+
+
+def test_mail_committed_while_the_sender_sends_is_sent_without_waiting_for_the_interval(
+    tmp_path, smtp_sink: SmtpSink  # noqa: ANN001
+) -> None:
+    """The sender is woken by every commit; one that comes during its pass (here held 1 s after
+    it chose what to send) starts the next pass at once, not after send_interval_seconds."""
+    port = free_port()
+    config = write_config(tmp_path, relay_port=smtp_sink.port, smtp_port=port)
+    config.write_text(config.read_text().replace("send_interval_seconds: 0.2", "send_interval_seconds: 30"))
+    setup = MaildSetup(tmp_path, config, port)
+    daemon = Daemon(setup, env={"MAILD_PAUSE_AT": "outbox.after_select:1"})
+    daemon.start()
+    try:
+        send(setup.smtp_port, mail(subject="First"))
+        time.sleep(0.5)  # the sender has chosen the first ticket's mails and is held
+        started = time.monotonic()
+        send(setup.smtp_port, mail(subject="Second"))
+        assert len(smtp_sink.replies(2, timeout=10)) == 2
+        assert time.monotonic() - started < 5, "the second acknowledgement waited for the send interval"
+    finally:
+        assert daemon.stop() == 0

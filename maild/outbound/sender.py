@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from maild import defaults, metrics
 from maild.config import Retry
 from maild.errors import DeliveryError, RelayUnavailable, TransientError
+from maild.faults import pause_point
 from maild.outbound.transports import Transport
 from maild.store.db import transaction
 from maild.store.models import Event, Outbox, utcnow
@@ -56,6 +57,7 @@ class Sender:
         )
         if not due:
             return report
+        pause_point("outbox.after_select")
         with self.transport() as transport:
             for row in due:
                 if not self._claim(row.id):
