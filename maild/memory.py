@@ -20,3 +20,8 @@ def settle() -> None:
     process, so the collector never walks it again."""
     start()
     gc.freeze()
+
+
+def exiting() -> None:
+    """The process is about to exit: the collector need not walk every object left (0.1 s)."""
+    gc.freeze()

@@ -280,6 +280,19 @@ def count_error(setup: MaildSetup) -> str:
     return databases.query(setup.config, "select last_error from mailboxcursor")[0][0]
 
 
+def in_process_settings(setup: MaildSetup):  # noqa: ANN201 - Settings, imported late like the rest
+    """The setup's config loaded, its database opened and migrated, for a watcher run in this process."""
+    from maild.config import load_config
+    from maild.runtime import Settings
+    from maild.store.db import open_store
+    from maild.store.migrations import migrate
+
+    settings = Settings.build(load_config(setup.config))
+    open_store(settings.config.database)
+    migrate()
+    return settings
+
+
 @pytest.mark.parametrize("failure", ["database", "bug"])
 def test_one_commit_group_quarantines_a_failing_mail_alone_and_keeps_what_came_before_a_failure(
     imap_setup: MaildSetup, dovecot: Dovecot, failure: str
@@ -289,18 +302,13 @@ def test_one_commit_group_quarantines_a_failing_mail_alone_and_keeps_what_came_b
     of intake) at a later mail ends the group, and the mails before it are still committed and
     moved, the rest left waiting."""
     from maild.channels.imap import MailboxWatcher
-    from maild.config import load_config
     from maild.errors import TransientError
     from maild.intake import Intake
-    from maild.pipeline.steps import STEPS
     from maild.pipeline.context import MailContext
-    from maild.runtime import Runtime, Settings
-    from maild.store.db import open_store
-    from maild.store.migrations import migrate
+    from maild.pipeline.steps import STEPS
+    from maild.runtime import Runtime
 
-    settings = Settings.build(load_config(imap_setup.config))
-    open_store(settings.config.database)
-    migrate()
+    settings = in_process_settings(imap_setup)
 
     def explode(ctx: MailContext) -> None:
         if ctx.mail is not None and "explode" in ctx.mail.subject:
@@ -344,16 +352,11 @@ def test_a_mail_that_keeps_failing_is_passed_over_after_three_tries_and_the_rest
     again."""
     from maild.channels import imap
     from maild.channels.imap import MailboxWatcher, connect
-    from maild.config import load_config
     from maild.errors import TransientError
     from maild.intake import Intake
-    from maild.runtime import Runtime, Settings
-    from maild.store.db import open_store
-    from maild.store.migrations import migrate
+    from maild.runtime import Runtime
 
-    settings = Settings.build(load_config(imap_setup.config))
-    open_store(settings.config.database)
-    migrate()
+    settings = in_process_settings(imap_setup)
     intake = Intake(Runtime(settings))
     poisoned = mail(subject="This one always meets a lock timeout").as_bytes(policy=SMTP)
 
@@ -388,19 +391,6 @@ def test_a_mail_that_keeps_failing_is_passed_over_after_three_tries_and_the_rest
         client.logout()
 
 
-def in_process_intake(setup: MaildSetup):  # noqa: ANN201 - (settings, intake), imported late like the tests above
-    from maild.config import load_config
-    from maild.intake import Intake
-    from maild.runtime import Runtime, Settings
-    from maild.store.db import open_store
-    from maild.store.migrations import migrate
-
-    settings = Settings.build(load_config(setup.config))
-    open_store(settings.config.database)
-    migrate()
-    return settings, Intake(Runtime(settings))
-
-
 def test_a_move_the_server_refuses_leaves_the_mail_committed_once_and_the_next_pass_moves_it(
     imap_setup: MaildSetup, dovecot: Dovecot
 ) -> None:
@@ -408,8 +398,11 @@ def test_a_move_the_server_refuses_leaves_the_mail_committed_once_and_the_next_p
     the server refuses is counted and recorded, its mails stay in the INBOX, and the next pass (the
     folder usable again) moves them, with no second ticket or acknowledgement."""
     from maild.channels.imap import MailboxWatcher
+    from maild.intake import Intake
+    from maild.runtime import Runtime
 
-    settings, intake = in_process_intake(imap_setup)
+    settings = in_process_settings(imap_setup)
+    intake = Intake(Runtime(settings))
     dovecot.append(varied(5))
     mailbox = settings.config.main.inbound.imap[0].model_copy(update={"batch": 2})
 
@@ -437,8 +430,12 @@ def test_a_batch_over_the_fetch_size_is_fetched_in_parts_each_mail_once(
     from maild.channels import imap
     from maild.channels.imap import MailboxWatcher
 
+    from maild.intake import Intake
+    from maild.runtime import Runtime
+
     monkeypatch.setattr(imap, "FETCH_BYTES", 1)
-    settings, intake = in_process_intake(imap_setup)
+    settings = in_process_settings(imap_setup)
+    intake = Intake(Runtime(settings))
     dovecot.append(varied(7))
     mailbox = settings.config.main.inbound.imap[0].model_copy(update={"batch": 3})
     report = MailboxWatcher(mailbox, settings.config.path.parent, intake.accept,

@@ -22,6 +22,7 @@ from maild.pipeline.context import MailContext
 MAX_BOUNDARY = 996  # a delimiter line `--boundary` within RFC 5322's 998 characters
 BOUNDARY = re.compile(rb'(?<![\w-])boundary\s*=\s*(?:"([^"\r\n]*)"|([^\s;"]*))', re.IGNORECASE)
 HEADER_END = re.compile(rb"\r?\n\r?\n")
+MAY_HAVE_PARTS = re.compile(rb"boundary|message/", re.IGNORECASE)  # what BOUNDARY or STRUCTURE needs to match
 # Delimiter lines (`--boundary`, `--boundary--`), boundary declarations and encapsulated messages
 # (each a level of nesting too), in the order they come.
 STRUCTURE = re.compile(rb"(?m)^--([^\r\n]{1,%d}?)[ \t]*\r?$|" % (MAX_BOUNDARY + 2) + BOUNDARY.pattern
@@ -50,8 +51,7 @@ def check_content(content: bytes, limits: Limits) -> None:
     header_bytes = end.start() if end else len(content)
     if header_bytes > limits.max_header_bytes:
         raise Quarantine(f"header block is {header_bytes} bytes, over the limit of {limits.max_header_bytes}")
-    lowered = content.lower()
-    if b"boundary" not in lowered and b"message/" not in lowered:
+    if not MAY_HAVE_PARTS.search(content):
         return  # no multipart and no attached message: nothing below can find a part (most mail)
     longest = max((len(_declared(m, 1)) for m in BOUNDARY.finditer(content)), default=0)
     if longest > MAX_BOUNDARY:
