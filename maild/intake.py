@@ -82,11 +82,11 @@ class Group:
 
 class Intake:
     def __init__(self, runtime: Runtime, steps: Sequence[Step] = STEPS,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, ahead: Ahead | None = None) -> None:
         self.runtime = runtime
         self.steps = steps
         self.clock = clock  # a seam: tests replay mail at chosen moments (weekends, bank holidays)
-        self.ahead = Ahead() if worth_it() else None
+        self.ahead = ahead if ahead is not None else Ahead() if worth_it() else None
         self._local = threading.local()  # per channel thread: the log lines of its group
 
     def expect(self, contents: Sequence[bytes]) -> None:

@@ -233,6 +233,24 @@ class Ahead:
             return None
         return result if isinstance(result, bytes) else None
 
+    def start(self) -> None:
+        """Start the worker now rather than on the first batch, without waiting for it: `fetch
+        --once` has mail to give it as soon as it has opened the database and fetched."""
+        pool = self._started()
+        if pool is None:
+            return
+        try:
+            started = pool.submit(os.getpid)
+        except Exception as exc:  # noqa: BLE001 - BrokenProcessPool, no process: mails are parsed in place
+            self._drop(pool, f"worker unusable: {type(exc).__name__}: {exc}")
+            return
+        started.add_done_callback(partial(self._has_answered, pool))
+
+    def _has_answered(self, pool: ProcessPoolExecutor, started: Future[int]) -> None:
+        with self._lock:
+            if pool is self._pool and not started.cancelled() and started.exception() is None:
+                self._answered = pool
+
     def warm_up(self, timeout: float = WAIT_SECONDS) -> bool:
         """Start the worker now and wait until it answers; False if it does not (tests use this to
         know the worker, not this process, parsed what they check)."""
