@@ -124,6 +124,26 @@ def test_a_starting_worker_does_not_hold_up_the_first_mails() -> None:
         parsing.close()
 
 
+def test_a_worker_started_early_has_the_first_mail_of_the_first_batch() -> None:
+    """`maild fetch --once` starts the worker as soon as it has read the config, without waiting
+    for it; by its first batch the worker is up and parses that batch from its first mail."""
+    parsing = Ahead()
+    try:
+        started = time.monotonic()
+        parsing.start()
+        assert time.monotonic() - started < 0.5  # it did not wait for the worker (0.3-0.5 s to start)
+        while not parsing.ready and time.monotonic() < started + 60:
+            time.sleep(0.05)
+        assert parsing.ready, "the worker started early never answered"
+        contents = varied(16)
+        parsing.expect(contents, LIMITS)
+        first = parsing.take(contents[0])
+        assert first is not None  # started on the first batch instead, it would still be starting
+        assert comparable(first.mail) == comparable(in_place(contents[0]).mail)
+    finally:
+        parsing.close()
+
+
 def test_too_few_or_too_large_mails_are_parsed_in_place(worker: Ahead) -> None:
     few = varied(ahead.MIN_BATCH - 1)
     worker.expect(few, LIMITS)

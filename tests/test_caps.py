@@ -40,6 +40,17 @@ def test_automatic_mail_to_one_tickets_customers_is_capped_per_day(tmp_path: Pat
     assert Event.select().where(Event.kind == "notice_withheld").count() == 4  # of the 9 notices
 
 
+def test_a_ticket_allowance_of_none_acknowledges_no_new_ticket(tmp_path: Path) -> None:
+    """The acknowledgement of a ticket the mail has just opened does not look the ticket's
+    allowance up (nothing was sent on it yet), but still keeps to an allowance of 0."""
+    intake = build(tmp_path, extra=f"limits: {{{GENEROUS}, auto_replies_per_ticket_per_day: 0}}\n")
+    assert accept(intake, mail(subject="Placement report shows the wrong dates")) is Outcome.OPENED
+    [ticket] = Ticket.select()
+    assert Outbox.select().where(Outbox.purpose == "acknowledgement").count() == 0
+    [capped] = Event.select().where(Event.kind == "ticket_auto_mail_capped")
+    assert capped.ticket_id == ticket.number
+
+
 def test_resolved_notice_counts_against_the_per_address_cap(tmp_path: Path) -> None:
     intake = build(tmp_path, extra="limits: {auto_replies_per_hour: 3}\n")
     first, note = open_ticket(intake)

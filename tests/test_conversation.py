@@ -5,6 +5,8 @@ The whole pipeline runs over real SQLite; what maild would send is read back fro
 
 from __future__ import annotations
 
+import base64
+import hmac
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -90,6 +92,21 @@ def test_signed_address_names_ticket_and_role_and_cannot_be_moved() -> None:
     assert addresses.read("helpdesk@example.com") is None
     other_key = ReplyAddresses("helpdesk@example.com", lambda: b"another-secret-entirely")
     assert not other_key.read(signed).valid
+
+
+@pytest.mark.parametrize("secret", [b"sixteen-chars-ok", b"k" * 64, b"k" * 65, bytes(range(100))],
+                         ids=["16 bytes", "64 bytes", "65 bytes", "100 bytes"])
+def test_addresses_and_message_ids_are_signed_as_the_standard_hmac_signs_them(secret: bytes) -> None:
+    """Addresses already handed out (in customers' mailboxes, signed with hmac.digest and base32)
+    keep verifying, whatever the key's length (over 64 bytes HMAC hashes it first)."""
+    addresses = ReplyAddresses("helpdesk@example.com", lambda: secret)
+    for ticket, role in ((1, CUSTOMER), (987654321, staff_role("alice")), ("message-id", "0" * 32)):
+        mac = base64.b32encode(hmac.digest(secret, f"{ticket}:{role}".encode(), "sha256")).decode().lower()[:12]
+        if isinstance(ticket, int):
+            assert addresses.make(ticket, role) == f"helpdesk+t{ticket}.{role}.{mac}@example.com"
+        else:
+            assert addresses.is_ours(f"<maild.{role}.{mac}@example.com>")
+            assert not addresses.is_ours(f"<maild.{role}.{mac[:-1]}{'b' if mac[-1] == 'a' else 'a'}@example.com>")
 
 
 def test_acknowledgement_and_notification_carry_signed_reply_addresses(intake: Intake) -> None:

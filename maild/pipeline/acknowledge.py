@@ -41,7 +41,7 @@ def acknowledge(ctx: MailContext) -> None:
 def _within_cap(ctx: MailContext, address: str) -> bool:
     """The shared cap (pipeline.caps); a capped sender's further tickets do not notify staff one
     by one either (see notify)."""
-    if within_cap(ctx.settings, ctx.now, address, ctx.ticket, ctx.raw_id):
+    if within_cap(ctx.settings, ctx.now, address, ctx.ticket, ctx.raw_id, ticket_is_new=ctx.outcome == "opened"):
         return True
     ctx.capped = True
     return False

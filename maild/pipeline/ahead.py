@@ -246,6 +246,11 @@ class Ahead:
             return
         started.add_done_callback(partial(self._has_answered, pool))
 
+    @property
+    def ready(self) -> bool:
+        """Its worker has answered: a batch's mails wait for its results rather than being parsed here."""
+        return self._answered is not None and self._answered is self._pool
+
     def _has_answered(self, pool: ProcessPoolExecutor, started: Future[int]) -> None:
         with self._lock:
             if pool is self._pool and not started.cancelled() and started.exception() is None:

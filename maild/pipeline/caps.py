@@ -33,10 +33,11 @@ TICKET_PURPOSES = ("acknowledgement", "resolved", "reopened")  # those to a tick
 
 
 def within_cap(settings: Settings, now: datetime, address: str, ticket: Ticket | None = None,
-               raw_id: int | None = None) -> bool:
+               raw_id: int | None = None, ticket_is_new: bool = False) -> bool:
     """True when one more automatic mail to `address` is allowed. `ticket`: the mail goes to that
-    ticket's customers (staff-bound notices pass None: they are not customer-facing)."""
-    if ticket is not None and not _ticket_within_cap(settings, now, ticket, raw_id):
+    ticket's customers (staff-bound notices pass None: they are not customer-facing);
+    `ticket_is_new`: the mail being answered opened it just now, so nothing was sent on it yet."""
+    if ticket is not None and not _ticket_within_cap(settings, now, ticket, raw_id, ticket_is_new):
         return False
     if not address:
         return True
@@ -54,10 +55,10 @@ def within_cap(settings: Settings, now: datetime, address: str, ticket: Ticket |
     return False
 
 
-def _ticket_within_cap(settings: Settings, now: datetime, ticket: Ticket, raw_id: int | None) -> bool:
+def _ticket_within_cap(settings: Settings, now: datetime, ticket: Ticket, raw_id: int | None, new: bool) -> bool:
     limit = settings.config.main.limits.auto_replies_per_ticket_per_day
     day = now - timedelta(days=1)
-    if ticket_auto_mail_since(ticket.number, day, TICKET_PURPOSES) < limit:
+    if (0 if new else ticket_auto_mail_since(ticket.number, day, TICKET_PURPOSES)) < limit:
         return True
     if not events_since("ticket_auto_mail_capped", ticket.number, day):
         detail = f"over {limit} automatic mails to the ticket's customers in a day; no more until tomorrow"
