@@ -172,12 +172,20 @@ def idle_latency(dovecot: Dovecot, directory: Path, k: int) -> list[float]:
     return latencies
 
 
+def compile_maild() -> None:
+    """An installed maild has its bytecode (pip compiles what it installs). This checkout may
+    not, and where PYTHONDONTWRITEBYTECODE is set (it is on these machines) every `maild`
+    would compile its modules again as it starts: about 0.1 s of the measured run."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / "maild")], check=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("n", nargs="?", type=int, default=1000)
     parser.add_argument("--rss-n", type=int, default=0, help="also measure peak RSS at this larger N")
     parser.add_argument("--latency", type=int, default=100, help="mails for the IDLE latency (0: skip)")
     args = parser.parse_args()
+    compile_maild()
     with tempfile.TemporaryDirectory() as tmp:
         os.chmod(tmp, 0o755)
         dovecot = Dovecot(Path(tmp) / "dovecot")
