@@ -220,10 +220,9 @@ def expunge(dovecot: Dovecot, folder: str) -> None:
 
 
 def report(n: int, rounds: list[Round]) -> None:
-    for i, r in enumerate(rounds, 1):
-        if len(rounds) > 1:
-            print(f"  round {i}: floor {r.floor:.0f} msgs/s ({r.floor_before:.0f} before, {r.floor_after:.0f} after), "
-                  f"maild {r.rate:.0f} msgs/s: {100 * r.ratio:.0f}%")
+    for i, r in enumerate(rounds if len(rounds) > 1 else [], 1):
+        print(f"  round {i}: floor {r.floor:.0f} msgs/s ({r.floor_before:.0f} before, {r.floor_after:.0f} after), "
+              f"maild {r.rate:.0f} msgs/s: {100 * r.ratio:.0f}%")
     r = sorted(rounds, key=lambda r: r.ratio)[len(rounds) // 2]  # the median round (the upper one of two)
     which = f" (the median of {len(rounds)} rounds)" if len(rounds) > 1 else ""
     print(f"1. floor (fetch+parse+insert): {r.floor:7.0f} msgs/s  (before 2: {r.floor_before:.0f}; "

@@ -176,25 +176,24 @@ def _deliver(args: argparse.Namespace, path: Path) -> int:
 
 
 def _fetch(args: argparse.Namespace, path: Path) -> int:
-    from maild.pipeline.ahead import Ahead, worth_it
+    from maild.pipeline.ahead import started_early
 
     config = load_config(path)
     mailboxes = config.main.inbound.imap
     if not mailboxes:
         print("maild: no IMAP mailbox configured (inbound.imap)", file=sys.stderr)
         return 1
-    ahead = Ahead() if worth_it() and config.main.inbound.parse_ahead else None
+    # its 0.3-0.5 s start-up passes while the database is opened and the first batch fetched
+    ahead = started_early(config.main.inbound.parse_ahead)
     intake: Intake | None = None
     try:
-        if ahead is not None:
-            ahead.start()  # its 0.3-0.5 s start-up passes while the database is opened and mail fetched
         settings = _settings_of(config)
         intake = _intake(settings, ahead)
         failed = sum(_fetch_mailbox(mailbox, settings, intake) for mailbox in mailboxes)
     finally:
         if intake is not None:
-            intake.close()
-        if ahead is not None:
+            intake.close()  # and with it the worker
+        elif ahead is not None:
             ahead.close()
     return 1 if failed else 0
 

@@ -62,6 +62,16 @@ def worth_it() -> bool:
     return cores > 1
 
 
+def started_early(parse_ahead: bool) -> Ahead | None:
+    """An Ahead whose worker is already starting (`fetch --once`, which has mail to give it as soon
+    as it has fetched), or None where parsing ahead is off or not worth it."""
+    if not (parse_ahead and worth_it()):
+        return None
+    ahead = Ahead()
+    ahead.start()
+    return ahead
+
+
 def _chunks(count: int) -> list[tuple[int, int]]:
     """(start, end) of each task: 1, 2 and 4 mails first, then CHUNK a task. The first mail of a
     batch is ready after one mail's parse, not after CHUNK mails' (5 ms of waiting each batch)."""
