@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from maild.intake import Intake, Outcome
+from maild.pipeline.limits import BOUNDARY, STRUCTURE, declarations, structure_lines
 from maild.store import raw as raw_store
 from maild.store.models import Ticket
 from mails import mail
@@ -312,3 +313,27 @@ def test_a_zip_that_expands_to_a_gigabyte_is_stored_as_its_bytes_never_unpacked(
     assert (attachment.filename, bytes(attachment.content)) == ("logs.zip", bomb)
     assert peak < 20 * len(content), f"{peak / MIB:.0f} MiB allocated for a {len(content) / MIB:.1f} MiB mail"
     assert elapsed < 10
+
+
+STRUCTURE_CASES = [
+    b"--b\r\nboundary=b", b"Content-Type: message/rfc822\r\n\r\nx", b"content-type:\tmessage/global\n",
+    b"xboundary=\"a\"\n--a\n", b"-boundary=a boundary = \"q\" Boundary=\"Z\";\n--Z\n--Z--\n",
+    b"\n--\n---\n--x \t\r\n", b"BOUNDARY=\"--b\"\n----b\n----b--\n", b"a\r--b\n\n--b",
+    b"CONTENT-TYPE: Message/RFC822x\nContent-type: message/rfc822\n", b"boundaryboundary=x\n",
+]
+
+
+@pytest.mark.parametrize("name", ["corpus", "bombs", "cases"])
+def test_the_structure_scan_finds_what_the_regular_expressions_find(name: str) -> None:
+    """check_limits looks for the MIME structure only where a match can begin; that must find
+    exactly what scanning with the patterns at every byte finds, on any mail."""
+    contents = {
+        "corpus": [path.read_bytes() for path in sorted((Path(__file__).parent / "data").rglob("*.eml"))],
+        "bombs": [many_parts(300), many_parts(20, "x" * 900), nested(60), forwarded(40), big_header(5000)],
+        "cases": STRUCTURE_CASES + [case * 3 for case in STRUCTURE_CASES],
+    }[name]
+    assert len(contents) >= 5
+    for content in contents:
+        lowered = content.lower()
+        assert [m.span() for m in structure_lines(content, lowered)] == [m.span() for m in STRUCTURE.finditer(content)]
+        assert [m.span() for m in declarations(content, lowered)] == [m.span() for m in BOUNDARY.finditer(content)]

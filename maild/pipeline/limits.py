@@ -12,7 +12,9 @@ would refuse half the world's mail; a longer one can only be a bomb hiding its p
 
 from __future__ import annotations
 
+import heapq
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from maild.config import Limits
@@ -22,7 +24,6 @@ from maild.pipeline.context import MailContext
 MAX_BOUNDARY = 996  # a delimiter line `--boundary` within RFC 5322's 998 characters
 BOUNDARY = re.compile(rb'(?<![\w-])boundary\s*=\s*(?:"([^"\r\n]*)"|([^\s;"]*))', re.IGNORECASE)
 HEADER_END = re.compile(rb"\r?\n\r?\n")
-MAY_HAVE_PARTS = re.compile(rb"boundary|message/", re.IGNORECASE)  # what BOUNDARY or STRUCTURE needs to match
 # Delimiter lines (`--boundary`, `--boundary--`), boundary declarations and encapsulated messages
 # (each a level of nesting too), in the order they come.
 STRUCTURE = re.compile(rb"(?m)^--([^\r\n]{1,%d}?)[ \t]*\r?$|" % (MAX_BOUNDARY + 2) + BOUNDARY.pattern
@@ -51,26 +52,28 @@ def check_content(content: bytes, limits: Limits) -> None:
     header_bytes = end.start() if end else len(content)
     if header_bytes > limits.max_header_bytes:
         raise Quarantine(f"header block is {header_bytes} bytes, over the limit of {limits.max_header_bytes}")
-    if not MAY_HAVE_PARTS.search(content):
+    lowered = content.lower()  # ASCII only, as the patterns' IGNORECASE on bytes
+    if b"boundary" not in lowered and b"message/" not in lowered:
         return  # no multipart and no attached message: nothing below can find a part (most mail)
-    longest = max((len(_declared(m, 1)) for m in BOUNDARY.finditer(content)), default=0)
+    longest = max((len(_declared(m, 1)) for m in declarations(content, lowered)), default=0)
     if longest > MAX_BOUNDARY:
         raise Quarantine(f"MIME boundary is {longest} characters long, more than a mail line can hold ({MAX_BOUNDARY})")
-    found = structure(content)
+    found = structure(content, lowered)
     if found.parts > limits.max_parts:
         raise Quarantine(f"message has {found.parts} MIME parts, over the limit of {limits.max_parts}")
     if found.depth > limits.max_depth:
         raise Quarantine(f"MIME nesting is {found.depth} deep, over the limit of {limits.max_depth}")
 
 
-def structure(content: bytes) -> Structure:
+def structure(content: bytes, lowered: bytes | None = None) -> Structure:
     """Parts and nesting in one pass. The boundaries whose parts are open form a stack: a
-    delimiter of an open boundary ends every part opened inside it, its closing line ends it too."""
+    delimiter of an open boundary ends every part opened inside it, its closing line ends it too.
+    `lowered` is `content.lower()`, when the caller has it."""
     declared: set[bytes] = set()
     stack: list[bytes | None] = []  # None: an encapsulated message, ended with the part it sits in
     position: dict[bytes, int] = {}  # boundary -> its index in the stack, so nothing is searched
     parts = depth = 0
-    for match in STRUCTURE.finditer(content):
+    for match in structure_lines(content, content.lower() if lowered is None else lowered):
         line = match.group(1)
         if match.group(4):
             stack.append(None)
@@ -88,6 +91,44 @@ def structure(content: bytes) -> Structure:
         elif line.endswith(b"--") and line[:-2] in position:
             _unwind(stack, position, position[line[:-2]])
     return Structure(parts, depth)
+
+
+def declarations(content: bytes, lowered: bytes) -> Iterator[re.Match[bytes]]:
+    """BOUNDARY.finditer(content), faster (see _matches)."""
+    return _matches(BOUNDARY, content, _found(lowered, b"boundary"))
+
+
+def structure_lines(content: bytes, lowered: bytes) -> Iterator[re.Match[bytes]]:
+    """STRUCTURE.finditer(content), faster (see _matches)."""
+    starts = heapq.merge(_line_starts(content, b"--"), _found(lowered, b"boundary"),
+                         _line_starts(lowered, b"content-type:"))
+    return _matches(STRUCTURE, content, starts)
+
+
+def _matches(pattern: re.Pattern[bytes], content: bytes, starts: Iterator[int]) -> Iterator[re.Match[bytes]]:
+    """What `pattern.finditer(content)` finds, tried only where a match can start (`starts`, in
+    order): found with bytes.find, that is a few microseconds a mail where the regular expression,
+    trying each of its alternatives at every byte, took a quarter of a millisecond."""
+    end = 0
+    for start in starts:
+        if start >= end and (match := pattern.match(content, start)) is not None:
+            yield match
+            end = match.end()
+
+
+def _found(content: bytes, word: bytes) -> Iterator[int]:
+    at = content.find(word)
+    while at >= 0:
+        yield at
+        at = content.find(word, at + 1)
+
+
+def _line_starts(content: bytes, prefix: bytes) -> Iterator[int]:
+    """Where the lines beginning with `prefix` begin."""
+    if content.startswith(prefix):
+        yield 0
+    for at in _found(content, b"\n" + prefix):
+        yield at + 1
 
 
 def _declared(match: re.Match[bytes], first: int) -> bytes:
