@@ -114,32 +114,15 @@ def test_mail_announced_in_the_reply_to_a_move_is_not_left_until_the_idle_renewa
         assert daemon.stop() == 0
 
 
+@pytest.mark.parametrize("pause", ["imap.after_pass", "imap.before_idle"])
 def test_mail_arriving_between_a_pass_and_idle_is_not_left_until_the_idle_renewal(
-    imap_setup: MaildSetup, dovecot: Dovecot, smtp_sink: SmtpSink
+    imap_setup: MaildSetup, dovecot: Dovecot, smtp_sink: SmtpSink, pause: str
 ) -> None:
     """Dovecot's IDLE tells of changes made after it began: a mail that arrives after a pass's
-    last command and before IDLE is told only at the renewal (5 s here), unless maild asks first."""
-    daemon = Daemon(imap_setup, env={"MAILD_PAUSE_AT": "imap.after_pass:1.5"})
-    daemon.start()
-    try:
-        wait_until(lambda: "watching INBOX" in daemon.log.read_text())
-        time.sleep(2)  # past the first (empty) pass's pause, into IDLE
-        dovecot.append([mail(subject="First").as_bytes()])
-        wait_until(lambda: tickets(imap_setup) == 1)  # its pass is done; the pause before IDLE begins
-        dovecot.append([mail(subject="Second").as_bytes()])
-        elapsed = wait_until(lambda: tickets(imap_setup) == 2, timeout=10)
-        assert elapsed < 3.5, f"the second mail waited {elapsed:.1f}s: for the IDLE renewal"
-    finally:
-        assert daemon.stop() == 0
-
-
-def test_mail_arriving_just_before_idle_begins_is_not_left_until_the_idle_renewal(
-    imap_setup: MaildSetup, dovecot: Dovecot, smtp_sink: SmtpSink
-) -> None:
-    """Whatever maild asks before IDLE, a mail can arrive after that and before IDLE begins; Dovecot
-    then tells of it only in its answer to DONE (at the renewal, 5 s here, unless maild ends IDLE
-    early). The pause holds maild just before IDLE, after everything else it does between passes."""
-    daemon = Daemon(imap_setup, env={"MAILD_PAUSE_AT": "imap.before_idle:1.5"})
+    last command and before IDLE is told only in the answer to DONE (at the renewal, 5 s here,
+    unless maild ends IDLE early). The pause holds maild right after the pass, or just before IDLE
+    begins (after everything else it does between passes)."""
+    daemon = Daemon(imap_setup, env={"MAILD_PAUSE_AT": f"{pause}:1.5"})
     daemon.start()
     try:
         wait_until(lambda: "watching INBOX" in daemon.log.read_text())
