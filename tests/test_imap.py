@@ -94,6 +94,20 @@ def test_mail_appended_while_idling_is_a_ticket_within_two_seconds(
     wait_until(lambda: dovecot.count("Processed") == 1)
 
 
+def test_mails_appended_each_as_the_one_before_is_answered_are_tickets_within_two_seconds(
+    imap_setup: MaildSetup, dovecot: Dovecot, smtp_sink: SmtpSink, watching: Daemon
+) -> None:
+    """As bench/imap.py measures IDLE latency: each mail lands while maild goes from one pass to
+    IDLE, at a moment its own acknowledgement decides, early in IDLE or just before it began."""
+    time.sleep(0.5)
+    for n in range(1, 9):
+        sender = f"Customer {n} <customer{n}@example.org>"  # one each: the acknowledgement cap is per address
+        dovecot.append([mail(sender, f"Mail {n}", message_id=f"<one-by-one-{n}@example.org>").as_bytes()])
+        start = time.monotonic()
+        assert len(smtp_sink.replies(n, timeout=5)) == n
+        assert time.monotonic() - start < 2.0, f"mail {n} waited {time.monotonic() - start:.1f}s"
+
+
 def test_mail_announced_in_the_reply_to_a_move_is_not_left_until_the_idle_renewal(
     imap_setup: MaildSetup, dovecot: Dovecot, smtp_sink: SmtpSink
 ) -> None:
