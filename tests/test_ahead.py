@@ -373,6 +373,40 @@ def test_a_group_writes_its_notifications_and_drops_those_of_a_mail_rolled_back(
                for row in Outbox.select().where(Outbox.purpose == "notification"))
 
 
+@pytest.mark.sqlite_only  # on PostgreSQL a group commits each mail on its own (Intake.group)
+def test_at_the_commit_this_process_composes_from_the_back_what_the_worker_has_not_begun(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker is kept busy (a second's sleep handed to it first), so the group's notifications
+    wait in line behind it: this process takes back what the worker has not begun and composes it,
+    and the worker composes the rest. Every notification is written, as composing it here writes it."""
+    composed_here: list[Notice] = []
+
+    def counted(renderer: Renderer, notice: Notice) -> bytes:
+        composed_here.append(notice)
+        return compose_notice(renderer, notice)
+
+    monkeypatch.setattr(notices, "compose_notice", counted)
+    monkeypatch.setattr(ahead, "TAKE_SECONDS", 10.0)  # a slow machine must not turn this into composing here
+    intake = build(tmp_path)
+    assert intake.ahead is not None and intake.ahead.warm_up(60)
+    busy = intake.ahead._pool.submit(time.sleep, 1.0)
+    with intake.group():
+        for n in range(30):
+            sender = f"customer{n}@example.org"
+            content = mail(f"Customer {n} <{sender}>", f"Request {n}", f"Body {n}").as_bytes()
+            assert intake.accept(content, "test", "test", ["helpdesk@example.com"], sender) is Outcome.OPENED
+        assert not busy.done(), "the worker was free before the commit: nothing to take back"
+    intake.close()
+    rows = list(Outbox.select().where(Outbox.purpose == "notification").order_by(Outbox.id))
+    assert len(rows) == 60 and {row.status for row in rows} == {"queued"}
+    assert 0 < len(composed_here) < 60, f"{len(composed_here)} of 60 composed in this process"
+    renderer = intake.runtime.settings.renderer
+    for notice in composed_here[:3]:
+        row = next(row for row in rows if row.message_id == notice.out.message_id)
+        assert without_date(bytes(row.content)) == without_date(compose_notice(renderer, notice))
+    assert [row.ticket_id for row in rows] == sorted(row.ticket_id for row in rows)  # written in order
+
+
 @pytest.mark.parametrize("grouped", [True, False])
 def test_a_notification_template_that_fails_is_recorded_and_the_ticket_stands(tmp_path: Path, grouped: bool) -> None:
     templates = tmp_path / "templates"

@@ -33,7 +33,7 @@ from typing import Any
 from maild import memory
 from maild.config import Limits
 from maild.errors import Quarantine
-from maild.outbound.notices import Collect, Notice, compose_notice
+from maild.outbound.notices import Notice, composed_or_none
 from maild.outbound.render import Renderer
 from maild.pipeline.context import ParsedMail, Prepared
 from maild.pipeline.limits import check_content
@@ -111,14 +111,7 @@ def compose_notices(templates_dir: Path, generation: str, notices: list[Notice])
     global _renderer
     if _renderer is None or _renderer.generation != generation:
         _renderer = Renderer(templates_dir, generation)
-    return [_composed_or_none(_renderer, notice) for notice in notices]
-
-
-def _composed_or_none(renderer: Renderer, notice: Notice) -> bytes | None:
-    try:
-        return compose_notice(renderer, notice)
-    except Exception:  # noqa: BLE001 - composed again in place, which records the failure
-        return None
+    return [composed_or_none(_renderer, notice) for notice in notices]
 
 
 def _may_be_reply(mail: ParsedMail) -> bool:
@@ -148,6 +141,20 @@ class Pending:
     pool: ProcessPoolExecutor
     future: Future[list[Any]]
     index: int  # the mail's place in the chunk
+
+
+@dataclass(frozen=True)
+class Composing:
+    """A notice handed to the worker (notices.Collect)."""
+
+    ahead: Ahead
+    entry: Pending
+
+    def __call__(self, wait: bool) -> bytes | None:
+        return self.ahead._composed(self.entry, wait)
+
+    def cancel(self) -> bool:
+        return self.entry.future.cancel()
 
 
 class Ahead:
@@ -218,7 +225,7 @@ class Ahead:
         self._answered, self._unanswered_since = entry.pool, None
         return result
 
-    def compose(self, renderer: Renderer, notices: list[Notice]) -> list[Collect] | None:
+    def compose(self, renderer: Renderer, notices: list[Notice]) -> list[Composing] | None:
         """Have the worker compose these notices (one round trip); None when there is no worker
         that has answered yet (they are composed in place). Each returned callable gives one
         notice's bytes, or None: the worker failed, took too long, or (`wait` False) is not done
@@ -231,7 +238,7 @@ class Ahead:
         except Exception as exc:  # noqa: BLE001 - BrokenProcessPool, no process: composed in place
             self._drop(pool, f"worker unusable: {type(exc).__name__}: {exc}")
             return None
-        return [partial(self._composed, Pending(pool, future, i)) for i in range(len(notices))]
+        return [Composing(self, Pending(pool, future, i)) for i in range(len(notices))]
 
     def _composed(self, entry: Pending, wait: bool) -> bytes | None:
         if not wait and not entry.future.done():
