@@ -407,6 +407,28 @@ def test_at_the_commit_this_process_composes_from_the_back_what_the_worker_has_n
     assert [row.ticket_id for row in rows] == sorted(row.ticket_id for row in rows)  # written in order
 
 
+@pytest.mark.sqlite_only  # on PostgreSQL a group commits each mail on its own (Intake.group)
+def test_a_worker_killed_while_notifications_are_taken_back_loses_none(tmp_path: Path) -> None:
+    """The worker dies while the group's notifications wait in line behind it, and the commit takes
+    some back. (Python 3.11's process pool, when its worker dies, fails every task still in line and
+    stops on one that was cancelled; those taken back are the last in line, so every task this
+    process waits for has failed first.) Every notification is composed here and written."""
+    intake = build(tmp_path)
+    assert intake.ahead is not None and intake.ahead.warm_up(60)
+    [worker] = intake.ahead._pool._processes.values()
+    intake.ahead._pool.submit(time.sleep, 3.0)  # the group's notifications wait in line behind this
+    threading.Timer(2.0, os.kill, (worker.pid, signal.SIGKILL)).start()  # after the group's mails, before 3 s
+    with intake.group():
+        for n in range(30):
+            sender = f"customer{n}@example.org"
+            content = mail(f"Customer {n} <{sender}>", f"Request {n}", f"Body {n}").as_bytes()
+            assert intake.accept(content, "test", "test", ["helpdesk@example.com"], sender) is Outcome.OPENED
+    intake.close()
+    rows = list(Outbox.select().where(Outbox.purpose == "notification"))
+    assert len(rows) == 60 and {row.status for row in rows} == {"queued"}
+    assert all(b"Body " in bytes(row.content) for row in rows)
+
+
 @pytest.mark.parametrize("grouped", [True, False])
 def test_a_notification_template_that_fails_is_recorded_and_the_ticket_stands(tmp_path: Path, grouped: bool) -> None:
     templates = tmp_path / "templates"

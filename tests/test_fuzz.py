@@ -87,8 +87,9 @@ def test_the_inputs_reached_every_kind_of_ending() -> None:
 
 
 # Address headers near the plain forms simple_mailboxes takes, and just past them.
-ADDRESS_PIECES = ["Alice", "Smith", "J.", ".", " ", "  ", "\t", "<", ">", "@", "a", "b.c", "example.com", "-", "=?utf-8?q?Zo=C3=AB?=",
-                  '"', ",", "(x)", ";", ":", "[", "]", "\\", "\r\n ", "é", "a@b", "<a@b>", "x.y@z-w.org", "..", "+tag", "'"]
+ADDRESS_PIECES = ["Alice", "Smith", "J.", ".", " ", "  ", "\t", "<", ">", "@", "a", "b.c", "example.com", "-",
+                  "=?utf-8?q?Zo=C3=AB?=", '"', ",", "(x)", ";", ":", "[", "]", "\\", "\r\n ", "é", "a@b", "<a@b>",
+                  "x.y@z-w.org", "..", "+tag", "'"]
 
 
 PIECE = st.sampled_from(ADDRESS_PIECES)

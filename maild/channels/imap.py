@@ -269,10 +269,11 @@ class Commands:
 
 
 def _announced_now(client: IMAPClient) -> bool:
-    """Whether a NOOP tells of new mail (the server looks at the mailbox for it)."""
+    """Whether a NOOP tells of new mail (the server looks at the mailbox for it): EXISTS only, as
+    for `_announced`."""
     _, responses = client.noop()
     _announced(client)  # imaplib kept the same lines aside: they are answered here
-    return _tells_of_mail(responses)
+    return any(len(response) > 1 and response[1] == b"EXISTS" for response in responses)
 
 
 def _tells_of_mail(responses: list[tuple[Any, ...]]) -> bool:

@@ -26,7 +26,8 @@ _ADDR_SPEC = rf"{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
 # One mailbox in its plainest forms: `Name <a@b>` (a name of atoms, dots and blanks: no quotes,
 # comments or commas) or a bare `a@b`. Most headers are one of these, and the standard library's
 # parser, reading them a character at a time, took half of what parsing a mail cost beyond mail-parser.
-SIMPLE_MAILBOX = re.compile(rf"[ \t]*(?:([A-Za-z0-9!#$%&'*+/=?^_`{{|}}~. \t-]*?)[ \t]*<({_ADDR_SPEC})>|({_ADDR_SPEC}))[ \t]*")
+_NAME = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~. \t-]*?"
+SIMPLE_MAILBOX = re.compile(rf"[ \t]*(?:({_NAME})[ \t]*<({_ADDR_SPEC})>|({_ADDR_SPEC}))[ \t]*")
 
 
 def parse(ctx: MailContext) -> None:
