@@ -87,7 +87,9 @@ def hostile_and_ordinary() -> list[bytes]:
             forged]
 
 
-def test_the_worker_makes_of_each_mail_what_parsing_in_place_does(worker: Ahead) -> None:
+def test_the_worker_makes_of_each_mail_what_parsing_in_place_does(worker: Ahead,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ahead, "TAKE_SECONDS", 10.0)  # a slow machine must not turn this into parsing here
     contents = hostile_and_ordinary()
     worker.expect(contents, LIMITS)
     taken = [worker.take(content) for content in contents]
@@ -310,7 +312,9 @@ def a_notice(intake: Intake, number: int = 7) -> Notice:
                            "reply_address": "helpdesk+t7.s-zoe.abc@example.com"})
 
 
-def test_the_worker_composes_a_notification_as_this_process_does(tmp_path: Path, worker: Ahead) -> None:
+def test_the_worker_composes_a_notification_as_this_process_does(tmp_path: Path, worker: Ahead,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ahead, "TAKE_SECONDS", 10.0)  # a slow machine must not turn this into composing here
     intake = build(tmp_path)
     renderer = intake.runtime.settings.renderer
     notice = a_notice(intake)
@@ -321,8 +325,10 @@ def test_the_worker_composes_a_notification_as_this_process_does(tmp_path: Path,
     assert without_date(composed) == without_date(compose_notice(renderer, notice))
 
 
-def test_the_worker_renders_with_the_templates_as_reloaded(tmp_path: Path, worker: Ahead) -> None:
+def test_the_worker_renders_with_the_templates_as_reloaded(tmp_path: Path, worker: Ahead,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """A reload makes a new Renderer (a new generation): the worker reads the templates again."""
+    monkeypatch.setattr(ahead, "TAKE_SECONDS", 10.0)  # a slow machine must not turn this into composing here
     templates = tmp_path / "templates"
     shutil.copytree(Path(__file__).parent.parent / "templates", templates)
     intake = build(tmp_path / "maild")
@@ -376,7 +382,7 @@ def test_a_group_writes_its_notifications_and_drops_those_of_a_mail_rolled_back(
 @pytest.mark.sqlite_only  # on PostgreSQL a group commits each mail on its own (Intake.group)
 def test_at_the_commit_this_process_composes_from_the_back_what_the_worker_has_not_begun(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The worker is kept busy (a second's sleep handed to it first), so the group's notifications
+    """The worker is kept busy (a sleep handed to it first), so the group's notifications
     wait in line behind it: this process takes back what the worker has not begun and composes it,
     and the worker composes the rest. Every notification is written, as composing it here writes it."""
     composed_here: list[Notice] = []
@@ -389,7 +395,7 @@ def test_at_the_commit_this_process_composes_from_the_back_what_the_worker_has_n
     monkeypatch.setattr(ahead, "TAKE_SECONDS", 10.0)  # a slow machine must not turn this into composing here
     intake = build(tmp_path)
     assert intake.ahead is not None and intake.ahead.warm_up(60)
-    busy = intake.ahead._pool.submit(time.sleep, 1.0)
+    busy = intake.ahead._pool.submit(time.sleep, 3.0)  # longer than 30 mails take on a slow machine
     with intake.group():
         for n in range(30):
             sender = f"customer{n}@example.org"
