@@ -379,6 +379,14 @@ def test_a_group_writes_its_notifications_and_drops_those_of_a_mail_rolled_back(
                for row in Outbox.select().where(Outbox.purpose == "notification"))
 
 
+def open_thirty_tickets(intake: Intake) -> None:
+    """Thirty new requests, one sender each (the acknowledgement cap is per address): sixty notifications."""
+    for n in range(30):
+        sender = f"customer{n}@example.org"
+        content = mail(f"Customer {n} <{sender}>", f"Request {n}", f"Body {n}").as_bytes()
+        assert intake.accept(content, "test", "test", ["helpdesk@example.com"], sender) is Outcome.OPENED
+
+
 @pytest.mark.sqlite_only  # on PostgreSQL a group commits each mail on its own (Intake.group)
 def test_at_the_commit_this_process_composes_from_the_back_what_the_worker_has_not_begun(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -397,10 +405,7 @@ def test_at_the_commit_this_process_composes_from_the_back_what_the_worker_has_n
     assert intake.ahead is not None and intake.ahead.warm_up(60)
     busy = intake.ahead._pool.submit(time.sleep, 3.0)  # longer than 30 mails take on a slow machine
     with intake.group():
-        for n in range(30):
-            sender = f"customer{n}@example.org"
-            content = mail(f"Customer {n} <{sender}>", f"Request {n}", f"Body {n}").as_bytes()
-            assert intake.accept(content, "test", "test", ["helpdesk@example.com"], sender) is Outcome.OPENED
+        open_thirty_tickets(intake)
         assert not busy.done(), "the worker was free before the commit: nothing to take back"
     intake.close()
     rows = list(Outbox.select().where(Outbox.purpose == "notification").order_by(Outbox.id))
@@ -425,10 +430,7 @@ def test_a_worker_killed_while_notifications_are_taken_back_loses_none(tmp_path:
     intake.ahead._pool.submit(time.sleep, 3.0)  # the group's notifications wait in line behind this
     threading.Timer(2.0, os.kill, (worker.pid, signal.SIGKILL)).start()  # after the group's mails, before 3 s
     with intake.group():
-        for n in range(30):
-            sender = f"customer{n}@example.org"
-            content = mail(f"Customer {n} <{sender}>", f"Request {n}", f"Body {n}").as_bytes()
-            assert intake.accept(content, "test", "test", ["helpdesk@example.com"], sender) is Outcome.OPENED
+        open_thirty_tickets(intake)
     intake.close()
     rows = list(Outbox.select().where(Outbox.purpose == "notification"))
     assert len(rows) == 60 and {row.status for row in rows} == {"queued"}

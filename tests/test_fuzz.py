@@ -5,6 +5,7 @@ mutated from the corpora (hypothesis), then run through the whole pipeline on re
 from __future__ import annotations
 
 import itertools
+from email.utils import getaddresses
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from maild.intake import Intake, Outcome
+from maild.pipeline.parse import simple_mailboxes
 from maild.store.models import RawMail
 from maild.store.raw import dedupe_key
 from mails import mail
@@ -105,17 +107,11 @@ HEADER = st.one_of(NEAR_PLAIN, st.lists(PIECE, max_size=8).map("".join))
 @settings(max_examples=3000, deadline=None)
 @given(st.lists(HEADER, min_size=1, max_size=2))
 def test_the_plain_mailbox_fast_path_reads_headers_as_the_standard_library_does(texts: list[str]) -> None:
-    from email.utils import getaddresses
-
-    from maild.pipeline.parse import simple_mailboxes
-
     fast = simple_mailboxes(texts)
     assert fast is None or fast == getaddresses(texts)
 
 
 def test_the_plain_mailbox_fast_path_takes_the_common_forms() -> None:
-    from maild.pipeline.parse import simple_mailboxes
-
     assert simple_mailboxes(["Alice  Smith <alice@example.com>", "bob@example.org"]) == \
         [("Alice Smith", "alice@example.com"), ("", "bob@example.org")]
     assert simple_mailboxes(['"Smith, Alice" <alice@example.com>']) is None

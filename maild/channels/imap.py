@@ -273,11 +273,11 @@ def _announced_now(client: IMAPClient) -> bool:
     for `_announced`."""
     _, responses = client.noop()
     _announced(client)  # imaplib kept the same lines aside: they are answered here
-    return any(len(response) > 1 and response[1] == b"EXISTS" for response in responses)
+    return _tells_of_mail(responses, (b"EXISTS",))
 
 
-def _tells_of_mail(responses: list[tuple[Any, ...]]) -> bool:
-    return any(len(response) > 1 and response[1] in (b"EXISTS", b"RECENT") for response in responses)
+def _tells_of_mail(responses: list[tuple[Any, ...]], kinds: tuple[bytes, ...] = (b"EXISTS", b"RECENT")) -> bool:
+    return any(len(response) > 1 and response[1] in kinds for response in responses)
 
 
 class MailboxWatcher:
