@@ -8,7 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from maild.pipeline import quotes
 from maild.pipeline.quotes import new_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -53,3 +56,51 @@ def test_the_new_text_worked_out_ahead_is_the_same_answer() -> None:
         for mine in ([], ours):
             assert new_text(text, mine, known=new_text(text)) == new_text(text, mine), text[:80]
     assert new_text(pasted, ours, known="(worked out without our texts)") == "Thank you."
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """The top-level branches of a regular expression's text."""
+    branches, depth, start, i = [], 0, 0, 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 1  # the escaped character is not syntax
+        elif char == "[":
+            i = pattern.index("]", i + 2 if pattern[i + 1] == "^" else i + 1)  # "]" first in a class is literal
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif char == "|" and depth == 0:
+            branches.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    return branches + [pattern[start:]]
+
+
+def test_every_header_line_the_library_can_match_holds_a_hint() -> None:
+    """quotes._library_cut asks mail-parser-reply only about a text holding one of LIBRARY_HINTS.
+    Should a new version of it know a header line without a colon, this fails."""
+    pattern = quotes._parser.read(text="").HEADER_REGEX.pattern
+    branches = _alternatives(pattern)
+    assert len(branches) >= 2 * len(quotes.LANGUAGES)  # a "wrote" line and a header block each, and more
+    for branch in branches:
+        assert ":" in branch or "-{5,}" in branch, branch
+
+
+LINES = st.lists(st.sampled_from([
+    "Thanks, that fixed it", "", "  ", "> quoted", "Best regards", "Dana", "-----Original Message-----",
+    "----- Original Message -----", "From: Dana <dana@example.org>", "Sent: Monday", "To: help@example.com",
+    "Subject: Re: printer", "On Mon, 1 Jun 2026 Dana wrote:", "Am 1. Juni 2026 schrieb Dana:", "Von: Dana",
+    "Gesendet: Montag", "________________________________", "-----", "Le lundi, Dana a écrit :", "Time 10:30",
+]), min_size=1, max_size=12)  # split() gives a line at least
+
+
+@settings(max_examples=300, deadline=None)
+@given(LINES)
+def test_the_library_is_skipped_only_where_it_would_cut_nothing(lines: list[str]) -> None:
+    assert quotes._library_cut(lines) == quotes._library_read_cut("\n".join(lines))
+
+
+def test_the_library_is_skipped_for_the_corpus_as_it_would_answer() -> None:
+    for _, text, _ in CASES:
+        lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+        assert quotes._library_cut(lines) == quotes._library_read_cut("\n".join(lines)), text[:80]

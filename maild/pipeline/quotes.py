@@ -54,6 +54,7 @@ MOBILE_FOOTER = re.compile(
     re.IGNORECASE,
 )
 JOIN_LINES = 3  # Gmail wraps a long attribution over up to three lines
+LIBRARY_HINTS = (":", "-----")  # one of them is in every header line mail-parser-reply can match
 _parser = EmailReplyParser(languages=LANGUAGES)
 
 
@@ -169,8 +170,19 @@ def _our_text(lines: list[str], ours: Sequence[str]) -> int:
 
 
 def _library_cut(lines: list[str]) -> int:
-    """mail-parser-reply's idea of where the reply ends, when it keeps a prefix of the lines."""
-    replies = _parser.read(text="\n".join(lines)).replies
+    """mail-parser-reply's idea of where the reply ends, when it keeps a prefix of the lines. It
+    is not asked about a text in which it can find nothing: every header line it knows holds a
+    colon, bar its "-----Original Message-----" (tests/test_quotes.py holds it to that). Most short
+    replies written above nothing have neither, and its patterns took 0.4 ms a reply to say so."""
+    text = "\n".join(lines)
+    if not any(hint in text for hint in LIBRARY_HINTS):
+        return len(lines)
+    return _library_read_cut(text)
+
+
+def _library_read_cut(text: str) -> int:
+    lines = text.split("\n")
+    replies = _parser.read(text=text).replies
     if not replies:
         return len(lines)
     kept = [line.rstrip() for line in replies[0].content.split("\n")]
