@@ -4,6 +4,7 @@ as a figure, per corpus."""
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -104,3 +105,23 @@ def test_the_library_is_skipped_for_the_corpus_as_it_would_answer() -> None:
     for _, text, _ in CASES:
         lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
         assert quotes._library_cut(lines) == quotes._library_read_cut("\n".join(lines)), text[:80]
+
+
+ALL_CHARACTERS = "".join(map(chr, range(0x110000))).encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
+def test_the_lowered_search_finds_every_letter_ignorecase_would() -> None:
+    """quotes._holds_attribution_words searches lowered text first: for each letter of the words,
+    every character IGNORECASE takes for it must lower (and fold) to it, or a word could be missed."""
+    letters = {char for char in quotes.WROTE + "zitat quoting" if char.isalpha()}
+    assert {"w", "é", "ó", "ł", "i", "s"} <= letters
+    for letter in letters:
+        for char in re.findall(re.escape(letter), ALL_CHARACTERS, re.IGNORECASE):
+            assert letter in char.lower().translate(quotes.FOLD_LOWERED), (letter, hex(ord(char)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["WROTE", "Schrieb", "a  ÉCRIT", "escribió", "NAPISAŁ", "wrıte", "ſchrieb", "İ",
+                                 "zİtat", "QUOTING", "text", " ", "\n", "K", "\u0307"]), max_size=8).map("".join))
+def test_the_lowered_search_answers_as_the_words_pattern(text: str) -> None:
+    assert quotes._holds_attribution_words(text) == bool(quotes.ATTRIBUTION_WORDS.search(text))
