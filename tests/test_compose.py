@@ -8,8 +8,10 @@ from email import message_from_bytes, policy
 from email.utils import parsedate_to_datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from maild.outbound.compose import Outgoing, _date, compose
+from maild.outbound.compose import Outgoing, _date, _folded, compose
 
 
 def outgoing(**changes) -> Outgoing:  # noqa: ANN003
@@ -135,3 +137,15 @@ def test_the_date_header_names_the_right_moment_when_uk_clocks_change(
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from(["To", "Subject", "Message-ID", "X-Auto-Response-Suppress"]),
+       st.lists(st.text("ab", min_size=1, max_size=40), min_size=1, max_size=8).map(" ".join))
+def test_a_header_is_folded_at_spaces_into_lines_of_78_where_its_words_allow(name: str, value: str) -> None:
+    folded = _folded(name, value)
+    assert folded.endswith("\r\n") and folded[:-2].replace("\r\n ", " ") == f"{name}: {value}"
+    lines = folded[:-2].split("\r\n")
+    for line, after in zip(lines, lines[1:]):
+        assert len(line) <= 78 and len(line) + len(after.split(" ")[1]) + 1 > 78  # the next word did not fit
+    assert len(lines[-1]) <= 78 or " " not in lines[-1].strip()  # longer only for one unbreakable word

@@ -109,7 +109,7 @@ def _text_part(text: str, subtype: str) -> tuple[bytes, bytes]:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
     encoded = binascii.b2a_qp(lines.encode("utf-8"), istext=True)  # soft breaks "=\n" when no line ends
     encoded = encoded.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-    if any(len(line) > 76 for line in encoded.split(b"\r\n")):
+    if max(map(len, encoded.split(b"\r\n"))) > 76:
         # binascii can end a line at 77 with an encoded trailing blank; RFC 2045 allows 76
         encoded = quoprimime.body_encode(lines.encode("utf-8").decode("latin-1"), eol="\r\n").encode("ascii")
     return head, encoded
@@ -122,6 +122,8 @@ def _header_block(headers: list[tuple[str, str]]) -> bytes:
 def _folded(name: str, value: str) -> str:
     """`Name: value` CRLF, folded at spaces into lines of at most 78 characters where the words
     allow (an address or a Message-ID is never split; RFC 5322 allows 998)."""
+    if len(name) + len(value) + 2 <= 78:
+        return f"{name}: {value}\r\n"  # what the loop gives when no line needs folding: most headers
     lines = [f"{name}:"]
     for word in value.split(" "):
         if len(lines[-1]) + 1 + len(word) > 78 and lines[-1] != f"{name}:":
