@@ -91,9 +91,14 @@ class Intake:
 
     def expect(self, contents: Sequence[bytes]) -> None:
         """A channel with several mails in hand names them before accepting them one by one, in
-        that order: another process parses them meanwhile (pipeline.ahead)."""
+        that order: another process parses them meanwhile (pipeline.ahead). Named inside a group
+        (the next batch, before this one commits), they come after the notifications of the
+        group's mails so far, which that process composes first: the commit waits for those."""
         main = self.runtime.settings.config.main
         if self.ahead is not None and main.inbound.parse_ahead:
+            batch = notices.current()
+            if batch is not None:
+                batch.send_ahead(at_least=1)
             self.ahead.expect(contents, main.limits)
         elif self.ahead is not None:
             self.ahead.stop()  # turned off by a reload: its memory goes back

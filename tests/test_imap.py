@@ -6,6 +6,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email.policy import SMTP
 from pathlib import Path
 
@@ -461,3 +462,55 @@ def test_a_batch_over_the_fetch_size_is_fetched_in_parts_each_mail_once(
     assert tickets(imap_setup) == 7 and (dovecot.count("INBOX"), dovecot.count("Processed")) == (0, 7)
     subjects = [row[0] for row in query(imap_setup, "select subject from ticket order by number")]
     assert len(set(subjects)) == 7  # each mail once, none twice
+
+
+def test_the_next_batch_is_handed_to_the_parse_worker_before_this_one_commits(
+    imap_setup: MaildSetup, dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a batch commits, the worker starts on the next batch, whose FETCH is in: each batch
+    after the first is named to `expect` inside the group before it, once, and every mail of
+    every batch comes parsed from the worker."""
+    from maild.channels.imap import MailboxWatcher
+    from maild.intake import Intake
+    from maild.pipeline import ahead, parse
+    from maild.pipeline.ahead import Ahead
+    from maild.runtime import Runtime
+
+    monkeypatch.setattr(ahead, "TAKE_SECONDS", 10.0)  # a slow machine: the worker's answer, not the clock
+    in_place: list[bytes] = []
+    real = parse.parse_content
+    monkeypatch.setattr(parse, "parse_content", lambda content, limits: in_place.append(content) or real(content, limits))
+    original = MailboxWatcher._expect_early
+
+    def once_fetched(self: MailboxWatcher, upcoming) -> None:  # noqa: ANN001
+        if upcoming is not None and upcoming.fetching is not None:
+            upcoming.fetching.result(timeout=30)  # what follows the FETCH is tested here, not its speed
+        original(self, upcoming)
+
+    monkeypatch.setattr(MailboxWatcher, "_expect_early", once_fetched)
+    parsing = Ahead()
+    assert parsing.warm_up(60), "the worker process did not start"
+    intake = Intake(Runtime(in_process_settings(imap_setup)), ahead=parsing)
+    events: list[str] = []
+
+    def expect(contents: list[bytes]) -> None:
+        events.append(f"expect {len(contents)}")
+        intake.expect(contents)
+
+    @contextmanager
+    def group() -> Iterator[None]:
+        with intake.group():
+            yield
+        events.append("commit")
+
+    dovecot.append(varied(30))
+    settings = intake.runtime.settings
+    mailbox = settings.config.main.inbound.imap[0].model_copy(update={"batch": 10})
+    try:
+        report = MailboxWatcher(mailbox, settings.config.path.parent, intake.accept,
+                                settings.config.main.limits.max_message_bytes, group=group, expect=expect).fetch_once()
+    finally:
+        intake.close()
+    assert (report.fetched, report.confirmed, report.outcomes) == (30, 30, {"opened": 30})
+    assert events == ["expect 10", "expect 10", "commit", "expect 10", "commit", "commit"]
+    assert in_place == []  # none parsed here: the worker had each batch by its first mail
