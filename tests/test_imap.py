@@ -479,7 +479,12 @@ def test_the_next_batch_is_handed_to_the_parse_worker_before_this_one_commits(
     monkeypatch.setattr(ahead, "TAKE_SECONDS", 10.0)  # a slow machine: the worker's answer, not the clock
     in_place: list[bytes] = []
     real = parse.parse_content
-    monkeypatch.setattr(parse, "parse_content", lambda content, limits: in_place.append(content) or real(content, limits))
+
+    def parse_here(content: bytes, limits):  # noqa: ANN001, ANN202
+        in_place.append(content)
+        return real(content, limits)
+
+    monkeypatch.setattr(parse, "parse_content", parse_here)
     original = MailboxWatcher._expect_early
 
     def once_fetched(self: MailboxWatcher, upcoming) -> None:  # noqa: ANN001

@@ -384,13 +384,14 @@ class MailboxWatcher:
 
     def _expect_early(self, upcoming: Batch | None) -> None:
         """Name the next batch's mail to `expect` before this batch's commit, when its FETCH is in:
-        the parse worker starts on it during the commit (its notifications, handed over first, and
-        the fsync), and the next batch's first mails no longer wait for it (13 ms a batch)."""
-        if upcoming is None or upcoming.fetching is None or not upcoming.fetching.done():
+        the parse worker, once it has composed this group's notifications, starts on it while this
+        process writes them and commits, and the next batch's first mails no longer wait for it."""
+        if upcoming is None:
             return
-        if upcoming.fetching.exception() is not None:
-            return  # met again, and raised, when that batch is processed
-        fetched = upcoming.fetching.result()
+        fetching = upcoming.fetching
+        if fetching is None or not fetching.done() or fetching.cancelled() or fetching.exception() is not None:
+            return  # not in yet, or failed: that batch is named, or its error raised, when it is processed
+        fetched = fetching.result()
         if fetched.parts:
             self.expect([fetched.first[uid] for uid in fetched.parts[0] if uid in fetched.first])
             upcoming.expected = True
