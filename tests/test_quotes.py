@@ -66,8 +66,11 @@ def _alternatives(pattern: str) -> list[str]:
         char = pattern[i]
         if char == "\\":
             i += 1  # the escaped character is not syntax
-        elif char == "[":
-            i = pattern.index("]", i + 2 if pattern[i + 1] == "^" else i + 1)  # "]" first in a class is literal
+        elif char == "[":  # a class, to its "]" (one first in it, or escaped, is part of it)
+            i += 2 if pattern[i + 1] == "^" else 1
+            i += 2 if pattern[i] == "\\" else 1
+            while pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
         elif char in "()":
             depth += 1 if char == "(" else -1
         elif char == "|" and depth == 0:
@@ -83,6 +86,7 @@ def test_every_header_line_the_library_can_match_holds_a_hint() -> None:
     pattern = quotes._parser.read(text="").HEADER_REGEX.pattern
     branches = _alternatives(pattern)
     assert len(branches) >= 2 * len(quotes.LANGUAGES)  # a "wrote" line and a header block each, and more
+    assert _alternatives(r"a[]|x]b|[^]|]c|[\]|]d|(e|f)") == [r"a[]|x]b", r"[^]|]c", r"[\]|]d", "(e|f)"]
     for branch in branches:
         assert ":" in branch or "-{5,}" in branch, branch
 
