@@ -460,7 +460,7 @@ def test_customer_markup_and_template_syntax_are_escaped_in_html_and_literal_in_
 # ---------------------------------------------------------------- X2: signed addresses that do not hold
 # A bad signature, a token moved to another ticket, or a staff member's token used by someone
 # else is "held" back from the ticket it names: it never threads, never proves staff, and the
-# mail is handled as if it had come to the plain helpdesk address (see README, "How it behaves").
+# mail is handled as if it had come to the plain helpdesk address (see docs/behaviour.md).
 
 def test_bad_signature_from_a_stranger_opens_their_own_ticket(intake: Intake) -> None:
     ticket, _ = open_ticket(intake)
