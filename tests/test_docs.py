@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import MAILD, Daemon, SmtpSink
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted([ROOT / "README.md", ROOT / "CHANGELOG.md", *(ROOT / "docs").glob("*.md")])
@@ -66,3 +71,40 @@ def test_readme_is_a_first_screen_that_starts_with_the_two_commands() -> None:
     assert len(text.splitlines()) <= README_MAX_LINES
     commands = re.findall(r"^    (scripts/\w+)$", text, re.MULTILINE)
     assert commands[:2] == ["scripts/run", "scripts/test"]
+
+
+def tour() -> str:
+    """The README's quick tour: its indented commands, as one shell script."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## A quick tour"):text.index("Each acknowledgement carries")]
+    return "\n".join(line[4:] for line in section.splitlines() if line.startswith("    "))
+
+
+def maild(daemon: Daemon, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*MAILD, "-c", str(daemon.setup.config), *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_the_quick_tour_makes_tickets_and_acknowledges_its_mail(daemon: Daemon,
+                                                                smtp_sink: SmtpSink) -> None:
+    script = tour()
+    snippet = re.search(r"<<'EOF'\n(.*?)\nEOF\n", script, re.DOTALL)
+    assert snippet, "the tour's SMTP example is gone"
+    assert 'm["Message-ID"]' in snippet[1]
+    port = str(daemon.setup.smtp_port)
+    sent = subprocess.run([sys.executable, "-"], input=snippet[1].replace("2525", port),
+                          capture_output=True, text=True, timeout=60)
+    assert sent.returncode == 0, sent.stderr
+    deliver = re.search(r"maild (deliver .*)$", script, re.MULTILINE)
+    assert deliver, "the tour's deliver example is gone"
+    delivered = maild(daemon, *deliver[1].split())
+    assert (delivered.returncode, delivered.stdout.strip()) == (0, "opened"), delivered.stderr
+    tickets = json.loads(maild(daemon, "tickets", "--json").stdout)
+    assert [(t["number"], t["kind"]) for t in tickets] == [(1, "incident"), (2, "escalation")]
+    first = json.loads(maild(daemon, "ticket", "1", "--json").stdout)
+    [mail] = [m for m in first["messages"] if m["direction"] == "in"]
+    assert mail["message_id"].endswith("@bath.example.ac.uk>")
+    acks = {r.message["In-Reply-To"]: r.message["Subject"] for r in smtp_sink.replies(2)}
+    assert acks[mail["message_id"]] == "[#1] Placement report shows the wrong dates"
+    explained = maild(daemon, "route", "--explain", "examples/new-ticket.eml")
+    assert "new ticket: incident, priority 3" in explained.stdout, explained.stderr
