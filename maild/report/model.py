@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 OPEN_STATUSES = ("new", "open", "pending")
 DONE_STATUSES = ("resolved", "closed")
 
-# Outcomes of one target for one incident (README, "Service reports").
+# Outcomes of one target for one incident (docs/admins.md, "Service reports").
 MET, MISSED, OPEN, NO_TARGET, BEFORE_PRIORITY = "met", "missed", "open", "no_target", "before_priority"
 DECIDED = (MET, MISSED)
 

@@ -1,4 +1,4 @@
-"""The report's four formats: `as_json` (stable, documented in the README), Markdown, CSV, HTML.
+"""The report's four formats: `as_json` (stable, documented in docs/admins.md), Markdown, CSV, HTML.
 
 JSON and CSV carry exact figures (times in UTC, durations in seconds) for scripts and
 spreadsheets; Markdown and HTML carry the same figures formatted for people (office-local times,
