@@ -6,11 +6,15 @@ import json
 import re
 import subprocess
 import sys
+import typing
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from conftest import MAILD, Daemon, SmtpSink
+from maild.config import AccountsFile, MainFile, RoutingFile
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted([ROOT / "README.md", ROOT / "CHANGELOG.md", *(ROOT / "docs").glob("*.md")])
@@ -71,6 +75,43 @@ def test_readme_is_a_first_screen_that_starts_with_the_two_commands() -> None:
     assert len(text.splitlines()) <= README_MAX_LINES
     commands = re.findall(r"^    (scripts/\w+)$", text, re.MULTILINE)
     assert commands[:2] == ["scripts/run", "scripts/test"]
+
+
+def config_keys(model: type[BaseModel], prefix: str = "") -> Iterator[str]:
+    """Every key a config file may hold, dotted from the file's top."""
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        yield prefix + key
+        for sub in typing.get_args(field.annotation) + (field.annotation,):
+            if isinstance(sub, type) and issubclass(sub, BaseModel):
+                yield from config_keys(sub, f"{prefix}{key}.")
+            for inner in typing.get_args(sub):  # list[Model], dict[..., Model]
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    yield from config_keys(inner, f"{prefix}{key}.")
+
+
+def undocumented(keys: Iterator[str], docs: str) -> list[str]:
+    """The keys whose last part appears in no code span of the docs."""
+    spans = " ".join(re.findall(r"`([^`]+)`", docs))
+    def mentioned(key: str) -> bool:
+        return re.search(rf"(?<![\w-]){re.escape(key.rpartition('.')[2])}\b", spans) is not None
+
+    return sorted(k for k in set(keys) if not mentioned(k))
+
+
+def test_every_config_key_is_documented() -> None:
+    docs = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "docs").glob("*.md"))
+    keys = [k for model in (MainFile, RoutingFile, AccountsFile) for k in config_keys(model)]
+    assert "inbound.imap.idle_renew_seconds" in keys and "rules.match.body_regex" in keys
+    assert not undocumented(iter(keys), docs)
+
+
+def test_the_key_check_sees_an_undocumented_key() -> None:
+    class Made(BaseModel):
+        documented_key: int = 0
+        secret_knob: int = 0
+
+    assert undocumented(config_keys(Made), "`documented_key` (`knob`)") == ["secret_knob"]
 
 
 def tour() -> str:
