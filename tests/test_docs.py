@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 from pydantic import BaseModel
 
 from conftest import MAILD, Daemon, SmtpSink
+from maild.cli import _parser
 from maild.config import AccountsFile, MainFile, RoutingFile
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,7 +105,7 @@ def test_every_config_key_is_documented() -> None:
     docs = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "docs").glob("*.md"))
     keys = [k for model in (MainFile, RoutingFile, AccountsFile) for k in config_keys(model)]
     assert "inbound.imap.idle_renew_seconds" in keys and "rules.match.body_regex" in keys
-    assert not undocumented(iter(keys), docs)
+    assert not undocumented(iter(keys), docs), undocumented(iter(keys), docs)
 
 
 def test_the_key_check_sees_an_undocumented_key() -> None:
@@ -112,6 +114,26 @@ def test_the_key_check_sees_an_undocumented_key() -> None:
         secret_knob: int = 0
 
     assert undocumented(config_keys(Made), "`documented_key` (`knob`)") == ["secret_knob"]
+
+
+def command_words(parser: argparse.ArgumentParser) -> Iterator[str]:
+    """Each command as `maild NAME`, and every long option, the top level's and each command's."""
+    for action in parser._actions:
+        yield from (o for o in action.option_strings if o.startswith("--") and o != "--help")
+        if isinstance(action, argparse._SubParsersAction):
+            for name, command in action.choices.items():
+                yield name
+                yield from (f"{name} {o}" for o in command_words(command))
+
+
+def test_every_command_and_flag_is_documented() -> None:
+    pages = [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]
+    text = "\n".join(p.read_text(encoding="utf-8") for p in pages)
+    spans = " ".join(re.findall(r"`([^`]+)`", text))
+    words = list(command_words(_parser()))
+    assert "route --explain" in words and "--config" in words
+    missing = [w for w in words if not re.search(rf"(?<![\w-]){re.escape(w.split()[-1])}\b", spans)]
+    assert not missing, missing
 
 
 def tour() -> str:
