@@ -171,3 +171,16 @@ def test_the_quick_tour_makes_tickets_and_acknowledges_its_mail(daemon: Daemon,
     assert acks[mail["message_id"]] == "[#1] Placement report shows the wrong dates"
     explained = maild(daemon, "route", "--explain", "examples/new-ticket.eml")
     assert "new ticket: incident, priority 3" in explained.stdout, explained.stderr
+    status = json.loads(maild(daemon, "status", "--json").stdout)
+    assert not undocumented_json(tickets[0], first, *(first[k][0] for k in LISTED),
+                                 status, status["outbox"], status["schedule"])
+
+
+LISTED = ("participants", "messages", "history", "outbox")
+
+
+def undocumented_json(*objects: dict[str, object]) -> list[str]:
+    """The keys of `--json` objects that the operators' JSON section does not name."""
+    text = (ROOT / "docs" / "operators.md").read_text(encoding="utf-8")
+    section = text[text.index("### JSON output"):text.index("## Mail from IMAP")]
+    return sorted({k for o in objects for k in o if not re.search(rf"\b{k}\b", section)})
