@@ -68,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
 
     command("run", _run, "run the daemon: listener, sender; SIGTERM stops, SIGHUP reloads")
     command("check-config", _check_config, "validate all config files")
+    p = command("init", _init, "write a starter config into DIR (refuses to overwrite)")
+    p.add_argument("dir", metavar="DIR")
+    p.add_argument("--templates", action="store_true", help="also copy the templates into DIR/templates")
     p = command("deliver", _deliver, "ingest one raw mail from FILE or stdin (exit 0 stored, 75 retry)")
     p.add_argument("file", nargs="?", help="the mail; stdin when omitted")
     p.add_argument("--recipient", "-r", help="the envelope recipient the MTA delivered to")
@@ -157,6 +160,16 @@ def _run(args: argparse.Namespace, path: Path) -> int:
 
 def _check_config(args: argparse.Namespace, path: Path) -> int:
     print(load_config(path).summary())
+    return 0
+
+
+def _init(args: argparse.Namespace, path: Path) -> int:
+    from maild.starter import write_starter
+
+    directory = Path(args.dir)
+    for written in write_starter(directory, args.templates):
+        print(f"wrote {written}")
+    print(f"next: maild -c {directory / 'maild.yaml'} check-config")
     return 0
 
 
