@@ -154,10 +154,13 @@ def test_status_reflects_a_stopped_imap_server_and_an_unreachable_relay(tmp_path
         assert setup.cli("deliver", input=mail().as_bytes()).returncode == 0
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
-            report = setup.json("status")
+            checked = setup.cli("status", "--json")
+            report = json.loads(checked.stdout)
             if not report["mailboxes"][0]["ok"] and report["outbox"]["deferred"]:
                 break
             time.sleep(0.3)
+        assert checked.returncode == 2, "a failing mailbox is a monitoring problem"
+        assert setup.cli("status").returncode == 2
         [box] = report["mailboxes"]
         assert box["ok"] is False and "cannot connect" in box["last_error"]
         assert report["outbox"]["queued"] == 3 and "unreachable" in report["outbox"]["last_error"]  # ack + 2 staff
@@ -165,7 +168,9 @@ def test_status_reflects_a_stopped_imap_server_and_an_unreachable_relay(tmp_path
     finally:
         daemon.stop()
         dovecot.start()  # the fixture stops it again
-    assert json.loads(setup.cli("status", "--json").stdout)["daemon"]["running"] is False
+    stopped = setup.cli("status", "--json")
+    assert json.loads(stopped.stdout)["daemon"]["running"] is False
+    assert stopped.returncode == 3 and setup.cli("status").returncode == 3
 
 
 def test_alerts_once_per_problem_and_once_on_recovery_and_metrics(
