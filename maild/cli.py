@@ -36,6 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(logging.DEBUG if args.verbose else logging.INFO)
     # aiosmtpd logs every protocol line at INFO under "mail.log"; keep that for -v.
     logging.getLogger("mail.log").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    # APScheduler logs each job run at INFO, thousands of lines a day; -v shows them.
+    logging.getLogger("apscheduler").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     path = resolve_config_path(args.config)
     try:
         return args.handler(args, path)

@@ -79,6 +79,7 @@ def test_a_broken_config_exits_75_not_1(offline_setup: MaildSetup) -> None:
     assert "no_such_key: unknown key" in one_line_on_stderr(result)
 
 
+@pytest.mark.sqlite_only  # on PostgreSQL the mail commits without the state folder
 def test_an_unexpected_error_before_the_commit_exits_75(offline_setup: MaildSetup) -> None:
     """The state folder is a plain file: nothing can be stored, and no code but 75 may answer."""
     (offline_setup.dir / "var").write_text("not a folder\n")

@@ -241,3 +241,27 @@ def test_socket_activation_takes_the_inherited_lmtp_socket(tmp_path: Path, smtp_
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(30) == 0, (tmp_path / "run.log").read_text()
+
+
+def test_one_start_up_line_and_no_apscheduler_chatter(setup: MaildSetup, daemon: Daemon) -> None:
+    time.sleep(1.0)  # the scheduler has added its jobs and the sender has run
+    assert daemon.stop() == 0
+    lines = daemon.log.read_text().splitlines()
+    [started] = [line for line in lines if " running, pid " in line]
+    assert f"mail from SMTP on 127.0.0.1:{setup.smtp_port}" in started
+    assert f"database sqlite {setup.dir / 'var' / 'maild.db'}" in started or "database postgresql" in started
+    assert "outgoing mail to relay 127.0.0.1:" in started and "stop with SIGTERM" in started
+    assert not [line for line in lines if "apscheduler" in line], lines
+
+
+def test_verbose_shows_apscheduler_again(setup: MaildSetup) -> None:
+    log = setup.dir / "verbose.log"
+    process = subprocess.Popen([*MAILD, "-v", "-c", str(setup.config), "run"], cwd=setup.dir,
+                               stdout=subprocess.DEVNULL, stderr=open(log, "wb"))
+    try:
+        wait_for_port(setup.smtp_port, process)
+        time.sleep(0.5)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+    assert "apscheduler" in log.read_text()
