@@ -283,8 +283,9 @@ def startup_line(config: Config, server: asyncio.Server | None) -> str:
     taken += [f"IMAP {m.name} ({m.host}:{m.port} {m.folder})" for m in config.main.inbound.imap]
     relay = config.main.outbound.relay
     outbox = f"relay {relay.host}:{relay.port}" if relay else f"maildir {config.maildir}"
-    return (f"maild {__version__} running, pid {os.getpid()}: mail from {', '.join(taken) or 'nowhere'}; "
-            f"database {config.database.describe()}; outgoing mail to {outbox}; "
+    return (f"maild {__version__} running, pid {os.getpid()}: "
+            f"mail from {', '.join(taken) or 'nowhere'}; database {config.database.describe()}; "
+            f"outgoing mail to {outbox}; "
             f"stop with SIGTERM (systemctl stop maild), reload with SIGHUP")
 
 

@@ -94,7 +94,8 @@ def _parser() -> argparse.ArgumentParser:
     command("check-config", _check_config, "validate all config files")
     p = command("init", _init, "write a starter config into DIR (refuses to overwrite)")
     p.add_argument("dir", metavar="DIR")
-    p.add_argument("--templates", action="store_true", help="also copy the templates into DIR/templates")
+    p.add_argument("--templates", action="store_true",
+                   help="also copy the templates into DIR/templates")
     p = command("deliver", _deliver, "ingest one raw mail from FILE or stdin (exit 0 stored, 75 retry)")
     p.add_argument("file", nargs="?", help="the mail; stdin when omitted")
     p.add_argument("--recipient", "-r", help="the envelope recipient the MTA delivered to")

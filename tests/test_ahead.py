@@ -7,7 +7,6 @@ import contextlib
 import logging
 import multiprocessing
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -444,7 +443,7 @@ def test_a_notification_template_that_fails_is_recorded_and_the_ticket_stands(tm
     shutil.copytree(TEMPLATES_DIR, templates)
     (templates / "notification" / "text.txt").write_text("{{ no_such_fact }}\n")
     config = write_config(tmp_path / "maild", relay_port=None, smtp_port=2525)
-    config.write_text(re.sub(r"(?m)^templates: .*$", f"templates: {templates}", config.read_text()))
+    config.write_text(config.read_text() + f"templates: {templates}\n")
     settings = Settings.build(load_config(config))
     open_store(settings.config.database)
     migrate()

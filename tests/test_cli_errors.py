@@ -36,4 +36,5 @@ def test_run_on_a_port_in_use_names_the_address(offline_setup: MaildSetup) -> No
         taken.listen()
         result = offline_setup.cli("run", timeout=30)
     assert result.returncode == 1
-    assert one_line(result).startswith(f"maild: cannot listen on 127.0.0.1:{offline_setup.smtp_port}: ")
+    port = offline_setup.smtp_port
+    assert one_line(result).startswith(f"maild: cannot listen on 127.0.0.1:{port}: ")

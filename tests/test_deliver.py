@@ -69,7 +69,8 @@ def one_line_on_stderr(result: subprocess.CompletedProcess) -> str:
 def test_a_missing_file_exits_75_with_one_line(offline_setup: MaildSetup) -> None:
     result = offline_setup.cli("deliver", str(offline_setup.dir / "no-such.eml"))
     assert result.returncode == 75
-    assert one_line_on_stderr(result).startswith("maild: ") and "No such file" in result.stderr.decode()
+    assert one_line_on_stderr(result).startswith("maild: ")
+    assert "No such file" in result.stderr.decode()
 
 
 def test_a_broken_config_exits_75_not_1(offline_setup: MaildSetup) -> None:

@@ -135,7 +135,8 @@ def test_unit_files_pass_systemd_analyze_verify(tmp_path: Path) -> None:
     assert result.returncode == 0 and not result.stderr.strip(), result.stderr
     security = subprocess.run(["systemd-analyze", "security", "--offline=true", "--threshold=20",
                                str(tmp_path / "maild.service")], capture_output=True, text=True, timeout=60)
-    figure, rating = security.stdout.split("Overall exposure level for maild.service:")[1].split()[:2]
+    overall = security.stdout.split("Overall exposure level for maild.service:")[1]
+    figure, rating = overall.split()[:2]
     assert float(figure) <= 2.0, security.stdout
     assert f"rates the unit **{figure} {rating}**" in (ROOT / "docs" / "install.md").read_text()
 
@@ -143,7 +144,8 @@ def test_unit_files_pass_systemd_analyze_verify(tmp_path: Path) -> None:
 def test_unit_files_as_shipped_need_only_the_maild_binary() -> None:
     """docs/install.md says what verify needs: /usr/local/bin/maild. Nothing else may complain."""
     units = [str(ROOT / "systemd" / name) for name in ("maild.service", "maild.socket")]
-    result = subprocess.run(["systemd-analyze", "verify", *units], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(["systemd-analyze", "verify", *units], capture_output=True, text=True,
+                            timeout=60)
     complaints = [line for line in result.stderr.splitlines()
                   if "Command /usr/local/bin/maild is not executable" not in line]
     assert complaints == [], result.stderr
@@ -261,7 +263,8 @@ def test_one_start_up_line_and_no_apscheduler_chatter(setup: MaildSetup, daemon:
     lines = daemon.log.read_text().splitlines()
     [started] = [line for line in lines if " running, pid " in line]
     assert f"mail from SMTP on 127.0.0.1:{setup.smtp_port}" in started
-    assert f"database sqlite {setup.dir / 'var' / 'maild.db'}" in started or "database postgresql" in started
+    sqlite = f"database sqlite {setup.dir / 'var' / 'maild.db'}"
+    assert sqlite in started or "database postgresql" in started
     assert "outgoing mail to relay 127.0.0.1:" in started and "stop with SIGTERM" in started
     assert not [line for line in lines if "apscheduler" in line], lines
 

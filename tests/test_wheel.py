@@ -44,9 +44,9 @@ def clean_env() -> dict[str, str]:
 
 
 def pip(*args: str | Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "pip", "--disable-pip-version-check", *map(str, args)],
-                            capture_output=True, text=True, timeout=900, env=clean_env())
-    assert result.returncode == 0, f"pip {' '.join(map(str, args))} failed:\n{result.stderr[-3000:]}"
+    command = [sys.executable, "-m", "pip", "--disable-pip-version-check", *map(str, args)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900, env=clean_env())
+    assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stderr[-3000:]}"
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +57,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     [wheel] = (base / "dist").glob("maild-*.whl")
     venv = base / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    result = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "--disable-pip-version-check",
-                             str(wheel)], capture_output=True, text=True, timeout=900, env=clean_env())
+    command = [str(venv / "bin" / "pip"), "install", "-q", "--disable-pip-version-check",
+               str(wheel)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900, env=clean_env())
     assert result.returncode == 0, f"installing {wheel.name} failed:\n{result.stderr[-3000:]}"
     return Installed(venv)
 
@@ -70,20 +71,23 @@ def workdir(tmp_path: Path) -> Path:
 
 
 def init(installed: Installed, workdir: Path, *flags: str) -> Path:
-    """`maild init` into workdir/etc, on a free port; on the PostgreSQL pass, on a fresh database."""
+    """`maild init` into workdir/etc, on a free port; on the PostgreSQL pass, a fresh database."""
     result = installed.run(workdir, "init", "etc", *flags)
     assert result.returncode == 0, result.stderr.decode()
     config = workdir / "etc" / "maild.yaml"
     text = config.read_text().replace('"127.0.0.1:2525"', f'"127.0.0.1:{free_port()}"')
     if databases.ENGINE != "sqlite":
-        text = text.replace("database: sqlite:///var/maild.db", f"database: {databases.database_url()}")
+        url = databases.database_url()
+        text = text.replace("database: sqlite:///var/maild.db", f"database: {url}")
     config.write_text(text)
     return config
 
 
-def test_the_installed_package_is_the_wheel_not_the_checkout(installed: Installed, workdir: Path) -> None:
+def test_the_installed_package_is_the_wheel_not_the_checkout(installed: Installed,
+                                                             workdir: Path) -> None:
     where = subprocess.run([str(installed.venv / "bin" / "python"), "-c",
-                            "import maild.report, maild.defaults as d; print(maild.report.__file__); "
+                            "import maild.report, maild.defaults as d; "
+                            "print(maild.report.__file__); "
                             "print(d.TEMPLATES_DIR); print(d.EXAMPLE_CONFIG_DIR)"],
                            cwd=workdir, env=clean_env(), capture_output=True, text=True, timeout=60)
     assert where.returncode == 0, where.stderr
@@ -92,10 +96,12 @@ def test_the_installed_package_is_the_wheel_not_the_checkout(installed: Installe
         assert Path(line).exists(), line
 
 
-def test_init_writes_a_config_that_check_config_accepts(installed: Installed, workdir: Path) -> None:
+def test_init_writes_a_config_that_check_config_accepts(installed: Installed,
+                                                        workdir: Path) -> None:
     result = installed.run(workdir, "init", "etc")
     assert result.returncode == 0, result.stderr.decode()
-    assert sorted(p.name for p in (workdir / "etc").iterdir()) == ["accounts.yaml", "maild.yaml", "routing.yaml"]
+    written = sorted(p.name for p in (workdir / "etc").iterdir())
+    assert written == ["accounts.yaml", "maild.yaml", "routing.yaml"]
     checked = installed.run(workdir, "-c", "etc/maild.yaml", "check-config")
     assert checked.returncode == 0, checked.stderr.decode()
     assert b": ok: " in checked.stdout
@@ -106,7 +112,8 @@ def test_init_refuses_to_overwrite_and_writes_nothing(installed: Installed, work
     (workdir / "etc" / "routing.yaml").write_text("# mine\n")
     result = installed.run(workdir, "init", "etc")
     assert result.returncode != 0
-    assert result.stderr.decode().startswith("maild: not overwriting ") and b"Traceback" not in result.stderr
+    assert result.stderr.decode().startswith("maild: not overwriting ")
+    assert b"Traceback" not in result.stderr
     assert sorted(p.name for p in (workdir / "etc").iterdir()) == ["routing.yaml"]
     assert (workdir / "etc" / "routing.yaml").read_text() == "# mine\n"
 
@@ -132,14 +139,16 @@ def installed_outbox(installed: Installed, workdir: Path, config: Path) -> list[
 
 
 def maildir(path: Path) -> list[EmailMessage]:
-    return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted((path / "new").iterdir())]
+    files = sorted((path / "new").iterdir())
+    return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in files]
 
 
 def test_deliver_status_report_and_run_from_outside_the_checkout(installed: Installed,
                                                                   workdir: Path) -> None:
     config = init(installed, workdir)
     assert "templates:" not in config.read_text().replace("# templates:", "")
-    delivered = installed.run(workdir, "-c", str(config), "deliver", input=mail(subject="Piped in").as_bytes())
+    piped = mail(subject="Piped in").as_bytes()
+    delivered = installed.run(workdir, "-c", str(config), "deliver", input=piped)
     assert (delivered.returncode, delivered.stdout) == (0, b"opened\n"), delivered.stderr.decode()
 
     stopped = installed.run(workdir, "-c", str(config), "status", "--json")
@@ -155,13 +164,15 @@ def test_deliver_status_report_and_run_from_outside_the_checkout(installed: Inst
             client.send_message(message, "dana@bath.example.ac.uk", ["helpdesk@example.com"])
         ack = wait_for_acknowledgement(workdir / "etc" / "var" / "outbox", message["Message-ID"])
         assert installed.run(workdir, "-c", str(config), "status").returncode == 0
-    assert "[#2]" in ack["Subject"] and ack["To"].addresses[0].addr_spec == "dana@bath.example.ac.uk"
+    assert "[#2]" in ack["Subject"]
+    assert ack["To"].addresses[0].addr_spec == "dana@bath.example.ac.uk"
     tickets = json.loads(installed.run(workdir, "-c", str(config), "tickets", "--json").stdout)
     assert [t["subject"] for t in tickets] == ["Piped in", "Over SMTP"]
 
 
 def listen_port(config: Path) -> int:
-    [line] = [line for line in config.read_text().splitlines() if line.strip().startswith("listen:")]
+    lines = config.read_text().splitlines()
+    [line] = [line for line in lines if line.strip().startswith("listen:")]
     return int(line.split('"')[1].rsplit(":", 1)[1])
 
 
@@ -206,7 +217,8 @@ def wait_for_acknowledgement(outbox: Path, message_id: str, timeout: float = 30)
     while time.monotonic() < deadline:
         if (outbox / "new").is_dir():
             for message in maildir(outbox):
-                if message["In-Reply-To"] == message_id and message["Auto-Submitted"] == "auto-replied":
+                automatic = message["Auto-Submitted"] == "auto-replied"
+                if automatic and message["In-Reply-To"] == message_id:
                     return message
         time.sleep(0.2)
     raise AssertionError(f"no acknowledgement of {message_id} in {outbox} within {timeout}s")

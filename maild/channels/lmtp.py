@@ -101,7 +101,8 @@ async def start_server(handler: IntakeHandler, host: str, port: int, max_bytes: 
     where = {"sock": inherited} if inherited else {"host": host, "port": port}
     try:
         server = await loop.create_server(
-            lambda: protocol_class(handler, data_size_limit=max_bytes, enable_SMTPUTF8=True, ident="maild"),
+            lambda: protocol_class(handler, data_size_limit=max_bytes, enable_SMTPUTF8=True,
+                                   ident="maild"),
             **where,
         )
     except OSError as exc:  # a port in use is the admin's to fix: say which, without a traceback
