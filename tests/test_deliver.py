@@ -81,8 +81,8 @@ def test_a_broken_config_exits_75_not_1(offline_setup: MaildSetup) -> None:
 
 
 @pytest.mark.sqlite_only  # on PostgreSQL the mail commits without the state folder
-def test_an_unexpected_error_before_the_commit_exits_75(offline_setup: MaildSetup) -> None:
-    """The state folder is a plain file: nothing can be stored, and no code but 75 may answer."""
+def test_a_state_folder_that_cannot_be_made_exits_75(offline_setup: MaildSetup) -> None:
+    """The state folder is a plain file: nothing can be stored, so only 75 may answer."""
     (offline_setup.dir / "var").write_text("not a folder\n")
     result = offline_setup.cli("deliver", input=mail().as_bytes())
     assert result.returncode == 75, result.stderr.decode()
