@@ -19,10 +19,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from maild import defaults, metrics, sdnotify
+from maild import __version__, defaults, metrics, sdnotify
 from maild.alerts import Alerter
 from maild.channels.imap import MailboxWatcher
 from maild.channels.lmtp import IntakeHandler, start_server
+from maild.config import Config
 from maild.errors import MaildError, TransientError
 from maild.intake import Intake, Outcome
 from maild.outbound.sender import Sender
@@ -114,7 +115,7 @@ class Daemon:
         self.watchers = self._start_watchers(loop)
         tasks = [asyncio.create_task(self._send_loop()), asyncio.create_task(self._recovery_loop())]
         self.scheduler.start()
-        log.info("maild running: %s", config.summary())
+        log.info("%s", startup_line(config, server))
         sdnotify.notify("READY=1", f"STATUS={(await self._status())[0]}")
         tasks.append(asyncio.create_task(self._health_loop()))
         if config.main.alerts is not None:
@@ -273,6 +274,24 @@ class Daemon:
         if self.runtime.reload():
             self.scheduler.rebuild()
         sdnotify.notify("READY=1")
+
+
+def startup_line(config: Config, server: asyncio.Server | None) -> str:
+    """Where mail is taken and kept, and how to stop: the one line an operator looks for."""
+    smtp = config.main.inbound.smtp
+    taken = [f"{smtp.protocol.upper()} on {_bound(server)}"] if smtp and server else []
+    taken += [f"IMAP {m.name} ({m.host}:{m.port} {m.folder})" for m in config.main.inbound.imap]
+    relay = config.main.outbound.relay
+    outbox = f"relay {relay.host}:{relay.port}" if relay else f"maildir {config.maildir}"
+    return (f"maild {__version__} running, pid {os.getpid()}: "
+            f"mail from {', '.join(taken) or 'nowhere'}; database {config.database.describe()}; "
+            f"outgoing mail to {outbox}; "
+            f"stop with SIGTERM (systemctl stop maild), reload with SIGHUP")
+
+
+def _bound(server: asyncio.Server) -> str:
+    host, port = server.sockets[0].getsockname()[:2]
+    return f"{host}:{port}"
 
 
 def run_daemon(runtime: Runtime) -> None:

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from maild.runtime import Settings
 
 EX_USAGE, EX_TEMPFAIL = 2, 75
+# `maild status` answers a monitoring check: 3 as `systemctl is-active` for a stopped service.
+STATUS_MAILBOX_FAILING, STATUS_NOT_RUNNING = 2, 3
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -34,6 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(logging.DEBUG if args.verbose else logging.INFO)
     # aiosmtpd logs every protocol line at INFO under "mail.log"; keep that for -v.
     logging.getLogger("mail.log").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    # APScheduler logs each job run at INFO, thousands of lines a day; -v shows them.
+    logging.getLogger("apscheduler").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     path = resolve_config_path(args.config)
     try:
         return args.handler(args, path)
@@ -43,15 +47,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         for message in exc.messages:
             print(message, file=sys.stderr)
-        return EX_TEMPFAIL if args.command == "deliver" else 1
+        return _failed(args)
     except TransientError as exc:
         print(f"maild: temporary failure: {exc}", file=sys.stderr)
         return EX_TEMPFAIL
-    except MaildError as exc:
-        print(f"maild: {exc}", file=sys.stderr)
-        return 1
+    except (MaildError, OSError) as exc:  # OSError: a missing FILE, a folder not ours to write
+        print(f"maild: {_one_line(exc)}", file=sys.stderr)
+        return _failed(args)
+    except Exception as exc:
+        if args.command != "deliver":
+            raise  # a bug: its traceback is what gets it fixed
+        # An MTA would bounce the mail with a traceback in it on any other code; 75 keeps it queued.
+        if args.verbose:
+            logging.getLogger("maild.pipe").exception("unexpected error")
+        print(f"maild: not stored, the MTA will retry: {type(exc).__name__}: {_one_line(exc)}",
+              file=sys.stderr)
+        return EX_TEMPFAIL
     finally:
         memory.exiting()
+
+
+def _failed(args: argparse.Namespace) -> int:
+    """The exit code of a command that could not do its work: `deliver` never says 1 to an MTA."""
+    return EX_TEMPFAIL if args.command == "deliver" else 1
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -68,6 +92,10 @@ def _parser() -> argparse.ArgumentParser:
 
     command("run", _run, "run the daemon: listener, sender; SIGTERM stops, SIGHUP reloads")
     command("check-config", _check_config, "validate all config files")
+    p = command("init", _init, "write a starter config into DIR (refuses to overwrite)")
+    p.add_argument("dir", metavar="DIR")
+    p.add_argument("--templates", action="store_true",
+                   help="also copy the templates into DIR/templates")
     p = command("deliver", _deliver, "ingest one raw mail from FILE or stdin (exit 0 stored, 75 retry)")
     p.add_argument("file", nargs="?", help="the mail; stdin when omitted")
     p.add_argument("--recipient", "-r", help="the envelope recipient the MTA delivered to")
@@ -157,6 +185,16 @@ def _run(args: argparse.Namespace, path: Path) -> int:
 
 def _check_config(args: argparse.Namespace, path: Path) -> int:
     print(load_config(path).summary())
+    return 0
+
+
+def _init(args: argparse.Namespace, path: Path) -> int:
+    from maild.starter import write_starter
+
+    directory = Path(args.dir)
+    for written in write_starter(directory, args.templates):
+        print(f"wrote {written}")
+    print(f"next: maild -c {directory / 'maild.yaml'} check-config")
     return 0
 
 
@@ -364,6 +402,10 @@ def _retry(args: argparse.Namespace, path: Path) -> int:
     for raw_id, outcome in results:
         print(f"{raw_id}: {outcome.value}")
     print(f"{len(results)} re-run", file=sys.stderr)
+    unknown = sorted(set(args.ids) - {raw_id for raw_id, _ in results})
+    if unknown:
+        print(f"maild: no quarantined mail {', '.join(map(str, unknown))}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -476,7 +518,7 @@ def _status(args: argparse.Namespace, path: Path) -> int:
     }
     if args.json:
         _print_json(report)
-        return 0
+        return _status_code(report)
     print(f"daemon:     {'running, pid ' + str(pid) if pid else 'not running'} (this host)")
     print(f"database:   {report['database']}")
     for m in report["mailboxes"]:
@@ -492,6 +534,15 @@ def _status(args: argparse.Namespace, path: Path) -> int:
     print(f"targets:    {schedule['sla_breaches']} missed by tickets still open")
     print("reminders:  " + (f"next {coming['kind']} for {coming['organisation']} at {coming['due_at']}" if coming
                             else "none in the next two months"))
+    return _status_code(report)
+
+
+def _status_code(report: dict[str, Any]) -> int:
+    """0 healthy; 3 no daemon on this host; 2 a mailbox failing (docs/install.md, "Monitoring")."""
+    if not report["daemon"]["running"]:
+        return STATUS_NOT_RUNNING
+    if any(m["last_error"] for m in report["mailboxes"]):
+        return STATUS_MAILBOX_FAILING
     return 0
 
 

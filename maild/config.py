@@ -485,7 +485,7 @@ class MainFile(Strict):
     database: Database = Database()
     routing: str = "routing.yaml"
     accounts: str = "accounts.yaml"
-    templates: str = "../templates"
+    templates: str | None = None  # None: the templates shipped in the package
     office_hours: OfficeHours = OfficeHours()
     inbound: Inbound = Inbound()
     outbound: Outbound
@@ -802,7 +802,8 @@ def load_config(path: Path) -> Config:
         accounts=accounts,
         state_dir=(base / main.state_dir).resolve(),
         database=_database_target(main, main_source, errors),
-        templates_dir=(base / main.templates).resolve(),
+        templates_dir=(base / main.templates).resolve() if main.templates
+        else defaults.TEMPLATES_DIR,
         maildir=(base / main.outbound.maildir).resolve(),
     )
     if routing is not None and accounts is not None:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 CONFIG_ENV = "MAILD_CONFIG"
 CONFIG_PATH = "config/maild.yaml"
+PACKAGE_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = PACKAGE_DIR / "templates"  # used when the config names no `templates` folder
+EXAMPLE_CONFIG_DIR = PACKAGE_DIR / "example"  # what `maild init` starts from
 
 SMTP_LISTEN = "127.0.0.1:2525"
 DATABASE_URL = "sqlite:///../var/maild.db"

@@ -49,3 +49,7 @@ class DeliveryError(MaildError):
 
 class RelayUnavailable(DeliveryError):
     """The relay could not be reached or refused the session: every queued mail waits, none fails."""
+
+
+class ListenerUnavailable(MaildError):
+    """The configured SMTP/LMTP address cannot be bound: in use, or not ours to bind."""

@@ -174,7 +174,6 @@ def write_config(directory: Path, *, relay_port: int | None, smtp_port: int, pro
   aliases: [info@example.com]
 state_dir: ../var
 database: {database}
-templates: {ROOT / 'templates'}
 inbound:
   smtp: {{listen: "127.0.0.1:{smtp_port}", protocol: {protocol}}}
 {imap}outbound:

@@ -7,7 +7,6 @@ import contextlib
 import logging
 import multiprocessing
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -23,6 +22,7 @@ import pytest
 
 from conftest import write_config
 from maild.config import Limits, load_config
+from maild.defaults import TEMPLATES_DIR
 from maild.intake import Intake, Outcome
 from maild.outbound import notices, outbox
 from maild.outbound.notices import Notice, compose_notice
@@ -330,7 +330,7 @@ def test_the_worker_renders_with_the_templates_as_reloaded(tmp_path: Path, worke
     """A reload makes a new Renderer (a new generation): the worker reads the templates again."""
     monkeypatch.setattr(ahead, "TAKE_SECONDS", 10.0)  # a slow machine must not turn this into composing here
     templates = tmp_path / "templates"
-    shutil.copytree(Path(__file__).parent.parent / "templates", templates)
+    shutil.copytree(TEMPLATES_DIR, templates)
     intake = build(tmp_path / "maild")
     notice = a_notice(intake)
     first = worker.compose(Renderer(templates), [notice])
@@ -440,10 +440,10 @@ def test_a_worker_killed_while_notifications_are_taken_back_loses_none(tmp_path:
 @pytest.mark.parametrize("grouped", [True, False])
 def test_a_notification_template_that_fails_is_recorded_and_the_ticket_stands(tmp_path: Path, grouped: bool) -> None:
     templates = tmp_path / "templates"
-    shutil.copytree(Path(__file__).parent.parent / "templates", templates)
+    shutil.copytree(TEMPLATES_DIR, templates)
     (templates / "notification" / "text.txt").write_text("{{ no_such_fact }}\n")
     config = write_config(tmp_path / "maild", relay_port=None, smtp_port=2525)
-    config.write_text(re.sub(r"(?m)^templates: .*$", f"templates: {templates}", config.read_text()))
+    config.write_text(config.read_text() + f"templates: {templates}\n")
     settings = Settings.build(load_config(config))
     open_store(settings.config.database)
     migrate()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import MAILD, ROOT
+from maild.defaults import TEMPLATES_DIR
 
 MAIN = """\
 helpdesk:
@@ -41,7 +42,7 @@ organisations:
 
 
 def check(tmp_path: Path, main: str = MAIN, routing: str = ROUTING, accounts: str = ACCOUNTS) -> tuple[int, list[str]]:
-    (tmp_path / "maild.yaml").write_text(main.replace("{templates}", str(ROOT / "templates")))
+    (tmp_path / "maild.yaml").write_text(main.replace("{templates}", str(TEMPLATES_DIR)))
     (tmp_path / "routing.yaml").write_text(routing)
     (tmp_path / "accounts.yaml").write_text(accounts)
     result = subprocess.run([*MAILD, "-c", str(tmp_path / "maild.yaml"), "check-config"],
@@ -155,7 +156,7 @@ def test_each_error_names_file_line_and_key(tmp_path: Path, file: str, old: str,
     assert old in texts[file]
     texts[file] = texts[file].replace(old, new)
     code, lines = check(tmp_path, texts["main"], texts["routing"], texts["accounts"])
-    expected = expected.format(dir=tmp_path, templates=ROOT / "templates")
+    expected = expected.format(dir=tmp_path, templates=TEMPLATES_DIR)
     assert code == 1
     assert any(line.startswith(expected) for line in lines), lines
 

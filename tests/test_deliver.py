@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
 import pytest
 
 from conftest import MaildSetup, make_unwritable, make_writable
+from maild.defaults import TEMPLATES_DIR
 from mails import mail
 
 
@@ -54,3 +58,43 @@ def test_null_envelope_sender_is_not_acknowledged(offline_setup: MaildSetup) -> 
     assert result.stdout == b"ignored\n"
     assert offline_setup.json("tickets") == []
     assert offline_setup.cli("send", "--once").stdout == b"sent 0, deferred 0, failed 0\n"
+
+
+def one_line_on_stderr(result: subprocess.CompletedProcess) -> str:
+    lines = result.stderr.decode().splitlines()
+    assert len(lines) == 1 and b"Traceback" not in result.stderr, result.stderr.decode()
+    return lines[0]
+
+
+def test_a_missing_file_exits_75_with_one_line(offline_setup: MaildSetup) -> None:
+    result = offline_setup.cli("deliver", str(offline_setup.dir / "no-such.eml"))
+    assert result.returncode == 75
+    assert one_line_on_stderr(result).startswith("maild: ")
+    assert "No such file" in result.stderr.decode()
+
+
+def test_a_broken_config_exits_75_not_1(offline_setup: MaildSetup) -> None:
+    offline_setup.config.write_text(offline_setup.config.read_text() + "no_such_key: 1\n")
+    result = offline_setup.cli("deliver", input=mail().as_bytes())
+    assert result.returncode == 75
+    assert "no_such_key: unknown key" in one_line_on_stderr(result)
+
+
+@pytest.mark.sqlite_only  # on PostgreSQL the mail commits without the state folder
+def test_a_state_folder_that_cannot_be_made_exits_75(offline_setup: MaildSetup) -> None:
+    """The state folder is a plain file: nothing can be stored, so only 75 may answer."""
+    (offline_setup.dir / "var").write_text("not a folder\n")
+    result = offline_setup.cli("deliver", input=mail().as_bytes())
+    assert result.returncode == 75, result.stderr.decode()
+    assert b"Traceback" not in result.stderr and result.stderr.startswith(b"maild: ")
+
+
+def test_a_quarantined_mail_is_kept_so_deliver_exits_0(offline_setup: MaildSetup) -> None:
+    templates = offline_setup.dir / "templates"
+    shutil.copytree(TEMPLATES_DIR, templates)
+    (templates / "acknowledgement" / "subject.txt").write_text("{{ 1 / 0 }}\n")
+    offline_setup.config.write_text(offline_setup.config.read_text() + f"templates: {templates}\n")
+    result = offline_setup.cli("deliver", input=mail().as_bytes())
+    assert (result.returncode, result.stdout) == (0, b"quarantined\n"), result.stderr.decode()
+    [kept] = offline_setup.json("quarantine")
+    assert "ZeroDivisionError" in kept["reason"]

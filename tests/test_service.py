@@ -135,8 +135,22 @@ def test_unit_files_pass_systemd_analyze_verify(tmp_path: Path) -> None:
     assert result.returncode == 0 and not result.stderr.strip(), result.stderr
     security = subprocess.run(["systemd-analyze", "security", "--offline=true", "--threshold=20",
                                str(tmp_path / "maild.service")], capture_output=True, text=True, timeout=60)
-    exposure = float(security.stdout.split("Overall exposure level for maild.service:")[1].split()[0])
-    assert exposure <= 2.0, security.stdout  # the README documents the score
+    overall = security.stdout.split("Overall exposure level for maild.service:")[1]
+    figure, rating = overall.split()[:2]
+    assert float(figure) <= 2.0, security.stdout
+    assert f"rates the unit **{figure} {rating}**" in (ROOT / "docs" / "install.md").read_text()
+
+
+def test_unit_files_as_shipped_need_only_the_maild_binary() -> None:
+    """docs/install.md says what verify needs: /usr/local/bin/maild. Nothing else may complain."""
+    units = [str(ROOT / "systemd" / name) for name in ("maild.service", "maild.socket")]
+    result = subprocess.run(["systemd-analyze", "verify", *units], capture_output=True, text=True,
+                            timeout=60)
+    complaints = [line for line in result.stderr.splitlines()
+                  if "Command /usr/local/bin/maild is not executable" not in line]
+    assert complaints == [], result.stderr
+    if os.access("/usr/local/bin/maild", os.X_OK):
+        assert result.returncode == 0, result.stderr
 
 
 def test_status_reflects_a_stopped_imap_server_and_an_unreachable_relay(tmp_path: Path, dovecot: Dovecot) -> None:
@@ -154,10 +168,13 @@ def test_status_reflects_a_stopped_imap_server_and_an_unreachable_relay(tmp_path
         assert setup.cli("deliver", input=mail().as_bytes()).returncode == 0
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
-            report = setup.json("status")
+            checked = setup.cli("status", "--json")
+            report = json.loads(checked.stdout)
             if not report["mailboxes"][0]["ok"] and report["outbox"]["deferred"]:
                 break
             time.sleep(0.3)
+        assert checked.returncode == 2, "a failing mailbox is a monitoring problem"
+        assert setup.cli("status").returncode == 2
         [box] = report["mailboxes"]
         assert box["ok"] is False and "cannot connect" in box["last_error"]
         assert report["outbox"]["queued"] == 3 and "unreachable" in report["outbox"]["last_error"]  # ack + 2 staff
@@ -165,7 +182,9 @@ def test_status_reflects_a_stopped_imap_server_and_an_unreachable_relay(tmp_path
     finally:
         daemon.stop()
         dovecot.start()  # the fixture stops it again
-    assert json.loads(setup.cli("status", "--json").stdout)["daemon"]["running"] is False
+    stopped = setup.cli("status", "--json")
+    assert json.loads(stopped.stdout)["daemon"]["running"] is False
+    assert stopped.returncode == 3 and setup.cli("status").returncode == 3
 
 
 def test_alerts_once_per_problem_and_once_on_recovery_and_metrics(
@@ -236,3 +255,28 @@ def test_socket_activation_takes_the_inherited_lmtp_socket(tmp_path: Path, smtp_
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(30) == 0, (tmp_path / "run.log").read_text()
+
+
+def test_one_start_up_line_and_no_apscheduler_chatter(setup: MaildSetup, daemon: Daemon) -> None:
+    time.sleep(1.0)  # the scheduler has added its jobs and the sender has run
+    assert daemon.stop() == 0
+    lines = daemon.log.read_text().splitlines()
+    [started] = [line for line in lines if " running, pid " in line]
+    assert f"mail from SMTP on 127.0.0.1:{setup.smtp_port}" in started
+    sqlite = f"database sqlite {setup.dir / 'var' / 'maild.db'}"
+    assert sqlite in started or "database postgresql" in started
+    assert "outgoing mail to relay 127.0.0.1:" in started and "stop with SIGTERM" in started
+    assert not [line for line in lines if "apscheduler" in line], lines
+
+
+def test_verbose_shows_apscheduler_again(setup: MaildSetup) -> None:
+    log = setup.dir / "verbose.log"
+    process = subprocess.Popen([*MAILD, "-v", "-c", str(setup.config), "run"], cwd=setup.dir,
+                               stdout=subprocess.DEVNULL, stderr=open(log, "wb"))
+    try:
+        wait_for_port(setup.smtp_port, process)
+        time.sleep(0.5)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+    assert "apscheduler" in log.read_text()

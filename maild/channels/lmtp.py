@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from maild.errors import TransientError
+from maild.errors import ListenerUnavailable, TransientError
 from maild.intake import Outcome
 
 log = logging.getLogger("maild.smtp")
@@ -99,10 +99,14 @@ async def start_server(handler: IntakeHandler, host: str, port: int, max_bytes: 
     loop = asyncio.get_running_loop()
     inherited = inherited_socket()
     where = {"sock": inherited} if inherited else {"host": host, "port": port}
-    server = await loop.create_server(
-        lambda: protocol_class(handler, data_size_limit=max_bytes, enable_SMTPUTF8=True, ident="maild"),
-        **where,
-    )
+    try:
+        server = await loop.create_server(
+            lambda: protocol_class(handler, data_size_limit=max_bytes, enable_SMTPUTF8=True,
+                                   ident="maild"),
+            **where,
+        )
+    except OSError as exc:  # a port in use is the admin's to fix: say which, without a traceback
+        raise ListenerUnavailable(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
     log.info("listening for %s on %s", handler.protocol.upper(),
              f"inherited socket {inherited.getsockname()}" if inherited else f"{host}:{port}")
     return server
