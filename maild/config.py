@@ -149,6 +149,8 @@ class Inbound(Strict):
     # A second process parses IMAP batches ahead (pipeline.ahead): about 60 MB more memory for a
     # fifth more mail a second; only where there is a second core.
     parse_ahead: bool = True
+    # Copies of one mail (same Message-ID and content) this close together are one mail; 0: never.
+    copies_window_days: int = Field(default=7, ge=0)
 
     @model_validator(mode="after")
     def _unique_names(self) -> Inbound:

@@ -15,12 +15,23 @@ log = logging.getLogger("maild.pipe")
 
 EX_OK = 0
 EX_TEMPFAIL = 75
+# Postfix's pipe passes the null sender as this unless the recipe says `null_sender=`.
+POSTFIX_NULL_SENDER = "mailer-daemon"
 
 
-def deliver(intake: Intake, content: bytes, recipient: str | None, sender: str | None) -> tuple[int, Outcome | None]:
+def envelope_sender(sender: str | None) -> str | None:
+    """The envelope sender as the pipeline reads it: "" for the null sender, however it came."""
+    if sender is not None and sender.strip().lower() in ("", "<>", POSTFIX_NULL_SENDER):
+        return ""
+    return sender
+
+
+def deliver(intake: Intake, content: bytes, recipient: str | None,
+            sender: str | None) -> tuple[int, Outcome | None]:
     recipients = [recipient.lower()] if recipient else []
+    scope = f"pipe:{','.join(recipients)}"
     try:
-        outcome = intake.accept(content, "pipe", f"pipe:{','.join(recipients)}", recipients, sender)
+        outcome = intake.accept(content, "pipe", scope, recipients, envelope_sender(sender))
     except TransientError as exc:
         log.error("not stored, the MTA will retry: %s", exc)
         return EX_TEMPFAIL, None

@@ -12,6 +12,7 @@ from maild.pipeline.authenticate import authenticate
 from maild.pipeline.bounce import bounce
 from maild.pipeline.classify import classify
 from maild.pipeline.context import MailContext
+from maild.pipeline.copies import copies
 from maild.pipeline.identify import identify
 from maild.pipeline.limits import check_limits
 from maild.pipeline.notify import notify
@@ -24,6 +25,7 @@ Step = Callable[[MailContext], None]
 STEPS: tuple[Step, ...] = (
     check_limits,  # refuse oversize mail before parsing it
     parse,         # bytes -> ParsedMail (mail-parser)
+    copies,        # a copy of a mail already in hand (another address or mailbox): done here
     screen,        # automatic mail: never auto-reply to it
     bounce,        # a delivery report on a mail we sent: its ticket and outbox row
     identify,      # staff, contact of an organisation, or unknown
@@ -40,5 +42,7 @@ STEPS: tuple[Step, ...] = (
 
 def run(ctx: MailContext, steps: Sequence[Step] = STEPS) -> None:
     for step in steps:
+        if ctx.finished:
+            break
         ctx.step = step.__name__
         step(ctx)

@@ -11,7 +11,9 @@ from playhouse.migrate import migrate as run_migrations
 
 from maild.errors import TransientError
 from maild.store.db import UNAVAILABLE, lock
-from maild.store.models import ALL_MODELS, BouncedAddress, Event, Meeting, Occurrence, SchemaVersion, Ticket, database
+from maild.store.models import (
+    ALL_MODELS, BouncedAddress, Event, MailCopy, Meeting, Occurrence, SchemaVersion, Ticket, database,
+)
 
 log = logging.getLogger("maild.store")
 
@@ -53,7 +55,13 @@ def _bounces() -> None:
     add_tables(BouncedAddress)
 
 
-MIGRATIONS: list[Callable[[], None]] = [_initial_schema, _conversations, _service_targets_and_reminders, _bounces]
+def _mail_copies() -> None:
+    add_tables(MailCopy)
+
+
+MIGRATIONS: list[Callable[[], None]] = [
+    _initial_schema, _conversations, _service_targets_and_reminders, _bounces, _mail_copies,
+]
 LATEST = len(MIGRATIONS)
 
 

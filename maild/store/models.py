@@ -304,7 +304,16 @@ class BouncedAddress(BaseModel):
     bounced_at = DateTimeField(default=utcnow)
 
 
+class MailCopy(BaseModel):
+    """Which raw mail holds one mail (its Message-ID and content), whichever address or mailbox
+    its copies came through: the unique key is the claim, so two hosts never both process it."""
+
+    key = CharField(max_length=64, unique=True)  # SHA-256 of the Message-ID and the content
+    raw = ForeignKeyField(RawMail, on_delete="CASCADE")
+    seen_at = DateTimeField(default=utcnow)
+
+
 ALL_MODELS: tuple[type[BaseModel], ...] = (
     Ticket, RawMail, Participant, Message, Attachment, Outbox, Event, MailboxCursor, Alert, Occurrence, Meeting,
-    BouncedAddress,
+    BouncedAddress, MailCopy,
 )

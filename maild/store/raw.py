@@ -10,16 +10,17 @@ from __future__ import annotations
 import hashlib
 import json
 from contextlib import nullcontext
-from datetime import timedelta
+from datetime import datetime, timedelta
 from collections.abc import Sequence
 
 import peewee
 
 from maild.errors import HeldElsewhere
 from maild.store.db import is_sqlite, transaction, try_lock
-from maild.store.models import Event, RawMail, Ticket, database, fixed_sql, utcnow
+from maild.store.models import Event, MailCopy, RawMail, Ticket, database, fixed_sql, utcnow
 
 RECEIVED, PROCESSED, IGNORED, QUARANTINED = "received", "processed", "ignored", "quarantined"
+DUPLICATE = "duplicate"  # a copy of a mail another raw mail holds (another address or mailbox)
 
 
 def dedupe_key(content: bytes, scope: str) -> str:
@@ -62,6 +63,23 @@ def save(
     except peewee.IntegrityError:  # stored before, or by another process since our look-up
         return RawMail.get(RawMail.dedupe_key == key), False
     return row, True
+
+
+def claim_copy(key: str, raw_id: int, now: datetime, window: timedelta) -> RawMail | None:
+    """Inside the caller's transaction: claim the mail `key` for this raw mail. Returns the raw
+    mail that holds it (seen within `window`), or None when this one does now. The insert waits
+    on a concurrent holder's transaction, so two hosts never both take it."""
+    MailCopy.insert(key=key, raw=raw_id, seen_at=now).on_conflict_ignore().execute()
+    holder = MailCopy.get(MailCopy.key == key)
+    if holder.raw_id == raw_id:
+        return None
+    if holder.seen_at < now - window:  # an old mail sent again: this copy holds it from now on
+        taken = MailCopy.update(raw=raw_id, seen_at=now).where(
+            (MailCopy.key == key) & (MailCopy.raw == holder.raw_id)).execute()
+        if taken:
+            return None
+        holder = MailCopy.get(MailCopy.key == key)
+    return RawMail.get_by_id(holder.raw_id)
 
 
 def mark_done(raw_id: int, status: str, ticket: Ticket | None, reason: str | None = None) -> None:
