@@ -11,7 +11,7 @@ from playhouse.migrate import migrate as run_migrations
 
 from maild.errors import TransientError
 from maild.store.db import UNAVAILABLE, lock
-from maild.store.models import ALL_MODELS, BouncedAddress, Event, Meeting, Occurrence, SchemaVersion, Ticket, database
+from maild.store.models import ALL_MODELS, BouncedAddress, Event, Meeting, Occurrence, Proposed, SchemaVersion, Ticket, database
 
 log = logging.getLogger("maild.store")
 
@@ -53,7 +53,12 @@ def _bounces() -> None:
     add_tables(BouncedAddress)
 
 
-MIGRATIONS: list[Callable[[], None]] = [_initial_schema, _conversations, _service_targets_and_reminders, _bounces]
+def _proposed_participants() -> None:
+    add_tables(Proposed)
+
+
+MIGRATIONS: list[Callable[[], None]] = [_initial_schema, _conversations, _service_targets_and_reminders, _bounces,
+                                        _proposed_participants]
 LATEST = len(MIGRATIONS)
 
 
