@@ -18,8 +18,10 @@ from mails import mail
 
 OUTSIDER = "out@outside.example"
 REQUESTER = "dana@bath.example.ac.uk"
+NICK = "nick@bath.example.ac.uk"  # at the organisation, not a designated contact
 ALICE = "Alice Engineer <alice@example.com>"
-OUR_MX = "Received: from mail.example.net by mx.example.com with ESMTPS; Mon, 23 Nov 2026 10:00:00 +0000\n"
+OUR_MX = ("Received: from mail.example.net by mx.example.com with ESMTPS;"
+          " Mon, 23 Nov 2026 10:00:00 +0000\n")
 
 
 def verdict(domain: str, result: str = "pass") -> bytes:
@@ -40,14 +42,16 @@ def trusted(tmp_path, smtp_sink: SmtpSink) -> Iterator[MaildSetup]:  # noqa: ANN
     assert daemon.stop() == 0, daemon.log.read_text()
 
 
-def send(setup: MaildSetup, message: EmailMessage, to: str = "helpdesk@example.com", top: bytes = b"") -> None:
+def send(setup: MaildSetup, message: EmailMessage, to: str = "helpdesk@example.com",
+         top: bytes = b"") -> None:
     """Deliver over SMTP; `top` are the headers our MX would have put above the mail."""
     sender = message["From"].addresses[0].addr_spec
     with smtplib.SMTP("127.0.0.1", setup.smtp_port, timeout=10) as client:
         client.sendmail(sender, [to], top + message.as_bytes())
 
 
-def open_ticket(setup: MaildSetup, sink: SmtpSink, top: bytes = b"", **headers: str) -> tuple[int, str, str]:
+def open_ticket(setup: MaildSetup, sink: SmtpSink, top: bytes = b"",
+                **headers: str) -> tuple[int, str, str]:
     """Dana's new ticket: its number, her signed reply address, and Alice's."""
     send(setup, mail(**headers), top=top)
     [ack] = sink.replies(1)
@@ -56,7 +60,8 @@ def open_ticket(setup: MaildSetup, sink: SmtpSink, top: bytes = b"", **headers: 
     return number, str(ack.message["Reply-To"]), str(note.message["Reply-To"])
 
 
-def staff_answer(setup: MaildSetup, staff_address: str, text: str, top: bytes | None = None) -> None:
+def staff_answer(setup: MaildSetup, staff_address: str, text: str,
+                 top: bytes | None = None) -> None:
     """Alice answers through her signed address, DKIM-signed as our MX reports (unless `top`)."""
     reply = mail(sender=ALICE, to=staff_address, subject="Re: the ticket", body=text)
     send(setup, reply, to=staff_address, top=verdict("example.com") if top is None else top)
@@ -75,16 +80,16 @@ def participants(setup: MaildSetup, number: int) -> list[str]:
 def test_someone_else_at_the_domain_neither_joins_by_tag_nor_brings_an_outsider(
         trusted: MaildSetup, smtp_sink: SmtpSink) -> None:
     number, _, alice = open_ticket(trusted, smtp_sink)
-    send(trusted, mail(sender="Nick Other <nick@bath.example.ac.uk>", subject=f"Re: [#{number}] Placement report",
+    send(trusted, mail(sender=f"Nick Other <{NICK}>", subject=f"Re: [#{number}] Placement report",
                        body="Please copy my friend in.", Cc=OUTSIDER))
     assert len(trusted.json("tickets")) == 2  # his own ticket, under the unknown-sender policy
     assert participants(trusted, number) == [REQUESTER]
     [refused] = history(trusted, number, "join_refused")
-    assert "nick@bath.example.ac.uk" in refused and "not on it" in refused
+    assert NICK in refused and "not on it" in refused
     staff_answer(trusted, alice, "The dates are fixed now.")
     smtp_sink.wait_to(REQUESTER, 3)  # the two acknowledgements' first, then the answer
     assert smtp_sink.to(OUTSIDER) == []
-    assert all(f"[#{number}]" not in r.message["Subject"] for r in smtp_sink.to("nick@bath.example.ac.uk"))
+    assert all(f"[#{number}]" not in r.message["Subject"] for r in smtp_sink.to(NICK))
 
 
 @pytest.mark.parametrize("through", ["subject tag", "signed address"])
@@ -126,7 +131,8 @@ def test_staff_signed_address_without_authentication_adds_nobody_and_the_owner_i
     assert smtp_sink.to(OUTSIDER) == []
 
 
-def test_staff_signed_address_with_a_trusted_fail_runs_nothing(trusted: MaildSetup, smtp_sink: SmtpSink) -> None:
+def test_staff_signed_address_with_a_trusted_fail_runs_nothing(
+        trusted: MaildSetup, smtp_sink: SmtpSink) -> None:
     number, _, alice = open_ticket(trusted, smtp_sink)
     staff_answer(trusted, alice, f"#close\n#priority 1\n#cc add {OUTSIDER}\nHere is everything.",
                  top=verdict("example.com", "fail"))
@@ -142,17 +148,19 @@ def test_staff_signed_address_with_a_trusted_fail_runs_nothing(trusted: MaildSet
 
 # ---------------------------------------------------------------- the legitimate paths, kept
 
-def test_colleague_copied_by_the_requester_receives_answers(trusted: MaildSetup, smtp_sink: SmtpSink) -> None:
-    number, _, alice = open_ticket(trusted, smtp_sink, Cc="Nick Other <nick@bath.example.ac.uk>")
-    assert participants(trusted, number) == [REQUESTER, "nick@bath.example.ac.uk"]
+def test_colleague_copied_by_the_requester_receives_answers(
+        trusted: MaildSetup, smtp_sink: SmtpSink) -> None:
+    number, _, alice = open_ticket(trusted, smtp_sink, Cc=f"Nick Other <{NICK}>")
+    assert participants(trusted, number) == [REQUESTER, NICK]
     staff_answer(trusted, alice, "Fixed.")
-    [answer] = smtp_sink.wait_to("nick@bath.example.ac.uk", 1)
+    [answer] = smtp_sink.wait_to(NICK, 1)
     assert "Fixed." in answer.message.get_body(("plain",)).get_content()
 
 
 def test_outsider_copied_in_a_dkim_passing_mail_of_the_requester_receives_answers(
         trusted: MaildSetup, smtp_sink: SmtpSink) -> None:
-    number, _, alice = open_ticket(trusted, smtp_sink, top=verdict("bath.example.ac.uk"), Cc=OUTSIDER)
+    number, _, alice = open_ticket(trusted, smtp_sink, top=verdict("bath.example.ac.uk"),
+                                   Cc=OUTSIDER)
     assert participants(trusted, number) == [REQUESTER, OUTSIDER]
     staff_answer(trusted, alice, "Fixed.")
     [answer] = smtp_sink.wait_to(OUTSIDER, 1)
@@ -164,18 +172,22 @@ def test_staff_cc_add_takes_in_a_proposed_address(trusted: MaildSetup, smtp_sink
     assert [p["email"] for p in trusted.json("ticket", str(number))["proposed"]] == [OUTSIDER]
     staff_answer(trusted, alice, f"#cc add {OUTSIDER}\nFixed.")
     detail = trusted.json("ticket", str(number))
-    assert [p["email"] for p in detail["participants"]] == [REQUESTER, OUTSIDER] and detail["proposed"] == []
+    assert [p["email"] for p in detail["participants"]] == [REQUESTER, OUTSIDER]
+    assert detail["proposed"] == []
     [answer] = smtp_sink.wait_to(OUTSIDER, 1)
     assert "Fixed." in answer.message.get_body(("plain",)).get_content()
 
 
-def test_staff_signed_address_with_a_dkim_pass_runs_every_command(trusted: MaildSetup, smtp_sink: SmtpSink) -> None:
+def test_staff_signed_address_with_a_dkim_pass_runs_every_command(
+        trusted: MaildSetup, smtp_sink: SmtpSink) -> None:
     number, _, alice = open_ticket(trusted, smtp_sink)
-    staff_answer(trusted, alice, f"#priority 1\n#kind question\n#assign erin\n#cc add {OUTSIDER}\n#resolve\nFixed.")
+    commands = f"#priority 1\n#kind question\n#assign erin\n#cc add {OUTSIDER}\n#resolve\n"
+    staff_answer(trusted, alice, commands + "Fixed.")
     detail = trusted.json("ticket", str(number))
-    assert (detail["priority"], detail["kind"], detail["assignee"], detail["status"]) == (1, "question", "erin",
-                                                                                           "resolved")
+    changed = (detail["priority"], detail["kind"], detail["assignee"], detail["status"])
+    assert changed == (1, "question", "erin", "resolved")
     assert OUTSIDER in [p["email"] for p in detail["participants"]]
     assert history(trusted, number, "command_refused") == []
     smtp_sink.wait_to(OUTSIDER, 1)
-    assert all("without authentication" not in str(r.message["Subject"]) for r in smtp_sink.to("alice@example.com"))
+    subjects = [str(r.message["Subject"]) for r in smtp_sink.to("alice@example.com")]
+    assert subjects and all("without authentication" not in s for s in subjects)

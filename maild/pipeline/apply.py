@@ -17,6 +17,7 @@ from maild.pipeline.context import MailContext, ParsedMail
 from maild.pipeline.quotes import new_text
 from maild.pipeline.staff import apply_staff_reply
 from maild.pipeline.subjects import bare_subject
+from maild.pipeline.thread import is_designated_contact_of
 from maild.schedule import targets
 from maild.store import raw as raw_store
 from maild.store.models import Attachment, Event, Message, Participant, Proposed, Ticket, fixed_sql
@@ -204,10 +205,9 @@ def cc_refusal(ctx: MailContext, ticket: Ticket, address: str) -> str | None:
     designated contact vouches for it; outside it that sender's mail must also pass DKIM/DMARC."""
     sender = ctx.sender
     assert sender is not None and ctx.mail is not None
-    vouching = sender.address == ticket.requester or (
-        sender.designated and sender.organisation is not None and sender.organisation == ticket.organisation)
-    if not vouching:
-        return f"Cc'd by {sender.address or 'an unknown sender'}, neither the requester nor a designated contact"
+    if sender.address != ticket.requester and not is_designated_contact_of(sender, ticket):
+        who = sender.address or "an unknown sender"
+        return f"Cc'd by {who}, neither the requester nor a designated contact"
     colleague = ctx.settings.directory.identify(address, "")
     if ticket.organisation is not None and colleague.organisation == ticket.organisation:
         return None
@@ -223,7 +223,8 @@ def _propose(ctx: MailContext, ticket: Ticket, address: str, name: str, reason: 
     if Proposed.get_or_none((Proposed.ticket == ticket) & (Proposed.email == address)) is None:
         Proposed.create(ticket=ticket, email=address, name=name, reason=reason, created_at=ctx.now)
     detail = f"{address} not added as a participant: {reason}; staff may send #cc add {address}"
-    Event.create(ticket=ticket, raw=ctx.raw_id, kind="cc_proposed", detail=detail, created_at=ctx.now)
+    Event.create(ticket=ticket, raw=ctx.raw_id, kind="cc_proposed", detail=detail,
+                 created_at=ctx.now)
     ctx.proposed.append(address)
     log.warning("raw %d: %s", ctx.raw_id, detail)
 

@@ -60,7 +60,8 @@ def _refuse_failed(ctx: MailContext, failed: str) -> None:
     ticket = ctx.ticket.number if ctx.ticket is not None else ctx.follows
     detail = (f"mail from {ctx.sender.address} through their signed reply address: {failed}, "
               "so no command was run and nothing was sent")
-    Event.create(ticket=ticket, raw=ctx.raw_id, kind="commands_refused", detail=detail, created_at=ctx.now)
+    Event.create(ticket=ticket, raw=ctx.raw_id, kind="commands_refused", detail=detail,
+                 created_at=ctx.now)
     ctx.notes.append(detail)
 
 

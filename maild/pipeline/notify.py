@@ -42,8 +42,8 @@ def notify(ctx: MailContext) -> None:
         people, what = responsible(ctx.settings, ctx.ticket, ctx.now), "reply"
     else:
         return
-    tell_staff(ctx.settings, ctx.ticket, people, what, ctx.stored_text or ctx.mail.text, ctx.now, ctx.said,
-               ctx.proposed)
+    text = ctx.stored_text or ctx.mail.text
+    tell_staff(ctx.settings, ctx.ticket, people, what, text, ctx.now, ctx.said, ctx.proposed)
 
 
 def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: str, text: str,

@@ -59,15 +59,16 @@ def widens_recipients(command: Command, staff_keys: set[str]) -> bool:
     return command.name == "assign" and command.argument not in staff_keys
 
 
-def _refuse_widening(ctx: MailContext, ticket: Ticket, staff: Staff, reply: StaffReply) -> list[Command]:
+def _refuse_widening(ctx: MailContext, ticket: Ticket, staff: Staff,
+                     reply: StaffReply) -> list[Command]:
     """Takes out of `reply` the commands a signed address alone may not give, each on record."""
     keys = set(ctx.settings.directory.staff_by_key)
     refused = [c for c in reply.commands if widens_recipients(c, keys)]
     reply.commands = [c for c in reply.commands if c not in refused]
     for command in refused:
         _event(ctx, ticket, "command_refused",
-               f"#{command.name} {command.argument} from {staff.key}: through their signed reply address "
-               "without a trusted DKIM/DMARC result for the staff domain, nobody is added")
+               f"#{command.name} {command.argument} from {staff.key}: through their signed reply "
+               "address without a trusted DKIM/DMARC result for the staff domain, nobody is added")
     return refused
 
 
@@ -75,16 +76,18 @@ def _tell_unauthenticated(ctx: MailContext, ticket: Ticket, staff: Staff, reply:
                           refused: list[Command]) -> None:
     """The staff member learns what was done in their name from a mail nobody authenticated."""
     if not within_cap(ctx.settings, ctx.now, staff.emails[0], None, ctx.raw_id):
-        _event(ctx, ticket, "notice_withheld", f"unauthenticated-commands notice to {staff.key} not sent: over the cap")
+        _event(ctx, ticket, "notice_withheld",
+               f"unauthenticated-commands notice to {staff.key} not sent: over the cap")
         return
     rendered = ctx.settings.renderer.render(UNAUTHENTICATED_TEMPLATE, {
         "recipient_name": staff.name, "number": ticket.number, "subject": ticket.subject,
         "applied": [f"#{c.name} {c.argument}".strip() for c in reply.commands],
         "refused": [f"#{c.name} {c.argument}".strip() for c in refused],
-        "answered": bool(reply.answer) and not reply.is_note, "helpdesk_name": ctx.settings.config.helpdesk.name,
+        "answered": bool(reply.answer) and not reply.is_note,
+        "helpdesk_name": ctx.settings.config.helpdesk.name,
     })
-    outbox.queue_notice(ctx.settings.config, UNAUTHENTICATED_TEMPLATE, rendered, [(staff.name, staff.emails[0])],
-                        ticket)
+    to = [(staff.name, staff.emails[0])]
+    outbox.queue_notice(ctx.settings.config, UNAUTHENTICATED_TEMPLATE, rendered, to, ticket)
 
 
 def _staff_names(ctx: MailContext) -> dict[str, str]:
@@ -166,7 +169,8 @@ def _cc(ctx: MailContext, ticket: Ticket, staff: Staff, command: Command) -> Non
     here = (Participant.ticket == ticket) & (Participant.email == address)
     if action == "add" and not Participant.select().where(here).exists():
         proposed = Proposed.get_or_none((Proposed.ticket == ticket) & (Proposed.email == address))
-        Participant.create(ticket=ticket, email=address, name=proposed.name if proposed else "", role="cc")
+        name = proposed.name if proposed else ""
+        Participant.create(ticket=ticket, email=address, name=name, role="cc")
         Proposed.delete().where((Proposed.ticket == ticket) & (Proposed.email == address)).execute()
     elif action == "remove":
         Participant.delete().where(here & (Participant.role == "cc")).execute()

@@ -11,7 +11,8 @@ from playhouse.migrate import migrate as run_migrations
 
 from maild.errors import TransientError
 from maild.store.db import UNAVAILABLE, lock
-from maild.store.models import ALL_MODELS, BouncedAddress, Event, Meeting, Occurrence, Proposed, SchemaVersion, Ticket, database
+from maild.store.models import (ALL_MODELS, BouncedAddress, Event, Meeting, Occurrence, Proposed,
+                                SchemaVersion, Ticket, database)
 
 log = logging.getLogger("maild.store")
 
@@ -57,8 +58,10 @@ def _proposed_participants() -> None:
     add_tables(Proposed)
 
 
-MIGRATIONS: list[Callable[[], None]] = [_initial_schema, _conversations, _service_targets_and_reminders, _bounces,
-                                        _proposed_participants]
+MIGRATIONS: list[Callable[[], None]] = [
+    _initial_schema, _conversations, _service_targets_and_reminders, _bounces,
+    _proposed_participants,
+]
 LATEST = len(MIGRATIONS)
 
 

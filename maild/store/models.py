@@ -192,7 +192,7 @@ class Participant(BaseModel):
 
 
 class Proposed(BaseModel):
-    """An address named in a mail nobody vouched for: it receives nothing until staff `#cc add` it."""
+    """An address Cc'd in a mail nobody vouched for: it receives nothing until `#cc add`."""
 
     ticket = ForeignKeyField(Ticket, backref="proposed", on_delete="CASCADE")
     email = CharField(max_length=320)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from maild.store.models import Event, Message, Outbox, Participant, Proposed, RawMail, Ticket, database, fixed_sql
+from maild.store.models import (Event, Message, Outbox, Participant, Proposed, RawMail, Ticket,
+                                database, fixed_sql)
 
 
 def iso(moment: datetime | None) -> str | None:
