@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import smtplib
 from collections.abc import Iterator
+from email import message_from_bytes
 from email.message import EmailMessage
 
 import pytest
 
 from conftest import Daemon, MaildSetup, SmtpSink, free_port, write_config
+from maild.pipeline.authresults import trusted_fail, trusted_pass
+from maild.pipeline.commands import Command
+from maild.pipeline.staff import widens_recipients
 from mails import mail
 
 OUTSIDER = "out@outside.example"
@@ -191,3 +195,25 @@ def test_staff_signed_address_with_a_dkim_pass_runs_every_command(
     smtp_sink.wait_to(OUTSIDER, 1)
     subjects = [str(r.message["Subject"]) for r in smtp_sink.to("alice@example.com")]
     assert subjects and all("without authentication" not in s for s in subjects)
+
+
+# ---------------------------------------------------------------- the decisions, on plain objects
+
+def test_only_cc_add_widens_who_receives_the_ticket() -> None:
+    staff = {"alice", "erin"}
+    widening = [Command("cc", f"add {OUTSIDER}"), Command("assign", "mallory")]
+    keeping = [Command("cc", f"remove {OUTSIDER}"), Command("assign", "erin"),
+               Command("priority", "1"), Command("close"), Command("note", "x")]
+    assert [widens_recipients(c, staff) for c in widening + keeping] == [True, True] + [False] * 5
+
+
+@pytest.mark.parametrize(("result", "passed", "failed"), [
+    ("pass", True, False), ("fail", False, True), ("none", False, False)])
+def test_a_trusted_fail_is_told_apart_from_no_result(result: str, passed: bool,
+                                                     failed: bool) -> None:
+    raw = verdict("example.com", result) + b"From: alice@example.com\n\nhi\n"
+    headers = message_from_bytes(raw)
+    found = (trusted_pass(headers, "mx.example.com", "alice@example.com"),
+             trusted_fail(headers, "mx.example.com", "alice@example.com"))
+    assert (bool(found[0]), bool(found[1])) == (passed, failed)
+    assert trusted_fail(headers, "mx.example.com", "bob@other.example") is None  # other domain
