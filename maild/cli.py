@@ -318,6 +318,8 @@ def _print_ticket(t: dict[str, Any]) -> None:
     print(f"  status {t['status']}, {t['kind']}, priority {t['priority']}, queue {t['queue']}, "
           f"organisation {t['organisation'] or '-'}, requester {t['requester']}, assignee {t['assignee'] or '-'}")
     print(f"  participants: {', '.join(p['email'] for p in t['participants']) or '-'}")
+    for p in t["proposed"]:  # named in a mail nobody vouched for: receives nothing yet
+        print(f"  proposed: {p['email']} ({p['reason']}); to add: #cc add {p['email']}")
     print(f"  first response {t['first_response_at'] or '-'}, resolved {t['resolved_at'] or '-'}"
           + (f", follows up #{t['follows']}" if t["follows"] else ""))
     for m in t["messages"]:

@@ -235,10 +235,14 @@ def test_note_stays_internal(intake: Intake) -> None:
     assert internal.text == "called the customer\n\nThey will send logs."
 
 
-def test_cc_commands_change_who_hears_the_answer(intake: Intake) -> None:
+def test_cc_commands_change_who_hears_the_answer(tmp_path: Path) -> None:
+    """`#cc add` widens the conversation: the signed address needs the trusted MX's DKIM pass."""
+    intake = build(tmp_path, extra="conversations: {trusted_authserv_id: mx.example.com}\n")
     _, note = open_ticket(intake, Cc="Pat Deputy <pat@bath.example.ac.uk>")
-    accept(intake, staff_reply(note, "#cc remove pat@bath.example.ac.uk\n#cc add sam@bath.example.ac.uk\nHello."),
-           to=note["Reply-To"])
+    commands = "#cc remove pat@bath.example.ac.uk\n#cc add sam@bath.example.ac.uk\n"
+    reply = staff_reply(note, commands + "Hello.")
+    intake.accept((results("mx.example.com") + OUR_MX).encode() + reply.as_bytes(), "test", "test",
+                  [note["Reply-To"]], "alice@example.com")
     [answer] = sent("answer")
     assert answer["Cc"] == "sam@bath.example.ac.uk"
 

@@ -115,7 +115,7 @@ def test_customer_reply_reopens_a_resolved_ticket(intake: Intake) -> None:
 
 
 def test_a_ticket_found_by_number_is_the_one_peewee_reads_and_a_colleague_joins_it_once(intake: Intake) -> None:
-    accept(intake, mail())
+    accept(intake, mail(Cc="Erik <erik@bath.example.ac.uk>"))  # the requester brings him in
     Ticket.update(status="resolved", resolved_at=Ticket.created_at, tags="a b").execute()
     found = Ticket.find(1)
     assert found.__data__ == Ticket.get_or_none(Ticket.number == 1).__data__ and not found._dirty

@@ -10,15 +10,17 @@ from datetime import timedelta
 
 from maild.outbound import outbox
 from maild.pipeline.answer import tell_requester
+from maild.pipeline.authresults import trusted_pass
 from maild.pipeline.bounce import clear as clear_bounce
 from maild.pipeline.bounce import record as record_bounce
 from maild.pipeline.context import MailContext, ParsedMail
 from maild.pipeline.quotes import new_text
 from maild.pipeline.staff import apply_staff_reply
 from maild.pipeline.subjects import bare_subject
+from maild.pipeline.thread import is_designated_contact_of
 from maild.schedule import targets
 from maild.store import raw as raw_store
-from maild.store.models import Attachment, Event, Message, Participant, Ticket, fixed_sql
+from maild.store.models import Attachment, Event, Message, Participant, Proposed, Ticket, fixed_sql
 from maild.store.queries import events_since
 
 log = logging.getLogger("maild.pipeline")
@@ -183,13 +185,48 @@ def _within_attachment_limits(ctx: MailContext, mail: ParsedMail) -> tuple[list,
 
 
 def _add_cc_participants(ctx: MailContext, ticket: Ticket) -> None:
-    """A customer's Cc joins the conversation (not the helpdesk, staff, or blocked addresses)."""
+    """A customer's Cc joins the conversation (not the helpdesk, staff, or blocked addresses) when
+    someone vouches for it; otherwise it is only proposed to staff and receives nothing."""
     assert ctx.mail is not None and ctx.sender is not None
     if ctx.sender.kind == "staff" or ctx.automatic:
         return
     for name, address in ctx.mail.cc:
-        if address != ticket.requester and _may_take_part(ctx, address):
+        if address == ticket.requester or not _may_take_part(ctx, address):
+            continue
+        refusal = cc_refusal(ctx, ticket, address)
+        if refusal is None:
             _add_participant(ticket, address, name, "cc")
+        else:
+            _propose(ctx, ticket, address, name, refusal)
+
+
+def cc_refusal(ctx: MailContext, ticket: Ticket, address: str) -> str | None:
+    """Why a Cc'd address may not join, or None: inside the organisation the requester or a
+    designated contact vouches for it; outside it that sender's mail must also pass DKIM/DMARC."""
+    sender = ctx.sender
+    assert sender is not None and ctx.mail is not None
+    if sender.address != ticket.requester and not is_designated_contact_of(sender, ticket):
+        who = sender.address or "an unknown sender"
+        return f"Cc'd by {who}, neither the requester nor a designated contact"
+    colleague = ctx.settings.directory.identify(address, "")
+    if ticket.organisation is not None and colleague.organisation == ticket.organisation:
+        return None
+    conversations = ctx.settings.config.main.conversations
+    if trusted_pass(ctx.mail.headers, conversations.trusted_authserv_id, sender.address,
+                    conversations.trusted_hops):
+        return None
+    return f"outside the organisation, and no trusted DKIM/DMARC pass for {sender.address}"
+
+
+def _propose(ctx: MailContext, ticket: Ticket, address: str, name: str, reason: str) -> None:
+    """Recorded for staff (`#cc add` takes it in); the address receives nothing."""
+    if Proposed.get_or_none((Proposed.ticket == ticket) & (Proposed.email == address)) is None:
+        Proposed.create(ticket=ticket, email=address, name=name, reason=reason, created_at=ctx.now)
+    detail = f"{address} not added as a participant: {reason}; staff may send #cc add {address}"
+    Event.create(ticket=ticket, raw=ctx.raw_id, kind="cc_proposed", detail=detail,
+                 created_at=ctx.now)
+    ctx.proposed.append(address)
+    log.warning("raw %d: %s", ctx.raw_id, detail)
 
 
 def _may_take_part(ctx: MailContext, address: str) -> bool:

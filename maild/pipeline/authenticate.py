@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 
-from maild.pipeline.authresults import trusted_pass
+from maild.pipeline.authresults import trusted_fail, trusted_pass
 from maild.pipeline.context import MailContext, Sender
 from maild.pipeline.reply_address import CUSTOMER
 from maild.pipeline.thread import may_join
+from maild.store.models import Event
 
 log = logging.getLogger("maild.pipeline")
 
@@ -32,12 +33,36 @@ def authenticate(ctx: MailContext) -> None:
 
 
 def _proof(ctx: MailContext) -> str | None:
+    """How the staff member is proven, or None. A signed address alone proves less than it seems
+    (it can be forwarded): with a trusted fail nothing counts, with no trusted result at all the
+    reply is limited (see pipeline.staff)."""
     assert ctx.sender is not None and ctx.mail is not None
-    if ctx.signed is not None and ctx.signed.staff_key == ctx.sender.staff_key:
-        return "their signed reply address"
     conversations = ctx.settings.config.main.conversations
-    return trusted_pass(ctx.mail.headers, conversations.trusted_authserv_id, ctx.mail.from_address,
-                        conversations.trusted_hops)
+    args = (ctx.mail.headers, conversations.trusted_authserv_id, ctx.mail.from_address,
+            conversations.trusted_hops)
+    passed = trusted_pass(*args)
+    if ctx.signed is None or ctx.signed.staff_key != ctx.sender.staff_key:
+        return passed
+    if passed:
+        return "their signed reply address"
+    failed = trusted_fail(*args)
+    if failed:
+        _refuse_failed(ctx, failed)
+        return None
+    ctx.staff_unauthenticated = True
+    ctx.notes.append("no trusted DKIM/DMARC result for the staff domain: commands that change who "
+                     "receives the ticket are refused")
+    return "their signed reply address"
+
+
+def _refuse_failed(ctx: MailContext, failed: str) -> None:
+    assert ctx.sender is not None
+    ticket = ctx.ticket.number if ctx.ticket is not None else ctx.follows
+    detail = (f"mail from {ctx.sender.address} through their signed reply address: {failed}, "
+              "so no command was run and nothing was sent")
+    Event.create(ticket=ticket, raw=ctx.raw_id, kind="commands_refused", detail=detail,
+                 created_at=ctx.now)
+    ctx.notes.append(detail)
 
 
 def _treat_as_outsider(ctx: MailContext, sender: Sender) -> None:

@@ -23,6 +23,17 @@ def trusted_pass(headers: Message, authserv_id: str | None, from_address: str | 
                  trusted_hops: int = 0) -> str | None:
     """A description of the trusted pass (e.g. "dkim=pass header.d=example.com"), or None.
     `trusted_hops`: Received headers our own servers add on top after the MX (a Dovecot LMTP hop)."""
+    return _trusted_result(headers, authserv_id, from_address, trusted_hops, "pass")
+
+
+def trusted_fail(headers: Message, authserv_id: str | None, from_address: str | None,
+                 trusted_hops: int = 0) -> str | None:
+    """As trusted_pass, for a DKIM or DMARC `fail` our own server reported for the From domain."""
+    return _trusted_result(headers, authserv_id, from_address, trusted_hops, "fail")
+
+
+def _trusted_result(headers: Message, authserv_id: str | None, from_address: str | None,
+                    trusted_hops: int, wanted: str) -> str | None:
     if not authserv_id or not from_address:
         return None
     domain = from_address.rpartition("@")[2].lower()
@@ -31,8 +42,8 @@ def trusted_pass(headers: Message, authserv_id: str | None, from_address: str | 
         if parsed is None or parsed.authserv_id.lower() != authserv_id.lower():
             continue
         for result in parsed.results:
-            if result.result == "pass" and domain in _domains(result):
-                return f"{result.method}=pass for {domain} by {parsed.authserv_id}"
+            if result.result == wanted and domain in _domains(result):
+                return f"{result.method}={wanted} for {domain} by {parsed.authserv_id}"
     return None
 
 

@@ -115,6 +115,8 @@ class MailContext:
     signed: SignedAddress | None = None  # the valid signed address the mail came through
     staff_verified: str | None = None  # how a staff sender was proven (signed address, DKIM/DMARC pass)
     impersonated: str | None = None  # staff key whose address a mail used without proof
+    staff_unauthenticated: bool = False  # signed address, but no trusted DKIM/DMARC result
+    proposed: list[str] = field(default_factory=list)  # Cc'd addresses nobody vouched for
     follows: int | None = None  # the closed ticket a late reply follows up
     bounce: DeliveryReport | None = None  # a delivery status notification, and the mail it reports on
     capped: bool = False  # the sender is over the cap on automatic answers: staff are not told per mail either

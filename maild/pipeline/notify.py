@@ -11,6 +11,7 @@ skipped. A staff member whose address was used without proof is told.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -41,13 +42,15 @@ def notify(ctx: MailContext) -> None:
         people, what = responsible(ctx.settings, ctx.ticket, ctx.now), "reply"
     else:
         return
-    tell_staff(ctx.settings, ctx.ticket, people, what, ctx.stored_text or ctx.mail.text, ctx.now, ctx.said)
+    text = ctx.stored_text or ctx.mail.text
+    tell_staff(ctx.settings, ctx.ticket, people, what, text, ctx.now, ctx.said, ctx.proposed)
 
 
 def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: str, text: str,
-               now: datetime, said: list[str] | None = None) -> None:
+               now: datetime, said: list[str] | None = None, proposed: Sequence[str] = ()) -> None:
     """One notification per person (`what`: new, reply, assigned), each with its own signed Reply-To.
-    Who was told goes to the log, or onto `said` (a mail's one line) when given."""
+    Who was told goes to the log, or onto `said` (a mail's one line) when given. `proposed`: Cc'd
+    addresses nobody vouched for, each offered with the `#cc add` line that takes it in."""
     helpdesk = settings.config.helpdesk
     facts = {  # the same for everyone told
         "what": what, "number": ticket.number, "subject": ticket.subject, "kind": ticket.kind,
@@ -56,7 +59,7 @@ def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: st
         "requester_name": ticket.requester_name, "text": text, "rule": ticket.route_rule,
         "assignee": ticket.assignee, "tags": ticket.tags.split(), "helpdesk_name": helpdesk.name,
         "response_due": _when(settings, ticket.response_due_at),
-        "resolution_due": _when(settings, ticket.resolution_due_at),
+        "resolution_due": _when(settings, ticket.resolution_due_at), "proposed": list(proposed),
     }
     for person in people:
         reply_address = settings.reply_addresses.make(ticket.number, staff_role(person.key))

@@ -23,10 +23,11 @@ from maild.pipeline.quotes import new_text
 from maild.schedule import targets
 from maild.schedule.reminders import log_meeting
 from maild.store import raw as raw_store
-from maild.store.models import Event, Message, Participant, Ticket
+from maild.store.models import Event, Message, Participant, Proposed, Ticket
 
 log = logging.getLogger("maild.pipeline")
 ERRORS_TEMPLATE = "command_errors"
+UNAUTHENTICATED_TEMPLATE = "unauthenticated_commands"
 CUSTOMER_TOLD = {"resolved": "resolved", "open": "reopened"}  # status -> template
 
 
@@ -41,11 +42,52 @@ def apply_staff_reply(ctx: MailContext, ours: list[str]) -> None:
     if reply.errors:
         _refuse(ctx, ticket, staff, reply)
     else:
+        refused = _refuse_widening(ctx, ticket, staff, reply) if ctx.staff_unauthenticated else []
         notices = [notice for command in reply.commands if (notice := _run(ctx, ticket, staff, command))]
         _answer_or_note(ctx, ticket, staff, reply)
         for template in notices:  # after the answer, so the customer reads the answer first
             tell_requester(ctx.settings, ticket, template, ctx.now, ctx.raw_id)
+        if ctx.staff_unauthenticated:
+            _tell_unauthenticated(ctx, ticket, staff, reply, refused)
     raw_store.mark_done(ctx.raw_id, raw_store.PROCESSED, ticket)
+
+
+def widens_recipients(command: Command, staff_keys: set[str]) -> bool:
+    """Would the command send the ticket's mail to someone new? (`#assign` names staff only.)"""
+    if command.name == "cc":
+        return command.argument.startswith("add ")
+    return command.name == "assign" and command.argument not in staff_keys
+
+
+def _refuse_widening(ctx: MailContext, ticket: Ticket, staff: Staff,
+                     reply: StaffReply) -> list[Command]:
+    """Takes out of `reply` the commands a signed address alone may not give, each on record."""
+    keys = set(ctx.settings.directory.staff_by_key)
+    refused = [c for c in reply.commands if widens_recipients(c, keys)]
+    reply.commands = [c for c in reply.commands if c not in refused]
+    for command in refused:
+        _event(ctx, ticket, "command_refused",
+               f"#{command.name} {command.argument} from {staff.key}: through their signed reply "
+               "address without a trusted DKIM/DMARC result for the staff domain, nobody is added")
+    return refused
+
+
+def _tell_unauthenticated(ctx: MailContext, ticket: Ticket, staff: Staff, reply: StaffReply,
+                          refused: list[Command]) -> None:
+    """The staff member learns what was done in their name from a mail nobody authenticated."""
+    if not within_cap(ctx.settings, ctx.now, staff.emails[0], None, ctx.raw_id):
+        _event(ctx, ticket, "notice_withheld",
+               f"unauthenticated-commands notice to {staff.key} not sent: over the cap")
+        return
+    rendered = ctx.settings.renderer.render(UNAUTHENTICATED_TEMPLATE, {
+        "recipient_name": staff.name, "number": ticket.number, "subject": ticket.subject,
+        "applied": [f"#{c.name} {c.argument}".strip() for c in reply.commands],
+        "refused": [f"#{c.name} {c.argument}".strip() for c in refused],
+        "answered": bool(reply.answer) and not reply.is_note,
+        "helpdesk_name": ctx.settings.config.helpdesk.name,
+    })
+    to = [(staff.name, staff.emails[0])]
+    outbox.queue_notice(ctx.settings.config, UNAUTHENTICATED_TEMPLATE, rendered, to, ticket)
 
 
 def _staff_names(ctx: MailContext) -> dict[str, str]:
@@ -126,7 +168,10 @@ def _cc(ctx: MailContext, ticket: Ticket, staff: Staff, command: Command) -> Non
     action, address = command.argument.split(" ", 1)
     here = (Participant.ticket == ticket) & (Participant.email == address)
     if action == "add" and not Participant.select().where(here).exists():
-        Participant.create(ticket=ticket, email=address, name="", role="cc")
+        proposed = Proposed.get_or_none((Proposed.ticket == ticket) & (Proposed.email == address))
+        name = proposed.name if proposed else ""
+        Participant.create(ticket=ticket, email=address, name=name, role="cc")
+        Proposed.delete().where((Proposed.ticket == ticket) & (Proposed.email == address)).execute()
     elif action == "remove":
         Participant.delete().where(here & (Participant.role == "cc")).execute()
     _event(ctx, ticket, f"cc_{action}", f"{address} by {staff.key}")

@@ -4,8 +4,9 @@ In order: a valid signed reply address among its recipients; In-Reply-To/Referen
 Message-ID we stored or sent; the subject tag `[#N]`. A customer-side signed address lets anyone
 in (the customer may have passed it on); a staff member's signed address only that staff member.
 A header or tag match alone attaches the mail only when its sender may see the ticket (staff, a
-participant, or a contact of the ticket's organisation); a stranger quoting someone else's ticket
-opens a new one. A reply to a ticket resolved longer ago than `reopen_days` opens a follow-up.
+participant, or a designated contact of the ticket's organisation); anyone else quoting a ticket,
+someone at the organisation's domain included, opens a new one (docs/trust.md). A reply to a
+ticket resolved longer ago than `reopen_days` opens a follow-up.
 """
 
 from __future__ import annotations
@@ -74,7 +75,10 @@ def _by_reference(ctx: MailContext) -> Ticket | None:
         if may_join(ticket, ctx.sender):
             ctx.notes.append(f"threaded to ticket {ticket.number} by {how}")
             return ticket
-        ctx.notes.append(f"{how} names ticket {ticket.number}, but the sender is not on it: new ticket")
+        detail = f"{how} names ticket {ticket.number}, but the sender is not on it: new ticket"
+        ctx.notes.append(detail)
+        Event.create(ticket=ticket, raw=ctx.raw_id, kind="join_refused", created_at=ctx.now,
+                     detail=f"mail from {ctx.sender.address or '(no usable From)'}: {detail}")
     return None
 
 
@@ -109,10 +113,16 @@ def may_join(ticket: Ticket, sender: Sender) -> bool:
         return True
     if sender.address is None:
         return False
-    if sender.organisation is not None and sender.organisation == ticket.organisation:
+    if is_designated_contact_of(sender, ticket):
         return True
     found = fixed_sql("SELECT 1 FROM participant WHERE ticket_id = ? AND email = ?", (ticket.number, sender.address))
     return found.fetchone() is not None
+
+
+def is_designated_contact_of(sender: Sender, ticket: Ticket) -> bool:
+    """Named in accounts.yaml for the ticket's organisation: not only someone at its domain."""
+    return (sender.designated and sender.organisation is not None
+            and sender.organisation == ticket.organisation)
 
 
 def _too_late(ctx: MailContext, ticket: Ticket) -> bool:

@@ -12,7 +12,8 @@ from playhouse.migrate import migrate as run_migrations
 from maild.errors import TransientError
 from maild.store.db import UNAVAILABLE, lock
 from maild.store.models import (
-    ALL_MODELS, BouncedAddress, Event, MailCopy, Meeting, Occurrence, SchemaVersion, Ticket, database,
+    ALL_MODELS, BouncedAddress, Event, MailCopy, Meeting, Occurrence, Proposed, SchemaVersion, Ticket,
+    database,
 )
 
 log = logging.getLogger("maild.store")
@@ -59,8 +60,13 @@ def _mail_copies() -> None:
     add_tables(MailCopy)
 
 
+def _proposed_participants() -> None:
+    add_tables(Proposed)
+
+
 MIGRATIONS: list[Callable[[], None]] = [
     _initial_schema, _conversations, _service_targets_and_reminders, _bounces, _mail_copies,
+    _proposed_participants,
 ]
 LATEST = len(MIGRATIONS)
 

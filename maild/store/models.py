@@ -191,6 +191,19 @@ class Participant(BaseModel):
         indexes = ((("ticket", "email"), True),)
 
 
+class Proposed(BaseModel):
+    """An address Cc'd in a mail nobody vouched for: it receives nothing until `#cc add`."""
+
+    ticket = ForeignKeyField(Ticket, backref="proposed", on_delete="CASCADE")
+    email = CharField(max_length=320)
+    name = TextField(default="")
+    reason = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("ticket", "email"), True),)
+
+
 class Message(BaseModel):
     ticket = ForeignKeyField(Ticket, backref="messages", on_delete="CASCADE")
     raw = ForeignKeyField(RawMail, null=True, on_delete="SET NULL")
@@ -315,5 +328,5 @@ class MailCopy(BaseModel):
 
 ALL_MODELS: tuple[type[BaseModel], ...] = (
     Ticket, RawMail, Participant, Message, Attachment, Outbox, Event, MailboxCursor, Alert, Occurrence, Meeting,
-    BouncedAddress, MailCopy,
+    BouncedAddress, MailCopy, Proposed,
 )

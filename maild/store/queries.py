@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from maild.store.models import Event, Message, Outbox, Participant, RawMail, Ticket, database, fixed_sql
+from maild.store.models import (Event, Message, Outbox, Participant, Proposed, RawMail, Ticket,
+                                database, fixed_sql)
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -47,6 +48,10 @@ def ticket_detail(number: int) -> dict[str, Any] | None:
     detail["participants"] = [
         {"email": p.email, "name": p.name, "role": p.role}
         for p in Participant.select().where(Participant.ticket == ticket).order_by(Participant.id)
+    ]
+    detail["proposed"] = [
+        {"email": p.email, "name": p.name, "reason": p.reason}
+        for p in Proposed.select().where(Proposed.ticket == ticket).order_by(Proposed.id)
     ]
     detail["messages"] = [
         {
