@@ -1,0 +1,98 @@
+"""A real Postfix delivers to `maild run` over LMTP, as docs/mta.md's recipe says."""
+
+from __future__ import annotations
+
+import smtplib
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import Daemon, MaildSetup, SmtpSink, free_port, write_config
+from mails import mail
+from postfix import Postfix, recipe
+
+
+@pytest.fixture
+def lmtp_maild(tmp_path: Path, smtp_sink: SmtpSink) -> Iterator[Daemon]:
+    port = free_port()
+    config = write_config(tmp_path / "maild", relay_port=smtp_sink.port, smtp_port=port,
+                          protocol="lmtp")
+    daemon = Daemon(MaildSetup(tmp_path / "maild", config, port))
+    daemon.start()
+    yield daemon
+    if daemon.process is not None:
+        daemon.stop()
+
+
+@pytest.fixture
+def postfix(tmp_path: Path, lmtp_maild: Daemon) -> Iterator[Postfix]:
+    files = recipe("postfix-lmtp")
+    files["transport"] = [line.replace("127.0.0.1:24", f"127.0.0.1:{lmtp_maild.setup.smtp_port}")
+                          for line in files["transport"]]
+    # Postfix's daemons run as `postfix`: its folders cannot live in pytest's 0700 tmp_path.
+    server = Postfix(Path(tempfile.mkdtemp(prefix="maild-postfix-")), free_port())
+    server.dir.chmod(0o755)
+    server.start(files)
+    yield server
+    server.stop()
+
+
+def submit(postfix: Postfix, content: bytes, recipients: list[str], sender: str) -> None:
+    with smtplib.SMTP("127.0.0.1", postfix.port, timeout=30) as client:
+        client.sendmail(sender, recipients, content)
+
+
+def wait_for_tickets(daemon: Daemon, count: int, timeout: float = 30.0) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while True:
+        tickets = daemon.setup.json("tickets")
+        if len(tickets) >= count or time.monotonic() > deadline:
+            return tickets
+        time.sleep(0.3)
+
+
+def test_one_mail_to_two_addresses_over_lmtp_is_one_ticket_and_one_ack(
+        postfix: Postfix, lmtp_maild: Daemon, smtp_sink: SmtpSink) -> None:
+    content = mail(to="helpdesk@example.com, info@example.com").as_bytes()
+    submit(postfix, content, ["helpdesk@example.com", "info@example.com"], "dana@bath.example.ac.uk")
+    tickets = wait_for_tickets(lmtp_maild, 1)
+    assert len(tickets) == 1, postfix.log()
+    assert len(smtp_sink.replies(1)) == 1
+    time.sleep(1.5)  # a second ticket or acknowledgement would have come by now
+    assert len(lmtp_maild.setup.json("tickets")) == 1
+    assert len(smtp_sink.replies(2, timeout=0.5)) == 1
+
+
+def test_null_sender_over_lmtp_gets_no_acknowledgement(
+        postfix: Postfix, lmtp_maild: Daemon, smtp_sink: SmtpSink) -> None:
+    submit(postfix, mail(subject="Out of office").as_bytes(), ["helpdesk@example.com"], "")
+    normal = mail(subject="A real request").as_bytes()
+    submit(postfix, normal, ["helpdesk@example.com"], "dana@bath.example.ac.uk")
+    tickets = wait_for_tickets(lmtp_maild, 1)
+    assert [t["subject"] for t in tickets] == ["A real request"], postfix.log()
+    assert len(smtp_sink.replies(1)) == 1
+    time.sleep(1.0)
+    assert len(smtp_sink.replies(2, timeout=0.5)) == 1
+
+
+def test_with_maild_stopped_postfix_defers_and_delivers_once_after_restart(
+        postfix: Postfix, lmtp_maild: Daemon) -> None:
+    lmtp_maild.stop()
+    submit(postfix, mail(subject="While maild was down").as_bytes(), ["helpdesk@example.com"],
+           "dana@bath.example.ac.uk")
+    deadline = time.monotonic() + 20
+    while "While maild" not in postfix.log() and "deferred" not in postfix.log():
+        assert time.monotonic() < deadline, postfix.log()
+        time.sleep(0.3)
+    assert "helpdesk@example.com" in postfix.queue()
+    lmtp_maild.start()
+    postfix.flush()
+    tickets = wait_for_tickets(lmtp_maild, 1)
+    assert [t["subject"] for t in tickets] == ["While maild was down"], postfix.log()
+    postfix.flush()
+    time.sleep(1.0)
+    assert len(lmtp_maild.setup.json("tickets")) == 1
+    assert "helpdesk@example.com" not in postfix.queue()
