@@ -96,3 +96,32 @@ def test_with_maild_stopped_postfix_defers_and_delivers_once_after_restart(
     time.sleep(1.0)
     assert len(lmtp_maild.setup.json("tickets")) == 1
     assert "helpdesk@example.com" not in postfix.queue()
+
+
+def test_outgoing_mail_through_postfix_as_the_relay_reaches_the_sink(
+        tmp_path: Path, smtp_sink: SmtpSink) -> None:
+    postfix_port, lmtp_port = free_port(), free_port()
+    files = recipe("postfix-lmtp")
+    files["transport"] = [line.replace("127.0.0.1:24", f"127.0.0.1:{lmtp_port}")
+                          for line in files["transport"]]
+    files["transport"].append(f"*   smtp:[127.0.0.1]:{smtp_sink.port}")  # everything else: the sink
+    server = Postfix(Path(tempfile.mkdtemp(prefix="maild-postfix-")), postfix_port)
+    server.dir.chmod(0o755)
+    config = write_config(tmp_path / "maild", relay_port=postfix_port, smtp_port=lmtp_port,
+                          protocol="lmtp")
+    daemon = Daemon(MaildSetup(tmp_path / "maild", config, lmtp_port))
+    server.start(files)
+    try:
+        daemon.start()
+        submit(server, mail(subject="Please answer").as_bytes(), ["helpdesk@example.com"],
+               "dana@bath.example.ac.uk")
+        acks = smtp_sink.replies(1, timeout=30)
+        assert len(acks) == 1, f"{server.log()}\n{daemon.log.read_text()[-2000:]}"
+        assert acks[0].rcpt_tos == ["dana@bath.example.ac.uk"]
+        assert "mta.example.test" in str(acks[0].message["Received"])  # it came through Postfix
+        assert "reject" not in server.log() and "bounced" not in server.log(), server.log()
+        assert daemon.stop() == 0
+    finally:
+        if daemon.process is not None:
+            daemon.stop()
+        server.stop()
