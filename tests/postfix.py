@@ -66,6 +66,9 @@ class Postfix:
         subprocess.run(["postfix", "-c", str(self.etc), "stop"], capture_output=True, timeout=30)
         shutil.rmtree(self.dir, ignore_errors=True)
 
+    def reload(self) -> None:
+        self._run("postfix", "-c", str(self.etc), "reload")
+
     def flush(self) -> None:
         self._run("postqueue", "-c", str(self.etc), "-f")
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import smtplib
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -10,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Daemon, MaildSetup, SmtpSink, free_port, write_config
+from conftest import ROOT, Daemon, MaildSetup, SmtpSink, free_port, write_config
 from mails import mail
 from postfix import Postfix, recipe
 
@@ -125,3 +128,59 @@ def test_outgoing_mail_through_postfix_as_the_relay_reaches_the_sink(
         if daemon.process is not None:
             daemon.stop()
         server.stop()
+
+
+PIPE_USER = "nobody"
+
+
+@pytest.fixture(scope="session")
+def system_maild() -> Path:
+    """`maild` in a venv of the system's Python: the pipe runs it as PIPE_USER, who cannot reach
+    an interpreter under /root."""
+    home = Path(tempfile.mkdtemp(prefix="maild-pipe-venv-"))
+    home.chmod(0o755)
+    subprocess.run(["/usr/bin/python3", "-m", "venv", str(home / "venv")], check=True)
+    subprocess.run([str(home / "venv" / "bin" / "pip"), "install", "-q", "--disable-pip-version-check",
+                    "-e", str(ROOT)], check=True, capture_output=True)
+    return home / "venv" / "bin" / "maild"
+
+
+def as_pipe_user(maild: Path, config: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["su", "-s", "/bin/sh", PIPE_USER, "-c",
+                           " ".join([str(maild), "-c", str(config), *args])],
+                          capture_output=True, timeout=60, text=True)
+
+
+def test_postfix_pipe_recipe_delivers_once_per_mail_and_not_to_robots(
+        system_maild: Path, smtp_sink: SmtpSink) -> None:
+    home = Path(tempfile.mkdtemp(prefix="maild-pipe-"))
+    home.chmod(0o755)
+    config = write_config(home / "maild", relay_port=smtp_sink.port, smtp_port=free_port())
+    (home / "maild" / "var").mkdir()
+    shutil.chown(home / "maild" / "var", PIPE_USER)
+    files = recipe("postfix-pipe")
+    files["master.cf"] = [line.replace("user=maild", f"user={PIPE_USER}")
+                          .replace("/usr/local/bin/maild", str(system_maild))
+                          .replace("/etc/maild/maild.yaml", str(config))
+                          for line in files["master.cf"]]
+    server = Postfix(Path(tempfile.mkdtemp(prefix="maild-postfix-")), free_port())
+    server.dir.chmod(0o755)
+    server.start(files)
+    try:
+        (server.etc / "master.cf").open("a").write("\n".join(files["master.cf"]) + "\n")
+        server.reload()
+        submit(server, mail(to="helpdesk@example.com, info@example.com").as_bytes(),
+               ["helpdesk@example.com", "info@example.com"], "dana@bath.example.ac.uk")
+        submit(server, mail(subject="Out of office").as_bytes(), ["helpdesk@example.com"], "")
+        deadline = time.monotonic() + 30
+        while server.log().count("status=sent") < 3:
+            assert time.monotonic() < deadline, server.log()
+            time.sleep(0.3)
+        assert "bounced" not in server.log() and "deferred" not in server.log(), server.log()
+        tickets = as_pipe_user(system_maild, config, "tickets", "--json")
+        assert len(json.loads(tickets.stdout)) == 1, tickets.stderr
+        sent = as_pipe_user(system_maild, config, "send", "--once")
+        assert sent.stdout == "sent 3, deferred 0, failed 0\n", sent.stderr  # one ack, two staff
+    finally:
+        server.stop()
+        shutil.rmtree(home, ignore_errors=True)
