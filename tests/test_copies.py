@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
-from conftest import MaildSetup
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from conftest import MaildSetup, write_config
 from mails import mail
+
+from maild.config import load_config
+from maild.intake import Intake, Outcome
+from maild.pipeline.steps import STEPS
+from maild.runtime import Runtime, Settings
+from maild.store.db import open_store
+from maild.store.migrations import migrate
+from maild.store.models import RawMail, Ticket
 
 TWO_ADDRESSES = "helpdesk@example.com, info@example.com"
 
@@ -56,3 +67,24 @@ def test_a_window_of_0_days_makes_every_copy_a_ticket(offline_setup: MaildSetup)
     second = offline_setup.cli("deliver", "-r", "info@example.com",
                                input=delivered_to(content, "info@example.com"))
     assert (first.stdout, second.stdout) == (b"opened\n", b"opened\n")
+
+
+def test_a_copy_within_the_window_is_one_mail_and_after_it_a_new_one(tmp_path: Path) -> None:
+    settings = Settings.build(load_config(write_config(tmp_path, relay_port=None, smtp_port=2525)))
+    open_store(settings.config.database)
+    migrate()
+    now = [datetime(2026, 12, 7, 10, 0)]
+    intake = Intake(Runtime(settings), STEPS, clock=lambda: now[0])
+    content = mail().as_bytes()
+
+    def deliver(to: str) -> Outcome:
+        return intake.accept(delivered_to(content, to), "pipe", f"pipe:{to}", [to], "dana@x.example")
+
+    assert deliver("helpdesk@example.com") is Outcome.OPENED
+    now[0] += timedelta(days=6)
+    assert deliver("info@example.com") is Outcome.DUPLICATE
+    now[0] += timedelta(days=8)  # past the 7 days from the first copy
+    assert deliver("support@example.com") is Outcome.OPENED
+    assert Ticket.select().count() == 2
+    assert [r.status for r in RawMail.select().order_by(RawMail.id)] == [
+        "processed", "duplicate", "processed"]
