@@ -134,7 +134,7 @@ PIPE_USER = "nobody"
 
 
 @pytest.fixture(scope="session")
-def system_maild() -> Path:
+def system_maild() -> Iterator[Path]:
     """`maild` in a venv of the system's Python: the pipe runs it as PIPE_USER, who cannot reach
     an interpreter under /root."""
     home = Path(tempfile.mkdtemp(prefix="maild-pipe-venv-"))
@@ -142,7 +142,8 @@ def system_maild() -> Path:
     subprocess.run(["/usr/bin/python3", "-m", "venv", str(home / "venv")], check=True)
     subprocess.run([str(home / "venv" / "bin" / "pip"), "install", "-q", "--disable-pip-version-check",
                     "-e", str(ROOT)], check=True, capture_output=True)
-    return home / "venv" / "bin" / "maild"
+    yield home / "venv" / "bin" / "maild"
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def as_pipe_user(maild: Path, config: Path, *args: str) -> subprocess.CompletedProcess:
