@@ -14,7 +14,7 @@ MTA_DOC = ROOT / "docs" / "mta.md"
 
 
 def recipe(name: str) -> dict[str, list[str]]:
-    """The lines of docs/mta.md's fenced block `name`, by the file each '# /etc/postfix/...' names."""
+    """docs/mta.md's fenced block `name`: its lines by the '# /etc/postfix/FILE' they follow."""
     block = re.search(rf"```{name}\n(.*?)```", MTA_DOC.read_text(), re.S)
     assert block, f"docs/mta.md has no ```{name} block"
     files: dict[str, list[str]] = {}
@@ -44,7 +44,8 @@ class Postfix:
         transport = self.etc / "transport"
         main = [
             "compatibility_level = 3.6", f"queue_directory = {self.dir / 'spool'}",
-            f"data_directory = {self.dir / 'data'}", "mail_owner = postfix", "setgid_group = postdrop",
+            f"data_directory = {self.dir / 'data'}", "mail_owner = postfix",
+            "setgid_group = postdrop",
             "inet_interfaces = 127.0.0.1", "inet_protocols = ipv4", "myhostname = mta.example.test",
             "mydestination =", "mynetworks = 127.0.0.0/8", f"relay_domains = {relay_domains}",
             "smtputf8_enable = no", f"maillog_file_prefixes = {self.dir}",
@@ -57,7 +58,8 @@ class Postfix:
         self._run("postmap", str(transport))
         self._postconf("-F", "*/*/chroot = n")
         self._postconf("-MX", "smtp/inet")
-        self._postconf("-M", f"127.0.0.1:{self.port}/inet=127.0.0.1:{self.port} inet n - n - - smtpd")
+        listen = f"127.0.0.1:{self.port}"
+        self._postconf("-M", f"{listen}/inet={listen} inet n - n - - smtpd")
         self._postconf("-M", "postlog/unix-dgram=postlog unix-dgram n - n - 1 postlogd")
         self._run("postfix", "-c", str(self.etc), "start")
         self._wait_listening()
@@ -87,7 +89,8 @@ class Postfix:
         done = subprocess.run(["script", "-qec", " ".join(f"'{a}'" for a in argv), "/dev/null"],
                               capture_output=True, timeout=60, text=True)
         if done.returncode != 0:
-            raise AssertionError(f"{' '.join(argv)} failed: {done.stdout}{done.stderr}\n{self.log()}")
+            output = done.stdout + done.stderr
+            raise AssertionError(f"{' '.join(argv)} failed: {output}\n{self.log()}")
         return done.stdout
 
     def _wait_listening(self, timeout: float = 15.0) -> None:

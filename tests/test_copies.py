@@ -27,7 +27,8 @@ def delivered_to(content: bytes, recipient: str) -> bytes:
     return trace.encode() + content
 
 
-def test_postfix_null_sender_mailer_daemon_gets_no_acknowledgement(offline_setup: MaildSetup) -> None:
+def test_postfix_null_sender_mailer_daemon_gets_no_acknowledgement(
+        offline_setup: MaildSetup) -> None:
     out = offline_setup.cli("deliver", "-r", "helpdesk@example.com", "--sender", "MAILER-DAEMON",
                             input=mail(subject="Out of office").as_bytes())
     assert (out.returncode, out.stdout) == (0, b"ignored\n")
@@ -41,11 +42,12 @@ def test_one_mail_to_two_addresses_is_one_ticket_and_one_acknowledgement(
     first = offline_setup.cli("deliver", "-r", "helpdesk@example.com",
                               input=delivered_to(content, "helpdesk@example.com"))
     second = offline_setup.cli("deliver", "-r", "info@example.com",
-                               input=delivered_to(content.replace(b"\n", b"\r\n"), "info@example.com"))
+                               input=delivered_to(content.replace(b"\n", b"\r\n"),
+                                                  "info@example.com"))
     assert (first.stdout, second.stdout) == (b"opened\n", b"duplicate\n")
     assert len(offline_setup.json("tickets")) == 1
     sent = offline_setup.cli("send", "--once")
-    assert sent.stdout == b"sent 3, deferred 0, failed 0\n"  # one acknowledgement, two staff notifications
+    assert sent.stdout == b"sent 3, deferred 0, failed 0\n"  # one ack, two staff notifications
 
 
 def test_two_different_mails_with_one_message_id_are_both_kept(offline_setup: MaildSetup) -> None:
@@ -78,7 +80,8 @@ def test_a_copy_within_the_window_is_one_mail_and_after_it_a_new_one(tmp_path: P
     content = mail().as_bytes()
 
     def deliver(to: str) -> Outcome:
-        return intake.accept(delivered_to(content, to), "pipe", f"pipe:{to}", [to], "dana@x.example")
+        copy = delivered_to(content, to)
+        return intake.accept(copy, "pipe", f"pipe:{to}", [to], "dana@x.example")
 
     assert deliver("helpdesk@example.com") is Outcome.OPENED
     now[0] += timedelta(days=6)

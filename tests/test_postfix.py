@@ -60,7 +60,8 @@ def wait_for_tickets(daemon: Daemon, count: int, timeout: float = 30.0) -> list[
 def test_one_mail_to_two_addresses_over_lmtp_is_one_ticket_and_one_ack(
         postfix: Postfix, lmtp_maild: Daemon, smtp_sink: SmtpSink) -> None:
     content = mail(to="helpdesk@example.com, info@example.com").as_bytes()
-    submit(postfix, content, ["helpdesk@example.com", "info@example.com"], "dana@bath.example.ac.uk")
+    submit(postfix, content, ["helpdesk@example.com", "info@example.com"],
+           "dana@bath.example.ac.uk")
     tickets = wait_for_tickets(lmtp_maild, 1)
     assert len(tickets) == 1, postfix.log()
     assert len(smtp_sink.replies(1)) == 1
@@ -140,8 +141,9 @@ def system_maild() -> Iterator[Path]:
     home = Path(tempfile.mkdtemp(prefix="maild-pipe-venv-"))
     home.chmod(0o755)
     subprocess.run(["/usr/bin/python3", "-m", "venv", str(home / "venv")], check=True)
-    subprocess.run([str(home / "venv" / "bin" / "pip"), "install", "-q", "--disable-pip-version-check",
-                    "-e", str(ROOT)], check=True, capture_output=True)
+    subprocess.run([str(home / "venv" / "bin" / "pip"), "install", "-q",
+                    "--disable-pip-version-check", "-e", str(ROOT)],
+                   check=True, capture_output=True)
     yield home / "venv" / "bin" / "maild"
     shutil.rmtree(home, ignore_errors=True)
 

@@ -12,7 +12,8 @@ from playhouse.migrate import migrate as run_migrations
 from maild.errors import TransientError
 from maild.store.db import UNAVAILABLE, lock
 from maild.store.models import (
-    ALL_MODELS, BouncedAddress, Event, MailCopy, Meeting, Occurrence, SchemaVersion, Ticket, database,
+    ALL_MODELS, BouncedAddress, Event, MailCopy, Meeting, Occurrence, SchemaVersion, Ticket,
+    database,
 )
 
 log = logging.getLogger("maild.store")
