@@ -122,7 +122,7 @@ class MailContext:
     capped: bool = False  # the sender is over the cap on automatic answers: staff are not told per mail either
     stored_text: str = ""  # the message text as stored: a reply's new text, without the quoted history
     said: list[str] = field(default_factory=list)  # what the steps did: one log line once the mail is done
-    finished: bool = False  # nothing more to do (a copy of a mail already in hand): later steps skipped
+    finished: bool = False  # nothing more to do (a copy of a mail in hand): later steps skipped
 
     @property
     def new_text_ahead(self) -> str | None:

@@ -30,7 +30,8 @@ def copies(ctx: MailContext) -> None:
         return
     detail = f"a copy of raw mail {holder.id}, delivered to {', '.join(ctx.recipients) or '?'}"
     raw_store.mark_done(ctx.raw_id, raw_store.DUPLICATE, holder.ticket, detail)
-    Event.create(ticket=holder.ticket_id, raw=ctx.raw_id, kind="copy", detail=detail, created_at=ctx.now)
+    Event.create(ticket=holder.ticket_id, raw=ctx.raw_id, kind="copy", detail=detail,
+                 created_at=ctx.now)
     ctx.outcome, ctx.finished = "duplicate", True
     ctx.said.append(f"{ctx.mail.message_id}: {detail}: no second ticket")
 
