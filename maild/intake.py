@@ -28,9 +28,7 @@ from typing import Any
 from maild import alerts, defaults, metrics
 from maild.errors import Quarantine, TransientError
 from maild.faults import pause_point
-from maild.outbound import notices
 from maild.pipeline.steps import STEPS, Step, run
-from maild.pipeline.ahead import Ahead, worth_it
 from maild.pipeline.context import MailContext
 from maild.pipeline.quarantine_notice import tell_sender
 from maild.runtime import Runtime
@@ -73,7 +71,6 @@ class _Spoiled(Exception):
 class Group:
     """The mails of one `Intake.group` so far, while they need no savepoint each (see `accept`)."""
 
-    batch: notices.NoticeBatch
     said: list[str]
     optimistic: bool = True
     broken: str | None = None  # why the group must not commit
@@ -82,30 +79,11 @@ class Group:
 
 class Intake:
     def __init__(self, runtime: Runtime, steps: Sequence[Step] = STEPS,
-                 clock: Callable[[], datetime] = utcnow, ahead: Ahead | None = None) -> None:
+                 clock: Callable[[], datetime] = utcnow) -> None:
         self.runtime = runtime
         self.steps = steps
         self.clock = clock  # a seam: tests replay mail at chosen moments (weekends, bank holidays)
-        self.ahead = ahead if ahead is not None else Ahead() if worth_it() else None
         self._local = threading.local()  # per channel thread: the log lines of its group
-
-    def expect(self, contents: Sequence[bytes]) -> None:
-        """A channel with several mails in hand names them before accepting them one by one, in
-        that order: another process parses them meanwhile (pipeline.ahead). Named inside a group
-        (the next batch, before this one commits), they come after the notifications of the
-        group's mails so far, which that process composes first: the commit waits for those."""
-        main = self.runtime.settings.config.main
-        if self.ahead is not None and main.inbound.parse_ahead:
-            batch = notices.current()
-            if batch is not None:
-                batch.send_ahead(at_least=1)
-            self.ahead.expect(contents, main.limits)
-        elif self.ahead is not None:
-            self.ahead.stop()  # turned off by a reload: its memory goes back
-
-    def close(self) -> None:
-        if self.ahead is not None:
-            self.ahead.close()
 
     @contextmanager
     def group(self) -> Iterator[None]:
@@ -120,26 +98,17 @@ class Intake:
             yield
             return
         said: list[str] = []  # the mails' log lines, written once the group is committed
-        batch = notices.NoticeBatch(self.runtime.settings.renderer, self._composer())
-        group = self._local.group = Group(batch, said)
+        group = self._local.group = Group(said)
         self._local.said = said
         try:
             with transaction():
-                with notices.batched(batch):
-                    yield
+                yield
                 if group.broken:
                     raise TransientError(group.broken)  # nothing of it is committed, or confirmed
-                batch.flush()  # the staff notifications of the group's mails, in its transaction
         finally:
             self._local.said = self._local.group = None
         for line in said:
             log.info("%s", line)
-
-    def _composer(self) -> notices.Composer | None:
-        """The parse worker composes a group's notifications while this process goes on."""
-        if self.ahead is not None and self.runtime.settings.config.main.inbound.parse_ahead:
-            return self.ahead.compose
-        return None
 
     @measured
     def accept(
@@ -178,7 +147,6 @@ class Intake:
         on the same database). Should redoing fail (the database), the group is broken: it fails
         as a whole at its end, and nothing of it is committed or confirmed."""
         group.optimistic = False
-        group.batch.discard_from(0)
         group.said.clear()
         try:
             restart_transaction()
@@ -200,9 +168,6 @@ class Intake:
             return raw_store.save(content, source, scope, recipients, envelope_from, route_defaults)
 
         ctx: MailContext | None = None
-        prepared = self.ahead.take(content) if self.ahead is not None else None
-        batch = notices.current()
-        mark = batch.mark() if batch is not None else 0
         try:
             with transaction() if isolated else nullcontext():
                 raw, created = save()
@@ -210,15 +175,10 @@ class Intake:
                     log.info("raw mail %d from %s seen before (%s): not processed again", raw.id, source, raw.status)
                     return Outcome.QUARANTINED if raw.status == raw_store.QUARANTINED else Outcome.DUPLICATE
                 ctx = self._context(raw)
-                ctx.prepared = prepared
                 run(ctx, self.steps)
                 pause_point("intake.before_commit")
-            if batch is not None:
-                batch.send_ahead()
             return self._done(ctx)
         except TransientError:
-            if batch is not None:
-                batch.discard_from(mark)
             raise  # nothing was stored: the channel answers with a temporary failure
         except Exception as exc:  # noqa: BLE001 - any bug or library failure must not lose the mail
             if not isolated:
@@ -227,8 +187,6 @@ class Intake:
                 reason = exc.reason
             else:
                 reason = self._failure(source, ctx, exc)
-        if batch is not None:
-            batch.discard_from(mark)  # rolled back with the mail's savepoint
         with transaction():
             raw, _ = save()
             if raw.status != raw_store.RECEIVED:  # another process finished it meanwhile

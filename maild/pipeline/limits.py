@@ -37,15 +37,11 @@ class Structure:
 
 
 def check_limits(ctx: MailContext) -> None:
-    prepared = ctx.prepared
-    if prepared is None:
-        check_content(ctx.content, ctx.settings.config.main.limits)
-    elif prepared.refused_by == "check_limits":  # checked ahead, in another process (pipeline.ahead)
-        raise Quarantine(prepared.refused or "")
+    check_content(ctx.content, ctx.settings.config.main.limits)
 
 
 def check_content(content: bytes, limits: Limits) -> None:
-    """Raises Quarantine when the raw bytes are over a limit; needs nothing but its arguments."""
+    """Raises Quarantine when the raw bytes are over a limit."""
     if len(content) > limits.max_message_bytes:
         raise Quarantine(f"message is {len(content)} bytes, over the limit of {limits.max_message_bytes}")
     end = HEADER_END.search(content)
