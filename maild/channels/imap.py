@@ -148,11 +148,8 @@ def _close(client: IMAPClient) -> None:
 
 
 def _announced(client: IMAPClient) -> bool:
-    """Whether the server told of new mail (EXISTS, RFC 3501 7.3.1) in a reply to one of our
-    commands (a MOVE, a FETCH) since the last call. imaplib keeps such untagged responses aside,
-    and IDLE does not tell of that mail again: without this look it waited for the renewal (5 of
-    100 mails in a benchmark). When the mail was told during the SEARCH that found it, it costs
-    one pass that finds nothing. RECENT is no sign: Dovecot says "0 RECENT" after a MOVE."""
+    """Whether the server told of new mail (EXISTS) in a reply to one of our commands since the
+    last call: imaplib keeps those aside, and IDLE does not tell of them again (docs/internals.md)."""
     aside = client._imap.untagged_responses  # imaplib's; imapclient reads it the same way
     return bool(aside.pop("EXISTS", None))
 
@@ -454,14 +451,8 @@ class MailboxWatcher:
 
     def _idle(self, client: IMAPClient, early: bool) -> bool:
         """IDLE until new mail, the renewal time, or stop; returns whether it ended early and that
-        told of mail. Dovecot's IDLE tells only of changes made after it began: mail that arrived
-        between the pass's last command and IDLE was told only at the renewal (a NOOP just before
-        IDLE still left 2 of 100 mails in a benchmark at the 5 s it was set to there). Nor does it
-        tell of mail in its answer to a DONE that comes within half a second of the mail. So the
-        first IDLE after a pass ends EARLY_DONE_SECONDS in, a NOOP asks, and the rest of the time
-        is a second IDLE: mail in that gap waits a quarter of a second, not the renewal. A mail can
-        still land between that NOOP and the second IDLE, a moment no longer tied to when maild's
-        acknowledgements go out (what the sender of the next mail waits for); it waits for the renewal."""
+        told of mail. `early`: end the first IDLE after EARLY_DONE_SECONDS and ask with a NOOP,
+        for mail IDLE would not tell of (docs/internals.md)."""
         pause_point("imap.before_idle")
         remaining = self.mailbox.idle_renew_seconds
         if early:
