@@ -12,8 +12,8 @@
 3. mail-to-acknowledgement latency with `maild run` in IDLE: append one mail, time until its
    acknowledgement reaches the sink, K times; p50 and p99;
 4. peak RSS of `maild fetch --once` at N and at the larger --rss-n: its own (VmHWM), and with
-   the parse worker it starts on a machine with a second core (maild.pipeline.ahead) added;
-5. the CPU time every process on the machine (maild, its worker, Dovecot) spent per mail in 1
+   any child process it starts added;
+5. the CPU time every process on the machine (maild, Dovecot) spent per mail in 1
    and 2, from /proc/stat, and so the most msgs/s this machine's cores allow for that work.
 """
 
@@ -38,7 +38,6 @@ from conftest import MAILD, MaildSetup, SmtpSink, free_port, wait_for_port, writ
 from dovecot import Dovecot  # noqa: E402
 from mailgen import helpdesk_mix  # noqa: E402
 
-from maild.pipeline.ahead import worth_it  # noqa: E402
 
 
 def busy_seconds() -> float:
@@ -132,7 +131,7 @@ def check_counts(setup: MaildSetup, sink: SmtpSink, expected, n: int) -> None:  
 
 
 def run_maild(n: int, dovecot: Dovecot, directory: Path) -> tuple[float, tuple[float, float], float, float]:
-    """(msgs/s, peak RSS alone and with its worker, send msgs/s, busy CPU seconds per mail)"""
+    """(msgs/s, peak RSS alone and with its children, send msgs/s, busy CPU seconds per mail)"""
     mails, expected = helpdesk_mix(n)
     sink = SmtpSink(free_port())
     sink.start()
@@ -229,9 +228,9 @@ def report(n: int, rounds: list[Round]) -> None:
           f"after: {r.floor_after:.0f}){which}")
     print(f"2. maild fetch --once:         {r.rate:7.0f} msgs/s  ({100 * r.ratio:.0f}% of the floor)")
     print(f"   maild send --once to sink:  {r.send_rate:7.0f} msgs/s")
-    print(f"   peak RSS of fetch, N={n}: {r.rss[0]:.0f} MB; with its parse worker {r.rss[1]:.0f} MB")
+    print(f"   peak RSS of fetch, N={n}: {r.rss[0]:.0f} MB; with its children {r.rss[1]:.0f} MB")
     cores = os.cpu_count() or 1
-    print(f"   CPU per mail, all processes (maild, its worker, Dovecot): floor {r.floor_cpu * 1000:.2f} ms, "
+    print(f"   CPU per mail, all processes (maild, Dovecot): floor {r.floor_cpu * 1000:.2f} ms, "
           f"maild {r.cpu * 1000:.2f} ms; {cores} cores allow maild at most {cores / r.cpu:.0f} msgs/s "
           f"({100 * cores / r.cpu / r.floor:.0f}% of the floor)")
 
@@ -252,13 +251,13 @@ def main() -> None:
         try:
             mails, _ = helpdesk_mix(args.n)
             print(f"N={args.n} mixed mails, {sum(map(len, mails)) / len(mails) / 1024:.1f} kB average; "
-                  f"{os.cpu_count()} cores, parsing ahead in a second process: {'yes' if worth_it() else 'no'}")
+                  f"{os.cpu_count()} cores")
             rounds = [one_round(args.n, dovecot, Path(tmp) / f"round-{i}") for i in range(args.rounds)]
             report(args.n, rounds)
             if args.rss_n:
                 rate_big, rss_big, _, _ = run_maild(args.rss_n, dovecot, Path(tmp) / f"maild-{args.rss_n}")
                 print(f"   N={args.rss_n}: {rate_big:.0f} msgs/s, peak RSS {rss_big[0]:.0f} MB; "
-                      f"with its parse worker {rss_big[1]:.0f} MB")
+                      f"with its children {rss_big[1]:.0f} MB")
             if args.latency:
                 lat = sorted(idle_latency(dovecot, Path(tmp) / "maild-idle", args.latency))
                 p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]

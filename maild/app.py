@@ -132,7 +132,6 @@ class Daemon:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self.intake_pool.shutdown(wait=True)
-        self.intake.close()
         self.send_pool.shutdown(wait=True)
         log.info("stopped")
 
@@ -215,7 +214,7 @@ class Daemon:
         threads = []
         for mailbox in config.main.inbound.imap:
             watcher = MailboxWatcher(mailbox, config.path.parent, accept, config.main.limits.max_message_bytes,
-                                     self.imap_stop, group, self.intake.expect)
+                                     self.imap_stop, group)
             thread = threading.Thread(target=watcher.run_forever, name=f"imap-{mailbox.name}", daemon=True)
             thread.start()
             threads.append((watcher, thread))

@@ -17,13 +17,10 @@ from maild.config import load_config, resolve_config_path
 from maild.errors import ConfigError, MaildError, TransientError
 from maild.logs import setup_logging
 
-# The rest is imported by the commands that use it: `maild fetch --once` starts its parse worker
-# as soon as it has read the config, before the database layer's 0.1-0.2 s of imports, and
-# `check-config` and `reload` need none of it.
+# The rest is imported by the commands that use it: `check-config` and `reload` need none of it.
 if TYPE_CHECKING:
     from maild.config import Config, ImapMailbox
     from maild.intake import Intake
-    from maild.pipeline.ahead import Ahead
     from maild.runtime import Settings
 
 EX_USAGE, EX_TEMPFAIL = 2, 75
@@ -63,8 +60,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"maild: not stored, the MTA will retry: {type(exc).__name__}: {_one_line(exc)}",
               file=sys.stderr)
         return EX_TEMPFAIL
-    finally:
-        memory.exiting()
 
 
 def _failed(args: argparse.Namespace) -> int:
@@ -159,11 +154,11 @@ def _settings_of(config: Config, migrate_schema: bool = True) -> Settings:
     return settings
 
 
-def _intake(settings: Settings, ahead: Ahead | None = None) -> Intake:
+def _intake(settings: Settings) -> Intake:
     from maild.intake import Intake
     from maild.runtime import Runtime
 
-    return Intake(Runtime(settings), ahead=ahead)
+    return Intake(Runtime(settings))
 
 
 def _print_json(data: Any) -> None:
@@ -214,25 +209,14 @@ def _deliver(args: argparse.Namespace, path: Path) -> int:
 
 
 def _fetch(args: argparse.Namespace, path: Path) -> int:
-    from maild.pipeline.ahead import started_early
-
     config = load_config(path)
     mailboxes = config.main.inbound.imap
     if not mailboxes:
         print("maild: no IMAP mailbox configured (inbound.imap)", file=sys.stderr)
         return 1
-    # its 0.3-0.5 s start-up passes while the database is opened and the first batch fetched
-    ahead = started_early(config.main.inbound.parse_ahead)
-    intake: Intake | None = None
-    try:
-        settings = _settings_of(config)
-        intake = _intake(settings, ahead)
-        failed = sum(_fetch_mailbox(mailbox, settings, intake) for mailbox in mailboxes)
-    finally:
-        if intake is not None:
-            intake.close()  # and with it the worker
-        elif ahead is not None:
-            ahead.close()
+    settings = _settings_of(config)
+    intake = _intake(settings)
+    failed = sum(_fetch_mailbox(mailbox, settings, intake) for mailbox in mailboxes)
     return 1 if failed else 0
 
 
@@ -241,7 +225,7 @@ def _fetch_mailbox(mailbox: ImapMailbox, settings: Settings, intake: Intake) -> 
     from maild.channels.imap import MailboxUnavailable, MailboxWatcher
 
     watcher = MailboxWatcher(mailbox, settings.config.path.parent, intake.accept,
-                             settings.config.main.limits.max_message_bytes, group=intake.group, expect=intake.expect)
+                             settings.config.main.limits.max_message_bytes, group=intake.group)
     try:
         report = watcher.fetch_once(_progress(mailbox.name))
     except MailboxUnavailable as exc:

@@ -146,8 +146,7 @@ class SmtpInbound(Strict):
 class Inbound(Strict):
     smtp: SmtpInbound | None = None
     imap: list["ImapMailbox"] = []
-    # A second process parses IMAP batches ahead (pipeline.ahead): about 60 MB more memory for a
-    # fifth more mail a second; only where there is a second core.
+    # No longer read: accepted so that a config written for an earlier version still loads.
     parse_ahead: bool = True
     # Copies of one mail (same Message-ID and content) this close together are one mail; 0: never.
     copies_window_days: int = Field(default=7, ge=0)

@@ -18,7 +18,6 @@ SQLITE_CACHE_KIB = 16_384  # holds a batch's dirty pages (about 40 kB a mail) un
 # WAL pages between checkpoints (SQLite's default is 1,000): a backlog's index pages are copied back
 # once per 40 MB instead of once per 4 MB; a quarter less commit time. The WAL file keeps that size.
 SQLITE_WAL_AUTOCHECKPOINT_PAGES = 10_000
-GC_YOUNG_OBJECTS = 7_000  # the collector's first threshold (Python's default is 700): see maild.memory
 PG_LOCK_TIMEOUT_MS = 30_000  # a row or advisory lock held longer than this is a fault: fail, retry later
 PG_IDLE_IN_TRANSACTION_MS = 120_000  # a frozen host's open transaction is ended, releasing its locks
 

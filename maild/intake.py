@@ -21,21 +21,18 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from maild import alerts, defaults, metrics
 from maild.errors import Quarantine, TransientError
 from maild.faults import pause_point
-from maild.outbound import notices
+from maild.groups import Group, Spoiled
 from maild.pipeline.steps import STEPS, Step, run
-from maild.pipeline.ahead import Ahead, worth_it
 from maild.pipeline.context import MailContext
 from maild.pipeline.quarantine_notice import tell_sender
 from maild.runtime import Runtime
 from maild.store import raw as raw_store
-from maild.store.db import is_sqlite, restart_transaction, transaction
+from maild.store.db import is_sqlite, transaction
 from maild.store.models import RawMail, utcnow
 
 log = logging.getLogger("maild.pipeline")
@@ -65,47 +62,13 @@ def measured(accept: Callable[..., Outcome]) -> Callable[..., Outcome]:
     return wrapper
 
 
-class _Spoiled(Exception):
-    """The pipeline failed on a mail processed without its own savepoint: its group is redone."""
-
-
-@dataclass
-class Group:
-    """The mails of one `Intake.group` so far, while they need no savepoint each (see `accept`)."""
-
-    batch: notices.NoticeBatch
-    said: list[str]
-    optimistic: bool = True
-    broken: str | None = None  # why the group must not commit
-    done: list[tuple[tuple[Any, ...], Outcome]] = field(default_factory=list)
-
-
 class Intake:
     def __init__(self, runtime: Runtime, steps: Sequence[Step] = STEPS,
-                 clock: Callable[[], datetime] = utcnow, ahead: Ahead | None = None) -> None:
+                 clock: Callable[[], datetime] = utcnow) -> None:
         self.runtime = runtime
         self.steps = steps
         self.clock = clock  # a seam: tests replay mail at chosen moments (weekends, bank holidays)
-        self.ahead = ahead if ahead is not None else Ahead() if worth_it() else None
         self._local = threading.local()  # per channel thread: the log lines of its group
-
-    def expect(self, contents: Sequence[bytes]) -> None:
-        """A channel with several mails in hand names them before accepting them one by one, in
-        that order: another process parses them meanwhile (pipeline.ahead). Named inside a group
-        (the next batch, before this one commits), they come after the notifications of the
-        group's mails so far, which that process composes first: the commit waits for those."""
-        main = self.runtime.settings.config.main
-        if self.ahead is not None and main.inbound.parse_ahead:
-            batch = notices.current()
-            if batch is not None:
-                batch.send_ahead(at_least=1)
-            self.ahead.expect(contents, main.limits)
-        elif self.ahead is not None:
-            self.ahead.stop()  # turned off by a reload: its memory goes back
-
-    def close(self) -> None:
-        if self.ahead is not None:
-            self.ahead.close()
 
     @contextmanager
     def group(self) -> Iterator[None]:
@@ -119,27 +82,18 @@ class Intake:
         if not is_sqlite():
             yield
             return
-        said: list[str] = []  # the mails' log lines, written once the group is committed
-        batch = notices.NoticeBatch(self.runtime.settings.renderer, self._composer())
-        group = self._local.group = Group(batch, said)
+        said: list[str] = []
+        group = self._local.group = Group[Outcome](said)
         self._local.said = said
         try:
             with transaction():
-                with notices.batched(batch):
-                    yield
+                yield
                 if group.broken:
                     raise TransientError(group.broken)  # nothing of it is committed, or confirmed
-                batch.flush()  # the staff notifications of the group's mails, in its transaction
         finally:
             self._local.said = self._local.group = None
         for line in said:
             log.info("%s", line)
-
-    def _composer(self) -> notices.Composer | None:
-        """The parse worker composes a group's notifications while this process goes on."""
-        if self.ahead is not None and self.runtime.settings.config.main.inbound.parse_ahead:
-            return self.ahead.compose
-        return None
 
     @measured
     def accept(
@@ -154,55 +108,21 @@ class Intake:
         """Store and process one mail in one transaction (one fsync). A mail seen before is not
         processed again: DUPLICATE, or QUARANTINED when it is held (so a channel can file it there).
         When the pipeline fails, the raw mail is stored again, quarantined, in its own transaction.
-
-        Inside a group a mail is first processed without a savepoint of its own: on SQLite a
-        savepoint copies every page the mail changes to a temporary file first (about 35 pages,
-        140 kB a mail), the dearest part of its inserts. Should the pipeline fail on one, the group
-        is rolled back and its mails so far are done again, each in its savepoint, and so is this
-        one, which is then quarantined alone as usual; the rest of the group keeps the savepoints."""
+        Inside a group (maild.groups) a mail has no savepoint of its own until one fails."""
         args = (content, source, scope, recipients, envelope_from, route_defaults)
-        group: Group | None = getattr(self._local, "group", None)
-        if group is None or not group.optimistic:
+        group: Group[Outcome] | None = getattr(self._local, "group", None)
+        if group is None:
             return self._accept(*args, isolated=True)
-        try:
-            outcome = self._accept(*args, isolated=False)
-        except _Spoiled:
-            self._redo_carefully(group)
-            return self._accept(*args, isolated=True)
-        group.done.append((args, outcome))
-        return outcome
-
-    def _redo_carefully(self, group: Group) -> None:
-        """Roll the group back and do its mails so far again, each in its savepoint. They were
-        neither committed nor confirmed to their source, and come out as before (the same mails
-        on the same database). Should redoing fail (the database), the group is broken: it fails
-        as a whole at its end, and nothing of it is committed or confirmed."""
-        group.optimistic = False
-        group.batch.discard_from(0)
-        group.said.clear()
-        try:
-            restart_transaction()
-            for args, outcome in group.done:
-                again = self._accept(*args, isolated=True)
-                if again is not outcome:  # the channel files it by the first answer; the mail is kept either way
-                    log.warning("mail from %s was %s, then %s when its group was done again",
-                                args[1], outcome.value, again.value)
-        except Exception as exc:
-            group.broken = f"redoing the group failed: {type(exc).__name__}: {exc}"
-            raise
-        group.done.clear()
+        return group.accept(args, lambda again, isolated: self._accept(*again, isolated=isolated))
 
     def _accept(self, content: bytes, source: str, scope: str, recipients: Sequence[str], envelope_from: str | None,
                 route_defaults: dict[str, str] | None, isolated: bool) -> Outcome:
-        """`accept`'s work; not `isolated` (no savepoint), a pipeline failure raises _Spoiled."""
+        """`accept`'s work; not `isolated` (no savepoint), a pipeline failure raises Spoiled."""
 
         def save() -> tuple[RawMail, bool]:
             return raw_store.save(content, source, scope, recipients, envelope_from, route_defaults)
 
         ctx: MailContext | None = None
-        prepared = self.ahead.take(content) if self.ahead is not None else None
-        batch = notices.current()
-        mark = batch.mark() if batch is not None else 0
         try:
             with transaction() if isolated else nullcontext():
                 raw, created = save()
@@ -210,25 +130,18 @@ class Intake:
                     log.info("raw mail %d from %s seen before (%s): not processed again", raw.id, source, raw.status)
                     return Outcome.QUARANTINED if raw.status == raw_store.QUARANTINED else Outcome.DUPLICATE
                 ctx = self._context(raw)
-                ctx.prepared = prepared
                 run(ctx, self.steps)
                 pause_point("intake.before_commit")
-            if batch is not None:
-                batch.send_ahead()
             return self._done(ctx)
         except TransientError:
-            if batch is not None:
-                batch.discard_from(mark)
             raise  # nothing was stored: the channel answers with a temporary failure
         except Exception as exc:  # noqa: BLE001 - any bug or library failure must not lose the mail
             if not isolated:
-                raise _Spoiled() from exc
+                raise Spoiled() from exc
             if isinstance(exc, Quarantine):
                 reason = exc.reason
             else:
                 reason = self._failure(source, ctx, exc)
-        if batch is not None:
-            batch.discard_from(mark)  # rolled back with the mail's savepoint
         with transaction():
             raw, _ = save()
             if raw.status != raw_store.RECEIVED:  # another process finished it meanwhile

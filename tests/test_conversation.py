@@ -109,6 +109,29 @@ def test_addresses_and_message_ids_are_signed_as_the_standard_hmac_signs_them(se
             assert not addresses.is_ours(f"<maild.{role}.{mac[:-1]}{'b' if mac[-1] == 'a' else 'a'}@example.com>")
 
 
+# Made by the hand-written HMAC and base32 this module had before it used hmac.digest and base64;
+# customers and staff hold addresses like these in their mailboxes.
+HANDED_OUT = [(b"a fixed test secret of 32 bytes!", "helpdesk+t1.c.zbfbbzukeh7d@example.com"),
+              (b"a fixed test secret of 32 bytes!", "helpdesk+t1234.c.zofyunsus5qq@example.com"),
+              (b"a fixed test secret of 32 bytes!", "helpdesk+t1234.s-alice.fli2lbnjqq37@example.com"),
+              (b"a fixed test secret of 32 bytes!", "helpdesk+t987654321.s-bob_2.xvc4etloipkn@example.com"),
+              (b"k" * 100, "helpdesk+t42.c.olxqqwfjiw24@example.com")]
+
+
+@pytest.mark.parametrize(("secret", "address"), HANDED_OUT, ids=[a for _, a in HANDED_OUT])
+def test_an_address_handed_out_before_still_verifies(secret: bytes, address: str) -> None:
+    addresses = ReplyAddresses("helpdesk@example.com", lambda: secret)
+    read = addresses.read(address)
+    assert read is not None and read.valid
+    assert addresses.make(read.ticket, read.role) == address
+
+
+def test_a_message_id_written_before_is_still_ours() -> None:
+    addresses = ReplyAddresses("helpdesk@example.com", lambda: b"a fixed test secret of 32 bytes!")
+    assert addresses.is_ours("<maild.0123456789abcdef0123456789abcdef.oporhwes5vya@example.com>")
+    assert not addresses.is_ours("<maild.0123456789abcdef0123456789abcdef.oporhwes5vyb@example.com>")
+
+
 def test_acknowledgement_and_notification_carry_signed_reply_addresses(intake: Intake) -> None:
     ticket, note = open_ticket(intake)
     [ack] = sent("acknowledgement")

@@ -5,7 +5,6 @@ mutated from the corpora (hypothesis), then run through the whole pipeline on re
 from __future__ import annotations
 
 import itertools
-from email.utils import getaddresses
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from maild.intake import Intake, Outcome
-from maild.pipeline.parse import simple_mailboxes
 from maild.store.models import RawMail
 from maild.store.raw import dedupe_key
 from mails import mail
@@ -86,32 +84,3 @@ def test_any_input_ends_as_ticket_ignored_or_quarantined(intake: Intake, content
 def test_the_inputs_reached_every_kind_of_ending() -> None:
     """Run after the property: a fuzzer that only ever produced one outcome would prove little."""
     assert {Outcome.OPENED, Outcome.REPLIED, Outcome.IGNORED, Outcome.QUARANTINED} <= set(SEEN), SEEN
-
-
-# Address headers near the plain forms simple_mailboxes takes, and just past them.
-ADDRESS_PIECES = ["Alice", "Smith", "J.", ".", " ", "  ", "\t", "<", ">", "@", "a", "b.c", "example.com", "-",
-                  "=?utf-8?q?Zo=C3=AB?=", '"', ",", "(x)", ";", ":", "[", "]", "\\", "\r\n ", "é", "a@b", "<a@b>",
-                  "x.y@z-w.org", "..", "+tag", "'"]
-
-
-PIECE = st.sampled_from(ADDRESS_PIECES)
-BLANKS = st.sampled_from(["", " ", "  ", "\t", " \t "])
-NAME = st.lists(st.tuples(PIECE, BLANKS).map("".join), max_size=4).map("".join)
-ADDRESS = st.tuples(st.sampled_from(["a", "b.c", "x.y", "+tag", "a-b", ".a", "a."]), st.sampled_from(["@"]),
-                    st.sampled_from(["example.com", "b", "z-w.org", "b..c", "-b"])).map("".join)
-NEAR_PLAIN = st.tuples(BLANKS, NAME, BLANKS, st.sampled_from(["<", ""]), ADDRESS, st.sampled_from([">", ""]), BLANKS,
-                       st.sampled_from(["", "", ",", " x", "(c)"])).map("".join)
-HEADER = st.one_of(NEAR_PLAIN, st.lists(PIECE, max_size=8).map("".join))
-
-
-@settings(max_examples=3000, deadline=None)
-@given(st.lists(HEADER, min_size=1, max_size=2))
-def test_the_plain_mailbox_fast_path_reads_headers_as_the_standard_library_does(texts: list[str]) -> None:
-    fast = simple_mailboxes(texts)
-    assert fast is None or fast == getaddresses(texts)
-
-
-def test_the_plain_mailbox_fast_path_takes_the_common_forms() -> None:
-    assert simple_mailboxes(["Alice  Smith <alice@example.com>", "bob@example.org"]) == \
-        [("Alice Smith", "alice@example.com"), ("", "bob@example.org")]
-    assert simple_mailboxes(['"Smith, Alice" <alice@example.com>']) is None

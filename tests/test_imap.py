@@ -6,9 +6,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from email.policy import SMTP
-from pathlib import Path
 
 import pytest
 
@@ -47,18 +45,6 @@ def watching(imap_setup: MaildSetup) -> Iterator[Daemon]:
     wait_until(lambda: "watching INBOX" in daemon.log.read_text())
     yield daemon
     assert daemon.stop() == 0
-
-
-def parse_workers() -> set[int]:
-    """Every multiprocessing worker on the machine (maild's parse worker is one, pipeline.ahead)."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and b"spawn_main" in (entry / "cmdline").read_bytes():
-                found.add(int(entry.name))
-        except OSError:
-            continue  # ended meanwhile
-    return found
 
 
 def fetch_and_send(setup: MaildSetup) -> None:
@@ -151,25 +137,6 @@ def test_mail_arriving_between_a_pass_and_idle_is_not_left_until_the_idle_renewa
         assert daemon.stop() == 0
 
 
-def test_a_backlog_is_parsed_ahead_and_stopping_leaves_no_worker(
-    imap_setup: MaildSetup, dovecot: Dovecot, smtp_sink: SmtpSink
-) -> None:
-    dovecot.append(varied(60))
-    before = parse_workers()
-    daemon = Daemon(imap_setup)
-    daemon.start()
-    wait_until(lambda: tickets(imap_setup) == 60, timeout=30)
-    assert daemon.process is not None
-    children = {int(c) for task in Path(f"/proc/{daemon.process.pid}/task").iterdir()
-                for c in (task / "children").read_text().split()}
-    assert children & (parse_workers() - before), \
-        "no parse worker under maild run with a backlog of 60 (it needs a second core)"
-    assert len(smtp_sink.replies(60)) == 60
-    assert daemon.stop() == 0
-    wait_until(lambda: parse_workers() <= before, timeout=5)
-    assert "parsing ahead stopped" not in daemon.log.read_text()
-
-
 def crash_run(setup: MaildSetup, point: str) -> int:
     env = {**os.environ, "MAILD_CRASH_AT": point}
     import subprocess
@@ -184,11 +151,9 @@ def test_sigkill_after_commit_before_move_makes_no_duplicate(
     imap_setup: MaildSetup, dovecot: Dovecot, smtp_sink: SmtpSink
 ) -> None:
     dovecot.append(varied(30))
-    before = parse_workers()
     assert crash_run(imap_setup, "imap.after_commit") == -signal.SIGKILL
     committed = tickets(imap_setup)
     assert committed > 0 and dovecot.count("INBOX") == 30  # committed, but nothing moved
-    wait_until(lambda: parse_workers() <= before, timeout=5)  # its parse worker went with it
 
     fetch_and_send(imap_setup)
     assert tickets(imap_setup) == 30
@@ -412,8 +377,7 @@ def test_a_mail_that_keeps_failing_is_passed_over_after_three_tries_and_the_rest
 def test_a_move_the_server_refuses_leaves_the_mail_committed_once_and_the_next_pass_moves_it(
     imap_setup: MaildSetup, dovecot: Dovecot
 ) -> None:
-    """The MOVEs run in a thread of their own while the next group goes through the pipeline: one
-    the server refuses is counted and recorded, its mails stay in the INBOX, and the next pass (the
+    """A MOVE the server refuses is counted and recorded, its mails stay in the INBOX, and the next pass (the
     folder usable again) moves them, with no second ticket or acknowledgement."""
     from maild.channels.imap import MailboxWatcher
     from maild.intake import Intake
@@ -444,7 +408,7 @@ def test_a_batch_over_the_fetch_size_is_fetched_in_parts_each_mail_once(
     imap_setup: MaildSetup, dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Memory stays bounded: a batch is fetched in parts of at most FETCH_BYTES (here every mail a
-    FETCH of its own), and the next batch's first part is fetched while this one is processed."""
+    FETCH of its own)."""
     from maild.channels import imap
     from maild.channels.imap import MailboxWatcher
 
@@ -462,60 +426,3 @@ def test_a_batch_over_the_fetch_size_is_fetched_in_parts_each_mail_once(
     assert tickets(imap_setup) == 7 and (dovecot.count("INBOX"), dovecot.count("Processed")) == (0, 7)
     subjects = [row[0] for row in query(imap_setup, "select subject from ticket order by number")]
     assert len(set(subjects)) == 7  # each mail once, none twice
-
-
-def test_the_next_batch_is_handed_to_the_parse_worker_before_this_one_commits(
-    imap_setup: MaildSetup, dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """While a batch commits, the worker starts on the next batch, whose FETCH is in: each batch
-    after the first is named to `expect` inside the group before it, once, and every mail of
-    every batch comes parsed from the worker."""
-    from maild.channels.imap import MailboxWatcher
-    from maild.intake import Intake
-    from maild.pipeline import ahead, parse
-    from maild.pipeline.ahead import Ahead
-    from maild.runtime import Runtime
-
-    monkeypatch.setattr(ahead, "TAKE_SECONDS", 10.0)  # a slow machine: the worker's answer, not the clock
-    in_place: list[bytes] = []
-    real = parse.parse_content
-
-    def parse_here(content: bytes, limits):  # noqa: ANN001, ANN202
-        in_place.append(content)
-        return real(content, limits)
-
-    monkeypatch.setattr(parse, "parse_content", parse_here)
-    original = MailboxWatcher._expect_early
-
-    def once_fetched(self: MailboxWatcher, upcoming) -> None:  # noqa: ANN001
-        if upcoming is not None and upcoming.fetching is not None:
-            upcoming.fetching.result(timeout=30)  # what follows the FETCH is tested here, not its speed
-        original(self, upcoming)
-
-    monkeypatch.setattr(MailboxWatcher, "_expect_early", once_fetched)
-    parsing = Ahead()
-    assert parsing.warm_up(60), "the worker process did not start"
-    intake = Intake(Runtime(in_process_settings(imap_setup)), ahead=parsing)
-    events: list[str] = []
-
-    def expect(contents: list[bytes]) -> None:
-        events.append(f"expect {len(contents)}")
-        intake.expect(contents)
-
-    @contextmanager
-    def group() -> Iterator[None]:
-        with intake.group():
-            yield
-        events.append("commit")
-
-    dovecot.append(varied(30))
-    settings = intake.runtime.settings
-    mailbox = settings.config.main.inbound.imap[0].model_copy(update={"batch": 10})
-    try:
-        report = MailboxWatcher(mailbox, settings.config.path.parent, intake.accept,
-                                settings.config.main.limits.max_message_bytes, group=group, expect=expect).fetch_once()
-    finally:
-        intake.close()
-    assert (report.fetched, report.confirmed, report.outcomes) == (30, 30, {"opened": 30})
-    assert events == ["expect 10", "expect 10", "commit", "expect 10", "commit", "commit"]
-    assert in_place == []  # none parsed here: the worker had each batch by its first mail

@@ -21,11 +21,10 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
@@ -45,14 +44,12 @@ FAILING_TRIES = 3  # a mail that failed this often in a row (database errors) is
 FAILING_PAUSE_SECONDS = 3600.0  # ... for this long, so the mails after it flow
 EARLY_DONE_SECONDS = 0.25  # IDLE is ended once this soon after it began, for mail it will not tell of
 DELETED = b"\\Deleted"
-T = TypeVar("T")
 
 # (content, source, scope, recipients, envelope_from, route_defaults) -> Outcome
 Accept = Callable[[bytes, str, str, list[str], str | None, dict[str, str]], Outcome]
 Progress = Callable[[int, int], None]
 # Mails accepted inside commit together when it ends (Intake.group); nullcontext: each on its own.
 Group = Callable[[], AbstractContextManager[object]]
-Expect = Callable[[list[bytes]], None]  # the mails of a batch, before they are accepted one by one
 
 
 class MailboxUnavailable(MaildError):
@@ -151,11 +148,8 @@ def _close(client: IMAPClient) -> None:
 
 
 def _announced(client: IMAPClient) -> bool:
-    """Whether the server told of new mail (EXISTS, RFC 3501 7.3.1) in a reply to one of our
-    commands (a MOVE, a FETCH) since the last call. imaplib keeps such untagged responses aside,
-    and IDLE does not tell of that mail again: without this look it waited for the renewal (5 of
-    100 mails in a benchmark). When the mail was told during the SEARCH that found it, it costs
-    one pass that finds nothing. RECENT is no sign: Dovecot says "0 RECENT" after a MOVE."""
+    """Whether the server told of new mail (EXISTS) in a reply to one of our commands since the
+    last call: imaplib keeps those aside, and IDLE does not tell of them again (docs/internals.md)."""
     aside = client._imap.untagged_responses  # imaplib's; imapclient reads it the same way
     return bool(aside.pop("EXISTS", None))
 
@@ -167,106 +161,47 @@ class Folder:
 
 
 @dataclass(frozen=True)
-class Fetched:
-    """A batch as the server sent it: its UIDs split into FETCHes of at most FETCH_BYTES, the mail
-    of the first of them, and the sizes of mail over the limit (not downloaded)."""
+class Sized:
+    """A batch's UIDs split into FETCHes of at most FETCH_BYTES, and the sizes of mail over the
+    limit (not downloaded)."""
 
     parts: list[list[int]]
-    first: dict[int, bytes]
     oversize: dict[int, int]
 
 
-@dataclass(frozen=True)
-class Move:
-    uids: list[int]
-    folder: str
-    future: Future[None]
+def _sized(client: IMAPClient, uids: list[int], max_bytes: int) -> Sized:
+    """Sizes first, so mail over the size limit is never downloaded (memory stays bounded)."""
+    sizes = {uid: int(data.get(b"RFC822.SIZE", 0))
+             for uid, data in client.fetch(uids, [b"RFC822.SIZE"]).items()}
+    oversize = {uid: sizes[uid] for uid in uids if sizes.get(uid, 0) > max_bytes}
+    parts: list[list[int]] = [[]]
+    total = 0
+    for uid in (u for u in uids if u in sizes and u not in oversize):  # others: expunged meanwhile
+        if parts[-1] and total + sizes[uid] > FETCH_BYTES:
+            parts.append([])
+            total = 0
+        parts[-1].append(uid)
+        total += sizes[uid]
+    return Sized([part for part in parts if part], oversize)
 
 
-@dataclass
-class Batch:
-    held: list[int]  # the batch's UIDs this host holds (mailboxes.hold_uids)
-    fetching: Future[Fetched] | None  # None: nothing of it to fetch, or fetched and handed over
-    moves: list[Move] = field(default_factory=list)
-    processed: bool = False
-    expected: bool = False  # its first FETCH's mail was named to `expect` while the batch before committed
+def _fetch(client: IMAPClient, uids: list[int]) -> dict[int, bytes]:
+    fetched = client.fetch(uids, [b"BODY.PEEK[]"])
+    return {uid: bytes(data[b"BODY[]"]) for uid, data in fetched.items()
+            if data.get(b"BODY[]") is not None}
 
 
-class Commands:
-    """One pass's IMAP commands, sent in order by a thread of their own: the server's answer to one
-    (the next batch's FETCH, a group's MOVE) is awaited there while the pipeline runs over mail
-    already fetched. The client is that thread's alone until `close`, which waits for every command
-    sent. Once the connection has failed, the commands still queued fail with its error at once
-    instead of each waiting out the socket timeout."""
-
-    def __init__(self, client: IMAPClient, name: str) -> None:
-        self.client = client
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix=f"imap-{name}")
-        self._broken: BaseException | None = None
-        self._folders_seen: set[str] = set()  # target folders known to exist (one LIST a pass, not one a MOVE)
-
-    def fetch_batch(self, uids: list[int], max_bytes: int) -> Future[Fetched]:
-        return self._send(self._fetch_batch, uids, max_bytes)
-
-    def fetch(self, uids: list[int]) -> Future[dict[int, bytes]]:
-        return self._send(self._fetch, uids)
-
-    def move(self, uids: list[int], folder: str) -> Move:
-        return Move(uids, folder, self._send(self._move, uids, folder))
-
-    def close(self) -> None:
-        self._thread.shutdown(wait=True)
-
-    def _send(self, command: Callable[..., T], *args: Any) -> Future[T]:
-        return self._thread.submit(self._run, command, *args)
-
-    def _run(self, command: Callable[..., T], *args: Any) -> T:
-        if self._broken is not None:
-            raise self._broken
-        try:
-            return command(*args)
-        except (OSError, IMAPClientAbortError) as exc:
-            self._broken = exc
-            raise
-
-    def _fetch_batch(self, uids: list[int], max_bytes: int) -> Fetched:
-        """Sizes first, so mail over the size limit is never downloaded (memory stays bounded)."""
-        sizes = {uid: int(data.get(b"RFC822.SIZE", 0))
-                 for uid, data in self.client.fetch(uids, [b"RFC822.SIZE"]).items()}
-        oversize = {uid: sizes[uid] for uid in uids if sizes.get(uid, 0) > max_bytes}
-        parts: list[list[int]] = [[]]
-        total = 0
-        for uid in (u for u in uids if u in sizes and u not in oversize):  # the others were expunged meanwhile
-            if parts[-1] and total + sizes[uid] > FETCH_BYTES:
-                parts.append([])
-                total = 0
-            parts[-1].append(uid)
-            total += sizes[uid]
-        parts = [part for part in parts if part]
-        return Fetched(parts, self._fetch(parts[0]) if parts else {}, oversize)
-
-    def _fetch(self, uids: list[int]) -> dict[int, bytes]:
-        fetched = self.client.fetch(uids, [b"BODY.PEEK[]"])
-        return {uid: bytes(data[b"BODY[]"]) for uid, data in fetched.items() if data.get(b"BODY[]") is not None}
-
-    def _move(self, uids: list[int], folder: str) -> None:
-        """Flag \\Seen and move out of the watched folder (COPY+STORE+EXPUNGE without MOVE)."""
-        client = self.client
-        try:
-            client.add_flags(uids, [SEEN], silent=True)
-            if folder not in self._folders_seen:
-                if not client.folder_exists(folder):
-                    client.create_folder(folder)
-                self._folders_seen.add(folder)
-            if client.has_capability("MOVE"):
-                client.move(uids, folder)
-            else:
-                client.copy(uids, folder)
-                client.add_flags(uids, [DELETED], silent=True)
-                client.uid_expunge(uids) if client.has_capability("UIDPLUS") else client.expunge()
-        except IMAPClientError:
-            self._folders_seen.discard(folder)  # deleted meanwhile, perhaps: look again next time
-            raise
+def _move(client: IMAPClient, uids: list[int], folder: str) -> None:
+    """Flag \\Seen and move out of the watched folder (COPY+STORE+EXPUNGE without MOVE)."""
+    client.add_flags(uids, [SEEN], silent=True)
+    if not client.folder_exists(folder):
+        client.create_folder(folder)
+    if client.has_capability("MOVE"):
+        client.move(uids, folder)
+    else:
+        client.copy(uids, folder)
+        client.add_flags(uids, [DELETED], silent=True)
+        client.uid_expunge(uids) if client.has_capability("UIDPLUS") else client.expunge()
 
 
 def _announced_now(client: IMAPClient) -> bool:
@@ -283,13 +218,11 @@ def _tells_of_mail(responses: list[tuple[Any, ...]], kinds: tuple[bytes, ...] = 
 
 class MailboxWatcher:
     def __init__(self, mailbox: ImapMailbox, base: Path, accept: Accept, max_bytes: int,
-                 stop: threading.Event | None = None, group: Group = nullcontext,
-                 expect: Expect = lambda contents: None) -> None:
+                 stop: threading.Event | None = None, group: Group = nullcontext) -> None:
         self.mailbox = mailbox
         self.base = base
         self.accept = accept
         self.group = group
-        self.expect = expect
         self.max_bytes = max_bytes  # larger mail is not downloaded at all: it goes to quarantine_folder
         self.stop = stop or threading.Event()
         self.connected = False
@@ -318,85 +251,49 @@ class MailboxWatcher:
                 mailboxes.advance(cursor, uidvalidity, 0)
             uids = sorted(client.search("UNDELETED"))  # not what a COPY+STORE+EXPUNGE left half-done
             report = PassReport()
-            self._pass(Commands(client, m.name), uids, Folder(uidvalidity, cursor), report, progress)
+            self._pass(client, uids, Folder(uidvalidity, cursor), report, progress)
             if not report.confirm_failures:
                 mailboxes.record_ok(m.name, m.folder)
             return report
         except (OSError, IMAPClientError) as exc:
             raise MailboxUnavailable(f"{m.folder}: {exc}") from exc
 
-    def _pass(self, commands: Commands, uids: list[int], folder: Folder, report: PassReport,
+    def _pass(self, client: IMAPClient, uids: list[int], folder: Folder, report: PassReport,
               progress: Progress | None) -> None:
-        """The folder's mail batch by batch. Each batch is fetched while the one before it goes
-        through the pipeline, and each group's MOVE runs while the next group does: the server's
-        answers were a tenth of the pass, spent waiting. A batch is let go only once its mail is
-        moved (see mailboxes.hold_uids)."""
+        """The folder's mail batch by batch: fetch, process, commit, move."""
         size = self.mailbox.batch
-        batches = [uids[start:start + size] for start in range(0, len(uids), size)]
-        taken: list[Batch] = []  # held, in order, until their mail is moved
-        try:
-            for index in range(len(batches)):
-                if self.stop.is_set():
-                    break
-                if index == 0:
-                    taken.append(self._take(commands, batches[0], folder, report))
-                if index + 1 < len(batches):  # its FETCH goes out now, and is answered meanwhile
-                    taken.append(self._take(commands, batches[index + 1], folder, report))
-                batch, *later = [batch for batch in taken if not batch.processed]
-                self._process(commands, batch, folder, report, later[0] if later else None)
-                batch.processed = True
-                self._let_go(taken, folder, report, moved_only=True)
-                if progress:
-                    progress(min((index + 1) * size, len(uids)), len(uids))
-        except BaseException:
-            commands.close()
-            self._let_go(taken, folder, report, moved_only=False)
-            raise
-        commands.close()
-        failed = self._let_go(taken, folder, report, moved_only=False)
-        if failed is not None:
-            raise failed  # the connection broke under a MOVE: the watcher connects again
+        for start in range(0, len(uids), size):
+            if self.stop.is_set():
+                break
+            self._batch(client, uids[start:start + size], folder, report)
+            if progress:
+                progress(min(start + size, len(uids)), len(uids))
 
-    def _take(self, commands: Commands, uids: list[int], folder: Folder, report: PassReport) -> Batch:
-        """Hold the batch's mail (other hosts may watch this mailbox too) and send its FETCH."""
+    def _batch(self, client: IMAPClient, uids: list[int], folder: Folder, report: PassReport) -> None:
+        """Hold the batch's mail (other hosts may watch this mailbox too) until it is moved."""
         m = self.mailbox
         held = mailboxes.hold_uids(m.name, m.folder, folder.uidvalidity, uids)
         report.held_elsewhere += len(uids) - len(held)
-        wanted = [uid for uid in held if not self._passed_over(self._source(folder.uidvalidity, uid), report)]
-        return Batch(held, commands.fetch_batch(wanted, self.max_bytes) if wanted else None)
+        try:
+            wanted = [uid for uid in held
+                      if not self._passed_over(self._source(folder.uidvalidity, uid), report)]
+            if wanted:
+                self._fetch_and_commit(client, wanted, folder, report)
+        finally:
+            mailboxes.let_go(m.name, m.folder, folder.uidvalidity, held)
 
-    def _process(self, commands: Commands, batch: Batch, folder: Folder, report: PassReport,
-                 upcoming: Batch | None) -> None:
-        if batch.fetching is None:
-            return
-        fetched, batch.fetching = batch.fetching.result(), None  # its mail is not kept past this batch
-        self._refuse_oversize(commands, batch, fetched.oversize, report)
-        for index, part in enumerate(fetched.parts):
-            contents = fetched.first if index == 0 else commands.fetch(part).result()
+    def _fetch_and_commit(self, client: IMAPClient, uids: list[int], folder: Folder,
+                          report: PassReport) -> None:
+        sized = _sized(client, uids, self.max_bytes)
+        self._refuse_oversize(client, sized.oversize, report)
+        for part in sized.parts:
+            contents = _fetch(client, part)
             crash_point("imap.after_fetch")
             rest = [uid for uid in part if uid in contents]  # the others were expunged meanwhile
-            if not (index == 0 and batch.expected):
-                self.expect([contents[uid] for uid in rest])
-            last = index == len(fetched.parts) - 1
             while rest:
-                rest = self._commit_group(commands, batch, rest, contents, folder, report,
-                                          upcoming if last else None)
+                rest = self._commit_group(client, rest, contents, folder, report)
 
-    def _expect_early(self, upcoming: Batch | None) -> None:
-        """Name the next batch's mail to `expect` before this batch's commit, when its FETCH is in:
-        the parse worker, once it has composed this group's notifications, starts on it while this
-        process writes them and commits, and the next batch's first mails no longer wait for it."""
-        if upcoming is None:
-            return
-        fetching = upcoming.fetching
-        if fetching is None or not fetching.done() or fetching.cancelled() or fetching.exception() is not None:
-            return  # not in yet, or failed: that batch is named, or its error raised, when it is processed
-        fetched = fetching.result()
-        if fetched.parts:
-            self.expect([fetched.first[uid] for uid in fetched.parts[0] if uid in fetched.first])
-            upcoming.expected = True
-
-    def _refuse_oversize(self, commands: Commands, batch: Batch, oversize: dict[int, int], report: PassReport) -> None:
+    def _refuse_oversize(self, client: IMAPClient, oversize: dict[int, int], report: PassReport) -> None:
         """Mail over the size limit is moved to the quarantine folder without being downloaded."""
         m = self.mailbox
         for uid, size in oversize.items():
@@ -406,15 +303,15 @@ class MailboxWatcher:
             mailboxes.record_refusal(m.name, detail)
             report.count(Outcome.QUARANTINED)
         if oversize:
-            batch.moves.append(commands.move(list(oversize), m.quarantine_folder))
+            self._confirm(client, list(oversize), m.quarantine_folder, report)
 
-    def _commit_group(self, commands: Commands, batch: Batch, uids: list[int], contents: dict[int, bytes],
-                      folder: Folder, report: PassReport, upcoming: Batch | None) -> list[int]:
+    def _commit_group(self, client: IMAPClient, uids: list[int], contents: dict[int, bytes],
+                      folder: Folder, report: PassReport) -> list[int]:
         """Accept mails in one transaction for up to GROUP_SECONDS (one fsync for many, and the
-        write lock held no longer), commit, then have them moved. Each mail is its own
-        savepoint inside, so one the pipeline cannot handle is quarantined alone. An error out of
-        `accept` (the database failing) ends the group: what came before it is still committed
-        and moved, then the error goes on. Returns the UIDs the group did not reach."""
+        write lock held no longer), commit, then move them. One the pipeline cannot handle is
+        quarantined alone. An error out of `accept` (the database failing) ends the group: what
+        came before it is still committed and moved, then the error goes on. Returns the UIDs the
+        group did not reach."""
         m = self.mailbox
         done: dict[str, list[int]] = {m.processed_folder: [], m.quarantine_folder: []}
         failure: Exception | None = None
@@ -426,60 +323,53 @@ class MailboxWatcher:
                 report.fetched += 1
                 source = self._source(folder.uidvalidity, uid)
                 try:
-                    outcome = self.accept(contents[uid], source, f"imap:{m.name}", [], None, m.route_defaults)
+                    outcome = self.accept(contents[uid], source, f"imap:{m.name}", [], None,
+                                          m.route_defaults)
                 except HeldElsewhere:
                     report.held_elsewhere += 1  # another host commits and confirms it
                     continue
-                except Exception as exc:  # noqa: BLE001 - a database failure, or a bug: keep what came before
+                except Exception as exc:  # noqa: BLE001 - the database, or a bug: keep what came before
                     failure, rest = exc, []
                     self._count_failure(source)
                     break
                 self.failing.pop(source, None)
                 report.count(outcome)
-                done[m.quarantine_folder if outcome is Outcome.QUARANTINED else m.processed_folder].append(uid)
+                target = m.quarantine_folder if outcome is Outcome.QUARANTINED else m.processed_folder
+                done[target].append(uid)
                 if time.monotonic() >= deadline:
                     break
             committed = [uid for moved in done.values() for uid in moved]
             if committed:
-                mailboxes.advance(folder.cursor, folder.uidvalidity, max(folder.cursor.last_uid, *committed))
-            if not rest and failure is None:
-                self._expect_early(upcoming)
+                mailboxes.advance(folder.cursor, folder.uidvalidity,
+                                  max(folder.cursor.last_uid, *committed))
         if any(done.values()):
             crash_point("imap.after_commit")
             pause_point("imap.after_commit")
-        batch.moves.extend(commands.move(moved, target) for target, moved in done.items() if moved)
+        for target, moved in done.items():
+            if moved:
+                self._confirm(client, moved, target, report)
         if failure is not None:
             raise failure
         return rest
 
-    def _let_go(self, taken: list[Batch], folder: Folder, report: PassReport, moved_only: bool) -> Exception | None:
-        """Count the moves of the batches at the front of `taken` and let go of their mail: only of
-        processed batches whose moves are all done (`moved_only`), or of all (the pass is over and
-        its commands have run). Returns the error of a MOVE the connection broke under."""
-        failed = None
-        while taken and (not moved_only or (taken[0].processed and all(m.future.done() for m in taken[0].moves))):
-            batch = taken.pop(0)
-            for move in batch.moves:
-                failed = self._counted(move, report) or failed
-            mailboxes.let_go(self.mailbox.name, self.mailbox.folder, folder.uidvalidity, batch.held)
-        return failed
-
-    def _counted(self, move: Move, report: PassReport) -> Exception | None:
-        """Count a MOVE in the report. One the server refused is logged (its mails stay, and are
-        skipped as duplicates next pass); the error of one the connection broke under is returned."""
+    def _confirm(self, client: IMAPClient, uids: list[int], folder: str, report: PassReport) -> None:
+        """Move committed mail, and count it. A MOVE the server refuses is logged (its mails stay,
+        and are skipped as duplicates next pass); a broken connection goes on to the watcher."""
         try:
-            move.future.result()
+            _move(client, uids, folder)
+        except IMAPClientAbortError:
+            report.confirm_failures += len(uids)
+            raise
         except IMAPClientError as exc:
             log.error("%s: could not move %d committed mails to %s (they stay and are skipped as "
-                      "duplicates next pass): %s", self.mailbox.name, len(move.uids), move.folder, exc)
+                      "duplicates next pass): %s", self.mailbox.name, len(uids), folder, exc)
             mailboxes.record_error(self.mailbox.name, self.mailbox.folder, f"confirm failed: {exc}")
-            report.confirm_failures += len(move.uids)
-            return None
-        except Exception as exc:  # noqa: BLE001 - the connection: the caller raises it once the pass is settled
-            report.confirm_failures += len(move.uids)
-            return exc
-        report.confirmed += len(move.uids)
-        return None
+            report.confirm_failures += len(uids)
+            return
+        except OSError:
+            report.confirm_failures += len(uids)
+            raise
+        report.confirmed += len(uids)
 
     def _source(self, uidvalidity: int, uid: int) -> str:
         return f"imap:{self.mailbox.name}:{self.mailbox.folder}:{uidvalidity}:{uid}"
@@ -561,14 +451,8 @@ class MailboxWatcher:
 
     def _idle(self, client: IMAPClient, early: bool) -> bool:
         """IDLE until new mail, the renewal time, or stop; returns whether it ended early and that
-        told of mail. Dovecot's IDLE tells only of changes made after it began: mail that arrived
-        between the pass's last command and IDLE was told only at the renewal (a NOOP just before
-        IDLE still left 2 of 100 mails in a benchmark at the 5 s it was set to there). Nor does it
-        tell of mail in its answer to a DONE that comes within half a second of the mail. So the
-        first IDLE after a pass ends EARLY_DONE_SECONDS in, a NOOP asks, and the rest of the time
-        is a second IDLE: mail in that gap waits a quarter of a second, not the renewal. A mail can
-        still land between that NOOP and the second IDLE, a moment no longer tied to when maild's
-        acknowledgements go out (what the sender of the next mail waits for); it waits for the renewal."""
+        told of mail. `early`: end the first IDLE after EARLY_DONE_SECONDS and ask with a NOOP,
+        for mail IDLE would not tell of (docs/internals.md)."""
         pause_point("imap.before_idle")
         remaining = self.mailbox.idle_renew_seconds
         if early:

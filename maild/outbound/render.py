@@ -8,7 +8,6 @@ never used as template source.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,11 +24,8 @@ class Rendered:
 
 
 class Renderer:
-    def __init__(self, templates_dir: Path, generation: str | None = None) -> None:
+    def __init__(self, templates_dir: Path) -> None:
         self.templates_dir = templates_dir
-        # Names this set of templates as loaded: another process renders with its own Renderer
-        # for the same generation (pipeline.ahead), and a reload makes a new one.
-        self.generation = generation or uuid.uuid4().hex
         self.env = SandboxedEnvironment(
             loader=FileSystemLoader(str(templates_dir)),
             undefined=StrictUndefined,

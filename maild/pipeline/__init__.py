@@ -1,6 +1,4 @@
 """The pipeline: small steps over one MailContext (see `steps` for their list and order).
 
 It knows nothing of channels or SMTP: it gets bytes and envelope facts, and leaves rows behind.
-This package's own module imports nothing, so that the parse worker (`ahead`) loads only the
-steps it runs, not the database layer.
 """

@@ -83,7 +83,7 @@ def _open_ticket(ctx: MailContext) -> None:
 def _add_reply(ctx: MailContext) -> None:
     ticket = ctx.ticket
     assert ticket is not None and ctx.sender is not None and ctx.mail is not None
-    ctx.stored_text = new_text(ctx.mail.text, _our_texts(ticket), ctx.new_text_ahead)
+    ctx.stored_text = new_text(ctx.mail.text, _our_texts(ticket))
     _store_message(ctx, ticket, ctx.stored_text)
     if ctx.sender.address and ctx.sender.kind != "staff" and _may_take_part(ctx, ctx.sender.address):
         _add_participant(ticket, ctx.sender.address, ctx.sender.name, "cc")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal
 
 from maild.pipeline.reply_address import SignedAddress
 
-if TYPE_CHECKING:  # the parse worker imports this module, and needs no database (pipeline.ahead)
+if TYPE_CHECKING:
     from maild.pipeline.bounce import DeliveryReport
     from maild.runtime import Settings
     from maild.store.models import Ticket
@@ -37,17 +37,6 @@ class ParsedMail:
     text: str
     html: str | None
     attachments: list[AttachmentPart]
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """What check_limits and parse made of a mail in another process (pipeline.ahead)."""
-
-    mail: ParsedMail | None
-    notes: tuple[str, ...] = ()
-    refused: str | None = None  # the quarantine reason, when a step refused the mail
-    refused_by: str = ""  # that step: check_limits or parse
-    new_text: str | None = None  # quotes.new_text of a mail that may be a reply, before our texts are known
 
 
 @dataclass(frozen=True)
@@ -102,7 +91,6 @@ class MailContext:
     settings: Settings
     now: datetime
     step: str = ""
-    prepared: Prepared | None = None  # limits checked and parsed ahead, in another process
     mail: ParsedMail | None = None
     automatic: str | None = None  # why this mail must not be auto-replied to
     sender: Sender | None = None
@@ -123,8 +111,3 @@ class MailContext:
     stored_text: str = ""  # the message text as stored: a reply's new text, without the quoted history
     said: list[str] = field(default_factory=list)  # what the steps did: one log line once the mail is done
     finished: bool = False  # nothing more to do (a copy of a mail in hand): later steps skipped
-
-    @property
-    def new_text_ahead(self) -> str | None:
-        """The reply's new text as worked out ahead (see quotes.new_text's `known`)."""
-        return self.prepared.new_text if self.prepared is not None else None

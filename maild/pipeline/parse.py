@@ -21,30 +21,15 @@ MAX_THREAD_IDS = 50
 MAX_ADDRESS_HEADER = 16_384  # characters of one From/To/Cc header
 CONTROL_HEADER_PREFIX = "x-maild-"  # headers only maild sets (its loop marker)
 MAX_COMMENTS = 50  # parentheses in one address header; real ones have a handful at most
-_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_ADDR_SPEC = rf"{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
-# One mailbox in its plainest forms: `Name <a@b>` (a name of atoms, dots and blanks: no quotes,
-# comments or commas) or a bare `a@b`. Most headers are one of these, and the standard library's
-# parser, reading them a character at a time, took half of what parsing a mail cost beyond mail-parser.
-_NAME = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~. \t-]*?"
-SIMPLE_MAILBOX = re.compile(rf"[ \t]*(?:({_NAME})[ \t]*<({_ADDR_SPEC})>|({_ADDR_SPEC}))[ \t]*")
 
 
 def parse(ctx: MailContext) -> None:
-    """The mail as parsed ahead in another process (pipeline.ahead) when there is that, else here."""
-    prepared = ctx.prepared
-    if prepared is None:
-        ctx.mail, notes = parse_content(ctx.content, ctx.settings.config.main.limits)
-    elif prepared.refused is not None:
-        raise Quarantine(prepared.refused)
-    else:
-        ctx.mail, notes = prepared.mail, list(prepared.notes)
+    ctx.mail, notes = parse_content(ctx.content, ctx.settings.config.main.limits)
     ctx.notes.extend(notes)
 
 
 def parse_content(content: bytes, limits: Limits) -> tuple[ParsedMail, list[str]]:
-    """The ParsedMail of raw bytes, and notes for the history; raises Quarantine. Needs nothing
-    but its arguments, so it can run in another process."""
+    """The ParsedMail of raw bytes, and notes for the history; raises Quarantine."""
     parsed = mailparser.parse_from_bytes(content)
     headers = parsed.message
     notes = [f"inbound {name} header ignored: only maild may set it (the raw mail keeps it)"
@@ -132,23 +117,7 @@ def _pairs(values: list[object]) -> list[tuple[str, str]]:
     texts = [str(v) for v in values]
     if any(len(t) > MAX_ADDRESS_HEADER or t.count("(") > MAX_COMMENTS for t in texts):
         return []
-    pairs = simple_mailboxes(texts)
-    if pairs is None:
-        pairs = getaddresses(texts)
-    return [(decoded(name), address) for name, address in pairs]
-
-
-def simple_mailboxes(texts: list[str]) -> list[tuple[str, str]] | None:
-    """What `getaddresses(texts)` gives, when each text is a single mailbox in one of the plain
-    forms of SIMPLE_MAILBOX; None otherwise (the caller asks getaddresses)."""
-    pairs = []
-    for text in texts:
-        match = SIMPLE_MAILBOX.fullmatch(text)
-        if match is None:
-            return None
-        name, bracketed, bare = match.groups()
-        pairs.append((" ".join(name.split()), bracketed) if bracketed is not None else ("", bare))
-    return pairs
+    return [(decoded(name), address) for name, address in getaddresses(texts)]
 
 
 def _no_nul(text: str) -> str:

@@ -43,7 +43,7 @@ def _null_sender(mail: ParsedMail, envelope_from: str | None) -> str | None:
 
 
 def automatic_headers(mail: ParsedMail) -> str | None:
-    """What in its headers marks the mail automatic, or None (the parse worker asks this too)."""
+    """What in its headers marks the mail automatic, or None."""
     h = mail.headers
     auto = str(h.get("Auto-Submitted", "no")).split(";")[0].strip().lower()
     if auto != "no":
