@@ -4,6 +4,8 @@ from __future__ import annotations
 
 CONFIG_ENV = "MAILD_CONFIG"
 CONFIG_PATH = "config/maild.yaml"
+# *_credential secrets outside systemd (relative to maild.yaml when relative).
+CREDENTIALS_DIR = "/etc/maild/credentials"
 
 SMTP_LISTEN = "127.0.0.1:2525"
 DATABASE_URL = "sqlite:///../var/maild.db"

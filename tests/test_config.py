@@ -30,6 +30,7 @@ staff:
   - key: alice
     name: Alice
     emails: [alice@example.com]
+    roles: [helpdesk, account_manager]
 queues:
   helpdesk: [alice]
 organisations:
@@ -108,12 +109,12 @@ def test_valid_minimal_config(tmp_path: Path) -> None:
     ("routing", "      queue: helpdesk\n", "      acknowledge: no-such-template\n",
      "routing.yaml:6: rules.0.then.acknowledge: no template 'no-such-template' in {templates}"),
     ("accounts", "    account_manager: alice\n", "    account_manager: zed\n",
-     "accounts.yaml:11: organisations.0.account_manager: account manager 'zed' is not a staff key"),
+     "accounts.yaml:12: organisations.0.account_manager: account manager 'zed' is not a staff key"),
     ("accounts", "  helpdesk: [alice]\n", "  helpdesk: [alice, bob]\n",
-     "accounts.yaml:6: queues.helpdesk.1: unknown staff key 'bob'"),
+     "accounts.yaml:7: queues.helpdesk.1: unknown staff key 'bob'"),
     ("accounts", "    account_manager: alice\n",
      "    account_manager: alice\n  - key: bath2\n    name: Bath again\n    domains: [bath.example]\n",
-     "accounts.yaml:14: organisations.1.domains.0: 'bath.example' also belongs to organisation 'bath'"),
+     "accounts.yaml:15: organisations.1.domains.0: 'bath.example' also belongs to organisation 'bath'"),
     ("routing", "      queue: helpdesk\n", "      route_to: nobody\n",
      "routing.yaml:6: rules.0.then.route_to: 'nobody' is neither a staff key nor one of account_manager, "
      "customer_services_manager, queue"),
@@ -126,16 +127,16 @@ def test_valid_minimal_config(tmp_path: Path) -> None:
     ("routing", "      subject_contains: attention\n", "      header: {X-Ref: '[unclosed'}\n",
      "routing.yaml:4: rules.0.match.header: X-Ref: bad regular expression '[unclosed'"),
     ("accounts", "    account_manager: alice\n", "",
-     "accounts.yaml:8: organisations.0: organisation 'bath' has no account_manager"),
+     "accounts.yaml:9: organisations.0: organisation 'bath' has no account_manager"),
     ("accounts", "    account_manager: alice\n", "    account_manager: alice\n    deputy: zed\n",
-     "accounts.yaml:12: organisations.0.deputy: deputy 'zed' is not a staff key"),
+     "accounts.yaml:13: organisations.0.deputy: deputy 'zed' is not a staff key"),
     ("accounts", "    account_manager: alice\n", "    account_manager: alice\n    contacts:\n"
      + "".join(f"      - {{name: C{i}, email: c{i}@bath.example, primary_user: true}}\n" for i in range(6)),
-     "accounts.yaml:12: organisations.0.contacts: 6 primary users, more than the 5 allowed (settings.max_primary_users)"),
+     "accounts.yaml:13: organisations.0.contacts: 6 primary users, more than the 5 allowed (settings.max_primary_users)"),
     ("accounts", "    account_manager: alice\n", "    account_manager: alice\n    contract_start: next spring\n",
-     "accounts.yaml:12: organisations.0.contract_start: Input should be a valid date"),
+     "accounts.yaml:13: organisations.0.contract_start: Input should be a valid date"),
     ("accounts", "    account_manager: alice\n", "    account_manager: alice\n    phase: pilot\n",
-     "accounts.yaml:12: organisations.0.phase: Input should be 'implementation' or 'live'"),
+     "accounts.yaml:13: organisations.0.phase: Input should be 'implementation' or 'live'"),
     ("accounts", "    emails: [alice@example.com]\n",
      "    emails: [alice@example.com]\n    away: [{from: 2026-12-01, until: 2026-12-24, delegate: zed}]\n",
      "accounts.yaml:5: staff.0.away.0.delegate: delegate 'zed' is not a staff key"),
@@ -145,9 +146,9 @@ def test_valid_minimal_config(tmp_path: Path) -> None:
     ("accounts", "    account_manager: alice\n",
      "    account_manager: alice\n    addresses: [x@gmail.example]\n  - key: b2\n    name: B2\n"
      "    account_manager: alice\n    addresses: [x@gmail.example]\n",
-     "accounts.yaml:16: organisations.1.addresses.0: 'x@gmail.example' also belongs to organisation 'bath'"),
-    ("accounts", "  - key: alice\n", "  - key: alice\n    roles: [wizard]\n",
-     "accounts.yaml:3: staff.0.roles.0: Input should be 'helpdesk', 'engineer', 'account_manager', "
+     "accounts.yaml:17: organisations.1.addresses.0: 'x@gmail.example' also belongs to organisation 'bath'"),
+    ("accounts", "    roles: [helpdesk, account_manager]\n", "    roles: [wizard]\n",
+     "accounts.yaml:5: staff.0.roles.0: Input should be 'helpdesk', 'engineer', 'account_manager', "
      "'customer_services_manager' or 'on_call'"),
 ])
 def test_each_error_names_file_line_and_key(tmp_path: Path, file: str, old: str, new: str, expected: str) -> None:
@@ -193,7 +194,7 @@ def test_service_target_and_reminder_errors(tmp_path: Path, section: str, expect
 def test_live_from_must_be_a_date(tmp_path: Path) -> None:
     code, lines = check(tmp_path, accounts=ACCOUNTS + "    live_from: next spring\n")
     assert code == 1
-    assert any(line.startswith("accounts.yaml:12: organisations.0.live_from: Input should be a valid date") for line in lines), lines
+    assert any(line.startswith("accounts.yaml:13: organisations.0.live_from: Input should be a valid date") for line in lines), lines
 
 
 @pytest.mark.parametrize(("database", "expected"), [
@@ -233,3 +234,45 @@ def test_postgresql_url_becomes_connection_parameters_and_the_password_is_never_
     assert dict(target.params) == {"host": "db.example.com", "port": 6432, "connect_timeout": 10, "user": "maild",
                                    "password": "s3cret", "sslmode": "require"}
     assert target.describe() == "postgresql maild@db.example.com:6432/help desk"
+
+
+@pytest.mark.parametrize(("file", "old", "new", "expected"), [
+    ("accounts", "    account_manager: alice\n", "    account_manager: alice\n    contract_start: 2026-02-30\n",
+     "accounts.yaml:13: organisations.0.contract_start: Input should be a valid date"),
+    ("accounts", "    account_manager: alice\n", "    account_manager: alice\n    live_from: 2024-13-01\n",
+     "accounts.yaml:13: organisations.0.live_from: Input should be a valid date"),
+    ("main", "outbound:\n", "office_hours: {closures: [2026-02-30]}\noutbound:\n",
+     "maild.yaml:5: office_hours.closures.0: Input should be a valid date"),
+    ("main", "outbound:\n", "inbound:\n  smtp: {listen: !!int x}\noutbound:\n",
+     "maild.yaml:6: cannot read tag:yaml.org,2002:int value"),
+    ("main", "  name: Test Helpdesk\n", "  name: Test \x07Helpdesk\n",
+     "maild.yaml:2: character U+0007 is not allowed in YAML"),
+    ("main", "routing: ", "", ""),  # placeholder replaced below
+])
+def test_impossible_dates_tags_and_characters_are_config_errors(
+        tmp_path: Path, file: str, old: str, new: str, expected: str) -> None:
+    if not expected:
+        main = MAIN + "routing: no-such.yaml\n"
+        code, lines = check(tmp_path, main=main)
+        assert code == 1 and any(line.startswith("maild.yaml:7: routing: cannot read ") for line in lines), lines
+        return
+    texts = {"main": MAIN, "routing": ROUTING, "accounts": ACCOUNTS}
+    assert old in texts[file]
+    texts[file] = texts[file].replace(old, new)
+    code, lines = check(tmp_path, texts["main"], texts["routing"], texts["accounts"])
+    assert code == 1 and any(line.startswith(expected) for line in lines), lines
+    assert not any("Traceback" in line for line in lines), lines
+
+
+def test_two_routing_rules_with_one_name_are_refused(tmp_path: Path) -> None:
+    code, lines = check(tmp_path, routing=ROUTING + ROUTING.removeprefix("rules:\n"))
+    assert code == 1
+    assert "routing.yaml:7: rules.1.name: duplicate rule name 'escalation' (also rules.0)" in lines, lines
+
+
+def test_account_manager_without_the_role_is_refused(tmp_path: Path) -> None:
+    accounts = ACCOUNTS.replace("    roles: [helpdesk, account_manager]\n", "    roles: [helpdesk]\n")
+    code, lines = check(tmp_path, accounts=accounts)
+    assert code == 1
+    assert "accounts.yaml:12: organisations.0.account_manager: staff 'alice' lacks the role " \
+           "account_manager" in lines, lines
