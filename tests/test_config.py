@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import signal
+import smtplib
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import MAILD, ROOT
+from conftest import MAILD, ROOT, Daemon, MaildSetup
+from test_service import NotifySocket
 
 MAIN = """\
 helpdesk:
@@ -276,3 +279,88 @@ def test_account_manager_without_the_role_is_refused(tmp_path: Path) -> None:
     assert code == 1
     assert "accounts.yaml:12: organisations.0.account_manager: staff 'alice' lacks the role " \
            "account_manager" in lines, lines
+
+
+def test_sighup_with_an_impossible_date_keeps_the_old_config_and_says_ready(setup: MaildSetup) -> None:
+    notify = NotifySocket(setup.dir / "notify.sock")
+    daemon = Daemon(setup, env={"NOTIFY_SOCKET": str(notify.path)})
+    daemon.start()
+    try:
+        notify.wait_for("READY=1")
+        accounts = setup.config.parent / "accounts.yaml"
+        shipped = accounts.read_text()
+        assert "contract_start: 2024-03-01\n" in shipped
+        bad = shipped.replace("contract_start: 2024-03-01\n", "contract_start: 2026-02-30\n")
+        bad_line = bad.splitlines().index("    contract_start: 2026-02-30") + 1
+        accounts.write_text(bad)
+        notify.messages.clear()
+        daemon.process.send_signal(signal.SIGHUP)
+        notify.wait_for("RELOADING=1")
+        assert notify.wait_for("READY=1").startswith("READY=1")
+        log = daemon.log.read_text()
+        assert f"accounts.yaml:{bad_line}: organisations.0.contract_start: Input should be a valid date" in log
+        assert "reload refused, old config kept" in log and "Traceback" not in log
+        with smtplib.SMTP("127.0.0.1", setup.smtp_port, timeout=10) as client:  # still serving
+            assert client.noop()[0] == 250
+    finally:
+        assert daemon.stop() == 0, daemon.log.read_text()
+
+
+CREDENTIAL_MAIN = MAIN + "database: {url: 'postgresql://maild@db.example.com/maild', password_credential: db-password}\n"
+
+
+def cli_with(tmp_path: Path, main: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    import os
+
+    check(tmp_path, main=main)
+    environment = {k: v for k, v in os.environ.items() if k != "CREDENTIALS_DIRECTORY"} | env
+    return subprocess.run([*MAILD, "-c", str(tmp_path / "maild.yaml"), *args], capture_output=True,
+                          text=True, timeout=30, env=environment)
+
+
+def test_credentials_come_from_credentials_directory_under_systemd(tmp_path: Path) -> None:
+    (tmp_path / "systemd-creds").mkdir()
+    (tmp_path / "systemd-creds" / "db-password").write_text("s3cret\n")
+    result = cli_with(tmp_path, CREDENTIAL_MAIN, {"CREDENTIALS_DIRECTORY": str(tmp_path / "systemd-creds")},
+                      "check-config")
+    assert result.returncode == 0, result.stderr
+
+
+def test_credentials_by_hand_come_from_credentials_dir_relative_to_the_config(tmp_path: Path) -> None:
+    (tmp_path / "creds").mkdir()
+    (tmp_path / "creds" / "db-password").write_text("s3cret\n")
+    result = cli_with(tmp_path, CREDENTIAL_MAIN + "credentials_dir: creds\n", {}, "check-config")
+    assert result.returncode == 0, result.stderr
+    from maild.config import load_config
+
+    assert dict(load_config(tmp_path / "maild.yaml").database.params)["password"] == "s3cret"
+
+
+def test_a_missing_credential_names_the_folder_tried(tmp_path: Path) -> None:
+    result = cli_with(tmp_path, CREDENTIAL_MAIN, {}, "check-config")
+    assert result.returncode == 1
+    assert "maild.yaml:7: database: credential 'db-password' not found in /etc/maild/credentials " \
+           "(credentials_dir (no $CREDENTIALS_DIRECTORY))" in result.stderr, result.stderr
+    result = cli_with(tmp_path, CREDENTIAL_MAIN, {"CREDENTIALS_DIRECTORY": str(tmp_path / "none")},
+                      "check-config")
+    assert f"credential 'db-password' not found in {tmp_path}/none ($CREDENTIALS_DIRECTORY)" in result.stderr
+
+
+def test_commands_run_by_hand_read_credentials_from_credentials_dir(tmp_path: Path) -> None:
+    from conftest import write_config
+
+    config = write_config(tmp_path, relay_port=None, smtp_port=2525,
+                          extra="conversations: {secret_credential: reply-key}\ncredentials_dir: creds\n")
+    (config.parent / "creds").mkdir()
+    (config.parent / "creds" / "reply-key").write_text("a-reply-key-of-32-characters-abc\n")
+    base = [*MAILD, "-c", str(config)]
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "CREDENTIALS_DIRECTORY"}
+    assert subprocess.run([*base, "db", "migrate"], capture_output=True, env=env, timeout=60).returncode == 0
+    for args in (["check-config"], ["status"]):
+        result = subprocess.run([*base, *args], capture_output=True, text=True, env=env, timeout=60)
+        assert "credential" not in result.stderr, (args, result.stderr)
+    mail = (ROOT / "examples" / "new-ticket.eml").read_bytes()
+    delivered = subprocess.run([*base, "deliver"], input=mail, capture_output=True, env=env, timeout=60)
+    assert delivered.returncode == 0, delivered.stderr
