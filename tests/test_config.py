@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import smtplib
 import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import MAILD, ROOT, Daemon, MaildSetup
 from test_service import NotifySocket
@@ -364,3 +367,67 @@ def test_commands_run_by_hand_read_credentials_from_credentials_dir(tmp_path: Pa
     mail = (ROOT / "examples" / "new-ticket.eml").read_bytes()
     delivered = subprocess.run([*base, "deliver"], input=mail, capture_output=True, env=env, timeout=60)
     assert delivered.returncode == 0, delivered.stderr
+
+
+SHIPPED = {name: (ROOT / "config" / name).read_text() for name in ("maild.yaml", "routing.yaml", "accounts.yaml")}
+SHIPPED["maild.yaml"] = SHIPPED["maild.yaml"].replace("templates: ../templates", f"templates: {ROOT / 'templates'}")
+PAIR = re.compile(r"(?P<key>[A-Za-z_][\w-]*): *(?P<value>[^,}\]\n#]*)")
+ODD_VALUES = ["2026-02-30", "2024-13-01", "0000-00-00", "2026-12-01T25:00:00", "~", "[]", "{}", "[a, b]",
+              "{a: 1}", "-1", "0", "1e999", ".nan", "9" * 30, "true", '"\\0"', '"a\\x00b"', "''", "*nowhere",
+              "!!int x", "!!float x", "!!bool x", "!!binary '@@'", "!!timestamp x", "!!set {a}", "/etc",
+              "'[unclosed'", "[unclosed", '"unterminated', "Mars/Olympus", "XX-YY", "'25:00'", "x" * 300, "é",
+              "\x07", "\x1b", "'\\u2028'", "\ufeff", "? x", "a: b", "postgresql://u@[::1/d", "'sqlite:///'"]
+ODD_KEYS = ["password", "1", "null", "[a]", "<<", "''", "name", "from", "closures", "credentials_dir"]
+CONFIG_LINE = re.compile(r"^\S+/(maild|routing|accounts)\.yaml:\d+: \S")
+
+
+@st.composite
+def mutated_config(draw: st.DrawFn) -> dict[str, bytes]:
+    texts = dict(SHIPPED)
+    for _ in range(draw(st.integers(1, 3))):
+        name = draw(st.sampled_from(sorted(texts)))
+        text = texts[name]
+        operation = draw(st.sampled_from(["value", "key", "duplicate line", "delete line", "bytes"]))
+        if operation in ("value", "key"):
+            found = draw(st.sampled_from(list(PAIR.finditer(text))))
+            new = draw(st.sampled_from(ODD_VALUES) | st.text(max_size=12) if operation == "value"
+                       else st.sampled_from(ODD_KEYS + ODD_VALUES))
+            text = text[:found.start(operation)] + new + text[found.end(operation):]
+        elif operation in ("duplicate line", "delete line"):
+            lines = text.splitlines(keepends=True)
+            at = draw(st.integers(0, len(lines) - 1))
+            lines[at:at + 1] = [lines[at]] * (2 if operation == "duplicate line" else 0)
+            text = "".join(lines)
+        else:
+            at = draw(st.integers(0, len(text)))
+            text = text[:at] + draw(st.sampled_from(["\udcff", "\x00", "\r", "\u2029", "\t"])) + text[at:]
+        texts[name] = text
+    return {name: text.encode("utf-8", "surrogateescape") for name, text in texts.items()}
+
+
+FUZZ_SEEN: dict[str, int] = {}
+
+
+@settings(max_examples=300, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(files=mutated_config())
+def test_mutated_shipped_config_gives_only_config_errors_with_file_and_line(
+        tmp_path: Path, files: dict[str, bytes]) -> None:
+    from maild.config import load_config
+    from maild.errors import ConfigError
+    from maild.runtime import Settings
+
+    for name, content in files.items():
+        (tmp_path / name).write_bytes(content)
+    try:
+        Settings.build(load_config(tmp_path / "maild.yaml"))
+    except ConfigError as exc:
+        FUZZ_SEEN["refused"] = FUZZ_SEEN.get("refused", 0) + 1
+        assert exc.messages and all(CONFIG_LINE.match(m) for m in exc.messages), exc.messages
+    else:
+        FUZZ_SEEN["accepted"] = FUZZ_SEEN.get("accepted", 0) + 1
+
+
+def test_the_config_mutants_were_both_accepted_and_refused() -> None:
+    """Run after the property: mutants that were all refused (or all accepted) would prove little."""
+    assert FUZZ_SEEN.get("refused", 0) >= 50 and FUZZ_SEEN.get("accepted", 0) >= 10, FUZZ_SEEN
