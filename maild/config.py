@@ -226,7 +226,7 @@ def read_secret(base: Path, file: str | None, env: str | None, credential: str |
 
 
 def credential_folders(base: Path, credentials_dir: str) -> list[Path]:
-    """Where a credential is looked for: systemd's folder when it set one, else the configured one."""
+    """Where a credential is looked for: systemd's folder when set, else the configured one."""
     directory = os.environ.get("CREDENTIALS_DIRECTORY")
     return [Path(directory)] if directory else [base / credentials_dir]
 
@@ -791,9 +791,11 @@ def _load_yaml(path: Path, text: str) -> Any:
         line = mark.line + 1 if mark else 1
         raise ConfigError([f"{path}:{line}: {exc.problem or exc.context}"]) from None
     except ReaderError as exc:  # control characters the YAML spec forbids
-        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        char = exc.character
+        code = char if isinstance(char, int) else ord(str(char)[:1] or "\0")
         line = text[:max(text.find(chr(code)), 0)].count("\n") + 1
-        raise ConfigError([f"{path}:{line}: character U+{code:04X} is not allowed in YAML"]) from None
+        raise ConfigError([f"{path}:{line}: character U+{code:04X} is not allowed in YAML"]) \
+            from None
     except (YAMLError, RecursionError) as exc:
         raise ConfigError([f"{path}:1: not readable YAML: {exc}"]) from None
     return {} if doc is None else doc
@@ -881,7 +883,8 @@ def load_config(path: Path) -> Config:
     path = path.resolve()
     errors: list[str] = []
     main_source = _Source(path)
-    main = _validate(MainFile, main_source, errors, {"credentials_dir": _credentials_dir(main_source)})
+    context = {"credentials_dir": _credentials_dir(main_source)}
+    main = _validate(MainFile, main_source, errors, context)
     base = path.parent
     routing_source = _Source(base / _named_file(main, main_source, "routing"))
     accounts_source = _Source(base / _named_file(main, main_source, "accounts"))
@@ -981,7 +984,8 @@ def _staff_checks(config: Config, accounts: _Source) -> list[str]:
 
 def _organisation_checks(config: Config, accounts: _Source) -> list[str]:
     staff = {s.key for s in config.accounts.staff}
-    managers_without_role = {s.key for s in config.accounts.staff if "account_manager" not in s.roles}
+    managers_without_role = {s.key for s in config.accounts.staff
+                             if "account_manager" not in s.roles}
     limit = config.accounts.settings.max_primary_users
     errors = _duplicates(accounts, "organisations", [o.key for o in config.accounts.organisations])
     owner: dict[str, str] = {}
@@ -994,8 +998,8 @@ def _organisation_checks(config: Config, accounts: _Source) -> list[str]:
             if value and value not in staff:
                 errors.append(accounts.error((*here, key), f"{key.replace('_', ' ')} {value!r} is not a staff key"))
         if org.account_manager in managers_without_role:
-            errors.append(accounts.error((*here, "account_manager"),
-                                         f"staff {org.account_manager!r} lacks the role account_manager"))
+            errors.append(accounts.error((*here, "account_manager"), f"staff "
+                                         f"{org.account_manager!r} lacks the role account_manager"))
         primary = sum(c.primary_user for c in org.contacts)
         if primary > limit:
             errors.append(accounts.error((*here, "contacts"),
