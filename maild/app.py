@@ -270,9 +270,11 @@ class Daemon:
     def _reload(self) -> None:
         log.info("SIGHUP: reloading config")
         sdnotify.reloading()
-        if self.runtime.reload():
-            self.scheduler.rebuild()
-        sdnotify.notify("READY=1")
+        try:
+            if self.runtime.reload():
+                self.scheduler.rebuild()
+        finally:  # whatever happened, systemd must not be left in "reloading"
+            sdnotify.notify("READY=1")
 
 
 def startup_line(config: Config, server: asyncio.Server | None) -> str:

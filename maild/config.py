@@ -18,9 +18,12 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, ValidationInfo,
+                      field_validator, model_validator)
 from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 
 from maild import defaults
 from maild.errors import ConfigError
@@ -62,6 +65,12 @@ def _check_host_port(value: str) -> str:
     host, sep, port = value.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise ValueError(f"expected HOST:PORT, got {value!r}")
+    return value
+
+
+def _check_path(value: str | None) -> str | None:
+    if value is not None and "\0" in value:
+        raise ValueError("a path cannot contain a NUL character")
     return value
 
 
@@ -165,6 +174,15 @@ class Secret(Strict):
     password_file: str | None = None
     password_env: str | None = None
     password_credential: str | None = None
+    _paths = field_validator("password_file", "password_credential")(_check_path)
+    # maild.yaml's credentials_dir, handed down at load so every reader of the secret finds it.
+    _credentials_dir: str = PrivateAttr(defaults.CREDENTIALS_DIR)
+
+    @model_validator(mode="after")
+    def _remember_credentials_dir(self, info: ValidationInfo) -> Secret:
+        if info.context and info.context.get("credentials_dir"):
+            self._credentials_dir = str(info.context["credentials_dir"])
+        return self
 
     @model_validator(mode="before")
     @classmethod
@@ -184,33 +202,52 @@ class Secret(Strict):
 
     def read_password(self, base: Path) -> str | None:
         """The secret's value, or None when no source is configured. Raises ConfigError when unreadable."""
-        return read_secret(base, self.password_file, self.password_env, self.password_credential)
+        return read_secret(base, self.password_file, self.password_env, self.password_credential,
+                           self._credentials_dir)
 
 
-def read_secret(base: Path, file: str | None, env: str | None, credential: str | None) -> str | None:
-    """A secret from the environment, a file (relative to `base`), or a systemd credential."""
+def read_secret(base: Path, file: str | None, env: str | None, credential: str | None,
+                credentials_dir: str = defaults.CREDENTIALS_DIR) -> str | None:
+    """A secret from the environment, a file (relative to `base`), or a credential: from
+    $CREDENTIALS_DIRECTORY under systemd, else from `credentials_dir` (relative to `base`)."""
     if env:
         if env not in os.environ:
             raise ConfigError([f"environment variable {env} is not set"])
         return os.environ[env]
-    path = _secret_path(base, file, credential)
-    if path is None:
+    if credential:
+        return _read_credential(base, credential, credentials_dir)
+    if not file:
         return None
     try:
-        return path.read_text(encoding="utf-8").strip()
+        return (base / file).read_text(encoding="utf-8").strip()
     except OSError as exc:
-        raise ConfigError([f"cannot read secret {path}: {exc.strerror}"]) from None
+        raise ConfigError([f"cannot read secret {file}: {exc.strerror}"]) from None
+    except ValueError as exc:  # not UTF-8, or a NUL in the name
+        raise ConfigError([f"cannot read secret {file}: {exc}"]) from None
 
 
-def _secret_path(base: Path, file: str | None, credential: str | None) -> Path | None:
-    if file:
-        return base / file
-    if credential:
-        directory = os.environ.get("CREDENTIALS_DIRECTORY")
-        if not directory:
-            raise ConfigError(["a *_credential setting needs $CREDENTIALS_DIRECTORY (systemd LoadCredential=)"])
-        return Path(directory) / credential
-    return None
+def credential_folders(base: Path, credentials_dir: str) -> list[Path]:
+    """Where a credential is looked for: systemd's folder when set, else the configured one."""
+    directory = os.environ.get("CREDENTIALS_DIRECTORY")
+    return [Path(directory)] if directory else [base / credentials_dir]
+
+
+def _read_credential(base: Path, name: str, credentials_dir: str) -> str:
+    if "/" in name or name in ("", ".", ".."):
+        raise ConfigError([f"credential {name!r}: a credential is a plain file name"])
+    folders = credential_folders(base, credentials_dir)
+    for folder in folders:
+        try:
+            return (folder / name).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            continue
+        except (OSError, ValueError) as exc:
+            raise ConfigError([f"cannot read credential {folder / name}: "
+                               f"{getattr(exc, 'strerror', None) or exc}"]) from None
+    source = ("$CREDENTIALS_DIRECTORY" if os.environ.get("CREDENTIALS_DIRECTORY")
+              else "credentials_dir (no $CREDENTIALS_DIRECTORY)")
+    tried = ", ".join(str(f) for f in folders)
+    raise ConfigError([f"credential {name!r} not found in {tried} ({source})"])
 
 
 class ImapMailbox(Secret):
@@ -353,6 +390,8 @@ class Outbound(Strict):
     retry: Retry = Retry()
     send_interval_seconds: float = Field(defaults.SEND_INTERVAL_SECONDS, gt=0)
 
+    _maildir = field_validator("maildir")(_check_path)
+
 
 class Limits(Strict):
     max_message_bytes: int = Field(defaults.MAX_MESSAGE_BYTES, gt=0)
@@ -408,6 +447,8 @@ class Conversations(Strict):
     reopen_days: int = Field(defaults.REOPEN_DAYS, ge=0)  # a reply after this opens a follow-up ticket
     show_staff_address: bool = False  # staff answers name the staff member; their address only if true
     blocked: list[str] = []  # addresses or @domains that never become participants
+
+    _paths = field_validator("secret_file", "secret_credential")(_check_path)
 
     _blocked = field_validator("blocked", mode="before")(_as_list)
 
@@ -496,6 +537,11 @@ class MainFile(Strict):
     alerts: Alerts | None = None
     service_targets: ServiceTargets = ServiceTargets()
     reminders: Reminders = Reminders()
+    # Where *_credential secrets are read when systemd gave no $CREDENTIALS_DIRECTORY.
+    credentials_dir: str = defaults.CREDENTIALS_DIR
+
+    _paths = field_validator("state_dir", "routing", "accounts", "templates", "credentials_dir")(
+        _check_path)
 
 
 # ---------------------------------------------------------------- routing.yaml
@@ -696,6 +742,12 @@ class Config:
     def helpdesk(self) -> Helpdesk:
         return self.main.helpdesk
 
+    def conversations_secret(self) -> str | None:
+        """The reply-address key from its configured source, or None when none is configured."""
+        c = self.main.conversations
+        return read_secret(self.path.parent, c.secret_file, c.secret_env, c.secret_credential,
+                           self.main.credentials_dir)
+
     def relay_password(self) -> str | None:
         relay = self.main.outbound.relay
         return relay.read_password(self.path.parent) if relay else None
@@ -710,6 +762,46 @@ class Config:
         )
 
 
+class _LenientConstructor(RoundTripConstructor):
+    """Dates stay text, so pydantic checks them and the error names the key (`2026-02-30`); a
+    value its explicit tag cannot build (`!!int x`) is a YAML error at its line."""
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        return self.construct_scalar(node)
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, KeyError, TypeError, OverflowError) as exc:
+            raise ConstructorError(None, None, f"cannot read {node.tag} value: {exc}",
+                                   node.start_mark) from None
+
+
+_LenientConstructor.add_constructor("tag:yaml.org,2002:timestamp",
+                                    _LenientConstructor.construct_yaml_timestamp)
+
+
+def _load_yaml(path: Path, text: str) -> Any:
+    """The round-trip document (with line numbers), `{}` for an empty file; ConfigError else."""
+    yaml = YAML(typ="rt")
+    yaml.Constructor = _LenientConstructor
+    try:
+        doc = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise ConfigError([f"{path}:{line}: {exc.problem or exc.context}"]) from None
+    except ReaderError as exc:  # control characters the YAML spec forbids
+        char = exc.character
+        code = char if isinstance(char, int) else ord(str(char)[:1] or "\0")
+        line = text[:max(text.find(chr(code)), 0)].count("\n") + 1
+        raise ConfigError([f"{path}:{line}: character U+{code:04X} is not allowed in YAML"]) \
+            from None
+    except (YAMLError, RecursionError) as exc:
+        raise ConfigError([f"{path}:1: not readable YAML: {exc}"]) from None
+    return {} if doc is None else doc
+
+
 class _Source:
     """One YAML file and its parsed document, able to name the line of any key path."""
 
@@ -719,17 +811,15 @@ class _Source:
 
     def read(self) -> Any:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            data = self.path.read_bytes()
         except OSError as exc:
-            raise ConfigError([f"{self.path}: cannot read: {exc.strerror}"]) from None
+            raise ConfigError([f"{self.path}:1: cannot read: {exc.strerror}"]) from None
         try:
-            self.doc = YAML(typ="rt").load(text)
-        except MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else 1
-            raise ConfigError([f"{self.path}:{line}: {exc.problem or exc.context}"]) from None
-        if self.doc is None:
-            self.doc = {}
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[:exc.start].count(b"\n") + 1
+            raise ConfigError([f"{self.path}:{line}: not UTF-8 text (byte {exc.start})"]) from None
+        self.doc = _load_yaml(self.path, text)
         return self.doc
 
     def error(self, loc: tuple[Any, ...], message: str) -> str:
@@ -749,10 +839,15 @@ class _Source:
 
     @staticmethod
     def _position(node: Any, part: Any) -> int | None:
-        if isinstance(node, dict) and part in node and hasattr(node, "lc"):
-            return node.lc.key(part)[0]
-        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node) and hasattr(node, "lc"):
-            return node.lc.item(part)[0]
+        # Keys brought in by a merge (`<<: *anchor`) have no line of their own here.
+        try:
+            if isinstance(node, dict) and part in node and hasattr(node, "lc"):
+                return int(node.lc.key(part)[0])
+            if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node) \
+                    and hasattr(node, "lc"):
+                return int(node.lc.item(part)[0])
+        except (KeyError, TypeError, IndexError):
+            pass
         return None
 
 
@@ -761,9 +856,10 @@ def path_is_type_tag(part: str) -> bool:
     return "[" in part or part in {"str", "int", "bool", "float", "function-after", "function-before"}
 
 
-def _validate(model: type[BaseModel], source: _Source, errors: list[str]) -> Any:
+def _validate(model: type[BaseModel], source: _Source, errors: list[str],
+              context: dict[str, Any] | None = None) -> Any:
     try:
-        return model.model_validate(source.read())
+        return model.model_validate(source.read(), context=context)
     except ConfigError as exc:
         errors.extend(exc.messages)
     except ValidationError as exc:
@@ -788,12 +884,13 @@ def load_config(path: Path) -> Config:
     path = path.resolve()
     errors: list[str] = []
     main_source = _Source(path)
-    main = _validate(MainFile, main_source, errors)
+    context = {"credentials_dir": _credentials_dir(main_source)}
+    main = _validate(MainFile, main_source, errors, context)
     base = path.parent
     routing_source = _Source(base / _named_file(main, main_source, "routing"))
     accounts_source = _Source(base / _named_file(main, main_source, "accounts"))
-    routing = _validate(RoutingFile, routing_source, errors)
-    accounts = _validate(AccountsFile, accounts_source, errors)
+    routing = _validate_named(RoutingFile, routing_source, main_source, "routing", errors)
+    accounts = _validate_named(AccountsFile, accounts_source, main_source, "accounts", errors)
     if main is None:
         raise ConfigError(errors)
     config = Config(
@@ -812,6 +909,26 @@ def load_config(path: Path) -> Config:
     if errors:
         raise ConfigError(errors)
     return config
+
+
+def _credentials_dir(main: _Source) -> str | None:
+    """The credentials_dir as written, read before validation so every secret gets it."""
+    try:
+        doc = main.read()
+    except ConfigError:
+        return None
+    named = doc.get("credentials_dir") if isinstance(doc, dict) else None
+    return named if isinstance(named, str) else None
+
+
+def _validate_named(model: type[BaseModel], source: _Source, main: _Source, key: str,
+                    errors: list[str]) -> Any:
+    """Validate the routing or accounts file; one it cannot open is the main file's error."""
+    if not source.path.is_file():
+        reason = "not a file" if source.path.exists() else "no such file"
+        errors.append(main.error((key,), f"cannot read {source.path}: {reason}"))
+        return None
+    return _validate(model, source, errors)
 
 
 def _database_target(main: MainFile, source: _Source, errors: list[str]) -> DatabaseTarget:
@@ -844,11 +961,14 @@ def _cross_checks(config: Config, main: _Source, routing: _Source, accounts: _So
         config.relay_password()
     except ConfigError as exc:
         errors += [main.error(("outbound", "relay"), m) for m in exc.messages]
-    c = config.main.conversations
     try:
-        read_secret(config.path.parent, c.secret_file, c.secret_env, c.secret_credential)
+        secret = config.conversations_secret()
     except ConfigError as exc:
         errors += [main.error(("conversations",), m) for m in exc.messages]
+    else:
+        if secret is not None and len(secret) < 16:
+            errors.append(main.error(("conversations",),
+                                     "the reply-address secret must be at least 16 characters"))
     return errors
 
 
@@ -866,6 +986,8 @@ def _staff_checks(config: Config, accounts: _Source) -> list[str]:
 
 def _organisation_checks(config: Config, accounts: _Source) -> list[str]:
     staff = {s.key for s in config.accounts.staff}
+    managers_without_role = {s.key for s in config.accounts.staff
+                             if "account_manager" not in s.roles}
     limit = config.accounts.settings.max_primary_users
     errors = _duplicates(accounts, "organisations", [o.key for o in config.accounts.organisations])
     owner: dict[str, str] = {}
@@ -877,6 +999,9 @@ def _organisation_checks(config: Config, accounts: _Source) -> list[str]:
             value = getattr(org, key)
             if value and value not in staff:
                 errors.append(accounts.error((*here, key), f"{key.replace('_', ' ')} {value!r} is not a staff key"))
+        if org.account_manager in managers_without_role:
+            errors.append(accounts.error((*here, "account_manager"), f"staff "
+                                         f"{org.account_manager!r} lacks the role account_manager"))
         primary = sum(c.primary_user for c in org.contacts)
         if primary > limit:
             errors.append(accounts.error((*here, "contacts"),
@@ -902,8 +1027,21 @@ def _route_checks(config: Config, routing: _Source) -> list[str]:
             errors.append(routing.error((*loc, "queue"), f"unknown queue {queue!r} (queues are in accounts.yaml)"))
         if template and not (config.templates_dir / template).is_dir():
             errors.append(routing.error((*loc, "acknowledge"), f"no template {template!r} in {config.templates_dir}"))
+    errors += _duplicate_names(routing, [r.name for r in config.routing.rules])
     for i, rule in enumerate(config.routing.rules):
         errors += _rule_reference_checks(config, routing, i, rule)
+    return errors
+
+
+def _duplicate_names(routing: _Source, names: list[str]) -> list[str]:
+    """`route --explain` and the logs name rules: two of one name would be ambiguous."""
+    first: dict[str, int] = {}
+    errors = []
+    for i, name in enumerate(names):
+        if name in first:
+            errors.append(routing.error(("rules", i, "name"),
+                                        f"duplicate rule name {name!r} (also rules.{first[name]})"))
+        first.setdefault(name, i)
     return errors
 
 

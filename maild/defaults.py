@@ -9,6 +9,8 @@ CONFIG_PATH = "config/maild.yaml"
 PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"  # used when the config names no `templates` folder
 EXAMPLE_CONFIG_DIR = PACKAGE_DIR / "example"  # what `maild init` starts from
+# *_credential secrets outside systemd (relative to maild.yaml when relative).
+CREDENTIALS_DIR = "/etc/maild/credentials"
 
 SMTP_LISTEN = "127.0.0.1:2525"
 DATABASE_URL = "sqlite:///../var/maild.db"

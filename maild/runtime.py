@@ -56,6 +56,9 @@ class Runtime:
             for message in exc.messages:
                 log.error("reload refused, old config kept: %s", message)
             return False
+        except Exception:  # noqa: BLE001 - a bug in loading must not take the running daemon down
+            log.exception("reload failed, old config kept")
+            return False
         self._settings = new  # one assignment: a mail in flight keeps the snapshot it took
         log.info("config reloaded: %s", new.config.summary())
         return True

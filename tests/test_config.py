@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
+import signal
+import smtplib
 import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import MAILD, ROOT
 from maild.defaults import TEMPLATES_DIR
+from conftest import MAILD, ROOT, Daemon, MaildSetup
+from test_service import NotifySocket
 
 MAIN = """\
 helpdesk:
@@ -31,6 +38,7 @@ staff:
   - key: alice
     name: Alice
     emails: [alice@example.com]
+    roles: [helpdesk, account_manager]
 queues:
   helpdesk: [alice]
 organisations:
@@ -109,12 +117,12 @@ def test_valid_minimal_config(tmp_path: Path) -> None:
     ("routing", "      queue: helpdesk\n", "      acknowledge: no-such-template\n",
      "routing.yaml:6: rules.0.then.acknowledge: no template 'no-such-template' in {templates}"),
     ("accounts", "    account_manager: alice\n", "    account_manager: zed\n",
-     "accounts.yaml:11: organisations.0.account_manager: account manager 'zed' is not a staff key"),
+     "accounts.yaml:12: organisations.0.account_manager: account manager 'zed' is not a staff key"),
     ("accounts", "  helpdesk: [alice]\n", "  helpdesk: [alice, bob]\n",
-     "accounts.yaml:6: queues.helpdesk.1: unknown staff key 'bob'"),
+     "accounts.yaml:7: queues.helpdesk.1: unknown staff key 'bob'"),
     ("accounts", "    account_manager: alice\n",
      "    account_manager: alice\n  - key: bath2\n    name: Bath again\n    domains: [bath.example]\n",
-     "accounts.yaml:14: organisations.1.domains.0: 'bath.example' also belongs to organisation 'bath'"),
+     "accounts.yaml:15: organisations.1.domains.0: 'bath.example' also belongs to organisation 'bath'"),
     ("routing", "      queue: helpdesk\n", "      route_to: nobody\n",
      "routing.yaml:6: rules.0.then.route_to: 'nobody' is neither a staff key nor one of account_manager, "
      "customer_services_manager, queue"),
@@ -127,16 +135,16 @@ def test_valid_minimal_config(tmp_path: Path) -> None:
     ("routing", "      subject_contains: attention\n", "      header: {X-Ref: '[unclosed'}\n",
      "routing.yaml:4: rules.0.match.header: X-Ref: bad regular expression '[unclosed'"),
     ("accounts", "    account_manager: alice\n", "",
-     "accounts.yaml:8: organisations.0: organisation 'bath' has no account_manager"),
+     "accounts.yaml:9: organisations.0: organisation 'bath' has no account_manager"),
     ("accounts", "    account_manager: alice\n", "    account_manager: alice\n    deputy: zed\n",
-     "accounts.yaml:12: organisations.0.deputy: deputy 'zed' is not a staff key"),
+     "accounts.yaml:13: organisations.0.deputy: deputy 'zed' is not a staff key"),
     ("accounts", "    account_manager: alice\n", "    account_manager: alice\n    contacts:\n"
      + "".join(f"      - {{name: C{i}, email: c{i}@bath.example, primary_user: true}}\n" for i in range(6)),
-     "accounts.yaml:12: organisations.0.contacts: 6 primary users, more than the 5 allowed (settings.max_primary_users)"),
+     "accounts.yaml:13: organisations.0.contacts: 6 primary users, more than the 5 allowed (settings.max_primary_users)"),
     ("accounts", "    account_manager: alice\n", "    account_manager: alice\n    contract_start: next spring\n",
-     "accounts.yaml:12: organisations.0.contract_start: Input should be a valid date"),
+     "accounts.yaml:13: organisations.0.contract_start: Input should be a valid date"),
     ("accounts", "    account_manager: alice\n", "    account_manager: alice\n    phase: pilot\n",
-     "accounts.yaml:12: organisations.0.phase: Input should be 'implementation' or 'live'"),
+     "accounts.yaml:13: organisations.0.phase: Input should be 'implementation' or 'live'"),
     ("accounts", "    emails: [alice@example.com]\n",
      "    emails: [alice@example.com]\n    away: [{from: 2026-12-01, until: 2026-12-24, delegate: zed}]\n",
      "accounts.yaml:5: staff.0.away.0.delegate: delegate 'zed' is not a staff key"),
@@ -146,9 +154,9 @@ def test_valid_minimal_config(tmp_path: Path) -> None:
     ("accounts", "    account_manager: alice\n",
      "    account_manager: alice\n    addresses: [x@gmail.example]\n  - key: b2\n    name: B2\n"
      "    account_manager: alice\n    addresses: [x@gmail.example]\n",
-     "accounts.yaml:16: organisations.1.addresses.0: 'x@gmail.example' also belongs to organisation 'bath'"),
-    ("accounts", "  - key: alice\n", "  - key: alice\n    roles: [wizard]\n",
-     "accounts.yaml:3: staff.0.roles.0: Input should be 'helpdesk', 'engineer', 'account_manager', "
+     "accounts.yaml:17: organisations.1.addresses.0: 'x@gmail.example' also belongs to organisation 'bath'"),
+    ("accounts", "    roles: [helpdesk, account_manager]\n", "    roles: [wizard]\n",
+     "accounts.yaml:5: staff.0.roles.0: Input should be 'helpdesk', 'engineer', 'account_manager', "
      "'customer_services_manager' or 'on_call'"),
 ])
 def test_each_error_names_file_line_and_key(tmp_path: Path, file: str, old: str, new: str, expected: str) -> None:
@@ -194,7 +202,7 @@ def test_service_target_and_reminder_errors(tmp_path: Path, section: str, expect
 def test_live_from_must_be_a_date(tmp_path: Path) -> None:
     code, lines = check(tmp_path, accounts=ACCOUNTS + "    live_from: next spring\n")
     assert code == 1
-    assert any(line.startswith("accounts.yaml:12: organisations.0.live_from: Input should be a valid date") for line in lines), lines
+    assert any(line.startswith("accounts.yaml:13: organisations.0.live_from: Input should be a valid date") for line in lines), lines
 
 
 @pytest.mark.parametrize(("database", "expected"), [
@@ -234,3 +242,194 @@ def test_postgresql_url_becomes_connection_parameters_and_the_password_is_never_
     assert dict(target.params) == {"host": "db.example.com", "port": 6432, "connect_timeout": 10, "user": "maild",
                                    "password": "s3cret", "sslmode": "require"}
     assert target.describe() == "postgresql maild@db.example.com:6432/help desk"
+
+
+@pytest.mark.parametrize(("file", "old", "new", "expected"), [
+    ("accounts", "    account_manager: alice\n", "    account_manager: alice\n    contract_start: 2026-02-30\n",
+     "accounts.yaml:13: organisations.0.contract_start: Input should be a valid date"),
+    ("accounts", "    account_manager: alice\n", "    account_manager: alice\n    live_from: 2024-13-01\n",
+     "accounts.yaml:13: organisations.0.live_from: Input should be a valid date"),
+    ("main", "outbound:\n", "office_hours: {closures: [2026-02-30]}\noutbound:\n",
+     "maild.yaml:5: office_hours.closures.0: Input should be a valid date"),
+    ("main", "outbound:\n", "inbound:\n  smtp: {listen: !!int x}\noutbound:\n",
+     "maild.yaml:6: cannot read tag:yaml.org,2002:int value"),
+    ("main", "  name: Test Helpdesk\n", "  name: Test \x07Helpdesk\n",
+     "maild.yaml:2: character U+0007 is not allowed in YAML"),
+])
+def test_impossible_dates_tags_and_characters_are_config_errors(
+        tmp_path: Path, file: str, old: str, new: str, expected: str) -> None:
+    texts = {"main": MAIN, "routing": ROUTING, "accounts": ACCOUNTS}
+    assert old in texts[file]
+    texts[file] = texts[file].replace(old, new)
+    code, lines = check(tmp_path, texts["main"], texts["routing"], texts["accounts"])
+    assert code == 1 and any(line.startswith(expected) for line in lines), lines
+    assert not any("Traceback" in line for line in lines), lines
+
+
+def test_a_missing_routing_file_is_the_main_files_error(tmp_path: Path) -> None:
+    code, lines = check(tmp_path, main=MAIN + "routing: no-such.yaml\n")
+    assert code == 1
+    assert any(line.startswith("maild.yaml:7: routing: cannot read ") for line in lines), lines
+
+
+def test_two_routing_rules_with_one_name_are_refused(tmp_path: Path) -> None:
+    code, lines = check(tmp_path, routing=ROUTING + ROUTING.removeprefix("rules:\n"))
+    assert code == 1
+    assert "routing.yaml:7: rules.1.name: duplicate rule name 'escalation' (also rules.0)" in lines, lines
+
+
+def test_account_manager_without_the_role_is_refused(tmp_path: Path) -> None:
+    accounts = ACCOUNTS.replace("    roles: [helpdesk, account_manager]\n", "    roles: [helpdesk]\n")
+    code, lines = check(tmp_path, accounts=accounts)
+    assert code == 1
+    assert "accounts.yaml:12: organisations.0.account_manager: staff 'alice' lacks the role " \
+           "account_manager" in lines, lines
+
+
+def test_sighup_with_an_impossible_date_keeps_the_old_config_and_says_ready(setup: MaildSetup) -> None:
+    notify = NotifySocket(setup.dir / "notify.sock")
+    daemon = Daemon(setup, env={"NOTIFY_SOCKET": str(notify.path)})
+    daemon.start()
+    try:
+        notify.wait_for("READY=1")
+        accounts = setup.config.parent / "accounts.yaml"
+        shipped = accounts.read_text()
+        assert "contract_start: 2024-03-01\n" in shipped
+        bad = shipped.replace("contract_start: 2024-03-01\n", "contract_start: 2026-02-30\n")
+        bad_line = bad.splitlines().index("    contract_start: 2026-02-30") + 1
+        accounts.write_text(bad)
+        notify.messages.clear()
+        daemon.process.send_signal(signal.SIGHUP)
+        notify.wait_for("RELOADING=1")
+        assert notify.wait_for("READY=1").startswith("READY=1")
+        log = daemon.log.read_text()
+        assert f"accounts.yaml:{bad_line}: organisations.0.contract_start: Input should be a valid date" in log
+        assert "reload refused, old config kept" in log and "Traceback" not in log
+        with smtplib.SMTP("127.0.0.1", setup.smtp_port, timeout=10) as client:  # still serving
+            assert client.noop()[0] == 250
+    finally:
+        assert daemon.stop() == 0, daemon.log.read_text()
+
+
+CREDENTIAL_MAIN = MAIN + "database: {url: 'postgresql://maild@db.example.com/maild', password_credential: db-password}\n"
+
+
+def cli_with(tmp_path: Path, main: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    import os
+
+    check(tmp_path, main=main)
+    environment = {k: v for k, v in os.environ.items() if k != "CREDENTIALS_DIRECTORY"} | env
+    return subprocess.run([*MAILD, "-c", str(tmp_path / "maild.yaml"), *args], capture_output=True,
+                          text=True, timeout=30, env=environment)
+
+
+def test_credentials_come_from_credentials_directory_under_systemd(tmp_path: Path) -> None:
+    (tmp_path / "systemd-creds").mkdir()
+    (tmp_path / "systemd-creds" / "db-password").write_text("s3cret\n")
+    result = cli_with(tmp_path, CREDENTIAL_MAIN, {"CREDENTIALS_DIRECTORY": str(tmp_path / "systemd-creds")},
+                      "check-config")
+    assert result.returncode == 0, result.stderr
+
+
+def test_credentials_by_hand_come_from_credentials_dir_relative_to_the_config(tmp_path: Path) -> None:
+    (tmp_path / "creds").mkdir()
+    (tmp_path / "creds" / "db-password").write_text("s3cret\n")
+    result = cli_with(tmp_path, CREDENTIAL_MAIN + "credentials_dir: creds\n", {}, "check-config")
+    assert result.returncode == 0, result.stderr
+    from maild.config import load_config
+
+    assert dict(load_config(tmp_path / "maild.yaml").database.params)["password"] == "s3cret"
+
+
+def test_a_missing_credential_names_the_folder_tried(tmp_path: Path) -> None:
+    result = cli_with(tmp_path, CREDENTIAL_MAIN, {}, "check-config")
+    assert result.returncode == 1
+    assert "maild.yaml:7: database: credential 'db-password' not found in /etc/maild/credentials " \
+           "(credentials_dir (no $CREDENTIALS_DIRECTORY))" in result.stderr, result.stderr
+    result = cli_with(tmp_path, CREDENTIAL_MAIN, {"CREDENTIALS_DIRECTORY": str(tmp_path / "none")},
+                      "check-config")
+    assert f"credential 'db-password' not found in {tmp_path}/none ($CREDENTIALS_DIRECTORY)" in result.stderr
+
+
+def test_commands_run_by_hand_read_credentials_from_credentials_dir(tmp_path: Path) -> None:
+    from conftest import write_config
+
+    config = write_config(tmp_path, relay_port=None, smtp_port=2525,
+                          extra="conversations: {secret_credential: reply-key}\ncredentials_dir: creds\n")
+    (config.parent / "creds").mkdir()
+    (config.parent / "creds" / "reply-key").write_text("a-reply-key-of-32-characters-abc\n")
+    base = [*MAILD, "-c", str(config)]
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "CREDENTIALS_DIRECTORY"}
+    assert subprocess.run([*base, "db", "migrate"], capture_output=True, env=env, timeout=60).returncode == 0
+    for args in (["check-config"], ["status"]):
+        result = subprocess.run([*base, *args], capture_output=True, text=True, env=env, timeout=60)
+        assert "credential" not in result.stderr, (args, result.stderr)
+    mail = (ROOT / "examples" / "new-ticket.eml").read_bytes()
+    delivered = subprocess.run([*base, "deliver"], input=mail, capture_output=True, env=env, timeout=60)
+    assert delivered.returncode == 0, delivered.stderr
+
+
+SHIPPED = {name: (ROOT / "config" / name).read_text() for name in ("maild.yaml", "routing.yaml", "accounts.yaml")}
+SHIPPED["maild.yaml"] = SHIPPED["maild.yaml"].replace("templates: ../templates", f"templates: {ROOT / 'templates'}")
+PAIR = re.compile(r"(?P<key>[A-Za-z_][\w-]*): *(?P<value>[^,}\]\n#]*)")
+ODD_VALUES = ["2026-02-30", "2024-13-01", "0000-00-00", "2026-12-01T25:00:00", "~", "[]", "{}", "[a, b]",
+              "{a: 1}", "-1", "0", "1e999", ".nan", "9" * 30, "true", '"\\0"', '"a\\x00b"', "''", "*nowhere",
+              "!!int x", "!!float x", "!!bool x", "!!binary '@@'", "!!timestamp x", "!!set {a}", "/etc",
+              "'[unclosed'", "[unclosed", '"unterminated', "Mars/Olympus", "XX-YY", "'25:00'", "x" * 300, "é",
+              "\x07", "\x1b", "'\\u2028'", "\ufeff", "? x", "a: b", "postgresql://u@[::1/d", "'sqlite:///'"]
+ODD_KEYS = ["password", "1", "null", "[a]", "<<", "''", "name", "from", "closures", "credentials_dir"]
+CONFIG_LINE = re.compile(r"^\S+/(maild|routing|accounts)\.yaml:\d+: \S")
+
+
+@st.composite
+def mutated_config(draw: st.DrawFn) -> dict[str, bytes]:
+    texts = dict(SHIPPED)
+    for _ in range(draw(st.integers(1, 3))):
+        name = draw(st.sampled_from(sorted(texts)))
+        text = texts[name]
+        operation = draw(st.sampled_from(["value", "key", "duplicate line", "delete line", "bytes"]))
+        if operation in ("value", "key"):
+            found = draw(st.sampled_from(list(PAIR.finditer(text))))
+            new = draw(st.sampled_from(ODD_VALUES) | st.text(max_size=12) if operation == "value"
+                       else st.sampled_from(ODD_KEYS + ODD_VALUES))
+            text = text[:found.start(operation)] + new + text[found.end(operation):]
+        elif operation in ("duplicate line", "delete line"):
+            lines = text.splitlines(keepends=True)
+            at = draw(st.integers(0, len(lines) - 1))
+            lines[at:at + 1] = [lines[at]] * (2 if operation == "duplicate line" else 0)
+            text = "".join(lines)
+        else:
+            at = draw(st.integers(0, len(text)))
+            text = text[:at] + draw(st.sampled_from(["\udcff", "\x00", "\r", "\u2029", "\t"])) + text[at:]
+        texts[name] = text
+    return {name: text.encode("utf-8", "surrogateescape") for name, text in texts.items()}
+
+
+FUZZ_SEEN: dict[str, int] = {}
+
+
+@settings(max_examples=300, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(files=mutated_config())
+def test_mutated_shipped_config_gives_only_config_errors_with_file_and_line(
+        tmp_path: Path, files: dict[str, bytes]) -> None:
+    from maild.config import load_config
+    from maild.errors import ConfigError
+    from maild.runtime import Settings
+
+    for name, content in files.items():
+        (tmp_path / name).write_bytes(content)
+    try:
+        Settings.build(load_config(tmp_path / "maild.yaml"))
+    except ConfigError as exc:
+        FUZZ_SEEN["refused"] = FUZZ_SEEN.get("refused", 0) + 1
+        assert exc.messages and all(CONFIG_LINE.match(m) for m in exc.messages), exc.messages
+    else:
+        FUZZ_SEEN["accepted"] = FUZZ_SEEN.get("accepted", 0) + 1
+
+
+def test_the_config_mutants_were_both_accepted_and_refused() -> None:
+    """Run after the property: mutants that were all refused (or all accepted) would prove little."""
+    assert FUZZ_SEEN.get("refused", 0) >= 50 and FUZZ_SEEN.get("accepted", 0) >= 10, FUZZ_SEEN

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import cached_property, partial
 from pathlib import Path
 
-from maild.config import Config, read_secret
+from maild.config import Config
 from maild.errors import ConfigError
 
 CUSTOMER = "c"
@@ -108,8 +108,7 @@ def load_secret(config: Config) -> bytes:
 
     Hosts sharing one database must share the secret: configure it for them (DESIGN: scale out).
     """
-    c = config.main.conversations
-    configured = read_secret(config.path.parent, c.secret_file, c.secret_env, c.secret_credential)
+    configured = config.conversations_secret()
     if configured is not None:
         if len(configured) < 16:
             raise ConfigError(["conversations: the reply-address secret must be at least 16 characters"])
