@@ -12,9 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import MAILD, ROOT
-from maild.defaults import TEMPLATES_DIR
 from conftest import MAILD, ROOT, Daemon, MaildSetup
+from maild.defaults import TEMPLATES_DIR
 from test_service import NotifySocket
 
 MAIN = """\
