@@ -46,7 +46,9 @@ def test_customer_staff_round_trip(imap_setup: MaildSetup, dovecot: Dovecot, smt
 
         # Dana's reply reaches the helpdesk mailbox and comes in over IMAP.
         dovecot.append([quoting(answer.message, "Thanks, here is a screenshot.").as_bytes()])
-        [_, reply_note] = smtp_sink.wait_to("alice@example.com", 2)
+        # Her first reply came through her signed address alone: she was told of its command too.
+        [_, told, reply_note] = smtp_sink.wait_to("alice@example.com", 3)
+        assert "commands applied" in told.message["Subject"]
         assert reply_note.message["Subject"].startswith(f"[#{number}] Customer reply")
         assert "here is a screenshot" in text_of(reply_note.message)
 

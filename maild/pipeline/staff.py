@@ -47,7 +47,7 @@ def apply_staff_reply(ctx: MailContext, ours: list[str]) -> None:
         _answer_or_note(ctx, ticket, staff, reply)
         for template in notices:  # after the answer, so the customer reads the answer first
             tell_requester(ctx.settings, ticket, template, ctx.now, ctx.raw_id)
-        if ctx.staff_unauthenticated:
+        if ctx.staff_unauthenticated and (reply.commands or refused):  # an answer alone is no command
             _tell_unauthenticated(ctx, ticket, staff, reply, refused)
     raw_store.mark_done(ctx.raw_id, raw_store.PROCESSED, ticket)
 
