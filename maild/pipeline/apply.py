@@ -11,7 +11,6 @@ from datetime import timedelta
 from maild.outbound import outbox
 from maild.pipeline.answer import tell_requester
 from maild.pipeline.authresults import trusted_pass
-from maild.pipeline.bounce import clear as clear_bounce
 from maild.pipeline.bounce import record as record_bounce
 from maild.pipeline.context import MailContext, ParsedMail
 from maild.pipeline.quotes import new_text
@@ -20,8 +19,9 @@ from maild.pipeline.subjects import bare_subject
 from maild.pipeline.thread import is_designated_contact_of
 from maild.schedule import targets
 from maild.store import raw as raw_store
-from maild.store.models import Attachment, Event, Message, Participant, Proposed, Ticket, fixed_sql
-from maild.store.queries import events_since
+from maild.store.models import Attachment, Event, Message, Participant, Proposed, Ticket
+from maild.store.queries import events_since, sent_texts
+from maild.store.writes import add_participant, forget_bounce, touch_ticket
 
 log = logging.getLogger("maild.pipeline")
 REOPENING = {"resolved", "closed"}
@@ -31,7 +31,7 @@ def apply(ctx: MailContext) -> None:
     if ctx.bounce is not None:
         _delivery_report(ctx)
     elif ctx.ticket is not None and ctx.staff_verified and not ctx.automatic:  # an out-of-office is no answer
-        apply_staff_reply(ctx, _our_texts(ctx.ticket) + _staff_notices(ctx))
+        apply_staff_reply(ctx, sent_texts(ctx.ticket) + _staff_notices(ctx))
     elif ctx.ticket is not None:
         _add_reply(ctx)
     elif ctx.automatic:
@@ -65,7 +65,7 @@ def _open_ticket(ctx: MailContext) -> None:
     Ticket.insert_row(ticket)
     if sender.address:
         Participant.add(ticket=ticket, email=sender.address, name=sender.name, role="requester")
-        clear_bounce(sender.address)
+        forget_bounce(sender.address)
     _add_cc_participants(ctx, ticket)
     _store_message(ctx, ticket, mail.text)
     detail = "; ".join([f"from {sender.kind} {sender.address or '(no usable From)'}", *ctx.notes])
@@ -83,11 +83,11 @@ def _open_ticket(ctx: MailContext) -> None:
 def _add_reply(ctx: MailContext) -> None:
     ticket = ctx.ticket
     assert ticket is not None and ctx.sender is not None and ctx.mail is not None
-    ctx.stored_text = new_text(ctx.mail.text, _our_texts(ticket))
+    ctx.stored_text = new_text(ctx.mail.text, sent_texts(ticket))
     _store_message(ctx, ticket, ctx.stored_text)
     if ctx.sender.address and ctx.sender.kind != "staff" and _may_take_part(ctx, ctx.sender.address):
-        _add_participant(ticket, ctx.sender.address, ctx.sender.name, "cc")
-        clear_bounce(ctx.sender.address)
+        add_participant(ticket, ctx.sender.address, ctx.sender.name, "cc")
+        forget_bounce(ctx.sender.address)
     _add_cc_participants(ctx, ticket)
     reopen = ticket.status in REOPENING and not ctx.automatic and _may_reopen(ctx, ticket)
     if reopen:
@@ -99,7 +99,7 @@ def _add_reply(ctx: MailContext) -> None:
          .where(Ticket.number == ticket.number).execute())
         tell_requester(ctx.settings, ticket, "reopened", ctx.now, ctx.raw_id)
     else:
-        fixed_sql("UPDATE ticket SET updated_at = ? WHERE number = ?", (ctx.now, ticket.number))
+        touch_ticket(ticket, ctx.now)
     Event.add(ticket=ticket, raw=ctx.raw_id, kind="reply", created_at=ctx.now,
               detail="; ".join([f"from {ctx.sender.address}", *ctx.notes,
                                 *([f"automatic: {ctx.automatic}"] if ctx.automatic else [])]))
@@ -195,7 +195,7 @@ def _add_cc_participants(ctx: MailContext, ticket: Ticket) -> None:
             continue
         refusal = cc_refusal(ctx, ticket, address)
         if refusal is None:
-            _add_participant(ticket, address, name, "cc")
+            add_participant(ticket, address, name, "cc")
         else:
             _propose(ctx, ticket, address, name, refusal)
 
@@ -237,20 +237,7 @@ def _may_take_part(ctx: MailContext, address: str) -> bool:
             and not settings.config.main.conversations.is_blocked(address))
 
 
-def _our_texts(ticket: Ticket) -> list[str]:
-    """What we sent on the ticket, newest first: a reply may quote any of it without `>`."""
-    rows = fixed_sql("SELECT text FROM message WHERE ticket_id = ? AND direction = 'out' ORDER BY id DESC LIMIT 10",
-                     (ticket.number,))
-    return [text for (text,) in rows]
-
-
 def _staff_notices(ctx: MailContext) -> list[str]:
     """What the replying staff member was sent on the ticket (notifications are not messages)."""
     assert ctx.sender is not None and ctx.sender.staff_key and ctx.ticket is not None
     return outbox.notice_texts(ctx.ticket, ctx.settings.directory.staff_by_key[ctx.sender.staff_key].emails)
-
-
-def _add_participant(ticket: Ticket, address: str, name: str, role: str) -> None:
-    """One statement, and no race between hosts: the (ticket, email) pair is unique."""
-    fixed_sql("INSERT INTO participant (ticket_id, email, name, role) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-              (ticket.number, address, name, role))

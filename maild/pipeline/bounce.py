@@ -17,7 +17,7 @@ from maild.config import ADDRESS_RE
 from maild.pipeline.context import MailContext
 from maild.pipeline.notify import responsible, tell_staff
 from maild.pipeline.parse import MSGID_RE
-from maild.store.models import BouncedAddress, Event, Message, Outbox, Ticket, fixed_sql
+from maild.store.models import BouncedAddress, Event, Message, Outbox, Ticket
 
 log = logging.getLogger("maild.pipeline")
 MAX_PARTS = 20  # a DSN has three parts; do not walk a hostile one far
@@ -151,8 +151,3 @@ def _attach(ctx: MailContext, ticket: Ticket, report: DeliveryReport) -> None:
 
 def is_bounced(address: str) -> bool:
     return BouncedAddress.select().where(BouncedAddress.email == address).exists()
-
-
-def clear(address: str) -> None:
-    """The address wrote to us: it works again."""
-    fixed_sql("DELETE FROM bouncedaddress WHERE email = ?", (address,))  # for every mail: no query building

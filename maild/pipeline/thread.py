@@ -17,7 +17,8 @@ from datetime import timedelta
 from maild.pipeline.context import MailContext, Sender
 from maild.pipeline.reply_address import CUSTOMER, SignedAddress
 from maild.pipeline.subjects import tag_pattern
-from maild.store.models import Event, Message, Outbox, Ticket, fixed_sql
+from maild.store.models import Event, Message, Outbox, Ticket
+from maild.store.queries import is_participant
 
 log = logging.getLogger("maild.pipeline")
 DONE = ("resolved", "closed")
@@ -115,8 +116,7 @@ def may_join(ticket: Ticket, sender: Sender) -> bool:
         return False
     if is_designated_contact_of(sender, ticket):
         return True
-    found = fixed_sql("SELECT 1 FROM participant WHERE ticket_id = ? AND email = ?", (ticket.number, sender.address))
-    return found.fetchone() is not None
+    return is_participant(ticket, sender.address)
 
 
 def is_designated_contact_of(sender: Sender, ticket: Ticket) -> bool:

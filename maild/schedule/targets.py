@@ -29,7 +29,8 @@ from maild.config import PriorityTarget, Staff
 from maild.pipeline.acknowledge import tagged_subject
 from maild.schedule.notices import Claim, addresses, claim_and_send, in_office, record
 from maild.schedule.worktime import Clock, OfficeClock, WallClock, as_utc, iso_utc, naive_utc
-from maild.store.models import Occurrence, Ticket, fixed_sql
+from maild.store.models import Occurrence, Ticket
+from maild.store.writes import save_service_clock
 
 if TYPE_CHECKING:
     from maild.runtime import Settings
@@ -108,7 +109,7 @@ def priority_changed(ticket: Ticket, settings: Settings, now: datetime) -> None:
     """`ticket.priority` holds the new priority: the new promise runs from now (a ticket raised
     to P1 gets an engineer at once, not measured from when it was a P3)."""
     _start(ticket, settings, now)
-    _save(ticket)
+    save_service_clock(ticket)
 
 
 def status_changed(ticket: Ticket, settings: Settings, now: datetime) -> None:
@@ -123,7 +124,7 @@ def status_changed(ticket: Ticket, settings: Settings, now: datetime) -> None:
         ticket.paused_seconds += int(stood.total_seconds())
         ticket.paused_since = None
         _set_due(ticket, Targets(settings))
-    _save(ticket)
+    save_service_clock(ticket)
 
 
 def _start(ticket: Ticket, settings: Settings, now: datetime) -> None:
@@ -137,14 +138,6 @@ def _set_due(ticket: Ticket, targets: Targets) -> None:
     for target in TARGETS:
         due = targets.due(ticket, target)
         setattr(ticket, f"{target}_due_at", naive_utc(due) if due else None)
-
-
-def _save(ticket: Ticket) -> None:
-    """Only the service-target columns: the caller owns the rest of the row."""
-    fixed_sql("UPDATE ticket SET sla_since = ?, paused_since = ?, paused_seconds = ?, response_due_at = ?, "
-              "resolution_due_at = ? WHERE number = ?",
-              (ticket.sla_since, ticket.paused_since, ticket.paused_seconds, ticket.response_due_at,
-               ticket.resolution_due_at, ticket.number))
 
 
 # ---------------------------------------------------------------- the sweep

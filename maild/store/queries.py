@@ -1,4 +1,5 @@
-"""Read-only views of tickets and mail in the documented `--json` shapes (see README, "JSON output")."""
+"""Read-only views of tickets and mail in the documented `--json` shapes (README, "JSON output"),
+and the small reads the pipeline makes by name (caps, participants, what we sent on a ticket)."""
 
 from __future__ import annotations
 
@@ -147,3 +148,16 @@ def capped_since(address: str, since: datetime) -> bool:
     return Event.select().where((Event.kind == "auto_reply_capped") & (Event.detail.startswith(address + ":"))
                                 & (Event.created_at >= since)).exists()
 
+
+def is_participant(ticket: Ticket, address: str) -> bool:
+    """Whether the address takes part in the ticket (its requester or someone copied)."""
+    found = fixed_sql("SELECT 1 FROM participant WHERE ticket_id = ? AND email = ?",
+                      (ticket.number, address))
+    return found.fetchone() is not None
+
+
+def sent_texts(ticket: Ticket) -> list[str]:
+    """The texts of the last ten messages we sent on the ticket, newest first."""
+    rows = fixed_sql("SELECT text FROM message WHERE ticket_id = ? AND direction = 'out' "
+                     "ORDER BY id DESC LIMIT 10", (ticket.number,))
+    return [text for (text,) in rows]

@@ -1,0 +1,92 @@
+"""Hand-built SQL stays in maild/store/: no other module calls `fixed_sql` or holds SQL that
+names a table.
+
+A scan of the syntax tree (string constants, f-string parts, names and attributes): comments do
+not count, SQL split over adjacent literals does, and prose fails the statement shapes looked for.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from conftest import ROOT
+from maild.store.models import BaseModel
+
+PACKAGE = ROOT / "maild"
+STORE = PACKAGE / "store"
+
+
+def _table_names() -> list[str]:
+    models: list[type[BaseModel]] = []
+    pending = [BaseModel]
+    while pending:
+        model = pending.pop()
+        models.append(model)
+        pending.extend(model.__subclasses__())
+    return sorted({model._meta.table_name for model in models if model is not BaseModel})
+
+
+def _sql_pattern(tables: list[str]) -> re.Pattern[str]:
+    table = r'["`]?(?:' + "|".join(map(re.escape, tables)) + r')\b'
+    return re.compile(
+        rf"\b(?:insert\s+into|delete\s+from|select\b[\s\S]*?\bfrom)\s+{table}"
+        rf"|\bupdate\s+{table}[\"`]?\s+set\b", re.IGNORECASE)
+
+
+SQL = _sql_pattern(_table_names())
+
+
+def _strings(tree: ast.AST) -> list[ast.Constant]:
+    """String constants, including the literal parts of f-strings."""
+    return [node for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+
+
+def _names(tree: ast.AST) -> list[tuple[int, str]]:
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            found.append((node.lineno, node.id))
+        elif isinstance(node, ast.Attribute):
+            found.append((node.lineno, node.attr))
+        elif isinstance(node, ast.alias):
+            found.append((node.lineno, node.asname or node.name.rsplit(".", 1)[-1]))
+    return found
+
+
+def violations(source: str, where: str) -> list[str]:
+    """Each use of `fixed_sql` and each string holding SQL that names a table, as `where:line`."""
+    tree = ast.parse(source)
+    found = [f"{where}:{line}: uses fixed_sql"
+             for line, name in _names(tree) if name == "fixed_sql"]
+    found += [f"{where}:{node.lineno}: SQL naming a table: {node.value[:60]!r}"
+              for node in _strings(tree) if SQL.search(node.value)]
+    return found
+
+
+def test_the_scan_finds_a_seeded_call_and_sql_strings_and_passes_prose() -> None:
+    seeded = '''
+"""Update the ticket when a participant writes; select who may join from the ticket's list."""
+from maild.store.models import fixed_sql
+
+def forget(address):
+    # DELETE FROM bouncedaddress: a comment is not code
+    fixed_sql("DELETE FROM bouncedaddress WHERE email = ?", (address,))
+
+QUERY = ("UPDATE ticket "
+         "SET updated_at = ? WHERE number = ?")
+LISTED = f"SELECT COUNT(*) FROM outbox WHERE purpose IN ({1})"
+'''
+    found = violations(seeded, "seeded.py")
+    lines = sorted(int(entry.split(":")[1]) for entry in found)
+    assert lines == [3, 7, 7, 9, 11], found
+
+
+def test_no_module_outside_the_store_calls_fixed_sql_or_names_a_table_in_sql() -> None:
+    sources = [path for path in sorted(PACKAGE.rglob("*.py")) if STORE not in path.parents]
+    assert len(sources) > 20, f"the scan found too few modules under {PACKAGE}"
+    found = [entry for path in sources
+             for entry in violations(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))]
+    assert found == [], "move these into a named function in maild/store/:\n" + "\n".join(found)
