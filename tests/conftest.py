@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import Message
@@ -250,6 +251,18 @@ class Daemon:
         code = self.process.wait(timeout=30)
         self.process = None
         return code
+
+
+@contextmanager
+def running(tmp_path: Path, smtp_sink: SmtpSink, extra: str) -> Iterator[MaildSetup]:
+    """`maild run` on a config with `extra` appended, relaying into the sink; stopped cleanly."""
+    port = free_port()
+    config = write_config(tmp_path, relay_port=smtp_sink.port, smtp_port=port, extra=extra)
+    setup = MaildSetup(tmp_path, config, port)
+    daemon = Daemon(setup)
+    daemon.start()
+    yield setup
+    assert daemon.stop() == 0, daemon.log.read_text()
 
 
 @pytest.fixture

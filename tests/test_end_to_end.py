@@ -11,7 +11,7 @@ from email.utils import parseaddr
 
 import pytest
 
-from conftest import Daemon, MaildSetup, SmtpSink, free_port, write_config
+from conftest import Daemon, MaildSetup, SmtpSink, free_port, running, write_config
 from mails import mail
 
 
@@ -288,14 +288,8 @@ class Responder:
 @pytest.fixture
 def capped(tmp_path, smtp_sink: SmtpSink) -> Iterator[MaildSetup]:  # noqa: ANN001
     """maild run with small caps on automatic answers (3 an hour, 4 a day), so a duel is short."""
-    port = free_port()
-    config = write_config(tmp_path, relay_port=smtp_sink.port, smtp_port=port,
-                          extra="limits: {auto_replies_per_hour: 3, auto_replies_per_day: 4}\n")
-    setup = MaildSetup(tmp_path, config, port)
-    daemon = Daemon(setup)
-    daemon.start()
-    yield setup
-    assert daemon.stop() == 0, daemon.log.read_text()
+    with running(tmp_path, smtp_sink, "limits: {auto_replies_per_hour: 3, auto_replies_per_day: 4}\n") as setup:
+        yield setup
 
 
 @pytest.mark.parametrize("threaded", [True, False], ids=["threaded", "fresh-mail-each-time"])

@@ -14,7 +14,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from conftest import Daemon, MaildSetup, SmtpSink, free_port, write_config
+from conftest import MaildSetup, SmtpSink, running
 from maild.pipeline.authresults import trusted_fail, trusted_pass
 from maild.pipeline.commands import Command
 from maild.pipeline.staff import widens_recipients
@@ -36,14 +36,8 @@ def verdict(domain: str, result: str = "pass") -> bytes:
 
 @pytest.fixture
 def trusted(tmp_path, smtp_sink: SmtpSink) -> Iterator[MaildSetup]:  # noqa: ANN001
-    port = free_port()
-    config = write_config(tmp_path, relay_port=smtp_sink.port, smtp_port=port,
-                          extra="conversations: {trusted_authserv_id: mx.example.com}\n")
-    setup = MaildSetup(tmp_path, config, port)
-    daemon = Daemon(setup)
-    daemon.start()
-    yield setup
-    assert daemon.stop() == 0, daemon.log.read_text()
+    with running(tmp_path, smtp_sink, "conversations: {trusted_authserv_id: mx.example.com}\n") as setup:
+        yield setup
 
 
 def send(setup: MaildSetup, message: EmailMessage, to: str = "helpdesk@example.com",
