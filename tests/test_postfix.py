@@ -136,13 +136,13 @@ PIPE_USER = "nobody"
 
 @pytest.fixture(scope="session")
 def system_maild() -> Iterator[Path]:
-    """`maild` in a venv of the system's Python: the pipe runs it as PIPE_USER, who cannot reach
-    an interpreter under /root."""
+    """`maild` installed (not editable) in a venv of the system's Python: the pipe runs it as
+    PIPE_USER, who can reach neither an interpreter under /root nor a checkout in a 0700 folder."""
     home = Path(tempfile.mkdtemp(prefix="maild-pipe-venv-"))
     home.chmod(0o755)
     subprocess.run(["/usr/bin/python3", "-m", "venv", str(home / "venv")], check=True)
     subprocess.run([str(home / "venv" / "bin" / "pip"), "install", "-q",
-                    "--disable-pip-version-check", "-e", str(ROOT)],
+                    "--disable-pip-version-check", str(ROOT)],
                    check=True, capture_output=True)
     yield home / "venv" / "bin" / "maild"
     shutil.rmtree(home, ignore_errors=True)
