@@ -10,7 +10,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from peewee import fn
+
 from maild.errors import Quarantine
+from maild.pipeline.acknowledge import REDIRECT_TEMPLATE
 from maild.pipeline.context import MailContext
 from maild.pipeline.reply_address import dry_run_key
 from maild.pipeline.steps import run
@@ -18,7 +21,7 @@ from maild.runtime import Settings
 from maild.store import raw as raw_store
 from maild.store.db import transaction
 from maild.store.migrations import migrate
-from maild.store.models import utcnow
+from maild.store.models import Outbox, utcnow
 
 OUTCOMES = {"opened": "new ticket", "replied": "reply", "ignored": "ignored",
             "redirected": "redirected", "duplicate": "copy"}
@@ -34,7 +37,7 @@ def explain(settings: Settings, content: bytes, recipients: list[str],
     try:
         with _quiet(), dry_run_key(settings.config), transaction():
             migrate()  # an older schema is brought up to date for the run, and back with it
-            report = _report(_dry_run(settings, content, recipients, route_defaults))
+            report = _report(*_dry_run(settings, content, recipients, route_defaults))
             raise _RollBack()
     except _RollBack:
         pass
@@ -42,9 +45,10 @@ def explain(settings: Settings, content: bytes, recipients: list[str],
 
 
 def _dry_run(settings: Settings, content: bytes, recipients: list[str],
-             route_defaults: dict[str, str]) -> MailContext:
+             route_defaults: dict[str, str]) -> tuple[MailContext, list[str]]:
     """Store the raw mail and run every step on it, as `Intake.accept` does; a mail delivery
-    would quarantine gets its reason in the notes."""
+    would quarantine gets its reason in the notes. Also the purposes of the mail it queued."""
+    before = Outbox.select(fn.MAX(Outbox.id)).scalar() or 0
     raw, _ = raw_store.save(content, "explain", f"explain:{uuid.uuid4()}", recipients, None,
                             route_defaults)
     ctx = MailContext(raw_id=raw.id, content=content, recipients=tuple(recipients),
@@ -58,7 +62,7 @@ def _dry_run(settings: Settings, content: bytes, recipients: list[str],
     except Exception as exc:  # noqa: BLE001 - delivery quarantines the mail; say so and why
         ctx.outcome = "quarantined"
         ctx.notes.append(f"step {ctx.step} failed: {type(exc).__name__}: {exc}")
-    return ctx
+    return ctx, [row.purpose for row in Outbox.select(Outbox.purpose).where(Outbox.id > before)]
 
 
 @contextmanager
@@ -72,7 +76,7 @@ def _quiet() -> Iterator[None]:
         logging.disable(before)
 
 
-def _report(ctx: MailContext) -> dict[str, Any]:
+def _report(ctx: MailContext, queued: list[str]) -> dict[str, Any]:
     sender = ctx.sender
     reply = ctx.outcome == "replied" and ctx.ticket is not None
     return {
@@ -82,7 +86,7 @@ def _report(ctx: MailContext) -> dict[str, Any]:
         "automatic": ctx.automatic,
         "ticket": ctx.ticket.number if reply and ctx.ticket else None,
         "rules": _rules(ctx),
-        "result": _result(ctx),
+        "result": _result(ctx, queued),
         "notes": ctx.notes,
     }
 
@@ -96,7 +100,7 @@ def _rules(ctx: MailContext) -> list[dict[str, Any]]:
                     for c in ctx.settings.rules if c.rule.name not in tried]
 
 
-def _result(ctx: MailContext) -> dict[str, Any] | None:
+def _result(ctx: MailContext, queued: list[str]) -> dict[str, Any]:
     outcome = OUTCOMES.get(ctx.outcome, ctx.outcome)
     route = ctx.route
     if outcome == "reply" or route is None:
@@ -110,15 +114,16 @@ def _result(ctx: MailContext) -> dict[str, Any] | None:
         "route": {"queue": route.queue, "to": route.route_to, "assignee": route.assignee,
                   "covering": {"absent": covering.absent, "by": covering.by,
                                "until": covering.until.isoformat()} if covering else None},
-        "acknowledge": _acknowledgement(ctx, outcome),
+        "acknowledge": _acknowledgement(ctx, queued),
         "notify": list(route.notify),
         "tags": list(route.tags),
         "subject": route.subject,
     }
 
 
-def _acknowledgement(ctx: MailContext, outcome: str) -> str | None:
-    """The template the acknowledge step queued: none for automatic or capped mail."""
-    if ctx.automatic or ctx.capped or ctx.route is None:
-        return None
-    return {"new ticket": ctx.route.acknowledge, "redirected": "redirect"}.get(outcome)
+def _acknowledgement(ctx: MailContext, queued: list[str]) -> str | None:
+    """The template of the acknowledgement the run queued, if it queued one (not to automatic
+    mail, nor over the cap, nor without a usable From)."""
+    if "acknowledgement" in queued and ctx.route is not None:
+        return ctx.route.acknowledge
+    return REDIRECT_TEMPLATE if REDIRECT_TEMPLATE in queued else None
