@@ -433,7 +433,7 @@ def _quarantine_show(args: argparse.Namespace) -> int:
 def _route(args: argparse.Namespace, path: Path) -> int:
     from maild.pipeline.explain import explain
     from maild.runtime import Settings
-    from maild.store.db import open_store
+    from maild.store.db import open_scratch, open_store
 
     settings = Settings.build(load_config(path))
     mailboxes = {m.name: m for m in settings.config.main.inbound.imap}
@@ -444,8 +444,12 @@ def _route(args: argparse.Namespace, path: Path) -> int:
     database = settings.config.database
     if database.exists():
         open_store(database)
+    else:
+        open_scratch()
     report = explain(settings, Path(args.explain).read_bytes(), [r.lower() for r in args.recipient],
-                     route_defaults, threading=database.exists())
+                     route_defaults)
+    if not database.exists():
+        report["notes"].append("no database yet: threaded against an empty one")
     if args.json:
         _print_json(report)
     else:
@@ -468,6 +472,8 @@ def _print_explanation(report: dict[str, Any]) -> None:
     result = report["result"] or {}
     if result.get("outcome") == "reply":
         print(f"result:    a reply on ticket {result['ticket']}; no acknowledgement")
+    elif result and "route" not in result:
+        print(f"result:    {result['outcome']}; no ticket, no acknowledgement")
     elif result:
         route = result["route"]
         to = route["assignee"] or route["to"] or "the queue"

@@ -1,78 +1,129 @@
-"""A dry run of identification and routing for one mail (`maild route --explain`): the read-only
-steps only, nothing stored, nothing sent. Reports who the sender is, every rule with why it
-matched or not, and what would happen."""
+"""A dry run of one mail (`maild route --explain`): the same steps as delivery, in one database
+transaction that is always rolled back, so nothing is stored, queued or logged as done. Reports
+who the sender is, every rule with why it matched or not, and what delivery would do."""
 
 from __future__ import annotations
 
+import logging
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-import peewee
+from peewee import fn
 
-from maild.pipeline.admit import admit
-from maild.pipeline.assign import assign
-from maild.pipeline.classify import classify
+from maild.errors import Quarantine
+from maild.pipeline.acknowledge import REDIRECT_TEMPLATE
 from maild.pipeline.context import MailContext
-from maild.pipeline.identify import identify
-from maild.pipeline.limits import check_limits
-from maild.pipeline.parse import parse
-from maild.pipeline.screen import screen
-from maild.pipeline.thread import thread
+from maild.pipeline.reply_address import dry_run_key
+from maild.pipeline.steps import run
 from maild.runtime import Settings
-from maild.store.models import utcnow
+from maild.store import raw as raw_store
+from maild.store.db import transaction
+from maild.store.migrations import migrate
+from maild.store.models import Outbox, utcnow
 
-READ_ONLY_STEPS = (check_limits, parse, screen, identify, thread, classify, admit, assign)
+OUTCOMES = {"opened": "new ticket", "replied": "reply", "ignored": "ignored",
+            "redirected": "redirected", "duplicate": "copy"}
+
+
+class _RollBack(Exception):
+    """Raised at the end of the dry run so that its transaction never commits."""
 
 
 def explain(settings: Settings, content: bytes, recipients: list[str],
-            route_defaults: dict[str, str], threading: bool = True) -> dict[str, Any]:
-    ctx = MailContext(raw_id=0, content=content, recipients=tuple(recipients), envelope_from=None,
-                      route_defaults=route_defaults, settings=settings, now=utcnow())
-    for step in READ_ONLY_STEPS:
-        if step is thread and not threading:
-            ctx.notes.append("no database yet: threading not checked")
-            continue
-        try:
-            step(ctx)
-        except peewee.OperationalError as exc:  # a database without tables yet
-            ctx.notes.append(f"threading not checked: {exc}")
-    return _report(ctx)
+            route_defaults: dict[str, str]) -> dict[str, Any]:
+    report: dict[str, Any] = {}
+    try:
+        with _quiet(), dry_run_key(settings.config), transaction():
+            migrate()  # an older schema is brought up to date for the run, and back with it
+            report = _report(*_dry_run(settings, content, recipients, route_defaults))
+            raise _RollBack()
+    except _RollBack:
+        pass
+    return report
 
 
-def _report(ctx: MailContext) -> dict[str, Any]:
-    sender, route = ctx.sender, ctx.route
-    assert sender is not None
-    tried = {r.name for r in ctx.rule_results}
-    stopper = next((r.name for r in reversed(ctx.rule_results) if r.matched), None)
-    rules = [{"name": r.name, "matched": r.matched, "why": r.why} for r in ctx.rule_results]
-    rules += [{"name": c.rule.name, "matched": False, "why": f"not tried: rule {stopper!r} matched and stops"}
-              for c in ctx.settings.rules if c.rule.name not in tried]
+def _dry_run(settings: Settings, content: bytes, recipients: list[str],
+             route_defaults: dict[str, str]) -> tuple[MailContext, list[str]]:
+    """Store the raw mail and run every step on it, as `Intake.accept` does; a mail delivery
+    would quarantine gets its reason in the notes. Also the purposes of the mail it queued."""
+    before = Outbox.select(fn.MAX(Outbox.id)).scalar() or 0
+    raw, _ = raw_store.save(content, "explain", f"explain:{uuid.uuid4()}", recipients, None,
+                            route_defaults)
+    ctx = MailContext(raw_id=raw.id, content=content, recipients=tuple(recipients),
+                      envelope_from=None, route_defaults=route_defaults, settings=settings,
+                      now=utcnow())
+    try:
+        run(ctx)
+    except Quarantine as exc:
+        ctx.outcome = "quarantined"
+        ctx.notes.append(exc.reason)
+    except Exception as exc:  # noqa: BLE001 - delivery quarantines the mail; say so and why
+        ctx.outcome = "quarantined"
+        ctx.notes.append(f"step {ctx.step} failed: {type(exc).__name__}: {exc}")
+    return ctx, [row.purpose for row in Outbox.select(Outbox.purpose).where(Outbox.id > before)]
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """The steps log what they queued and opened: not true of a run that is rolled back."""
+    before = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logging.disable(before)
+
+
+def _report(ctx: MailContext, queued: list[str]) -> dict[str, Any]:
+    sender = ctx.sender
+    reply = ctx.outcome == "replied" and ctx.ticket is not None
     return {
-        "sender": {"kind": sender.kind, "address": sender.address, "organisation": sender.organisation,
-                   "role": sender.role, "designated": sender.designated},
+        "sender": {"kind": sender.kind, "address": sender.address,
+                   "organisation": sender.organisation, "role": sender.role,
+                   "designated": sender.designated} if sender else None,
         "automatic": ctx.automatic,
-        "ticket": ctx.ticket.number if ctx.ticket is not None else None,
-        "rules": rules,
-        "result": _result(ctx) if route is not None or ctx.ticket is not None else None,
+        "ticket": ctx.ticket.number if reply and ctx.ticket else None,
+        "rules": _rules(ctx),
+        "result": _result(ctx, queued),
         "notes": ctx.notes,
     }
 
 
-def _result(ctx: MailContext) -> dict[str, Any]:
+def _rules(ctx: MailContext) -> list[dict[str, Any]]:
+    tried = {r.name for r in ctx.rule_results}
+    stopper = next((r.name for r in reversed(ctx.rule_results) if r.matched), None)
+    why_not = f"not tried: rule {stopper!r} matched and stops" if stopper else "not tried"
+    rules = [{"name": r.name, "matched": r.matched, "why": r.why} for r in ctx.rule_results]
+    return rules + [{"name": c.rule.name, "matched": False, "why": why_not}
+                    for c in ctx.settings.rules if c.rule.name not in tried]
+
+
+def _result(ctx: MailContext, queued: list[str]) -> dict[str, Any]:
+    outcome = OUTCOMES.get(ctx.outcome, ctx.outcome)
     route = ctx.route
-    if ctx.ticket is not None or route is None:
-        return {"outcome": "reply", "ticket": ctx.ticket.number if ctx.ticket else None,
+    if outcome == "reply" or route is None:
+        return {"outcome": outcome, "ticket": ctx.ticket.number if ctx.ticket else None,
                 "acknowledge": None}
-    outcome = "ignored" if ctx.automatic else "redirected" if ctx.redirect else "new ticket"
     covering = route.covering
     return {
         "outcome": outcome,
         "kind": route.kind,
         "priority": route.priority,
         "route": {"queue": route.queue, "to": route.route_to, "assignee": route.assignee,
-                  "covering": {"absent": covering.absent, "by": covering.by, "until": covering.until.isoformat()}
-                  if covering else None},
-        "acknowledge": None if ctx.automatic else "redirect" if ctx.redirect else route.acknowledge,
+                  "covering": {"absent": covering.absent, "by": covering.by,
+                               "until": covering.until.isoformat()} if covering else None},
+        "acknowledge": _acknowledgement(ctx, queued),
         "notify": list(route.notify),
         "tags": list(route.tags),
         "subject": route.subject,
     }
+
+
+def _acknowledgement(ctx: MailContext, queued: list[str]) -> str | None:
+    """The template of the acknowledgement the run queued, if it queued one (not to automatic
+    mail, nor over the cap, nor without a usable From)."""
+    if "acknowledgement" in queued and ctx.route is not None:
+        return ctx.route.acknowledge
+    return REDIRECT_TEMPLATE if REDIRECT_TEMPLATE in queued else None

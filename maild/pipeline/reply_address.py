@@ -16,7 +16,9 @@ import base64
 import hmac
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cached_property, partial
 from pathlib import Path
@@ -29,6 +31,7 @@ MAC_CHARS = 12  # 60 bits: far beyond what anyone can try by sending mail
 KEY_FILE = "reply.key"
 MESSAGE_ID_RE = re.compile(r"^<maild\.([0-9a-f]{32})\.([a-z2-7]{%d})@([^<>@\s]+)>$" % MAC_CHARS)
 TAG_RE = re.compile(r"^t(\d{1,9})\.(c|s-[a-z0-9][a-z0-9_-]{0,31})\.([a-z2-7]{%d})$" % MAC_CHARS)
+_DRY_RUN_KEY: ContextVar[bytes | None] = ContextVar("dry_run_key", default=None)
 
 
 def staff_role(staff_key: str) -> str:
@@ -116,11 +119,29 @@ def load_secret(config: Config) -> bytes:
     return _state_key(config.state_dir / KEY_FILE)
 
 
+@contextmanager
+def dry_run_key(config: Config) -> Iterator[None]:
+    """Inside, a key file that does not exist yet is not created: a key for this block alone signs
+    (a dry run must leave the state directory as it found it)."""
+    if config.conversations_secret() is not None or (config.state_dir / KEY_FILE).exists():
+        yield
+        return
+    token = _DRY_RUN_KEY.set(base64.b32encode(os.urandom(32)).lower())
+    try:
+        yield
+    finally:
+        _DRY_RUN_KEY.reset(token)
+        _SIGNERS.pop(id(config), None)  # its signer may hold the block's key: not for later mail
+
+
 def _state_key(path: Path) -> bytes:
     """Read the key file, or write a new one: to a temporary name, then linked into place, so two
     processes starting at once end up with the same complete key."""
     if path.exists():
         return path.read_bytes().strip()
+    dry_run = _DRY_RUN_KEY.get()
+    if dry_run is not None:
+        return dry_run
     key = base64.b32encode(os.urandom(32)).lower()
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
     try:

@@ -62,6 +62,14 @@ def open_store(target: DatabaseTarget) -> peewee.Database:
     return db
 
 
+def open_scratch() -> peewee.Database:
+    """Bind the models to an empty in-memory SQLite database: a dry run before the first start,
+    which must not create the configured file."""
+    db = peewee.SqliteDatabase(":memory:", pragmas={"foreign_keys": 1})
+    database.initialize(db)
+    return db
+
+
 def _open_sqlite(target: DatabaseTarget) -> peewee.Database:
     assert target.path is not None
     try:
