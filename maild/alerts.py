@@ -1,7 +1,8 @@
 """Alerts by mail to the admin: a mailbox failing for longer than `mailbox_down_minutes`, an
-outbox whose oldest mail waits longer than `outbox_stuck_minutes`, `quarantine_at` or more mails
-in quarantine. Each problem is mailed once when it starts and once when it clears (an Alert row
-remembers it), and logged either way, since an alert about a stuck outbox may itself be stuck.
+OAuth2 token command failing (or its fresh token refused) at once, an outbox whose oldest mail
+waits longer than `outbox_stuck_minutes`, `quarantine_at` or more mails in quarantine. Each
+problem is mailed once when it starts and once when it clears (an Alert row remembers it), and
+logged either way, since an alert about a stuck outbox may itself be stuck.
 
 A mail that failed processing too many times in a row is told about once, when it is held: to
 the customer services managers and the alert address, since a customer is waiting on it."""
@@ -18,6 +19,7 @@ from maild.outbound.render import Renderer
 from maild.store import health
 from maild.store.db import transaction
 from maild.store.models import Alert
+from maild.tokens import token_users
 
 if TYPE_CHECKING:
     from maild.pipeline.context import ParsedMail
@@ -45,6 +47,11 @@ class Alerter:
             since = self.first_seen_failing.setdefault(key, now)
             if now - since >= timedelta(minutes=rules.mailbox_down_minutes):
                 found[key] = f"mailbox {mailbox.name} failing since {since:%Y-%m-%d %H:%M} UTC: {state['last_error']}"
+        for label in token_users(config).values():
+            token = health.token_health(label)
+            if token["last_error"] is not None:  # at once: a revoked grant does not heal by itself
+                found[f"token:{label}"] = (f"OAuth2 token for {label} failing since {token['last_error_at']} UTC: "
+                                           f"{token['last_error']}")
         box = health.outbox_health()
         if box["oldest_age_seconds"] and box["oldest_age_seconds"] >= rules.outbox_stuck_minutes * 60:
             found["outbox"] = (f"outbox stuck: {box['queued']} mails queued, the oldest for "

@@ -22,9 +22,9 @@ from typing import IO, Any
 from maild import __version__, defaults, metrics, sdnotify
 from maild.alerts import Alerter
 from maild.channels.imap import MailboxWatcher
-from maild.channels.lmtp import IntakeHandler, start_server
+from maild.channels.lmtp import IntakeHandler, ListenerTls, start_server
 from maild.config import Config
-from maild.errors import MaildError, TransientError
+from maild.errors import ListenerUnavailable, MaildError, TransientError
 from maild.intake import Intake, Outcome
 from maild.outbound.sender import Sender
 from maild.outbound.transports import Transport, transport_for
@@ -34,6 +34,8 @@ from maild.store.db import open_store
 from maild.store.health import outbox_depth, ping_database
 from maild.store.migrations import migrate
 from maild.store.models import utcnow
+from maild.store.tokens import record_token_state
+from maild.tokens import TokenSources
 
 log = logging.getLogger("maild.daemon")
 
@@ -83,17 +85,19 @@ class Daemon:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.intake = Intake(runtime)
+        self.tokens = TokenSources(record_token_state)  # OAuth2 tokens, kept across reloads
         self.sender = Sender(self._transport, runtime.settings.config.main.outbound.retry)
         self.intake_pool = ThreadPoolExecutor(1, thread_name_prefix="intake")
         self.send_pool = ThreadPoolExecutor(1, thread_name_prefix="sender")
         self.stopping = asyncio.Event()
         self.outbox_ready = asyncio.Event()
         self.imap_stop = threading.Event()
+        self.listener_tls = ListenerTls()
         self.watchers: list[tuple[MailboxWatcher, threading.Thread]] = []
         self.scheduler = Scheduler(runtime, self._in_database_thread, self.outbox_ready.set)
 
     def _transport(self) -> Transport:
-        return transport_for(self.runtime.settings.config)
+        return transport_for(self.runtime.settings.config, self.tokens)
 
     async def run(self) -> None:
         config = self.runtime.settings.config
@@ -141,7 +145,9 @@ class Daemon:
         if smtp is None:
             return None, None
         handler = IntakeHandler(self._accept, smtp.protocol)
-        server = await start_server(handler, smtp.host, smtp.port, settings.config.main.limits.max_message_bytes)
+        self.listener_tls.load(smtp, settings.config.path.parent)
+        server = await start_server(handler, smtp.host, smtp.port, settings.config.main.limits.max_message_bytes,
+                                    self.listener_tls)
         return handler, server
 
     async def _stop_listener(self, handler: IntakeHandler | None, server: asyncio.Server | None) -> None:
@@ -213,8 +219,9 @@ class Daemon:
 
         threads = []
         for mailbox in config.main.inbound.imap:
+            tokens = self.tokens.source(config, mailbox.oauth2_command) if mailbox.oauth2_command else None
             watcher = MailboxWatcher(mailbox, config.path.parent, accept, config.main.limits.max_message_bytes,
-                                     self.imap_stop, group)
+                                     self.imap_stop, group, tokens)
             thread = threading.Thread(target=watcher.run_forever, name=f"imap-{mailbox.name}", daemon=True)
             thread.start()
             threads.append((watcher, thread))
@@ -273,14 +280,32 @@ class Daemon:
         try:
             if self.runtime.reload():
                 self.scheduler.rebuild()
+            self._reload_listener_tls()
         finally:  # whatever happened, systemd must not be left in "reloading"
             sdnotify.notify("READY=1")
+
+
+    def _reload_listener_tls(self) -> None:
+        """Read the listener's certificate again (renewed, or newly configured); keep the old one
+        if the new files cannot be used."""
+        config = self.runtime.settings.config
+        if config.main.inbound.smtp is None:
+            return
+        try:
+            self.listener_tls.load(config.main.inbound.smtp, config.path.parent)
+        except ListenerUnavailable as exc:
+            log.error("reload: %s; the listener keeps its old certificate", exc)
+            return
+        if self.listener_tls.context is not None:
+            log.info("listener TLS certificate loaded again")
 
 
 def startup_line(config: Config, server: asyncio.Server | None) -> str:
     """Where mail is taken and kept, and how to stop: the one line an operator looks for."""
     smtp = config.main.inbound.smtp
-    taken = [f"{smtp.protocol.upper()} on {_bound(server)}"] if smtp and server else []
+    starttls = (" (STARTTLS required)" if smtp.starttls_required else " (STARTTLS)") \
+        if smtp and smtp.tls_cert_file else ""
+    taken = [f"{smtp.protocol.upper()} on {_bound(server)}{starttls}"] if smtp and server else []
     taken += [f"IMAP {m.name} ({m.host}:{m.port} {m.folder})" for m in config.main.inbound.imap]
     relay = config.main.outbound.relay
     outbox = f"relay {relay.host}:{relay.port}" if relay else f"maildir {config.maildir}"

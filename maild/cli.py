@@ -223,9 +223,13 @@ def _fetch(args: argparse.Namespace, path: Path) -> int:
 def _fetch_mailbox(mailbox: ImapMailbox, settings: Settings, intake: Intake) -> bool:
     """One pass over one mailbox, and its line of figures; True when it could not be reached."""
     from maild.channels.imap import MailboxUnavailable, MailboxWatcher
+    from maild.store.tokens import record_token_state
+    from maild.tokens import TokenSources
 
+    tokens = (TokenSources(record_token_state).source(settings.config, mailbox.oauth2_command)
+              if mailbox.oauth2_command else None)
     watcher = MailboxWatcher(mailbox, settings.config.path.parent, intake.accept,
-                             settings.config.main.limits.max_message_bytes, group=intake.group)
+                             settings.config.main.limits.max_message_bytes, group=intake.group, tokens=tokens)
     try:
         report = watcher.fetch_once(_progress(mailbox.name))
     except MailboxUnavailable as exc:
@@ -260,9 +264,13 @@ def _progress(name: str) -> Callable[[int, int], None]:
 def _send(args: argparse.Namespace, path: Path) -> int:
     from maild.outbound.sender import Sender
     from maild.outbound.transports import transport_for
+    from maild.store.tokens import record_token_state
+    from maild.tokens import TokenSources
 
     settings = _settings(path)
-    report = Sender(lambda: transport_for(settings.config), settings.config.main.outbound.retry).send_all_due()
+    tokens = TokenSources(record_token_state)
+    report = Sender(lambda: transport_for(settings.config, tokens),
+                    settings.config.main.outbound.retry).send_all_due()
     print(f"sent {report.sent}, deferred {report.deferred}, failed {report.failed}")
     return 0
 
@@ -493,6 +501,7 @@ def _status(args: argparse.Namespace, path: Path) -> int:
     from maild.schedule.agenda import summary
     from maild.schedule.scheduler import utc_clock
     from maild.store import health
+    from maild.tokens import token_users
 
     settings = _settings(path)
     config = settings.config
@@ -501,6 +510,7 @@ def _status(args: argparse.Namespace, path: Path) -> int:
         "daemon": {"running": pid is not None, "pid": pid},
         "database": config.database.describe(),
         "mailboxes": [health.mailbox_health(m.name, m.folder) for m in config.main.inbound.imap],
+        "tokens": [health.token_health(label) for label in token_users(config).values()],
         "outbox": {**health.outbox_health(),
                    "relay": f"{config.main.outbound.relay.host}:{config.main.outbound.relay.port}"
                    if config.main.outbound.relay else f"maildir {config.maildir}"},
@@ -517,6 +527,10 @@ def _status(args: argparse.Namespace, path: Path) -> int:
         state = "ok" if m["ok"] else f"FAILING since {m['last_error_at']}: {m['last_error']}" if m["last_error"] \
             else "not fetched yet"
         print(f"mailbox:    {m['name']} ({m['folder']}): {state}; last fetch {m['last_ok_at'] or 'never'}")
+    for t in report["tokens"]:
+        state = "ok" if t["ok"] else f"FAILING since {t['last_error_at']}: {t['last_error']}" if t["last_error"] \
+            else "not used yet"
+        print(f"token:      {t['name']}: {state}")
     o = report["outbox"]
     print(f"outbox:     {o['queued']} queued (oldest {o['oldest_age_seconds'] or 0}s, {o['deferred']} deferred), "
           f"{o['failed']} failed, via {o['relay']}" + (f"; last error: {o['last_error']}" if o["last_error"] else ""))
@@ -530,10 +544,11 @@ def _status(args: argparse.Namespace, path: Path) -> int:
 
 
 def _status_code(report: dict[str, Any]) -> int:
-    """0 healthy; 3 no daemon on this host; 2 a mailbox failing (docs/install.md, "Monitoring")."""
+    """0 healthy; 3 no daemon on this host; 2 a mailbox or its token failing (docs/install.md,
+    "Monitoring")."""
     if not report["daemon"]["running"]:
         return STATUS_NOT_RUNNING
-    if any(m["last_error"] for m in report["mailboxes"]):
+    if any(m["last_error"] for m in report["mailboxes"] + report["tokens"]):
         return STATUS_MAILBOX_FAILING
     return 0
 

@@ -8,6 +8,7 @@ YAML itself: only from a file, an environment variable or a systemd credential.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass
@@ -74,6 +75,24 @@ def _check_path(value: str | None) -> str | None:
     return value
 
 
+def is_loopback(host: str) -> bool:
+    """Whether `host` names this machine only (127.0.0.0/8, ::1, localhost): plain text is safe."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _plain_text_refused(host: str, allowed: bool) -> str | None:
+    """The complaint about plain text to a host beyond loopback, or None when it is fine."""
+    if allowed or is_loopback(host):
+        return None
+    return (f"tls: none to {host} (not loopback) would send passwords and mail in plain text; "
+            "use starttls or implicit, or set allow_plaintext: true")
+
+
 def _compile(pattern: str) -> str:
     try:
         re.compile(pattern)
@@ -137,11 +156,36 @@ class OfficeHours(Strict):
 
 
 class SmtpInbound(Strict):
+    """The SMTP/LMTP listener. With a certificate and key it offers STARTTLS (read again on
+    SIGHUP); beyond loopback it requires it, and without them it refuses to listen there."""
+
     listen: str = defaults.SMTP_LISTEN
     protocol: Literal["smtp", "lmtp"] = "smtp"
     unknown_senders: Literal["accept", "accept_flagged", "redirect"] | None = None  # else helpdesk's
+    tls_cert_file: str | None = None
+    tls_key_file: str | None = None
+    require_starttls: bool | None = None  # None: required when listening beyond loopback
+    allow_plaintext: bool = False  # listen beyond loopback without TLS all the same
 
     _listen = field_validator("listen")(lambda v: _check_host_port(v))
+    _tls_paths = field_validator("tls_cert_file", "tls_key_file")(_check_path)
+
+    @model_validator(mode="after")
+    def _tls_beyond_loopback(self) -> SmtpInbound:
+        if bool(self.tls_cert_file) != bool(self.tls_key_file):
+            raise ValueError("give both tls_cert_file and tls_key_file, or neither")
+        if not self.tls_cert_file and not self.allow_plaintext and not is_loopback(self.host):
+            raise ValueError(f"listening on {self.host} (not loopback) without TLS: set tls_cert_file "
+                             "and tls_key_file, or allow_plaintext: true")
+        if self.require_starttls and not self.tls_cert_file:
+            raise ValueError("require_starttls needs tls_cert_file and tls_key_file")
+        return self
+
+    @property
+    def starttls_required(self) -> bool:
+        if not self.tls_cert_file:
+            return False
+        return self.require_starttls if self.require_starttls is not None else not is_loopback(self.host)
 
     @property
     def host(self) -> str:
@@ -260,6 +304,7 @@ class ImapMailbox(Secret):
     tls: Literal["implicit", "starttls", "none"] = "implicit"
     verify: bool = True
     ca_file: str | None = None
+    allow_plaintext: bool = False  # tls: none to a host beyond loopback all the same
     user: str
     oauth2_command: str | None = None
     folder: str = "INBOX"
@@ -279,8 +324,9 @@ class ImapMailbox(Secret):
 
     @model_validator(mode="after")
     def _safe_transport(self) -> ImapMailbox:
-        if self.tls == "none" and self.host not in ("127.0.0.1", "::1", "localhost"):
-            raise ValueError("tls: none is only allowed on loopback (127.0.0.1, ::1, localhost)")
+        refused = _plain_text_refused(self.host, self.allow_plaintext) if self.tls == "none" else None
+        if refused:
+            raise ValueError(refused)
         has_password = any((self.password_file, self.password_env, self.password_credential))
         if has_password == bool(self.oauth2_command):
             raise ValueError("give exactly one of a password source (password_file, password_env, "
@@ -367,11 +413,34 @@ def database_target(database: Database, base: Path) -> DatabaseTarget:
 
 
 class Relay(Secret):
+    """The SMTP relay for outgoing mail. Authenticates with a password source, or with an OAuth2
+    token from `oauth2_command` (XOAUTH2 or OAUTHBEARER), named as an IMAP mailbox's settings are."""
+
     host: str
     port: int = Field(587, ge=1, le=65535)
     tls: Literal["none", "starttls", "implicit"] = "starttls"
+    verify: bool = True
+    ca_file: str | None = None
+    allow_plaintext: bool = False  # tls: none to a host beyond loopback all the same
     user: str | None = None
+    oauth2_command: str | None = None
+    # auto: OAUTHBEARER (RFC 7628) when the relay offers it, else XOAUTH2.
+    oauth2_mechanism: Literal["auto", "xoauth2", "oauthbearer"] = "auto"
     timeout: float = Field(defaults.SMTP_TIMEOUT_SECONDS, gt=0)
+
+    _ca_file = field_validator("ca_file")(_check_path)
+
+    @model_validator(mode="after")
+    def _safe_transport(self) -> Relay:
+        refused = _plain_text_refused(self.host, self.allow_plaintext) if self.tls == "none" else None
+        if refused:
+            raise ValueError(refused)
+        has_password = any((self.password_file, self.password_env, self.password_credential))
+        if self.oauth2_command and has_password:
+            raise ValueError("give a password source or oauth2_command, not both")
+        if self.oauth2_command and not self.user:
+            raise ValueError("oauth2_command needs user (the account the token is for)")
+        return self
 
 
 class Retry(Strict):

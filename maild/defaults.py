@@ -72,6 +72,12 @@ IMAP_RETRY_SECONDS = 2
 IMAP_RETRY_MAX_SECONDS = 300
 IMAP_AUTH_RETRY_SECONDS = 120  # a wrong password is not fixed in seconds; do not hammer the server
 
+# OAuth2 tokens from oauth2_command: given up this long before they expire (a login takes a while),
+# a bare token (no expires_in) kept this long, the command given this long to answer.
+TOKEN_EXPIRY_MARGIN_SECONDS = 60
+TOKEN_BARE_SECONDS = 300
+TOKEN_COMMAND_TIMEOUT_SECONDS = 60
+
 STATUS_INTERVAL_SECONDS = 10.0  # STATUS= to systemd, and the health check behind WATCHDOG=1
 
 # Service targets (the charter): priority -> (clock, response, resolution). `office` counts only

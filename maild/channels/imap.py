@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import logging
 import random
-import shlex
 import ssl
-import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -35,6 +33,7 @@ from maild.errors import HeldElsewhere, MaildError, TransientError
 from maild.faults import crash_point, pause_point
 from maild.intake import Outcome
 from maild.store import mailboxes
+from maild.tokens import TokenSource
 
 log = logging.getLogger("maild.imap")
 SEEN = b"\\Seen"
@@ -73,8 +72,26 @@ class PassReport:
         self.outcomes[outcome.value] = self.outcomes.get(outcome.value, 0) + 1
 
 
-def connect(mailbox: ImapMailbox, base: Path) -> IMAPClient:
-    """An authenticated client; raises MailboxUnavailable (auth=True when the login was refused)."""
+def connect(mailbox: ImapMailbox, base: Path, tokens: TokenSource | None = None) -> IMAPClient:
+    """An authenticated client; raises MailboxUnavailable (auth=True when the login was refused).
+    `tokens` keeps the OAuth2 token between connections; without it the command runs each time.
+    A refused token is asked for afresh once, on a new connection (servers hang up after it)."""
+    if mailbox.oauth2_command and tokens is None:
+        tokens = TokenSource(mailbox.oauth2_command, f"mailbox {mailbox.name}", base)
+    try:
+        return _logged_in(_opened(mailbox, base), mailbox, base, tokens, fresh=False)
+    except LoginError:
+        assert tokens is not None  # a refused password is raised as MailboxUnavailable at once
+        log.info("%s: the server refused the token; running oauth2_command again", mailbox.name)
+    try:
+        client = _logged_in(_opened(mailbox, base), mailbox, base, tokens, fresh=True)
+    except LoginError as exc:
+        tokens.refused(f"IMAP {mailbox.host} refused a fresh token for {mailbox.user}: {exc}")
+        raise MailboxUnavailable(f"login as {mailbox.user} refused: {exc}", auth=True) from exc
+    return client
+
+
+def _opened(mailbox: ImapMailbox, base: Path) -> IMAPClient:
     try:
         client = IMAPClient(mailbox.host, port=mailbox.port, ssl=mailbox.tls == "implicit",
                             ssl_context=_tls_context(mailbox, base),
@@ -87,13 +104,22 @@ def connect(mailbox: ImapMailbox, base: Path) -> IMAPClient:
                                  f"{exc.verify_message}; checked against {trusted}") from exc
     except (OSError, IMAPClientError, ssl.SSLError) as exc:
         raise MailboxUnavailable(f"cannot connect to {mailbox.host}:{mailbox.port}: {exc}") from exc
+    return client
+
+
+def _logged_in(client: IMAPClient, mailbox: ImapMailbox, base: Path, tokens: TokenSource | None,
+               fresh: bool) -> IMAPClient:
+    """`client` after LOGIN or XOAUTH2; a refused token is raised as LoginError (closed)."""
     try:
-        if mailbox.oauth2_command:
-            client.oauth2_login(mailbox.user, _oauth2_token(mailbox.oauth2_command))
+        if tokens is not None:
+            client.oauth2_login(mailbox.user, tokens.refresh() if fresh else tokens.token())
+            tokens.accepted()
         else:
             client.login(mailbox.user, mailbox.read_password(base) or "")
     except LoginError as exc:
         _close(client)
+        if tokens is not None:
+            raise
         raise MailboxUnavailable(f"login as {mailbox.user} refused: {exc}", auth=True) from exc
     except MaildError as exc:  # the password file or token command failed
         _close(client)
@@ -116,25 +142,6 @@ def _tls_context(mailbox: ImapMailbox, base: Path) -> ssl.SSLContext | None:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     return context
-
-
-def _oauth2_token(command: str) -> str:
-    """Run the configured token command (as mbsync's PassCmd); its first output line is the token."""
-    try:
-        argv = shlex.split(command)
-        if not argv:  # subprocess would raise IndexError, which nothing here expects
-            raise ValueError("the command is blank")
-        result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
-    except (OSError, ValueError, subprocess.SubprocessError) as exc:
-        raise MaildError(f"oauth2_command failed: {exc}") from exc
-    if result.returncode != 0:  # its last stderr line usually says why (expired grant, no network)
-        said = result.stderr.strip().splitlines()[-1:]
-        reason = f": {said[0][:300]}" if said else " (it printed nothing on stderr)"
-        raise MaildError(f"oauth2_command failed: {argv[0]} exit status {result.returncode}{reason}")
-    token = result.stdout.strip().splitlines()[0] if result.stdout.strip() else ""
-    if not token:
-        raise MaildError("oauth2_command printed no token")
-    return token
 
 
 def _close(client: IMAPClient) -> None:
@@ -218,9 +225,11 @@ def _tells_of_mail(responses: list[tuple[Any, ...]], kinds: tuple[bytes, ...] = 
 
 class MailboxWatcher:
     def __init__(self, mailbox: ImapMailbox, base: Path, accept: Accept, max_bytes: int,
-                 stop: threading.Event | None = None, group: Group = nullcontext) -> None:
+                 stop: threading.Event | None = None, group: Group = nullcontext,
+                 tokens: TokenSource | None = None) -> None:
         self.mailbox = mailbox
         self.base = base
+        self.tokens = tokens
         self.accept = accept
         self.group = group
         self.max_bytes = max_bytes  # larger mail is not downloaded at all: it goes to quarantine_folder
@@ -232,7 +241,7 @@ class MailboxWatcher:
 
     def fetch_once(self, progress: Progress | None = None) -> PassReport:
         """Connect, process everything in the folder now, disconnect (`maild fetch --once`)."""
-        client = connect(self.mailbox, self.base)
+        client = connect(self.mailbox, self.base, self.tokens)
         try:
             return self.process_folder(client, progress)
         finally:
@@ -407,7 +416,7 @@ class MailboxWatcher:
         failures = 0
         while not self.stop.is_set():
             try:
-                client = connect(self.mailbox, self.base)
+                client = connect(self.mailbox, self.base, self.tokens)
             except MailboxUnavailable as exc:
                 failures += 1
                 self._failed(exc, failures)

@@ -3,6 +3,7 @@
 A 250 is given only after the mail is committed; a failure of ours is a 451 (the client retries),
 never a 5xx (which would bounce a mail we merely failed to store). LMTP answers once per recipient.
 Processing runs on a worker thread, so the event loop keeps serving other sessions meanwhile.
+With a certificate configured it offers STARTTLS (and requires it beyond loopback: 530 before).
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ import asyncio
 import logging
 import os
 import socket
+import ssl
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from maild.config import SmtpInbound
 from maild.errors import ListenerUnavailable, TransientError
 from maild.intake import Outcome
 
@@ -82,6 +86,29 @@ class IntakeHandler:
         await self._idle.wait()
 
 
+class ListenerTls:
+    """The listener's certificate, read at start and again on SIGHUP (a renewed certificate is
+    taken without a restart); each new session takes the one current when it connects."""
+
+    def __init__(self) -> None:
+        self.context: ssl.SSLContext | None = None
+        self.required = False
+
+    def load(self, smtp: SmtpInbound, base: Path) -> None:
+        """Raises ListenerUnavailable naming the files when they cannot be used."""
+        if not smtp.tls_cert_file or not smtp.tls_key_file:
+            self.context, self.required = None, False
+            return
+        cert, key = base / smtp.tls_cert_file, base / smtp.tls_key_file
+        try:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(cert, key)
+        except (OSError, ssl.SSLError) as exc:  # SSLError is an OSError without a strerror
+            raise ListenerUnavailable(f"cannot use the listener's TLS certificate {cert} with key {key}: "
+                                      f"{exc.strerror or exc}") from exc
+        self.context, self.required = context, smtp.starttls_required
+
+
 SD_LISTEN_FDS_START = 3
 
 
@@ -94,15 +121,18 @@ def inherited_socket() -> socket.socket | None:
     return socket.socket(fileno=SD_LISTEN_FDS_START)
 
 
-async def start_server(handler: IntakeHandler, host: str, port: int, max_bytes: int) -> asyncio.Server:
+async def start_server(handler: IntakeHandler, host: str, port: int, max_bytes: int,
+                       tls: ListenerTls | None = None) -> asyncio.Server:
     protocol_class = LMTP if handler.protocol == "lmtp" else SMTP
+    tls = tls or ListenerTls()
     loop = asyncio.get_running_loop()
     inherited = inherited_socket()
     where = {"sock": inherited} if inherited else {"host": host, "port": port}
     try:
         server = await loop.create_server(
             lambda: protocol_class(handler, data_size_limit=max_bytes, enable_SMTPUTF8=True,
-                                   ident="maild"),
+                                   ident="maild", tls_context=tls.context,
+                                   require_starttls=tls.required),
             **where,
         )
     except OSError as exc:  # a port in use is the admin's to fix: say which, without a traceback

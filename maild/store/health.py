@@ -6,7 +6,7 @@ from typing import Any
 
 from peewee import fn
 
-from maild.store.models import MailboxCursor, Outbox, RawMail, Ticket, database, utcnow
+from maild.store.models import MailboxCursor, Outbox, RawMail, Ticket, TokenHealth, database, utcnow
 from maild.store.queries import iso
 
 
@@ -44,6 +44,18 @@ def mailbox_health(name: str, folder: str) -> dict[str, Any]:
         "last_error_at": iso(row.last_error_at) if row else None,
         "uidvalidity": row.uidvalidity if row else None,
         "last_uid": row.last_uid if row else None,
+    }
+
+
+def token_health(label: str) -> dict[str, Any]:
+    row = TokenHealth.get_or_none(TokenHealth.label == label)
+    failing = bool(row and row.last_error_at and (not row.last_ok_at or row.last_error_at > row.last_ok_at))
+    return {
+        "name": label,
+        "ok": bool(row and row.last_ok_at) and not failing,
+        "last_ok_at": iso(row.last_ok_at) if row else None,
+        "last_error": row.last_error if row and failing else None,
+        "last_error_at": iso(row.last_error_at) if row else None,
     }
 
 

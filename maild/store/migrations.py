@@ -13,7 +13,7 @@ from maild.errors import TransientError
 from maild.store.db import UNAVAILABLE, lock
 from maild.store.models import (
     ALL_MODELS, BouncedAddress, Event, MailCopy, Meeting, Occurrence, Proposed, SchemaVersion, Ticket,
-    database,
+    TokenHealth, database,
 )
 
 log = logging.getLogger("maild.store")
@@ -64,9 +64,13 @@ def _proposed_participants() -> None:
     add_tables(Proposed)
 
 
+def _token_health() -> None:
+    add_tables(TokenHealth)
+
+
 MIGRATIONS: list[Callable[[], None]] = [
     _initial_schema, _conversations, _service_targets_and_reminders, _bounces, _mail_copies,
-    _proposed_participants,
+    _proposed_participants, _token_health,
 ]
 LATEST = len(MIGRATIONS)
 

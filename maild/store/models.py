@@ -271,10 +271,20 @@ class MailboxCursor(BaseModel):
         indexes = ((("mailbox", "folder"), True),)
 
 
+class TokenHealth(BaseModel):
+    """How an OAuth2 token command last fared, by its users' label ("relay, mailbox helpdesk"):
+    for `maild status` and the alerts."""
+
+    label = CharField(max_length=255, unique=True)
+    last_ok_at = DateTimeField(null=True)
+    last_error = TextField(null=True)
+    last_error_at = DateTimeField(null=True)
+
+
 class Alert(BaseModel):
     """A problem the admin was told about by mail; `cleared_at` is set when they were told it recovered."""
 
-    key = CharField(max_length=200, index=True)  # mailbox:<name>, outbox, quarantine
+    key = CharField(max_length=200, index=True)  # mailbox:<name>, token:<label>, outbox, quarantine
     detail = TextField()
     raised_at = DateTimeField(default=utcnow)
     cleared_at = DateTimeField(null=True)
@@ -328,5 +338,5 @@ class MailCopy(BaseModel):
 
 ALL_MODELS: tuple[type[BaseModel], ...] = (
     Ticket, RawMail, Participant, Message, Attachment, Outbox, Event, MailboxCursor, Alert, Occurrence, Meeting,
-    BouncedAddress, MailCopy, Proposed,
+    BouncedAddress, MailCopy, Proposed, TokenHealth,
 )
