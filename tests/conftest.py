@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -16,15 +19,19 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import Message
 from pathlib import Path
+from urllib.parse import urlencode
+from urllib.request import urlopen
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult
 
 import databases
-from dovecot import Dovecot
+from dovecot import Dovecot, TokenServer, make_certificates
 
 ROOT = Path(__file__).resolve().parent.parent
 IMAP_PASSWORD = "imap-secret"
+GOOD_TOKEN = "ya29.good-test-token"
 MAILD = [sys.executable, "-m", "maild"]
 
 
@@ -123,6 +130,106 @@ class SmtpSink:
             if len(found) >= count or time.monotonic() >= deadline:
                 return found
             time.sleep(0.05)
+
+
+@dataclass
+class Login:
+    mechanism: str
+    user: str
+    token: str
+    ok: bool
+    tls: bool
+
+
+class OAuthRelayHandler(SinkHandler):
+    """A relay's AUTH XOAUTH2 and OAUTHBEARER (RFC 7628), each token checked against a real
+    introspection endpoint (the TokenServer), answered as Google and Microsoft do: a 334 error
+    challenge, the client's empty (or ^A) reply, then 535."""
+
+    def __init__(self, introspection_url: str) -> None:
+        super().__init__()
+        self.introspection_url = introspection_url
+        self.logins: list[Login] = []
+
+    async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:  # noqa: N802
+        fields = await _initial_response(server, args)
+        user = fields.get("user", "")
+        return await self._check(server, "XOAUTH2", user, fields.get("auth", ""))
+
+    async def auth_OAUTHBEARER(self, server: SMTP, args: list[str]) -> AuthResult:  # noqa: N802
+        fields = await _initial_response(server, args)
+        return await self._check(server, "OAUTHBEARER", fields.get("a", ""), fields.get("auth", ""))
+
+    async def _check(self, server: SMTP, mechanism: str, user: str, auth: str) -> AuthResult:
+        token = auth.removeprefix("Bearer ")
+        with urlopen(self.introspection_url, urlencode({"token": token}).encode(), timeout=10) as answer:
+            verdict = json.loads(answer.read())
+        ok = verdict.get("active") is True and verdict.get("username") == user and auth.startswith("Bearer ")
+        tls = server.transport is not None and server.transport.get_extra_info("sslcontext") is not None
+        self.logins.append(Login(mechanism, user, token, ok, tls))
+        if ok:
+            return AuthResult(success=True, auth_data=user)
+        await server.challenge_auth(json.dumps({"status": "invalid_token", "schemes": "bearer"}))
+        return AuthResult(success=False, handled=False, message="535 5.7.8 Authentication unsuccessful")
+
+
+async def _initial_response(server: SMTP, args: list[str]) -> dict[str, str]:
+    """XOAUTH2's `user=..^Aauth=..^A^A` or OAUTHBEARER's `n,a=USER,^Ahost=..^A..^A^A` as fields."""
+    raw = base64.b64decode(args[1]) if len(args) > 1 else await server.challenge_auth("")
+    text = raw.decode() if isinstance(raw, bytes) else ""
+    fields: dict[str, str] = {}
+    for part in text.split("\x01"):
+        if part.startswith("n,"):  # the GS2 header: n,a=user,
+            fields["a"] = part.split("a=", 1)[1].rstrip(",") if "a=" in part else ""
+        elif "=" in part:
+            key, value = part.split("=", 1)
+            fields[key] = value
+    return fields
+
+
+class OAuthRelay(SmtpSink):
+    """A relay that takes mail only after TLS (STARTTLS required, or implicit) and AUTH with an
+    OAuth2 token; certificate from a test CA. `mechanisms` are the ones it offers."""
+
+    def __init__(self, directory: Path, tokens: TokenServer, implicit: bool = False,
+                 mechanisms: tuple[str, ...] = ("XOAUTH2", "OAUTHBEARER")) -> None:
+        super().__init__(free_port())
+        self.handler = OAuthRelayHandler(tokens.url)
+        self.ca_file, cert, key = make_certificates(directory)
+        self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.context.load_cert_chain(cert, key)
+        self.implicit = implicit
+        self.excluded = [m for m in ("XOAUTH2", "OAUTHBEARER", "PLAIN", "LOGIN") if m not in mechanisms]
+
+    @property
+    def logins(self) -> list[Login]:
+        return self.handler.logins
+
+    def start(self) -> None:
+        # aiosmtpd counts only STARTTLS as TLS for AUTH; implicit TLS wraps the whole session.
+        tls = ({"ssl_context": self.context, "auth_require_tls": False} if self.implicit
+               else {"tls_context": self.context, "require_starttls": True, "auth_require_tls": True})
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, decode_data=False,
+                                     auth_required=True, auth_exclude_mechanism=self.excluded, **tls)
+        self.controller.start()
+
+
+@pytest.fixture
+def token_server() -> Iterator[TokenServer]:
+    """The OAuth2 endpoints, on loopback; the good token is GOOD_TOKEN."""
+    server = TokenServer(GOOD_TOKEN)
+    server.start()
+    yield server
+    server.stop()
+
+
+def oauth2_helper(directory: Path, tokens: TokenServer) -> str:
+    """The oauth2_command the recipes give: maild's own helper, asking the test's token endpoint."""
+    directory.mkdir(parents=True, exist_ok=True)
+    refresh = directory / "refresh-token"
+    refresh.write_text(tokens.refresh_token + "\n")
+    return (f"{sys.executable} -m maild.contrib.oauth2_token --token-url {tokens.token_url} "
+            f"--client-id maild-test --refresh-token-file {refresh}")
 
 
 @pytest.fixture

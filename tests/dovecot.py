@@ -4,6 +4,7 @@ one passwd-file user, listening on a free loopback port. Started and stopped by 
 By default it speaks plain IMAP only (`ssl = no`). `Dovecot(dir, tls="ca")` gives it a server
 certificate for 127.0.0.1/localhost signed by a throw-away CA made in its folder (`tls="self-signed"`:
 a self-signed one), STARTTLS on the plain port and an imaps listener on a second free port.
+`ssl_required=True` makes it `ssl = required`: no login at all without TLS.
 `oauth2_url=` adds an oauth2 passdb for XOAUTH2/OAUTHBEARER that asks that token-introspection URL
 (a `TokenServer`, a real HTTP server on loopback) whether a token is good.
 """
@@ -16,6 +17,7 @@ import pwd
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -74,24 +76,35 @@ def make_certificates(directory: Path, self_signed: bool = False) -> tuple[Path,
 
 
 class TokenServer:
-    """A real OAuth2 token-introspection endpoint (RFC 7662) on loopback, in a thread: Dovecot POSTs
-    `token=...` to it; the one good token is active for USER, any other is not. `asked` records
-    every token it was asked about, so a test can tell that Dovecot really asked."""
+    """A real OAuth2 server on loopback, in a thread: a token-introspection endpoint (RFC 7662)
+    that Dovecot and the test relay POST `token=...` to, and a token endpoint (RFC 6749 6) that
+    grants access tokens for the one good refresh token, as Microsoft's and Google's do.
 
-    def __init__(self, good_token: str, user: str = USER) -> None:
+    The good token and every granted one are active for USER until `revoke()`, which also refuses
+    the refresh token until `restore()` (a revoked grant that the admin renews). `asked` records
+    every token it was asked about, `granted` every access token it gave out."""
+
+    def __init__(self, good_token: str, user: str = USER, refresh_token: str = "1//refresh-test",
+                 expires_in: int = 3600) -> None:
         self.good_token = good_token
         self.user = user
+        self.refresh_token = refresh_token
+        self.expires_in = expires_in
+        self.rotate = False  # answer each grant with a new refresh token, as Microsoft does
+        self.active = {good_token}
+        self.revoked = False
         self.asked: list[str] = []
+        self.granted: list[str] = []
+        self.lock = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-                token = parse_qs(body).get("token", [""])[0]
-                server.asked.append(token)
-                answer = {"active": True, "username": server.user} if token == server.good_token else {"active": False}
+                form = {key: values[0] for key, values in parse_qs(body).items()}
+                status, answer = server.answer(self.path, form)
                 data = json.dumps(answer).encode()
-                self.send_response(200)
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -101,8 +114,46 @@ class TokenServer:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/introspect"
+        base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.url = f"{base}/introspect"
+        self.token_url = f"{base}/token"
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="token-server", daemon=True)
+
+    def answer(self, path: str, form: dict[str, str]) -> tuple[int, dict[str, object]]:
+        with self.lock:
+            if path == "/token":
+                return self._grant(form)
+            token = form.get("token", "")
+            self.asked.append(token)
+            if token in self.active:
+                return 200, {"active": True, "username": self.user}
+            return 200, {"active": False}
+
+    def _grant(self, form: dict[str, str]) -> tuple[int, dict[str, object]]:
+        if form.get("grant_type") != "refresh_token" or not form.get("client_id"):
+            return 400, {"error": "invalid_request", "error_description": "refresh_token grant and client_id"}
+        if self.revoked or form.get("refresh_token") != self.refresh_token:
+            return 400, {"error": "invalid_grant",
+                         "error_description": "AADSTS70000: the refresh token was revoked.\nTrace ID: 1"}
+        token = f"ya29.granted-{len(self.granted) + 1}"
+        self.granted.append(token)
+        self.active.add(token)
+        answer: dict[str, object] = {"access_token": token, "token_type": "Bearer", "expires_in": self.expires_in}
+        if self.rotate:
+            self.refresh_token = f"{self.refresh_token}+"
+            answer["refresh_token"] = self.refresh_token
+        return 200, answer
+
+    def revoke(self) -> None:
+        """Every token given out stops working, and the refresh token is refused."""
+        with self.lock:
+            self.active.clear()
+            self.revoked = True
+
+    def restore(self) -> None:
+        """The refresh token works again (the old access tokens stay dead)."""
+        with self.lock:
+            self.revoked = False
 
     def start(self) -> None:
         self.thread.start()
@@ -113,7 +164,8 @@ class TokenServer:
 
 
 class Dovecot:
-    def __init__(self, directory: Path, tls: str | None = None, oauth2_url: str | None = None) -> None:
+    def __init__(self, directory: Path, tls: str | None = None, oauth2_url: str | None = None,
+                 ssl_required: bool = False) -> None:
         if shutil.which("dovecot") is None:
             raise RuntimeError("dovecot is not installed: run scripts/test (it installs dovecot-imapd)")
         if tls not in (None, "ca", "self-signed"):
@@ -123,6 +175,9 @@ class Dovecot:
         self.tls = tls
         self.imaps_port = _free_port() if tls else 0  # 0: no imaps listener
         self.oauth2_url = oauth2_url
+        if ssl_required and not tls:
+            raise ValueError("ssl_required needs tls")
+        self.ssl_required = ssl_required
         self.ca_file: Path | None = None  # the certificate a client must trust, once written
         self.conf = directory / "dovecot.conf"
         # As root, Dovecot runs its processes as its own accounts and refuses uid 0 for mail.
@@ -145,7 +200,7 @@ class Dovecot:
         ssl = "ssl = no"
         if self.tls:
             self.ca_file, cert, key = make_certificates(d / "tls", self_signed=self.tls == "self-signed")
-            ssl = f"ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}"
+            ssl = f"ssl = {'required' if self.ssl_required else 'yes'}\nssl_cert = <{cert}\nssl_key = <{key}"
         mechanisms = "plain login"
         passdb = f"""passdb {{
   driver = passwd-file
@@ -275,7 +330,12 @@ service anvil {{
         return path.read_text() if path.exists() else ""
 
     def client(self) -> IMAPClient:
-        client = IMAPClient("127.0.0.1", port=self.port, ssl=False, timeout=10)
+        """The test's own session; over verified TLS when the server allows nothing else."""
+        if self.ssl_required:
+            context = ssl.create_default_context(cafile=str(self.ca_file))
+            client = IMAPClient("127.0.0.1", port=self.imaps_port, ssl=True, ssl_context=context, timeout=10)
+        else:
+            client = IMAPClient("127.0.0.1", port=self.port, ssl=False, timeout=10)
         client.login(USER, PASSWORD)
         return client
 

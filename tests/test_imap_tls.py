@@ -19,21 +19,12 @@ from pathlib import Path
 import pytest
 
 import databases
-from conftest import MaildSetup, SmtpSink, free_port, write_config
+from conftest import GOOD_TOKEN, MaildSetup, SmtpSink, free_port, write_config
 from dovecot import USER, Dovecot, TokenServer
 from mails import mail
 
-GOOD_TOKEN = "ya29.good-test-token"
 # What conftest.write_config puts in the mailbox line; the tests replace it with their own settings.
 DEFAULT_MAILBOX = "tls: none, user: helpdesk@example.com, password_file: imap-password"
-
-
-@pytest.fixture
-def token_server() -> Iterator[TokenServer]:
-    server = TokenServer(GOOD_TOKEN)
-    server.start()
-    yield server
-    server.stop()
 
 
 def start_dovecot(directory: Path, tls: str, oauth2_url: str | None = None) -> Dovecot:
