@@ -19,17 +19,18 @@ from pathlib import Path
 import pytest
 
 import databases
-from conftest import GOOD_TOKEN, MaildSetup, SmtpSink, free_port, write_config
-from dovecot import USER, Dovecot, TokenServer
+from conftest import GOOD_TOKEN, MaildSetup, SmtpSink, free_port, oauth2_helper, write_config
+from dovecot import USER, Dovecot, TokenServer, make_certificates
 from mails import mail
 
 # What conftest.write_config puts in the mailbox line; the tests replace it with their own settings.
 DEFAULT_MAILBOX = "tls: none, user: helpdesk@example.com, password_file: imap-password"
 
 
-def start_dovecot(directory: Path, tls: str, oauth2_url: str | None = None) -> Dovecot:
+def start_dovecot(directory: Path, tls: str, oauth2_url: str | None = None,
+                  ssl_required: bool = False) -> Dovecot:
     """A TLS Dovecot; a test fails (never skips) when it cannot start."""
-    server = Dovecot(directory, tls=tls, oauth2_url=oauth2_url)
+    server = Dovecot(directory, tls=tls, oauth2_url=oauth2_url, ssl_required=ssl_required)
     try:
         server.start()
     except Exception as exc:
@@ -43,6 +44,14 @@ def start_dovecot(directory: Path, tls: str, oauth2_url: str | None = None) -> D
 def tls_dovecot(tmp_path: Path, token_server: TokenServer) -> Iterator[Dovecot]:
     """Certificate from a test CA, STARTTLS and imaps, passwords and XOAUTH2 tokens."""
     server = start_dovecot(tmp_path / "dovecot", "ca", token_server.url)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def required_dovecot(tmp_path: Path, token_server: TokenServer) -> Iterator[Dovecot]:
+    """`ssl = required`: no login of any kind without TLS; XOAUTH2 tokens and passwords."""
+    server = start_dovecot(tmp_path / "dovecot", "ca", token_server.url, ssl_required=True)
     yield server
     server.stop()
 
@@ -226,3 +235,51 @@ def test_failing_oauth2_command_is_a_clear_error_and_asks_no_server(
     assert message.startswith(f"helpdesk: no credentials for {USER}: "), message
     assert re.search(expected, message), message
     assert token_server.asked == []
+
+
+def port_for(dovecot: Dovecot, mode: str) -> int:
+    return dovecot.imaps_port if mode == "implicit" else dovecot.port
+
+
+@pytest.mark.parametrize("mode", ["implicit", "starttls"])
+def test_ssl_required_xoauth2_with_the_shipped_token_helper_fetches_mail(
+    tmp_path: Path, smtp_sink: SmtpSink, required_dovecot: Dovecot, token_server: TokenServer, mode: str
+) -> None:
+    command = oauth2_helper(tmp_path / "oauth2", token_server)
+    setup = maild_for(tmp_path, smtp_sink, port_for(required_dovecot, mode),
+                      f'tls: {mode}, ca_file: {required_dovecot.ca_file}, oauth2_command: "{command}"')
+    fetched_into_a_ticket(setup, required_dovecot, f"XOAUTH2 over {mode}")
+    assert token_server.granted == ["ya29.granted-1"]  # the helper's refresh-token grant
+    assert token_server.asked == ["ya29.granted-1"]  # Dovecot checked that very token
+    assert [line for line in logins(required_dovecot) if "method=XOAUTH2" in line and ", TLS," in line]
+
+
+def test_an_expired_token_is_refreshed_once_and_the_second_output_logs_in(
+    tmp_path: Path, smtp_sink: SmtpSink, required_dovecot: Dovecot, token_server: TokenServer
+) -> None:
+    runs = tmp_path / "runs"
+    command = token_command(tmp_path, "first-stale", f"""echo x >> {runs}
+if [ "$(wc -l < {runs})" -eq 1 ]; then
+  echo '{{"access_token": "ya29.expired-token", "expires_in": 3599}}'
+else
+  echo '{{"access_token": "{GOOD_TOKEN}", "expires_in": 3599}}'
+fi""")
+    setup = maild_for(tmp_path, smtp_sink, required_dovecot.imaps_port,
+                      f"tls: implicit, ca_file: {required_dovecot.ca_file}, oauth2_command: {command}")
+    fetched_into_a_ticket(setup, required_dovecot, "Logged in with the second token")
+    assert token_server.asked == ["ya29.expired-token", GOOD_TOKEN]
+    assert len(runs.read_text().splitlines()) == 2  # once, and once more after the refusal
+
+
+@pytest.mark.parametrize("mode", ["implicit", "starttls"])
+def test_a_ca_file_of_another_ca_fails_naming_the_reason_and_sends_no_token(
+    tmp_path: Path, smtp_sink: SmtpSink, required_dovecot: Dovecot, token_server: TokenServer, mode: str
+) -> None:
+    other_ca, _, _ = make_certificates(tmp_path / "other-ca")
+    command = oauth2_helper(tmp_path / "oauth2", token_server)
+    port = port_for(required_dovecot, mode)
+    setup = maild_for(tmp_path, smtp_sink, port, f'tls: {mode}, ca_file: {other_ca}, oauth2_command: "{command}"')
+    message = refused(setup, required_dovecot)
+    assert message == (f"helpdesk: TLS certificate of 127.0.0.1:{port} not trusted: unable to get local "
+                       f"issuer certificate; checked against ca_file {other_ca}"), message
+    assert token_server.granted == [] and token_server.asked == []
