@@ -78,7 +78,8 @@ def make_certificates(directory: Path, self_signed: bool = False) -> tuple[Path,
 class TokenServer:
     """A real OAuth2 server on loopback, in a thread: a token-introspection endpoint (RFC 7662)
     that Dovecot and the test relay POST `token=...` to, and a token endpoint (RFC 6749 6) that
-    grants access tokens for the one good refresh token, as Microsoft's and Google's do.
+    grants access tokens for the one good refresh token, as Microsoft's and Google's do, and the
+    first refresh token through the device flow (RFC 8628).
 
     The good token and every granted one are active for USER until `revoke()`, which also refuses
     the refresh token until `restore()` (a revoked grant that the admin renews). `asked` records
@@ -95,6 +96,7 @@ class TokenServer:
         self.revoked = False
         self.asked: list[str] = []
         self.granted: list[str] = []
+        self.polls = 0  # device-flow polls of the token endpoint
         self.lock = threading.Lock()
         server = self
 
@@ -117,10 +119,17 @@ class TokenServer:
         base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.url = f"{base}/introspect"
         self.token_url = f"{base}/token"
+        self.device_code_url = f"{base}/devicecode"
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="token-server", daemon=True)
 
     def answer(self, path: str, form: dict[str, str]) -> tuple[int, dict[str, object]]:
         with self.lock:
+            if path == "/devicecode":  # RFC 8628 3.2, as Microsoft answers it
+                return 200, {"device_code": "device-1", "user_code": "TEST-CODE", "interval": 1,
+                             "verification_uri": "https://example.com/devicelogin", "expires_in": 60,
+                             "message": "To sign in, open https://example.com/devicelogin and enter TEST-CODE"}
+            if path == "/token" and form.get("grant_type") == "urn:ietf:params:oauth:grant-type:device_code":
+                return self._signed_in(form)
             if path == "/token":
                 return self._grant(form)
             token = form.get("token", "")
@@ -129,7 +138,7 @@ class TokenServer:
                 return 200, {"active": True, "username": self.user}
             return 200, {"active": False}
 
-    def _grant(self, form: dict[str, str]) -> tuple[int, dict[str, object]]:
+    def _grant(self, form: dict[str, str], with_refresh: bool = False) -> tuple[int, dict[str, object]]:
         if form.get("grant_type") != "refresh_token" or not form.get("client_id"):
             return 400, {"error": "invalid_request", "error_description": "refresh_token grant and client_id"}
         if self.revoked or form.get("refresh_token") != self.refresh_token:
@@ -141,8 +150,19 @@ class TokenServer:
         answer: dict[str, object] = {"access_token": token, "token_type": "Bearer", "expires_in": self.expires_in}
         if self.rotate:
             self.refresh_token = f"{self.refresh_token}+"
+        if self.rotate or with_refresh:
             answer["refresh_token"] = self.refresh_token
         return 200, answer
+
+    def _signed_in(self, form: dict[str, str]) -> tuple[int, dict[str, object]]:
+        """The first poll finds the user not signed in yet, the next one gets the tokens."""
+        self.polls += 1
+        if form.get("device_code") != "device-1":
+            return 400, {"error": "expired_token"}
+        if self.polls == 1:
+            return 400, {"error": "authorization_pending", "error_description": "not yet"}
+        return self._grant({"grant_type": "refresh_token", "client_id": form.get("client_id", ""),
+                            "refresh_token": self.refresh_token}, with_refresh=True)
 
     def revoke(self) -> None:
         """Every token given out stops working, and the refresh token is refused."""

@@ -140,3 +140,21 @@ def test_the_token_helper_says_why_a_revoked_grant_fails(tmp_path: Path, token_s
     unreachable = helper("--token-url", "http://127.0.0.1:9/token", "--client-id", "x",
                          "--refresh-token-file", str(tmp_path / "refresh-token"))
     assert unreachable.returncode == 1 and "cannot reach http://127.0.0.1:9/token" in unreachable.stderr
+
+
+def test_the_token_helper_signs_in_with_the_device_flow_and_keeps_the_refresh_token(
+    tmp_path: Path, token_server: TokenServer
+) -> None:
+    refresh = tmp_path / "oauth2" / "refresh-token"
+    refresh.parent.mkdir()
+    result = helper("--token-url", token_server.token_url, "--client-id", "maild-test",
+                    "--refresh-token-file", str(refresh), "--device-code-url", token_server.device_code_url,
+                    "--scope", "https://outlook.office.com/SMTP.Send offline_access")
+    assert result.returncode == 0, result.stderr
+    assert "open https://example.com/devicelogin and enter TEST-CODE" in result.stderr
+    assert token_server.polls == 2  # pending first, then signed in
+    assert refresh.read_text() == f"{token_server.refresh_token}\n"
+    assert json.loads(result.stdout)["access_token"] == "ya29.granted-1"
+    again = helper("--token-url", token_server.token_url, "--client-id", "maild-test",
+                   "--refresh-token-file", str(refresh))
+    assert json.loads(again.stdout)["access_token"] == "ya29.granted-2"
