@@ -85,12 +85,11 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _plain_text_refused(host: str, allowed: bool) -> str | None:
-    """The complaint about plain text to a host beyond loopback, or None when it is fine."""
-    if allowed or is_loopback(host):
-        return None
-    return (f"tls: none to {host} (not loopback) would send passwords and mail in plain text; "
-            "use starttls or implicit, or set allow_plaintext: true")
+def _refuse_plain_text(tls: str, host: str, allowed: bool) -> None:
+    """Plain text to a host beyond loopback only when the config says so."""
+    if tls == "none" and not allowed and not is_loopback(host):
+        raise ValueError(f"tls: none to {host} (not loopback) would send passwords and mail in plain "
+                         "text; use starttls or implicit, or set allow_plaintext: true")
 
 
 def _compile(pattern: str) -> str:
@@ -244,6 +243,10 @@ class Secret(Strict):
             raise ValueError("give only one of password_file, password_env, password_credential")
         return self
 
+    @property
+    def has_password(self) -> bool:
+        return any((self.password_file, self.password_env, self.password_credential))
+
     def read_password(self, base: Path) -> str | None:
         """The secret's value, or None when no source is configured. Raises ConfigError when unreadable."""
         return read_secret(base, self.password_file, self.password_env, self.password_credential,
@@ -324,11 +327,8 @@ class ImapMailbox(Secret):
 
     @model_validator(mode="after")
     def _safe_transport(self) -> ImapMailbox:
-        refused = _plain_text_refused(self.host, self.allow_plaintext) if self.tls == "none" else None
-        if refused:
-            raise ValueError(refused)
-        has_password = any((self.password_file, self.password_env, self.password_credential))
-        if has_password == bool(self.oauth2_command):
+        _refuse_plain_text(self.tls, self.host, self.allow_plaintext)
+        if self.has_password == bool(self.oauth2_command):
             raise ValueError("give exactly one of a password source (password_file, password_env, "
                              "password_credential) or oauth2_command")
         return self
@@ -432,11 +432,8 @@ class Relay(Secret):
 
     @model_validator(mode="after")
     def _safe_transport(self) -> Relay:
-        refused = _plain_text_refused(self.host, self.allow_plaintext) if self.tls == "none" else None
-        if refused:
-            raise ValueError(refused)
-        has_password = any((self.password_file, self.password_env, self.password_credential))
-        if self.oauth2_command and has_password:
+        _refuse_plain_text(self.tls, self.host, self.allow_plaintext)
+        if self.oauth2_command and self.has_password:
             raise ValueError("give a password source or oauth2_command, not both")
         if self.oauth2_command and not self.user:
             raise ValueError("oauth2_command needs user (the account the token is for)")

@@ -9,6 +9,7 @@ says how each login was made (`method=XOAUTH2`, `TLS`), so a test can tell TLS r
 
 from __future__ import annotations
 
+import json
 import re
 import stat
 import subprocess
@@ -235,6 +236,11 @@ def test_failing_oauth2_command_is_a_clear_error_and_asks_no_server(
     assert message.startswith(f"helpdesk: no credentials for {USER}: "), message
     assert re.search(expected, message), message
     assert token_server.asked == []
+    status = setup.cli("status", "--json")
+    assert status.returncode == 3  # no daemon here: that wins over the failing token
+    [token] = json.loads(status.stdout)["tokens"]
+    assert (token["name"], token["ok"]) == ("mailbox helpdesk", False)
+    assert re.search(expected, token["last_error"]), token
 
 
 def port_for(dovecot: Dovecot, mode: str) -> int:
