@@ -149,10 +149,12 @@ def test_a_revoked_token_defers_the_outbox_raises_one_alert_and_recovery_sends_e
 
         token_server.revoke()  # the admin revoked the app's grant: the cached token dies too
         assert setup.cli("deliver", input=mail(subject="During the revocation").as_bytes()).returncode == 0
-        alerts = "select key, cleared_at from alert where key like 'token:%'"
-        assert wait_until(lambda: databases.query(setup.config, alerts) == [("token:relay", None)])
+        def token_alerts() -> list[tuple]:
+            return databases.query(setup.config, "select key, cleared_at from alert where key like ?", ("token:%",))
+
+        assert wait_until(lambda: token_alerts() == [("token:relay", None)])
         time.sleep(4)  # several send passes and alert checks while the grant stays revoked
-        assert databases.query(setup.config, alerts) == [("token:relay", None)]
+        assert token_alerts() == [("token:relay", None)]
         assert len(relay.received) == PER_TICKET  # nothing more went out, nothing was lost
         queued = databases.query(setup.config, "select count(*) from outbox where status = 'queued'")
         assert queued == [(PER_TICKET + 1,)]  # the second ticket's mails and the alert itself
