@@ -14,7 +14,7 @@ from peewee import fn
 
 from maild.errors import Quarantine
 from maild.pipeline.acknowledge import REDIRECT_TEMPLATE
-from maild.pipeline.context import MailContext
+from maild.pipeline.context import MailContext, Outcome
 from maild.pipeline.reply_address import dry_run_key
 from maild.pipeline.steps import run
 from maild.runtime import Settings
@@ -23,8 +23,8 @@ from maild.store.db import transaction
 from maild.store.migrations import migrate
 from maild.store.models import Outbox, utcnow
 
-OUTCOMES = {"opened": "new ticket", "replied": "reply", "ignored": "ignored",
-            "redirected": "redirected", "duplicate": "copy"}
+OUTCOMES = {Outcome.OPENED: "new ticket", Outcome.REPLIED: "reply", Outcome.IGNORED: "ignored",
+            Outcome.REDIRECTED: "redirected", Outcome.DUPLICATE: "copy"}
 
 
 class _RollBack(Exception):
@@ -57,10 +57,10 @@ def _dry_run(settings: Settings, content: bytes, recipients: list[str],
     try:
         run(ctx)
     except Quarantine as exc:
-        ctx.outcome = "quarantined"
+        ctx.outcome = Outcome.QUARANTINED
         ctx.notes.append(exc.reason)
     except Exception as exc:  # noqa: BLE001 - delivery quarantines the mail; say so and why
-        ctx.outcome = "quarantined"
+        ctx.outcome = Outcome.QUARANTINED
         ctx.notes.append(f"step {ctx.step} failed: {type(exc).__name__}: {exc}")
     return ctx, [row.purpose for row in Outbox.select(Outbox.purpose).where(Outbox.id > before)]
 
@@ -78,7 +78,7 @@ def _quiet() -> Iterator[None]:
 
 def _report(ctx: MailContext, queued: list[str]) -> dict[str, Any]:
     sender = ctx.sender
-    reply = ctx.outcome == "replied" and ctx.ticket is not None
+    reply = ctx.outcome is Outcome.REPLIED and ctx.ticket is not None
     return {
         "sender": {"kind": sender.kind, "address": sender.address,
                    "organisation": sender.organisation, "role": sender.role,
@@ -101,7 +101,7 @@ def _rules(ctx: MailContext) -> list[dict[str, Any]]:
 
 
 def _result(ctx: MailContext, queued: list[str]) -> dict[str, Any]:
-    outcome = OUTCOMES.get(ctx.outcome, ctx.outcome)
+    outcome = OUTCOMES.get(ctx.outcome) or (ctx.outcome.value if ctx.outcome else "")
     route = ctx.route
     if outcome == "reply" or route is None:
         return {"outcome": outcome, "ticket": ctx.ticket.number if ctx.ticket else None,

@@ -1,4 +1,4 @@
-"""IMAP channel (imapclient): watch a mailbox, commit each mail, then confirm it to the server.
+"""IMAP watcher: watch a mailbox, commit each mail, then confirm it to the server.
 
 One pass fetches what is in the folder by UID with BODY.PEEK[] in batches (so nothing is marked
 read before it is stored), hands each mail to intake, and only after commit flags it \\Seen and
@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import logging
 import random
-import shlex
-import ssl
-import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -26,14 +23,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from imapclient import IMAPClient, SocketTimeout
-from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
 from maild import metrics
+from maild.channels.imap.connection import MailboxUnavailable, close, connect
 from maild.config import ImapMailbox
-from maild.errors import HeldElsewhere, MaildError, TransientError
+from maild.errors import HeldElsewhere, TransientError
 from maild.faults import crash_point, pause_point
-from maild.intake import Outcome
+from maild.intake import Arrival, Batch, Outcome
 from maild.store import mailboxes
 
 log = logging.getLogger("maild.imap")
@@ -45,19 +43,14 @@ FAILING_PAUSE_SECONDS = 3600.0  # ... for this long, so the mails after it flow
 EARLY_DONE_SECONDS = 0.25  # IDLE is ended once this soon after it began, for mail it will not tell of
 DELETED = b"\\Deleted"
 
-# (content, source, scope, recipients, envelope_from, route_defaults) -> Outcome
-Accept = Callable[[bytes, str, str, list[str], str | None, dict[str, str]], Outcome]
+Accept = Callable[[Arrival, Batch], Outcome]
 Progress = Callable[[int, int], None]
-# Mails accepted inside commit together when it ends (Intake.group); nullcontext: each on its own.
-Group = Callable[[], AbstractContextManager[object]]
+# Yields the batch whose mails commit together when it ends (Intake.group); None: each on its own.
+OpenBatch = Callable[[], AbstractContextManager[Batch]]
 
 
-class MailboxUnavailable(MaildError):
-    """The mailbox could not be reached or refused us; the watcher backs off and tries again."""
-
-    def __init__(self, message: str, auth: bool = False) -> None:
-        super().__init__(message)
-        self.auth = auth
+def _each_on_its_own() -> AbstractContextManager[Batch]:
+    return nullcontext(None)
 
 
 @dataclass
@@ -71,80 +64,6 @@ class PassReport:
 
     def count(self, outcome: Outcome) -> None:
         self.outcomes[outcome.value] = self.outcomes.get(outcome.value, 0) + 1
-
-
-def connect(mailbox: ImapMailbox, base: Path) -> IMAPClient:
-    """An authenticated client; raises MailboxUnavailable (auth=True when the login was refused)."""
-    try:
-        client = IMAPClient(mailbox.host, port=mailbox.port, ssl=mailbox.tls == "implicit",
-                            ssl_context=_tls_context(mailbox, base),
-                            timeout=SocketTimeout(connect=mailbox.timeout_seconds, read=mailbox.timeout_seconds))
-        if mailbox.tls == "starttls":
-            client.starttls(_tls_context(mailbox, base))
-    except ssl.SSLCertVerificationError as exc:  # say so, not just "cannot connect"
-        trusted = f"ca_file {mailbox.ca_file}" if mailbox.ca_file else "the system's CAs (no ca_file)"
-        raise MailboxUnavailable(f"TLS certificate of {mailbox.host}:{mailbox.port} not trusted: "
-                                 f"{exc.verify_message}; checked against {trusted}") from exc
-    except (OSError, IMAPClientError, ssl.SSLError) as exc:
-        raise MailboxUnavailable(f"cannot connect to {mailbox.host}:{mailbox.port}: {exc}") from exc
-    try:
-        if mailbox.oauth2_command:
-            client.oauth2_login(mailbox.user, _oauth2_token(mailbox.oauth2_command))
-        else:
-            client.login(mailbox.user, mailbox.read_password(base) or "")
-    except LoginError as exc:
-        _close(client)
-        raise MailboxUnavailable(f"login as {mailbox.user} refused: {exc}", auth=True) from exc
-    except MaildError as exc:  # the password file or token command failed
-        _close(client)
-        raise MailboxUnavailable(f"no credentials for {mailbox.user}: {exc}", auth=True) from exc
-    except (OSError, IMAPClientError) as exc:
-        _close(client)
-        raise MailboxUnavailable(f"login failed: {exc}") from exc
-    return client
-
-
-def _tls_context(mailbox: ImapMailbox, base: Path) -> ssl.SSLContext | None:
-    if mailbox.tls == "none":
-        return None
-    ca_file = base / mailbox.ca_file if mailbox.ca_file else None
-    try:
-        context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
-    except OSError as exc:  # ssl.SSLError too: not PEM; else its message would not name the file
-        raise MailboxUnavailable(f"ca_file {ca_file} unusable: {exc.strerror or exc}") from exc
-    if not mailbox.verify:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context
-
-
-def _oauth2_token(command: str) -> str:
-    """Run the configured token command (as mbsync's PassCmd); its first output line is the token."""
-    try:
-        argv = shlex.split(command)
-        if not argv:  # subprocess would raise IndexError, which nothing here expects
-            raise ValueError("the command is blank")
-        result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
-    except (OSError, ValueError, subprocess.SubprocessError) as exc:
-        raise MaildError(f"oauth2_command failed: {exc}") from exc
-    if result.returncode != 0:  # its last stderr line usually says why (expired grant, no network)
-        said = result.stderr.strip().splitlines()[-1:]
-        reason = f": {said[0][:300]}" if said else " (it printed nothing on stderr)"
-        raise MaildError(f"oauth2_command failed: {argv[0]} exit status {result.returncode}{reason}")
-    token = result.stdout.strip().splitlines()[0] if result.stdout.strip() else ""
-    if not token:
-        raise MaildError("oauth2_command printed no token")
-    return token
-
-
-def _close(client: IMAPClient) -> None:
-    try:
-        client.logout()
-    except (OSError, IMAPClientError):
-        try:
-            client.shutdown()
-        except (OSError, IMAPClientError):
-            pass
 
 
 def _announced(client: IMAPClient) -> bool:
@@ -218,7 +137,7 @@ def _tells_of_mail(responses: list[tuple[Any, ...]], kinds: tuple[bytes, ...] = 
 
 class MailboxWatcher:
     def __init__(self, mailbox: ImapMailbox, base: Path, accept: Accept, max_bytes: int,
-                 stop: threading.Event | None = None, group: Group = nullcontext) -> None:
+                 stop: threading.Event | None = None, group: OpenBatch = _each_on_its_own) -> None:
         self.mailbox = mailbox
         self.base = base
         self.accept = accept
@@ -236,7 +155,7 @@ class MailboxWatcher:
         try:
             return self.process_folder(client, progress)
         finally:
-            _close(client)
+            close(client)
 
     def process_folder(self, client: IMAPClient, progress: Progress | None = None) -> PassReport:
         m = self.mailbox
@@ -317,14 +236,15 @@ class MailboxWatcher:
         failure: Exception | None = None
         deadline = time.monotonic() + GROUP_SECONDS
         rest = list(uids)
-        with self.group():
+        with self.group() as batch:
             while rest:
                 uid = rest.pop(0)
                 report.fetched += 1
                 source = self._source(folder.uidvalidity, uid)
                 try:
-                    outcome = self.accept(contents[uid], source, f"imap:{m.name}", [], None,
-                                          m.route_defaults)
+                    arrival = Arrival(contents[uid], source, f"imap:{m.name}",
+                                      route_defaults=m.route_defaults)
+                    outcome = self.accept(arrival, batch)
                 except HeldElsewhere:
                     report.held_elsewhere += 1  # another host commits and confirms it
                     continue
@@ -427,7 +347,7 @@ class MailboxWatcher:
                 self._failed(exc, failures)
             finally:
                 self.connected = False
-                _close(client)
+                close(client)
 
     def _watch(self, client: IMAPClient) -> None:
         idle = self.mailbox.idle and client.has_capability("IDLE")
