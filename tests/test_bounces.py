@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from maild.intake import Intake, Outcome
+from maild.intake import Arrival, Intake, Outcome
 from maild.store.models import BouncedAddress, Event, Outbox, Ticket
 from mails import mail
 from test_conversation import build, open_ticket, sent, staff_reply
@@ -33,7 +33,7 @@ def dsn(original_id: str, recipient: str, action: str, status: str, headers_part
 
 
 def deliver_dsn(intake: Intake, content: bytes) -> Outcome:
-    return intake.accept(content, "test", "test", ["helpdesk@example.com"], "")
+    return intake.accept(Arrival(content, "test", "test", ["helpdesk@example.com"], ""))
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def answered(tmp_path: Path) -> tuple[Intake, Outbox]:
 
 def answer_as_alice(intake: Intake, text: str) -> None:
     [note] = [n for n in sent("notification") if "alice@example.com" in n["To"]][:1]
-    intake.accept(staff_reply(note, text).as_bytes(), "test", "test", [note["Reply-To"]], "alice@example.com")
+    intake.accept(Arrival(staff_reply(note, text).as_bytes(), "test", "test", [note["Reply-To"]], "alice@example.com"))
 
 
 @pytest.mark.parametrize("headers_part", ["text/rfc822-headers", "message/rfc822"])
@@ -70,9 +70,9 @@ def test_permanent_failure_is_attached_flags_the_address_and_tells_staff(
     # The next answer leaves the undeliverable Cc out; once Pat writes again, Pat is back.
     answer_as_alice(intake, "Another answer.")
     assert sent("answer")[-1]["Cc"] is None
-    intake.accept(mail(sender="Pat <pat@bath.example.ac.uk>", subject="Re: [#1] Placement report",
+    intake.accept(Arrival(mail(sender="Pat <pat@bath.example.ac.uk>", subject="Re: [#1] Placement report",
                        body="My mailbox works again.").as_bytes(), "test", "test", ["helpdesk@example.com"],
-                  "pat@bath.example.ac.uk")
+                  "pat@bath.example.ac.uk"))
     assert BouncedAddress.select().count() == 0
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import write_config
 from maild.config import load_config
-from maild.intake import Intake, Outcome
+from maild.intake import Arrival, Intake, Outcome
 from maild.pipeline.steps import STEPS
 from maild.pipeline.reply_address import CUSTOMER, ReplyAddresses, staff_role
 from maild.runtime import Runtime, Settings
@@ -43,7 +43,7 @@ def intake(tmp_path: Path) -> Intake:
 
 def accept(intake: Intake, message: EmailMessage, to: str = "helpdesk@example.com") -> Outcome:
     envelope_from = message["From"].addresses[0].addr_spec if message["From"].addresses else None
-    return intake.accept(message.as_bytes(), "test", "test", [to], envelope_from)
+    return intake.accept(Arrival(message.as_bytes(), "test", "test", [to], envelope_from))
 
 
 def sent(purpose: str) -> list[EmailMessage]:
@@ -58,7 +58,7 @@ def body(message: EmailMessage) -> str:
 def open_ticket(intake: Intake, raw: bytes | None = None, **headers: str) -> tuple[Ticket, EmailMessage]:
     """A customer's new ticket, and the notification Alice (helpdesk queue) got for it."""
     content = raw or mail(**headers).as_bytes()
-    assert intake.accept(content, "test", "test", ["helpdesk@example.com"], CUSTOMER_MAIL) is Outcome.OPENED
+    assert intake.accept(Arrival(content, "test", "test", ["helpdesk@example.com"], CUSTOMER_MAIL)) is Outcome.OPENED
     [note] = [n for n in sent("notification") if "alice@example.com" in n["To"]]
     return Ticket.get(), note
 
@@ -264,8 +264,8 @@ def test_cc_commands_change_who_hears_the_answer(tmp_path: Path) -> None:
     _, note = open_ticket(intake, Cc="Pat Deputy <pat@bath.example.ac.uk>")
     commands = "#cc remove pat@bath.example.ac.uk\n#cc add sam@bath.example.ac.uk\n"
     reply = staff_reply(note, commands + "Hello.")
-    intake.accept((results("mx.example.com") + OUR_MX).encode() + reply.as_bytes(), "test", "test",
-                  [note["Reply-To"]], "alice@example.com")
+    intake.accept(Arrival((results("mx.example.com") + OUR_MX).encode() + reply.as_bytes(), "test", "test",
+                  [note["Reply-To"]], "alice@example.com"))
     [answer] = sent("answer")
     assert answer["Cc"] == "sam@bath.example.ac.uk"
 
@@ -380,7 +380,7 @@ def obey_or_not(intake: Intake, top: str, obeyed: bool) -> None:
     command = mail(sender="Alice Engineer <alice@example.com>", subject=f"Re: [#{ticket.number}] Placement report",
                    body="#priority 1")
     raw = top.encode() + command.as_bytes()  # headers added by servers go on top, as they do on the way
-    intake.accept(raw, "test", "test", ["helpdesk@example.com"], "alice@example.com")
+    intake.accept(Arrival(raw, "test", "test", ["helpdesk@example.com"], "alice@example.com"))
     assert (Ticket.get_by_id(ticket.number).priority == 1) is obeyed
     assert bool(sent("impersonation")) is not obeyed
 
@@ -440,7 +440,7 @@ def test_encoded_line_breaks_never_add_a_header_or_recipient(intake: Intake, fie
     injected = "=?utf-8?q?Hello=0D=0ABcc=3A_eve=40evil.example=0D=0AX-Evil=3A_1?="  # all encoded: a valid name
     raw = mail(subject="SUBJECT", sender="NAME <lou@stranger.example>").as_bytes()
     raw = raw.replace(b"SUBJECT" if field == "Subject" else b"NAME", injected.encode())
-    assert intake.accept(raw, "test", "test", ["helpdesk@example.com"], "lou@stranger.example") is Outcome.OPENED
+    assert intake.accept(Arrival(raw, "test", "test", ["helpdesk@example.com"], "lou@stranger.example")) is Outcome.OPENED
     ticket = Ticket.get()
     assert "Bcc: eve@evil.example" in (ticket.subject if field == "Subject" else ticket.requester_name)
     [note] = [n for n in sent("notification") if "alice@example.com" in n["To"]]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from maild.intake import Intake, Outcome
+from maild.intake import Arrival, Intake, Outcome
 from maild.pipeline.limits import BOUNDARY, STRUCTURE, declarations, structure_lines
 from maild.store import raw as raw_store
 from maild.store.models import Ticket
@@ -47,7 +47,7 @@ def intake(tmp_path: Path) -> Intake:
 
 
 def accept(intake: Intake, content: bytes) -> Outcome:
-    return intake.accept(content, "test", "test", ["helpdesk@example.com"], "dana@bath.example.ac.uk")
+    return intake.accept(Arrival(content, "test", "test", ["helpdesk@example.com"], "dana@bath.example.ac.uk"))
 
 
 @pytest.mark.parametrize(("bomb", "reason"), [

@@ -9,7 +9,7 @@ import pytest
 from conftest import write_config
 from maild.config import load_config
 from maild.errors import TransientError
-from maild.intake import Intake, Outcome
+from maild.intake import Arrival, Intake, Outcome
 from maild.pipeline.steps import STEPS
 from maild.pipeline.context import MailContext
 from maild.runtime import Runtime, Settings
@@ -37,8 +37,8 @@ def test_failing_step_quarantines_and_next_mail_is_processed(tmp_path: Path) -> 
     steps = (*STEPS[:2], explode_on_poison, *STEPS[2:])
     intake = intake_with(tmp_path, steps)
 
-    bad = intake.accept(mail(subject="poison pill").as_bytes(), "test", "test", [], None)
-    good = intake.accept(mail(subject="ordinary question").as_bytes(), "test", "test", [], None)
+    bad = intake.accept(Arrival(mail(subject="poison pill").as_bytes(), "test", "test", [], None))
+    good = intake.accept(Arrival(mail(subject="ordinary question").as_bytes(), "test", "test", [], None))
 
     assert (bad, good) == (Outcome.QUARANTINED, Outcome.OPENED)
     [held] = raw_store.quarantined()
@@ -58,7 +58,7 @@ def test_oversize_mail_is_quarantined_with_the_reason(tmp_path: Path) -> None:
     intake = intake_with(tmp_path, STEPS)
     limit = intake.runtime.settings.config.main.limits.max_message_bytes
     huge = mail(body="x" * (limit + 10)).as_bytes()
-    assert intake.accept(huge, "test", "test", [], None) is Outcome.QUARANTINED
+    assert intake.accept(Arrival(huge, "test", "test", [], None)) is Outcome.QUARANTINED
     [held] = raw_store.quarantined()
     assert held.reason == f"message is {len(huge)} bytes, over the limit of {limit}"
     assert held.size == len(huge)
@@ -113,7 +113,7 @@ def test_sender_of_an_oversize_mail_is_told_in_plain_words_once(tmp_path: Path) 
     intake = intake_with(tmp_path, STEPS)
     limit = intake.runtime.settings.config.main.limits.max_message_bytes  # 10,240,000
     huge = mail(subject="Logs <b>attached</b> {{7*7}}", body="secret log line\n" * (limit // 16 + 10)).as_bytes()
-    assert intake.accept(huge, "test", "test", [], "dana@bath.example.ac.uk") is Outcome.QUARANTINED
+    assert intake.accept(Arrival(huge, "test", "test", [], "dana@bath.example.ac.uk")) is Outcome.QUARANTINED
     [notice] = notices()
     assert notice["To"] == "dana@bath.example.ac.uk"
     assert notice["Auto-Submitted"] == "auto-replied" and notice["Subject"] == "Re: Logs <b>attached</b> {{7*7}}"
@@ -133,7 +133,7 @@ def test_sender_of_an_oversize_mail_is_told_in_plain_words_once(tmp_path: Path) 
 
 def test_sender_of_a_mail_a_step_failed_on_is_told_without_internals(tmp_path: Path) -> None:
     intake = intake_with(tmp_path, (*STEPS[:2], explode_on_poison, *STEPS[2:]))
-    assert intake.accept(mail(subject="poison pill").as_bytes(), "test", "test", [], "x@y.example") \
+    assert intake.accept(Arrival(mail(subject="poison pill").as_bytes(), "test", "test", [], "x@y.example")) \
         is Outcome.QUARANTINED
     [notice] = notices()
     text = notice.get_body(("plain",)).get_content()
@@ -153,7 +153,7 @@ def test_no_notice_where_replying_is_not_allowed(tmp_path: Path, headers: dict, 
     intake = intake_with(tmp_path, STEPS)
     limit = intake.runtime.settings.config.main.limits.max_message_bytes
     huge = mail(body="x" * (limit + 10), **headers).as_bytes()
-    assert intake.accept(huge, "test", "test", [], envelope_from) is Outcome.QUARANTINED
+    assert intake.accept(Arrival(huge, "test", "test", [], envelope_from)) is Outcome.QUARANTINED
     assert notices() == []
     [held] = raw_store.quarantined()
     assert history(held.id)[-1] == ("sender_not_told", why)
@@ -163,7 +163,7 @@ def test_no_notice_when_the_header_block_itself_is_the_bomb(tmp_path: Path) -> N
     intake = intake_with(tmp_path, STEPS)
     message = mail()
     message["X-Padding"] = "a" * 200_000
-    assert intake.accept(message.as_bytes(), "test", "test", [], "dana@bath.example.ac.uk") is Outcome.QUARANTINED
+    assert intake.accept(Arrival(message.as_bytes(), "test", "test", [], "dana@bath.example.ac.uk")) is Outcome.QUARANTINED
     assert notices() == []
     [held] = raw_store.quarantined()
     assert history(held.id)[-1] == ("sender_not_told", "the header block is over the limit or unreadable")
@@ -174,7 +174,7 @@ def test_quarantine_notices_count_against_the_cap_on_automatic_mail(tmp_path: Pa
     limit = intake.runtime.settings.config.main.limits
     for i in range(limit.auto_replies_per_hour + 2):
         huge = mail(subject=f"big {i}", body="x" * (limit.max_message_bytes + 10)).as_bytes()
-        assert intake.accept(huge, "test", "test", [], "dana@bath.example.ac.uk") is Outcome.QUARANTINED
+        assert intake.accept(Arrival(huge, "test", "test", [], "dana@bath.example.ac.uk")) is Outcome.QUARANTINED
     assert len(notices()) == limit.auto_replies_per_hour
     assert Event.select().where(Event.kind == "auto_reply_capped").count() == 1
     last = raw_store.quarantined()[-1]

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import MAILD, ROOT, write_config
 from maild.config import load_config
-from maild.intake import Intake, Outcome
+from maild.intake import Arrival, Intake, Outcome
 from maild.pipeline.steps import STEPS
 from maild.pipeline.explain import explain
 from maild.runtime import Runtime, Settings
@@ -42,7 +42,7 @@ def build(tmp_path: Path, accounts: str | None = None, routing: str | None = Non
 
 
 def deliver(intake: Intake, name: str, recipient: str = "helpdesk@example.com") -> Outcome:
-    return intake.accept((DATA / f"{name}.eml").read_bytes(), "test", f"test:{name}", [recipient], "x@example.org")
+    return intake.accept(Arrival((DATA / f"{name}.eml").read_bytes(), "test", f"test:{name}", [recipient], "x@example.org"))
 
 
 def sent(purpose: str) -> list:
