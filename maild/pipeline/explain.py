@@ -12,6 +12,7 @@ from typing import Any
 
 from peewee import fn
 
+from maild.arrival import Arrival
 from maild.errors import Quarantine
 from maild.pipeline.acknowledge import REDIRECT_TEMPLATE
 from maild.pipeline.context import MailContext, Outcome
@@ -31,29 +32,28 @@ class _RollBack(Exception):
     """Raised at the end of the dry run so that its transaction never commits."""
 
 
-def explain(settings: Settings, content: bytes, recipients: list[str],
-            route_defaults: dict[str, str]) -> dict[str, Any]:
+def explain(settings: Settings, arrival: Arrival) -> dict[str, Any]:
     report: dict[str, Any] = {}
     try:
         with _quiet(), dry_run_key(settings.config), transaction():
             migrate()  # an older schema is brought up to date for the run, and back with it
-            report = _report(*_dry_run(settings, content, recipients, route_defaults))
+            report = _report(*_dry_run(settings, arrival))
             raise _RollBack()
     except _RollBack:
         pass
     return report
 
 
-def _dry_run(settings: Settings, content: bytes, recipients: list[str],
-             route_defaults: dict[str, str]) -> tuple[MailContext, list[str]]:
+def _dry_run(settings: Settings, arrival: Arrival) -> tuple[MailContext, list[str]]:
     """Store the raw mail and run every step on it, as `Intake.accept` does; a mail delivery
     would quarantine gets its reason in the notes. Also the purposes of the mail it queued."""
     before = Outbox.select(fn.MAX(Outbox.id)).scalar() or 0
-    raw, _ = raw_store.save(content, "explain", f"explain:{uuid.uuid4()}", recipients, None,
-                            route_defaults)
-    ctx = MailContext(raw_id=raw.id, content=content, recipients=tuple(recipients),
-                      envelope_from=None, route_defaults=route_defaults, settings=settings,
-                      now=utcnow())
+    scope = f"{arrival.scope}:{uuid.uuid4()}"  # its own: the dry run is never a copy of a mail in
+    raw, _ = raw_store.save(arrival.content, arrival.source, scope, list(arrival.recipients),
+                            arrival.envelope_from, dict(arrival.route_defaults))
+    ctx = MailContext(raw_id=raw.id, content=arrival.content, recipients=arrival.recipients,
+                      envelope_from=arrival.envelope_from,
+                      route_defaults=dict(arrival.route_defaults), settings=settings, now=utcnow())
     try:
         run(ctx)
     except Quarantine as exc:
