@@ -31,11 +31,13 @@ def connect(mailbox: ImapMailbox, base: Path) -> IMAPClient:
     try:
         client = IMAPClient(mailbox.host, port=mailbox.port, ssl=mailbox.tls == "implicit",
                             ssl_context=_tls_context(mailbox, base),
-                            timeout=SocketTimeout(connect=mailbox.timeout_seconds, read=mailbox.timeout_seconds))
+                            timeout=SocketTimeout(connect=mailbox.timeout_seconds,
+                                                  read=mailbox.timeout_seconds))
         if mailbox.tls == "starttls":
             client.starttls(_tls_context(mailbox, base))
     except ssl.SSLCertVerificationError as exc:  # say so, not just "cannot connect"
-        trusted = f"ca_file {mailbox.ca_file}" if mailbox.ca_file else "the system's CAs (no ca_file)"
+        trusted = (f"ca_file {mailbox.ca_file}" if mailbox.ca_file
+                   else "the system's CAs (no ca_file)")
         raise MailboxUnavailable(f"TLS certificate of {mailbox.host}:{mailbox.port} not trusted: "
                                  f"{exc.verify_message}; checked against {trusted}") from exc
     except (OSError, IMAPClientError, ssl.SSLError) as exc:
@@ -72,7 +74,8 @@ def _tls_context(mailbox: ImapMailbox, base: Path) -> ssl.SSLContext | None:
 
 
 def _oauth2_token(command: str) -> str:
-    """Run the configured token command (as mbsync's PassCmd); its first output line is the token."""
+    """Run the configured token command (as mbsync's PassCmd); its first output line is the
+    token."""
     try:
         argv = shlex.split(command)
         if not argv:  # subprocess would raise IndexError, which nothing here expects
@@ -83,7 +86,8 @@ def _oauth2_token(command: str) -> str:
     if result.returncode != 0:  # its last stderr line usually says why (expired grant, no network)
         said = result.stderr.strip().splitlines()[-1:]
         reason = f": {said[0][:300]}" if said else " (it printed nothing on stderr)"
-        raise MaildError(f"oauth2_command failed: {argv[0]} exit status {result.returncode}{reason}")
+        raise MaildError(f"oauth2_command failed: {argv[0]} exit status "
+                         f"{result.returncode}{reason}")
     token = result.stdout.strip().splitlines()[0] if result.stdout.strip() else ""
     if not token:
         raise MaildError("oauth2_command printed no token")
