@@ -34,7 +34,8 @@ class Group(Generic[R]):
     done: list[tuple[Arrival, R]] = field(default_factory=list)
 
     def accept(self, arrival: Arrival, accept_one: Callable[[Arrival, bool], R]) -> R:
-        """`accept_one(arrival, isolated)`; not isolated (no savepoint), it raises Spoiled on failure."""
+        """`accept_one(arrival, isolated)`; not isolated (no savepoint), it raises Spoiled on
+        failure."""
         if not self.optimistic:
             return accept_one(arrival, True)
         try:

@@ -90,7 +90,8 @@ class Intake:
         With a `batch` (from `group`) a mail has no savepoint of its own until one fails."""
         if batch is None:
             return self._accept(arrival, isolated=True)
-        return batch.accept(arrival, lambda again, isolated: self._accept(again, isolated, batch.said))
+        said = batch.said
+        return batch.accept(arrival, lambda again, isolated: self._accept(again, isolated, said))
 
     def _accept(self, arrival: Arrival, isolated: bool, said: list[str] | None = None) -> Outcome:
         """`accept`'s work; not `isolated` (no savepoint), a pipeline failure raises Spoiled.
@@ -160,7 +161,8 @@ class Intake:
             return self._quarantine(raw, ctx, exc.reason)
         except Exception as exc:  # noqa: BLE001
             log.exception("raw mail %d: step %s raised", raw.id, ctx.step)
-            return self._quarantine(raw, ctx, f"step {ctx.step} failed: {type(exc).__name__}: {exc}")
+            reason = f"step {ctx.step} failed: {type(exc).__name__}: {exc}"
+            return self._quarantine(raw, ctx, reason)
         return self._done(ctx)
 
     def _done(self, ctx: MailContext, waiting: list[str] | None = None) -> Outcome:

@@ -28,27 +28,38 @@ if TYPE_CHECKING:
 EX_USAGE, EX_TEMPFAIL = 2, 75
 # `maild status` answers a monitoring check: 3 as `systemctl is-active` for a stopped service.
 STATUS_MAILBOX_FAILING, STATUS_NOT_RUNNING = 2, 3
+Handler = Callable[[argparse.Namespace, Path], int]
+Command = Callable[[str, Handler, str], argparse.ArgumentParser]  # adds one command
 
 
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="maild", description="Email-driven ticketing daemon.")
-    parser.add_argument("-c", "--config", help="config file (default: $MAILD_CONFIG, then config/maild.yaml)")
+    parser.add_argument("-c", "--config",
+                        help="config file (default: $MAILD_CONFIG, then config/maild.yaml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     parser.add_argument("--version", action="version", version=f"maild {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name: str, handler: Callable[[argparse.Namespace, Path], int], help: str) -> argparse.ArgumentParser:
+    def command(name: str, handler: Handler, help: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help, description=help)
         p.set_defaults(handler=handler)
         return p
 
+    _mail_commands(command)
+    _query_commands(command)
+    return parser
+
+
+def _mail_commands(command: Command) -> None:
+    """The commands that take mail in, send it, or run the daemon."""
     command("run", _run, "run the daemon: listener, sender; SIGTERM stops, SIGHUP reloads")
     command("check-config", _check_config, "validate all config files")
     p = command("init", _init, "write a starter config into DIR (refuses to overwrite)")
     p.add_argument("dir", metavar="DIR")
     p.add_argument("--templates", action="store_true",
                    help="also copy the templates into DIR/templates")
-    p = command("deliver", _deliver, "ingest one raw mail from FILE or stdin (exit 0 stored, 75 retry)")
+    p = command("deliver", _deliver,
+                "ingest one raw mail from FILE or stdin (exit 0 stored, 75 retry)")
     p.add_argument("file", nargs="?", help="the mail; stdin when omitted")
     p.add_argument("--recipient", "-r", help="the envelope recipient the MTA delivered to")
     p.add_argument("--sender", "-f", help="the envelope sender (MAIL FROM); empty for <>")
@@ -56,34 +67,47 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--once", action="store_true", required=True, help="one pass, then exit")
     p = command("send", _send, "deliver what is due in the outbox")
     p.add_argument("--once", action="store_true", required=True, help="one pass, then exit")
+
+
+def _query_commands(command: Command) -> None:
+    """The commands that show tickets, reminders and health, and look after the store."""
     p = command("tickets", _tickets, "list tickets")
     p.add_argument("--status", help="only tickets with this status")
     p.add_argument("--json", action="store_true")
     p = command("ticket", _ticket, "one ticket with its messages and history")
     p.add_argument("number", type=int)
     p.add_argument("--json", action="store_true")
-    p = command("retry", _retry, "re-run quarantined mail: the IDs given, or --all (also all when none given)")
+    p = command("retry", _retry,
+                "re-run quarantined mail: the IDs given, or --all (also all when none given)")
     p.add_argument("ids", nargs="*", type=int, metavar="ID")
     p.add_argument("--all", action="store_true", help="every quarantined mail")
-    p = command("quarantine", _quarantine, "list quarantined mail, or `show ID`: its reason, headers and history")
+    p = command("quarantine", _quarantine,
+                "list quarantined mail, or `show ID`: its reason, headers and history")
     p.add_argument("action", nargs="?", choices=["list", "show"], default="list")
     p.add_argument("id", nargs="?", type=int, metavar="ID")
     p.add_argument("--json", action="store_true")
-    p = command("route", _route, "dry run of identification and routing for one mail; no side effects")
+    p = command("route", _route,
+                "dry run of identification and routing for one mail; no side effects")
     p.add_argument("--explain", metavar="FILE", required=True, help="the mail to explain")
-    p.add_argument("--recipient", "-r", action="append", default=[], help="an envelope recipient (repeatable)")
-    p.add_argument("--mailbox", help="as if fetched from this IMAP mailbox (its default route and policy)")
+    p.add_argument("--recipient", "-r", action="append", default=[],
+                   help="an envelope recipient (repeatable)")
+    p.add_argument("--mailbox",
+                   help="as if fetched from this IMAP mailbox (its default route and policy)")
     p.add_argument("--json", action="store_true")
-    p = command("reminders", _reminders, "upcoming reminders and service-target deadlines: who gets what when")
+    p = command("reminders", _reminders,
+                "upcoming reminders and service-target deadlines: who gets what when")
     p.add_argument("--days", type=int, default=14, help="how far ahead (default 14 days)")
     p.add_argument("--json", action="store_true")
-    p = command("report", _report, "priority 1-3 incidents against their targets, feature requests, escalations")
+    p = command("report", _report,
+                "priority 1-3 incidents against their targets, feature requests, escalations")
     p.add_argument("--since", type=date.fromisoformat, metavar="DATE",
                    help="first day, YYYY-MM-DD (default: the first of last month)")
-    p.add_argument("--until", type=date.fromisoformat, metavar="DATE", help="last day, inclusive (default: today)")
+    p.add_argument("--until", type=date.fromisoformat, metavar="DATE",
+                   help="last day, inclusive (default: today)")
     p.add_argument("--organisation", metavar="KEY", help="only this organisation")
     p.add_argument("--format", choices=["md", "csv", "json", "html"], default="md")
-    p = command("organisation", _organisation, "one organisation: account manager, phase, reminder history")
+    p = command("organisation", _organisation,
+                "one organisation: account manager, phase, reminder history")
     p.add_argument("key")
     p.add_argument("--json", action="store_true")
     command("reload", _reload, "make the running daemon reload its config (SIGHUP)")
@@ -91,7 +115,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = command("db", _db, "database maintenance")
     p.add_argument("action", choices=["migrate"])
-    return parser
 
 
 def _settings(path: Path, migrate_schema: bool = True) -> Settings:
@@ -192,7 +215,8 @@ def _send(args: argparse.Namespace, path: Path) -> int:
     from maild.outbound.transports import transport_for
 
     settings = _settings(path)
-    report = Sender(lambda: transport_for(settings.config), settings.config.main.outbound.retry).send_all_due()
+    sender = Sender(lambda: transport_for(settings.config), settings.config.main.outbound.retry)
+    report = sender.send_all_due()
     print(f"sent {report.sent}, deferred {report.deferred}, failed {report.failed}")
     return 0
 
@@ -255,8 +279,8 @@ def _report(args: argparse.Namespace, path: Path) -> int:
     except ValueError as exc:
         print(f"maild: {exc}", file=sys.stderr)
         return EX_USAGE
-    sys.stdout.write(render(report(settings, period, now, args.organisation), args.format, settings.calendar.zone,
-                            settings.renderer))
+    incidents = report(settings, period, now, args.organisation)
+    sys.stdout.write(render(incidents, args.format, settings.calendar.zone, settings.renderer))
     return 0
 
 
@@ -268,7 +292,8 @@ def _organisation(args: argparse.Namespace, path: Path) -> int:
     if org is None:
         print(f"maild: no organisation {args.key!r} in the accounts file", file=sys.stderr)
         return 1
-    detail = {"key": org.key, "name": org.name, "account_manager": org.account_manager, "deputy": org.deputy,
+    detail = {"key": org.key, "name": org.name, "account_manager": org.account_manager,
+              "deputy": org.deputy,
               "phase": org.phase, "live_from": org.live_from and org.live_from.isoformat(),
               "contract_start": org.contract_start and org.contract_start.isoformat(),
               "history": organisation_history(org.key)}
@@ -314,8 +339,8 @@ def _quarantine_show(args: argparse.Namespace) -> int:
 
     detail = raw_detail(args.id) if args.id is not None else None
     if detail is None:
-        print(f"maild: no raw mail {args.id}" if args.id is not None else "maild: quarantine show needs an ID",
-              file=sys.stderr)
+        output.error(f"no raw mail {args.id}" if args.id is not None
+                     else "quarantine show needs an ID")
         return 1
     if args.json:
         output.print_json(detail)
@@ -404,5 +429,6 @@ def _db(args: argparse.Namespace, path: Path) -> int:
     config = load_config(path)
     open_store(config.database)
     before, after = migrate()
-    print(f"schema version {before} -> {after}" if before != after else f"schema is current (version {after})")
+    print(f"schema version {before} -> {after}" if before != after
+          else f"schema is current (version {after})")
     return 0

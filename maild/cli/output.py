@@ -27,7 +27,8 @@ def print_pass(name: str, report: PassReport) -> None:
     elsewhere = f"; {report.held_elsewhere} in hand on other hosts" if report.held_elsewhere else ""
     passed = (f"; {report.passed_over} passed over after repeated failures"
               if report.passed_over else "")
-    print(f"{name}: {report.fetched} fetched, {report.confirmed} moved ({outcomes}){elsewhere}{passed}")
+    print(f"{name}: {report.fetched} fetched, {report.confirmed} moved ({outcomes})"
+          f"{elsewhere}{passed}")
 
 
 def progress(name: str) -> Callable[[int, int], None]:
