@@ -226,10 +226,7 @@ def _tickets(args: argparse.Namespace, path: Path) -> int:
 
     _settings(path)
     tickets = list_tickets(args.status)
-    if args.json:
-        output.print_json(tickets)
-        return 0
-    output.print_tickets(tickets)
+    output.show(tickets, args.json, output.print_tickets)
     return 0
 
 
@@ -241,10 +238,7 @@ def _ticket(args: argparse.Namespace, path: Path) -> int:
     if detail is None:
         print(f"maild: no ticket {args.number}", file=sys.stderr)
         return 1
-    if args.json:
-        output.print_json(detail)
-        return 0
-    output.print_ticket(detail)
+    output.show(detail, args.json, output.print_ticket)
     return 0
 
 
@@ -254,10 +248,7 @@ def _reminders(args: argparse.Namespace, path: Path) -> int:
 
     settings = _settings(path)
     items = agenda(settings, utc_clock(), args.days)
-    if args.json:
-        output.print_json(items)
-        return 0
-    output.print_reminders(items, args.days)
+    output.show(items, args.json, lambda shown: output.print_reminders(shown, args.days))
     return 0
 
 
@@ -297,10 +288,7 @@ def _organisation(args: argparse.Namespace, path: Path) -> int:
               "phase": org.phase, "live_from": org.live_from and org.live_from.isoformat(),
               "contract_start": org.contract_start and org.contract_start.isoformat(),
               "history": organisation_history(org.key)}
-    if args.json:
-        output.print_json(detail)
-        return 0
-    output.print_organisation(detail)
+    output.show(detail, args.json, output.print_organisation)
     return 0
 
 
@@ -327,10 +315,7 @@ def _quarantine(args: argparse.Namespace, path: Path) -> int:
     if args.action == "show":
         return _quarantine_show(args)
     rows = [raw_summary(r) for r in raw_store.quarantined()]
-    if args.json:
-        output.print_json(rows)
-        return 0
-    output.print_quarantined(rows)
+    output.show(rows, args.json, output.print_quarantined)
     return 0
 
 
@@ -342,10 +327,7 @@ def _quarantine_show(args: argparse.Namespace) -> int:
         output.error(f"no raw mail {args.id}" if args.id is not None
                      else "quarantine show needs an ID")
         return 1
-    if args.json:
-        output.print_json(detail)
-        return 0
-    output.print_raw_mail(detail)
+    output.show(detail, args.json, output.print_raw_mail)
     return 0
 
 
@@ -371,10 +353,7 @@ def _route(args: argparse.Namespace, path: Path) -> int:
     report = explain(settings, arrival)
     if not database.exists():
         report["notes"].append("no database yet: threaded against an empty one")
-    if args.json:
-        output.print_json(report)
-    else:
-        output.print_explanation(report)
+    output.show(report, args.json, output.print_explanation)
     return 0
 
 

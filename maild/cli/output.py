@@ -17,6 +17,14 @@ def print_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
+def show(data: Any, as_json: bool, as_text: Callable[[Any], None]) -> None:
+    """`--json` prints the data as it is (the documented shapes); otherwise `as_text` does."""
+    if as_json:
+        print_json(data)
+    else:
+        as_text(data)
+
+
 def error(message: str) -> None:
     print(f"maild: {message}", file=sys.stderr)
 
