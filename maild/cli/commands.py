@@ -1,6 +1,7 @@
 """The commands: arguments parsed by argparse, each command a short call into the app and store.
 
-Their output is formatted by `maild.cli.output`; errors become exit codes in `maild.cli.main`.
+Their output is formatted by `maild.cli.output`; `main` (maild/cli/__init__.py) turns their
+errors into exit codes.
 """
 
 from __future__ import annotations
