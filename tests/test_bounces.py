@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from conftest import build_intake
+from helpers import open_ticket, send, sent, staff_reply
 from maild.intake import Arrival, Intake, Outcome
 from maild.store.models import BouncedAddress, Event, Outbox, Ticket
 from mails import mail
-from test_conversation import build, open_ticket, sent, staff_reply
 
 
 def dsn(original_id: str, recipient: str, action: str, status: str, headers_part: str = "text/rfc822-headers") -> bytes:
@@ -39,7 +40,7 @@ def deliver_dsn(intake: Intake, content: bytes) -> Outcome:
 @pytest.fixture
 def answered(tmp_path: Path) -> tuple[Intake, Outbox]:
     """Ticket 1 (Dana, Pat in Cc), answered and resolved by Alice: the answer is the mail that bounces."""
-    intake = build(tmp_path)
+    intake = build_intake(tmp_path)
     open_ticket(intake, Cc="Pat Deputy <pat@bath.example.ac.uk>")
     answer_as_alice(intake, "#resolve\nThe answer.")
     return intake, Outbox.get(Outbox.purpose == "answer")
@@ -97,7 +98,6 @@ def test_bounce_storm_over_smtp_opens_nothing_answers_nothing_and_tells_staff_on
         setup, daemon, smtp_sink) -> None:  # noqa: ANN001
     import smtplib
 
-    from test_end_to_end import send
     send(setup.smtp_port, mail())
     [ack] = smtp_sink.replies(1)
     storm = [dsn(ack.message["Message-ID"], "dana@bath.example.ac.uk", "failed", "5.1.1")] * 100 + \

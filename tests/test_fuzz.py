@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import build_intake
 from maild.intake import Arrival, Intake, Outcome
 from maild.store.models import RawMail
 from maild.store.raw import dedupe_key
 from mails import mail
-from test_conversation import build
 
 DATA = Path(__file__).parent / "data"
 # The corpora (broken and hostile mail included), and replies by tag to ticket 1 (opened by the fixture), so mutants also thread.
@@ -59,8 +59,9 @@ generated = st.builds(lambda head, body: head + b"\r\n\r\n" + body,
 
 @pytest.fixture(scope="module")
 def intake(tmp_path_factory: pytest.TempPathFactory) -> Intake:
-    intake = build(tmp_path_factory.mktemp("fuzz"))
-    assert intake.accept(Arrival(mail().as_bytes(), "setup", "setup", ["helpdesk@example.com"], None)) is Outcome.OPENED
+    intake = build_intake(tmp_path_factory.mktemp("fuzz"))
+    setup = Arrival(mail().as_bytes(), "setup", "setup", ["helpdesk@example.com"], None)
+    assert intake.accept(setup) is Outcome.OPENED
     return intake
 
 

@@ -13,6 +13,7 @@ import pytest
 import databases
 from conftest import Daemon, MaildSetup, SmtpSink
 from dovecot import Dovecot
+from helpers import wait_until
 from mails import mail, varied
 
 
@@ -26,15 +27,6 @@ def query(setup: MaildSetup, sql: str) -> list[tuple]:
 
 def tickets(setup: MaildSetup) -> int:
     return count(setup, "select count(*) from ticket")
-
-
-def wait_until(predicate, timeout: float = 10.0) -> float:  # noqa: ANN001
-    start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        if predicate():
-            return time.monotonic() - start
-        time.sleep(0.05)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 @pytest.fixture

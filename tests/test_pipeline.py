@@ -9,15 +9,9 @@ import pytest
 
 from maild.intake import Arrival, Intake, Outcome
 from maild.pipeline.context import MailContext
+from maild.pipeline.steps import STEPS
 from maild.store.models import Event, Message, Outbox, Participant, RawMail, Ticket
 from mails import mail
-from test_quarantine import intake_with
-from maild.pipeline.steps import STEPS
-
-
-@pytest.fixture
-def intake(tmp_path: Path) -> Intake:
-    return intake_with(tmp_path, STEPS)
 
 
 def accept(intake: Intake, message, envelope_from: str | None = "dana@bath.example.ac.uk") -> Outcome:  # noqa: ANN001
