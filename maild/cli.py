@@ -258,11 +258,11 @@ def _progress(name: str) -> Callable[[int, int], None]:
 
 
 def _send(args: argparse.Namespace, path: Path) -> int:
-    from maild.outbound.sender import Sender
+    from maild.outbound.sender import OutboxSender
     from maild.outbound.transports import transport_for
 
     settings = _settings(path)
-    report = Sender(lambda: transport_for(settings.config), settings.config.main.outbound.retry).send_all_due()
+    report = OutboxSender(lambda: transport_for(settings.config), settings.config.main.outbound.retry).send_all_due()
     print(f"sent {report.sent}, deferred {report.deferred}, failed {report.failed}")
     return 0
 

@@ -26,7 +26,7 @@ from datetime import datetime
 from maild import alerts, defaults, metrics
 from maild.errors import Quarantine, TransientError
 from maild.faults import pause_point
-from maild.groups import Group, Spoiled
+from maild.groups import CommitGroup, Spoiled
 from maild.pipeline.steps import STEPS, Step, run
 from maild.pipeline.context import MailContext
 from maild.pipeline.quarantine_notice import tell_sender
@@ -83,7 +83,7 @@ class Intake:
             yield
             return
         said: list[str] = []
-        group = self._local.group = Group[Outcome](said)
+        group = self._local.group = CommitGroup[Outcome](said)
         self._local.said = said
         try:
             with transaction():
@@ -110,7 +110,7 @@ class Intake:
         When the pipeline fails, the raw mail is stored again, quarantined, in its own transaction.
         Inside a group (maild.groups) a mail has no savepoint of its own until one fails."""
         args = (content, source, scope, recipients, envelope_from, route_defaults)
-        group: Group[Outcome] | None = getattr(self._local, "group", None)
+        group: CommitGroup[Outcome] | None = getattr(self._local, "group", None)
         if group is None:
             return self._accept(*args, isolated=True)
         return group.accept(args, lambda again, isolated: self._accept(*again, isolated=isolated))

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.message import Message as EmailMessage
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from maild.pipeline.reply_address import SignedAddress
+from maild.runtime.directory import Author
+from maild.runtime.routing import RuleResult
+from maild.runtime.signing import SignedAddress
 
 if TYPE_CHECKING:
     from maild.pipeline.bounce import DeliveryReport
@@ -40,30 +42,12 @@ class ParsedMail:
 
 
 @dataclass(frozen=True)
-class Sender:
-    kind: Literal["staff", "contact", "unknown"]
-    address: str | None
-    name: str
-    organisation: str | None = None
-    role: str | None = None
-    staff_key: str | None = None
-    designated: bool = False  # a contact named in accounts.yaml, not only someone at its domain
-
-
-@dataclass(frozen=True)
 class Covering:
     """Who looks after a request while the person it is meant for is away."""
 
     absent: str  # name of the person away
     until: date
     by: str  # name of the person covering
-
-
-@dataclass(frozen=True)
-class RuleResult:
-    name: str
-    matched: bool
-    why: str
 
 
 @dataclass(frozen=True)
@@ -93,7 +77,7 @@ class MailContext:
     step: str = ""
     mail: ParsedMail | None = None
     automatic: str | None = None  # why this mail must not be auto-replied to
-    sender: Sender | None = None
+    sender: Author | None = None
     ticket: Ticket | None = None
     route: Route | None = None
     rule_results: list[RuleResult] = field(default_factory=list)
