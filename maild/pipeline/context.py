@@ -5,16 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.message import Message as EmailMessage
-from typing import TYPE_CHECKING
 
+from maild.runtime import Settings
 from maild.runtime.directory import Author
 from maild.runtime.routing import RuleResult
 from maild.runtime.signing import SignedAddress
-
-if TYPE_CHECKING:
-    from maild.pipeline.bounce import DeliveryReport
-    from maild.runtime import Settings
-    from maild.store.models import Ticket
+from maild.store.models import Outbox, Ticket
 
 
 @dataclass(frozen=True)
@@ -63,6 +59,23 @@ class Route:
     tags: tuple[str, ...] = ()
     assignee: str | None = None  # staff key, once `assign` resolved route_to
     covering: Covering | None = None
+
+
+@dataclass(frozen=True)
+class Failure:
+    address: str
+    status: str  # e.g. 5.1.1
+    diagnostic: str
+
+
+@dataclass
+class DeliveryReport:
+    """What a delivery status notification says, and the mail of ours it reports on."""
+
+    original_id: str | None
+    failed: list[Failure] = field(default_factory=list)  # permanent: Action failed, Status 5.x.x
+    delayed: list[Failure] = field(default_factory=list)  # temporary: Action delayed, Status 4.x.x
+    outbox: Outbox | None = None  # the mail of ours it reports on
 
 
 @dataclass

@@ -48,7 +48,8 @@ class Directory:
             org, contact = self.contacts[address]
             return Author(kind="contact", address=address, name=contact.name or name,
                           organisation=org.key, role=contact.role, designated=True)
-        org = self.addresses.get(address) or self._organisation_by_domain(address.rpartition("@")[2])
+        domain = address.rpartition("@")[2]
+        org = self.addresses.get(address) or self._organisation_by_domain(domain)
         if org is not None:
             return Author(kind="contact", address=address, name=name, organisation=org.key)
         return Author(kind="unknown", address=address, name=name)

@@ -55,7 +55,9 @@ def _any_of(label: str, wanted: list[str], actual: Callable[[Routable], str | se
         values = actual(ctx)
         values = values if isinstance(values, set) else {values}
         hit = next((w for w in wanted for v in values if test(v, w)), None)
-        return (True, f"{label} {hit!r}") if hit is not None else (False, f"not {label} any of {wanted}")
+        if hit is None:
+            return False, f"not {label} any of {wanted}"
+        return True, f"{label} {hit!r}"
 
     return check
 
@@ -74,7 +76,9 @@ def _subject(ctx: Routable) -> str:
 
 def _bare_subject(ctx: Routable) -> str:
     """As threading and the ticket see it: without `Re:`/`AW:`/`SV:`... and without our `[#N]`."""
-    return bare_subject(ctx.mail.subject, ctx.settings.config.helpdesk.tag_prefix).lower() if ctx.mail else ""
+    if ctx.mail is None:
+        return ""
+    return bare_subject(ctx.mail.subject, ctx.settings.config.helpdesk.tag_prefix).lower()
 
 
 def _sender(ctx: Routable) -> str:
@@ -102,7 +106,8 @@ def _build_checks(rule: Rule) -> list[Check]:
         checks.append(_any_of("subject starts with", m.subject_starts_with, _bare_subject,
                               lambda v, w: v.startswith(w.lower())))
     if m.subject_regex:
-        checks.append(_regex("subject", re.compile(m.subject_regex, re.I), lambda c: c.mail.subject if c.mail else ""))
+        checks.append(_regex("subject", re.compile(m.subject_regex, re.I),
+                             lambda c: c.mail.subject if c.mail else ""))
     if m.from_address:
         checks.append(_any_of("from", m.from_address, _sender, equals))
     if m.from_domain:
@@ -110,25 +115,31 @@ def _build_checks(rule: Rule) -> list[Check]:
     if m.to_address:
         checks.append(_any_of("sent to", m.to_address, _recipients, equals))
     if m.organisation:
-        checks.append(_any_of("organisation", m.organisation, lambda c: c.sender.organisation or "", equals))
+        checks.append(_any_of("organisation", m.organisation,
+                              lambda c: c.sender.organisation or "", equals))
     if m.sender_kind:
         checks.append(_any_of("sender is", list(m.sender_kind), lambda c: c.sender.kind, equals))
     if m.contact_role:
-        checks.append(_any_of("contact role", list(m.contact_role), lambda c: c.sender.role or "", equals))
+        checks.append(_any_of("contact role", list(m.contact_role),
+                              lambda c: c.sender.role or "", equals))
     for name, pattern in m.header.items():
         checks.append(_regex(f"header {name}", re.compile(pattern, re.I),
                              lambda c, n=name: str(c.mail.headers.get(n, "")) if c.mail else ""))
     if m.body_contains:
-        checks.append(_any_of("body contains", m.body_contains, lambda c: c.mail.text if c.mail else "", contains))
+        checks.append(_any_of("body contains", m.body_contains,
+                              lambda c: c.mail.text if c.mail else "", contains))
     if m.body_regex:
-        checks.append(_regex("body", re.compile(m.body_regex, re.I | re.M), lambda c: c.mail.text if c.mail else ""))
+        checks.append(_regex("body", re.compile(m.body_regex, re.I | re.M),
+                             lambda c: c.mail.text if c.mail else ""))
     if m.office_hours:
         inside = m.office_hours == "inside"
         checks.append(lambda c: (c.settings.calendar.is_open(c.now) == inside,
-                                 f"{'inside' if c.settings.calendar.is_open(c.now) else 'outside'} office hours"))
+                                 f"{'inside' if c.settings.calendar.is_open(c.now) else 'outside'}"
+                                 " office hours"))
     if m.has_attachment is not None:
         checks.append(lambda c: (bool(c.mail.attachments) == m.has_attachment,
-                                 "has an attachment" if c.mail.attachments else "has no attachment"))
+                                 "has an attachment" if c.mail.attachments
+                                 else "has no attachment"))
     return checks
 
 
@@ -145,7 +156,8 @@ class CompiledRule:
             if not ok:
                 return RuleResult(self.rule.name, False, why)
             reasons.append(why)
-        return RuleResult(self.rule.name, True, "; ".join(reasons) or "no conditions: matches every mail")
+        why = "; ".join(reasons) or "no conditions: matches every mail"
+        return RuleResult(self.rule.name, True, why)
 
     def subject_override(self, subject: str) -> str | None:
         """The regex's named group `subject`, when it has one: the escalation's real subject."""
@@ -158,7 +170,8 @@ class CompiledRule:
 def compile_rules(routing: RoutingFile) -> list[CompiledRule]:
     return [
         CompiledRule(rule, _build_checks(rule),
-                     re.compile(rule.match.subject_regex, re.I) if rule.match.subject_regex else None)
+                     re.compile(rule.match.subject_regex, re.I)
+                     if rule.match.subject_regex else None)
         for rule in routing.rules
     ]
 
