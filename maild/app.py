@@ -25,8 +25,8 @@ from maild.channels.imap import MailboxWatcher
 from maild.channels.lmtp import IntakeHandler, ListenerTls, start_server
 from maild.config import Config
 from maild.errors import ListenerUnavailable, MaildError, TransientError
-from maild.intake import Intake, Outcome
-from maild.outbound.sender import Sender
+from maild.intake import Arrival, Batch, Intake, Outcome
+from maild.outbound.sender import OutboxSender
 from maild.outbound.transports import Transport, transport_for
 from maild.runtime import Runtime
 from maild.schedule.scheduler import Scheduler
@@ -35,7 +35,7 @@ from maild.store.health import outbox_depth, ping_database
 from maild.store.migrations import migrate
 from maild.store.models import utcnow
 from maild.store.tokens import record_token_state
-from maild.tokens import TokenSources
+from maild.runtime.tokens import TokenSources
 
 log = logging.getLogger("maild.daemon")
 
@@ -86,7 +86,7 @@ class Daemon:
         self.runtime = runtime
         self.intake = Intake(runtime)
         self.tokens = TokenSources(record_token_state)  # OAuth2 tokens, kept across reloads
-        self.sender = Sender(self._transport, runtime.settings.config.main.outbound.retry)
+        self.sender = OutboxSender(self._transport, runtime.settings.config.main.outbound.retry)
         self.intake_pool = ThreadPoolExecutor(1, thread_name_prefix="intake")
         self.send_pool = ThreadPoolExecutor(1, thread_name_prefix="sender")
         self.stopping = asyncio.Event()
@@ -196,8 +196,8 @@ class Daemon:
             if settings.config.main.alerts is None:
                 return
             try:
-                if await loop.run_in_executor(self.intake_pool, alerter.check, settings.config,
-                                              settings.renderer, utcnow()):
+                if await loop.run_in_executor(self.intake_pool, alerter.check, settings,
+                                              utcnow()):
                     self.outbox_ready.set()
             except Exception:  # noqa: BLE001 - alerting must not take the daemon down
                 log.exception("alert check failed")
@@ -207,21 +207,17 @@ class Daemon:
         """One thread per IMAP mailbox: imapclient blocks, and a slow server must not stall the rest."""
         config = self.runtime.settings.config
 
-        def accept(content: bytes, source: str, scope: str, recipients: list[str],
-                   envelope_from: str | None, route_defaults: dict[str, str]) -> Outcome:
-            return self.intake.accept(content, source, scope, recipients, envelope_from, route_defaults)
-
         @contextmanager
-        def group() -> Iterator[None]:
-            with self.intake.group():
-                yield
+        def group() -> Iterator[Batch]:
+            with self.intake.group() as batch:
+                yield batch
             loop.call_soon_threadsafe(self.outbox_ready.set)  # committed: the sender may go
 
         threads = []
         for mailbox in config.main.inbound.imap:
             tokens = self.tokens.source(config, mailbox.oauth2_command) if mailbox.oauth2_command else None
-            watcher = MailboxWatcher(mailbox, config.path.parent, accept, config.main.limits.max_message_bytes,
-                                     self.imap_stop, group, tokens)
+            watcher = MailboxWatcher(mailbox, config.path.parent, self.intake.accept,
+                                     config.main.limits.max_message_bytes, self.imap_stop, group, tokens)
             thread = threading.Thread(target=watcher.run_forever, name=f"imap-{mailbox.name}", daemon=True)
             thread.start()
             threads.append((watcher, thread))
@@ -235,12 +231,9 @@ class Daemon:
             if thread.is_alive():
                 log.error("%s did not stop in time; its uncommitted mail stays on the server", thread.name)
 
-    async def _accept(self, content: bytes, source: str, scope: str, recipients: list[str],
-                      envelope_from: str | None) -> Outcome:
+    async def _accept(self, arrival: Arrival) -> Outcome:
         loop = asyncio.get_running_loop()
-        outcome = await loop.run_in_executor(
-            self.intake_pool, self.intake.accept, content, source, scope, recipients, envelope_from
-        )
+        outcome = await loop.run_in_executor(self.intake_pool, self.intake.accept, arrival)
         self.outbox_ready.set()
         return outcome
 

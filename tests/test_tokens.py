@@ -1,4 +1,4 @@
-"""The token source (maild/tokens.py) with real commands, and maild's own token helper
+"""The token source (maild/runtime/tokens.py) with real commands, and maild's own token helper
 (maild-oauth2-token) against the test's real OAuth2 token endpoint."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import TokenServer, oauth2_helper
-from maild.tokens import TokenSource, TokenUnavailable
+from maild.runtime.tokens import TokenSource, TokenUnavailable
 
 
 class Clock:

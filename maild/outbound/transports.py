@@ -16,7 +16,7 @@ from typing import Protocol
 
 from maild.config import Config, Relay
 from maild.errors import DeliveryError, RelayUnavailable
-from maild.tokens import TokenSource, TokenSources, TokenUnavailable
+from maild.runtime.tokens import TokenSource, TokenSources, TokenUnavailable
 
 log = logging.getLogger("maild.outbox")
 

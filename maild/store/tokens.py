@@ -1,4 +1,4 @@
-"""Token command health, written as a token source's state changes (maild/tokens.py)."""
+"""Token command health, written as a token source's state changes (maild/runtime/tokens.py)."""
 
 from __future__ import annotations
 
