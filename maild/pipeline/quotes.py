@@ -1,13 +1,15 @@
 """The new text of a reply: without the quoted history, its attribution line, and the signature.
 
 Mail clients quote in two ways. Gmail, Apple Mail, Thunderbird and most mobile clients write an
-attribution ("On ... wrote:", "Am ... schrieb ...:") and prefix the old text with `>`; people may
-answer above, below, or between those lines, so every unquoted line is kept. Outlook and its
-relatives (Samsung, Notes) copy the old mail below a header block ("From:/Sent:/To:/Subject:" in
-the writer's language, often after a rule or an "Original Message" line) without `>`: everything
-from there on is history. mail-parser-reply knows more clients' header lines than we do and is
-asked too; the earliest history start wins. Our own earlier messages are recognised verbatim.
+attribution ("On ... wrote:", "Am ... schrieb ...:", or only a date and a sender ending in a colon)
+and mark the old text as quoted (`>`, sometimes `|` or initials); people may answer above, below,
+or between those lines, so every unquoted line is kept. Outlook and its relatives copy the old
+mail below a header block ("From:/Sent:/To:/Subject:" in the writer's language, often after a rule
+or an "Original Message" line) without marking it: everything from there on is history.
+mail-parser-reply knows more clients' header lines than we do and is asked when we see none. Our
+own earlier messages are recognised verbatim. A forward is content, not history: it is kept whole.
 Signatures end at the `-- ` delimiter or at a mobile client's footer ("Sent from my iPhone").
+When in doubt a line is kept: a stray quote costs less than a customer's lost words.
 
 The raw mail keeps everything: this only decides what is shown as the message.
 """
@@ -19,38 +21,67 @@ from collections.abc import Sequence
 
 from mailparser_reply import EmailReplyParser
 
+from maild.pipeline.reply_lines import normalised, quoted_lines
+from maild.pipeline.subjects import FORWARD_PREFIX, REPLY_PREFIX
+
 LANGUAGES = ["en", "de", "fr", "nl", "es", "sv", "it"]
-WROTE = (r"wrote|writes|schrieb|geschrieben|schreef|geschreven|a\s+écrit|escribió|skrev|ha\s+scritto|escreveu"
-         r"|kirjoitti|napisał")
-ATTRIBUTION = re.compile(rf"^(?:>>>\s)?(?!>).{{0,400}}\b(?:{WROTE})\b.{{0,200}}:\s*-*\s*$|^.{{0,300}}\bwrote on\b.{{0,80}}:\s*$"
-                         r"|^(?:zitat\s+von|quoting)\s.{0,300}:\s*$",  # Horde
-                         re.IGNORECASE)
-ATTRIBUTION_WORDS = re.compile(rf"{WROTE}|zitat|quoting", re.IGNORECASE)  # what every ATTRIBUTION holds
-SEPARATOR = re.compile(
-    r"^\s*-{2,}\s*(?:original\s+message|ursprüngliche\s+nachricht|originalnachricht|message\s+d'origine"
-    r"|mail\s+original|oorspronkelijk\s+bericht|oprindelig\s+meddelelse|mensagem\s+original"
-    r"|mensaje\s+original|ursprungligt\s+meddelande|messaggio\s+originale|forwarded\s+message"
-    r"|weitergeleitete\s+nachricht|message\s+transféré|doorgestuurd\s+bericht)\s*-{2,}\s*$"
+WROTE = (r"wrote|writes|schrieb|geschrieben|schreef|geschreven|a\s+écrit|escribió|skrev"
+         r"|ha\s+scritto|escreveu|kirjoitti|napisał|napsal|napsala|написал|написала|пишет|пише"
+         r"|написав|написала|írta|scrie|a\s+scris|έγραψε|yazdı")
+CJK_WROTE = r"写道|寫道|님이\s*작성"  # no word boundary between a CJK word and the digits before it
+COLON = r"[:：]"
+ATTRIBUTION = re.compile(
+    rf"^(?:>>>\s)?(?!>).{{0,400}}(?:\b(?:{WROTE})\b|{CJK_WROTE}).{{0,200}}{COLON}\s*-*\s*$"
+    r"|^.{0,300}\bwrote on\b.{0,80}:\s*$"
+    r"|^(?:zitat\s+von|quoting)\s.{0,300}:\s*$",  # Horde
+    re.IGNORECASE)
+ATTRIBUTION_WORDS = re.compile(rf"{WROTE}|{CJK_WROTE}|zitat|quoting", re.IGNORECASE)
+# Gmail in many languages, Yandex, Mail.ru: a date, a time and a sender, no verb. Taken for an
+# attribution only above quoted lines, so a signature line like it stays.
+DATED_ATTRIBUTION = re.compile(rf"^(?!>).{{0,200}}\b\d{{1,2}}[:.]\d{{2}}\b.{{0,200}}@.{{0,200}}{COLON}\s*$")
+FORWARD_SEPARATOR = re.compile(
+    r"^\s*-{2,}\s*(?:forwarded\s+message|weitergeleitete\s+nachricht|message\s+transféré"
+    r"|doorgestuurd\s+bericht|mensaje\s+reenviado|messaggio\s+inoltrato|пересылаемое\s+сообщение"
+    r"|přeposlaná\s+zpráva|videresendt\s+meddelelse|vidarebefordrat\s+meddelande)\s*-{2,}\s*$"
     r"|^\s*(?:begin\s+forwarded\s+message|anfang\s+der\s+weitergeleiteten\s+nachricht"
-    r"|début\s+du\s+message\s+réexpédié|begin\s+doorgestuurd\s+bericht)\s*:\s*$",
+    r"|début\s+du\s+message\s+réexpédié|begin\s+doorgestuurd\s+bericht"
+    r"|inizio\s+messaggio\s+inoltrato|comienzo\s+del\s+mensaje\s+reenviado)\s*:\s*$",
     re.IGNORECASE,
 )
-FROM_KEY = re.compile(r"^\s*\*?(?:from|von|de|van|da|från|fra|od|lähettäjä)\s*\*?\s*:", re.IGNORECASE)
+SEPARATOR = re.compile(
+    r"^\s*-{2,}\s*(?:original\s+message|ursprüngliche\s+nachricht|originalnachricht"
+    r"|message\s+d'origine|mail\s+original|oorspronkelijk\s+bericht|oprindelig\s+meddelelse"
+    r"|mensagem\s+original|mensaje\s+original|ursprungligt\s+meddelande|messaggio\s+originale"
+    r"|исходное\s+сообщение|původní\s+zpráva|wiadomość\s+oryginalna)\s*-{2,}\s*$",
+    re.IGNORECASE,
+)
+# Words above a forwarded mail that say it is passed on, for when the subject does not say.
+FORWARD_NOTE = re.compile(
+    r"\b(?:fyi|for\s+your\s+information|see\s+below|forwarding|please\s+see|zur\s+info"
+    r"|siehe\s+unten|pour\s+info|voir\s+ci-dessous|ter\s+info|zie\s+hieronder|для\s+информации"
+    r"|к\s+сведению|per\s+conoscenza|para\s+(?:tu\s+)?información|för\s+kännedom)",
+    re.IGNORECASE)
+FORWARD_NOTE_LINES = 4
+FROM_KEY = re.compile(r"^\s*\*?(?:from|von|de|van|da|från|fra|od|lähettäjä|от|від)\s*\*?\s*:",
+                      re.IGNORECASE)
 HEADER_KEY = re.compile(
-    r"^\s*\*?(?:sent|date|to|cc|subject|gesendet|datum|an|betreff|envoyé|date|à|objet|verzonden|aan"
-    r"|onderwerp|enviado|fecha|para|asunto|skickat|till|ämne|inviato|data|a|oggetto|pour|kopie|sendt|til|emne"
-    r"|assunto|temat|wysłano|do)\s*\*?\s*:",
+    r"^\s*\*?(?:sent|date|to|cc|subject|gesendet|datum|an|betreff|envoyé|date|à|objet|verzonden"
+    r"|aan|onderwerp|enviado|fecha|para|asunto|skickat|till|ämne|inviato|data|a|oggetto|pour"
+    r"|kopie|sendt|til|emne|assunto|temat|wysłano|do|отправлено|кому|тема|дата|копия|надіслано"
+    r"|копія|odesláno|komu|předmět)\s*\*?\s*:",
     re.IGNORECASE,
 )
-NAME_AND_ADDRESS = re.compile(r"^\s*[^:<>@]{0,80}<?[\w.+-]+@[\w.-]+>?\s*$")  # "Name <a@b>" alone on a line
+NAME_AND_ADDRESS = re.compile(r"^\s*[^:<>@]{0,80}<?[\w.+-]+@[\w.-]+>?\s*$")  # "Name <a@b>" alone
 DATE_OR_ADDRESS = re.compile(r"\d|@|<")
 RULE = re.compile(r"^\s*(?:_{8,}|-{8,})\s*$")
 SIGNATURE = re.compile(r"^--\s*$")
 MOBILE_FOOTER = re.compile(
-    r"^\s*(?:sent\s+(?:from|with|via)\s|(?:get|download)\s+outlook\s+for|von\s+meinem\s|gesendet\s+(?:von|mit)\s"
-    r"|outlook\s+für\s|envoyé\s+(?:de|depuis|à\s+partir\s+de)\s|obtenir\s+outlook|télécharger\s+outlook"
-    r"|verstuurd\s+(?:vanaf|met|via)\s|verzonden\s+(?:vanaf|met|via)\s|outlook\s+voor\s"
-    r"|enviado\s+(?:desde|con|do)\s|skickat\s+från\s|inviato\s+da\s|sendt\s+fra\s|wysłane\s+z\s).{0,80}$",
+    r"^\s*(?:sent\s+(?:from|with|via)\s|(?:get|download)\s+outlook\s+for|von\s+meinem\s"
+    r"|gesendet\s+(?:von|mit)\s|outlook\s+für\s|envoyé\s+(?:de|depuis|à\s+partir\s+de)\s"
+    r"|obtenir\s+outlook|télécharger\s+outlook|verstuurd\s+(?:vanaf|met|via)\s"
+    r"|verzonden\s+(?:vanaf|met|via)\s|outlook\s+voor\s|enviado\s+(?:desde|con|do)\s"
+    r"|skickat\s+från\s|inviato\s+da\s|sendt\s+fra\s|wysłane\s+z\s|отправлено\s+(?:с|из)\s"
+    r"|надіслано\s+з\s|odesláno\s+z\s).{0,80}$",
     re.IGNORECASE,
 )
 JOIN_LINES = 3  # Gmail wraps a long attribution over up to three lines
@@ -58,34 +89,49 @@ LIBRARY_HINTS = (":", "-----")  # one of them is in every header line mail-parse
 _parser = EmailReplyParser(languages=LANGUAGES)
 
 
-def new_text(text: str, ours: Sequence[str] = ()) -> str:
-    """The new text of `text`, a reply; `ours` are texts we sent on the ticket, recognised when quoted."""
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    lines = lines[:_history_start(lines, ours)]
-    lines = _without_quotes(lines)
-    lines = lines[:_signature_start(lines)]
-    return _tidy(lines)
+def new_text(text: str, ours: Sequence[str] = (), subject: str = "") -> str:
+    """The new text of `text`, a reply with `subject`; `ours` are texts we sent on the ticket,
+    recognised when quoted."""
+    lines = normalised(text)
+    start = _history_start(lines, ours)
+    if start < len(lines) and _is_forward(lines, start, subject):
+        return _tidy(lines)
+    lines = _without_quotes(lines[:start])
+    return _tidy(lines[:_signature_start(lines)])
 
 
 def _history_start(lines: list[str], ours: Sequence[str]) -> int:
     """Where the copied-below history begins: the earliest of maild's ways of spotting it, or, when
     none sees any quoting at all, mail-parser-reply's (it cuts sign-offs and inline answers short
     where maild's rules know better, but knows more clients' header lines)."""
-    attributions = _attributions(lines)
-    ours_start = min(_header_block(lines), _memo_block(lines), _unquoted_attribution(lines, attributions),
-                     _our_text(lines, ours))
-    if ours_start < len(lines) or attributions or any(line.lstrip().startswith(">") for line in lines):
+    quoted = quoted_lines(lines)
+    attributions = _attributions(lines, quoted)
+    ours_start = min(_header_block(lines), _memo_block(lines),
+                     _unquoted_attribution(lines, attributions), _our_text(lines, ours))
+    if ours_start < len(lines) or attributions or any(quoted):
         return ours_start
     return _library_cut(lines)
 
 
+def _is_forward(lines: list[str], start: int, subject: str) -> bool:
+    """The history found at `start` is a mail passed on: the subject says so, the client wrote a
+    forward separator, or (a subject saying neither) a short note above says so."""
+    if FORWARD_PREFIX.match(subject) or FORWARD_SEPARATOR.match(lines[start]):
+        return True
+    if REPLY_PREFIX.match(subject) and not FORWARD_PREFIX.match(subject):
+        return False
+    note = [line for line in lines[:start] if line.strip()]
+    return 0 < len(note) <= FORWARD_NOTE_LINES and bool(FORWARD_NOTE.search(" ".join(note)))
+
+
 def _header_block(lines: list[str]) -> int:
     for i, line in enumerate(lines):
-        if SEPARATOR.match(line):
+        if SEPARATOR.match(line) or FORWARD_SEPARATOR.match(line):
             return i
         block = lines[i:i + 5]
         if FROM_KEY.match(line) or HEADER_KEY.match(line):  # WEB.DE puts "Gesendet:" before "Von:"
-            if any(FROM_KEY.match(n) for n in block) and sum(_is_header(n) for n in block) >= 3:
+            if (any(FROM_KEY.match(n) for n in block) and sum(_is_header(n) for n in block) >= 3
+                    and DATE_OR_ADDRESS.search(" ".join(block))):  # a real block has a date
                 return _with_rule_above(lines, i)
     return len(lines)
 
@@ -111,44 +157,54 @@ def _with_rule_above(lines: list[str], i: int) -> int:
     return above if above >= 0 and RULE.match(lines[above]) else i
 
 
-def _attributions(lines: list[str]) -> list[tuple[int, int]]:
-    """(first line, line after) of each attribution, joining the lines a client wrapped it over."""
-    if not ATTRIBUTION_WORDS.search("\n".join(lines)):
-        return []  # most replies: one search instead of three patterns tried at every line
+def _attributions(lines: list[str], quoted: list[bool]) -> list[tuple[int, int, bool]]:
+    """(first line, line after, quoted lines follow) of each attribution, joining the lines a
+    client wrapped it over. A verbless, dated one counts only above quoted lines."""
+    worded = bool(ATTRIBUTION_WORDS.search("\n".join(lines)))
     found = []
     i = 0
     while i < len(lines):
-        width = _attribution_width(lines, i)
-        if width:
-            found.append((i, i + width))
+        width, dated = _attribution_width(lines, quoted, i, worded)
+        above_quote = bool(width) and _quote_follows(lines, quoted, i + width)
+        if width and (above_quote or not dated):
+            found.append((i, i + width, above_quote))
             i += width
         else:
             i += 1
     return found
 
 
-def _attribution_width(lines: list[str], i: int) -> int:
-    """How many lines from `i` form an attribution (0: none). Only adjacent, unquoted, non-blank lines."""
-    if i >= len(lines) or not lines[i].strip():
-        return 0
+def _attribution_width(lines: list[str], quoted: list[bool], i: int,
+                       worded: bool) -> tuple[int, bool]:
+    """How many lines from `i` form an attribution (0: none), and whether it is only dated.
+    Only adjacent, unquoted, non-blank lines."""
+    if quoted[i] or not lines[i].strip():
+        return 0, False
     for width in range(1, JOIN_LINES + 1):
         part = lines[i:i + width]
-        if len(part) < width or any(not line.strip() or line.lstrip().startswith(">") for line in part[1:]):
-            return 0
+        if len(part) < width or any(not line.strip() or q for line, q in
+                                    zip(part[1:], quoted[i + 1:i + width])):
+            return 0, False
         if width > 1 and not DATE_OR_ADDRESS.search(part[0]):
-            return 0  # a wrapped attribution starts with its date or sender; "Katie" above one is a name
-        if ATTRIBUTION.match(" ".join(line.strip() for line in part)):
-            return width
-    return 0
+            return 0, False  # a wrapped attribution starts with its date or sender, not a name
+        joined = " ".join(line.strip() for line in part)
+        if worded and ATTRIBUTION.match(joined):
+            return width, False
+        if DATED_ATTRIBUTION.match(joined):
+            return width, True
+    return 0, False
 
 
-def _unquoted_attribution(lines: list[str], attributions: list[tuple[int, int]]) -> int:
-    """An attribution not followed by `>` lines introduces history copied without quoting."""
-    for start, end in attributions:
-        following = next((line for line in lines[end:] if line.strip()), "")
-        if not following.lstrip().startswith(">"):
-            return start
-    return len(lines)
+def _quote_follows(lines: list[str], quoted: list[bool], end: int) -> bool:
+    following = next((n for n in range(end, len(lines)) if lines[n].strip()), None)
+    return following is not None and quoted[following]
+
+
+def _unquoted_attribution(lines: list[str], attributions: list[tuple[int, int, bool]]) -> int:
+    """An attribution not followed by quoted lines introduces history copied without quoting, if
+    it names a date or an address as real ones do ("I wrote:" alone is the customer's)."""
+    return next((start for start, end, above_quote in attributions
+                 if not above_quote and DATE_OR_ADDRESS.search(" ".join(lines[start:end]))), len(lines))
 
 
 def _our_text(lines: list[str], ours: Sequence[str]) -> int:
@@ -190,9 +246,22 @@ def _library_read_cut(text: str) -> int:
 
 
 def _without_quotes(lines: list[str]) -> list[str]:
-    """Drop `>` lines and the attributions that introduce them; keep what was written between."""
-    drop = {n for start, end in _attributions(lines) for n in range(start, end)}
-    return [line for n, line in enumerate(lines) if n not in drop and not line.lstrip().startswith(">")]
+    """Drop quoted lines and the attributions that introduce them; keep what was written between,
+    one blank line apart where a quote stood between two of its lines."""
+    quoted = quoted_lines(lines)
+    drop = {n for start, end, above_quote in _attributions(lines, quoted) if above_quote
+            for n in range(start, end)}
+    kept: list[str] = []
+    gap = False
+    for n, line in enumerate(lines):
+        if n in drop or quoted[n]:
+            gap = True
+            continue
+        if gap and line.strip() and kept and kept[-1].strip():
+            kept.append("")
+        gap = gap and not line.strip()
+        kept.append(line)
+    return kept
 
 
 def _signature_start(lines: list[str]) -> int:
@@ -206,3 +275,4 @@ def _tidy(lines: list[str]) -> str:
     """No leading or trailing blank lines, and at most one blank line in a row."""
     text = "\n".join(lines).strip("\n")
     return re.sub(r"\n{3,}", "\n\n", text).strip()
+
