@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
-"""Build the unseen reply corpus: replies written as real clients lay them out, with the new text
-each should be stored as. Written before maild's stripper was run on any of them.
+"""Build the unseen reply corpora: replies written as real clients lay them out, with the new text
+each should be stored as.
 
-    python3 make_unseen.py    # (re)write every .eml and .expected.txt in this folder
+- this folder (batch 1): written from issue 25's classes before maild's new stripper existed;
+- ../replies-unseen-2 (batch 2, cases_2.py): written after it, from what clients send rather
+  than from its classes, and measured once before any change was made for them.
+
+    python3 make_unseen.py    # (re)write every .eml and .expected.txt of both batches
 """
 from __future__ import annotations
 
 from email.message import EmailMessage
 from email.policy import SMTP, default
-from email.utils import make_msgid
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -25,8 +29,8 @@ CASES: list[dict] = []
 
 
 def case(name: str, subject: str, sender: str, expected: str, text: str | None = None,
-         html: str | None = None, mailer: str = "") -> None:
-    CASES.append(dict(name=name, subject=subject, sender=sender, expected=expected, text=text,
+         html: str | None = None, mailer: str = "", into: list[dict] = CASES) -> None:
+    into.append(dict(name=name, subject=subject, sender=sender, expected=expected, text=text,
                       html=html, mailer=mailer))
 
 
@@ -274,7 +278,7 @@ def build(c: dict) -> bytes:
     msg["To"] = HD
     msg["Subject"] = c["subject"]
     msg["Date"] = "Tue, 04 Mar 2025 11:02:17 +0000"
-    msg["Message-ID"] = make_msgid(idstring=c["name"][:20], domain="client.example")
+    msg["Message-ID"] = f"<{c['name']}@client.example>"
     msg["In-Reply-To"] = "<ack-4711@example.com>"
     msg["References"] = "<ack-4711@example.com>"
     if c["mailer"]:
@@ -288,12 +292,20 @@ def build(c: dict) -> bytes:
     return msg.as_bytes(policy=SMTP)
 
 
+def write(cases: list[dict], folder: Path) -> None:
+    folder.mkdir(exist_ok=True)
+    for c in cases:
+        (folder / f"{c['name']}.eml").write_bytes(build(c))
+        (folder / f"{c['name']}.expected.txt").write_text(c["expected"], encoding="utf-8")
+    print(f"{len(cases)} cases written to {folder.name}")
+
+
 def main() -> None:
-    for c in CASES:
-        (HERE / f"{c['name']}.eml").write_bytes(build(c))
-        (HERE / f"{c['name']}.expected.txt").write_text(c["expected"], encoding="utf-8")
-    print(f"{len(CASES)} cases written")
+    import cases_2
+    write(CASES, HERE)
+    write(cases_2.CASES, HERE.parent / "replies-unseen-2")
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(HERE))
     main()
