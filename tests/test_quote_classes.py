@@ -46,6 +46,8 @@ DATED = [
     "03.03.2025, 10:15, \"{name}\" <{addr}>:",                          # Yandex
     "Понедельник, 3 марта 2025, 10:15 +03:00 от {name} <{addr}>:",      # Mail.ru
     "3 March 2025 10:15:02 GMT+00:00, {name} <{addr}>:",
+    "* {name} <{addr}> [2025-03-03 10:15 +0000]:",                        # Mutt: sender first
+    "{name} <{addr}> 2025-03-03 10:15:",
 ]
 
 
@@ -89,6 +91,13 @@ def test_an_outlook_from_line_broken_inside_mailto_is_cut(sender: tuple[str, str
     history = (f"From: {name} [mailto:\n{addr}]\nSent: 03 March 2025 10:15\nTo: Dana <dana@x.example>\n"
                f"Subject: [#4711] Export\n\n{OLD}\n")
     cut(f"{NEW_TEXTS[1]}\n\n{history}", NEW_TEXTS[1])
+
+
+@pytest.mark.parametrize(("sender", "new"), list(product(SENDERS, NEW_TEXTS[:2])))
+def test_an_attribution_closed_by_dashes_instead_of_a_colon_is_cut(sender: tuple[str, str], new: str) -> None:
+    zoho = f"---- On Mon, 03 Mar 2025 10:15:00 +0000 {sender[0]} <{sender[1]}> wrote ---"
+    cut(f"{new}\n\n\n{zoho}\n\n{OLD}\n", new)  # Zoho copies the history below without marks
+    cut(f"{new}\n\n{zoho}\n{quote(OLD)}\n", new)
 
 
 # 3. Several earlier messages quoted one after the other -----------------------------------------
@@ -192,13 +201,14 @@ FORWARDED = ("From: Finance Office <finance@uni.example>\nDate: Mon, 3 Mar 2025 
 FORWARD_SEPARATORS = ["---------- Forwarded message ---------", "---------- Weitergeleitete Nachricht ---------",
                       "-------- Message transféré --------", "-------- Пересылаемое сообщение --------",
                       "Begin forwarded message:", "Anfang der weitergeleiteten Nachricht:",
-                      "---------- Mensaje reenviado ---------"]
+                      "---------- Mensaje reenviado ---------",
+                      "----- Forwarded message from Finance Office <finance@uni.example> -----"]
 NOTES = ["FYI", "FYI, see below.", "Zur Info, siehe unten.", "Для информации.", "", "Please see below.\n\nDana"]
 
 
 @pytest.mark.parametrize(("separator", "note"), list(product(FORWARD_SEPARATORS, NOTES)))
 def test_a_forwarded_message_is_kept_whole(separator: str, note: str) -> None:
-    text = f"{note}\n\n{separator}\n{FORWARDED}".strip()
+    text = f"{note}\n\n{separator}\n{FORWARDED}".strip().replace("\n\nThe", "\n\n\n\nThe")  # as written
     for subject in ("Fwd: Invoice", "WG: Rechnung", "", "Invoice"):
         kept(text, subject)
 
@@ -313,8 +323,13 @@ def test_attributions_in_many_languages_are_cut(form: str, sender: tuple[str, st
     "Від: {name} <{addr}>\nНадіслано: 3 березня 2025 р. 10:15\nКому: Оксана\nТема: Доступ",
     "Od: {name} <{addr}>\nOdesláno: 3. března 2025 10:15\nKomu: Jan\nPředmět: Chyba",
     "-----Исходное сообщение-----\nОт: {name}\nДата: 3 марта 2025",
+    "差出人: {name} <{addr}>\n送信日時: 2025年3月3日 10:15\n宛先: 佐藤\n件名: エラー",                   # ja
+    "发件人: {name} <{addr}>\n发送时间: 2025年3月3日 10:15\n收件人: 李伟\n主题: 错误",                   # zh
+    "寄件者：{name} <{addr}>\n傳送時間：2025年3月3日 上午 10:15\n收件者：陳\n主旨：錯誤",             # zh-TW
+    "보낸 사람: {name} <{addr}>\n보낸 날짜: 2025년 3월 3일 월요일 오전 10:15\n받는 사람: 김\n제목: 오류",  # ko
+    "Kimden: {name} <{addr}>\nGönderildi: 3 Mart 2025 Pazartesi 10:15\nKime: Mehmet\nKonu: Hata",  # tr
 ])
-def test_outlook_header_blocks_in_cyrillic_and_czech_are_cut(history: str) -> None:
+def test_outlook_header_blocks_in_many_languages_are_cut(history: str) -> None:
     new = NEW_TEXTS[2]
     cut(f"{new}\n\n{history.format(name='Example Helpdesk', addr='helpdesk@example.com')}\n\n{OLD}\n", new)
 

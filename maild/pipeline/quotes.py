@@ -31,16 +31,18 @@ WROTE = (r"wrote|writes|schrieb|geschrieben|schreef|geschreven|a\s+écrit|escrib
 CJK_WROTE = r"写道|寫道|님이\s*작성"  # no word boundary between a CJK word and the digits before it
 COLON = r"[:：]"
 ATTRIBUTION = re.compile(
-    rf"^(?:>>>\s)?(?!>).{{0,400}}(?:\b(?:{WROTE})\b|{CJK_WROTE}).{{0,200}}{COLON}\s*-*\s*$"
+    rf"^(?:>>>\s)?(?!>).{{0,400}}(?:\b(?:{WROTE})\b|{CJK_WROTE}).{{0,200}}(?:{COLON}\s*-*|\s-{{2,}})\s*$"
     r"|^.{0,300}\bwrote on\b.{0,80}:\s*$"
     r"|^(?:zitat\s+von|quoting)\s.{0,300}:\s*$",  # Horde
     re.IGNORECASE)
-ATTRIBUTION_WORDS = re.compile(rf"{WROTE}|{CJK_WROTE}|zitat|quoting", re.IGNORECASE)
-# Gmail in many languages, Yandex, Mail.ru: a date, a time and a sender, no verb. Taken for an
-# attribution only above quoted lines, so a signature line like it stays.
-DATED_ATTRIBUTION = re.compile(rf"^(?!>).{{0,200}}\b\d{{1,2}}[:.]\d{{2}}\b.{{0,200}}@.{{0,200}}{COLON}\s*$")
+ATTRIBUTION_ENDS = (":", "：", "-")  # the last character of every attribution
+# Gmail in many languages, Yandex, Mail.ru, Mutt: a time and a sender's address in either order,
+# no verb, a colon at the end. Taken for an attribution only above quoted lines, so a signature
+# line like it stays.
+DATED_ATTRIBUTION = re.compile(
+    rf"^(?!>)(?=.{{0,400}}\b\d{{1,2}}[:.]\d{{2}}\b)(?=.{{0,400}}@).{{1,600}}{COLON}\s*$")
 FORWARD_SEPARATOR = re.compile(
-    r"^\s*-{2,}\s*(?:forwarded\s+message|weitergeleitete\s+nachricht|message\s+transféré"
+    r"^\s*-{2,}\s*(?:forwarded\s+message(?:\s+from\s.{1,200})?|weitergeleitete\s+nachricht|message\s+transféré"
     r"|doorgestuurd\s+bericht|mensaje\s+reenviado|messaggio\s+inoltrato|пересылаемое\s+сообщение"
     r"|přeposlaná\s+zpráva|videresendt\s+meddelelse|vidarebefordrat\s+meddelande)\s*-{2,}\s*$"
     r"|^\s*(?:begin\s+forwarded\s+message|anfang\s+der\s+weitergeleiteten\s+nachricht"
@@ -62,13 +64,16 @@ FORWARD_NOTE = re.compile(
     r"|к\s+сведению|per\s+conoscenza|para\s+(?:tu\s+)?información|för\s+kännedom)",
     re.IGNORECASE)
 FORWARD_NOTE_LINES = 4
-FROM_KEY = re.compile(r"^\s*\*?(?:from|von|de|van|da|från|fra|od|lähettäjä|от|від)\s*\*?\s*:",
-                      re.IGNORECASE)
+FROM_KEY = re.compile(
+    r"^\s*\*?(?:from|von|de|van|da|från|fra|od|lähettäjä|от|від|kimden|差出人|发件人|寄件者|보낸\s*사람)"
+    r"\s*\*?\s*[:：]", re.IGNORECASE)
 HEADER_KEY = re.compile(
     r"^\s*\*?(?:sent|date|to|cc|subject|gesendet|datum|an|betreff|envoyé|date|à|objet|verzonden"
     r"|aan|onderwerp|enviado|fecha|para|asunto|skickat|till|ämne|inviato|data|a|oggetto|pour"
     r"|kopie|sendt|til|emne|assunto|temat|wysłano|do|отправлено|кому|тема|дата|копия|надіслано"
-    r"|копія|odesláno|komu|předmět)\s*\*?\s*:",
+    r"|копія|odesláno|komu|předmět|gönderildi|kime|konu|bilgi|tarih|送信日時|宛先|件名|日付"
+    r"|发送时间|收件人|主题|抄送|日期|傳送時間|收件者|主旨|副本|받는\s*사람|보낸\s*날짜|날짜|제목|참조)"
+    r"\s*\*?\s*[:：]",
     re.IGNORECASE,
 )
 NAME_AND_ADDRESS = re.compile(r"^\s*[^:<>@]{0,80}<?[\w.+-]+@[\w.-]+>?\s*$")  # "Name <a@b>" alone
@@ -95,7 +100,7 @@ def new_text(text: str, ours: Sequence[str] = (), subject: str = "") -> str:
     lines = normalised(text)
     start = _history_start(lines, ours)
     if start < len(lines) and _is_forward(lines, start, subject):
-        return _tidy(lines)
+        return "\n".join(lines).strip()  # as written, blank lines and all
     lines = _without_quotes(lines[:start])
     return _tidy(lines[:_signature_start(lines)])
 
@@ -160,11 +165,11 @@ def _with_rule_above(lines: list[str], i: int) -> int:
 def _attributions(lines: list[str], quoted: list[bool]) -> list[tuple[int, int, bool]]:
     """(first line, line after, quoted lines follow) of each attribution, joining the lines a
     client wrapped it over. A verbless, dated one counts only above quoted lines."""
-    worded = bool(ATTRIBUTION_WORDS.search("\n".join(lines)))
+    ends = {n for n, line in enumerate(lines) if line.endswith(ATTRIBUTION_ENDS) and not quoted[n]}
     found = []
     i = 0
     while i < len(lines):
-        width, dated = _attribution_width(lines, quoted, i, worded)
+        width, dated = _attribution_width(lines, quoted, i, ends) if ends else (0, False)
         above_quote = bool(width) and _quote_follows(lines, quoted, i + width)
         if width and (above_quote or not dated):
             found.append((i, i + width, above_quote))
@@ -175,9 +180,9 @@ def _attributions(lines: list[str], quoted: list[bool]) -> list[tuple[int, int, 
 
 
 def _attribution_width(lines: list[str], quoted: list[bool], i: int,
-                       worded: bool) -> tuple[int, bool]:
+                       ends: set[int]) -> tuple[int, bool]:
     """How many lines from `i` form an attribution (0: none), and whether it is only dated.
-    Only adjacent, unquoted, non-blank lines."""
+    Only adjacent, unquoted, non-blank lines, the last ending as attributions do."""
     if quoted[i] or not lines[i].strip():
         return 0, False
     for width in range(1, JOIN_LINES + 1):
@@ -187,8 +192,10 @@ def _attribution_width(lines: list[str], quoted: list[bool], i: int,
             return 0, False
         if width > 1 and not DATE_OR_ADDRESS.search(part[0]):
             return 0, False  # a wrapped attribution starts with its date or sender, not a name
+        if i + width - 1 not in ends:
+            continue
         joined = " ".join(line.strip() for line in part)
-        if worded and ATTRIBUTION.match(joined):
+        if ATTRIBUTION.match(joined):
             return width, False
         if DATED_ATTRIBUTION.match(joined):
             return width, True
