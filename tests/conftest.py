@@ -287,3 +287,19 @@ def make_writable(path: Path) -> None:
         subprocess.run(["chattr", "-i", str(path)], check=True)
     else:
         path.chmod(0o700 if path.is_dir() else 0o600)
+
+
+def offline_intake(tmp_path: Path, extra: str = "") -> "Intake":
+    """The whole pipeline in this process over the test database, with no relay: what maild would
+    send stays in the outbox."""
+    from maild.config import load_config
+    from maild.intake import Intake
+    from maild.pipeline.steps import STEPS
+    from maild.runtime import Runtime, Settings
+    from maild.store.db import open_store
+    from maild.store.migrations import migrate
+
+    settings = Settings.build(load_config(write_config(tmp_path, relay_port=None, smtp_port=2525, extra=extra)))
+    open_store(settings.config.database)
+    migrate()
+    return Intake(Runtime(settings), STEPS)

@@ -12,8 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import offline_intake
+from maild.intake import Intake, Outcome
 from maild.pipeline import quotes
 from maild.pipeline.quotes import new_text
+from maild.store.models import Message
+from mails import mail
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from quotes import CORPUS, HOLDOUT, UNSEEN, UNSEEN_2, cases, first_paragraph, library_only, maild, normalised  # noqa: E402,I001
@@ -80,3 +84,54 @@ def test_the_library_is_skipped_for_the_corpus_as_it_would_answer() -> None:
     for _, text, _, _ in CASES + cases(UNSEEN) + cases(UNSEEN_2):
         lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
         assert quotes._library_cut(lines) == quotes._library_read_cut("\n".join(lines)), text[:80]
+
+
+# ---------------------------------------------------------------- through the pipeline
+CUSTOMER = "Dana Admin <dana@bath.example.ac.uk>"
+
+
+@pytest.fixture
+def intake(tmp_path: Path) -> Intake:
+    return offline_intake(tmp_path)
+
+
+def reply_on_ticket(intake: Intake, subject: str, text: str | None = None, html: str | None = None) -> str:
+    """The text stored for a customer's reply on ticket 1 (opened first)."""
+    assert intake.accept(mail(CUSTOMER).as_bytes(), "test", "test", ["helpdesk@example.com"],
+                         "dana@bath.example.ac.uk") is Outcome.OPENED
+    message = mail(CUSTOMER, subject, text or "")
+    if html is not None:
+        if text is None:
+            message.set_content(html, subtype="html")
+        else:
+            message.add_alternative(html, subtype="html")
+    assert intake.accept(message.as_bytes(), "test", "test", ["helpdesk@example.com"],
+                         "dana@bath.example.ac.uk") is Outcome.REPLIED
+    return Message.select().where(Message.direction == "in").order_by(Message.id.desc()).get().text
+
+
+OUTLOOK_HTML = ("<html><body><div class=WordSection1><p class=MsoNormal>Hello,</p><p class=MsoNormal>"
+                "<o:p>&nbsp;</o:p></p><p class=MsoNormal>the new version fixed it.</p></div><hr>"
+                "<div id=divRplyFwdMsg><b>From:</b> Test Helpdesk &lt;helpdesk@example.com&gt;<br><b>Sent:"
+                "</b> Monday, March 3, 2025 10:15 AM<br><b>To:</b> Dana<br><b>Subject:</b> [#1] Report</div>"
+                "<p>Dear Dana, we have opened ticket 1.</p></body></html>")
+
+
+@pytest.mark.parametrize("text_part", [None, "", "\u200b\r\n\u00a0\r\n"], ids=["html-only", "empty", "invisible"])
+def test_an_outlook_html_reply_is_stored_as_its_new_text(intake: Intake, text_part: str | None) -> None:
+    stored = reply_on_ticket(intake, "RE: [#1] Placement report", text_part, OUTLOOK_HTML)
+    assert stored == "Hello,\n\nthe new version fixed it."
+
+
+def test_a_forward_onto_a_ticket_is_stored_whole(intake: Intake) -> None:
+    forward = ("FYI, from our finance office.\n\n---------- Forwarded message ---------\n"
+               "From: Finance <finance@bath.example.ac.uk>\nDate: Mon, 3 Mar 2025 at 09:12\n"
+               "Subject: Invoice\nTo: Dana <dana@bath.example.ac.uk>\n\nThe invoice has no VAT number.")
+    assert reply_on_ticket(intake, "Fwd: [#1] Placement report", forward) == forward
+
+
+def test_a_reply_under_a_cyrillic_dated_attribution_keeps_its_new_text(intake: Intake) -> None:
+    text = ("Добрый день!\n\nОтчёт всё ещё не выгружается.\n\nпн, 3 мар. 2025 г. в 10:15, Test Helpdesk "
+            "<helpdesk@example.com>:\n\n> Уважаемый клиент,\n> мы открыли заявку 1.\n")
+    assert reply_on_ticket(intake, "Re: [#1] Placement report", text) == (
+        "Добрый день!\n\nОтчёт всё ещё не выгружается.")
