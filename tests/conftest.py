@@ -299,7 +299,8 @@ def offline_intake(tmp_path: Path, extra: str = "") -> "Intake":
     from maild.store.db import open_store
     from maild.store.migrations import migrate
 
-    settings = Settings.build(load_config(write_config(tmp_path, relay_port=None, smtp_port=2525, extra=extra)))
+    config = write_config(tmp_path, relay_port=None, smtp_port=2525, extra=extra)
+    settings = Settings.build(load_config(config))
     open_store(settings.config.database)
     migrate()
     return Intake(Runtime(settings), STEPS)

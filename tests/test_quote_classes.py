@@ -11,7 +11,7 @@ import pytest
 
 from maild.pipeline.html_text import html_to_text
 from maild.pipeline.quotes import new_text
-from maild.pipeline.reply_lines import INVISIBLE
+from maild.pipeline.reply_lines import INVISIBLE, visible
 
 SENDERS = [("Example Helpdesk", "helpdesk@example.com"), ("Priya Nair", "p.nair@example.com"),
            ("Олег Смирнов", "oleg@example.com"), ("Zoë O'Brien-Łukasz", "zoe.ob+help@example.com")]
@@ -223,6 +223,16 @@ def test_an_outlook_forward_under_original_message_is_kept(subject: str) -> None
 @pytest.mark.parametrize("note", ["FYI", "See below - this is what our users get.", "Forwarding this from IT."])
 def test_a_short_note_saying_forward_keeps_the_mail_below_when_the_subject_is_silent(note: str) -> None:
     kept(f"{note}\n\n-----Original Message-----\n{FORWARDED}")
+
+
+def test_a_staff_answer_never_passes_a_forward_on() -> None:
+    text = f"FYI, see below.\n\n-----Original Message-----\n{FORWARDED}"
+    assert new_text(text, subject="Fwd: Invoice", keep_forwards=False) == "FYI, see below."
+
+
+@pytest.mark.parametrize("text", ["\u200b\n\u200b", "\u00a0\r\n\ufeff", "", " \t\n"])
+def test_a_text_part_of_only_invisible_characters_is_not_text(text: str) -> None:
+    assert not visible(text) and visible(text + "x")
 
 
 @pytest.mark.parametrize("subject", ["RE: Invoice", "AW: Rechnung", "Re: Fwd: Invoice", ""])

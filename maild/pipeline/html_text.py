@@ -61,7 +61,7 @@ class _Layout(HTMLParser):
             if open_tag == tag:
                 break
         if tag == "p" and "MsoNormal" not in classes:
-            self._blank()  # a paragraph's margin; Outlook's have none, its blank lines are paragraphs
+            self._blank()  # a paragraph's margin; Outlook's have none
         elif tag in ("td", "th"):
             self._line.append(" ")
 

@@ -31,7 +31,8 @@ WROTE = (r"wrote|writes|schrieb|geschrieben|schreef|geschreven|a\s+écrit|escrib
 CJK_WROTE = r"写道|寫道|님이\s*작성"  # no word boundary between a CJK word and the digits before it
 COLON = r"[:：]"
 ATTRIBUTION = re.compile(
-    rf"^(?:>>>\s)?(?!>).{{0,400}}(?:\b(?:{WROTE})\b|{CJK_WROTE}).{{0,200}}(?:{COLON}\s*-*|\s-{{2,}})\s*$"
+    rf"^(?:>>>\s)?(?!>).{{0,400}}(?:\b(?:{WROTE})\b|{CJK_WROTE}).{{0,200}}"
+    rf"(?:{COLON}\s*-*|\s-{{2,}})\s*$"  # Zoho ends "wrote ---"
     r"|^.{0,300}\bwrote on\b.{0,80}:\s*$"
     r"|^(?:zitat\s+von|quoting)\s.{0,300}:\s*$",  # Horde
     re.IGNORECASE)
@@ -42,7 +43,8 @@ ATTRIBUTION_ENDS = (":", "：", "-")  # the last character of every attribution
 DATED_ATTRIBUTION = re.compile(
     rf"^(?!>)(?=.{{0,400}}\b\d{{1,2}}[:.]\d{{2}}\b)(?=.{{0,400}}@).{{1,600}}{COLON}\s*$")
 FORWARD_SEPARATOR = re.compile(
-    r"^\s*-{2,}\s*(?:forwarded\s+message(?:\s+from\s.{1,200})?|weitergeleitete\s+nachricht|message\s+transféré"
+    r"^\s*-{2,}\s*(?:forwarded\s+message(?:\s+from\s.{1,200})?|weitergeleitete\s+nachricht"
+    r"|message\s+transféré"
     r"|doorgestuurd\s+bericht|mensaje\s+reenviado|messaggio\s+inoltrato|пересылаемое\s+сообщение"
     r"|přeposlaná\s+zpráva|videresendt\s+meddelelse|vidarebefordrat\s+meddelande)\s*-{2,}\s*$"
     r"|^\s*(?:begin\s+forwarded\s+message|anfang\s+der\s+weitergeleiteten\s+nachricht"
@@ -94,12 +96,14 @@ LIBRARY_HINTS = (":", "-----")  # one of them is in every header line mail-parse
 _parser = EmailReplyParser(languages=LANGUAGES)
 
 
-def new_text(text: str, ours: Sequence[str] = (), subject: str = "") -> str:
+def new_text(text: str, ours: Sequence[str] = (), subject: str = "",
+             keep_forwards: bool = True) -> str:
     """The new text of `text`, a reply with `subject`; `ours` are texts we sent on the ticket,
-    recognised when quoted."""
+    recognised when quoted. Without `keep_forwards` (a staff answer, which goes to the customer) a
+    forward is cut like any history."""
     lines = normalised(text)
     start = _history_start(lines, ours)
-    if start < len(lines) and _is_forward(lines, start, subject):
+    if keep_forwards and start < len(lines) and _is_forward(lines, start, subject):
         return "\n".join(lines).strip()  # as written, blank lines and all
     lines = _without_quotes(lines[:start])
     return _tidy(lines[:_signature_start(lines)])
@@ -123,7 +127,7 @@ def _is_forward(lines: list[str], start: int, subject: str) -> bool:
     forward separator, or (a subject saying neither) a short note above says so."""
     if FORWARD_PREFIX.match(subject) or FORWARD_SEPARATOR.match(lines[start]):
         return True
-    if REPLY_PREFIX.match(subject) and not FORWARD_PREFIX.match(subject):
+    if REPLY_PREFIX.match(subject):
         return False
     note = [line for line in lines[:start] if line.strip()]
     return 0 < len(note) <= FORWARD_NOTE_LINES and bool(FORWARD_NOTE.search(" ".join(note)))
@@ -148,7 +152,8 @@ def _is_header(line: str) -> bool:
 def _memo_block(lines: list[str]) -> int:
     """Notes' memo header: the sender and date on lines of their own, then To/cc/Subject lines."""
     for i, line in enumerate(lines):
-        if HEADER_KEY.match(line) and sum(bool(HEADER_KEY.match(n)) for n in lines[i + 1:i + 4]) >= 2:
+        below = lines[i + 1:i + 4]
+        if HEADER_KEY.match(line) and sum(bool(HEADER_KEY.match(n)) for n in below) >= 2:
             sender = [k for k in range(max(0, i - 7), i) if NAME_AND_ADDRESS.match(lines[k])]
             if sender:
                 return sender[0]
@@ -210,8 +215,9 @@ def _quote_follows(lines: list[str], quoted: list[bool], end: int) -> bool:
 def _unquoted_attribution(lines: list[str], attributions: list[tuple[int, int, bool]]) -> int:
     """An attribution not followed by quoted lines introduces history copied without quoting, if
     it names a date or an address as real ones do ("I wrote:" alone is the customer's)."""
-    return next((start for start, end, above_quote in attributions
-                 if not above_quote and DATE_OR_ADDRESS.search(" ".join(lines[start:end]))), len(lines))
+    unquoted = (start for start, end, above_quote in attributions
+                if not above_quote and DATE_OR_ADDRESS.search(" ".join(lines[start:end])))
+    return next(unquoted, len(lines))
 
 
 def _our_text(lines: list[str], ours: Sequence[str]) -> int:
@@ -273,7 +279,8 @@ def _without_quotes(lines: list[str]) -> list[str]:
 
 def _signature_start(lines: list[str]) -> int:
     for i, line in enumerate(lines):
-        if SIGNATURE.match(line) or (MOBILE_FOOTER.match(line) and any(s.strip() for s in lines[:i])):
+        footer = MOBILE_FOOTER.match(line) and any(s.strip() for s in lines[:i])
+        if SIGNATURE.match(line) or footer:
             return i
     return len(lines)
 

@@ -18,7 +18,8 @@ CLOSED_SENTENCE = re.compile(r"[.!?][\"')\]]*$")
 
 
 def visible(text: str) -> bool:
-    return bool(text.strip().strip(EDGES))
+    """Whether `text` holds anything but white space and invisible characters."""
+    return any(not (c.isspace() or c in INVISIBLE) for c in text)
 
 
 def normalised(text: str) -> list[str]:
