@@ -195,6 +195,13 @@ def test_html_paragraphs_breaks_and_lists_keep_their_layout() -> None:
     assert html_to_text(html) == "First paragraph\nstill first.\n\nSecond.\n\n- one\n- two\na b\n  keep\n  spacing"
 
 
+def test_hostile_nesting_costs_little() -> None:
+    import time
+    start = time.perf_counter()
+    text = html_to_text("<blockquote><div>x" * 20_000 + "</div></blockquote>" * 20_000)
+    assert time.perf_counter() - start < 5 and len(text) < 20_000 * 30
+
+
 # 6. A forward is content ---------------------------------------------------------------------------
 FORWARDED = ("From: Finance Office <finance@uni.example>\nDate: Mon, 3 Mar 2025 at 09:12\n"
              "Subject: Invoice 113\nTo: Dana <dana@fox.example>\n\nThe invoice has no VAT number.\n\nFinance")

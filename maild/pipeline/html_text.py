@@ -14,6 +14,7 @@ BLOCKS = {"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "
 QUOTE_CLASSES = {"yahoo_quoted"}  # the whole history, its attribution included
 VOID = {"br", "hr", "img", "meta", "link", "input", "wbr", "col", "area", "base"}
 SPACE = re.compile(r"[ \t\r\n\f]+")  # HTML's white space: not the no-break space
+MAX_MARKS = 8  # quote marks written at most: hostile nesting must not grow every line
 
 
 class _Layout(HTMLParser):
@@ -23,6 +24,7 @@ class _Layout(HTMLParser):
         self._line: list[str] = []
         self._depth = 0  # quote nesting of the line being written
         self._open: list[tuple[str, bool, set[str]]] = []  # tag, opened a quote, its classes
+        self._counts: dict[str, int] = {}  # open tags by name, so deep nesting costs no scans
         self._skip = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -39,6 +41,7 @@ class _Layout(HTMLParser):
         quote = tag == "blockquote" or bool(classes & QUOTE_CLASSES)
         self._depth += quote
         self._open.append((tag, quote, classes))
+        self._counts[tag] = self._counts.get(tag, 0) + 1
         if tag == "li":
             self._line.append("- ")
 
@@ -51,10 +54,11 @@ class _Layout(HTMLParser):
         if tag in SKIPPED:
             self._skip = max(0, self._skip - 1)
             return
-        if all(open_tag != tag for open_tag, _, _ in self._open):
+        if not self._counts.get(tag):
             return  # a stray end tag closes nothing
         while self._open:
             open_tag, quote, classes = self._open.pop()
+            self._counts[open_tag] -= 1
             if open_tag in BLOCKS or quote:
                 self._flush(keep_empty=self._only_no_break_spaces(), raw=open_tag == "pre")
             self._depth -= quote
@@ -74,7 +78,7 @@ class _Layout(HTMLParser):
         self._flush()
 
     def _in(self, tag: str) -> bool:
-        return any(open_tag == tag for open_tag, _, _ in self._open)
+        return self._counts.get(tag, 0) > 0
 
     def _only_no_break_spaces(self) -> bool:
         text = "".join(self._line)
@@ -87,11 +91,14 @@ class _Layout(HTMLParser):
         for n, line in enumerate(text.split("\n")):  # only <pre> keeps newlines
             line = line.rstrip() if raw else line.strip(" \t\u00a0")
             if line or keep_empty or n:
-                self.lines.append(("> " * self._depth + line).rstrip())
+                self.lines.append((self._marks() + line).rstrip())
 
     def _blank(self) -> None:
         if self.lines and self.lines[-1].strip("> "):
-            self.lines.append(("> " * self._depth).rstrip())
+            self.lines.append(self._marks().rstrip())
+
+    def _marks(self) -> str:
+        return "> " * min(self._depth, MAX_MARKS)
 
 
 def html_to_text(html: str) -> str:

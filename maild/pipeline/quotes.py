@@ -91,6 +91,7 @@ MOBILE_FOOTER = re.compile(
     r"|надіслано\s+з\s|odesláno\s+z\s).{0,80}$",
     re.IGNORECASE,
 )
+Attribution = tuple[int, int, bool]  # first line, line after, quoted lines follow
 JOIN_LINES = 3  # Gmail wraps a long attribution over up to three lines
 LIBRARY_HINTS = (":", "-----")  # one of them is in every header line mail-parser-reply can match
 _parser = EmailReplyParser(languages=LANGUAGES)
@@ -102,20 +103,22 @@ def new_text(text: str, ours: Sequence[str] = (), subject: str = "",
     recognised when quoted. Without `keep_forwards` (a staff answer, which goes to the customer) a
     forward is cut like any history."""
     lines = normalised(text)
-    start = _history_start(lines, ours)
+    quoted = quoted_lines(lines)
+    attributions = _attributions(lines, quoted)
+    start = _history_start(lines, quoted, attributions, ours)
     if keep_forwards and start < len(lines) and _is_forward(lines, start, subject):
         return "\n".join(lines).strip()  # as written, blank lines and all
-    lines = _without_quotes(lines[:start])
-    return _tidy(lines[:_signature_start(lines)])
+    kept = _without_quotes(lines[:start], quoted, [a for a in attributions if a[1] <= start])
+    return _tidy(kept[:_signature_start(kept)])
 
 
-def _history_start(lines: list[str], ours: Sequence[str]) -> int:
+def _history_start(lines: list[str], quoted: list[bool], attributions: list[Attribution],
+                   ours: Sequence[str]) -> int:
     """Where the copied-below history begins: the earliest of maild's ways of spotting it, or, when
     none sees any quoting at all, mail-parser-reply's (it cuts sign-offs and inline answers short
     where maild's rules know better, but knows more clients' header lines)."""
-    quoted = quoted_lines(lines)
-    attributions = _attributions(lines, quoted)
-    ours_start = min(_header_block(lines), _memo_block(lines),
+    keys = _header_keys(lines)
+    ours_start = min(_header_block(lines, keys), _memo_block(lines, keys),
                      _unquoted_attribution(lines, attributions), _our_text(lines, ours))
     if ours_start < len(lines) or attributions or any(quoted):
         return ours_start
@@ -133,27 +136,36 @@ def _is_forward(lines: list[str], start: int, subject: str) -> bool:
     return 0 < len(note) <= FORWARD_NOTE_LINES and bool(FORWARD_NOTE.search(" ".join(note)))
 
 
-def _header_block(lines: list[str]) -> int:
+def _header_block(lines: list[str], keys: list[tuple[bool, bool]]) -> int:
+    """A separator line, or Outlook's block: a From line within three others of its kind."""
     for i, line in enumerate(lines):
+        if not _may_be_header(line):
+            continue
         if SEPARATOR.match(line) or FORWARD_SEPARATOR.match(line):
             return i
-        block = lines[i:i + 5]
-        if FROM_KEY.match(line) or HEADER_KEY.match(line):  # WEB.DE puts "Gesendet:" before "Von:"
-            if (any(FROM_KEY.match(n) for n in block) and sum(_is_header(n) for n in block) >= 3
-                    and DATE_OR_ADDRESS.search(" ".join(block))):  # a real block has a date
+        block = keys[i:i + 5]
+        if any(keys[i]):  # WEB.DE puts "Gesendet:" before "Von:"
+            if (any(is_from for is_from, _ in block) and sum(any(k) for k in block) >= 3
+                    and DATE_OR_ADDRESS.search(" ".join(lines[i:i + 5]))):  # a real one has a date
                 return _with_rule_above(lines, i)
     return len(lines)
 
 
-def _is_header(line: str) -> bool:
-    return bool(FROM_KEY.match(line) or HEADER_KEY.match(line))
+def _may_be_header(line: str) -> bool:
+    """Every separator and header line holds one of these: most lines are passed over unread."""
+    return ":" in line or "-" in line or "：" in line
 
 
-def _memo_block(lines: list[str]) -> int:
+def _header_keys(lines: list[str]) -> list[tuple[bool, bool]]:
+    """For each line: whether it starts as a From line, and as another header line."""
+    return [(bool(FROM_KEY.match(line)), bool(HEADER_KEY.match(line))) if _may_be_header(line)
+            else (False, False) for line in lines]
+
+
+def _memo_block(lines: list[str], keys: list[tuple[bool, bool]]) -> int:
     """Notes' memo header: the sender and date on lines of their own, then To/cc/Subject lines."""
     for i, line in enumerate(lines):
-        below = lines[i + 1:i + 4]
-        if HEADER_KEY.match(line) and sum(bool(HEADER_KEY.match(n)) for n in below) >= 2:
+        if keys[i][1] and sum(header for _, header in keys[i + 1:i + 4]) >= 2:
             sender = [k for k in range(max(0, i - 7), i) if NAME_AND_ADDRESS.match(lines[k])]
             if sender:
                 return sender[0]
@@ -167,7 +179,7 @@ def _with_rule_above(lines: list[str], i: int) -> int:
     return above if above >= 0 and RULE.match(lines[above]) else i
 
 
-def _attributions(lines: list[str], quoted: list[bool]) -> list[tuple[int, int, bool]]:
+def _attributions(lines: list[str], quoted: list[bool]) -> list[Attribution]:
     """(first line, line after, quoted lines follow) of each attribution, joining the lines a
     client wrapped it over. A verbless, dated one counts only above quoted lines."""
     ends = {n for n, line in enumerate(lines) if line.endswith(ATTRIBUTION_ENDS) and not quoted[n]}
@@ -212,7 +224,7 @@ def _quote_follows(lines: list[str], quoted: list[bool], end: int) -> bool:
     return following is not None and quoted[following]
 
 
-def _unquoted_attribution(lines: list[str], attributions: list[tuple[int, int, bool]]) -> int:
+def _unquoted_attribution(lines: list[str], attributions: list[Attribution]) -> int:
     """An attribution not followed by quoted lines introduces history copied without quoting, if
     it names a date or an address as real ones do ("I wrote:" alone is the customer's)."""
     unquoted = (start for start, end, above_quote in attributions
@@ -258,12 +270,11 @@ def _library_read_cut(text: str) -> int:
     return len(kept) if any(line.strip() for line in lines[len(kept):]) else len(lines)
 
 
-def _without_quotes(lines: list[str]) -> list[str]:
+def _without_quotes(lines: list[str], quoted: list[bool],
+                    attributions: list[Attribution]) -> list[str]:
     """Drop quoted lines and the attributions that introduce them; keep what was written between,
     one blank line apart where a quote stood between two of its lines."""
-    quoted = quoted_lines(lines)
-    drop = {n for start, end, above_quote in _attributions(lines, quoted) if above_quote
-            for n in range(start, end)}
+    drop = {n for start, end, above_quote in attributions if above_quote for n in range(start, end)}
     kept: list[str] = []
     gap = False
     for n, line in enumerate(lines):

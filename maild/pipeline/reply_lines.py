@@ -11,6 +11,7 @@ import re
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 EDGES = INVISIBLE + " \t\u00a0\u202f\u2007\u3000"
 DROP_INVISIBLE = str.maketrans("", "", INVISIBLE)
+BLANK = re.compile(f"[\\s{INVISIBLE}]*")
 OTHER_MARKER = re.compile(r"^\s*(\||[A-Za-z][A-Za-z0-9_.-]{0,19}>)")  # "| ", "C> ", "Helpdesk> "
 WRAP_WIDTH = 72  # the narrowest width clients wrap quoted lines at
 WRAPPED_LINE = 60  # a quoted line this long may have lost its last words to the next line
@@ -19,7 +20,7 @@ CLOSED_SENTENCE = re.compile(r"[.!?][\"')\]]*$")
 
 def visible(text: str) -> bool:
     """Whether `text` holds anything but white space and invisible characters."""
-    return any(not (c.isspace() or c in INVISIBLE) for c in text)
+    return BLANK.fullmatch(text) is None
 
 
 def normalised(text: str) -> list[str]:
@@ -28,8 +29,12 @@ def normalised(text: str) -> list[str]:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     cleaned = []
     for line in lines:
+        line = line.rstrip(EDGES)
+        if line and line[0] not in EDGES:  # most lines: no indent, nothing invisible in front
+            cleaned.append(line)
+            continue
         indent = line[:len(line) - len(line.lstrip(EDGES))]
-        line = indent.translate(DROP_INVISIBLE) + line[len(indent):].rstrip(EDGES)
+        line = indent.translate(DROP_INVISIBLE) + line[len(indent):]
         cleaned.append(line if visible(line) else "")
     return cleaned
 
@@ -63,6 +68,8 @@ def _mark_other_runs(lines: list[str], quoted: list[bool]) -> None:
 
 
 def _other_marker(line: str) -> str:
+    if ">" not in line[:24] and "|" not in line[:8]:
+        return ""  # most lines, unread
     found = OTHER_MARKER.match(line)
     if not found or (found.group(1) == "|" and line.strip() != "|" and line.rstrip().endswith("|")):
         return ""  # a table row, not a quote
