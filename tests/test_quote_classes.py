@@ -195,6 +195,14 @@ def test_html_paragraphs_breaks_and_lists_keep_their_layout() -> None:
     assert html_to_text(html) == "First paragraph\nstill first.\n\nSecond.\n\n- one\n- two\na b\n  keep\n  spacing"
 
 
+@pytest.mark.parametrize("html", ["<html><head><title>Re: x<body><p>Hello</p>",
+                                  "<html><head><meta charset=utf-8><style>p{}</style><body>Hello",
+                                  "<head><!--[if gte mso 9]><xml><o:shapedefaults/></xml><![endif]-->"
+                                  "</head><body><p class=MsoNormal>Hello</p></body>"])
+def test_a_body_after_a_head_left_open_is_read(html: str) -> None:
+    assert html_to_text(html) == "Hello"
+
+
 def test_hostile_nesting_costs_little() -> None:
     import time
     start = time.perf_counter()

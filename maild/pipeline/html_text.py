@@ -31,6 +31,8 @@ class _Layout(HTMLParser):
         if tag in SKIPPED:
             self._skip += 1
             return
+        if tag == "body":
+            self._skip = 0  # a head left open ends where the body starts, as browsers read it
         if tag == "br":
             self._flush(keep_empty=True)
         elif tag in BLOCKS:

@@ -27,7 +27,7 @@ from maild.pipeline.subjects import FORWARD_PREFIX, REPLY_PREFIX
 LANGUAGES = ["en", "de", "fr", "nl", "es", "sv", "it"]
 WROTE = (r"wrote|writes|schrieb|geschrieben|schreef|geschreven|a\s+écrit|escribió|skrev"
          r"|ha\s+scritto|escreveu|kirjoitti|napisał|napsal|napsala|написал|написала|пишет|пише"
-         r"|написав|написала|írta|scrie|a\s+scris|έγραψε|yazdı")
+         r"|написав|írta|scrie|a\s+scris|έγραψε|yazdı")
 CJK_WROTE = r"写道|寫道|님이\s*작성"  # no word boundary between a CJK word and the digits before it
 COLON = r"[:：]"
 ATTRIBUTION = re.compile(
