@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from conftest import offline_intake
@@ -75,6 +75,7 @@ LINES = st.lists(st.sampled_from([
 
 
 @settings(max_examples=300, deadline=None)
+@example(["Thanks, that fixed it", "", "________________________________"])  # its rule, no colon
 @given(LINES)
 def test_the_library_is_skipped_only_where_it_would_cut_nothing(lines: list[str]) -> None:
     assert quotes._library_cut(lines) == quotes._library_read_cut("\n".join(lines))

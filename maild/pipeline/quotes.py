@@ -94,6 +94,7 @@ MOBILE_FOOTER = re.compile(
 Attribution = tuple[int, int, bool]  # first line, line after, quoted lines follow
 JOIN_LINES = 3  # Gmail wraps a long attribution over up to three lines
 LIBRARY_HINTS = (":", "-----")  # one of them is in every header line mail-parser-reply can match
+LIBRARY_RULE = re.compile(r"[_-]{32}")  # and its Outlook rule, which may be all underscores
 _parser = EmailReplyParser(languages=LANGUAGES)
 
 
@@ -249,10 +250,11 @@ def _our_text(lines: list[str], ours: Sequence[str]) -> int:
 def _library_cut(lines: list[str]) -> int:
     """mail-parser-reply's idea of where the reply ends, when it keeps a prefix of the lines. It
     is not asked about a text in which it can find nothing: every header line it knows holds a
-    colon, bar its "-----Original Message-----" (tests/test_quotes.py holds it to that). Most short
-    replies written above nothing have neither, and its patterns took 0.4 ms a reply to say so."""
+    colon, bar its "-----Original Message-----" and its rule of 32 underscores or dashes
+    (tests/test_quotes.py holds it to that). Most short replies written above nothing have none,
+    and its patterns took 0.4 ms a reply to say so."""
     text = "\n".join(lines)
-    if not any(hint in text for hint in LIBRARY_HINTS):
+    if not any(hint in text for hint in LIBRARY_HINTS) and not LIBRARY_RULE.search(text):
         return len(lines)
     return _library_read_cut(text)
 
