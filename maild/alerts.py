@@ -50,8 +50,10 @@ class Alerter:
         for label in token_users(config).values():
             token = health.token_health(label)
             if token["last_error"] is not None:  # at once: a revoked grant does not heal by itself
-                found[f"token:{label}"] = (f"OAuth2 token for {label} failing since {token['last_error_at']} UTC: "
-                                           f"{token['last_error']}")
+                found[f"token:{label}"] = (
+                    f"OAuth2 token for {label} failing since {token['last_error_at']} UTC: "
+                    f"{token['last_error']}"
+                )
         box = health.outbox_health()
         if box["oldest_age_seconds"] and box["oldest_age_seconds"] >= rules.outbox_stuck_minutes * 60:
             found["outbox"] = (f"outbox stuck: {box['queued']} mails queued, the oldest for "

@@ -146,8 +146,13 @@ class Daemon:
             return None, None
         handler = IntakeHandler(self._accept, smtp.protocol)
         self.listener_tls.load(smtp, settings.config.path.parent)
-        server = await start_server(handler, smtp.host, smtp.port, settings.config.main.limits.max_message_bytes,
-                                    self.listener_tls)
+        server = await start_server(
+            handler,
+            smtp.host,
+            smtp.port,
+            settings.config.main.limits.max_message_bytes,
+            self.listener_tls,
+        )
         return handler, server
 
     async def _stop_listener(self, handler: IntakeHandler | None, server: asyncio.Server | None) -> None:
@@ -215,9 +220,20 @@ class Daemon:
 
         threads = []
         for mailbox in config.main.inbound.imap:
-            tokens = self.tokens.source(config, mailbox.oauth2_command) if mailbox.oauth2_command else None
-            watcher = MailboxWatcher(mailbox, config.path.parent, self.intake.accept,
-                                     config.main.limits.max_message_bytes, self.imap_stop, group, tokens)
+            tokens = (
+                self.tokens.source(config, mailbox.oauth2_command)
+                if mailbox.oauth2_command
+                else None
+            )
+            watcher = MailboxWatcher(
+                mailbox,
+                config.path.parent,
+                self.intake.accept,
+                config.main.limits.max_message_bytes,
+                self.imap_stop,
+                group,
+                tokens,
+            )
             thread = threading.Thread(target=watcher.run_forever, name=f"imap-{mailbox.name}", daemon=True)
             thread.start()
             threads.append((watcher, thread))

@@ -169,15 +169,26 @@ class OAuthRelayHandler(SinkHandler):
 
     async def _check(self, server: SMTP, mechanism: str, user: str, auth: str) -> AuthResult:
         token = auth.removeprefix("Bearer ")
-        with urlopen(self.introspection_url, urlencode({"token": token}).encode(), timeout=10) as answer:
+        with urlopen(
+            self.introspection_url, urlencode({"token": token}).encode(), timeout=10
+        ) as answer:
             verdict = json.loads(answer.read())
-        ok = verdict.get("active") is True and verdict.get("username") == user and auth.startswith("Bearer ")
-        tls = server.transport is not None and server.transport.get_extra_info("sslcontext") is not None
+        ok = (
+            verdict.get("active") is True
+            and verdict.get("username") == user
+            and auth.startswith("Bearer ")
+        )
+        tls = (
+            server.transport is not None
+            and server.transport.get_extra_info("sslcontext") is not None
+        )
         self.logins.append(Login(mechanism, user, token, ok, tls))
         if ok:
             return AuthResult(success=True, auth_data=user)
         await server.challenge_auth(json.dumps({"status": "invalid_token", "schemes": "bearer"}))
-        return AuthResult(success=False, handled=False, message="535 5.7.8 Authentication unsuccessful")
+        return AuthResult(
+            success=False, handled=False, message="535 5.7.8 Authentication unsuccessful"
+        )
 
 
 async def _initial_response(server: SMTP, args: list[str]) -> dict[str, str]:
@@ -206,7 +217,9 @@ class OAuthRelay(SmtpSink):
         self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self.context.load_cert_chain(cert, key)
         self.implicit = implicit
-        self.excluded = [m for m in ("XOAUTH2", "OAUTHBEARER", "PLAIN", "LOGIN") if m not in mechanisms]
+        self.excluded = [
+            m for m in ("XOAUTH2", "OAUTHBEARER", "PLAIN", "LOGIN") if m not in mechanisms
+        ]
 
     @property
     def logins(self) -> list[Login]:
@@ -214,10 +227,20 @@ class OAuthRelay(SmtpSink):
 
     def start(self) -> None:
         # aiosmtpd counts only STARTTLS as TLS for AUTH; implicit TLS wraps the whole session.
-        tls = ({"ssl_context": self.context, "auth_require_tls": False} if self.implicit
-               else {"tls_context": self.context, "require_starttls": True, "auth_require_tls": True})
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, decode_data=False,
-                                     auth_required=True, auth_exclude_mechanism=self.excluded, **tls)
+        tls = (
+            {"ssl_context": self.context, "auth_require_tls": False}
+            if self.implicit
+            else {"tls_context": self.context, "require_starttls": True, "auth_require_tls": True}
+        )
+        self.controller = Controller(
+            self.handler,
+            hostname="127.0.0.1",
+            port=self.port,
+            decode_data=False,
+            auth_required=True,
+            auth_exclude_mechanism=self.excluded,
+            **tls,
+        )
         self.controller.start()
 
 

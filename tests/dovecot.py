@@ -125,10 +125,19 @@ class TokenServer:
     def answer(self, path: str, form: dict[str, str]) -> tuple[int, dict[str, object]]:
         with self.lock:
             if path == "/devicecode":  # RFC 8628 3.2, as Microsoft answers it
-                return 200, {"device_code": "device-1", "user_code": "TEST-CODE", "interval": 1,
-                             "verification_uri": "https://example.com/devicelogin", "expires_in": 60,
-                             "message": "To sign in, open https://example.com/devicelogin and enter TEST-CODE"}
-            if path == "/token" and form.get("grant_type") == "urn:ietf:params:oauth:grant-type:device_code":
+                return 200, {
+                    "device_code": "device-1",
+                    "user_code": "TEST-CODE",
+                    "interval": 1,
+                    "verification_uri": "https://example.com/devicelogin",
+                    "expires_in": 60,
+                    "message": "To sign in, open https://example.com/devicelogin and enter "
+                    "TEST-CODE",
+                }
+            if (
+                path == "/token"
+                and form.get("grant_type") == "urn:ietf:params:oauth:grant-type:device_code"
+            ):
                 return self._signed_in(form)
             if path == "/token":
                 return self._grant(form)
@@ -138,16 +147,27 @@ class TokenServer:
                 return 200, {"active": True, "username": self.user}
             return 200, {"active": False}
 
-    def _grant(self, form: dict[str, str], with_refresh: bool = False) -> tuple[int, dict[str, object]]:
+    def _grant(
+        self, form: dict[str, str], with_refresh: bool = False
+    ) -> tuple[int, dict[str, object]]:
         if form.get("grant_type") != "refresh_token" or not form.get("client_id"):
-            return 400, {"error": "invalid_request", "error_description": "refresh_token grant and client_id"}
+            return 400, {
+                "error": "invalid_request",
+                "error_description": "refresh_token grant and client_id",
+            }
         if self.revoked or form.get("refresh_token") != self.refresh_token:
-            return 400, {"error": "invalid_grant",
-                         "error_description": "AADSTS70000: the refresh token was revoked.\nTrace ID: 1"}
+            return 400, {
+                "error": "invalid_grant",
+                "error_description": "AADSTS70000: the refresh token was revoked.\nTrace ID: 1",
+            }
         token = f"ya29.granted-{len(self.granted) + 1}"
         self.granted.append(token)
         self.active.add(token)
-        answer: dict[str, object] = {"access_token": token, "token_type": "Bearer", "expires_in": self.expires_in}
+        answer: dict[str, object] = {
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": self.expires_in,
+        }
         if self.rotate:
             self.refresh_token = f"{self.refresh_token}+"
         if self.rotate or with_refresh:
@@ -220,7 +240,8 @@ class Dovecot:
         ssl = "ssl = no"
         if self.tls:
             self.ca_file, cert, key = make_certificates(d / "tls", self_signed=self.tls == "self-signed")
-            ssl = f"ssl = {'required' if self.ssl_required else 'yes'}\nssl_cert = <{cert}\nssl_key = <{key}"
+            mode = "required" if self.ssl_required else "yes"
+            ssl = f"ssl = {mode}\nssl_cert = <{cert}\nssl_key = <{key}"
         mechanisms = "plain login"
         passdb = f"""passdb {{
   driver = passwd-file
@@ -353,7 +374,9 @@ service anvil {{
         """The test's own session; over verified TLS when the server allows nothing else."""
         if self.ssl_required:
             context = ssl.create_default_context(cafile=str(self.ca_file))
-            client = IMAPClient("127.0.0.1", port=self.imaps_port, ssl=True, ssl_context=context, timeout=10)
+            client = IMAPClient(
+                "127.0.0.1", port=self.imaps_port, ssl=True, ssl_context=context, timeout=10
+            )
         else:
             client = IMAPClient("127.0.0.1", port=self.port, ssl=False, timeout=10)
         client.login(USER, PASSWORD)

@@ -85,25 +85,31 @@ def test_valid_minimal_config(tmp_path: Path) -> None:
      "maild.yaml:6: outbound.relay: cannot read secret missing-secret: No such file or directory"),
     ("main", "helpdesk:\n  name", "inbound:\n  smtp: {listen: nowhere}\nhelpdesk:\n  name",
      "maild.yaml:2: inbound.smtp.listen: expected HOST:PORT, got 'nowhere'"),
-    ("main", "  from:", "  relay: {host: smtp.example.com, tls: none, user: u, password_env: X}\n  from:",
-     "maild.yaml:6: outbound.relay: tls: none to smtp.example.com (not loopback) would send passwords and "
-     "mail in plain text; use starttls or implicit, or set allow_plaintext: true"),
-    ("main", "  from:", "  relay: {host: smtp.example.com, user: u, password_env: X, oauth2_command: t}\n  from:",
+    ("main", "  from:",
+     "  relay: {host: smtp.example.com, tls: none, user: u, password_env: X}\n  from:",
+     "maild.yaml:6: outbound.relay: tls: none to smtp.example.com (not loopback) would send "
+     "passwords and mail in plain text; use starttls or implicit, or set allow_plaintext: true"),
+    ("main", "  from:",
+     "  relay: {host: smtp.example.com, user: u, password_env: X, oauth2_command: t}\n  from:",
      "maild.yaml:6: outbound.relay: give a password source or oauth2_command, not both"),
     ("main", "  from:", "  relay: {host: smtp.example.com, oauth2_command: t}\n  from:",
      "maild.yaml:6: outbound.relay: oauth2_command needs user (the account the token is for)"),
-    ("main", "  from:", "  relay: {host: smtp.example.com, user: u, oauth2_command: t, oauth2_mechanism: plain}\n"
+    ("main", "  from:",
+     "  relay: {host: smtp.example.com, user: u, oauth2_command: t, oauth2_mechanism: plain}\n"
      "  from:", "maild.yaml:6: outbound.relay.oauth2_mechanism: "),
-    ("main", "helpdesk:\n  name", "inbound:\n  smtp: {listen: \"0.0.0.0:25\", tls_cert_file: c.pem}\n"
-     "helpdesk:\n  name", "maild.yaml:2: inbound.smtp: give both tls_cert_file and tls_key_file, or neither"),
-    ("main", "helpdesk:\n  name", "inbound:\n  smtp: {listen: \"127.0.0.1:25\", require_starttls: true}\n"
-     "helpdesk:\n  name", "maild.yaml:2: inbound.smtp: require_starttls needs tls_cert_file and tls_key_file"),
+    ("main", "helpdesk:\n  name",
+     "inbound:\n  smtp: {listen: \"0.0.0.0:25\", tls_cert_file: c.pem}\nhelpdesk:\n  name",
+     "maild.yaml:2: inbound.smtp: give both tls_cert_file and tls_key_file, or neither"),
+    ("main", "helpdesk:\n  name",
+     "inbound:\n  smtp: {listen: \"127.0.0.1:25\", require_starttls: true}\nhelpdesk:\n  name",
+     "maild.yaml:2: inbound.smtp: require_starttls needs tls_cert_file and tls_key_file"),
     ("main", "outbound:\n  from: \"Test Helpdesk <helpdesk@example.com>\"\n", "",
      "maild.yaml:1: outbound: required key is missing"),
     ("main", "  name: Test Helpdesk\n", "  name: [Test\n", "maild.yaml:3: "),
     ("main", "outbound:\n", "inbound:\n  imap:\n    - {name: hd, host: imap.example.com, tls: none, user: u, "
      "password_env: X}\noutbound:\n",
-     "maild.yaml:7: inbound.imap.0: tls: none to imap.example.com (not loopback) would send passwords"),
+     "maild.yaml:7: inbound.imap.0: tls: none to imap.example.com (not loopback) would send "
+     "passwords"),
     ("main", "outbound:\n", "inbound:\n  imap:\n    - {name: hd, host: imap.example.com, user: u}\noutbound:\n",
      "maild.yaml:7: inbound.imap.0: give exactly one of a password source"),
     ("main", "outbound:\n", "inbound:\n  imap:\n    - {name: hd, host: imap.example.com, user: u, queue: nope, "
@@ -182,12 +188,14 @@ def test_each_error_names_file_line_and_key(tmp_path: Path, file: str, old: str,
 
 
 @pytest.mark.parametrize("settings", [
-    "inbound:\n  imap:\n    - {name: hd, host: imap.example.com, tls: none, allow_plaintext: true, user: u, "
-    "password_env: HOME}\n",
+    "inbound:\n  imap:\n    - {name: hd, host: imap.example.com, tls: none, allow_plaintext: true, "
+    "user: u, password_env: HOME}\n",
     "inbound:\n  smtp: {listen: \"0.0.0.0:2525\", allow_plaintext: true}\n",
     "inbound:\n  imap:\n    - {name: hd, host: \"::1\", tls: none, user: u, password_env: HOME}\n",
 ], ids=["imap-allowed", "listener-allowed", "imap-ipv6-loopback"])
-def test_plain_text_beyond_loopback_is_allowed_only_when_the_config_says_so(tmp_path: Path, settings: str) -> None:
+def test_plain_text_beyond_loopback_is_allowed_only_when_the_config_says_so(
+    tmp_path: Path, settings: str
+) -> None:
     code, lines = check(tmp_path, MAIN.replace("outbound:\n", settings + "outbound:\n", 1))
     assert code == 0, lines
 

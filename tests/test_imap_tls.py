@@ -249,15 +249,25 @@ def port_for(dovecot: Dovecot, mode: str) -> int:
 
 @pytest.mark.parametrize("mode", ["implicit", "starttls"])
 def test_ssl_required_xoauth2_with_the_shipped_token_helper_fetches_mail(
-    tmp_path: Path, smtp_sink: SmtpSink, required_dovecot: Dovecot, token_server: TokenServer, mode: str
+    tmp_path: Path,
+    smtp_sink: SmtpSink,
+    required_dovecot: Dovecot,
+    token_server: TokenServer,
+    mode: str,
 ) -> None:
     command = oauth2_helper(tmp_path / "oauth2", token_server)
-    setup = maild_for(tmp_path, smtp_sink, port_for(required_dovecot, mode),
-                      f'tls: {mode}, ca_file: {required_dovecot.ca_file}, oauth2_command: "{command}"')
+    setup = maild_for(
+        tmp_path,
+        smtp_sink,
+        port_for(required_dovecot, mode),
+        f'tls: {mode}, ca_file: {required_dovecot.ca_file}, oauth2_command: "{command}"',
+    )
     fetched_into_a_ticket(setup, required_dovecot, f"XOAUTH2 over {mode}")
     assert token_server.granted == ["ya29.granted-1"]  # the helper's refresh-token grant
     assert token_server.asked == ["ya29.granted-1"]  # Dovecot checked that very token
-    assert [line for line in logins(required_dovecot) if "method=XOAUTH2" in line and ", TLS," in line]
+    assert [
+        line for line in logins(required_dovecot) if "method=XOAUTH2" in line and ", TLS," in line
+    ]
 
 
 def test_an_expired_token_is_refreshed_once_and_the_second_output_logs_in(
@@ -270,8 +280,12 @@ if [ "$(wc -l < {runs})" -eq 1 ]; then
 else
   echo '{{"access_token": "{GOOD_TOKEN}", "expires_in": 3599}}'
 fi""")
-    setup = maild_for(tmp_path, smtp_sink, required_dovecot.imaps_port,
-                      f"tls: implicit, ca_file: {required_dovecot.ca_file}, oauth2_command: {command}")
+    setup = maild_for(
+        tmp_path,
+        smtp_sink,
+        required_dovecot.imaps_port,
+        f"tls: implicit, ca_file: {required_dovecot.ca_file}, oauth2_command: {command}",
+    )
     fetched_into_a_ticket(setup, required_dovecot, "Logged in with the second token")
     assert token_server.asked == ["ya29.expired-token", GOOD_TOKEN]
     assert len(runs.read_text().splitlines()) == 2  # once, and once more after the refusal
@@ -279,13 +293,21 @@ fi""")
 
 @pytest.mark.parametrize("mode", ["implicit", "starttls"])
 def test_a_ca_file_of_another_ca_fails_naming_the_reason_and_sends_no_token(
-    tmp_path: Path, smtp_sink: SmtpSink, required_dovecot: Dovecot, token_server: TokenServer, mode: str
+    tmp_path: Path,
+    smtp_sink: SmtpSink,
+    required_dovecot: Dovecot,
+    token_server: TokenServer,
+    mode: str,
 ) -> None:
     other_ca, _, _ = make_certificates(tmp_path / "other-ca")
     command = oauth2_helper(tmp_path / "oauth2", token_server)
     port = port_for(required_dovecot, mode)
-    setup = maild_for(tmp_path, smtp_sink, port, f'tls: {mode}, ca_file: {other_ca}, oauth2_command: "{command}"')
+    setup = maild_for(
+        tmp_path, smtp_sink, port, f'tls: {mode}, ca_file: {other_ca}, oauth2_command: "{command}"'
+    )
     message = refused(setup, required_dovecot)
-    assert message == (f"helpdesk: TLS certificate of 127.0.0.1:{port} not trusted: unable to get local "
-                       f"issuer certificate; checked against ca_file {other_ca}"), message
+    assert message == (
+        f"helpdesk: TLS certificate of 127.0.0.1:{port} not trusted: unable to get local "
+        f"issuer certificate; checked against ca_file {other_ca}"
+    ), message
     assert token_server.granted == [] and token_server.asked == []

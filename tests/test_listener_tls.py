@@ -37,7 +37,9 @@ def certificates(tmp_path: Path) -> tuple[Path, Path, Path]:
 
 
 @pytest.fixture
-def wide(tmp_path: Path, smtp_sink: SmtpSink, certificates: tuple[Path, Path, Path]) -> Iterator[Daemon]:
+def wide(
+    tmp_path: Path, smtp_sink: SmtpSink, certificates: tuple[Path, Path, Path]
+) -> Iterator[Daemon]:
     """Listening on every address (0.0.0.0) with a certificate: STARTTLS required."""
     _, cert, key = certificates
     setup = listening(tmp_path / "maild", smtp_sink,
@@ -52,16 +54,25 @@ def verified(ca_file: Path) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=str(ca_file))
 
 
-def test_starttls_delivers_into_a_ticket(wide: Daemon, certificates: tuple[Path, Path, Path]) -> None:
+def test_starttls_delivers_into_a_ticket(
+    wide: Daemon, certificates: tuple[Path, Path, Path]
+) -> None:
     ca_file, _, _ = certificates
     with smtplib.SMTP("127.0.0.1", wide.setup.smtp_port, timeout=30) as client:
         client.ehlo("client.example")
         assert client.has_extn("starttls")
         client.starttls(context=verified(ca_file))
-        assert client.sendmail(DANA, ["helpdesk@example.com"], mail(subject="Over STARTTLS").as_bytes()) == {}
+        assert (
+            client.sendmail(
+                DANA, ["helpdesk@example.com"], mail(subject="Over STARTTLS").as_bytes()
+            )
+            == {}
+        )
     [ticket] = wide.setup.json("tickets")
     assert ticket["subject"] == "Over STARTTLS"
-    assert "SMTP on 0.0.0.0:" in wide.log.read_text() and "(STARTTLS required)" in wide.log.read_text()
+    assert (
+        "SMTP on 0.0.0.0:" in wide.log.read_text() and "(STARTTLS required)" in wide.log.read_text()
+    )
 
 
 def test_a_client_that_does_not_start_tls_is_refused_with_530(wide: Daemon) -> None:
@@ -84,7 +95,9 @@ def test_on_loopback_starttls_is_offered_not_required(
         with smtplib.SMTP("127.0.0.1", setup.smtp_port, timeout=30) as client:
             client.ehlo("client.example")
             assert client.has_extn("starttls")
-            client.sendmail(DANA, ["helpdesk@example.com"], mail(subject="Plain on loopback").as_bytes())
+            client.sendmail(
+                DANA, ["helpdesk@example.com"], mail(subject="Plain on loopback").as_bytes()
+            )
         assert [t["subject"] for t in setup.json("tickets")] == ["Plain on loopback"]
     finally:
         assert daemon.stop() == 0, daemon.log.read_text()
@@ -96,11 +109,17 @@ def test_listening_beyond_loopback_without_tls_is_a_config_error_unless_allowed(
     setup = listening(tmp_path / "refused", smtp_sink, 'listen: "0.0.0.0:{port}"')
     checked = setup.cli("check-config")
     assert checked.returncode == 1
-    line = next(n for n, text in enumerate(setup.config.read_text().splitlines(), 1) if "smtp:" in text)
+    line = next(
+        n for n, text in enumerate(setup.config.read_text().splitlines(), 1) if "smtp:" in text
+    )
     assert checked.stderr.decode().splitlines() == [
-        f"{setup.config}:{line}: inbound.smtp: listening on 0.0.0.0 (not loopback) without TLS: set "
-        "tls_cert_file and tls_key_file, or allow_plaintext: true"]
-    allowed = listening(tmp_path / "allowed", smtp_sink, 'listen: "0.0.0.0:{port}", allow_plaintext: true')
+        f"{setup.config}:{line}: inbound.smtp: listening on 0.0.0.0 (not loopback) without TLS: "
+        "set "
+        "tls_cert_file and tls_key_file, or allow_plaintext: true"
+    ]
+    allowed = listening(
+        tmp_path / "allowed", smtp_sink, 'listen: "0.0.0.0:{port}", allow_plaintext: true'
+    )
     assert allowed.cli("check-config").returncode == 0
 
 
@@ -124,5 +143,7 @@ def test_sighup_takes_a_renewed_certificate(
     with smtplib.SMTP("127.0.0.1", wide.setup.smtp_port, timeout=30) as client:
         client.ehlo("client.example")
         client.starttls(context=verified(new_ca))
-        client.sendmail(DANA, ["helpdesk@example.com"], mail(subject="After the renewal").as_bytes())
+        client.sendmail(
+            DANA, ["helpdesk@example.com"], mail(subject="After the renewal").as_bytes()
+        )
     assert [t["subject"] for t in wide.setup.json("tickets")] == ["After the renewal"]

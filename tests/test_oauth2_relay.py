@@ -14,8 +14,16 @@ from pathlib import Path
 import pytest
 
 import databases
-from conftest import (Daemon, MaildSetup, OAuthRelay, SmtpSink, TokenServer, free_port, oauth2_helper,
-                      write_config)
+from conftest import (
+    Daemon,
+    MaildSetup,
+    OAuthRelay,
+    SmtpSink,
+    TokenServer,
+    free_port,
+    oauth2_helper,
+    write_config,
+)
 from dovecot import USER, make_certificates
 from mails import mail
 
@@ -31,7 +39,9 @@ def relay(tmp_path: Path, token_server: TokenServer) -> Iterator[OAuthRelay]:
     server.stop()
 
 
-def maild_sending_to(directory: Path, relay: OAuthRelay, settings: str, extra: str = "") -> MaildSetup:
+def maild_sending_to(
+    directory: Path, relay: OAuthRelay, settings: str, extra: str = ""
+) -> MaildSetup:
     """A maild config whose relay line has these settings instead of conftest's plain ones."""
     port = free_port()
     config = write_config(directory, relay_port=relay.port, smtp_port=port, extra=extra)
@@ -41,13 +51,18 @@ def maild_sending_to(directory: Path, relay: OAuthRelay, settings: str, extra: s
     return MaildSetup(directory, config, port)
 
 
-def oauth2_settings(tmp_path: Path, relay: OAuthRelay, tokens: TokenServer, tls: str = "starttls") -> str:
-    return f'tls: {tls}, ca_file: {relay.ca_file}, oauth2_command: "{oauth2_helper(tmp_path / "oauth2", tokens)}"'
+def oauth2_settings(
+    tmp_path: Path, relay: OAuthRelay, tokens: TokenServer, tls: str = "starttls"
+) -> str:
+    command = oauth2_helper(tmp_path / "oauth2", tokens)
+    return f'tls: {tls}, ca_file: {relay.ca_file}, oauth2_command: "{command}"'
 
 
 def last_error(setup: MaildSetup) -> str:
-    [(error,)] = databases.query(setup.config, "select last_error from outbox where last_error is not null "
-                                               "order by id limit 1")
+    [(error,)] = databases.query(
+        setup.config,
+        "select last_error from outbox where last_error is not null " "order by id limit 1",
+    )
     return error
 
 
@@ -60,13 +75,19 @@ def last_error(setup: MaildSetup) -> str:
 def test_acknowledgements_go_out_through_an_oauth2_relay_over_tls(
     tmp_path: Path, token_server: TokenServer, tls: str, offered: tuple[str, ...], used: str
 ) -> None:
-    relay = OAuthRelay(tmp_path / "relay-tls", token_server, implicit=tls == "implicit", mechanisms=offered)
+    relay = OAuthRelay(
+        tmp_path / "relay-tls", token_server, implicit=tls == "implicit", mechanisms=offered
+    )
     relay.start()
     try:
-        setup = maild_sending_to(tmp_path / "maild", relay, oauth2_settings(tmp_path, relay, token_server, tls))
+        setup = maild_sending_to(
+            tmp_path / "maild", relay, oauth2_settings(tmp_path, relay, token_server, tls)
+        )
         assert setup.cli("deliver", input=mail().as_bytes()).returncode == 0
         sent = setup.cli("send", "--once")
-        assert sent.stdout == f"sent {PER_TICKET}, deferred 0, failed 0\n".encode(), sent.stderr.decode()
+        assert (
+            sent.stdout == f"sent {PER_TICKET}, deferred 0, failed 0\n".encode()
+        ), sent.stderr.decode()
         [ack] = relay.replies(1)
         assert ack.message["Subject"] == "[#1] Placement report shows the wrong dates"
         assert len(relay.received) == PER_TICKET
@@ -86,11 +107,16 @@ def test_the_oauth2_mechanism_setting_is_obeyed_and_one_not_offered_is_an_error(
     relay = OAuthRelay(tmp_path / "relay-tls", token_server, mechanisms=("XOAUTH2",))
     relay.start()
     try:
-        settings = oauth2_settings(tmp_path, relay, token_server) + ", oauth2_mechanism: oauthbearer"
+        settings = (
+            oauth2_settings(tmp_path, relay, token_server) + ", oauth2_mechanism: oauthbearer"
+        )
         setup = maild_sending_to(tmp_path / "maild", relay, settings)
         assert setup.cli("deliver", input=mail().as_bytes()).returncode == 0
         assert setup.cli("send", "--once").stdout == b"sent 0, deferred 1, failed 0\n"
-        assert last_error(setup) == f"relay 127.0.0.1:{relay.port} offers AUTH XOAUTH2, not OAUTHBEARER"
+        assert (
+            last_error(setup)
+            == f"relay 127.0.0.1:{relay.port} offers AUTH XOAUTH2, not OAUTHBEARER"
+        )
         assert relay.logins == [] and relay.received == []
     finally:
         relay.stop()
@@ -100,12 +126,15 @@ def test_a_relay_certificate_from_another_ca_defers_naming_host_and_reason(
     tmp_path: Path, relay: OAuthRelay, token_server: TokenServer
 ) -> None:
     other_ca, _, _ = make_certificates(tmp_path / "other-ca")
-    settings = f'tls: starttls, ca_file: {other_ca}, oauth2_command: "{oauth2_helper(tmp_path, token_server)}"'
+    command = oauth2_helper(tmp_path, token_server)
+    settings = f'tls: starttls, ca_file: {other_ca}, oauth2_command: "{command}"'
     setup = maild_sending_to(tmp_path / "maild", relay, settings)
     assert setup.cli("deliver", input=mail().as_bytes()).returncode == 0
     assert setup.cli("send", "--once").stdout == b"sent 0, deferred 1, failed 0\n"
-    assert last_error(setup) == (f"TLS certificate of relay 127.0.0.1:{relay.port} not trusted: unable to get "
-                                 f"local issuer certificate; checked against ca_file {other_ca}")
+    assert last_error(setup) == (
+        f"TLS certificate of relay 127.0.0.1:{relay.port} not trusted: unable to get "
+        f"local issuer certificate; checked against ca_file {other_ca}"
+    )
     assert relay.logins == [] and token_server.granted == []  # no token went anywhere
 
 
@@ -120,8 +149,10 @@ def test_a_relay_without_starttls_is_refused_never_used_in_plain_text(
     setup = MaildSetup(tmp_path / "maild", config, port)
     assert setup.cli("deliver", input=mail().as_bytes()).returncode == 0
     assert setup.cli("send", "--once").stdout == b"sent 0, deferred 1, failed 0\n"
-    assert last_error(setup) == (f"relay 127.0.0.1:{smtp_sink.port} does not offer STARTTLS (tls: starttls); "
-                                 "not sending in plain text")
+    assert last_error(setup) == (
+        f"relay 127.0.0.1:{smtp_sink.port} does not offer STARTTLS (tls: starttls); "
+        "not sending in plain text"
+    )
     assert smtp_sink.received == [] and token_server.granted == []
 
 
@@ -140,30 +171,45 @@ def wait_until(condition, timeout: float = 20.0) -> bool:  # noqa: ANN001
 def test_a_revoked_token_defers_the_outbox_raises_one_alert_and_recovery_sends_each_mail_once(
     tmp_path: Path, relay: OAuthRelay, token_server: TokenServer
 ) -> None:
-    setup = maild_sending_to(tmp_path / "maild", relay, oauth2_settings(tmp_path, relay, token_server), ALERTS)
+    setup = maild_sending_to(
+        tmp_path / "maild", relay, oauth2_settings(tmp_path, relay, token_server), ALERTS
+    )
     daemon = Daemon(setup)
     daemon.start()
     try:
-        assert setup.cli("deliver", input=mail(subject="Before the revocation").as_bytes()).returncode == 0
+        assert (
+            setup.cli("deliver", input=mail(subject="Before the revocation").as_bytes()).returncode
+            == 0
+        )
         assert len(relay.wait_for(PER_TICKET)) == PER_TICKET
 
         token_server.revoke()  # the admin revoked the app's grant: the cached token dies too
-        assert setup.cli("deliver", input=mail(subject="During the revocation").as_bytes()).returncode == 0
+        assert (
+            setup.cli("deliver", input=mail(subject="During the revocation").as_bytes()).returncode
+            == 0
+        )
         def token_alerts() -> list[tuple]:
-            return databases.query(setup.config, "select key, cleared_at from alert where key like ?", ("token:%",))
+            return databases.query(
+                setup.config, "select key, cleared_at from alert where key like ?", ("token:%",)
+            )
 
         assert wait_until(lambda: token_alerts() == [("token:relay", None)])
         time.sleep(4)  # several send passes and alert checks while the grant stays revoked
         assert token_alerts() == [("token:relay", None)]
         assert len(relay.received) == PER_TICKET  # nothing more went out, nothing was lost
-        queued = databases.query(setup.config, "select count(*) from outbox where status = 'queued'")
+        queued = databases.query(
+            setup.config, "select count(*) from outbox where status = 'queued'"
+        )
         assert queued == [(PER_TICKET + 1,)]  # the second ticket's mails and the alert itself
         assert "refused the refresh token: invalid_grant" in last_error(setup)
         status = setup.cli("status", "--json")
         assert status.returncode == 2, status.stderr.decode()  # as a failing mailbox
         [token] = json.loads(status.stdout)["tokens"]
         assert token["name"] == "relay" and not token["ok"]
-        assert "oauth2_command failed" in token["last_error"] and "invalid_grant" in token["last_error"]
+        assert (
+            "oauth2_command failed" in token["last_error"]
+            and "invalid_grant" in token["last_error"]
+        )
         # The relay saw the dead token once, before the refresh found the grant revoked.
         assert [x.token for x in relay.logins if not x.ok] == ["ya29.granted-1"]
 
@@ -175,8 +221,13 @@ def test_a_revoked_token_defers_the_outbox_raises_one_alert_and_recovery_sends_e
         ids = [r.message["Message-ID"] for r in relay.received]
         assert len(set(ids)) == len(ids)  # each mail once
         admin = [str(r.message["Subject"]) for r in relay.to("admin@example.com")]
-        assert [s.split(":")[0] for s in sorted(admin)] == ["maild PROBLEM", "maild RECOVERED"], admin
-        assert databases.query(setup.config, "select count(*) from alert where key = 'token:relay'") == [(1,)]
+        assert [s.split(":")[0] for s in sorted(admin)] == [
+            "maild PROBLEM",
+            "maild RECOVERED",
+        ], admin
+        assert databases.query(
+            setup.config, "select count(*) from alert where key = 'token:relay'"
+        ) == [(1,)]
         assert setup.cli("status", "--json").returncode == 0
         log = daemon.log.read_text()
         assert "ya29.granted" not in log  # the token is never logged

@@ -39,8 +39,14 @@ def runs(tmp_path: Path) -> int:
 
 def test_a_json_token_is_kept_until_a_minute_before_it_expires(tmp_path: Path) -> None:
     clock = Clock()
-    source = TokenSource(command(tmp_path, """echo '{"access_token": "tok-'$(wc -l < runs)'", "expires_in": 3600}'"""),
-                         "relay", tmp_path, clock=clock)
+    source = TokenSource(
+        command(
+            tmp_path, """echo '{"access_token": "tok-'$(wc -l < runs)'", "expires_in": 3600}'"""
+        ),
+        "relay",
+        tmp_path,
+        clock=clock,
+    )
     assert source.token() == "tok-1"
     clock.now += 3539
     assert source.token() == "tok-1" and runs(tmp_path) == 1
@@ -48,10 +54,13 @@ def test_a_json_token_is_kept_until_a_minute_before_it_expires(tmp_path: Path) -
     assert source.token() == "tok-2" and runs(tmp_path) == 2
 
 
-def test_a_bare_token_is_kept_five_minutes_and_refresh_runs_the_command_again(tmp_path: Path) -> None:
+def test_a_bare_token_is_kept_five_minutes_and_refresh_runs_the_command_again(
+    tmp_path: Path,
+) -> None:
     clock = Clock()
-    source = TokenSource(command(tmp_path, "echo bare-$(wc -l < runs)\necho ignored"), "relay", tmp_path,
-                         clock=clock)
+    source = TokenSource(
+        command(tmp_path, "echo bare-$(wc -l < runs)\necho ignored"), "relay", tmp_path, clock=clock
+    )
     assert source.token() == "bare-1"
     clock.now += 299
     assert source.token() == "bare-1"
@@ -67,19 +76,30 @@ def test_the_command_runs_in_the_config_folder(tmp_path: Path) -> None:
     assert TokenSource("cat token.txt", "relay", tmp_path).token() == "from-a-file"
 
 
-@pytest.mark.parametrize(("script", "message"), [
-    ("echo 'invalid_grant: revoked' >&2; exit 3", r"oauth2_command failed: .*token-cmd exit status 3: invalid_grant: revoked"),
-    ("exit 0", "oauth2_command printed no token"),
-    ("echo '{\"access_token\": \"\"}'", "oauth2_command printed JSON without an access_token"),
-    ("echo '{not json'", "oauth2_command printed JSON that does not parse"),
-], ids=["exit-status", "nothing", "empty-access-token", "bad-json"])
+@pytest.mark.parametrize(
+    ("script", "message"),
+    [
+        (
+            "echo 'invalid_grant: revoked' >&2; exit 3",
+            r"oauth2_command failed: .*token-cmd exit status 3: invalid_grant: revoked",
+        ),
+        ("exit 0", "oauth2_command printed no token"),
+        ("echo '{\"access_token\": \"\"}'", "oauth2_command printed JSON without an access_token"),
+        ("echo '{not json'", "oauth2_command printed JSON that does not parse"),
+    ],
+    ids=["exit-status", "nothing", "empty-access-token", "bad-json"],
+)
 def test_a_failing_command_is_a_clear_error_told_once_until_it_works(
     tmp_path: Path, script: str, message: str
 ) -> None:
     states: list[tuple[str, str | None]] = []
     flag = tmp_path / "works"
-    source = TokenSource(command(tmp_path, f"if [ -e {flag} ]; then echo good; exit 0; fi\n{script}"),
-                         "relay, mailbox helpdesk", tmp_path, lambda label, error: states.append((label, error)))
+    source = TokenSource(
+        command(tmp_path, f"if [ -e {flag} ]; then echo good; exit 0; fi\n{script}"),
+        "relay, mailbox helpdesk",
+        tmp_path,
+        lambda label, error: states.append((label, error)),
+    )
     for _ in range(3):
         with pytest.raises(TokenUnavailable, match=message):
             source.token()
@@ -93,9 +113,14 @@ def test_a_failing_command_is_a_clear_error_told_once_until_it_works(
     assert states[2:] == [("relay, mailbox helpdesk", "relay refused a fresh token: 535")]
 
 
-def test_stderr_is_logged_with_the_token_blanked(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    source = TokenSource(command(tmp_path, "echo 'refreshed ya29.secret-value for you' >&2\necho ya29.secret-value"),
-                         "relay", tmp_path)
+def test_stderr_is_logged_with_the_token_blanked(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    source = TokenSource(
+        command(tmp_path, "echo 'refreshed ya29.secret-value for you' >&2\necho ya29.secret-value"),
+        "relay",
+        tmp_path,
+    )
     with caplog.at_level(logging.INFO, logger="maild.tokens"):
         assert source.token() == "ya29.secret-value"
     assert "relay: oauth2_command said: refreshed [token] for you" in caplog.messages
@@ -103,12 +128,20 @@ def test_stderr_is_logged_with_the_token_blanked(tmp_path: Path, caplog: pytest.
 
 
 def helper(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "maild.contrib.oauth2_token", *args], capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "maild.contrib.oauth2_token", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
-def test_the_token_helper_prints_json_from_the_token_endpoint(tmp_path: Path, token_server: TokenServer) -> None:
-    argv = oauth2_helper(tmp_path, token_server).split()[3:]  # after "python -m maild.contrib.oauth2_token"
+def test_the_token_helper_prints_json_from_the_token_endpoint(
+    tmp_path: Path, token_server: TokenServer
+) -> None:
+    argv = oauth2_helper(tmp_path, token_server).split()[
+        3:
+    ]  # after "python -m maild.contrib.oauth2_token"
     result = helper(*argv)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"access_token": "ya29.granted-1", "expires_in": 3600}
@@ -118,7 +151,9 @@ def test_the_token_helper_prints_json_from_the_token_endpoint(tmp_path: Path, to
     assert source.token() == "ya29.granted-2"
 
 
-def test_the_token_helper_keeps_a_rotated_refresh_token(tmp_path: Path, token_server: TokenServer) -> None:
+def test_the_token_helper_keeps_a_rotated_refresh_token(
+    tmp_path: Path, token_server: TokenServer
+) -> None:
     token_server.rotate = True
     argv = oauth2_helper(tmp_path, token_server).split()[3:]
     first = token_server.refresh_token
@@ -129,7 +164,9 @@ def test_the_token_helper_keeps_a_rotated_refresh_token(tmp_path: Path, token_se
     assert token_server.granted == ["ya29.granted-1", "ya29.granted-2"]
 
 
-def test_the_token_helper_says_why_a_revoked_grant_fails(tmp_path: Path, token_server: TokenServer) -> None:
+def test_the_token_helper_says_why_a_revoked_grant_fails(
+    tmp_path: Path, token_server: TokenServer
+) -> None:
     argv = oauth2_helper(tmp_path, token_server).split()[3:]
     token_server.revoke()
     result = helper(*argv)
@@ -139,7 +176,10 @@ def test_the_token_helper_says_why_a_revoked_grant_fails(tmp_path: Path, token_s
         "AADSTS70000: the refresh token was revoked.")
     unreachable = helper("--token-url", "http://127.0.0.1:9/token", "--client-id", "x",
                          "--refresh-token-file", str(tmp_path / "refresh-token"))
-    assert unreachable.returncode == 1 and "cannot reach http://127.0.0.1:9/token" in unreachable.stderr
+    assert (
+        unreachable.returncode == 1
+        and "cannot reach http://127.0.0.1:9/token" in unreachable.stderr
+    )
 
 
 def test_the_token_helper_signs_in_with_the_device_flow_and_keeps_the_refresh_token(
@@ -147,9 +187,18 @@ def test_the_token_helper_signs_in_with_the_device_flow_and_keeps_the_refresh_to
 ) -> None:
     refresh = tmp_path / "oauth2" / "refresh-token"
     refresh.parent.mkdir()
-    result = helper("--token-url", token_server.token_url, "--client-id", "maild-test",
-                    "--refresh-token-file", str(refresh), "--device-code-url", token_server.device_code_url,
-                    "--scope", "https://outlook.office.com/SMTP.Send offline_access")
+    result = helper(
+        "--token-url",
+        token_server.token_url,
+        "--client-id",
+        "maild-test",
+        "--refresh-token-file",
+        str(refresh),
+        "--device-code-url",
+        token_server.device_code_url,
+        "--scope",
+        "https://outlook.office.com/SMTP.Send offline_access",
+    )
     assert result.returncode == 0, result.stderr
     assert "open https://example.com/devicelogin and enter TEST-CODE" in result.stderr
     assert token_server.polls == 2  # pending first, then signed in

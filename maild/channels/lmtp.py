@@ -104,8 +104,10 @@ class ListenerTls:
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             context.load_cert_chain(cert, key)
         except (OSError, ssl.SSLError) as exc:  # SSLError is an OSError without a strerror
-            raise ListenerUnavailable(f"cannot use the listener's TLS certificate {cert} with key {key}: "
-                                      f"{exc.strerror or exc}") from exc
+            raise ListenerUnavailable(
+                f"cannot use the listener's TLS certificate {cert} with key {key}: "
+                f"{exc.strerror or exc}"
+            ) from exc
         self.context, self.required = context, smtp.starttls_required
 
 

@@ -204,8 +204,14 @@ def _fetch_mailbox(mailbox: ImapMailbox, settings: Settings, intake: Intake) -> 
 
     tokens = (TokenSources(record_token_state).source(settings.config, mailbox.oauth2_command)
               if mailbox.oauth2_command else None)
-    watcher = MailboxWatcher(mailbox, settings.config.path.parent, intake.accept,
-                             settings.config.main.limits.max_message_bytes, group=intake.group, tokens=tokens)
+    watcher = MailboxWatcher(
+        mailbox,
+        settings.config.path.parent,
+        intake.accept,
+        settings.config.main.limits.max_message_bytes,
+        group=intake.group,
+        tokens=tokens,
+    )
     try:
         report = watcher.fetch_once(output.progress(mailbox.name))
     except MailboxUnavailable as exc:
@@ -223,7 +229,9 @@ def _send(args: argparse.Namespace, path: Path) -> int:
 
     settings = _settings(path)
     tokens = TokenSources(record_token_state)
-    sender = OutboxSender(lambda: transport_for(settings.config, tokens), settings.config.main.outbound.retry)
+    sender = OutboxSender(
+        lambda: transport_for(settings.config, tokens), settings.config.main.outbound.retry
+    )
     report = sender.send_all_due()
     print(f"sent {report.sent}, deferred {report.deferred}, failed {report.failed}")
     return 0

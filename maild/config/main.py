@@ -50,8 +50,10 @@ def is_loopback(host: str) -> bool:
 def _refuse_plain_text(tls: str, host: str, allowed: bool) -> None:
     """Plain text to a host beyond loopback only when the config says so."""
     if tls == "none" and not allowed and not is_loopback(host):
-        raise ValueError(f"tls: none to {host} (not loopback) would send passwords and mail in plain "
-                         "text; use starttls or implicit, or set allow_plaintext: true")
+        raise ValueError(
+            f"tls: none to {host} (not loopback) would send passwords and mail in plain "
+            "text; use starttls or implicit, or set allow_plaintext: true"
+        )
 
 
 class Helpdesk(Strict):
@@ -128,8 +130,10 @@ class SmtpInbound(Strict):
         if bool(self.tls_cert_file) != bool(self.tls_key_file):
             raise ValueError("give both tls_cert_file and tls_key_file, or neither")
         if not self.tls_cert_file and not self.allow_plaintext and not is_loopback(self.host):
-            raise ValueError(f"listening on {self.host} (not loopback) without TLS: set tls_cert_file "
-                             "and tls_key_file, or allow_plaintext: true")
+            raise ValueError(
+                f"listening on {self.host} (not loopback) without TLS: set tls_cert_file "
+                "and tls_key_file, or allow_plaintext: true"
+            )
         if self.require_starttls and not self.tls_cert_file:
             raise ValueError("require_starttls needs tls_cert_file and tls_key_file")
         return self
@@ -138,7 +142,11 @@ class SmtpInbound(Strict):
     def starttls_required(self) -> bool:
         if not self.tls_cert_file:
             return False
-        return self.require_starttls if self.require_starttls is not None else not is_loopback(self.host)
+        return (
+            self.require_starttls
+            if self.require_starttls is not None
+            else not is_loopback(self.host)
+        )
 
     @property
     def host(self) -> str:
@@ -335,7 +343,8 @@ def database_target(database: Database, base: Path) -> DatabaseTarget:
 
 class Relay(Secret):
     """The SMTP relay for outgoing mail. Authenticates with a password source, or with an OAuth2
-    token from `oauth2_command` (XOAUTH2 or OAUTHBEARER), named as an IMAP mailbox's settings are."""
+    token from `oauth2_command` (XOAUTH2 or OAUTHBEARER), named as an IMAP mailbox's settings are.
+    """
 
     host: str
     port: int = Field(587, ge=1, le=65535)
@@ -536,4 +545,3 @@ class MainFile(Strict):
 
     _paths = field_validator("state_dir", "routing", "accounts", "templates", "credentials_dir")(
         _check_path)
-

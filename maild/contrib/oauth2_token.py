@@ -57,7 +57,9 @@ def _read(path: Path, what: str) -> str:
     try:
         value = path.read_text(encoding="utf-8").strip()
     except (OSError, ValueError) as exc:
-        raise TokenError(f"cannot read the {what} {path}: {getattr(exc, 'strerror', None) or exc}") from None
+        raise TokenError(
+            f"cannot read the {what} {path}: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
     if not value:
         raise TokenError(f"the {what} file {path} is empty")
     return value
@@ -65,7 +67,10 @@ def _read(path: Path, what: str) -> str:
 
 def refresh(args: argparse.Namespace) -> dict[str, object]:
     """The endpoint's JSON answer to a refresh-token grant."""
-    form = {"grant_type": "refresh_token", "refresh_token": _read(args.refresh_token_file, "refresh token")}
+    form = {
+        "grant_type": "refresh_token",
+        "refresh_token": _read(args.refresh_token_file, "refresh token"),
+    }
     return _post(args.token_url, _client(args, form), "the refresh token")
 
 
@@ -104,7 +109,10 @@ def sign_in(args: argparse.Namespace) -> dict[str, object]:
           f"{start.get('user_code')}", file=sys.stderr)
     interval = float(start.get("interval") or 5)  # type: ignore[arg-type]
     deadline = time.monotonic() + float(start.get("expires_in") or 900)  # type: ignore[arg-type]
-    form = {"grant_type": "urn:ietf:params:oauth:grant-type:device_code", "device_code": device_code}
+    form = {
+        "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+        "device_code": device_code,
+    }
     while time.monotonic() < deadline:
         time.sleep(interval)
         try:

@@ -62,7 +62,9 @@ class SmtpRelay:
         where = f"relay {r.host}:{r.port}"
         smtp: smtplib.SMTP | None = None
         try:
-            context = tls_context(r.verify, r.ca_file, self.base, where) if r.tls != "none" else None
+            context = (
+                tls_context(r.verify, r.ca_file, self.base, where) if r.tls != "none" else None
+            )
             if r.tls == "implicit":
                 smtp = smtplib.SMTP_SSL(r.host, r.port, timeout=r.timeout, context=context)
             else:
@@ -78,7 +80,9 @@ class SmtpRelay:
             raise
         except ssl.SSLCertVerificationError as exc:  # say why, not just "unreachable"
             _close(smtp)
-            trusted = f"ca_file {self.base / r.ca_file}" if r.ca_file else "the system's CAs (no ca_file)"
+            trusted = (
+                f"ca_file {self.base / r.ca_file}" if r.ca_file else "the system's CAs (no ca_file)"
+            )
             raise RelayUnavailable(f"TLS certificate of {where} not trusted: {exc.verify_message}; "
                                    f"checked against {trusted}") from exc
         except smtplib.SMTPNotSupportedError as exc:
@@ -162,7 +166,8 @@ def _oauth2_response(mechanism: str, relay: Relay, token: str) -> Callable[[byte
         initial = f"user={relay.user}\x01auth=Bearer {token}\x01\x01"
         after = ""
     else:
-        initial = f"n,a={relay.user},\x01host={relay.host}\x01port={relay.port}\x01auth=Bearer {token}\x01\x01"
+        initial = (f"n,a={relay.user},\x01host={relay.host}\x01port={relay.port}"
+                   f"\x01auth=Bearer {token}\x01\x01")
         after = "\x01"
     return lambda challenge=None: initial if challenge is None else after
 

@@ -103,7 +103,9 @@ class TokenSource:
             token, unparsed = None, exc
         stderr = _blanked(result.stderr, token.value if token else "")
         self._log_stderr(stderr, result.returncode)
-        if result.returncode != 0:  # its last stderr line usually says why (expired grant, no network)
+        if (
+            result.returncode != 0
+        ):  # its last stderr line usually says why (expired grant, no network)
             said = stderr.strip().splitlines()[-1:]
             reason = f": {said[0][:300]}" if said else " (it printed nothing on stderr)"
             raise TokenUnavailable(f"oauth2_command failed: {argv[0]} exit status "

@@ -49,7 +49,9 @@ def mailbox_health(name: str, folder: str) -> dict[str, Any]:
 
 def token_health(label: str) -> dict[str, Any]:
     row = TokenHealth.get_or_none(TokenHealth.label == label)
-    failing = bool(row and row.last_error_at and (not row.last_ok_at or row.last_error_at > row.last_ok_at))
+    failing = bool(
+        row and row.last_error_at and (not row.last_ok_at or row.last_error_at > row.last_ok_at)
+    )
     return {
         "name": label,
         "ok": bool(row and row.last_ok_at) and not failing,

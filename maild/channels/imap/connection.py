@@ -49,13 +49,19 @@ def connect(mailbox: ImapMailbox, base: Path, tokens: TokenSource | None = None)
 
 def _opened(mailbox: ImapMailbox, base: Path) -> IMAPClient:
     try:
-        client = IMAPClient(mailbox.host, port=mailbox.port, ssl=mailbox.tls == "implicit",
-                            ssl_context=_tls_context(mailbox, base),
-                            timeout=SocketTimeout(connect=mailbox.timeout_seconds, read=mailbox.timeout_seconds))
+        client = IMAPClient(
+            mailbox.host,
+            port=mailbox.port,
+            ssl=mailbox.tls == "implicit",
+            ssl_context=_tls_context(mailbox, base),
+            timeout=SocketTimeout(connect=mailbox.timeout_seconds, read=mailbox.timeout_seconds),
+        )
         if mailbox.tls == "starttls":
             client.starttls(_tls_context(mailbox, base))
     except ssl.SSLCertVerificationError as exc:  # say so, not just "cannot connect"
-        trusted = f"ca_file {mailbox.ca_file}" if mailbox.ca_file else "the system's CAs (no ca_file)"
+        trusted = (
+            f"ca_file {mailbox.ca_file}" if mailbox.ca_file else "the system's CAs (no ca_file)"
+        )
         raise MailboxUnavailable(f"TLS certificate of {mailbox.host}:{mailbox.port} not trusted: "
                                  f"{exc.verify_message}; checked against {trusted}") from exc
     except (OSError, IMAPClientError, ssl.SSLError) as exc:
