@@ -447,6 +447,7 @@ class Conversations(Strict):
     reopen_days: int = Field(defaults.REOPEN_DAYS, ge=0)  # a reply after this opens a follow-up ticket
     show_staff_address: bool = False  # staff answers name the staff member; their address only if true
     blocked: list[str] = []  # addresses or @domains that never become participants
+    status_address: str | None = None  # e.g. helpdesk+status@example.com: answered with the sender's tickets
 
     _paths = field_validator("secret_file", "secret_credential")(_check_path)
 
@@ -518,6 +519,7 @@ class Reminders(Strict):
     contact_verification_months: int = Field(defaults.CONTACT_VERIFICATION_MONTHS, ge=1, le=24)
     meeting_notes_hours: float = Field(defaults.MEETING_NOTES_HOURS, gt=0)
     misfire_grace_minutes: float = Field(defaults.MISFIRE_GRACE_MINUTES, ge=0)
+    digest: bool = True  # each staff member's tickets, at the start of office hours on working days
 
 
 class MainFile(Strict):

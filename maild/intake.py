@@ -43,6 +43,7 @@ class Outcome(enum.Enum):
     REPLIED = "replied"
     IGNORED = "ignored"
     REDIRECTED = "redirected"
+    ANSWERED = "answered"  # a status request: answered, no ticket
     QUARANTINED = "quarantined"
     DUPLICATE = "duplicate"
 

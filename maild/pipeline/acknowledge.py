@@ -28,8 +28,8 @@ def tagged_subject(prefix: str, ticket: Ticket, subject: str) -> str:
 
 
 def acknowledge(ctx: MailContext) -> None:
-    if ctx.automatic:
-        return
+    if ctx.automatic or (ctx.started is not None and ctx.started.how == "to"):
+        return  # `#to`: the customer gets the staff member's own mail instead
     if ctx.outcome == "opened" and ctx.route is not None and ctx.route.acknowledge is not None:
         if ctx.ticket is not None and _within_cap(ctx, ctx.ticket.requester):
             _acknowledge_ticket(ctx, ctx.route.acknowledge)

@@ -81,6 +81,20 @@ class Route:
     covering: Covering | None = None
 
 
+@dataclass(frozen=True)
+class Started:
+    """A proven staff member starting a ticket: forwarding a customer's mail, writing to one with
+    `#to`, or opening one of their own; the commands are run once the ticket exists."""
+
+    staff_key: str
+    how: Literal["forward", "to", "new"]
+    commands: tuple = ()  # pipeline.commands.Command, checked
+    note: str = ""  # the staff member's own text beside a forward: kept as an internal note
+    answer: str = ""  # `#to`: the text sent to the customer
+    sent_at: datetime | None = None  # the forwarded mail's own date, naive UTC
+    assignee: str | None = None  # `#assign`, else the staff member themself
+
+
 @dataclass
 class MailContext:
     raw_id: int
@@ -111,3 +125,4 @@ class MailContext:
     stored_text: str = ""  # the message text as stored: a reply's new text, without the quoted history
     said: list[str] = field(default_factory=list)  # what the steps did: one log line once the mail is done
     finished: bool = False  # nothing more to do (a copy of a mail in hand): later steps skipped
+    started: Started | None = None  # a proven staff member starts this ticket (pipeline.start)

@@ -20,7 +20,9 @@ from maild.outbound import notices, outbox
 from maild.outbound.notices import Notice
 from maild.pipeline.caps import within_cap
 from maild.pipeline.context import MailContext
-from maild.pipeline.reply_address import staff_role
+from maild.pipeline import canned
+from maild.pipeline.reply_address import staff_role, start_address
+from maild.schedule.digest import present as present_or_delegate
 from maild.store.models import Ticket
 
 if TYPE_CHECKING:
@@ -60,12 +62,14 @@ def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: st
         "assignee": ticket.assignee, "tags": ticket.tags.split(), "helpdesk_name": helpdesk.name,
         "response_due": _when(settings, ticket.response_due_at),
         "resolution_due": _when(settings, ticket.resolution_due_at), "proposed": list(proposed),
+        "answers": canned.names(settings),
     }
     for person in people:
         reply_address = settings.reply_addresses.make(ticket.number, staff_role(person.key))
         notices.queue(settings.renderer, Notice(
             purpose="notification", template=TEMPLATE, ticket=ticket.number, mail_from=helpdesk.address,
-            context={**facts, "recipient_name": person.name, "reply_address": reply_address},
+            context={**facts, "recipient_name": person.name, "reply_address": reply_address,
+                     "start_address": start_address(settings.reply_addresses, person.key)},
             tag=f"[{helpdesk.tag_prefix}{ticket.number}]",
             out=outbox.notice_headers(settings.config, [(person.name, person.emails[0])], reply_to=reply_address),
         ))
@@ -89,19 +93,11 @@ def responsible(settings: Settings, ticket: Ticket, now: datetime) -> list[Staff
     today = settings.calendar.local_date(now)
     assignee = directory.staff_by_key.get(ticket.assignee or "")
     if assignee is not None:
-        present = _present(assignee, today, directory.staff_by_key)
+        present = present_or_delegate(assignee, today, directory.staff_by_key)
         if present is not None:
             return [present]
     members = [directory.staff_by_key[k] for k in settings.config.accounts.queues.get(ticket.queue, [])]
     return [m for m in members if m.active and m.away_on(today) is None]
-
-
-def _present(person: Staff, today: date, staff: dict[str, Staff]) -> Staff | None:
-    away = person.away_on(today)
-    if person.active and away is None:
-        return person
-    delegate = staff.get(away.delegate or "") if away else None
-    return delegate if delegate is not None and delegate.active and delegate.away_on(today) is None else None
 
 
 def _recipients(ctx: MailContext) -> list[Staff]:

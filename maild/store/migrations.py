@@ -64,9 +64,13 @@ def _proposed_participants() -> None:
     add_tables(Proposed)
 
 
+def _merged_tickets() -> None:
+    add_columns(Ticket, "merged_into")
+
+
 MIGRATIONS: list[Callable[[], None]] = [
     _initial_schema, _conversations, _service_targets_and_reminders, _bounces, _mail_copies,
-    _proposed_participants,
+    _proposed_participants, _merged_tickets,
 ]
 LATEST = len(MIGRATIONS)
 
