@@ -17,7 +17,10 @@ set ssl_force_tls=no
 set hostname="example.com"
 set charset="utf-8"
 set send_charset="utf-8"
+set resume_draft_files=yes
 """
+# resume_draft_files: `-H` then reads the draft's body too, as NeoMutt's own postponed mail; without
+# it, batch mode (stdin not a terminal) takes the body from stdin and refuses an empty one.
 
 
 def neomutt() -> str:

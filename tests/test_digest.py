@@ -161,7 +161,7 @@ def start_hosts(tmp_path: Path, sink: SmtpSink, extra: str, hosts: int, database
 def run_morning(tmp_path: Path, sink: SmtpSink, closed_today: bool, hosts: int = 1,
                 database: str | None = None) -> list[str]:
     """Tickets arrive before opening; the office opens a few seconds later; who got a digest."""
-    opening = datetime.now(LONDON) + timedelta(seconds=10)
+    opening = datetime.now(LONDON) + timedelta(seconds=8 + 8 * hosts)
     if opening.date() != (opening + timedelta(seconds=30)).date():
         pytest.fail("too close to midnight in London for this test: run it again in a minute")
     daemons = start_hosts(tmp_path, sink, office_from(opening, closed_today), hosts, database)
@@ -170,6 +170,8 @@ def run_morning(tmp_path: Path, sink: SmtpSink, closed_today: bool, hosts: int =
             daemon.start()
         with smtplib.SMTP("127.0.0.1", daemons[0].setup.smtp_port, timeout=10) as client:
             client.send_message(mail(subject="Export fails"))
+        if datetime.now(LONDON) >= opening - timedelta(seconds=1):
+            pytest.fail("the hosts took too long to start: the office opened before the ticket arrived")
         time.sleep(max(0.0, (opening - datetime.now(LONDON)).total_seconds()) + 6)
         daemons[0].stop()
         daemons[0].start()  # a restart after the digest went: the catch-up pass runs again at once
