@@ -92,7 +92,7 @@ def test_neomutt_forwards_become_tickets_and_merge_moves_the_customers_replies(
                      f"To: {note.message['Reply-To']}\nSubject: Re: {note.message['Subject']}\n"
                      f"In-Reply-To: {note.message['Message-ID']}\nReferences: {note.message['Message-ID']}\n\n"
                      f"#merge 1\n\nOn Mon, Test Helpdesk wrote:\n{quoted}\n")
-        wait(lambda: setup.json("ticket", "2")["status"] == "closed", "ticket 2 merged")
+        wait(lambda: setup.json("ticket", "2")["merged_into"] == 1, "ticket 2 merged into 1")
 
         # Dana answers ticket 2's acknowledgement: it lands on ticket 1.
         with smtplib.SMTP("127.0.0.1", setup.smtp_port, timeout=10) as client:
