@@ -323,7 +323,7 @@ def test_status_lists_the_senders_open_tickets_only(intake: Intake) -> None:
     assert answer["To"] == f"Dana Admin <{DANA}>" and answer["Auto-Submitted"] == "auto-replied"
     text = body(answer)
     assert "[#1] Exports fail" in text and "Lee's own problem" not in text and "Closed one" not in text
-    assert "received, not yet answered; last: we wrote" in text
+    assert "received, not yet answered; last: acknowledged" in text
 
 
 def test_an_admin_manager_sees_the_organisations_tickets(intake: Intake) -> None:

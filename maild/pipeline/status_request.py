@@ -75,8 +75,8 @@ def _entry(ctx: MailContext, ticket: Ticket, address: str) -> dict[str, Any]:
             .order_by(Message.created_at.desc(), Message.id.desc()).first())
     if last is None:
         action = "opened"
-    elif last.direction == "out":
-        action = "we wrote"
+    elif last.direction == "out":  # before any staff answer, what went out was the acknowledgement
+        action = "we answered" if ticket.first_response_at is not None else "acknowledged"
     else:
         action = "you wrote" if last.from_addr == address else f"{last.from_addr} wrote"
     when = last.created_at if last is not None else ticket.created_at
