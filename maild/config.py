@@ -447,7 +447,7 @@ class Conversations(Strict):
     reopen_days: int = Field(defaults.REOPEN_DAYS, ge=0)  # a reply after this opens a follow-up ticket
     show_staff_address: bool = False  # staff answers name the staff member; their address only if true
     blocked: list[str] = []  # addresses or @domains that never become participants
-    status_address: str | None = None  # e.g. helpdesk+status@example.com: answered with the sender's tickets
+    status_address: str | None = None  # helpdesk+status@...: answered with the sender's tickets
 
     _paths = field_validator("secret_file", "secret_credential")(_check_path)
 

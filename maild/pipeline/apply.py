@@ -71,7 +71,7 @@ def _open_ticket(ctx: MailContext) -> None:
         Participant.add(ticket=ticket, email=sender.address, name=sender.name, role="requester")
         forget_bounce(sender.address)
     _add_cc_participants(ctx, ticket)
-    if ctx.started is None or ctx.started.how != "to":  # `#to`: the staff text goes out as the answer
+    if ctx.started is None or ctx.started.how != "to":  # `#to`: the staff text goes as an answer
         _store_message(ctx, ticket, mail.text)
     detail = "; ".join([f"from {sender.kind} {sender.address or '(no usable From)'}", *ctx.notes])
     Event.add(ticket=ticket, raw=ctx.raw_id, kind="opened", detail=detail, created_at=ctx.now)

@@ -28,7 +28,8 @@ def names(settings: Settings) -> list[str]:
 
 
 def render(settings: Settings, name: str, ticket: Ticket, staff: Staff) -> str:
-    return settings.renderer.page(f"{FOLDER}/{name}/{TEXT}", fields(settings, ticket, staff)).strip()
+    context = fields(settings, ticket, staff)
+    return settings.renderer.page(f"{FOLDER}/{name}/{TEXT}", context).strip()
 
 
 def fields(settings: Settings, ticket: Ticket, staff: Staff) -> dict[str, Any]:

@@ -25,7 +25,8 @@ MARKERS = re.compile(
     r"|Begin forwarded message:"  # Apple Mail
     r"|_{10,})\s*$", re.IGNORECASE)
 END_MARKER = re.compile(r"^\s*-{3,}\s*End (?:of )?forwarded message\s*-{3,}\s*$", re.IGNORECASE)
-HEADER_LINE = re.compile(r"^\s*\*?(From|Sent|Date|To|Cc|Subject|Reply-To)\*?:\s*(.*)$", re.IGNORECASE)
+HEADER_LINE = re.compile(r"^\s*\*?(From|Sent|Date|To|Cc|Subject|Reply-To)\*?:\s*(.*)$",
+                         re.IGNORECASE)
 MAILTO = re.compile(r"\[mailto:([^\]\s]+)\]")
 HEADER_BLOCK_LINES = 12
 
@@ -81,7 +82,8 @@ def _header_block_starts(lines: list[str], start: int) -> bool:
     first = HEADER_LINE.match(lines[start])
     if first is None or first.group(1).lower() != "from":
         return False
-    names = {m.group(1).lower() for line in lines[start + 1:start + 6] if (m := HEADER_LINE.match(line))}
+    following = (HEADER_LINE.match(line) for line in lines[start + 1:start + 6])
+    names = {m.group(1).lower() for m in following if m}
     return bool(names & {"sent", "date"}) and "subject" in names
 
 

@@ -17,7 +17,8 @@ from maild.pipeline.acknowledge import tagged_subject
 from maild.pipeline.answer import send_answer, tell_requester
 from maild.pipeline.caps import within_cap
 from maild.pipeline import canned
-from maild.pipeline.commands import STATUS_COMMANDS, Command, StaffReply, check_place, parse_staff_reply
+from maild.pipeline.commands import (STATUS_COMMANDS, Command, StaffReply, check_place,
+                                     parse_staff_reply)
 from maild.pipeline.context import MailContext
 from maild.pipeline.notify import tell_staff
 from maild.pipeline.quotes import new_text
@@ -47,8 +48,9 @@ def apply_staff_reply(ctx: MailContext, ours: list[str]) -> None:
         _refuse(ctx, ticket, staff, reply)
     else:
         refused = _refuse_widening(ctx, ticket, staff, reply) if ctx.staff_unauthenticated else []
-        notices = [notice for command in reply.commands if (notice := run_command(ctx, ticket, staff, command))]
-        ticket = ctx.ticket = surviving(Ticket.find(ticket.number))  # after a `#merge`, the survivor
+        notices = [notice for command in reply.commands
+                   if (notice := run_command(ctx, ticket, staff, command))]
+        ticket = ctx.ticket = surviving(Ticket.find(ticket.number))  # after `#merge`, the survivor
         _answer_or_note(ctx, ticket, staff, reply)
         for template in notices:  # after the answer, so the customer reads the answer first
             tell_requester(ctx.settings, ticket, template, ctx.now, ctx.raw_id)
@@ -157,7 +159,7 @@ def run_command(ctx: MailContext, ticket: Ticket, staff: Staff, command: Command
         return _status(ctx, ticket, staff, STATUS_COMMANDS[command.name])
     runner = {"priority": _priority, "assign": _assign, "take": _take, "kind": _kind, "cc": _cc,
               "meeting": _meeting, "merge": _merge}.get(command.name)
-    if runner is not None:  # `#note` and `#answer` shape the whole reply instead: see _answer_or_note
+    if runner is not None:  # `#note` and `#answer` shape the whole reply: see _answer_or_note
         runner(ctx, ticket, staff, command)
     return None
 

@@ -71,8 +71,9 @@ def _as_forward(ctx: MailContext, staff: Staff, forward: Forwarded, reply: Staff
     ctx.started = Started(staff.key, "forward", commands, note=reply.answer,
                           sent_at=_utc(ctx, forward.sent_at), assignee=assignee)
     ctx.sender = ctx.settings.directory.identify(forward.from_address, forward.from_name)
-    ctx.mail = replace(mail, subject=subject, from_name=forward.from_name, from_address=forward.from_address,
-                       to=[], cc=[], thread_ids=[], text=forward.text, html=None)
+    ctx.mail = replace(mail, subject=subject, from_name=forward.from_name,
+                       from_address=forward.from_address, to=[], cc=[], thread_ids=[],
+                       text=forward.text, html=None)
     ctx.notes.append(f"forwarded by {staff.key} ({'attached' if forward.attached else 'inline'}); "
                      f"the customer's mail of {forward.sent_at or 'an unknown date'}")
 
@@ -89,7 +90,8 @@ def _check(ctx: MailContext, reply: StaffReply, forward: Forwarded | None) -> No
         reply.errors.append(f"{customer}: a staff or helpdesk address, not a customer")
     known = canned.names(ctx.settings)
     if reply.canned and reply.canned not in known:
-        reply.errors.append(f"#answer {reply.canned}: no such canned answer (there are: {', '.join(known) or 'none'})")
+        reply.errors.append(f"#answer {reply.canned}: no such canned answer "
+                            f"(there are: {', '.join(known) or 'none'})")
     if reply.canned and to is None:
         reply.errors.append(f"#answer {reply.canned}: on a new ticket only with #to ADDRESS")
 
@@ -104,11 +106,12 @@ def _utc(ctx: MailContext, moment: datetime | None) -> datetime | None:
 
 
 def _refuse(ctx: MailContext, staff: Staff, reply: StaffReply) -> None:
-    """Nothing started; the raw mail is kept (ignored, with the reason) and the staff member told."""
+    """Nothing started: the raw mail is kept (ignored, with the reason); the staff member told."""
     mail = ctx.mail
     assert mail is not None
     reason = "ticket not started: " + "; ".join(reply.errors)
-    Event.add(raw=ctx.raw_id, kind="start_refused", detail=f"from {staff.key}: {reason}", created_at=ctx.now)
+    Event.add(raw=ctx.raw_id, kind="start_refused", detail=f"from {staff.key}: {reason}",
+              created_at=ctx.now)
     raw_store.mark_done(ctx.raw_id, raw_store.IGNORED, None, reason)
     ctx.outcome, ctx.finished = "ignored", True
     ctx.said.append(f"start by {staff.key} refused ({mail.message_id}): {'; '.join(reply.errors)}")
@@ -119,8 +122,8 @@ def _refuse(ctx: MailContext, staff: Staff, reply: StaffReply) -> None:
         "recipient_name": staff.name, "subject": mail.subject, "errors": reply.errors,
         "helpdesk_name": ctx.settings.config.helpdesk.name,
     })
-    outbox.queue_notice(ctx.settings.config, "command_errors", rendered, [(staff.name, staff.emails[0])],
-                        in_reply_to=mail.message_id)
+    outbox.queue_notice(ctx.settings.config, "command_errors", rendered,
+                        [(staff.name, staff.emails[0])], in_reply_to=mail.message_id)
 
 
 def finish(ctx: MailContext, ticket: Ticket) -> None:
@@ -128,9 +131,11 @@ def finish(ctx: MailContext, ticket: Ticket) -> None:
     started = ctx.started
     assert started is not None
     staff = ctx.settings.directory.staff_by_key[started.staff_key]
-    how = {"forward": "forwarded a customer's mail", "to": "wrote to the customer", "new": "opened it"}
+    how = {"forward": "forwarded a customer's mail", "to": "wrote to the customer",
+           "new": "opened it"}
     Event.add(ticket=ticket, raw=ctx.raw_id, kind="started", created_at=ctx.now,
-              detail=f"{staff.key} {how[started.how]} ({ctx.staff_verified}); assigned to {started.assignee}")
+              detail=f"{staff.key} {how[started.how]} ({ctx.staff_verified}); "
+                     f"assigned to {started.assignee}")
     if started.note:
         Message.add(ticket=ticket, raw=ctx.raw_id, direction="note", from_addr=staff.emails[0],
                     subject=ticket.subject, text=started.note, created_at=ctx.now)
@@ -146,4 +151,6 @@ def finish(ctx: MailContext, ticket: Ticket) -> None:
 
 def _answer_text(ctx: MailContext, ticket: Ticket, staff: Staff, started: Started) -> str:
     name = next((c.argument for c in started.commands if c.name == "answer"), "")
-    return canned.with_answer(ctx.settings, name, ticket, staff, started.answer) if name else started.answer
+    if not name:
+        return started.answer
+    return canned.with_answer(ctx.settings, name, ticket, staff, started.answer)

@@ -39,7 +39,7 @@ def status_request(ctx: MailContext) -> None:
     raw_store.mark_done(ctx.raw_id, raw_store.PROCESSED, None, "status request answered")
     if not within_cap(ctx.settings, ctx.now, sender.address, None, ctx.raw_id):
         Event.add(raw=ctx.raw_id, kind="notice_withheld", created_at=ctx.now,
-                  detail=f"status answer to {sender.address} not sent: over the cap on automatic mail")
+                  detail=f"status answer to {sender.address} not sent: over the cap")
         ctx.said.append(f"status request from {sender.address}: over the cap, not answered")
         return
     _answer(ctx, sender, tickets)
@@ -63,11 +63,16 @@ def open_tickets(ctx: MailContext, sender: Sender) -> list[dict[str, Any]]:
     assert sender.address is not None
     theirs = Participant.select(Participant.ticket).where(Participant.email == sender.address)
     may_see = (Ticket.requester == sender.address) | Ticket.number.in_(theirs)
-    if sender.designated and sender.organisation and sender.role == "admin_manager":
+    if is_admin_manager(sender):
         may_see |= Ticket.organisation == sender.organisation
     query = (Ticket.select().where(Ticket.status.in_(OPEN) & Ticket.merged_into.is_null() & may_see)
              .order_by(Ticket.number))
     return [_entry(ctx, ticket, sender.address) for ticket in query]
+
+
+def is_admin_manager(sender: Sender) -> bool:
+    """A designated admin manager of an organisation (accounts.yaml), not only someone there."""
+    return bool(sender.designated and sender.organisation and sender.role == "admin_manager")
 
 
 def _entry(ctx: MailContext, ticket: Ticket, address: str) -> dict[str, Any]:
@@ -94,7 +99,7 @@ def _answer(ctx: MailContext, sender: Sender, tickets: list[dict[str, Any]]) -> 
     org = ctx.settings.directory.organisations.get(sender.organisation or "")
     rendered = ctx.settings.renderer.render(TEMPLATE, {
         "recipient_name": sender.name, "tickets": tickets, "helpdesk_name": helpdesk.name,
-        "organisation": org.name if org and sender.role == "admin_manager" and sender.designated else None,
+        "organisation": org.name if org and is_admin_manager(sender) else None,
         "address": sender.address,
     })
     out = Outgoing(

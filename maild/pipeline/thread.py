@@ -62,11 +62,12 @@ def _by_signed_address(ctx: MailContext) -> Ticket | None:
 
 def _start_address(ctx: MailContext, signed: SignedAddress) -> None:
     """A staff member's address for starting tickets: proof for `authenticate`, no ticket."""
-    if signed.staff_key is not None and signed.staff_key == (ctx.sender.staff_key if ctx.sender else None):
+    sender_key = ctx.sender.staff_key if ctx.sender else None
+    if signed.staff_key is not None and signed.staff_key == sender_key:
         ctx.signed = signed
         ctx.notes.append(f"sent to {signed.staff_key}'s signed address for starting tickets")
     else:
-        ctx.notes.append("a staff member's signed address for starting tickets used by someone else")
+        ctx.notes.append("a staff member's address for starting tickets used by someone else")
 
 
 def _signed_addresses(ctx: MailContext) -> list[SignedAddress]:

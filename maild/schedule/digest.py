@@ -36,11 +36,13 @@ def present(person: Staff, today: date, staff: dict[str, Staff]) -> Staff | None
     if person.active and away is None:
         return person
     delegate = staff.get(away.delegate or "") if away else None
-    return delegate if delegate is not None and delegate.active and delegate.away_on(today) is None else None
+    if delegate is not None and delegate.active and delegate.away_on(today) is None:
+        return delegate
+    return None
 
 
 def starts_at(calendar: BusinessCalendar, day: date) -> datetime | None:
-    """When the digest of `day` is due (office hours start, UTC), or None on a day the office is shut."""
+    """When the digest of `day` is due (office opening, UTC); None on a day the office is shut."""
     hours = calendar.office_hours_utc(day)
     return hours[0] if hours else None
 
@@ -65,7 +67,8 @@ def holders(settings: Settings, ticket: Ticket, today: date) -> list[Staff]:
         holder = present(assignee, today, staff)
         if holder is not None:
             return [holder]
-    members = [staff[k] for k in settings.config.accounts.queues.get(ticket.queue, []) if k in staff]
+    queue = settings.config.accounts.queues.get(ticket.queue, [])
+    members = [staff[k] for k in queue if k in staff]
     return [m for m in members if m.active and m.away_on(today) is None]
 
 
@@ -103,8 +106,8 @@ def process_due(settings: Settings, now: datetime) -> int:
             continue
         context = _context(settings, person, tickets, now)
         history = f"digest of {today} with {len(tickets)} tickets sent to {person.key}"
-        queued += int(claim_and_send(settings, claim, TEMPLATE, context, [(person.name, person.emails[0])],
-                                     history, naive_utc(now)))
+        to = [(person.name, person.emails[0])]
+        queued += claim_and_send(settings, claim, TEMPLATE, context, to, history, naive_utc(now))
     return queued
 
 
@@ -114,12 +117,14 @@ def _claimed(today: date) -> set[str]:
     return {r.subject.partition(":")[2] for r in rows}
 
 
-def _context(settings: Settings, person: Staff, tickets: list[Ticket], now: datetime) -> dict[str, Any]:
+def _context(settings: Settings, person: Staff, tickets: list[Ticket],
+             now: datetime) -> dict[str, Any]:
     # Imported here: the signing key lives with the pipeline's reply addresses (as outbox does).
     from maild.pipeline.reply_address import staff_role, start_address
 
     signer = settings.reply_addresses
-    entries = sorted((_entry(settings, t, now, signer.make(t.number, staff_role(person.key))) for t in tickets),
+    entries = sorted((_entry(settings, t, now, signer.make(t.number, staff_role(person.key)))
+                      for t in tickets),
                      key=lambda e: (not e["overdue"], e["due_sort"], e["number"]))
     local = as_utc(now).astimezone(settings.calendar.zone)
     return {"recipient_name": person.name, "date": f"{local:%A %d %B %Y}", "tickets": entries,
@@ -131,16 +136,19 @@ def _context(settings: Settings, person: Staff, tickets: list[Ticket], now: date
 def _entry(settings: Settings, ticket: Ticket, now: datetime, reply_address: str) -> dict[str, Any]:
     zone = settings.calendar.zone
     today = settings.calendar.local_date(now)
-    dues = [(what, d) for what, d in (("respond", ticket.response_due_at), ("resolve", ticket.resolution_due_at))
+    targets = (("respond", ticket.response_due_at), ("resolve", ticket.resolution_due_at))
+    dues = [(what, d) for what, d in targets
             if d is not None and not (what == "respond" and ticket.status != "new")]
     running = ticket.paused_since is None
     overdue = running and any(d <= naive_utc(now) for _, d in dues)
-    due_today = any(d.replace(tzinfo=timezone.utc).astimezone(zone).date() == today for _, d in dues)
+    local = [(what, d.replace(tzinfo=timezone.utc).astimezone(zone)) for what, d in dues]
+    due_today = any(d.date() == today for _, d in local)
     return {
         "number": ticket.number, "subject": ticket.subject, "status": ticket.status,
-        "priority": ticket.priority, "organisation": ticket.organisation, "requester": ticket.requester,
+        "priority": ticket.priority, "organisation": ticket.organisation,
+        "requester": ticket.requester,
         "assigned": ticket.assignee is not None, "reply_address": reply_address,
-        "due": [f"{what} by {d.replace(tzinfo=timezone.utc).astimezone(zone):%a %d %b %H:%M}" for what, d in dues],
+        "due": [f"{what} by {d:%a %d %b %H:%M}" for what, d in local],
         "overdue": overdue, "due_today": due_today,
         "due_sort": min((d for _, d in dues), default=datetime.max),
         "tag": f"[{settings.config.helpdesk.tag_prefix}{ticket.number}]",

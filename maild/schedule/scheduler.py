@@ -57,7 +57,8 @@ class DigestTrigger(BaseTrigger):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+    def get_next_fire_time(self, previous_fire_time: datetime | None,
+                           now: datetime) -> datetime | None:
         return digest.next_start(self.settings.calendar, previous_fire_time or now,
                                  inclusive=previous_fire_time is None)
 
@@ -75,7 +76,9 @@ class JobSpec:
             return targets.sweep(settings, now)
         queued = digest.process_due(settings, now) if digest.KIND in self.kinds else 0
         kinds = tuple(k for k in self.kinds if k != digest.KIND)
-        return queued + (reminders.process_due(settings, now, kinds, self.organisation) if kinds else 0)
+        if kinds:
+            queued += reminders.process_due(settings, now, kinds, self.organisation)
+        return queued
 
 
 def job_specs(settings: Settings) -> list[JobSpec]:

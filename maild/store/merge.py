@@ -47,14 +47,17 @@ def merge(source: Ticket, target: Ticket, by: str, now: datetime) -> None:
 def _move_people(source: Ticket, target: Ticket) -> None:
     """Participants and proposed addresses join the target once each; the source's requester
     becomes a Cc there (the target keeps its own requester)."""
-    there = {p.email for p in Participant.select(Participant.email).where(Participant.ticket == target.number)}
+    there = {p.email for p in
+             Participant.select(Participant.email).where(Participant.ticket == target.number)}
     for person in Participant.select().where(Participant.ticket == source.number):
         if person.email not in there:
-            Participant.create(ticket=target.number, email=person.email, name=person.name, role="cc")
+            Participant.create(ticket=target.number, email=person.email, name=person.name,
+                               role="cc")
             there.add(person.email)
-    proposed = {p.email for p in Proposed.select(Proposed.email).where(Proposed.ticket == target.number)}
+    proposed = {p.email for p in
+                Proposed.select(Proposed.email).where(Proposed.ticket == target.number)}
     for offer in Proposed.select().where(Proposed.ticket == source.number):
         if offer.email not in proposed and offer.email not in there:
-            Proposed.create(ticket=target.number, email=offer.email, name=offer.name, reason=offer.reason,
-                            created_at=offer.created_at)
+            Proposed.create(ticket=target.number, email=offer.email, name=offer.name,
+                            reason=offer.reason, created_at=offer.created_at)
     Proposed.delete().where(Proposed.ticket == source.number).execute()
