@@ -42,4 +42,5 @@ def send(home: Path, port: int, draft: str, attachments: tuple[Path, ...] = (),
     result = subprocess.run([neomutt(), "-n", "-F", str(rc), "-H", str(path), *extra],
                             stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
                             env={"HOME": str(home), "PATH": "/usr/bin:/bin", "TERM": "dumb"})
-    assert result.returncode == 0, f"neomutt failed: {result.stdout.decode()} {result.stderr.decode()}"
+    output = (result.stdout + result.stderr).decode()
+    assert result.returncode == 0, f"neomutt failed: {output}"
