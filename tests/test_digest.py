@@ -18,7 +18,7 @@ import pytest
 
 from conftest import Daemon, MaildSetup, SmtpSink, free_port, write_config
 from maild.config import load_config
-from maild.intake import Intake
+from maild.intake import Arrival, Intake
 from maild.pipeline.reply_address import start_address
 from maild.pipeline.steps import STEPS
 from maild.runtime import Runtime, Settings
@@ -46,8 +46,8 @@ def settings(tmp_path: Path) -> Settings:
 def open_tickets(settings: Settings, *subjects: str) -> list[Ticket]:
     intake = Intake(Runtime(settings), STEPS)
     for subject in subjects:
-        intake.accept(mail(subject=subject).as_bytes(), "test", "test", ["helpdesk@example.com"],
-                      None)
+        intake.accept(Arrival(mail(subject=subject).as_bytes(), "test", "test",
+                              ["helpdesk@example.com"], None))
     return list(Ticket.select().order_by(Ticket.number))
 
 

@@ -13,33 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, write_config
-from maild.config import load_config
-from maild.intake import Intake, Outcome
+from conftest import ROOT, build_intake
+from helpers import body, sent
+from maild.intake import Arrival, Intake, Outcome
 from maild.pipeline.forwards import find_forward, inline_forward
 from maild.pipeline.reply_address import CUSTOMER, start_address
-from maild.pipeline.steps import STEPS
-from maild.runtime import Runtime, Settings
-from maild.store.db import open_store
-from maild.store.migrations import migrate
 from maild.store.models import Attachment, Event, Message, Outbox, Participant, Ticket
 from mails import mail
 
 FORWARDS = Path(__file__).parent / "data" / "forwards"
 DANA = "dana@bath.example.ac.uk"
-
-
-def build(tmp_path: Path, extra: str = "") -> Intake:
-    config = write_config(tmp_path, relay_port=None, smtp_port=2525, extra=extra)
-    settings = Settings.build(load_config(config))
-    open_store(settings.config.database)
-    migrate()
-    return Intake(Runtime(settings), STEPS)
-
-
-@pytest.fixture
-def intake(tmp_path: Path) -> Intake:
-    return build(tmp_path)
 
 
 def start_of(intake: Intake, key: str = "alice") -> str:
@@ -51,17 +34,7 @@ def accept(intake: Intake, message: EmailMessage | bytes, to: str = "helpdesk@ex
     content = message if isinstance(message, bytes) else message.as_bytes()
     if envelope_from is None and isinstance(message, EmailMessage):
         envelope_from = message["From"].addresses[0].addr_spec
-    return intake.accept(content, "test", "test", [to], envelope_from)
-
-
-def sent(purpose: str) -> list[EmailMessage]:
-    rows = Outbox.select().where(Outbox.purpose == purpose).order_by(Outbox.id)
-    return [message_from_bytes(bytes(o.content), policy=policy.default)  # type: ignore[misc]
-            for o in rows]
-
-
-def body(message: EmailMessage) -> str:
-    return message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    return intake.accept(Arrival(content, "test", "test", [to], envelope_from))
 
 
 ALICE = "Alice Engineer <alice@example.com>"
@@ -166,7 +139,7 @@ def test_forward_with_assign_goes_to_that_person_and_commands_run(intake: Intake
 
 
 def test_outlook_forward_proven_by_dkim_from_the_trusted_server(tmp_path: Path) -> None:
-    intake = build(tmp_path, extra="conversations: {trusted_authserv_id: mx.example.com}\n")
+    intake = build_intake(tmp_path, extra="conversations: {trusted_authserv_id: mx.example.com}\n")
     content = (b"Authentication-Results: mx.example.com; dkim=pass header.d=example.com\r\n"
                b"Received: from mail.example.com by mx.example.com;"
                b" Mon, 7 Dec 2026 09:41:04 +0000\r\n"
@@ -316,7 +289,7 @@ def test_admins_own_canned_answers_are_found_in_the_configured_templates(tmp_pat
     (templates / "answers" / "licence-renewal" / "text.txt").write_text(
         "Your licence for {{ customer.organisation }} renews on 1 January"
         " ({{ ticket.subject }}).\n")
-    intake = build(intake_dir, extra=f"templates: {templates}\n")
+    intake = build_intake(intake_dir, extra=f"templates: {templates}\n")
     _, note = customer_ticket(intake)
     assert "licence-renewal" in body(note)
     accept(intake, reply_to(note, "#answer licence-renewal"))
@@ -361,7 +334,7 @@ def test_an_admin_manager_sees_the_organisations_tickets(intake: Intake) -> None
 
 
 def test_the_configured_status_address_answers_whatever_the_subject(tmp_path: Path) -> None:
-    intake = build(tmp_path, extra="conversations: {status_address: helpdesk+status@example.com}\n")
+    intake = build_intake(tmp_path, extra="conversations: {status_address: helpdesk+status@example.com}\n")
     accept(intake, mail(subject="Exports fail"))
     assert accept(intake, mail(subject="where are we?", to="helpdesk+status@example.com"),
                   to="helpdesk+status@example.com") is Outcome.ANSWERED

@@ -24,7 +24,7 @@ from maild.pipeline import canned
 from maild.pipeline.answer import send_answer, tell_requester
 from maild.pipeline.caps import within_cap
 from maild.pipeline.commands import StaffReply, check_place, parse_staff_reply
-from maild.pipeline.context import MailContext, Started
+from maild.pipeline.context import MailContext, Outcome, Started
 from maild.pipeline.forwards import Forwarded, find_forward
 from maild.pipeline.staff import mark_answered, run_command, staff_names
 from maild.pipeline.subjects import bare_subject
@@ -113,7 +113,7 @@ def _refuse(ctx: MailContext, staff: Staff, reply: StaffReply) -> None:
     Event.add(raw=ctx.raw_id, kind="start_refused", detail=f"from {staff.key}: {reason}",
               created_at=ctx.now)
     raw_store.mark_done(ctx.raw_id, raw_store.IGNORED, None, reason)
-    ctx.outcome, ctx.finished = "ignored", True
+    ctx.outcome, ctx.finished = Outcome.IGNORED, True
     ctx.said.append(f"start by {staff.key} refused ({mail.message_id}): {'; '.join(reply.errors)}")
     log.warning("raw %d: %s", ctx.raw_id, reason)
     if not within_cap(ctx.settings, ctx.now, staff.emails[0], None, ctx.raw_id):

@@ -16,7 +16,7 @@ from typing import Any
 from maild.outbound import outbox
 from maild.outbound.compose import Outgoing
 from maild.pipeline.caps import within_cap
-from maild.pipeline.context import MailContext, Sender
+from maild.pipeline.context import MailContext, Outcome, Sender
 from maild.pipeline.subjects import bare_subject
 from maild.store import raw as raw_store
 from maild.store.models import Event, Message, Participant, Ticket
@@ -35,7 +35,7 @@ def status_request(ctx: MailContext) -> None:
             or ctx.automatic or ctx.bounce is not None or not _asks(ctx)):
         return
     tickets = open_tickets(ctx, sender)
-    ctx.outcome, ctx.finished = "answered", True
+    ctx.outcome, ctx.finished = Outcome.ANSWERED, True
     raw_store.mark_done(ctx.raw_id, raw_store.PROCESSED, None, "status request answered")
     if not within_cap(ctx.settings, ctx.now, sender.address, None, ctx.raw_id):
         Event.add(raw=ctx.raw_id, kind="notice_withheld", created_at=ctx.now,
