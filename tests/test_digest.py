@@ -19,7 +19,7 @@ import pytest
 from conftest import Daemon, MaildSetup, SmtpSink, free_port, write_config
 from maild.config import load_config
 from maild.intake import Arrival, Intake
-from maild.pipeline.reply_address import start_address
+from maild.runtime.signing import start_address
 from maild.pipeline.steps import STEPS
 from maild.runtime import Runtime, Settings
 from maild.schedule import digest

@@ -17,7 +17,7 @@ from conftest import ROOT, build_intake
 from helpers import body, sent
 from maild.intake import Arrival, Intake, Outcome
 from maild.pipeline.forwards import find_forward, inline_forward
-from maild.pipeline.reply_address import CUSTOMER, start_address
+from maild.runtime.signing import CUSTOMER, start_address
 from maild.store.models import Attachment, Event, Message, Outbox, Participant, Ticket
 from mails import mail
 

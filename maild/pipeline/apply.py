@@ -17,7 +17,7 @@ from maild.pipeline.context import MailContext, Outcome, ParsedMail
 from maild.pipeline.quotes import new_text
 from maild.pipeline.staff import apply_staff_reply
 from maild.pipeline.start import finish as finish_start
-from maild.pipeline.subjects import bare_subject
+from maild.runtime.subjects import bare_subject
 from maild.pipeline.thread import is_designated_contact_of
 from maild.schedule import targets
 from maild.store import raw as raw_store

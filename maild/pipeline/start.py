@@ -27,7 +27,7 @@ from maild.pipeline.commands import StaffReply, check_place, parse_staff_reply
 from maild.pipeline.context import MailContext, Outcome, Started
 from maild.pipeline.forwards import Forwarded, find_forward
 from maild.pipeline.staff import mark_answered, run_command, staff_names
-from maild.pipeline.subjects import bare_subject
+from maild.runtime.subjects import bare_subject
 from maild.store import raw as raw_store
 from maild.store.models import Event, Message, Ticket
 
@@ -122,7 +122,7 @@ def _refuse(ctx: MailContext, staff: Staff, reply: StaffReply) -> None:
         "recipient_name": staff.name, "subject": mail.subject, "errors": reply.errors,
         "helpdesk_name": ctx.settings.config.helpdesk.name,
     })
-    outbox.queue_notice(ctx.settings.config, "command_errors", rendered,
+    outbox.queue_notice(ctx.settings, "command_errors", rendered,
                         [(staff.name, staff.emails[0])], in_reply_to=mail.message_id)
 
 

@@ -16,8 +16,9 @@ from typing import Any
 from maild.outbound import outbox
 from maild.outbound.compose import Outgoing
 from maild.pipeline.caps import within_cap
-from maild.pipeline.context import MailContext, Outcome, Sender
-from maild.pipeline.subjects import bare_subject
+from maild.pipeline.context import MailContext, Outcome
+from maild.runtime.directory import Author
+from maild.runtime.subjects import bare_subject
 from maild.store import raw as raw_store
 from maild.store.models import Event, Message, Participant, Ticket
 
@@ -57,7 +58,7 @@ def _asks(ctx: MailContext) -> bool:
     return ctx.ticket is None and ctx.follows is None and bare in SUBJECTS
 
 
-def open_tickets(ctx: MailContext, sender: Sender) -> list[dict[str, Any]]:
+def open_tickets(ctx: MailContext, sender: Author) -> list[dict[str, Any]]:
     """The open tickets `sender` may see: as requester or participant, and, for an organisation's
     admin manager, every one of the organisation's."""
     assert sender.address is not None
@@ -70,7 +71,7 @@ def open_tickets(ctx: MailContext, sender: Sender) -> list[dict[str, Any]]:
     return [_entry(ctx, ticket, sender.address) for ticket in query]
 
 
-def is_admin_manager(sender: Sender) -> bool:
+def is_admin_manager(sender: Author) -> bool:
     """A designated admin manager of an organisation (accounts.yaml), not only someone there."""
     return bool(sender.designated and sender.organisation and sender.role == "admin_manager")
 
@@ -92,7 +93,7 @@ def _entry(ctx: MailContext, ticket: Ticket, address: str) -> dict[str, Any]:
             "tag": f"[{ctx.settings.config.helpdesk.tag_prefix}{ticket.number}]"}
 
 
-def _answer(ctx: MailContext, sender: Sender, tickets: list[dict[str, Any]]) -> None:
+def _answer(ctx: MailContext, sender: Author, tickets: list[dict[str, Any]]) -> None:
     mail = ctx.mail
     assert mail is not None and sender.address is not None
     helpdesk = ctx.settings.config.helpdesk

@@ -16,9 +16,10 @@ from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from maild.config import Staff
-from maild.schedule.calendar import BusinessCalendar
-from maild.schedule.notices import Claim, claim_and_send, record
-from maild.schedule.worktime import as_utc, naive_utc
+from maild.runtime.calendar import BusinessCalendar
+from maild.runtime.signing import staff_role, start_address
+from maild.runtime.worktime import as_utc, naive_utc
+from maild.schedule.claims import Claim, claim_and_send, record
 from maild.store.models import Occurrence, Ticket
 
 if TYPE_CHECKING:
@@ -119,9 +120,6 @@ def _claimed(today: date) -> set[str]:
 
 def _context(settings: Settings, person: Staff, tickets: list[Ticket],
              now: datetime) -> dict[str, Any]:
-    # Imported here: the signing key lives with the pipeline's reply addresses (as outbox does).
-    from maild.pipeline.reply_address import staff_role, start_address
-
     signer = settings.reply_addresses
     entries = sorted((_entry(settings, t, now, signer.make(t.number, staff_role(person.key)))
                       for t in tickets),
