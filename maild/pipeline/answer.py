@@ -27,13 +27,15 @@ ANSWER_TEMPLATE = "answer"
 MAX_REFERENCES = 20
 
 
-def send_answer(settings: Settings, ticket: Ticket, staff: Staff, text: str) -> None:
+def send_answer(settings: Settings, ticket: Ticket, staff: Staff, text: str,
+                first: bool = False) -> None:
+    """`first`: the ticket's first mail to the customer (`#to`), so no "Re:" in the subject."""
     helpdesk = settings.config.helpdesk
     show_address = settings.config.main.conversations.show_staff_address
     rendered = settings.renderer.render(ANSWER_TEMPLATE, {
         "text": text, "staff_name": staff.name, "staff_address": staff.emails[0] if show_address else None,
         "number": ticket.number, "subject": ticket.subject, "helpdesk_name": helpdesk.name,
-        "requester_name": ticket.requester_name,
+        "requester_name": ticket.requester_name, "first": first,
     })
     sender = display_from(f"{staff.name} via {helpdesk.name}", helpdesk.address)
     _queue(settings, ticket, "answer", rendered, sender, automatic=False)

@@ -143,7 +143,7 @@ def finish(ctx: MailContext, ticket: Ticket) -> None:
     if started.how == "to":
         text = _answer_text(ctx, ticket, staff, started)
         if text:
-            send_answer(ctx.settings, ticket, staff, text)
+            send_answer(ctx.settings, ticket, staff, text, first=True)
             mark_answered(ctx, ticket)
     for template in notices:
         tell_requester(ctx.settings, ticket, template, ctx.now, ctx.raw_id)
