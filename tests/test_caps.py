@@ -52,7 +52,7 @@ def test_a_ticket_allowance_of_none_acknowledges_no_new_ticket(tmp_path: Path) -
 
 
 def test_resolved_notice_counts_against_the_per_address_cap(tmp_path: Path) -> None:
-    intake = build(tmp_path, extra="limits: {auto_replies_per_hour: 3}\n")
+    intake = build(tmp_path, extra="limits: {contact_auto_replies_per_hour: 3}\n")  # Dana is a contact
     first, note = open_ticket(intake)
     for i in range(2):
         accept(intake, mail(subject=f"Another question {i}"))

@@ -34,8 +34,9 @@ IMPERSONATION_TEMPLATE = "impersonation"
 def notify(ctx: MailContext) -> None:
     if ctx.impersonated and not ctx.automatic:  # a bounce or out-of-office in their name proves nothing
         _tell_impersonated(ctx)
-    if ctx.ticket is None or ctx.mail is None or ctx.automatic or ctx.capped:
-        return  # a capped sender's managers were told once, not once per mail
+    # A customer's cap never hides a ticket from staff: it limits answers to robots only.
+    if ctx.ticket is None or ctx.mail is None or ctx.automatic or ctx.thanks_only:
+        return
     if ctx.outcome == "opened" and ctx.route is not None:
         people, what = _recipients(ctx), "new"
     elif ctx.outcome == "replied" and ctx.sender is not None and ctx.sender.kind != "staff":
