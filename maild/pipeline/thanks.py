@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from maild.pipeline.context import ParsedMail
+
 LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt", "sv", "pl", "ru", "da", "no", "fi", "cs")
 THANKS = (
     # en
@@ -87,6 +89,11 @@ def only_thanks(text: str, sender_name: str = "") -> bool:
         if not (thanked and number >= len(lines) - 2 and _is_name_line(line, names)):
             return False
     return thanked
+
+
+def thanks_only_reply(mail: ParsedMail, new_text: str) -> bool:
+    """A reply whose new text only thanks and that carries no attachment."""
+    return not mail.attachments and only_thanks(new_text, mail.from_name)
 
 
 def _without_signature(text: str) -> list[str]:

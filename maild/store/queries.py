@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from peewee import fn
+
 from maild.store.models import (Event, Message, Outbox, Participant, Proposed, RawMail, Ticket,
                                 database, fixed_sql)
 
@@ -161,3 +163,18 @@ def sent_texts(ticket: Ticket) -> list[str]:
     rows = fixed_sql("SELECT text FROM message WHERE ticket_id = ? AND direction = 'out' "
                      "ORDER BY id DESC LIMIT 10", (ticket.number,))
     return [text for (text,) in rows]
+
+
+def waiting_since() -> list[tuple[Ticket, datetime]]:
+    """Tickets pending on the customer, each with when its wait began: when it was set pending, or
+    when staff last answered the customer (an answer while it waits starts the wait again)."""
+    found = []
+    for ticket in Ticket.select().where(Ticket.status == "pending").order_by(Ticket.number):
+        set_at = (Event.select(fn.MAX(Event.created_at))
+                  .where((Event.ticket == ticket) & (Event.kind == "status") & Event.detail.contains("-> pending"))
+                  .scalar())
+        wrote = (Outbox.select(fn.MAX(Outbox.created_at))
+                 .where((Outbox.ticket == ticket) & (Outbox.purpose == "answer")).scalar())
+        since = max((m for m in (set_at, wrote) if m is not None), default=None) or ticket.updated_at
+        found.append((ticket, since))
+    return found

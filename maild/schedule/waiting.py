@@ -1,0 +1,118 @@
+"""Tickets waiting on the customer (`pending`): one reminder to the customer after
+`conversations.pending_reminder_days` working days without an answer, then resolution after
+`pending_resolve_days` more, each exactly once.
+
+A wait begins when the ticket is set pending, or again when staff answer while it waits; the
+customer's reply ends it (the ticket is open again: pipeline.apply). Each wait has its own
+occurrence claims (kind, ticket, the moment it began), inserted in the transaction that queues
+the mail, so a restart or a second host never sends either twice. Mail goes out in office hours.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import peewee
+
+from maild.outbound import customer
+from maild.pipeline.acknowledge import tagged_subject
+from maild.pipeline.reply_address import CUSTOMER
+from maild.schedule import targets
+from maild.schedule.notices import Claim, insert_claim
+from maild.schedule.worktime import OfficeClock, as_utc, naive_utc
+from maild.store.db import transaction
+from maild.store.models import Event, Occurrence, Ticket
+from maild.store.queries import waiting_since
+
+if TYPE_CHECKING:
+    from maild.runtime import Settings
+
+log = logging.getLogger("maild.schedule")
+REMINDER = "pending_reminder"
+RESOLVED = "pending_resolved"
+
+
+class NoLongerWaiting(Exception):
+    """The customer answered between the look and the claim: the claim is rolled back."""
+
+
+def sweep(settings: Settings, now: datetime) -> int:
+    """Send the reminders and resolve the tickets that are due; returns how many mails were queued."""
+    conversations = settings.config.main.conversations
+    if not conversations.pending_reminder_days or not settings.calendar.is_open(now):
+        return 0
+    office = OfficeClock(settings.calendar)
+    sent = 0
+    for ticket, since in waiting_since():
+        occurs = since.isoformat(timespec="seconds")
+        reminded = _claimed(REMINDER, ticket, occurs)
+        if reminded is None:
+            if office.add_days(since, conversations.pending_reminder_days) <= as_utc(now):
+                sent += _act(settings, ticket, Claim(REMINDER, f"ticket:{ticket.number}", occurs,
+                                                     naive_utc(now), ticket.organisation, ticket), now)
+        elif conversations.pending_resolve_days and _claimed(RESOLVED, ticket, occurs) is None and \
+                office.add_days(reminded.created_at, conversations.pending_resolve_days) <= as_utc(now):
+            sent += _act(settings, ticket, Claim(RESOLVED, f"ticket:{ticket.number}", occurs,
+                                                 naive_utc(now), ticket.organisation, ticket), now)
+    return sent
+
+
+def _claimed(kind: str, ticket: Ticket, occurs: str) -> Occurrence | None:
+    return Occurrence.get_or_none((Occurrence.kind == kind) & (Occurrence.subject == f"ticket:{ticket.number}")
+                                  & (Occurrence.occurs == occurs))
+
+
+def _act(settings: Settings, ticket: Ticket, claim: Claim, now: datetime) -> int:
+    """Claim, change and queue in one transaction; 0 when another pass or host claimed it first."""
+    to = [ticket.requester] if ticket.requester else []
+    try:
+        with transaction():
+            insert_claim(claim, "sent" if to else "skipped", [("", a) for a in to], naive_utc(now))
+            if claim.kind == RESOLVED:
+                _resolve(settings, ticket, now)
+            elif not Ticket.select().where((Ticket.number == ticket.number) & (Ticket.status == "pending")).exists():
+                raise NoLongerWaiting
+            _tell_customer(settings, ticket, claim.kind)
+            Event.create(ticket=ticket, kind=claim.kind, created_at=naive_utc(now), detail=_history(settings, claim))
+    except peewee.IntegrityError:
+        log.info("%s on ticket %d was claimed elsewhere; not sent again", claim.kind, ticket.number)
+        return 0
+    except NoLongerWaiting:
+        return 0
+    log.info("ticket %d: %s to %s", ticket.number, claim.kind, ", ".join(to) or "nobody")
+    return 1 if to else 0
+
+
+def _resolve(settings: Settings, ticket: Ticket, now: datetime) -> None:
+    changed = (Ticket.update(status="resolved", resolved_at=naive_utc(now), updated_at=naive_utc(now))
+               .where((Ticket.number == ticket.number) & (Ticket.status == "pending")).execute())
+    if not changed:
+        raise NoLongerWaiting
+    ticket.status, ticket.resolved_at = "resolved", naive_utc(now)
+    targets.status_changed(ticket, settings, now)
+    Event.create(ticket=ticket, kind="status", created_at=naive_utc(now),
+                 detail="pending -> resolved by maild (no answer from the customer)")
+
+
+def _tell_customer(settings: Settings, ticket: Ticket, template: str) -> None:
+    conversations = settings.config.main.conversations
+    rendered = settings.renderer.render(template, {
+        "number": ticket.number, "subject": ticket.subject, "requester_name": ticket.requester_name,
+        "helpdesk_name": settings.config.helpdesk.name, "reopen_days": conversations.reopen_days,
+        "reminder_days": conversations.pending_reminder_days, "resolve_days": conversations.pending_resolve_days,
+    })
+    subject = tagged_subject(settings.config.helpdesk.tag_prefix, ticket, rendered.subject)
+    reply_to = settings.reply_addresses.make(ticket.number, CUSTOMER)
+    customer.queue(settings, ticket, template, subject, rendered, settings.config.main.outbound.from_,
+                   reply_to, automatic=True)
+
+
+def _history(settings: Settings, claim: Claim) -> str:
+    conversations = settings.config.main.conversations
+    if claim.kind == REMINDER:
+        return (f"waiting on the customer since {claim.occurs} UTC, no answer in "
+                f"{conversations.pending_reminder_days} working days: reminder sent")
+    return (f"no answer {conversations.pending_resolve_days} working days after the reminder: "
+            "resolved, the customer told")
