@@ -1,0 +1,73 @@
+"""Context in every notification (issue 25, item 3): below the new text, the ticket's last few
+messages (who, when, first lines), newest first, and its attachments' names.
+
+The whole pipeline runs over the test database; notifications are read back from the outbox."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from pathlib import Path
+
+from maild.intake import Intake
+from mails import mail
+from test_conversation import accept, body, build, intake, open_ticket, sent, staff_reply  # noqa: F401
+
+
+def with_screenshot(text: str, subject: str = "Placement report shows the wrong dates") -> EmailMessage:
+    message = mail(subject=subject, body=text)
+    message.add_attachment(b"\x89PNG" + b"0" * 2400, maintype="image", subtype="png", filename="report.png")
+    return message
+
+
+def latest_note(to: str = "alice@example.com") -> str:
+    return body([n for n in sent("notification") if to in n["To"]][-1])
+
+
+def conversation(intake: Intake) -> EmailMessage:
+    """A ticket with a screenshot, a staff answer, an internal note, then a customer reply."""
+    _, note = open_ticket(intake, raw=with_screenshot("The report shows 2025 dates.\nSince this morning.\n"
+                                                      "For every student.\nIn every faculty.").as_bytes())
+    accept(intake, staff_reply(note, "Which browser do you use?"), to=note["Reply-To"])
+    accept(intake, staff_reply(note, "#note\nLooks like the cache again."), to=note["Reply-To"])
+    [answer] = sent("answer")
+    reply = mail(to=answer["Reply-To"], subject="Re: " + answer["Subject"], In_Reply_To=answer["Message-ID"],
+                 body="Firefox 120, and it still fails.")
+    accept(intake, reply)
+    return note
+
+
+def test_a_reply_notification_shows_the_earlier_conversation_newest_first(intake: Intake) -> None:
+    conversation(intake)
+    text = latest_note()
+    new, _, earlier = text.partition("Earlier on this ticket (newest first):")
+    assert "Firefox 120, and it still fails." in new and "Firefox 120" not in earlier  # the new text once
+    note = earlier.index("alice@example.com (internal note)")
+    answer = earlier.index("Alice Engineer via Test Helpdesk (answer)\n  | Which browser do you use?\n\n")
+    first = earlier.index("dana@bath.example.ac.uk\n")
+    assert note < answer < first  # newest first, the opening mail last
+    assert "| Looks like the cache again." in earlier and "| Which browser do you use?" in earlier
+    assert "| The report shows 2025 dates." in earlier and "| For every student." in earlier
+    assert "In every faculty." not in earlier and "  | ...\n" in earlier  # first lines only
+    assert "attached: report.png (2 kB)" in earlier
+    assert "Thank you for raising" not in earlier and "acknowledg" not in earlier.lower()  # not our notices
+    assert "Attachments on this ticket: report.png (2 kB)" in text
+
+
+def test_a_new_ticket_notification_names_its_attachments_and_has_no_history(intake: Intake) -> None:
+    open_ticket(intake, raw=with_screenshot("See the screenshot.").as_bytes())
+    text = latest_note()
+    assert "Earlier on this ticket" not in text
+    assert "Attachments on this ticket: report.png (2 kB)" in text
+
+
+def test_how_many_earlier_messages_is_a_setting(tmp_path: Path) -> None:
+    intake = build(tmp_path, extra="conversations: {notification_history: 1}\n")
+    conversation(intake)
+    earlier = latest_note().partition("Earlier on this ticket (newest first):")[2]
+    assert "Looks like the cache again." in earlier and "Which browser" not in earlier
+
+
+def test_no_history_when_turned_off(tmp_path: Path) -> None:
+    intake = build(tmp_path, extra="conversations: {notification_history: 0}\n")
+    conversation(intake)
+    assert "Earlier on this ticket" not in latest_note()
