@@ -15,7 +15,8 @@ from pathlib import Path
 
 from maild.intake import Intake, Outcome
 from maild.schedule import waiting
-from maild.schedule.worktime import OfficeClock
+from maild.schedule.agenda import agenda
+from maild.schedule.worktime import OfficeClock, iso_utc
 from maild.store.models import Event, Message, Occurrence, Outbox, Ticket
 from maild.store.queries import waiting_since
 from mails import mail
@@ -150,6 +151,18 @@ def test_a_waiting_ticket_gets_one_reminder_then_is_resolved_once(intake: Intake
     kinds = [k for k, _ in history(ticket)]
     assert kinds.count("pending_reminder") == 1 and kinds.count("pending_resolved") == 1
     assert ("status", "pending -> resolved by maild (no answer from the customer)") in history(ticket)
+
+
+def test_the_agenda_lists_what_a_waiting_ticket_has_coming(intake: Intake) -> None:
+    settings = intake.runtime.settings
+    ticket, _ = pending_ticket(intake)
+    due, after = moments(intake, ticket)
+    [item] = [i for i in agenda(settings, datetime.now(timezone.utc), 30) if i["kind"] == "pending_reminder"]
+    assert item == {"kind": "pending_reminder", "organisation": "uni-bath", "ticket": ticket.number,
+                    "due_at": iso_utc(due), "recipients": [CUSTOMER]}
+    waiting.sweep(settings, after)
+    [item] = [i for i in agenda(settings, after, 30) if i["ticket"] == ticket.number]
+    assert item["kind"] == "pending_resolved"
 
 
 def test_an_answer_after_the_reminder_keeps_the_ticket_from_being_resolved(intake: Intake) -> None:

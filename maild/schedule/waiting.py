@@ -11,8 +11,9 @@ the mail, so a restart or a second host never sends either twice. Mail goes out 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import peewee
 
@@ -21,7 +22,7 @@ from maild.pipeline.acknowledge import tagged_subject
 from maild.pipeline.reply_address import CUSTOMER
 from maild.schedule import targets
 from maild.schedule.notices import Claim, insert_claim
-from maild.schedule.worktime import OfficeClock, as_utc, naive_utc
+from maild.schedule.worktime import OfficeClock, as_utc, iso_utc, naive_utc
 from maild.store.db import transaction
 from maild.store.models import Event, Occurrence, Ticket
 from maild.store.queries import waiting_since
@@ -38,25 +39,48 @@ class NoLongerWaiting(Exception):
     """The customer answered between the look and the claim: the claim is rolled back."""
 
 
-def sweep(settings: Settings, now: datetime) -> int:
-    """Send the reminders and resolve the tickets that are due; returns how many mails were queued."""
+@dataclass(frozen=True)
+class Step:
+    """The reminder or the resolution one waiting ticket has coming."""
+
+    kind: str  # pending_reminder, pending_resolved
+    ticket: Ticket
+    occurs: str  # when the wait began (ISO, UTC): one of each per wait
+    at: datetime  # aware UTC
+
+    def claim(self, now: datetime) -> Claim:
+        return Claim(self.kind, f"ticket:{self.ticket.number}", self.occurs, naive_utc(now),
+                     self.ticket.organisation, self.ticket)
+
+    def as_json(self) -> dict[str, Any]:
+        """The `maild reminders --json` shape."""
+        return {"kind": self.kind, "organisation": self.ticket.organisation, "ticket": self.ticket.number,
+                "due_at": iso_utc(self.at), "recipients": [self.ticket.requester] if self.ticket.requester else []}
+
+
+def coming(settings: Settings) -> list[Step]:
+    """The next step of every waiting ticket not yet taken: its reminder, or once reminded, its resolution."""
     conversations = settings.config.main.conversations
-    if not conversations.pending_reminder_days or not settings.calendar.is_open(now):
-        return 0
+    if not conversations.pending_reminder_days:
+        return []
     office = OfficeClock(settings.calendar)
-    sent = 0
+    found = []
     for ticket, since in waiting_since():
         occurs = since.isoformat(timespec="seconds")
         reminded = _claimed(REMINDER, ticket, occurs)
         if reminded is None:
-            if office.add_days(since, conversations.pending_reminder_days) <= as_utc(now):
-                sent += _act(settings, ticket, Claim(REMINDER, f"ticket:{ticket.number}", occurs,
-                                                     naive_utc(now), ticket.organisation, ticket), now)
-        elif conversations.pending_resolve_days and _claimed(RESOLVED, ticket, occurs) is None and \
-                office.add_days(reminded.created_at, conversations.pending_resolve_days) <= as_utc(now):
-            sent += _act(settings, ticket, Claim(RESOLVED, f"ticket:{ticket.number}", occurs,
-                                                 naive_utc(now), ticket.organisation, ticket), now)
-    return sent
+            found.append(Step(REMINDER, ticket, occurs, office.add_days(since, conversations.pending_reminder_days)))
+        elif conversations.pending_resolve_days and _claimed(RESOLVED, ticket, occurs) is None:
+            found.append(Step(RESOLVED, ticket, occurs,
+                              office.add_days(reminded.created_at, conversations.pending_resolve_days)))
+    return found
+
+
+def sweep(settings: Settings, now: datetime) -> int:
+    """Send the reminders and resolve the tickets that are due; returns how many mails were queued."""
+    if not settings.calendar.is_open(now):
+        return 0
+    return sum(_act(settings, step.ticket, step.claim(now), now) for step in coming(settings) if step.at <= as_utc(now))
 
 
 def _claimed(kind: str, ticket: Ticket, occurs: str) -> Occurrence | None:
