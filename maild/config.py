@@ -455,7 +455,8 @@ class Conversations(Strict):
     # resolved this many more after it without an answer; 0 turns each off.
     pending_reminder_days: int = Field(defaults.PENDING_REMINDER_DAYS, ge=0)
     pending_resolve_days: int = Field(defaults.PENDING_RESOLVE_DAYS, ge=0)
-    notification_history: int = Field(defaults.NOTIFICATION_HISTORY, ge=0, le=50)  # earlier messages shown
+    # Earlier messages of the ticket a notification shows below the new text.
+    notification_history: int = Field(defaults.NOTIFICATION_HISTORY, ge=0, le=50)
     show_staff_address: bool = False  # staff answers name the staff member; their address only if true
     blocked: list[str] = []  # addresses or @domains that never become participants
 

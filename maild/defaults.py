@@ -44,7 +44,7 @@ REOPENS_PER_TICKET_PER_DAY = 3  # more customer mail that day is stored on the t
 TAG_PREFIX = "#"
 REOPEN_DAYS = 30  # a customer reply within this many days of resolution reopens the ticket
 PENDING_REMINDER_DAYS = 5  # working days waiting on the customer before one reminder to them
-PENDING_RESOLVE_DAYS = 5  # working days after that reminder, without an answer, before it is resolved
+PENDING_RESOLVE_DAYS = 5  # working days after the reminder without an answer: then resolved
 NOTIFICATION_HISTORY = 5  # earlier messages of the ticket below the new text in a notification
 
 OFFICE_TIMEZONE = "Europe/London"

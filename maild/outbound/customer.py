@@ -46,30 +46,37 @@ def queue(settings: Settings, ticket: Ticket, purpose: str, subject: str, render
         reply_to=reply_to,
     )
     outbox.queue(ticket, purpose, out, mail_from=helpdesk.address)
-    log.info("ticket %d: %s %s queued for %s", ticket.number, purpose, out.message_id, ", ".join(out.addresses))
+    log.info("ticket %d: %s %s queued for %s", ticket.number, purpose, out.message_id,
+             ", ".join(out.addresses))
+
+
 def _cc(settings: Settings, ticket: Ticket) -> list[tuple[str, str]]:
     """The other participants, without addresses a delivery report said are undeliverable, and
     without contacts and staff the accounts file has deactivated (someone who left keeps no
     window on the ticket, RELIABILITY X11)."""
     bounced = {b.email for b in BouncedAddress.select(BouncedAddress.email)}
     left = _deactivated(settings.config.accounts)
-    return [(p.name, p.email) for p in ticket.participants
-            if p.role == "cc" and p.email != ticket.requester and p.email not in bounced and p.email not in left]
+    return [(p.name, p.email) for p in ticket.participants if p.role == "cc"
+            and p.email != ticket.requester and p.email not in bounced and p.email not in left]
 
 
 def _deactivated(accounts: AccountsFile) -> set[str]:
     """Addresses marked `active: false`, unless the same address is active somewhere else."""
     people = [*((s.active, e) for s in accounts.staff for e in s.emails),
               *((c.active, c.email) for o in accounts.organisations for c in o.contacts)]
-    return {e.lower() for active, e in people if not active} - {e.lower() for active, e in people if active}
+    inactive = {e.lower() for active, e in people if not active}
+    return inactive - {e.lower() for active, e in people if active}
 
 
 def _thread_of(ticket: Ticket) -> tuple[str | None, list[str]]:
     """The customer's latest message (what we answer), and the ticket's customer-visible chain."""
-    visible = (Message.select(Message.message_id, Message.direction, Message.from_addr, Message.to_addrs)
-               .where((Message.ticket == ticket) & Message.message_id.is_null(False) & (Message.direction != "note"))
+    visible = (Message.select(Message.message_id, Message.direction, Message.from_addr,
+                              Message.to_addrs)
+               .where((Message.ticket == ticket) & Message.message_id.is_null(False)
+                      & (Message.direction != "note"))
                .order_by(Message.id))
-    customers = {p.email for p in Participant.select(Participant.email).where(Participant.ticket == ticket)}
+    customers = {p.email for p in
+                 Participant.select(Participant.email).where(Participant.ticket == ticket)}
     theirs = [m.message_id for m in visible if m.direction == "in" and m.from_addr in customers]
     mine = set(theirs)
     chain = [m.message_id for m in visible if m.message_id in mine

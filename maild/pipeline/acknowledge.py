@@ -40,7 +40,8 @@ def acknowledge(ctx: MailContext) -> None:
 
 def _within_cap(ctx: MailContext, address: str) -> bool:
     """The shared cap (pipeline.caps); staff are told of the ticket all the same (see notify)."""
-    return within_cap(ctx.settings, ctx.now, address, ctx.ticket, ctx.raw_id, ticket_is_new=ctx.outcome == "opened")
+    return within_cap(ctx.settings, ctx.now, address, ctx.ticket, ctx.raw_id,
+                      ticket_is_new=ctx.outcome == "opened")
 
 
 def _common(ctx: MailContext) -> dict[str, Any]:

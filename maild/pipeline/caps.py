@@ -73,18 +73,22 @@ def allowance(settings: Settings, address: str) -> tuple[int, int, str]:
     """Automatic answers allowed to `address` an hour and a day, and which allowance it is."""
     limits = settings.config.main.limits
     if address.lower() in settings.directory.contacts:
-        return limits.contact_auto_replies_per_hour, limits.contact_auto_replies_per_day, "a designated contact"
+        return (limits.contact_auto_replies_per_hour, limits.contact_auto_replies_per_day,
+                "a designated contact")
     if looks_automatic(address):
-        return limits.robot_auto_replies_per_hour, limits.robot_auto_replies_per_day, "an address that looks automatic"
-    return limits.auto_replies_per_hour, limits.auto_replies_per_day, "a sender not named in the accounts file"
+        return (limits.robot_auto_replies_per_hour, limits.robot_auto_replies_per_day,
+                "an address that looks automatic")
+    return (limits.auto_replies_per_hour, limits.auto_replies_per_day,
+            "a sender not named in the accounts file")
 
 
 def looks_automatic(address: str) -> bool:
-    """`alerts@`, `jenkins-ci@`, `no_reply@`, `bounce+2f3a...@`: a robot's address, by its local part."""
+    """`alerts@`, `jenkins-ci@`, `no_reply@`, `bounce+2f3a...@`: a robot's, by its local part."""
     local = address.lower().rpartition("@")[0]
     words = set(_LOCAL_WORDS.split(local))
     joined = _LOCAL_WORDS.sub("", local)
-    return bool(words & ROBOT_WORDS) or bool(_TOKEN.search(local)) or joined.startswith(("noreply", "donotreply"))
+    return (bool(words & ROBOT_WORDS) or bool(_TOKEN.search(local))
+            or joined.startswith(("noreply", "donotreply")))
 
 
 def _ticket_within_cap(settings: Settings, now: datetime, ticket: Ticket, raw_id: int | None, new: bool) -> bool:

@@ -43,10 +43,13 @@ def attachments(ticket: int) -> list[str]:
 
 def _entry(settings: Settings, message: Message, files: list[str]) -> Entry:
     text = message.text.split("\n-- \n")[0].split("\n--\n")[0]  # without the signature
-    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith(">")]
-    shown = [line if len(line) <= LINE_CHARS else line[:LINE_CHARS - 1] + "…" for line in lines[:FIRST_LINES]]
+    lines = [line.strip() for line in text.splitlines()
+             if line.strip() and not line.lstrip().startswith(">")]
+    shown = [line if len(line) <= LINE_CHARS else line[:LINE_CHARS - 1] + "…"
+             for line in lines[:FIRST_LINES]]
     name, address = parseaddr(message.from_addr)
-    return Entry(who=name or address or message.from_addr, when=office_time(settings, message.created_at),
+    return Entry(who=name or address or message.from_addr,
+                 when=office_time(settings, message.created_at),
                  what=WHO.get(message.direction, ""),
                  lines=shown, more=len(lines) > FIRST_LINES, attachments=files)
 

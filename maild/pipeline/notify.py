@@ -45,7 +45,8 @@ def notify(ctx: MailContext) -> None:
     else:
         return
     text = ctx.stored_text or ctx.mail.text
-    tell_staff(ctx.settings, ctx.ticket, people, what, text, ctx.now, ctx.said, ctx.proposed, ctx.raw_id)
+    tell_staff(ctx.settings, ctx.ticket, people, what, text, ctx.now, ctx.said, ctx.proposed,
+               ctx.raw_id)
 
 
 def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: str, text: str,

@@ -65,10 +65,16 @@ SIGN_OFFS = (
 )
 MAX_CHARS = 300  # a thank-you is short; anything longer says more
 MAX_NAME_WORDS = 4
-_PHRASE = re.compile(r"\b(?:" + "|".join(sorted(THANKS + AGREEING + SIGN_OFFS, key=len, reverse=True))
-                     + r")(?!\w)", re.IGNORECASE)
-_THANKS = re.compile(r"\b(?:" + "|".join(sorted(THANKS, key=len, reverse=True)) + r")(?!\w)",
-                     re.IGNORECASE)
+
+
+def _any_of(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    """Whole words only; the longest phrase first, so "thank you" wins over "thank"."""
+    alternatives = "|".join(sorted(phrases, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
+_PHRASE = _any_of(THANKS + AGREEING + SIGN_OFFS)
+_THANKS = _any_of(THANKS)
 _FILLER = re.compile(r"[\W_]+")  # punctuation, emoji, spaces: what may remain besides phrases
 _NAME = re.compile(r"^[^\W\d_][\w.'-]*$")
 _SIGNATURE = re.compile(r"^-- ?$")

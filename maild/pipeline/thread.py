@@ -130,7 +130,9 @@ def is_designated_contact_of(sender: Sender, ticket: Ticket) -> bool:
 def _only_thanks(ctx: MailContext, ticket: Ticket) -> bool:
     """A late thank-you opens no follow-up: it is kept on the old ticket (pipeline.apply)."""
     assert ctx.mail is not None
-    return ctx.automatic is None and thanks_only_reply(ctx.mail, new_text(ctx.mail.text, sent_texts(ticket)))
+    if ctx.automatic is not None:
+        return False
+    return thanks_only_reply(ctx.mail, new_text(ctx.mail.text, sent_texts(ticket)))
 
 
 def _too_late(ctx: MailContext, ticket: Ticket) -> bool:

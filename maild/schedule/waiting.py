@@ -54,14 +54,17 @@ class Step:
 
     def as_json(self) -> dict[str, Any]:
         """The `maild reminders --json` shape."""
-        return {"kind": self.kind, "organisation": self.ticket.organisation, "ticket": self.ticket.number,
-                "due_at": iso_utc(self.at), "recipients": [self.ticket.requester] if self.ticket.requester else []}
+        ticket = self.ticket
+        return {"kind": self.kind, "organisation": ticket.organisation, "ticket": ticket.number,
+                "due_at": iso_utc(self.at),
+                "recipients": [ticket.requester] if ticket.requester else []}
 
 
 def coming(settings: Settings) -> list[Step]:
-    """The next step of every waiting ticket not yet taken: its reminder, or once reminded, its resolution."""
-    conversations = settings.config.main.conversations
-    if not conversations.pending_reminder_days:
+    """Each waiting ticket's next step not taken yet: its reminder, or once reminded, resolution."""
+    remind_after = settings.config.main.conversations.pending_reminder_days
+    resolve_after = settings.config.main.conversations.pending_resolve_days
+    if not remind_after:
         return []
     office = OfficeClock(settings.calendar)
     found = []
@@ -69,23 +72,24 @@ def coming(settings: Settings) -> list[Step]:
         occurs = since.isoformat(timespec="seconds")
         reminded = _claimed(REMINDER, ticket, occurs)
         if reminded is None:
-            found.append(Step(REMINDER, ticket, occurs, office.add_days(since, conversations.pending_reminder_days)))
-        elif conversations.pending_resolve_days and _claimed(RESOLVED, ticket, occurs) is None:
-            found.append(Step(RESOLVED, ticket, occurs,
-                              office.add_days(reminded.created_at, conversations.pending_resolve_days)))
+            found.append(Step(REMINDER, ticket, occurs, office.add_days(since, remind_after)))
+        elif resolve_after and _claimed(RESOLVED, ticket, occurs) is None:
+            at = office.add_days(reminded.created_at, resolve_after)
+            found.append(Step(RESOLVED, ticket, occurs, at))
     return found
 
 
 def sweep(settings: Settings, now: datetime) -> int:
-    """Send the reminders and resolve the tickets that are due; returns how many mails were queued."""
+    """Send the reminders and resolve the tickets that are due; returns the mails queued."""
     if not settings.calendar.is_open(now):
         return 0
-    return sum(_act(settings, step.ticket, step.claim(now), now) for step in coming(settings) if step.at <= as_utc(now))
+    due = [step for step in coming(settings) if step.at <= as_utc(now)]
+    return sum(_act(settings, step.ticket, step.claim(now), now) for step in due)
 
 
 def _claimed(kind: str, ticket: Ticket, occurs: str) -> Occurrence | None:
-    return Occurrence.get_or_none((Occurrence.kind == kind) & (Occurrence.subject == f"ticket:{ticket.number}")
-                                  & (Occurrence.occurs == occurs))
+    return Occurrence.get_or_none((Occurrence.kind == kind) & (Occurrence.occurs == occurs)
+                                  & (Occurrence.subject == f"ticket:{ticket.number}"))
 
 
 def _act(settings: Settings, ticket: Ticket, claim: Claim, now: datetime) -> int:
@@ -96,10 +100,11 @@ def _act(settings: Settings, ticket: Ticket, claim: Claim, now: datetime) -> int
             insert_claim(claim, "sent" if to else "skipped", [("", a) for a in to], naive_utc(now))
             if claim.kind == RESOLVED:
                 _resolve(settings, ticket, now)
-            elif not Ticket.select().where((Ticket.number == ticket.number) & (Ticket.status == "pending")).exists():
+            elif not _still_waiting(ticket):
                 raise NoLongerWaiting
             _tell_customer(settings, ticket, claim.kind)
-            Event.create(ticket=ticket, kind=claim.kind, created_at=naive_utc(now), detail=_history(settings, claim))
+            Event.create(ticket=ticket, kind=claim.kind, created_at=naive_utc(now),
+                         detail=_history(settings, claim))
     except peewee.IntegrityError:
         log.info("%s on ticket %d was claimed elsewhere; not sent again", claim.kind, ticket.number)
         return 0
@@ -109,8 +114,14 @@ def _act(settings: Settings, ticket: Ticket, claim: Claim, now: datetime) -> int
     return 1 if to else 0
 
 
+def _still_waiting(ticket: Ticket) -> bool:
+    here = (Ticket.number == ticket.number) & (Ticket.status == "pending")
+    return Ticket.select().where(here).exists()
+
+
 def _resolve(settings: Settings, ticket: Ticket, now: datetime) -> None:
-    changed = (Ticket.update(status="resolved", resolved_at=naive_utc(now), updated_at=naive_utc(now))
+    at = naive_utc(now)
+    changed = (Ticket.update(status="resolved", resolved_at=at, updated_at=at)
                .where((Ticket.number == ticket.number) & (Ticket.status == "pending")).execute())
     if not changed:
         raise NoLongerWaiting
@@ -125,12 +136,13 @@ def _tell_customer(settings: Settings, ticket: Ticket, template: str) -> None:
     rendered = settings.renderer.render(template, {
         "number": ticket.number, "subject": ticket.subject, "requester_name": ticket.requester_name,
         "helpdesk_name": settings.config.helpdesk.name, "reopen_days": conversations.reopen_days,
-        "reminder_days": conversations.pending_reminder_days, "resolve_days": conversations.pending_resolve_days,
+        "reminder_days": conversations.pending_reminder_days,
+        "resolve_days": conversations.pending_resolve_days,
     })
     subject = tagged_subject(settings.config.helpdesk.tag_prefix, ticket, rendered.subject)
     reply_to = settings.reply_addresses.make(ticket.number, CUSTOMER)
-    customer.queue(settings, ticket, template, subject, rendered, settings.config.main.outbound.from_,
-                   reply_to, automatic=True)
+    sender = settings.config.main.outbound.from_
+    customer.queue(settings, ticket, template, subject, rendered, sender, reply_to, automatic=True)
 
 
 def _history(settings: Settings, claim: Claim) -> str:

@@ -171,11 +171,12 @@ def waiting_since() -> list[tuple[Ticket, datetime]]:
     found = []
     for ticket in Ticket.select().where(Ticket.status == "pending").order_by(Ticket.number):
         set_at = (Event.select(fn.MAX(Event.created_at))
-                  .where((Event.ticket == ticket) & (Event.kind == "status") & Event.detail.contains("-> pending"))
+                  .where((Event.ticket == ticket) & (Event.kind == "status")
+                         & Event.detail.contains("-> pending"))
                   .scalar())
         wrote = (Outbox.select(fn.MAX(Outbox.created_at))
                  .where((Outbox.ticket == ticket) & (Outbox.purpose == "answer")).scalar())
-        since = max((m for m in (set_at, wrote) if m is not None), default=None) or ticket.updated_at
+        since = max((m for m in (set_at, wrote) if m is not None), default=ticket.updated_at)
         found.append((ticket, since))
     return found
 
@@ -183,9 +184,10 @@ def waiting_since() -> list[tuple[Ticket, datetime]]:
 def recent_conversation(ticket: int, limit: int, leave_out_raw: int | None = None) -> list[Message]:
     """The ticket's latest messages, newest first: what customers wrote, staff answers and notes
     (not maild's own acknowledgements and notices), without those of the mail `leave_out_raw`."""
-    answers = Outbox.select(Outbox.message_id).where((Outbox.ticket == ticket) & (Outbox.purpose == "answer"))
-    query = Message.select().where((Message.ticket == ticket)
-                                   & ((Message.direction != "out") | Message.message_id.in_(answers)))
+    answers = (Outbox.select(Outbox.message_id)
+               .where((Outbox.ticket == ticket) & (Outbox.purpose == "answer")))
+    spoken = (Message.direction != "out") | Message.message_id.in_(answers)
+    query = Message.select().where((Message.ticket == ticket) & spoken)
     if leave_out_raw is not None:
         query = query.where(Message.raw.is_null() | (Message.raw != leave_out_raw))
     return list(query.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit))
