@@ -52,7 +52,8 @@ def test_a_ticket_allowance_of_none_acknowledges_no_new_ticket(tmp_path: Path) -
 
 
 def test_resolved_notice_counts_against_the_per_address_cap(tmp_path: Path) -> None:
-    intake = build(tmp_path, extra="limits: {contact_auto_replies_per_hour: 3}\n")  # Dana is a contact
+    # Dana is a designated contact: her allowance is the contacts' one.
+    intake = build(tmp_path, extra="limits: {contact_auto_replies_per_hour: 3}\n")
     first, note = open_ticket(intake)
     for i in range(2):
         accept(intake, mail(subject=f"Another question {i}"))
@@ -112,12 +113,14 @@ def test_reopening_by_customer_mail_is_rate_limited(intake: Intake) -> None:
 # ---------------------------------------------------------------- the cap counts robots, not people
 
 def notified(subject_part: str) -> int:
-    return sum(1 for n in sent("notification") if subject_part in n["Subject"] and "alice@example.com" in n["To"])
+    return sum(1 for n in sent("notification")
+               if subject_part in n["Subject"] and "alice@example.com" in n["To"])
 
 
 def test_a_capped_senders_tickets_all_reach_staff(intake: Intake) -> None:
     for i in range(8):
-        assert accept(intake, mail(sender="Sam <sam@example.org>", subject=f"Printer {i} jammed")) is Outcome.OPENED
+        jammed = mail(sender="Sam <sam@example.org>", subject=f"Printer {i} jammed")
+        assert accept(intake, jammed) is Outcome.OPENED
     assert to("sam@example.org", ("acknowledgement",)) == 5  # a stranger's allowance
     assert notified("Printer") == 8  # but staff hear of every ticket
     assert len(sent("auto_reply_capped")) == 1
@@ -132,7 +135,7 @@ def test_a_designated_contact_gets_each_distinct_ticket_acknowledged(intake: Int
 
 def test_an_address_that_looks_automatic_gets_one_answer_a_day(intake: Intake) -> None:
     for i in range(3):
-        accept(intake, mail(sender="Monitoring <alerts-eu@example.org>", subject=f"Disk full on db{i}"))
+        accept(intake, mail(sender="Monitoring <alerts-eu@example.org>", subject=f"Disk full {i}"))
     assert to("alerts-eu@example.org", ("acknowledgement",)) == 1
     assert notified("Disk full") == 3
     [capped] = Event.select().where(Event.kind == "auto_reply_capped")
@@ -142,11 +145,13 @@ def test_an_address_that_looks_automatic_gets_one_answer_a_day(intake: Intake) -
 def test_a_designated_contacts_replies_still_count_toward_the_tickets_cap(tmp_path: Path) -> None:
     """The contact's larger allowance is per address; one ticket's customers still get at most
     auto_replies_per_ticket_per_day (here 2) automatic mails a day."""
-    intake = build(tmp_path, extra="limits: {auto_replies_per_ticket_per_day: 2, reopens_per_ticket_per_day: 9}\n")
+    intake = build(tmp_path, extra="limits: {auto_replies_per_ticket_per_day: 2, "
+                                   "reopens_per_ticket_per_day: 9}\n")
     ticket, note = open_ticket(intake)  # the acknowledgement: 1
     for _ in range(2):
-        accept(intake, staff_reply(note, "#resolve"), to=note["Reply-To"])  # resolved: 2, then withheld
+        accept(intake, staff_reply(note, "#resolve"), to=note["Reply-To"])  # 2, then withheld
         accept(intake, customer_reply(ticket))
+    notices = ["acknowledgement", "resolved", "reopened"]
     assert Outbox.select().where((Outbox.ticket == ticket.number)
-                                 & Outbox.purpose.in_(["acknowledgement", "resolved", "reopened"])).count() == 2
+                                 & Outbox.purpose.in_(notices)).count() == 2
     assert Event.select().where(Event.kind == "ticket_auto_mail_capped").count() == 1

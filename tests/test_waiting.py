@@ -28,8 +28,9 @@ CUSTOMER = "dana@bath.example.ac.uk"
 def reply_to(message: EmailMessage, text: str) -> EmailMessage:
     """The customer answers a mail we sent them, quoting it, through its Reply-To."""
     quoted = "\n".join("> " + line for line in body(message).splitlines())
-    return mail(to=message["Reply-To"], subject="Re: " + message["Subject"], In_Reply_To=message["Message-ID"],
-                body=f"{text}\n\nOn Mon, 7 Dec 2026 at 10:02, Test Helpdesk <helpdesk@example.com> wrote:\n{quoted}\n")
+    attribution = "On Mon, 7 Dec 2026 at 10:02, Test Helpdesk <helpdesk@example.com> wrote:"
+    return mail(to=message["Reply-To"], subject="Re: " + message["Subject"],
+                In_Reply_To=message["Message-ID"], body=f"{text}\n\n{attribution}\n{quoted}\n")
 
 
 def pending_ticket(intake: Intake) -> tuple[Ticket, EmailMessage]:
@@ -42,7 +43,8 @@ def pending_ticket(intake: Intake) -> tuple[Ticket, EmailMessage]:
 
 
 def history(ticket: Ticket) -> list[tuple[str, str]]:
-    return [(e.kind, e.detail) for e in Event.select().where(Event.ticket == ticket.number).order_by(Event.id)]
+    events = Event.select().where(Event.ticket == ticket.number).order_by(Event.id)
+    return [(e.kind, e.detail) for e in events]
 
 
 def notifications() -> int:
@@ -51,7 +53,8 @@ def notifications() -> int:
 
 # ---------------------------------------------------------------- the customer answers
 
-def test_a_customer_reply_on_a_pending_ticket_opens_it_and_restarts_its_clock(intake: Intake) -> None:
+def test_a_customer_reply_on_a_pending_ticket_opens_it_and_restarts_its_clock(
+        intake: Intake) -> None:
     ticket, answer = pending_ticket(intake)
     assert ticket.paused_since is not None
     due_before = ticket.resolution_due_at
@@ -74,10 +77,12 @@ def test_an_out_of_office_does_not_take_a_ticket_out_of_pending(intake: Intake) 
 
 def test_a_reply_that_only_thanks_keeps_a_resolved_ticket_resolved(intake: Intake) -> None:
     ticket, note = open_ticket(intake)
-    accept(intake, staff_reply(note, "#resolve\nFixed: the report uses the new dates now."), to=note["Reply-To"])
+    accept(intake, staff_reply(note, "#resolve\nFixed: the report uses the new dates."),
+           to=note["Reply-To"])
     [resolved] = sent("resolved")
     told, mails = notifications(), Outbox.select().count()
-    assert accept(intake, reply_to(resolved, "Thank you very much!\n\nBest regards,\nDana")) is Outcome.REPLIED
+    thanks = reply_to(resolved, "Thank you very much!\n\nBest regards,\nDana")
+    assert accept(intake, thanks) is Outcome.REPLIED
     ticket = Ticket.get_by_id(ticket.number)
     assert ticket.status == "resolved"
     assert Outbox.select().count() == mails and notifications() == told  # nothing sent, nobody told
@@ -124,7 +129,8 @@ def moments(intake: Intake, ticket: Ticket) -> tuple[datetime, datetime]:
     """When the reminder is due, and the office moment one minute after it."""
     settings = intake.runtime.settings
     [(_, since)] = [(t, s) for t, s in waiting_since() if t.number == ticket.number]
-    due = OfficeClock(settings.calendar).add_days(since, settings.config.main.conversations.pending_reminder_days)
+    days = settings.config.main.conversations.pending_reminder_days
+    due = OfficeClock(settings.calendar).add_days(since, days)
     return due, settings.calendar.next_open(due + timedelta(minutes=1)).astimezone(timezone.utc)
 
 
@@ -136,7 +142,8 @@ def test_a_waiting_ticket_gets_one_reminder_then_is_resolved_once(intake: Intake
     assert waiting.sweep(settings, after) == 1
     assert waiting.sweep(settings, after + timedelta(hours=1)) == 0  # once
     [reminder] = sent("pending_reminder")
-    assert reminder["To"].addresses[0].addr_spec == CUSTOMER and reminder["Auto-Submitted"] == "auto-generated"
+    assert reminder["To"].addresses[0].addr_spec == CUSTOMER
+    assert reminder["Auto-Submitted"] == "auto-generated"
     assert f"[#{ticket.number}]" in reminder["Subject"] and "5 working days" in body(reminder)
     assert Ticket.get_by_id(ticket.number).status == "pending"
     resolve_at = OfficeClock(settings.calendar).add_days(after, 5)
@@ -150,14 +157,16 @@ def test_a_waiting_ticket_gets_one_reminder_then_is_resolved_once(intake: Intake
     assert "marked it as resolved" in body(closing)
     kinds = [k for k, _ in history(ticket)]
     assert kinds.count("pending_reminder") == 1 and kinds.count("pending_resolved") == 1
-    assert ("status", "pending -> resolved by maild (no answer from the customer)") in history(ticket)
+    resolved = ("status", "pending -> resolved by maild (no answer from the customer)")
+    assert resolved in history(ticket)
 
 
 def test_the_agenda_lists_what_a_waiting_ticket_has_coming(intake: Intake) -> None:
     settings = intake.runtime.settings
     ticket, _ = pending_ticket(intake)
     due, after = moments(intake, ticket)
-    [item] = [i for i in agenda(settings, datetime.now(timezone.utc), 30) if i["kind"] == "pending_reminder"]
+    coming = agenda(settings, datetime.now(timezone.utc), 30)
+    [item] = [i for i in coming if i["kind"] == "pending_reminder"]
     assert item == {"kind": "pending_reminder", "organisation": "uni-bath", "ticket": ticket.number,
                     "due_at": iso_utc(due), "recipients": [CUSTOMER]}
     waiting.sweep(settings, after)
@@ -211,5 +220,6 @@ def test_several_hosts_sweeping_at_once_send_one_reminder(intake: Intake) -> Non
 def test_no_reminder_when_turned_off(tmp_path: Path) -> None:
     intake = build(tmp_path, extra="conversations: {pending_reminder_days: 0}\n")
     ticket, _ = pending_ticket(intake)
-    assert waiting.sweep(intake.runtime.settings, datetime(2027, 6, 1, 10, tzinfo=timezone.utc)) == 0
+    later = datetime(2027, 6, 1, 10, tzinfo=timezone.utc)
+    assert waiting.sweep(intake.runtime.settings, later) == 0
     assert Ticket.get_by_id(ticket.number).status == "pending"
