@@ -5,9 +5,11 @@ The whole pipeline runs over the test database; notifications are read back from
 
 from __future__ import annotations
 
+import smtplib
 from email.message import EmailMessage
 from pathlib import Path
 
+from conftest import Daemon, MaildSetup, SmtpSink
 from maild.intake import Intake
 from mails import mail
 from test_conversation import accept, body, build, intake, open_ticket, sent, staff_reply  # noqa: F401
@@ -74,3 +76,27 @@ def test_no_history_when_turned_off(tmp_path: Path) -> None:
     intake = build(tmp_path, extra="conversations: {notification_history: 0}\n")
     conversation(intake)
     assert "Earlier on this ticket" not in latest_note()
+
+
+def test_a_notification_as_received_through_maild_run(setup: MaildSetup, daemon: Daemon,
+                                                      smtp_sink: SmtpSink) -> None:
+    """The customer's screenshot, a staff answer and the customer's reply through the listener and
+    the relay: Alice's notification of the reply, as her mail client gets it, holds the history."""
+    with smtplib.SMTP("127.0.0.1", setup.smtp_port, timeout=10) as client:
+        client.send_message(with_screenshot("The report shows 2025 dates.\nSince this morning."))
+        [note] = smtp_sink.wait_to("alice@example.com", 1)
+        answer = staff_reply(note.message, "Which browser do you use?")
+        client.send_message(answer, to_addrs=[str(note.message["Reply-To"])])
+        [to_customer] = [r for r in smtp_sink.wait_to("dana@bath.example.ac.uk", 2)
+                         if "Which browser" in str(r.message.get_body(("plain",)).get_content())]
+        reply = mail(to=str(to_customer.message["Reply-To"]), body="Firefox 120.",
+                     subject="Re: " + str(to_customer.message["Subject"]),
+                     In_Reply_To=str(to_customer.message["Message-ID"]))
+        client.send_message(reply)
+        received = smtp_sink.wait_to("alice@example.com", 2)[-1].message
+    text = received.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    new, _, earlier = text.partition("Earlier on this ticket (newest first):")
+    assert "Firefox 120." in new
+    assert earlier.index("(answer)\n  | Which browser do you use?") < earlier.index("| The report")
+    assert "attached: report.png (2 kB)" in earlier
+    assert "Attachments on this ticket: report.png (2 kB)" in text

@@ -8,15 +8,22 @@ what maild would send is read back from the outbox; the sweep is run at chosen m
 
 from __future__ import annotations
 
+import smtplib
 import threading
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from pathlib import Path
 
+from conftest import SmtpSink, running
+from maild.config import load_config
 from maild.intake import Intake, Outcome
+from maild.runtime import Settings
 from maild.schedule import waiting
 from maild.schedule.agenda import agenda
 from maild.schedule.worktime import OfficeClock, iso_utc
+from maild.store.db import open_store, transaction
 from maild.store.models import Event, Message, Occurrence, Outbox, Ticket
 from maild.store.queries import waiting_since
 from mails import mail
@@ -223,3 +230,64 @@ def test_no_reminder_when_turned_off(tmp_path: Path) -> None:
     later = datetime(2027, 6, 1, 10, tzinfo=timezone.utc)
     assert waiting.sweep(intake.runtime.settings, later) == 0
     assert Ticket.get_by_id(ticket.number).status == "pending"
+
+
+# ---------------------------------------------------------------- through `maild run`
+
+OPEN_ALWAYS = ("office_hours: {days: [mon, tue, wed, thu, fri, sat, sun], start: '00:00', "
+               "end: '23:59', holidays: null}\nservice_targets: {sweep_seconds: 0.3}\n")
+
+
+def backdate(config: Path, ticket: int, kind: str, days: int) -> None:
+    """Move the ticket's wait (its status event, or the reminder's claim) `days` into the past,
+    as if that much time had gone by, in the daemon's own database."""
+    settings = Settings.build(load_config(config))
+    open_store(settings.config.database)
+    model = Event if kind == "status" else Occurrence
+    with transaction():
+        for row in model.select().where((model.ticket == ticket) & (model.kind == kind)):
+            (model.update(created_at=row.created_at - timedelta(days=days))
+             .where(model.id == row.id).execute())
+
+
+def test_the_daemon_reminds_then_resolves_a_waiting_ticket_once(tmp_path: Path,
+                                                                smtp_sink: SmtpSink) -> None:
+    with running(tmp_path, smtp_sink, OPEN_ALWAYS) as setup:
+        with smtplib.SMTP("127.0.0.1", setup.smtp_port, timeout=10) as client:
+            client.send_message(mail(subject="Exports are empty"))
+            [note] = smtp_sink.wait_to("alice@example.com", 1)
+            client.send_message(staff_reply(note.message, "#pending"),
+                                to_addrs=[str(note.message["Reply-To"])])
+            [number] = [t["number"] for t in setup.json("tickets")]
+            wait_until(lambda: setup.json("ticket", str(number))["status"] == "pending")
+            backdate(setup.config, number, "status", 8)
+            [reminder] = wait_for_subject(smtp_sink, "Waiting for your answer")
+            assert CUSTOMER in reminder.rcpt_tos
+            backdate(setup.config, number, "pending_reminder", 8)
+            [closing] = wait_for_subject(smtp_sink, "Resolved (no answer received)")
+            assert CUSTOMER in closing.rcpt_tos
+            time.sleep(1.5)  # several more sweeps: nothing is sent twice
+        detail = setup.json("ticket", str(number))
+    assert detail["status"] == "resolved"
+    kinds = [h["kind"] for h in detail["history"]]
+    assert kinds.count("pending_reminder") == 1 and kinds.count("pending_resolved") == 1
+    subjects = [str(r.message["Subject"]) for r in smtp_sink.to(CUSTOMER)]
+    assert sum("Waiting for your answer" in s for s in subjects) == 1
+    assert sum("Resolved (no answer received)" in s for s in subjects) == 1
+
+
+def wait_for_subject(sink: SmtpSink, words: str, timeout: float = 20) -> list:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [r for r in sink.received if words in str(r.message["Subject"])]
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"no mail with {words!r} in its subject within {timeout}s")
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.1)
