@@ -9,10 +9,10 @@ import smtplib
 from email.message import EmailMessage
 from pathlib import Path
 
-from conftest import Daemon, MaildSetup, SmtpSink
+from conftest import Daemon, MaildSetup, SmtpSink, build_intake
+from helpers import accept, body, open_ticket, sent, staff_reply
 from maild.intake import Intake
 from mails import mail
-from test_conversation import accept, body, build, intake, open_ticket, sent, staff_reply  # noqa: F401
 
 
 def with_screenshot(text: str) -> EmailMessage:
@@ -66,14 +66,14 @@ def test_a_new_ticket_notification_names_its_attachments_and_has_no_history(inta
 
 
 def test_how_many_earlier_messages_is_a_setting(tmp_path: Path) -> None:
-    intake = build(tmp_path, extra="conversations: {notification_history: 1}\n")
+    intake = build_intake(tmp_path, extra="conversations: {notification_history: 1}\n")
     conversation(intake)
     earlier = latest_note().partition("Earlier on this ticket (newest first):")[2]
     assert "Looks like the cache again." in earlier and "Which browser" not in earlier
 
 
 def test_no_history_when_turned_off(tmp_path: Path) -> None:
-    intake = build(tmp_path, extra="conversations: {notification_history: 0}\n")
+    intake = build_intake(tmp_path, extra="conversations: {notification_history: 0}\n")
     conversation(intake)
     assert "Earlier on this ticket" not in latest_note()
 

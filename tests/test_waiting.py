@@ -11,12 +11,12 @@ from __future__ import annotations
 import smtplib
 import threading
 import time
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from pathlib import Path
 
-from conftest import SmtpSink, running
+from conftest import SmtpSink, build_intake, running
+from helpers import accept, body, open_ticket, sent, staff_reply, wait_until
 from maild.config import load_config
 from maild.intake import Intake, Outcome
 from maild.runtime import Settings
@@ -27,7 +27,6 @@ from maild.store.db import open_store, transaction
 from maild.store.models import Event, Message, Occurrence, Outbox, Ticket
 from maild.store.queries import waiting_since
 from mails import mail
-from test_conversation import accept, body, build, intake, open_ticket, sent, staff_reply  # noqa: F401
 
 CUSTOMER = "dana@bath.example.ac.uk"
 
@@ -119,7 +118,7 @@ def test_thanks_with_an_attachment_reopens(intake: Intake) -> None:
 
 
 def test_a_late_thank_you_opens_no_follow_up_ticket(tmp_path: Path) -> None:
-    intake = build(tmp_path, extra="conversations: {reopen_days: 0}\n")
+    intake = build_intake(tmp_path, extra="conversations: {reopen_days: 0}\n")
     ticket, note = open_ticket(intake)
     accept(intake, staff_reply(note, "#resolve\nFixed."), to=note["Reply-To"])
     [resolved] = sent("resolved")
@@ -225,7 +224,7 @@ def test_several_hosts_sweeping_at_once_send_one_reminder(intake: Intake) -> Non
 
 
 def test_no_reminder_when_turned_off(tmp_path: Path) -> None:
-    intake = build(tmp_path, extra="conversations: {pending_reminder_days: 0}\n")
+    intake = build_intake(tmp_path, extra="conversations: {pending_reminder_days: 0}\n")
     ticket, _ = pending_ticket(intake)
     later = datetime(2027, 6, 1, 10, tzinfo=timezone.utc)
     assert waiting.sweep(intake.runtime.settings, later) == 0
@@ -285,9 +284,3 @@ def wait_for_subject(sink: SmtpSink, words: str, timeout: float = 20) -> list:
         time.sleep(0.1)
     raise AssertionError(f"no mail with {words!r} in its subject within {timeout}s")
 
-
-def wait_until(condition: Callable[[], bool], timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.1)
