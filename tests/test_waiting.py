@@ -20,9 +20,9 @@ from helpers import accept, body, open_ticket, sent, staff_reply, wait_until
 from maild.config import load_config
 from maild.intake import Intake, Outcome
 from maild.runtime import Settings
+from maild.runtime.worktime import OfficeClock, iso_utc
 from maild.schedule import waiting
 from maild.schedule.agenda import agenda
-from maild.schedule.worktime import OfficeClock, iso_utc
 from maild.store.db import open_store, transaction
 from maild.store.models import Event, Message, Occurrence, Outbox, Ticket
 from maild.store.queries import waiting_since

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from maild.config import AccountsFile
 from maild.outbound import outbox
 from maild.outbound.compose import Outgoing
-from maild.outbound.render import Rendered
+from maild.runtime.templates import Rendered
 from maild.store.models import BouncedAddress, Message, Participant, Ticket
 
 if TYPE_CHECKING:

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 from maild.config import Staff
 from maild.outbound import customer
 from maild.outbound.compose import display_from
-from maild.outbound.render import Rendered
-from maild.pipeline.acknowledge import tagged_subject
 from maild.pipeline.caps import within_cap
-from maild.pipeline.reply_address import CUSTOMER
+from maild.runtime.signing import CUSTOMER
+from maild.runtime.subjects import tagged_subject
+from maild.runtime.templates import Rendered
 from maild.store.models import Event, Ticket
 
 if TYPE_CHECKING:
@@ -59,6 +59,6 @@ def tell_requester(settings: Settings, ticket: Ticket, template: str, now: datet
 
 def _queue(settings: Settings, ticket: Ticket, purpose: str, rendered: Rendered, from_header: str,
            automatic: bool) -> None:
-    subject = tagged_subject(settings.config.helpdesk.tag_prefix, ticket, rendered.subject)
+    subject = tagged_subject(settings.config.helpdesk.tag_prefix, ticket.number, rendered.subject)
     reply_to = settings.reply_addresses.make(ticket.number, CUSTOMER)
     customer.queue(settings, ticket, purpose, subject, rendered, from_header, reply_to, automatic)

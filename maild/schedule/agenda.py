@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from maild.runtime.worktime import as_utc
 from maild.schedule import reminders, targets, waiting
-from maild.schedule.worktime import as_utc
 
 if TYPE_CHECKING:
     from maild.runtime import Settings

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 import peewee
 
 from maild.outbound import customer
-from maild.pipeline.acknowledge import tagged_subject
-from maild.pipeline.reply_address import CUSTOMER
+from maild.runtime.signing import CUSTOMER
+from maild.runtime.subjects import tagged_subject
+from maild.runtime.worktime import OfficeClock, as_utc, iso_utc, naive_utc
 from maild.schedule import targets
-from maild.schedule.notices import Claim, insert_claim
-from maild.schedule.worktime import OfficeClock, as_utc, iso_utc, naive_utc
+from maild.schedule.claims import Claim, insert_claim
 from maild.store.db import transaction
 from maild.store.models import Event, Occurrence, Ticket
 from maild.store.queries import waiting_since
@@ -139,7 +139,7 @@ def _tell_customer(settings: Settings, ticket: Ticket, template: str) -> None:
         "reminder_days": conversations.pending_reminder_days,
         "resolve_days": conversations.pending_resolve_days,
     })
-    subject = tagged_subject(settings.config.helpdesk.tag_prefix, ticket, rendered.subject)
+    subject = tagged_subject(settings.config.helpdesk.tag_prefix, ticket.number, rendered.subject)
     reply_to = settings.reply_addresses.make(ticket.number, CUSTOMER)
     sender = settings.config.main.outbound.from_
     customer.queue(settings, ticket, template, subject, rendered, sender, reply_to, automatic=True)
