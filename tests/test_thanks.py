@@ -13,7 +13,10 @@ THANKS_ONLY = {
     "es": "Muchas gracias por su ayuda.\nSaludos", "it": "Grazie mille!", "nl": "Hartelijk dank!",
     "pt": "Muito obrigado!", "sv": "Tack så mycket!", "pl": "Dziękuję bardzo!\nPozdrawiam",
     "ru": "Спасибо большое!\nС уважением,", "da": "Mange tak", "fi": "Kiitos paljon!",
-    "cs": "Děkuji moc", "agreeing": "Great, thanks!", "emoji": "Thanks 👍🙏",
+    "cs": "Děkuji moc", "uk": "Щиро дякую!", "hu": "Köszönöm szépen!\nÜdvözlettel",
+    "ro": "Mulțumesc frumos!", "el": "Ευχαριστώ πολύ!", "tr": "Çok teşekkürler!\nSaygılarımla",
+    "zh": "谢谢您！", "ja": "ありがとうございます。", "ko": "감사합니다!",
+    "agreeing": "Great, thanks!", "emoji": "Thanks 👍🙏",
 }
 SAYS_MORE = {
     "but": "Thanks, but it is still broken.",
@@ -22,6 +25,8 @@ SAYS_MORE = {
     "de-more": "Danke, aber der Bericht ist immer noch falsch.",
     "fr-more": "Merci, mais le problème persiste.",
     "ru-more": "Спасибо, но ошибка осталась.",
+    "zh-more": "谢谢，但是问题还在。",
+    "tr-more": "Teşekkürler ama hata devam ediyor.",
     "stranger-line": "Thanks\nIt Fails Again",
     "long": "Thanks! " * 60,
     "empty": "",

@@ -12,7 +12,9 @@ import re
 
 from maild.pipeline.context import ParsedMail
 
-LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt", "sv", "pl", "ru", "da", "no", "fi", "cs")
+# Those whose attributions pipeline.quotes knows, and a few more.
+LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt", "sv", "pl", "ru", "uk", "da", "no", "fi",
+             "cs", "hu", "ro", "el", "tr", "zh", "ja", "ko")
 THANKS = (
     # en
     r"thanks?(?: you)?", r"thank u", r"thx", r"ty", r"tyvm", r"many thanks", r"cheers", r"ta",
@@ -37,8 +39,14 @@ THANKS = (
     r"dzięki", r"dziękuję(?: bardzo)?", r"dziekuje(?: bardzo)?", r"bardzo dziękuję",
     # ru
     r"спасибо(?: большое| огромное)?", r"большое спасибо", r"благодарю",
-    # fi, cs
-    r"kiitos(?: paljon)?", r"děkuji(?: moc)?", r"díky",
+    # uk, fi, cs, hu, ro, el, tr
+    r"дякую(?: дуже)?", r"щиро дякую", r"kiitos(?: paljon)?", r"děkuji(?: moc)?", r"díky",
+    r"köszönöm(?: szépen)?", r"köszi", r"mulțumesc(?: frumos| mult)?", r"multumesc", r"mersi",
+    r"ευχαριστώ(?: πολύ)?", r"teşekkürler", r"teşekkür ederim", r"çok teşekkürler", r"sağ ?olun",
+    # zh, ja, ko: no spaces between words, so the usual endings are spelt out
+    r"谢谢(?:你|您)?", r"謝謝(?:你|您)?", r"多谢", r"非常感谢",
+    r"ありがとう(?:ございます|ございました)?",
+    r"감사합니다", r"고맙습니다",
 )
 AGREEING = (
     r"ok(?:ay)?", r"great", r"perfect", r"awesome", r"excellent", r"brilliant", r"wonderful",
@@ -61,7 +69,8 @@ SIGN_OFFS = (
     r"atenciosamente", r"cumprimentos", r"abraços?",
     r"med vänliga hälsningar", r"vänliga hälsningar", r"hälsningar", r"mvh", r"med venlig hilsen",
     r"z poważaniem", r"pozdrawiam", r"pozdrowienia",
-    r"с уважением", r"всего доброго", r"всего хорошего",
+    r"с уважением", r"всего доброго", r"всего хорошего", r"з повагою", r"üdvözlettel",
+    r"cu stimă", r"με εκτίμηση", r"saygılarımla", r"此致敬礼", r"よろしくお願いします",
 )
 MAX_CHARS = 300  # a thank-you is short; anything longer says more
 MAX_NAME_WORDS = 4
