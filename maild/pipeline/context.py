@@ -21,6 +21,7 @@ class Outcome(enum.Enum):
     REPLIED = "replied"
     IGNORED = "ignored"
     REDIRECTED = "redirected"
+    ANSWERED = "answered"  # a status request: answered, no ticket
     QUARANTINED = "quarantined"
     DUPLICATE = "duplicate"
 
@@ -74,6 +75,20 @@ class Route:
 
 
 @dataclass(frozen=True)
+class Started:
+    """A proven staff member starting a ticket: forwarding a customer's mail, writing to one with
+    `#to`, or opening one of their own; the commands are run once the ticket exists."""
+
+    staff_key: str
+    how: Literal["forward", "to", "new"]
+    commands: tuple = ()  # pipeline.commands.Command, checked
+    note: str = ""  # the staff member's own text beside a forward: kept as an internal note
+    answer: str = ""  # `#to`: the text sent to the customer
+    sent_at: datetime | None = None  # the forwarded mail's own date, naive UTC
+    assignee: str | None = None  # `#assign`, else the staff member themself
+
+
+@dataclass(frozen=True)
 class Failure:
     address: str
     status: str  # e.g. 5.1.1
@@ -116,7 +131,8 @@ class MailContext:
     proposed: list[str] = field(default_factory=list)  # Cc'd addresses nobody vouched for
     follows: int | None = None  # the closed ticket a late reply follows up
     bounce: DeliveryReport | None = None  # a delivery status notification, and the mail it reports on
-    capped: bool = False  # the sender is over the cap on automatic answers: staff are not told per mail either
+    thanks_only: bool = False  # a reply to a resolved ticket that only thanks: nobody is told
     stored_text: str = ""  # the message text as stored: a reply's new text, without the quoted history
     said: list[str] = field(default_factory=list)  # what the steps did: one log line once the mail is done
     finished: bool = False  # nothing more to do (a copy of a mail in hand): later steps skipped
+    started: Started | None = None  # a proven staff member starts this ticket (pipeline.start)

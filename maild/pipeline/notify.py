@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from maild.config import Staff
 from maild.outbound import notices, outbox
 from maild.outbound.notices import Notice
+from maild.pipeline import history
 from maild.pipeline.caps import within_cap
+from maild.pipeline import canned
 from maild.pipeline.context import MailContext, Outcome
-from maild.runtime.signing import staff_role
+from maild.runtime.signing import staff_role, start_address
+from maild.schedule.digest import present as present_or_delegate
 from maild.store.models import Ticket
 
 if TYPE_CHECKING:
@@ -34,8 +37,9 @@ IMPERSONATION_TEMPLATE = "impersonation"
 def notify(ctx: MailContext) -> None:
     if ctx.impersonated and not ctx.automatic:  # a bounce or out-of-office in their name proves nothing
         _tell_impersonated(ctx)
-    if ctx.ticket is None or ctx.mail is None or ctx.automatic or ctx.capped:
-        return  # a capped sender's managers were told once, not once per mail
+    # A customer's cap never hides a ticket from staff: it limits answers to robots only.
+    if ctx.ticket is None or ctx.mail is None or ctx.automatic or ctx.thanks_only:
+        return
     if ctx.outcome is Outcome.OPENED and ctx.route is not None:
         people, what = _recipients(ctx), "new"
     elif ctx.outcome is Outcome.REPLIED and ctx.sender is not None and ctx.sender.kind != "staff":
@@ -43,14 +47,17 @@ def notify(ctx: MailContext) -> None:
     else:
         return
     text = ctx.stored_text or ctx.mail.text
-    tell_staff(ctx.settings, ctx.ticket, people, what, text, ctx.now, ctx.said, ctx.proposed)
+    tell_staff(ctx.settings, ctx.ticket, people, what, text, ctx.now, ctx.said, ctx.proposed,
+               ctx.raw_id)
 
 
 def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: str, text: str,
-               now: datetime, said: list[str] | None = None, proposed: Sequence[str] = ()) -> None:
+               now: datetime, said: list[str] | None = None, proposed: Sequence[str] = (),
+               raw_id: int | None = None) -> None:
     """One notification per person (`what`: new, reply, assigned), each with its own signed Reply-To.
     Who was told goes to the log, or onto `said` (a mail's one line) when given. `proposed`: Cc'd
-    addresses nobody vouched for, each offered with the `#cc add` line that takes it in."""
+    addresses nobody vouched for, each offered with the `#cc add` line that takes it in. Below
+    the text: the ticket's recent conversation, without the mail `raw_id` that brought the text."""
     helpdesk = settings.config.helpdesk
     facts = {  # the same for everyone told
         "what": what, "number": ticket.number, "subject": ticket.subject, "kind": ticket.kind,
@@ -60,12 +67,16 @@ def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: st
         "assignee": ticket.assignee, "tags": ticket.tags.split(), "helpdesk_name": helpdesk.name,
         "response_due": _when(settings, ticket.response_due_at),
         "resolution_due": _when(settings, ticket.resolution_due_at), "proposed": list(proposed),
+        "answers": canned.names(settings),
+        "history": history.recent(settings, ticket.number, raw_id),
+        "attachments": history.attachments(ticket.number),
     }
     for person in people:
         reply_address = settings.reply_addresses.make(ticket.number, staff_role(person.key))
         notices.queue(settings.renderer, Notice(
             purpose="notification", template=TEMPLATE, ticket=ticket.number, mail_from=helpdesk.address,
-            context={**facts, "recipient_name": person.name, "reply_address": reply_address},
+            context={**facts, "recipient_name": person.name, "reply_address": reply_address,
+                     "start_address": start_address(settings.reply_addresses, person.key)},
             tag=f"[{helpdesk.tag_prefix}{ticket.number}]",
             out=outbox.notice_headers(settings, [(person.name, person.emails[0])], reply_to=reply_address),
         ))
@@ -77,10 +88,7 @@ def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: st
 
 def _when(settings: Settings, moment: datetime | None) -> str | None:
     """A due time as staff read it: office-local, with the weekday."""
-    if moment is None:
-        return None
-    local = moment.replace(tzinfo=timezone.utc).astimezone(settings.calendar.zone)
-    return local.strftime("%a %d %b %Y %H:%M")
+    return None if moment is None else history.office_time(settings, moment)
 
 
 def responsible(settings: Settings, ticket: Ticket, now: datetime) -> list[Staff]:
@@ -89,19 +97,11 @@ def responsible(settings: Settings, ticket: Ticket, now: datetime) -> list[Staff
     today = settings.calendar.local_date(now)
     assignee = directory.staff_by_key.get(ticket.assignee or "")
     if assignee is not None:
-        present = _present(assignee, today, directory.staff_by_key)
+        present = present_or_delegate(assignee, today, directory.staff_by_key)
         if present is not None:
             return [present]
     members = [directory.staff_by_key[k] for k in settings.config.accounts.queues.get(ticket.queue, [])]
     return [m for m in members if m.active and m.away_on(today) is None]
-
-
-def _present(person: Staff, today: date, staff: dict[str, Staff]) -> Staff | None:
-    away = person.away_on(today)
-    if person.active and away is None:
-        return person
-    delegate = staff.get(away.delegate or "") if away else None
-    return delegate if delegate is not None and delegate.active and delegate.away_on(today) is None else None
 
 
 def _recipients(ctx: MailContext) -> list[Staff]:

@@ -6,7 +6,7 @@ in (the customer may have passed it on); a staff member's signed address only th
 A header or tag match alone attaches the mail only when its sender may see the ticket (staff, a
 participant, or a designated contact of the ticket's organisation); anyone else quoting a ticket,
 someone at the organisation's domain included, opens a new one (docs/trust.md). A reply to a
-ticket resolved longer ago than `reopen_days` opens a follow-up.
+ticket resolved longer ago than `reopen_days` opens a follow-up, unless it only says thank you.
 """
 
 from __future__ import annotations
@@ -15,11 +15,14 @@ import logging
 from datetime import timedelta
 
 from maild.pipeline.context import MailContext
+from maild.pipeline.quotes import new_text
+from maild.pipeline.thanks import thanks_only_reply
 from maild.runtime.directory import Author
-from maild.runtime.signing import CUSTOMER, SignedAddress
+from maild.runtime.signing import CUSTOMER, START_TICKET, SignedAddress
 from maild.runtime.subjects import tag_pattern
+from maild.store.merge import surviving
 from maild.store.models import Event, Message, Outbox, Ticket
-from maild.store.queries import is_participant
+from maild.store.queries import is_participant, sent_texts
 
 log = logging.getLogger("maild.pipeline")
 DONE = ("resolved", "closed")
@@ -30,7 +33,10 @@ def thread(ctx: MailContext) -> None:
     if ctx.bounce is not None:
         return  # a delivery report belongs to the ticket of the mail it reports on, or to none
     ticket = _by_signed_address(ctx) or _by_reference(ctx)
-    if ticket is not None and _too_late(ctx, ticket):
+    if ticket is not None and ticket.merged_into is not None:
+        merged, ticket = ticket.number, surviving(ticket)
+        ctx.notes.append(f"ticket {merged} was merged into ticket {ticket.number}")
+    if ticket is not None and _too_late(ctx, ticket) and not _only_thanks(ctx, ticket):
         ctx.follows = ticket.number
         ctx.notes.append(f"ticket {ticket.number} was closed more than "
                          f"{ctx.settings.config.main.conversations.reopen_days} days ago: follow-up ticket")
@@ -43,6 +49,9 @@ def _by_signed_address(ctx: MailContext) -> Ticket | None:
         if not signed.valid:
             _refuse(ctx, signed)
             continue
+        if signed.ticket == START_TICKET:
+            _start_address(ctx, signed)
+            continue
         ticket = Ticket.find(signed.ticket)
         if ticket is None:
             continue
@@ -54,12 +63,24 @@ def _by_signed_address(ctx: MailContext) -> Ticket | None:
     return None
 
 
+def _start_address(ctx: MailContext, signed: SignedAddress) -> None:
+    """A staff member's address for starting tickets: proof for `authenticate`, no ticket."""
+    sender_key = ctx.sender.staff_key if ctx.sender else None
+    if signed.staff_key is not None and signed.staff_key == sender_key:
+        ctx.signed = signed
+        ctx.notes.append(f"sent to {signed.staff_key}'s signed address for starting tickets")
+    else:
+        ctx.notes.append("a staff member's address for starting tickets used by someone else")
+
+
 def _signed_addresses(ctx: MailContext) -> list[SignedAddress]:
     assert ctx.mail is not None
     headers = ctx.mail.headers
     seen = [*ctx.recipients, *(a for _, a in ctx.mail.to + ctx.mail.cc),
             *(str(v).strip().strip("<>") for name in ("Delivered-To", "X-Original-To") for v in headers.get_all(name) or [])]
-    found = (ctx.settings.reply_addresses.read(a) for a in dict.fromkeys(a.lower() for a in seen))
+    status = (ctx.settings.config.main.conversations.status_address or "").lower()
+    found = (ctx.settings.reply_addresses.read(a) for a in dict.fromkeys(a.lower() for a in seen)
+             if a != status)
     return [s for s in found if s is not None]
 
 
@@ -124,6 +145,14 @@ def is_designated_contact_of(sender: Author, ticket: Ticket) -> bool:
     """Named in accounts.yaml for the ticket's organisation: not only someone at its domain."""
     return (sender.designated and sender.organisation is not None
             and sender.organisation == ticket.organisation)
+
+
+def _only_thanks(ctx: MailContext, ticket: Ticket) -> bool:
+    """A late thank-you opens no follow-up: it is kept on the old ticket (pipeline.apply)."""
+    assert ctx.mail is not None
+    if ctx.automatic is not None:
+        return False
+    return thanks_only_reply(ctx.mail, new_text(ctx.mail.text, sent_texts(ticket)))
 
 
 def _too_late(ctx: MailContext, ticket: Ticket) -> bool:

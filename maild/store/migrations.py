@@ -64,13 +64,17 @@ def _proposed_participants() -> None:
     add_tables(Proposed)
 
 
+def _merged_tickets() -> None:
+    add_columns(Ticket, "merged_into")
+
+
 def _token_health() -> None:
     add_tables(TokenHealth)
 
 
 MIGRATIONS: list[Callable[[], None]] = [
     _initial_schema, _conversations, _service_targets_and_reminders, _bounces, _mail_copies,
-    _proposed_participants, _token_health,
+    _proposed_participants, _merged_tickets, _token_health,
 ]
 LATEST = len(MIGRATIONS)
 
