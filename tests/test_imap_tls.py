@@ -249,10 +249,7 @@ def port_for(dovecot: Dovecot, mode: str) -> int:
 
 @pytest.mark.parametrize("mode", ["implicit", "starttls"])
 def test_ssl_required_xoauth2_with_the_shipped_token_helper_fetches_mail(
-    tmp_path: Path,
-    smtp_sink: SmtpSink,
-    required_dovecot: Dovecot,
-    token_server: TokenServer,
+    tmp_path: Path, smtp_sink: SmtpSink, required_dovecot: Dovecot, token_server: TokenServer,
     mode: str,
 ) -> None:
     command = oauth2_helper(tmp_path / "oauth2", token_server)
@@ -293,10 +290,7 @@ fi""")
 
 @pytest.mark.parametrize("mode", ["implicit", "starttls"])
 def test_a_ca_file_of_another_ca_fails_naming_the_reason_and_sends_no_token(
-    tmp_path: Path,
-    smtp_sink: SmtpSink,
-    required_dovecot: Dovecot,
-    token_server: TokenServer,
+    tmp_path: Path, smtp_sink: SmtpSink, required_dovecot: Dovecot, token_server: TokenServer,
     mode: str,
 ) -> None:
     other_ca, _, _ = make_certificates(tmp_path / "other-ca")
