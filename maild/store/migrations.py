@@ -12,7 +12,7 @@ from playhouse.migrate import migrate as run_migrations
 from maild.errors import TransientError
 from maild.store.db import UNAVAILABLE, lock
 from maild.store.models import (
-    ALL_MODELS, BouncedAddress, Event, MailCopy, Meeting, Occurrence, Proposed, SchemaVersion, Ticket,
+    ALL_MODELS, Attachment, BouncedAddress, Event, MailCopy, Meeting, Occurrence, Proposed, SchemaVersion, Ticket,
     database,
 )
 
@@ -64,9 +64,13 @@ def _proposed_participants() -> None:
     add_tables(Proposed)
 
 
+def _inline_attachments() -> None:
+    add_columns(Attachment, "content_id", "inline")
+
+
 MIGRATIONS: list[Callable[[], None]] = [
     _initial_schema, _conversations, _service_targets_and_reminders, _bounces, _mail_copies,
-    _proposed_participants,
+    _proposed_participants, _inline_attachments,
 ]
 LATEST = len(MIGRATIONS)
 
