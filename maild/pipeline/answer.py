@@ -8,12 +8,16 @@ latest message, with the ticket tag and a signed customer Reply-To so that their
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from markupsafe import Markup
+
 from maild.config import AccountsFile, Staff
 from maild.outbound import outbox
-from maild.outbound.compose import Outgoing, display_from
+from maild.outbound.compose import FilePart, Outgoing, display_from
 from maild.pipeline.acknowledge import tagged_subject
 from maild.pipeline.caps import within_cap
 from maild.pipeline.reply_address import CUSTOMER
@@ -27,16 +31,20 @@ ANSWER_TEMPLATE = "answer"
 MAX_REFERENCES = 20
 
 
-def send_answer(settings: Settings, ticket: Ticket, staff: Staff, text: str) -> None:
+def send_answer(settings: Settings, ticket: Ticket, staff: Staff, text: str, html: str | None = None,
+                files: Sequence[FilePart] = ()) -> None:
+    """The answer to the customer: `html` (already made safe) as the alternative to `text`."""
     helpdesk = settings.config.helpdesk
     show_address = settings.config.main.conversations.show_staff_address
     rendered = settings.renderer.render(ANSWER_TEMPLATE, {
         "text": text, "staff_name": staff.name, "staff_address": staff.emails[0] if show_address else None,
         "number": ticket.number, "subject": ticket.subject, "helpdesk_name": helpdesk.name,
-        "requester_name": ticket.requester_name,
+        "requester_name": ticket.requester_name, "html": Markup(html) if html else None,
     })
+    if html is None:
+        rendered = replace(rendered, html=None)
     sender = display_from(f"{staff.name} via {helpdesk.name}", helpdesk.address)
-    _queue(settings, ticket, "answer", rendered, sender, automatic=False)
+    _queue(settings, ticket, "answer", rendered, sender, automatic=False, files=tuple(files))
 
 
 def tell_requester(settings: Settings, ticket: Ticket, template: str, now: datetime,
@@ -58,7 +66,7 @@ def tell_requester(settings: Settings, ticket: Ticket, template: str, now: datet
 
 
 def _queue(settings: Settings, ticket: Ticket, purpose: str, rendered: object, from_header: str,
-           automatic: bool) -> None:
+           automatic: bool, files: tuple[FilePart, ...] = ()) -> None:
     if not ticket.requester:
         log.info("ticket %d: no requester address, %s not sent", ticket.number, purpose)
         return
@@ -77,6 +85,7 @@ def _queue(settings: Settings, ticket: Ticket, purpose: str, rendered: object, f
         auto_submitted="auto-generated" if automatic else None,
         loop_marker=helpdesk.address,
         reply_to=settings.reply_addresses.make(ticket.number, CUSTOMER),
+        files=files,
     )
     outbox.queue(ticket, purpose, out, mail_from=helpdesk.address)
     log.info("ticket %d: %s %s queued for %s", ticket.number, purpose, out.message_id, ", ".join(out.addresses))

@@ -107,6 +107,14 @@ def _note(argument: str, _: dict[str, str]) -> str:
     return argument
 
 
+def _attachment_ids(argument: str, _: dict[str, str]) -> str:
+    """`#attachments` (all of the ticket's) or `#attachments 12 14`."""
+    ids = argument.replace(",", " ").split()
+    if not all(i.isdigit() for i in ids):
+        raise ValueError("expected #attachments or #attachments ID ... (the IDs the notification names)")
+    return " ".join(ids)
+
+
 def _meeting(argument: str, _: dict[str, str]) -> str:
     """`#meeting` (now), `#meeting 2026-11-23` or `#meeting 2026-11-23 14:00`: when it was held."""
     if not argument:
@@ -122,4 +130,5 @@ def _meeting(argument: str, _: dict[str, str]) -> str:
 PARSERS = {
     "close": _no_argument, "resolve": _no_argument, "reopen": _no_argument, "pending": _no_argument,
     "priority": _priority, "assign": _assign, "kind": _kind, "cc": _cc, "note": _note, "meeting": _meeting,
+    "attachments": _attachment_ids,
 }

@@ -4,24 +4,32 @@ A new ticket or a customer's reply goes to whoever is responsible for the ticket
 or whoever covers while they are away, or else the members of its queue); a new ticket also to
 every staff key or role a matching rule names in `notify` (e.g. `on_call`). Each notification
 carries the customer's text, the ticket's facts, and a Reply-To that is signed for that staff
-member and ticket: replying to it is how staff answer and give commands. Staff who are away are
-skipped. A staff member whose address was used without proof is told.
+member and ticket: replying to it is how staff answer and give commands. It carries the
+customer's attachments (pipeline.carry) and, as an alternative, their HTML made safe
+(pipeline.safe_html). Staff who are away are skipped. A staff member whose address was used
+without proof is told.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING
+
+from markupsafe import Markup
 
 from maild.config import Staff
 from maild.outbound import notices, outbox
 from maild.outbound.notices import Notice
 from maild.pipeline.caps import within_cap
+from maild.pipeline.carry import Carried, carry, described, stored_files
 from maild.pipeline.context import MailContext
 from maild.pipeline.reply_address import staff_role
+from maild.pipeline.safe_html import new_html
 from maild.store.models import Ticket
+from maild.store.queries import mail_attachments
 
 if TYPE_CHECKING:
     from maild.runtime import Settings
@@ -43,15 +51,22 @@ def notify(ctx: MailContext) -> None:
     else:
         return
     text = ctx.stored_text or ctx.mail.text
-    tell_staff(ctx.settings, ctx.ticket, people, what, text, ctx.now, ctx.said, ctx.proposed)
+    html = new_html(ctx.mail.html) if ctx.mail.html else None
+    carried = carry(stored_files(mail_attachments(ctx.raw_id)),
+                    ctx.settings.config.main.outbound.attachments_per_mail_bytes)
+    tell_staff(ctx.settings, ctx.ticket, people, what, text, ctx.now, ctx.said, ctx.proposed,
+               html=html, carried=carried)
 
 
 def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: str, text: str,
-               now: datetime, said: list[str] | None = None, proposed: Sequence[str] = ()) -> None:
+               now: datetime, said: list[str] | None = None, proposed: Sequence[str] = (),
+               html: str | None = None, carried: Carried | None = None) -> None:
     """One notification per person (`what`: new, reply, assigned), each with its own signed Reply-To.
     Who was told goes to the log, or onto `said` (a mail's one line) when given. `proposed`: Cc'd
-    addresses nobody vouched for, each offered with the `#cc add` line that takes it in."""
+    addresses nobody vouched for, each offered with the `#cc add` line that takes it in. `html`:
+    the customer's HTML, already made safe; `carried`: the files of their mail."""
     helpdesk = settings.config.helpdesk
+    carried = carried or Carried((), ())
     facts = {  # the same for everyone told
         "what": what, "number": ticket.number, "subject": ticket.subject, "kind": ticket.kind,
         "priority": ticket.priority, "status": ticket.status, "queue": ticket.queue,
@@ -60,6 +75,7 @@ def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: st
         "assignee": ticket.assignee, "tags": ticket.tags.split(), "helpdesk_name": helpdesk.name,
         "response_due": _when(settings, ticket.response_due_at),
         "resolution_due": _when(settings, ticket.resolution_due_at), "proposed": list(proposed),
+        "html": Markup(html) if html else None, "files": described(carried),  # html: sanitised
     }
     for person in people:
         reply_address = settings.reply_addresses.make(ticket.number, staff_role(person.key))
@@ -67,7 +83,9 @@ def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: st
             purpose="notification", template=TEMPLATE, ticket=ticket.number, mail_from=helpdesk.address,
             context={**facts, "recipient_name": person.name, "reply_address": reply_address},
             tag=f"[{helpdesk.tag_prefix}{ticket.number}]",
-            out=outbox.notice_headers(settings.config, [(person.name, person.emails[0])], reply_to=reply_address),
+            out=replace(outbox.notice_headers(settings.config, [(person.name, person.emails[0])],
+                                              reply_to=reply_address), files=carried.files),
+            with_html=html is not None,
         ))
     if people and said is not None:
         said.append(f"{what} notification to {', '.join(p.key for p in people)}")

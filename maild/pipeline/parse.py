@@ -179,22 +179,39 @@ def _lenient_base64(payload: str) -> bytes:
 
 
 class _TextExtractor(HTMLParser):
-    BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "blockquote", "table"}
+    """Readable text: blocks on their own lines, list items marked, table cells apart, and a
+    link's address after its text when the text does not show it."""
+
+    BLOCKS = {"p", "div", "br", "tr", "h1", "h2", "h3", "h4", "blockquote", "table", "ul", "ol"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skip = 0
+        self._links: list[tuple[str, int]] = []  # href, where its text starts in parts
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in ("script", "style", "head"):
+        if tag in ("script", "style", "head", "title"):
             self._skip += 1
         elif tag in self.BLOCKS:
             self.parts.append("\n")
+        elif tag == "li":
+            self.parts.append("\n- ")
+        elif tag in ("td", "th"):
+            self.parts.append("  ")
+        elif tag == "a":
+            href = dict(attrs).get("href") or ""
+            if href.lower().startswith(("http:", "https:", "mailto:")):
+                self._links.append((href, len(self.parts)))
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "head") and self._skip:
+        if tag in ("script", "style", "head", "title") and self._skip:
             self._skip -= 1
+        elif tag == "a" and self._links:
+            href, start = self._links.pop()
+            shown = "".join(self.parts[start:])
+            if href.removeprefix("mailto:") not in shown:
+                self.parts.append(f" <{href.removeprefix('mailto:')}>")
 
     def handle_data(self, data: str) -> None:
         if not self._skip:

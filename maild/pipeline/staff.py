@@ -20,6 +20,7 @@ from maild.pipeline.commands import STATUS_COMMANDS, Command, StaffReply, parse_
 from maild.pipeline.context import MailContext
 from maild.pipeline.notify import tell_staff
 from maild.pipeline.quotes import new_text
+from maild.pipeline.staff_files import answer_files, answer_html, send_attachments
 from maild.schedule import targets
 from maild.schedule.reminders import log_meeting
 from maild.store import raw as raw_store
@@ -108,7 +109,9 @@ def _answer_or_note(ctx: MailContext, ticket: Ticket, staff: Staff, reply: Staff
         _event(ctx, ticket, "note", f"internal note by {staff.key}")
         what = "internal note"
     elif reply.answer:
-        send_answer(ctx.settings, ticket, staff, reply.answer)
+        assert ctx.mail is not None
+        send_answer(ctx.settings, ticket, staff, reply.answer, answer_html(ctx.mail),
+                    answer_files(ctx, ticket, staff))
         _mark_answered(ctx, ticket)
         _event(ctx, ticket, "answered", f"by {staff.key} ({ctx.staff_verified})")
         what = "answer sent"
@@ -131,7 +134,8 @@ def _run(ctx: MailContext, ticket: Ticket, staff: Staff, command: Command) -> st
     """Apply one checked command to the ticket and its history; returns the customer notice it calls for."""
     if command.name in STATUS_COMMANDS:
         return _status(ctx, ticket, staff, STATUS_COMMANDS[command.name])
-    runner = {"priority": _priority, "assign": _assign, "kind": _kind, "cc": _cc, "meeting": _meeting}.get(command.name)
+    runner = {"priority": _priority, "assign": _assign, "kind": _kind, "cc": _cc, "meeting": _meeting,
+              "attachments": send_attachments}.get(command.name)
     if runner is not None:  # `#note` shapes the whole reply instead: see _answer_or_note
         runner(ctx, ticket, staff, command)
     return None
