@@ -105,6 +105,9 @@ def _parser() -> argparse.ArgumentParser:
     p = command("ticket", _ticket, "one ticket with its messages and history")
     p.add_argument("number", type=int)
     p.add_argument("--json", action="store_true")
+    p = command("attachment", _attachment, "write one stored attachment out (its ID from `ticket N`)")
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write it here (default: stdout)")
     p = command("retry", _retry, "re-run quarantined mail: the IDs given, or --all (also all when none given)")
     p.add_argument("ids", nargs="*", type=int, metavar="ID")
     p.add_argument("--all", action="store_true", help="every quarantined mail")
@@ -310,12 +313,35 @@ def _print_ticket(t: dict[str, Any]) -> None:
         label = {"in": "received", "out": "sent", "note": "internal note"}.get(m["direction"], m["direction"])
         print(f"\n--- {label} {m['created_at']} from {m['from']} to {m['to'] or '-'}\n    {m['subject']}")
         print("    " + m["text"].strip().replace("\n", "\n    "))
+    if t["attachments"]:
+        print("\nAttachments (maild attachment ID writes one out):")
+    for a in t["attachments"]:
+        print(f"  {a['id']:>6}  {a['name']} ({a['type']}, {a['size']} bytes"
+              f"{', inline' if a['inline'] else ''}) {a['direction']} {a['message'] or '-'}")
     print("\nHistory:")
     for e in t["history"]:
         print(f"  {e['created_at']} {e['kind']}: {e['detail']}")
     for o in t["outbox"]:
         print(f"  outbox {o['purpose']} to {', '.join(o['to'])} {o['message_id']}: {o['status']} "
               f"({o['attempts']} attempts)")
+
+
+def _attachment(args: argparse.Namespace, path: Path) -> int:
+    from maild.store.queries import attachment_content
+
+    _settings(path)
+    found = attachment_content(args.id)
+    if found is None:
+        print(f"maild: no attachment {args.id}", file=sys.stderr)
+        return 1
+    name, content = found
+    if args.output is None:
+        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.flush()
+    else:
+        args.output.write_bytes(content)
+        print(f"{name}: {len(content)} bytes written to {args.output}", file=sys.stderr)
+    return 0
 
 
 def _reminders(args: argparse.Namespace, path: Path) -> int:

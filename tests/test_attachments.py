@@ -239,3 +239,30 @@ def test_attachments_command_with_a_bad_argument_is_refused(intake: Intake) -> N
     assert accept(intake, staff_answer(note, "#attachments all")) is Outcome.REPLIED
     [errors] = sent("command_errors")
     assert "#attachments ID" in plain(errors)
+
+
+# ---------------------------------------------------------------- the command line
+
+def test_ticket_lists_attachments_and_attachment_writes_one_out(tmp_path: Path) -> None:
+    from conftest import MaildSetup
+
+    config = write_config(tmp_path, relay_port=None, smtp_port=2525)
+    setup = MaildSetup(tmp_path, config, 2525)
+    message = customer_mail(attach={"report.pdf": PDF}, inline=SCREENSHOT)
+    delivered = setup.cli("deliver", input=message.as_bytes())
+    assert delivered.returncode == 0, delivered.stderr.decode()
+    detail = setup.json("ticket", "1")
+    by_name = {a["name"]: a for a in detail["attachments"]}
+    assert set(by_name) == {"report.pdf", "screenshot.png"}
+    pdf = by_name["report.pdf"]
+    assert (pdf["type"], pdf["size"], pdf["inline"], pdf["direction"]) == ("application/pdf", len(PDF), False, "in")
+    assert pdf["message"] == message["Message-ID"] and by_name["screenshot.png"]["inline"] is True
+    shown = setup.cli("ticket", "1").stdout.decode()
+    assert f"{pdf['id']:>6}  report.pdf (application/pdf, {len(PDF)} bytes)" in shown
+    written = setup.cli("attachment", str(pdf["id"]))
+    assert written.returncode == 0 and written.stdout == PDF
+    target = tmp_path / "out.pdf"
+    assert setup.cli("attachment", str(pdf["id"]), "-o", str(target)).returncode == 0
+    assert target.read_bytes() == PDF
+    missing = setup.cli("attachment", "999")
+    assert missing.returncode == 1 and b"no attachment 999" in missing.stderr

@@ -92,6 +92,12 @@ def mail_attachments(raw_id: int) -> list[Attachment]:
                 .order_by(Attachment.id))
 
 
+def attachment_content(attachment_id: int) -> tuple[str, bytes] | None:
+    """One stored attachment's file name and bytes."""
+    row = Attachment.get_or_none(Attachment.id == attachment_id)
+    return None if row is None else (row.filename, bytes(row.content))
+
+
 def attachment_summary(attachment: Attachment) -> dict[str, Any]:
     return {"id": attachment.id, "name": attachment.filename, "type": attachment.content_type,
             "size": attachment.size, "inline": attachment.inline,
