@@ -221,6 +221,27 @@ def test_an_html_answer_goes_out_as_alternative_without_script_commands_or_histo
     assert "restart" in stored.html and "<script" not in stored.html
 
 
+def test_an_inline_image_in_a_staff_answer_stays_inline_for_the_customer(intake: Intake) -> None:
+    note = opened(intake)
+    answer = staff_answer(note, "See the screenshot.", html='<p>See the screenshot.</p><img src="cid:s@alice">')
+    answer.get_payload()[1].add_related(SCREENSHOT, "image", "png", cid="<s@alice>", filename="s.png")
+    assert accept(intake, answer) is Outcome.REPLIED
+    [out] = sent("answer")
+    related = next(p for p in out.walk() if p.get_content_type() == "multipart/related")
+    [image] = [p for p in related.iter_parts() if p.get_content_type() == "image/png"]
+    assert image["Content-ID"] == "<s@alice>" and image.get_content() == SCREENSHOT
+    assert 'src="cid:s@alice"' in out.get_body(("html",)).get_content()
+
+
+@pytest.mark.parametrize("text", ["#note the customer's log, for us only", "#pending"])
+def test_files_of_a_note_or_a_commands_only_reply_are_kept_on_the_ticket(intake: Intake, text: str) -> None:
+    note = opened(intake)
+    assert accept(intake, staff_answer(note, text, attach={"internal.pdf": PDF})) is Outcome.REPLIED
+    assert not sent("answer")
+    [stored] = ticket_detail(Ticket.get().number)["attachments"]
+    assert (stored["name"], stored["direction"], stored["size"]) == ("internal.pdf", "note", len(PDF))
+
+
 def test_attachments_command_mails_the_tickets_files_to_the_staff_member(intake: Intake) -> None:
     assert accept(intake, customer_mail(attach={"report.pdf": PDF, "log.pdf": b"%PDF log"})) is Outcome.OPENED
     note = notification()

@@ -45,7 +45,7 @@ def checked_address(address: str) -> str:
 
 @dataclass(frozen=True)
 class FilePart:
-    """A file an outgoing mail carries: attached, or shown inline by the HTML part (`content_id`)."""
+    """A file an outgoing mail carries: attached, or shown by the HTML part (`content_id`)."""
 
     filename: str
     content_type: str
@@ -152,7 +152,8 @@ def _file_part(part: FilePart, inline: bool) -> tuple[bytes, bytes]:
 def _parameter(key: str, value: str) -> str:
     """`key="value"` for a short plain ASCII value, else RFC 2231's `key*0*=utf-8''...` in
     continuations short enough to fold between them."""
-    if value.isascii() and all(c.isprintable() and c not in '"\\;' for c in value) and len(value) < 60:
+    plain = value.isascii() and all(c.isprintable() and c not in '"\\;' for c in value)
+    if plain and len(value) < 60:
         return f'{key}="{value}"'
     encoded = encode_rfc2231(value, "utf-8").split("''", 1)[1]
     pieces, start = [], 0

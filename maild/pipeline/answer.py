@@ -31,8 +31,8 @@ ANSWER_TEMPLATE = "answer"
 MAX_REFERENCES = 20
 
 
-def send_answer(settings: Settings, ticket: Ticket, staff: Staff, text: str, html: str | None = None,
-                files: Sequence[FilePart] = ()) -> None:
+def send_answer(settings: Settings, ticket: Ticket, staff: Staff, text: str,
+                html: str | None = None, files: Sequence[FilePart] = ()) -> None:
     """The answer to the customer: `html` (already made safe) as the alternative to `text`."""
     helpdesk = settings.config.helpdesk
     show_address = settings.config.main.conversations.show_staff_address

@@ -45,9 +45,9 @@ def size_text(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB"
 
 
-def carry(candidates: Sequence[tuple[int | None, FilePart]], total: int,
+def carry(candidates: Sequence[tuple[int | None, FilePart]], total: int | None,
           per_file: int | None = None) -> Carried:
-    """The files that fit in `total` bytes (and `per_file` each), the rest as Left."""
+    """The files that fit in `total` bytes (None: any) and `per_file` each; the rest as Left."""
     files: list[FilePart] = []
     ids: list[int | None] = []
     left: list[Left] = []
@@ -57,7 +57,7 @@ def carry(candidates: Sequence[tuple[int | None, FilePart]], total: int,
         if per_file is not None and size > per_file:
             left.append(Left(stored_id, part.filename, size, f"over the {size_text(per_file)} "
                                                              "a file may have"))
-        elif used + size > total:
+        elif total is not None and used + size > total:
             left.append(Left(stored_id, part.filename, size, f"over the {size_text(total)} "
                                                              "one mail carries in all"))
         else:

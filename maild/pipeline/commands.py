@@ -111,7 +111,7 @@ def _attachment_ids(argument: str, _: dict[str, str]) -> str:
     """`#attachments` (all of the ticket's) or `#attachments 12 14`."""
     ids = argument.replace(",", " ").split()
     if not all(i.isdigit() for i in ids):
-        raise ValueError("expected #attachments or #attachments ID ... (the IDs the notification names)")
+        raise ValueError("expected #attachments or #attachments ID ... (IDs a notification names)")
     return " ".join(ids)
 
 

@@ -29,9 +29,11 @@ STYLE_PROPERTIES = {
     "width", "height", "line-height", "list-style-type",
 }
 ATTRIBUTES = {**{tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items()},
-              "*": {"style", "dir", "lang", "title", "align"}, "img": {"src", "alt", "width", "height"},
+              "*": {"style", "dir", "lang", "title", "align"},
+              "img": {"src", "alt", "width", "height"},
               "table": {"border", "cellpadding", "cellspacing", "width"},
-              "td": {"colspan", "rowspan", "width", "valign"}, "th": {"colspan", "rowspan", "width"},
+              "td": {"colspan", "rowspan", "width", "valign"},
+              "th": {"colspan", "rowspan", "width"},
               "font": {"color", "size", "face"}}
 TAGS = set(nh3.ALLOWED_TAGS) | {"font"}
 FORWARD = re.compile(r"forwarded message|original message|begin forwarded message|"

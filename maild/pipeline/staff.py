@@ -20,7 +20,7 @@ from maild.pipeline.commands import STATUS_COMMANDS, Command, StaffReply, parse_
 from maild.pipeline.context import MailContext
 from maild.pipeline.notify import tell_staff
 from maild.pipeline.quotes import new_text
-from maild.pipeline.staff_files import answer_files, answer_html, send_attachments
+from maild.pipeline.staff_files import answer_files, answer_html, keep_files, send_attachments
 from maild.schedule import targets
 from maild.schedule.reminders import log_meeting
 from maild.store import raw as raw_store
@@ -117,6 +117,8 @@ def _answer_or_note(ctx: MailContext, ticket: Ticket, staff: Staff, reply: Staff
         what = "answer sent"
     else:
         what = "commands only"
+        if ctx.mail is not None and ctx.mail.attachments:  # no answer carries them: kept staff-side
+            _store(ctx, ticket, "note", f"files from {staff.key}'s reply (commands only)")
     ctx.said.append(f"ticket {ticket.number}: staff reply from {staff.key}: {what}, {len(reply.commands)} commands")
 
 
@@ -134,8 +136,8 @@ def _run(ctx: MailContext, ticket: Ticket, staff: Staff, command: Command) -> st
     """Apply one checked command to the ticket and its history; returns the customer notice it calls for."""
     if command.name in STATUS_COMMANDS:
         return _status(ctx, ticket, staff, STATUS_COMMANDS[command.name])
-    runner = {"priority": _priority, "assign": _assign, "kind": _kind, "cc": _cc, "meeting": _meeting,
-              "attachments": send_attachments}.get(command.name)
+    runner = {"priority": _priority, "assign": _assign, "kind": _kind, "cc": _cc,
+              "meeting": _meeting, "attachments": send_attachments}.get(command.name)
     if runner is not None:  # `#note` shapes the whole reply instead: see _answer_or_note
         runner(ctx, ticket, staff, command)
     return None
@@ -232,10 +234,13 @@ def _refuse(ctx: MailContext, ticket: Ticket, staff: Staff, reply: StaffReply) -
 
 
 def _store(ctx: MailContext, ticket: Ticket, direction: str, text: str) -> None:
+    """A staff mail kept on the ticket (a note), with its files: never dropped unsaid."""
     mail = ctx.mail
     assert mail is not None
-    Message.create(ticket=ticket, raw=ctx.raw_id, direction=direction, from_addr=mail.from_address or "",
-                   subject=mail.subject, text=text, message_id=mail.message_id, created_at=ctx.now)
+    stored = Message.create(ticket=ticket, raw=ctx.raw_id, direction=direction,
+                            from_addr=mail.from_address or "", subject=mail.subject, text=text,
+                            message_id=mail.message_id, created_at=ctx.now)
+    keep_files(ctx, stored)
 
 
 def _event(ctx: MailContext, ticket: Ticket, kind: str, detail: str) -> None:

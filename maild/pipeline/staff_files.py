@@ -19,7 +19,7 @@ from maild.pipeline.caps import within_cap
 from maild.pipeline.commands import COMMAND_LINE, Command
 from maild.pipeline.context import MailContext, ParsedMail
 from maild.pipeline.safe_html import new_html
-from maild.store.models import Event, Ticket
+from maild.store.models import Attachment, Event, Message, Ticket
 from maild.store.queries import ticket_attachments
 
 log = logging.getLogger("maild.pipeline")
@@ -38,8 +38,7 @@ def answer_files(ctx: MailContext, ticket: Ticket, staff: Staff) -> tuple[FilePa
     """The files of a staff answer that go to the customer; the others refused back."""
     assert ctx.mail is not None
     limits, outbound = ctx.settings.config.main.limits, ctx.settings.config.main.outbound
-    parts = [(None, FilePart(p.filename, p.content_type, p.payload, p.content_id if p.inline else None))
-             for p in ctx.mail.attachments]
+    parts = _parts(ctx.mail)
     carried = carry(parts[:limits.max_attachments], outbound.attachments_per_mail_bytes,
                     limits.max_attachment_bytes)
     over_count = [p.filename for _, p in parts[limits.max_attachments:]]
@@ -48,13 +47,20 @@ def answer_files(ctx: MailContext, ticket: Ticket, staff: Staff) -> tuple[FilePa
     return carried.files
 
 
+def _parts(mail: ParsedMail) -> list[tuple[int | None, FilePart]]:
+    """A staff mail's files; an image its HTML shows keeps its Content-ID."""
+    return [(None, FilePart(p.filename, p.content_type, p.payload,
+                            p.content_id if p.inline else None)) for p in mail.attachments]
+
+
 def _refuse(ctx: MailContext, ticket: Ticket, staff: Staff, carried: Carried,
             over_count: list[str]) -> None:
     reasons = [f"{x.name} ({x.size_text}): {x.why}" for x in carried.left]
     reasons += [f"{name}: more than {ctx.settings.config.main.limits.max_attachments} files"
                 for name in over_count]
     Event.create(ticket=ticket, raw=ctx.raw_id, kind="attachments_refused", created_at=ctx.now,
-                 detail=f"not sent to the customer with {staff.key}'s answer: " + "; ".join(reasons))
+                 detail=f"not sent to the customer with {staff.key}'s answer: "
+                        + "; ".join(reasons))
     log.warning("ticket %d: attachments of %s's answer refused: %s", ticket.number, staff.key,
                 "; ".join(reasons))
     if not within_cap(ctx.settings, ctx.now, staff.emails[0], None, ctx.raw_id):
@@ -70,12 +76,33 @@ def _refuse(ctx: MailContext, ticket: Ticket, staff: Staff, carried: Carried,
                         in_reply_to=ctx.mail.message_id if ctx.mail else None)
 
 
+def keep_files(ctx: MailContext, message: Message) -> None:
+    """A staff note's files (or those of a reply that sends nothing), stored with it, within the
+    limits a customer's files are stored within."""
+    assert ctx.mail is not None
+    limits = ctx.settings.config.main.limits
+    parts = _parts(ctx.mail)
+    carried = carry(parts[:limits.max_attachments], None, limits.max_attachment_bytes)
+    for part in carried.files:
+        Attachment.create(message=message, filename=part.filename, content_type=part.content_type,
+                          size=len(part.payload), content=part.payload, content_id=part.content_id,
+                          inline=part.content_id is not None)
+    left = [f"{x.name} ({x.size_text}): {x.why}" for x in carried.left]
+    left += [p.filename for _, p in parts[limits.max_attachments:]]
+    if left:
+        Event.create(ticket=message.ticket, raw=ctx.raw_id, kind="attachments_dropped",
+                     created_at=ctx.now,
+                     detail="not stored with the note (the raw mail keeps them): "
+                            + "; ".join(left))
+
+
 def send_attachments(ctx: MailContext, ticket: Ticket, staff: Staff, command: Command) -> None:
     """`#attachments [ID...]`: the ticket's files (or those named) to the staff member who asked,
     within one mail's limit, the rest named."""
     wanted = {int(i) for i in command.argument.split()}
     rows = [a for a in ticket_attachments(ticket.number) if not wanted or a.id in wanted]
-    carried = carry(stored_files(rows), ctx.settings.config.main.outbound.attachments_per_mail_bytes)
+    limit = ctx.settings.config.main.outbound.attachments_per_mail_bytes
+    carried = carry(stored_files(rows), limit)
     rendered = ctx.settings.renderer.render(ATTACHMENTS_TEMPLATE, {
         "recipient_name": staff.name, "number": ticket.number, "subject": ticket.subject,
         "files": described(carried), "helpdesk_name": ctx.settings.config.helpdesk.name,

@@ -12,8 +12,8 @@ from playhouse.migrate import migrate as run_migrations
 from maild.errors import TransientError
 from maild.store.db import UNAVAILABLE, lock
 from maild.store.models import (
-    ALL_MODELS, Attachment, BouncedAddress, Event, MailCopy, Meeting, Occurrence, Proposed, SchemaVersion, Ticket,
-    database,
+    ALL_MODELS, Attachment, BouncedAddress, Event, MailCopy, Meeting, Occurrence, Proposed,
+    SchemaVersion, Ticket, database,
 )
 
 log = logging.getLogger("maild.store")
