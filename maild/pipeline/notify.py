@@ -52,8 +52,8 @@ def notify(ctx: MailContext) -> None:
         return
     text = ctx.stored_text or ctx.mail.text
     html = new_html(ctx.mail.html) if ctx.mail.html else None
-    carried = carry(stored_files(mail_attachments(ctx.raw_id)),
-                    ctx.settings.config.main.outbound.attachments_per_mail_bytes)
+    stored = mail_attachments(ctx.raw_id) if ctx.mail.attachments else []  # most mail: no query
+    carried = carry(stored_files(stored), ctx.settings.config.main.outbound.attachments_per_mail_bytes)
     tell_staff(ctx.settings, ctx.ticket, people, what, text, ctx.now, ctx.said, ctx.proposed,
                html=html, carried=carried)
 
