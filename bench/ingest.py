@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from conftest import MAILD, MaildSetup, free_port, wait_for_port, write_config  # noqa: E402
 
 from maild.config import load_config  # noqa: E402
-from maild.intake import Intake  # noqa: E402
+from maild.intake import Arrival, Intake  # noqa: E402
 from maild.outbound.sender import Sender  # noqa: E402
 from maild.outbound.transports import transport_for  # noqa: E402
 from maild.runtime import Runtime, Settings  # noqa: E402
@@ -63,7 +63,7 @@ def bench_in_process(directory: Path, mails: list[bytes]) -> float:
     intake = Intake(Runtime(settings))
     start = time.perf_counter()
     for i, content in enumerate(mails):
-        intake.accept(content, "bench", f"bench:{i}", ["helpdesk@example.com"], "user@example.org")
+        intake.accept(Arrival(content, "bench", f"bench:{i}", ["helpdesk@example.com"], "user@example.org"))
     elapsed = time.perf_counter() - start
     start_send = time.perf_counter()
     report = Sender(lambda: transport_for(settings.config), settings.config.main.outbound.retry).send_due(10**6)

@@ -25,7 +25,7 @@ from maild.channels.imap import MailboxWatcher
 from maild.channels.lmtp import IntakeHandler, start_server
 from maild.config import Config
 from maild.errors import MaildError, TransientError
-from maild.intake import Intake, Outcome
+from maild.intake import Arrival, Batch, Intake, Outcome
 from maild.outbound.sender import Sender
 from maild.outbound.transports import Transport, transport_for
 from maild.runtime import Runtime
@@ -201,20 +201,16 @@ class Daemon:
         """One thread per IMAP mailbox: imapclient blocks, and a slow server must not stall the rest."""
         config = self.runtime.settings.config
 
-        def accept(content: bytes, source: str, scope: str, recipients: list[str],
-                   envelope_from: str | None, route_defaults: dict[str, str]) -> Outcome:
-            return self.intake.accept(content, source, scope, recipients, envelope_from, route_defaults)
-
         @contextmanager
-        def group() -> Iterator[None]:
-            with self.intake.group():
-                yield
+        def group() -> Iterator[Batch]:
+            with self.intake.group() as batch:
+                yield batch
             loop.call_soon_threadsafe(self.outbox_ready.set)  # committed: the sender may go
 
         threads = []
         for mailbox in config.main.inbound.imap:
-            watcher = MailboxWatcher(mailbox, config.path.parent, accept, config.main.limits.max_message_bytes,
-                                     self.imap_stop, group)
+            watcher = MailboxWatcher(mailbox, config.path.parent, self.intake.accept,
+                                     config.main.limits.max_message_bytes, self.imap_stop, group)
             thread = threading.Thread(target=watcher.run_forever, name=f"imap-{mailbox.name}", daemon=True)
             thread.start()
             threads.append((watcher, thread))
@@ -228,12 +224,9 @@ class Daemon:
             if thread.is_alive():
                 log.error("%s did not stop in time; its uncommitted mail stays on the server", thread.name)
 
-    async def _accept(self, content: bytes, source: str, scope: str, recipients: list[str],
-                      envelope_from: str | None) -> Outcome:
+    async def _accept(self, arrival: Arrival) -> Outcome:
         loop = asyncio.get_running_loop()
-        outcome = await loop.run_in_executor(
-            self.intake_pool, self.intake.accept, content, source, scope, recipients, envelope_from
-        )
+        outcome = await loop.run_in_executor(self.intake_pool, self.intake.accept, arrival)
         self.outbox_ready.set()
         return outcome
 

@@ -14,48 +14,42 @@ at once and confirms it after.
 
 from __future__ import annotations
 
-import enum
 import functools
 import json
 import logging
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import datetime
 
 from maild import alerts, defaults, metrics
+from maild.arrival import Arrival
 from maild.errors import Quarantine, TransientError
 from maild.faults import pause_point
 from maild.groups import Group, Spoiled
-from maild.pipeline.steps import STEPS, Step, run
-from maild.pipeline.context import MailContext
+from maild.pipeline.context import MailContext, Outcome
 from maild.pipeline.quarantine_notice import tell_sender
+from maild.pipeline.steps import STEPS, Step, run
 from maild.runtime import Runtime
 from maild.store import raw as raw_store
 from maild.store.db import is_sqlite, transaction
 from maild.store.models import RawMail, utcnow
 
+__all__ = ["Arrival", "Batch", "Intake", "Outcome"]
+
 log = logging.getLogger("maild.pipeline")
-
-
-class Outcome(enum.Enum):
-    OPENED = "opened"
-    REPLIED = "replied"
-    IGNORED = "ignored"
-    REDIRECTED = "redirected"
-    QUARANTINED = "quarantined"
-    DUPLICATE = "duplicate"
+# The mails accepted inside one `Intake.group` so far; None where each mail commits on its own.
+Batch = Group[Outcome] | None
 
 
 def measured(accept: Callable[..., Outcome]) -> Callable[..., Outcome]:
     """Count each mail by channel and outcome, and time it, around `Intake.accept`."""
 
     @functools.wraps(accept)
-    def wrapper(self: Intake, content: bytes, source: str, *args: object, **kwargs: object) -> Outcome:
-        channel = metrics.channel_of(source)
+    def wrapper(self: Intake, arrival: Arrival, batch: Batch = None) -> Outcome:
+        channel = metrics.channel_of(arrival.source)
         metrics.MAILS_RECEIVED.labels(channel).inc()
         with metrics.PROCESSING_SECONDS.time():
-            outcome = accept(self, content, source, *args, **kwargs)
+            outcome = accept(self, arrival, batch)
         metrics.MAILS_PROCESSED.labels(channel, outcome.value).inc()
         return outcome
 
@@ -68,71 +62,58 @@ class Intake:
         self.runtime = runtime
         self.steps = steps
         self.clock = clock  # a seam: tests replay mail at chosen moments (weekends, bank holidays)
-        self._local = threading.local()  # per channel thread: the log lines of its group
 
     @contextmanager
-    def group(self) -> Iterator[None]:
-        """On SQLite, mails accepted inside commit together when it ends: one fsync for a batch.
-        A mail that fails is still quarantined alone (see `accept`), and the channel confirms the
-        batch to its source only after this block. A TransientError here (the
-        commit failed) means nothing of the batch was stored.
-        On PostgreSQL each mail still commits on its own: hosts sharing the database would hold
-        the row locks of a whole batch of tickets and deadlock each other (seen with three hosts
-        in bench/scale.py), and the server gains nothing measurable from it (111 msgs/s either way)."""
+    def group(self) -> Iterator[Batch]:
+        """On SQLite, mails accepted with the batch this yields commit together when it ends: one
+        fsync for a batch. A mail that fails is still quarantined alone (see `accept`), and the
+        channel confirms the batch to its source only after this block. A TransientError here
+        (the commit failed) means nothing of the batch was stored.
+        On PostgreSQL it yields None and each mail still commits on its own: hosts sharing the
+        database would hold the row locks of a whole batch of tickets and deadlock each other."""
         if not is_sqlite():
-            yield
+            yield None
             return
-        said: list[str] = []
-        group = self._local.group = Group[Outcome](said)
-        self._local.said = said
-        try:
-            with transaction():
-                yield
-                if group.broken:
-                    raise TransientError(group.broken)  # nothing of it is committed, or confirmed
-        finally:
-            self._local.said = self._local.group = None
-        for line in said:
+        batch = Group[Outcome]([])
+        with transaction():
+            yield batch
+            if batch.broken:
+                raise TransientError(batch.broken)  # nothing of it is committed, or confirmed
+        for line in batch.said:
             log.info("%s", line)
 
     @measured
-    def accept(
-        self,
-        content: bytes,
-        source: str,
-        scope: str,
-        recipients: Sequence[str],
-        envelope_from: str | None,
-        route_defaults: dict[str, str] | None = None,
-    ) -> Outcome:
+    def accept(self, arrival: Arrival, batch: Batch = None) -> Outcome:
         """Store and process one mail in one transaction (one fsync). A mail seen before is not
         processed again: DUPLICATE, or QUARANTINED when it is held (so a channel can file it there).
         When the pipeline fails, the raw mail is stored again, quarantined, in its own transaction.
-        Inside a group (maild.groups) a mail has no savepoint of its own until one fails."""
-        args = (content, source, scope, recipients, envelope_from, route_defaults)
-        group: Group[Outcome] | None = getattr(self._local, "group", None)
-        if group is None:
-            return self._accept(*args, isolated=True)
-        return group.accept(args, lambda again, isolated: self._accept(*again, isolated=isolated))
+        With a `batch` (from `group`) a mail has no savepoint of its own until one fails."""
+        if batch is None:
+            return self._accept(arrival, isolated=True)
+        said = batch.said
+        return batch.accept(arrival, lambda again, isolated: self._accept(again, isolated, said))
 
-    def _accept(self, content: bytes, source: str, scope: str, recipients: Sequence[str], envelope_from: str | None,
-                route_defaults: dict[str, str] | None, isolated: bool) -> Outcome:
-        """`accept`'s work; not `isolated` (no savepoint), a pipeline failure raises Spoiled."""
+    def _accept(self, arrival: Arrival, isolated: bool, said: list[str] | None = None) -> Outcome:
+        """`accept`'s work; not `isolated` (no savepoint), a pipeline failure raises Spoiled.
+        `said`: where the mail's log line waits for the group's commit."""
 
         def save() -> tuple[RawMail, bool]:
-            return raw_store.save(content, source, scope, recipients, envelope_from, route_defaults)
+            return raw_store.save(arrival.content, arrival.source, arrival.scope,
+                                  list(arrival.recipients), arrival.envelope_from,
+                                  dict(arrival.route_defaults))
 
         ctx: MailContext | None = None
         try:
             with transaction() if isolated else nullcontext():
                 raw, created = save()
                 if not created and raw.status != raw_store.RECEIVED:
-                    log.info("raw mail %d from %s seen before (%s): not processed again", raw.id, source, raw.status)
-                    return Outcome.QUARANTINED if raw.status == raw_store.QUARANTINED else Outcome.DUPLICATE
+                    log.info("raw mail %d from %s seen before (%s): not processed again", raw.id,
+                             arrival.source, raw.status)
+                    return _seen_before(raw)
                 ctx = self._context(raw)
                 run(ctx, self.steps)
                 pause_point("intake.before_commit")
-            return self._done(ctx)
+            return self._done(ctx, said)
         except TransientError:
             raise  # nothing was stored: the channel answers with a temporary failure
         except Exception as exc:  # noqa: BLE001 - any bug or library failure must not lose the mail
@@ -141,11 +122,11 @@ class Intake:
             if isinstance(exc, Quarantine):
                 reason = exc.reason
             else:
-                reason = self._failure(source, ctx, exc)
+                reason = self._failure(arrival.source, ctx, exc)
         with transaction():
             raw, _ = save()
             if raw.status != raw_store.RECEIVED:  # another process finished it meanwhile
-                return Outcome.QUARANTINED if raw.status == raw_store.QUARANTINED else Outcome.DUPLICATE
+                return _seen_before(raw)
             return self._quarantine(raw, ctx, reason)
 
     @staticmethod
@@ -180,20 +161,22 @@ class Intake:
             return self._quarantine(raw, ctx, exc.reason)
         except Exception as exc:  # noqa: BLE001
             log.exception("raw mail %d: step %s raised", raw.id, ctx.step)
-            return self._quarantine(raw, ctx, f"step {ctx.step} failed: {type(exc).__name__}: {exc}")
+            reason = f"step {ctx.step} failed: {type(exc).__name__}: {exc}"
+            return self._quarantine(raw, ctx, reason)
         return self._done(ctx)
 
-    def _done(self, ctx: MailContext) -> Outcome:
+    def _done(self, ctx: MailContext, waiting: list[str] | None = None) -> Outcome:
         """One log line a mail (ticket, acknowledgement, who was told), written once its work is
-        committed (inside a `group`, when the group is), so that no line claims a ticket whose
-        transaction then rolled back."""
+        committed (inside a `group`, when the group is: `waiting` holds it till then), so that no
+        line claims a ticket whose transaction then rolled back."""
         if ctx.said:
-            waiting = getattr(self._local, "said", None)
             if waiting is not None:
                 waiting.append("; ".join(ctx.said))
             else:
                 log.info("%s", "; ".join(ctx.said))
-        return Outcome(ctx.outcome)
+        if ctx.outcome is None:
+            raise ValueError("no step decided what becomes of the mail")
+        return ctx.outcome
 
     def _quarantine(self, raw: RawMail, ctx: MailContext | None, reason: str) -> Outcome:
         """Hold the mail, and tell its sender where replying is allowed: one transaction, so the
@@ -246,3 +229,7 @@ class Intake:
             raw_store.reset_for_retry(raw.id)
             results.append((raw.id, self.process(RawMail.get_by_id(raw.id))))
         return results
+
+
+def _seen_before(raw: RawMail) -> Outcome:
+    return Outcome.QUARANTINED if raw.status == raw_store.QUARANTINED else Outcome.DUPLICATE

@@ -1,4 +1,5 @@
-"""Fixtures: a temp config, a real aiosmtpd sink acting as the relay, and `maild run` as a process."""
+"""Fixtures: a temp config, intake over a fresh store, a real aiosmtpd sink acting as the relay,
+and `maild run` as a process."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -22,6 +23,12 @@ from aiosmtpd.controller import Controller
 
 import databases
 from dovecot import Dovecot
+from maild.config import load_config
+from maild.intake import Intake
+from maild.pipeline.steps import STEPS, Step
+from maild.runtime import Runtime, Settings
+from maild.store.db import open_store
+from maild.store.migrations import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 IMAP_PASSWORD = "imap-secret"
@@ -185,6 +192,20 @@ inbound:
 {extra}"""
     )
     return config_dir / "maild.yaml"
+
+
+def build_intake(directory: Path, extra: str = "", steps: Sequence[Step] = STEPS) -> Intake:
+    """Intake over a fresh, migrated store, with the test config and these pipeline steps."""
+    config = write_config(directory, relay_port=None, smtp_port=2525, extra=extra)
+    settings = Settings.build(load_config(config))
+    open_store(settings.config.database)
+    migrate()
+    return Intake(Runtime(settings), steps)
+
+
+@pytest.fixture
+def intake(tmp_path: Path) -> Intake:
+    return build_intake(tmp_path)
 
 
 @pytest.fixture

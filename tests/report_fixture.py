@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from conftest import write_config
 from maild.config import load_config
-from maild.intake import Intake, Outcome
+from maild.intake import Arrival, Intake, Outcome
 from maild.pipeline.steps import STEPS
 from maild.pipeline.reply_address import staff_role
 from maild.runtime import Runtime, Settings
@@ -67,7 +67,7 @@ class Month:
 
     def _accept(self, message: object, to: str, expected: Outcome) -> None:
         sender = message["From"].addresses[0].addr_spec  # type: ignore[index]
-        outcome = self.intake.accept(message.as_bytes(), "test", "test", [to], sender)  # type: ignore[attr-defined]
+        outcome = self.intake.accept(Arrival(message.as_bytes(), "test", "test", [to], sender))  # type: ignore[attr-defined]
         assert outcome is expected, (self.now, message["Subject"], outcome)  # type: ignore[index]
 
 

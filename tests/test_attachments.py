@@ -7,61 +7,44 @@ what maild would send is read back from the outbox and parsed as a mail client w
 
 from __future__ import annotations
 
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
 from conftest import write_config
+from helpers import accept, body, sent
 from maild.config import load_config
 from maild.intake import Intake, Outcome
 from maild.pipeline.steps import STEPS
 from maild.runtime import Runtime, Settings
 from maild.store.db import open_store
 from maild.store.migrations import migrate
-from maild.store.models import Attachment, Event, Message, Outbox, Ticket
+from maild.store.models import Attachment, Event, Message, Ticket
 from maild.store.queries import ticket_detail
 from mails import mail
 
-CUSTOMER = "dana@bath.example.ac.uk"
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
 SCREENSHOT = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
 SCRIPTED = ('<p>Steps to reproduce:</p><ol><li>Open <b>Reports</b></li><li>Pick May</li></ol>'
             '<script>alert("x")</script><img src="https://tracker.example/open.gif">'
-            '<p onclick="steal()">Thanks</p><form action="https://evil.example/"><input name="pw"></form>')
+            '<p onclick="steal()">Thanks</p>'
+            '<form action="https://evil.example/"><input name="pw"></form>')
 
 
-def build(tmp_path: Path, outbound: str = "") -> Intake:
-    """An intake on a fresh database; `outbound`: lines added to the config's outbound section."""
+def build(tmp_path: Path, outbound: str) -> Intake:
+    """An intake on a fresh database, with `outbound` lines added to the outbound section."""
     config = write_config(tmp_path, relay_port=None, smtp_port=2525)
-    if outbound:
-        config.write_text(config.read_text().replace("  send_interval_seconds: 0.2\n",
-                                                     f"  send_interval_seconds: 0.2\n{outbound}"))
+    config.write_text(config.read_text().replace("  send_interval_seconds: 0.2\n",
+                                                 f"  send_interval_seconds: 0.2\n{outbound}"))
     settings = Settings.build(load_config(config))
     open_store(settings.config.database)
     migrate()
     return Intake(Runtime(settings), STEPS)
 
 
-@pytest.fixture
-def intake(tmp_path: Path) -> Intake:
-    return build(tmp_path)
-
-
-def accept(intake: Intake, message: EmailMessage) -> Outcome:
-    sender = message["From"].addresses[0].addr_spec
-    return intake.accept(message.as_bytes(), "test", "test", [str(message["To"])], sender)
-
-
-def sent(purpose: str, to: str | None = None) -> list[EmailMessage]:
-    rows = Outbox.select().where(Outbox.purpose == purpose).order_by(Outbox.id)
-    found = [message_from_bytes(bytes(o.content), policy=policy.default) for o in rows]
-    return [m for m in found if to is None or to in str(m["To"])]
-
-
-def plain(message: EmailMessage) -> str:
-    return message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+def answered(intake: Intake, answer: EmailMessage) -> Outcome:
+    return accept(intake, answer, to=str(answer["To"]))
 
 
 def files(message: EmailMessage) -> dict[str, bytes]:
@@ -83,14 +66,14 @@ def customer_mail(html: str | None = SCRIPTED, attach: dict[str, bytes] | None =
 
 
 def notification(to: str = "alice@example.com") -> EmailMessage:
-    [note] = sent("notification", to)[-1:]
-    return note
+    """The latest notification to `to`."""
+    return [n for n in sent("notification") if to in str(n["To"])][-1]
 
 
 def staff_answer(note: EmailMessage, text: str, html: str | None = None,
                  attach: dict[str, bytes] | None = None) -> EmailMessage:
     """Alice answers the notification from her client: to its Reply-To, quoting it."""
-    quoted = "\n".join("> " + line for line in plain(note).splitlines())
+    quoted = "\n".join("> " + line for line in body(note).splitlines())
     answer = mail(sender="Alice Engineer <alice@example.com>", to=note["Reply-To"],
                   subject="Re: " + note["Subject"], In_Reply_To=note["Message-ID"],
                   body=f"{text}\n\nOn Mon, 23 Nov 2026, Test Helpdesk wrote:\n{quoted}\n")
@@ -117,7 +100,7 @@ def test_notification_carries_the_files_inline_images_and_safe_html(intake: Inta
     assert "<ol><li>Open <b>Reports</b></li>" in shown and 'src="cid:shot@dana"' in shown
     for unsafe in ("<script", "alert(", "tracker.example", "onclick", "<form", "<input"):
         assert unsafe not in shown
-    text = plain(note)
+    text = body(note)
     assert "Attached: screenshot.png (2 kB), shown in the HTML; report.pdf (10 kB)\n" in text
     assert "The report is wrong since this morning." in text  # the mail's own text part
     detail = ticket_detail(Ticket.get().number)
@@ -133,7 +116,7 @@ def test_files_past_the_mail_limit_are_named_with_size_and_id(tmp_path: Path) ->
     assert set(files(note)) == {"small.pdf"}
     big_row = Attachment.get(Attachment.filename == "big.pdf")
     assert big_row.content == big  # stored whole: only the mail leaves it out
-    text = plain(note)
+    text = body(note)
     assert "Not attached" in text and "maild attachment ID" in text and "#attachments ID" in text
     assert f"big.pdf (21 kB, over the 15 kB one mail carries in all): ID {big_row.id}" in text
 
@@ -159,7 +142,7 @@ def test_html_only_mail_gets_a_readable_text_part(intake: Intake) -> None:
                         'the report</a></li></ul>', subtype="html")
     assert accept(intake, message) is Outcome.OPENED
     note = notification()
-    text = plain(note)
+    text = body(note)
     assert "Date Shown\n1 May 31 April" in text and "- Open the report <https://app.example/r>" in text
     assert "<td>" not in text and "<table" in note.get_body(("html",)).get_content()
 
@@ -178,11 +161,11 @@ def opened(intake: Intake) -> EmailMessage:
 
 def test_a_staff_answers_file_reaches_the_customer_and_the_ticket(intake: Intake) -> None:
     note = opened(intake)
-    assert accept(intake, staff_answer(note, "Here is the corrected report.",
+    assert answered(intake, staff_answer(note, "Here is the corrected report.",
                                        attach={"fixed.pdf": PDF})) is Outcome.REPLIED
     [answer] = sent("answer")
     assert files(answer) == {"fixed.pdf": PDF}
-    assert "Here is the corrected report." in plain(answer)
+    assert "Here is the corrected report." in body(answer)
     [stored] = ticket_detail(Ticket.get().number)["attachments"]
     assert (stored["name"], stored["direction"], stored["message"]) == ("fixed.pdf", "out", answer["Message-ID"])
 
@@ -191,12 +174,12 @@ def test_a_staff_file_over_the_limit_is_refused_back_with_the_reason(tmp_path: P
     intake = build(tmp_path, "  attachments_per_mail_bytes: 15000\n")
     note = opened(intake)
     answer = staff_answer(note, "Both files attached.", attach={"huge.pdf": PDF * 2, "ok.pdf": PDF})
-    assert accept(intake, answer) is Outcome.REPLIED
+    assert answered(intake, answer) is Outcome.REPLIED
     [to_customer] = sent("answer")
     assert files(to_customer) == {"ok.pdf": PDF}
     [refused] = sent("attachments_refused")
     assert "alice@example.com" in str(refused["To"])
-    text = plain(refused)
+    text = body(refused)
     assert "huge.pdf (21 kB): over the 15 kB one mail carries in all" in text and "ok.pdf" in text
     event = Event.get(Event.kind == "attachments_refused")
     assert "huge.pdf" in event.detail and "alice" in event.detail
@@ -209,7 +192,7 @@ def test_an_html_answer_goes_out_as_alternative_without_script_commands_or_histo
             '<div class="moz-cite-prefix">On 23/11/2026 Test Helpdesk wrote:</div>'
             '<blockquote type="cite">Ticket 1: Placement report</blockquote>')
     answer = staff_answer(note, "#priority 2\nDear Dana,\nPlease restart the export.", html=html)
-    assert accept(intake, answer) is Outcome.REPLIED
+    assert answered(intake, answer) is Outcome.REPLIED
     [out] = sent("answer")
     assert out.get_content_type() == "multipart/alternative"
     shown = out.get_body(("html",)).get_content()
@@ -225,7 +208,7 @@ def test_an_inline_image_in_a_staff_answer_stays_inline_for_the_customer(intake:
     note = opened(intake)
     answer = staff_answer(note, "See the screenshot.", html='<p>See the screenshot.</p><img src="cid:s@alice">')
     answer.get_payload()[1].add_related(SCREENSHOT, "image", "png", cid="<s@alice>", filename="s.png")
-    assert accept(intake, answer) is Outcome.REPLIED
+    assert answered(intake, answer) is Outcome.REPLIED
     [out] = sent("answer")
     related = next(p for p in out.walk() if p.get_content_type() == "multipart/related")
     [image] = [p for p in related.iter_parts() if p.get_content_type() == "image/png"]
@@ -236,7 +219,7 @@ def test_an_inline_image_in_a_staff_answer_stays_inline_for_the_customer(intake:
 @pytest.mark.parametrize("text", ["#note the customer's log, for us only", "#pending"])
 def test_files_of_a_note_or_a_commands_only_reply_are_kept_on_the_ticket(intake: Intake, text: str) -> None:
     note = opened(intake)
-    assert accept(intake, staff_answer(note, text, attach={"internal.pdf": PDF})) is Outcome.REPLIED
+    assert answered(intake, staff_answer(note, text, attach={"internal.pdf": PDF})) is Outcome.REPLIED
     assert not sent("answer")
     [stored] = ticket_detail(Ticket.get().number)["attachments"]
     assert (stored["name"], stored["direction"], stored["size"]) == ("internal.pdf", "note", len(PDF))
@@ -245,21 +228,21 @@ def test_files_of_a_note_or_a_commands_only_reply_are_kept_on_the_ticket(intake:
 def test_attachments_command_mails_the_tickets_files_to_the_staff_member(intake: Intake) -> None:
     assert accept(intake, customer_mail(attach={"report.pdf": PDF, "log.pdf": b"%PDF log"})) is Outcome.OPENED
     note = notification()
-    assert accept(intake, staff_answer(note, "#attachments")) is Outcome.REPLIED
+    assert answered(intake, staff_answer(note, "#attachments")) is Outcome.REPLIED
     [mailed] = sent("attachments")
     assert "alice@example.com" in str(mailed["To"]) and files(mailed) == {"report.pdf": PDF, "log.pdf": b"%PDF log"}
     assert not sent("answer")  # commands only: nothing to the customer
     log_id = Attachment.get(Attachment.filename == "log.pdf").id
-    assert accept(intake, staff_answer(note, f"#attachments {log_id} 999")) is Outcome.REPLIED
+    assert answered(intake, staff_answer(note, f"#attachments {log_id} 999")) is Outcome.REPLIED
     second = sent("attachments")[1]
-    assert files(second) == {"log.pdf": b"%PDF log"} and "has the ID 999" in plain(second)
+    assert files(second) == {"log.pdf": b"%PDF log"} and "has the ID 999" in body(second)
 
 
 def test_attachments_command_with_a_bad_argument_is_refused(intake: Intake) -> None:
     note = opened(intake)
-    assert accept(intake, staff_answer(note, "#attachments all")) is Outcome.REPLIED
+    assert answered(intake, staff_answer(note, "#attachments all")) is Outcome.REPLIED
     [errors] = sent("command_errors")
-    assert "#attachments ID" in plain(errors)
+    assert "#attachments ID" in body(errors)
 
 
 # ---------------------------------------------------------------- the command line

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from maild.intake import Intake, Outcome
+from conftest import build_intake
+from helpers import open_ticket, send, sent, staff_reply
+from maild.intake import Arrival, Intake, Outcome
 from maild.store.models import BouncedAddress, Event, Outbox, Ticket
 from mails import mail
-from test_conversation import build, open_ticket, sent, staff_reply
 
 
 def dsn(original_id: str, recipient: str, action: str, status: str, headers_part: str = "text/rfc822-headers") -> bytes:
@@ -33,13 +34,13 @@ def dsn(original_id: str, recipient: str, action: str, status: str, headers_part
 
 
 def deliver_dsn(intake: Intake, content: bytes) -> Outcome:
-    return intake.accept(content, "test", "test", ["helpdesk@example.com"], "")
+    return intake.accept(Arrival(content, "test", "test", ["helpdesk@example.com"], ""))
 
 
 @pytest.fixture
 def answered(tmp_path: Path) -> tuple[Intake, Outbox]:
     """Ticket 1 (Dana, Pat in Cc), answered and resolved by Alice: the answer is the mail that bounces."""
-    intake = build(tmp_path)
+    intake = build_intake(tmp_path)
     open_ticket(intake, Cc="Pat Deputy <pat@bath.example.ac.uk>")
     answer_as_alice(intake, "#resolve\nThe answer.")
     return intake, Outbox.get(Outbox.purpose == "answer")
@@ -47,7 +48,7 @@ def answered(tmp_path: Path) -> tuple[Intake, Outbox]:
 
 def answer_as_alice(intake: Intake, text: str) -> None:
     [note] = [n for n in sent("notification") if "alice@example.com" in n["To"]][:1]
-    intake.accept(staff_reply(note, text).as_bytes(), "test", "test", [note["Reply-To"]], "alice@example.com")
+    intake.accept(Arrival(staff_reply(note, text).as_bytes(), "test", "test", [note["Reply-To"]], "alice@example.com"))
 
 
 @pytest.mark.parametrize("headers_part", ["text/rfc822-headers", "message/rfc822"])
@@ -70,9 +71,9 @@ def test_permanent_failure_is_attached_flags_the_address_and_tells_staff(
     # The next answer leaves the undeliverable Cc out; once Pat writes again, Pat is back.
     answer_as_alice(intake, "Another answer.")
     assert sent("answer")[-1]["Cc"] is None
-    intake.accept(mail(sender="Pat <pat@bath.example.ac.uk>", subject="Re: [#1] Placement report",
+    intake.accept(Arrival(mail(sender="Pat <pat@bath.example.ac.uk>", subject="Re: [#1] Placement report",
                        body="My mailbox works again.").as_bytes(), "test", "test", ["helpdesk@example.com"],
-                  "pat@bath.example.ac.uk")
+                  "pat@bath.example.ac.uk"))
     assert BouncedAddress.select().count() == 0
 
 
@@ -97,7 +98,6 @@ def test_bounce_storm_over_smtp_opens_nothing_answers_nothing_and_tells_staff_on
         setup, daemon, smtp_sink) -> None:  # noqa: ANN001
     import smtplib
 
-    from test_end_to_end import send
     send(setup.smtp_port, mail())
     [ack] = smtp_sink.replies(1)
     storm = [dsn(ack.message["Message-ID"], "dana@bath.example.ac.uk", "failed", "5.1.1")] * 100 + \

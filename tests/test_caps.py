@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conftest import build_intake
+from helpers import accept, open_ticket, sent, staff_reply
 from maild.intake import Intake, Outcome
 from maild.store.models import Event, Message, Outbox, Ticket
 from mails import mail
-from test_conversation import accept, build, intake, open_ticket, sent, staff_reply  # noqa: F401 - the fixture
 
 ALICE = "alice@example.com"
 GENEROUS = "auto_replies_per_hour: 100, auto_replies_per_day: 100"
@@ -27,7 +28,8 @@ def to(address: str, purposes: tuple[str, ...]) -> int:
 
 
 def test_automatic_mail_to_one_tickets_customers_is_capped_per_day(tmp_path: Path) -> None:
-    intake = build(tmp_path, extra=f"limits: {{{GENEROUS}, reopens_per_ticket_per_day: 100}}\n")
+    intake = build_intake(tmp_path,
+                          extra=f"limits: {{{GENEROUS}, reopens_per_ticket_per_day: 100}}\n")
     ticket, note = open_ticket(intake)  # the acknowledgement: 1
     for _ in range(4):  # resolved, reopened, resolved, reopened: 5; then nothing more today
         accept(intake, staff_reply(note, "#resolve"), to=note["Reply-To"])
@@ -43,7 +45,8 @@ def test_automatic_mail_to_one_tickets_customers_is_capped_per_day(tmp_path: Pat
 def test_a_ticket_allowance_of_none_acknowledges_no_new_ticket(tmp_path: Path) -> None:
     """The acknowledgement of a ticket the mail has just opened does not look the ticket's
     allowance up (nothing was sent on it yet), but still keeps to an allowance of 0."""
-    intake = build(tmp_path, extra=f"limits: {{{GENEROUS}, auto_replies_per_ticket_per_day: 0}}\n")
+    intake = build_intake(tmp_path,
+                          extra=f"limits: {{{GENEROUS}, auto_replies_per_ticket_per_day: 0}}\n")
     assert accept(intake, mail(subject="Placement report shows the wrong dates")) is Outcome.OPENED
     [ticket] = Ticket.select()
     assert Outbox.select().where(Outbox.purpose == "acknowledgement").count() == 0
@@ -52,7 +55,7 @@ def test_a_ticket_allowance_of_none_acknowledges_no_new_ticket(tmp_path: Path) -
 
 
 def test_resolved_notice_counts_against_the_per_address_cap(tmp_path: Path) -> None:
-    intake = build(tmp_path, extra="limits: {auto_replies_per_hour: 3}\n")
+    intake = build_intake(tmp_path, extra="limits: {auto_replies_per_hour: 3}\n")
     first, note = open_ticket(intake)
     for i in range(2):
         accept(intake, mail(subject=f"Another question {i}"))

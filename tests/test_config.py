@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import MAILD, ROOT, Daemon, MaildSetup
+from helpers import NotifySocket
 from maild.defaults import TEMPLATES_DIR
-from test_service import NotifySocket
 
 MAIN = """\
 helpdesk:

@@ -9,14 +9,14 @@ import base64
 import hmac
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
-from conftest import write_config
+from conftest import build_intake, write_config
+from helpers import CUSTOMER_MAIL, accept, body, open_ticket, sent, staff_reply
 from maild.config import load_config
-from maild.intake import Intake, Outcome
+from maild.intake import Arrival, Intake, Outcome
 from maild.pipeline.steps import STEPS
 from maild.pipeline.reply_address import CUSTOMER, ReplyAddresses, staff_role
 from maild.runtime import Runtime, Settings
@@ -25,52 +25,6 @@ from maild.store.migrations import migrate
 from maild.store.models import Event, Message, Outbox, Participant, Ticket
 from maild.store.queries import ticket_detail
 from mails import mail
-
-CUSTOMER_MAIL = "dana@bath.example.ac.uk"
-
-
-def build(tmp_path: Path, extra: str = "") -> Intake:
-    settings = Settings.build(load_config(write_config(tmp_path, relay_port=None, smtp_port=2525, extra=extra)))
-    open_store(settings.config.database)
-    migrate()
-    return Intake(Runtime(settings), STEPS)
-
-
-@pytest.fixture
-def intake(tmp_path: Path) -> Intake:
-    return build(tmp_path)
-
-
-def accept(intake: Intake, message: EmailMessage, to: str = "helpdesk@example.com") -> Outcome:
-    envelope_from = message["From"].addresses[0].addr_spec if message["From"].addresses else None
-    return intake.accept(message.as_bytes(), "test", "test", [to], envelope_from)
-
-
-def sent(purpose: str) -> list[EmailMessage]:
-    rows = Outbox.select().where(Outbox.purpose == purpose).order_by(Outbox.id)
-    return [message_from_bytes(bytes(o.content), policy=policy.default) for o in rows]  # type: ignore[misc]
-
-
-def body(message: EmailMessage) -> str:
-    return message.get_body(("plain",)).get_content().replace("\r\n", "\n")
-
-
-def open_ticket(intake: Intake, raw: bytes | None = None, **headers: str) -> tuple[Ticket, EmailMessage]:
-    """A customer's new ticket, and the notification Alice (helpdesk queue) got for it."""
-    content = raw or mail(**headers).as_bytes()
-    assert intake.accept(content, "test", "test", ["helpdesk@example.com"], CUSTOMER_MAIL) is Outcome.OPENED
-    [note] = [n for n in sent("notification") if "alice@example.com" in n["To"]]
-    return Ticket.get(), note
-
-
-def staff_reply(note: EmailMessage, text: str, sender: str = "Alice Engineer <alice@example.com>",
-                **headers: str) -> EmailMessage:
-    """What Alice's mail client sends when she answers the notification: to its Reply-To, quoting it."""
-    quoted = "\n".join("> " + line for line in body(note).splitlines())
-    reply = mail(sender=sender, to=note["Reply-To"], subject="Re: " + note["Subject"],
-                 body=f"{text}\n\nOn Mon, 23 Nov 2026 at 10:02, Test Helpdesk <helpdesk@example.com> wrote:\n{quoted}\n",
-                 In_Reply_To=note["Message-ID"], **headers)
-    return reply
 
 
 # ---------------------------------------------------------------- signed addresses
@@ -144,7 +98,7 @@ def test_acknowledgement_and_notification_carry_signed_reply_addresses(intake: I
 
 
 def test_key_file_is_made_once_private_and_reused(tmp_path: Path) -> None:
-    first = build(tmp_path).runtime.settings.reply_addresses.make(7, CUSTOMER)
+    first = build_intake(tmp_path).runtime.settings.reply_addresses.make(7, CUSTOMER)
     key = tmp_path / "var" / "reply.key"
     assert key.stat().st_mode & 0o777 == 0o600
     again = Settings.build(load_config(tmp_path / "config" / "maild.yaml")).reply_addresses.make(7, CUSTOMER)
@@ -260,12 +214,12 @@ def test_note_stays_internal(intake: Intake) -> None:
 
 def test_cc_commands_change_who_hears_the_answer(tmp_path: Path) -> None:
     """`#cc add` widens the conversation: the signed address needs the trusted MX's DKIM pass."""
-    intake = build(tmp_path, extra="conversations: {trusted_authserv_id: mx.example.com}\n")
+    intake = build_intake(tmp_path, extra="conversations: {trusted_authserv_id: mx.example.com}\n")
     _, note = open_ticket(intake, Cc="Pat Deputy <pat@bath.example.ac.uk>")
     commands = "#cc remove pat@bath.example.ac.uk\n#cc add sam@bath.example.ac.uk\n"
     reply = staff_reply(note, commands + "Hello.")
-    intake.accept((results("mx.example.com") + OUR_MX).encode() + reply.as_bytes(), "test", "test",
-                  [note["Reply-To"]], "alice@example.com")
+    intake.accept(Arrival((results("mx.example.com") + OUR_MX).encode() + reply.as_bytes(), "test", "test",
+                  [note["Reply-To"]], "alice@example.com"))
     [answer] = sent("answer")
     assert answer["Cc"] == "sam@bath.example.ac.uk"
 
@@ -304,7 +258,7 @@ def test_resolve_tells_the_customer_and_their_reply_reopens(intake: Intake) -> N
 
 
 def test_reply_after_the_reopen_window_opens_a_follow_up(tmp_path: Path) -> None:
-    intake = build(tmp_path, extra="conversations: {reopen_days: 7}\n")
+    intake = build_intake(tmp_path, extra="conversations: {reopen_days: 7}\n")
     ticket, note = open_ticket(intake)
     accept(intake, staff_reply(note, "#close"), to=note["Reply-To"])
     Ticket.update(resolved_at=datetime.now() - timedelta(days=8)).execute()
@@ -357,7 +311,7 @@ def results(authserv_id: str, result: str = "pass") -> str:
     (results("mx.example.com"), False),                               # no Received: not through our MX
 ], ids=["ours-on-top", "foreign-id", "forged-below-real", "forged-below-received", "no-received"])
 def test_dkim_pass_from_the_trusted_server_proves_staff(tmp_path: Path, top: str, obeyed: bool) -> None:
-    intake = build(tmp_path, extra="conversations: {trusted_authserv_id: mx.example.com}\n")
+    intake = build_intake(tmp_path, extra="conversations: {trusted_authserv_id: mx.example.com}\n")
     obey_or_not(intake, top, obeyed)
 
 
@@ -371,7 +325,8 @@ DOVECOT_LMTP = "Received: from mx.example.com by imap.example.com with LMTP; Mon
     (results("mx.example.com"), False),
 ], ids=["ours-below-our-lmtp-hop", "forged-below-the-mx", "no-received"])
 def test_trusted_hops_count_our_own_delivery_chain(tmp_path: Path, top: str, obeyed: bool) -> None:
-    intake = build(tmp_path, extra="conversations: {trusted_authserv_id: mx.example.com, trusted_hops: 1}\n")
+    intake = build_intake(
+        tmp_path, extra="conversations: {trusted_authserv_id: mx.example.com, trusted_hops: 1}\n")
     obey_or_not(intake, top, obeyed)
 
 
@@ -380,7 +335,7 @@ def obey_or_not(intake: Intake, top: str, obeyed: bool) -> None:
     command = mail(sender="Alice Engineer <alice@example.com>", subject=f"Re: [#{ticket.number}] Placement report",
                    body="#priority 1")
     raw = top.encode() + command.as_bytes()  # headers added by servers go on top, as they do on the way
-    intake.accept(raw, "test", "test", ["helpdesk@example.com"], "alice@example.com")
+    intake.accept(Arrival(raw, "test", "test", ["helpdesk@example.com"], "alice@example.com"))
     assert (Ticket.get_by_id(ticket.number).priority == 1) is obeyed
     assert bool(sent("impersonation")) is not obeyed
 
@@ -440,7 +395,7 @@ def test_encoded_line_breaks_never_add_a_header_or_recipient(intake: Intake, fie
     injected = "=?utf-8?q?Hello=0D=0ABcc=3A_eve=40evil.example=0D=0AX-Evil=3A_1?="  # all encoded: a valid name
     raw = mail(subject="SUBJECT", sender="NAME <lou@stranger.example>").as_bytes()
     raw = raw.replace(b"SUBJECT" if field == "Subject" else b"NAME", injected.encode())
-    assert intake.accept(raw, "test", "test", ["helpdesk@example.com"], "lou@stranger.example") is Outcome.OPENED
+    assert intake.accept(Arrival(raw, "test", "test", ["helpdesk@example.com"], "lou@stranger.example")) is Outcome.OPENED
     ticket = Ticket.get()
     assert "Bcc: eve@evil.example" in (ticket.subject if field == "Subject" else ticket.requester_name)
     [note] = [n for n in sent("notification") if "alice@example.com" in n["To"]]

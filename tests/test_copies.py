@@ -9,7 +9,7 @@ from conftest import MaildSetup, write_config
 from mails import mail
 
 from maild.config import load_config
-from maild.intake import Intake, Outcome
+from maild.intake import Arrival, Intake, Outcome
 from maild.pipeline.steps import STEPS
 from maild.runtime import Runtime, Settings
 from maild.store.db import open_store
@@ -81,7 +81,7 @@ def test_a_copy_within_the_window_is_one_mail_and_after_it_a_new_one(tmp_path: P
 
     def deliver(to: str) -> Outcome:
         copy = delivered_to(content, to)
-        return intake.accept(copy, "pipe", f"pipe:{to}", [to], "dana@x.example")
+        return intake.accept(Arrival(copy, "pipe", f"pipe:{to}", [to], "dana@x.example"))
 
     assert deliver("helpdesk@example.com") is Outcome.OPENED
     now[0] += timedelta(days=6)

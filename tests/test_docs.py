@@ -15,7 +15,7 @@ import pytest
 from pydantic import BaseModel
 
 from conftest import MAILD, Daemon, SmtpSink
-from maild.cli import _parser
+from maild.cli import parser as _parser
 from maild.config import AccountsFile, MainFile, RoutingFile
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,12 +12,8 @@ from email.utils import parseaddr
 import pytest
 
 from conftest import Daemon, MaildSetup, SmtpSink, free_port, running, write_config
+from helpers import send
 from mails import mail
-
-
-def send(port: int, message) -> None:  # noqa: ANN001
-    with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
-        client.send_message(message)
 
 
 def test_smtp_mail_becomes_ticket_and_is_acknowledged(setup: MaildSetup, daemon: Daemon, smtp_sink: SmtpSink) -> None:

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from maild.intake import Intake, Outcome
+from conftest import build_intake
+from maild.intake import Arrival, Intake, Outcome
 from maild.store.models import RawMail
 from maild.store.raw import dedupe_key
 from mails import mail
-from test_conversation import build
 
 DATA = Path(__file__).parent / "data"
 # The corpora (broken and hostile mail included), and replies by tag to ticket 1 (opened by the fixture), so mutants also thread.
@@ -59,8 +59,9 @@ generated = st.builds(lambda head, body: head + b"\r\n\r\n" + body,
 
 @pytest.fixture(scope="module")
 def intake(tmp_path_factory: pytest.TempPathFactory) -> Intake:
-    intake = build(tmp_path_factory.mktemp("fuzz"))
-    assert intake.accept(mail().as_bytes(), "setup", "setup", ["helpdesk@example.com"], None) is Outcome.OPENED
+    intake = build_intake(tmp_path_factory.mktemp("fuzz"))
+    setup = Arrival(mail().as_bytes(), "setup", "setup", ["helpdesk@example.com"], None)
+    assert intake.accept(setup) is Outcome.OPENED
     return intake
 
 
@@ -71,7 +72,7 @@ def intake(tmp_path_factory: pytest.TempPathFactory) -> Intake:
 def test_any_input_ends_as_ticket_ignored_or_quarantined(intake: Intake, content: bytes,
                                                         envelope_from: str | None) -> None:
     source = f"fuzz:{next(_counter)}"
-    outcome = intake.accept(content, source, "fuzz", ["helpdesk@example.com"], envelope_from)
+    outcome = intake.accept(Arrival(content, source, "fuzz", ["helpdesk@example.com"], envelope_from))
     SEEN[outcome] = SEEN.get(outcome, 0) + 1
     assert RawMail.select().where(RawMail.status.not_in(KEPT)).count() == 0  # nothing left half-done
     if outcome is not Outcome.DUPLICATE:  # bytes seen before keep their first row (and outcome, if held)

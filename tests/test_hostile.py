@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from maild.intake import Intake, Outcome
+from conftest import build_intake
+from maild.intake import Arrival, Intake, Outcome
 from maild.pipeline.limits import BOUNDARY, STRUCTURE, declarations, structure_lines
 from maild.store import raw as raw_store
 from maild.store.models import Ticket
 from mails import mail
-from test_conversation import build
 
 HEAD = ("From: Dana <dana@bath.example.ac.uk>\r\nTo: helpdesk@example.com\r\nSubject: bomb\r\n"
         "Message-ID: <bomb-{n}@bath.example.ac.uk>\r\nMIME-Version: 1.0\r\n")
@@ -41,13 +41,8 @@ def big_header(size: int) -> bytes:
     return (HEAD.format(n=f"header{size}") + "X-Filler: " + "a" * size + "\r\n\r\nbody\r\n").encode()
 
 
-@pytest.fixture
-def intake(tmp_path: Path) -> Intake:
-    return build(tmp_path)
-
-
 def accept(intake: Intake, content: bytes) -> Outcome:
-    return intake.accept(content, "test", "test", ["helpdesk@example.com"], "dana@bath.example.ac.uk")
+    return intake.accept(Arrival(content, "test", "test", ["helpdesk@example.com"], "dana@bath.example.ac.uk"))
 
 
 @pytest.mark.parametrize(("bomb", "reason"), [
@@ -84,7 +79,8 @@ def test_mail_within_the_limits_is_a_ticket(intake: Intake) -> None:
 
 
 def test_limits_are_configurable(tmp_path: Path) -> None:
-    intake = build(tmp_path, extra="limits: {max_parts: 10, max_header_bytes: 2000, max_depth: 5}\n")
+    intake = build_intake(tmp_path,
+                          extra="limits: {max_parts: 10, max_header_bytes: 2000, max_depth: 5}\n")
     assert accept(intake, many_parts(11)) is Outcome.QUARANTINED
     assert accept(intake, big_header(3000)) is Outcome.QUARANTINED
     assert accept(intake, nested(5)) is Outcome.QUARANTINED  # its text part sits 6 levels down
@@ -140,7 +136,8 @@ def test_ambiguous_from_is_an_unknown_sender_never_a_contact(intake: Intake, fro
 
 def test_attachments_over_the_limits_are_left_out_and_listed(tmp_path: Path) -> None:
     from maild.store.models import Attachment, Event
-    intake = build(tmp_path, extra="limits: {max_attachment_bytes: 1000, max_attachments: 2}\n")
+    intake = build_intake(tmp_path,
+                          extra="limits: {max_attachment_bytes: 1000, max_attachments: 2}\n")
     message = mail()
     message.add_attachment(b"x" * 2000, maintype="application", subtype="pdf", filename="big.pdf")
     for name in ("a.txt", "b.txt", "c.txt"):
@@ -165,7 +162,7 @@ def test_a_five_megabyte_line_is_wrapped_in_the_stored_text_and_kept_whole_in_th
 
 def test_line_limit_is_configurable_and_wraps_at_spaces(tmp_path: Path) -> None:
     from maild.store.models import Message
-    intake = build(tmp_path, extra="limits: {max_line_bytes: 100}\n")
+    intake = build_intake(tmp_path, extra="limits: {max_line_bytes: 100}\n")
     paragraph = " ".join(f"w\u00e9rd{i}" for i in range(100))  # one long paragraph, as Outlook writes one
     assert accept(intake, mail(body=f"Hello,\n\n{paragraph}\n\nDana").as_bytes()) is Outcome.OPENED
     lines = Message.get(Message.direction == "in").text.split("\n")
@@ -211,7 +208,7 @@ def test_a_pathological_address_header_is_parsed_within_a_second(tmp_path: Path,
     reaches the parser at all; by default it is quarantined before parsing). Without the guard in
     parse.py the 100k nested comments exhaust the parser and the mail is quarantined instead."""
     import time
-    intake = build(tmp_path, extra="limits: {max_header_bytes: 1000000}\n")
+    intake = build_intake(tmp_path, extra="limits: {max_header_bytes: 1000000}\n")
     sender = "" if header == "From" else "From: Dana <dana@bath.example.ac.uk>\r\n"
     content = (f"{sender}{header}: {value}\r\nTo: helpdesk@example.com\r\nSubject: who am I\r\n"
                f"Message-ID: <pathological-{len(value)}@x.example>\r\n\r\nHello\r\n").encode()

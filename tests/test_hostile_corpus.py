@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from maild.intake import Intake, Outcome
+from conftest import build_intake
+from maild.intake import Arrival, Intake, Outcome
 from maild.store.models import Attachment, Message, Participant, RawMail
-from test_conversation import build
 
 CORPUS = Path(__file__).parent / "data" / "hostile"
 
@@ -35,7 +35,7 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def intake(tmp_path_factory: pytest.TempPathFactory) -> Intake:
-    return build(tmp_path_factory.mktemp("hostile"))
+    return build_intake(tmp_path_factory.mktemp("hostile"))
 
 
 def test_every_corpus_file_has_an_expectation() -> None:
@@ -45,7 +45,7 @@ def test_every_corpus_file_has_an_expectation() -> None:
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_broken_mail_becomes_a_ticket_with_best_effort_text(intake: Intake, name: str) -> None:
     content = (CORPUS / f"{name}.eml").read_bytes()
-    assert intake.accept(content, name, "hostile", ["helpdesk@example.com"], None) is Outcome.OPENED
+    assert intake.accept(Arrival(content, name, "hostile", ["helpdesk@example.com"], None)) is Outcome.OPENED
     raw = RawMail.get(RawMail.source == name)
     subject, text, attachments = EXPECTED[name]
     assert bytes(raw.content) == content
@@ -57,9 +57,10 @@ def test_broken_mail_becomes_a_ticket_with_best_effort_text(intake: Intake, name
 
 def test_nul_in_names_and_message_ids_is_never_stored(tmp_path: Path) -> None:
     """PostgreSQL refuses NUL in text: names (encoded or raw), Message-IDs and file names lose it."""
-    intake = build(tmp_path)  # its own store: in the module's, this mail is a copy of one seen
+    # Its own store: in the module's, this mail is a copy of one seen.
+    intake = build_intake(tmp_path)
     content = (CORPUS / "nul-in-headers.eml").read_bytes()
-    intake.accept(content, "nul-names", "names", ["helpdesk@example.com"], None)
+    intake.accept(Arrival(content, "nul-names", "names", ["helpdesk@example.com"], None))
     raw = RawMail.get(RawMail.source == "nul-names")
     ticket, message = raw.ticket, Message.get(Message.raw == raw.id)
     assert message.message_id == "<hostile-nul-headers@bath.example.ac.uk>"

@@ -13,6 +13,7 @@ import pytest
 import databases
 from conftest import Daemon, MaildSetup, SmtpSink
 from dovecot import Dovecot
+from helpers import wait_until
 from mails import mail, varied
 
 
@@ -26,15 +27,6 @@ def query(setup: MaildSetup, sql: str) -> list[tuple]:
 
 def tickets(setup: MaildSetup) -> int:
     return count(setup, "select count(*) from ticket")
-
-
-def wait_until(predicate, timeout: float = 10.0) -> float:  # noqa: ANN001
-    start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        if predicate():
-            return time.monotonic() - start
-        time.sleep(0.05)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 @pytest.fixture
@@ -286,7 +278,7 @@ def test_one_commit_group_quarantines_a_failing_mail_alone_and_keeps_what_came_b
     moved, the rest left waiting."""
     from maild.channels.imap import MailboxWatcher
     from maild.errors import TransientError
-    from maild.intake import Intake
+    from maild.intake import Arrival, Batch, Intake, Outcome
     from maild.pipeline.context import MailContext
     from maild.pipeline.steps import STEPS
     from maild.runtime import Runtime
@@ -300,11 +292,11 @@ def test_one_commit_group_quarantines_a_failing_mail_alone_and_keeps_what_came_b
     intake = Intake(Runtime(settings), (*STEPS, explode))
     calls: list[bytes] = []
 
-    def accept_until_the_database_fails(content: bytes, *args):  # noqa: ANN002, ANN202
-        calls.append(content)
+    def accept_until_the_database_fails(arrival: Arrival, batch: Batch) -> Outcome:
+        calls.append(arrival.content)
         if len(calls) == 5:
             raise TransientError("database: disk I/O error") if failure == "database" else RuntimeError("disk I/O bug")
-        return intake.accept(content, *args)
+        return intake.accept(arrival, batch)
 
     exploding = mail(subject="Please explode").as_bytes(policy=SMTP)
     dovecot.append([*varied(2, prefix="a"), exploding, *varied(4, prefix="b")])
@@ -333,20 +325,19 @@ def test_a_mail_that_keeps_failing_is_passed_over_after_three_tries_and_the_rest
     """A mail that meets a database error every time (and only it) ends three passes; the fourth
     leaves it in the INBOX, says so once, and takes the mails after it. An hour later it is tried
     again."""
-    from maild.channels import imap
-    from maild.channels.imap import MailboxWatcher, connect
+    from maild.channels.imap import MailboxWatcher, connect, watcher as imap
     from maild.errors import TransientError
-    from maild.intake import Intake
+    from maild.intake import Arrival, Batch, Intake, Outcome
     from maild.runtime import Runtime
 
     settings = in_process_settings(imap_setup)
     intake = Intake(Runtime(settings))
     poisoned = mail(subject="This one always meets a lock timeout").as_bytes(policy=SMTP)
 
-    def accept(content: bytes, *args):  # noqa: ANN002, ANN202
-        if content == poisoned:
+    def accept(arrival: Arrival, batch: Batch) -> Outcome:
+        if arrival.content == poisoned:
             raise TransientError("database: canceling statement due to lock timeout")
-        return intake.accept(content, *args)
+        return intake.accept(arrival, batch)
 
     dovecot.append([*varied(2, prefix="a"), poisoned, *varied(2, prefix="b")])
     mailbox = settings.config.main.inbound.imap[0]
@@ -409,9 +400,7 @@ def test_a_batch_over_the_fetch_size_is_fetched_in_parts_each_mail_once(
 ) -> None:
     """Memory stays bounded: a batch is fetched in parts of at most FETCH_BYTES (here every mail a
     FETCH of its own)."""
-    from maild.channels import imap
-    from maild.channels.imap import MailboxWatcher
-
+    from maild.channels.imap import MailboxWatcher, watcher as imap
     from maild.intake import Intake
     from maild.runtime import Runtime
 

@@ -1,8 +1,10 @@
 """Hand-built SQL stays in maild/store/: no other module calls `fixed_sql` or holds SQL that
-names a table.
+names a table. Test modules share helpers through tests/conftest.py and tests/helpers.py, never by
+importing one another.
 
-A scan of the syntax tree (string constants, f-string parts, names and attributes): comments do
-not count, SQL split over adjacent literals does, and prose fails the statement shapes looked for.
+Scans of the syntax tree (string constants, f-string parts, names and attributes; imports):
+comments do not count, SQL split over adjacent literals does, and prose fails the statement shapes
+looked for.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from maild.store.models import BaseModel
 
 PACKAGE = ROOT / "maild"
 STORE = PACKAGE / "store"
+TESTS = ROOT / "tests"
 
 
 def _table_names() -> list[str]:
@@ -90,3 +93,48 @@ def test_no_module_outside_the_store_calls_fixed_sql_or_names_a_table_in_sql() -
     found = [entry for path in sources
              for entry in violations(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))]
     assert found == [], "move these into a named function in maild/store/:\n" + "\n".join(found)
+
+
+def _is_test_module(name: str) -> bool:
+    return name.split(".")[0].startswith("test_")
+
+
+def imports_of_test_modules(source: str, where: str) -> list[str]:
+    """Each import of a test module (`test_*`), at any depth of the file, as `where:line`."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        else:
+            continue
+        found += [f"{where}:{node.lineno}: imports {name}"
+                  for name in names if _is_test_module(name)]
+    return found
+
+
+def test_the_import_scan_finds_seeded_test_module_imports_and_passes_helpers() -> None:
+    seeded = '''
+from conftest import write_config
+import test_service
+from helpers import send, wait_until
+
+def later():
+    from test_conversation import build
+    import mails, test_imap as imap
+from maild.store import test_data
+'''
+    found = imports_of_test_modules(seeded, "seeded.py")
+    assert [int(entry.split(":")[1]) for entry in found] == [3, 7, 8], found
+
+
+def test_no_test_module_imports_another() -> None:
+    sources = sorted(TESTS.rglob("*.py"))
+    assert len([p for p in sources if p.name.startswith("test_")]) > 20, \
+        f"the scan found too few test modules under {TESTS}"
+    found = [entry for path in sources
+             for entry in imports_of_test_modules(path.read_text(encoding="utf-8"),
+                                              str(path.relative_to(ROOT)))]
+    assert found == [], ("move what is shared into tests/helpers.py (plain functions) or "
+                         "tests/conftest.py (fixtures):\n" + "\n".join(found))

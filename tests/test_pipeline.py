@@ -7,21 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from maild.intake import Intake, Outcome
+from maild.intake import Arrival, Intake, Outcome
 from maild.pipeline.context import MailContext
+from maild.pipeline.steps import STEPS
 from maild.store.models import Event, Message, Outbox, Participant, RawMail, Ticket
 from mails import mail
-from test_quarantine import intake_with
-from maild.pipeline.steps import STEPS
-
-
-@pytest.fixture
-def intake(tmp_path: Path) -> Intake:
-    return intake_with(tmp_path, STEPS)
 
 
 def accept(intake: Intake, message, envelope_from: str | None = "dana@bath.example.ac.uk") -> Outcome:  # noqa: ANN001
-    return intake.accept(message.as_bytes(), "test", "test", ["helpdesk@example.com"], envelope_from)
+    return intake.accept(Arrival(message.as_bytes(), "test", "test", ["helpdesk@example.com"], envelope_from))
 
 
 SIGNED = object()  # stands for a Message-ID maild made, known only once the test's key exists
@@ -151,7 +145,7 @@ def test_non_ascii_sender_gets_a_ticket_but_no_acknowledgement(intake: Intake) -
     """maild does not send to addresses it cannot put in a plain header (no SMTPUTF8 out yet)."""
     raw = ("From: Jos\u00e9 <jos\u00e9@example.org>\r\nTo: helpdesk@example.com\r\nSubject: Hola\r\n"
            "Message-ID: <utf8-1@example.org>\r\n\r\nHola\r\n").encode()  # as SMTPUTF8 delivers it
-    assert intake.accept(raw, "test", "test", [], "x@example.org") is Outcome.OPENED
+    assert intake.accept(Arrival(raw, "test", "test", [], "x@example.org")) is Outcome.OPENED
     assert Ticket.get().requester == ""
     assert Outbox.select().where(Outbox.purpose == "acknowledgement").count() == 0
 
@@ -221,13 +215,15 @@ def test_a_mails_log_line_comes_once_its_group_is_committed_and_never_for_a_roll
     import logging
 
     with caplog.at_level(logging.INFO, logger="maild.pipeline"):
-        with intake.group():
-            assert intake.accept(mail(subject="Kept").as_bytes(), "test", "test", [], None) is Outcome.OPENED
+        with intake.group() as batch:
+            kept = Arrival(mail(subject="Kept").as_bytes(), "test", "test")
+            assert intake.accept(kept, batch) is Outcome.OPENED
             assert "ticket 1 opened" not in caplog.text  # not committed yet
         assert caplog.text.count("ticket 1 opened") == 1
         assert "acknowledgement <maild." in caplog.text and "new notification to" in caplog.text
-        with pytest.raises(RuntimeError), intake.group():
-            assert intake.accept(mail(subject="Rolled back").as_bytes(), "test", "test", [], None) is Outcome.OPENED
+        with pytest.raises(RuntimeError), intake.group() as batch:
+            rolled_back = Arrival(mail(subject="Rolled back").as_bytes(), "test", "test")
+            assert intake.accept(rolled_back, batch) is Outcome.OPENED
             raise RuntimeError("the group fails before its commit")
     assert "ticket 2 opened" not in caplog.text
     assert Ticket.select().count() == 1
@@ -250,8 +246,9 @@ def test_a_mail_failing_in_a_group_is_quarantined_alone_and_the_others_done_agai
 
     intake.steps = (*STEPS, after_everything)
     subjects = ["First", "Second", "Third", "Fourth"]
-    with caplog.at_level(logging.INFO, logger="maild.pipeline"), intake.group():
-        outcomes = [intake.accept(mail(subject=s).as_bytes(), "test", "test", [], None) for s in subjects]
+    with caplog.at_level(logging.INFO, logger="maild.pipeline"), intake.group() as batch:
+        outcomes = [intake.accept(Arrival(mail(subject=s).as_bytes(), "test", "test"), batch)
+                    for s in subjects]
     assert outcomes == [Outcome.OPENED, Outcome.OPENED, Outcome.QUARANTINED, Outcome.OPENED]
     assert seen == ["First", "Second", "Third", "First", "Second", "Third", "Fourth"]
     assert [t.subject for t in Ticket.select().order_by(Ticket.number)] == ["First", "Second", "Fourth"]
@@ -277,8 +274,9 @@ def test_a_group_whose_redo_fails_commits_nothing(intake: Intake) -> None:
             raise TransientError("database is locked")  # while the group is done again
 
     intake.steps = (*STEPS, flaky)
-    with pytest.raises(TransientError), intake.group():
-        assert intake.accept(mail(subject="First").as_bytes(), "test", "test", [], None) is Outcome.OPENED
+    with pytest.raises(TransientError), intake.group() as batch:
+        first = Arrival(mail(subject="First").as_bytes(), "test", "test")
+        assert intake.accept(first, batch) is Outcome.OPENED
         with pytest.raises(TransientError):
-            intake.accept(mail(subject="Second").as_bytes(), "test", "test", [], None)
+            intake.accept(Arrival(mail(subject="Second").as_bytes(), "test", "test"), batch)
     assert (Ticket.select().count(), RawMail.select().count(), Outbox.select().count()) == (0, 0, 0)

@@ -15,7 +15,7 @@ import databases
 from conftest import MAILD, MaildSetup, free_port, write_config
 from maild.config import DatabaseTarget, load_config
 from maild.errors import HeldElsewhere, TransientError
-from maild.intake import Intake, Outcome
+from maild.intake import Arrival, Intake, Outcome
 from maild.pipeline.steps import STEPS
 from maild.pipeline.context import MailContext
 from maild.runtime import Runtime, Settings
@@ -96,13 +96,13 @@ def test_connection_cut_mid_transaction_commits_nothing_and_the_retry_commits_on
     intake = Intake(Runtime(settings), (*STEPS, cut_once))
     content = mail(subject="Cut off mid-transaction").as_bytes()
     with pytest.raises(TransientError):
-        intake.accept(content, "test", "test", [], "dana@bath.example.ac.uk")
+        intake.accept(Arrival(content, "test", "test", [], "dana@bath.example.ac.uk"))
     assert cuts == [1]
     # The daemon's next transaction runs on a new connection: nothing of the cut one was kept.
     assert (RawMail.select().count(), Ticket.select().count(), Outbox.select().count()) == (0, 0, 0)
 
-    assert intake.accept(content, "test", "test", [], "dana@bath.example.ac.uk") is Outcome.OPENED
-    assert intake.accept(content, "test", "test", [], "dana@bath.example.ac.uk") is Outcome.DUPLICATE
+    assert intake.accept(Arrival(content, "test", "test", [], "dana@bath.example.ac.uk")) is Outcome.OPENED
+    assert intake.accept(Arrival(content, "test", "test", [], "dana@bath.example.ac.uk")) is Outcome.DUPLICATE
     assert Ticket.select().count() == 1
     assert Outbox.select().where(Outbox.purpose == "acknowledgement").count() == 1
 
@@ -116,7 +116,7 @@ def test_a_connection_dropped_while_idle_is_replaced_at_its_next_use(tmp_path: P
     assert Ticket.select().count() == 0  # a read outside a transaction reconnects by itself
     intake = Intake(Runtime(settings))
     assert terminate_backends(url) == 1
-    assert intake.accept(mail().as_bytes(), "test", "test", [], None) is Outcome.OPENED
+    assert intake.accept(Arrival(mail().as_bytes(), "test", "test", [], None)) is Outcome.OPENED
 
 
 def test_a_mail_in_hand_on_one_host_is_held_elsewhere_for_the_others(tmp_path: Path) -> None:

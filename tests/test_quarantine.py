@@ -6,16 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_config
-from maild.config import load_config
+from conftest import build_intake
 from maild.errors import TransientError
-from maild.intake import Intake, Outcome
+from maild.intake import Arrival, Outcome
 from maild.pipeline.steps import STEPS
 from maild.pipeline.context import MailContext
-from maild.runtime import Runtime, Settings
 from maild.store import raw as raw_store
-from maild.store.db import open_store
-from maild.store.migrations import migrate
 from maild.store.models import Event, RawMail, Ticket
 from mails import mail
 
@@ -26,19 +22,12 @@ def explode_on_poison(ctx: MailContext) -> None:
         raise KeyError("organisation")
 
 
-def intake_with(tmp_path: Path, steps) -> Intake:  # noqa: ANN001
-    settings = Settings.build(load_config(write_config(tmp_path, relay_port=None, smtp_port=2525)))
-    open_store(settings.config.database)
-    migrate()
-    return Intake(Runtime(settings), steps)
-
-
 def test_failing_step_quarantines_and_next_mail_is_processed(tmp_path: Path) -> None:
     steps = (*STEPS[:2], explode_on_poison, *STEPS[2:])
-    intake = intake_with(tmp_path, steps)
+    intake = build_intake(tmp_path, steps=steps)
 
-    bad = intake.accept(mail(subject="poison pill").as_bytes(), "test", "test", [], None)
-    good = intake.accept(mail(subject="ordinary question").as_bytes(), "test", "test", [], None)
+    bad = intake.accept(Arrival(mail(subject="poison pill").as_bytes(), "test", "test", [], None))
+    good = intake.accept(Arrival(mail(subject="ordinary question").as_bytes(), "test", "test", [], None))
 
     assert (bad, good) == (Outcome.QUARANTINED, Outcome.OPENED)
     [held] = raw_store.quarantined()
@@ -55,10 +44,10 @@ def test_failing_step_quarantines_and_next_mail_is_processed(tmp_path: Path) -> 
 
 
 def test_oversize_mail_is_quarantined_with_the_reason(tmp_path: Path) -> None:
-    intake = intake_with(tmp_path, STEPS)
+    intake = build_intake(tmp_path)
     limit = intake.runtime.settings.config.main.limits.max_message_bytes
     huge = mail(body="x" * (limit + 10)).as_bytes()
-    assert intake.accept(huge, "test", "test", [], None) is Outcome.QUARANTINED
+    assert intake.accept(Arrival(huge, "test", "test", [], None)) is Outcome.QUARANTINED
     [held] = raw_store.quarantined()
     assert held.reason == f"message is {len(huge)} bytes, over the limit of {limit}"
     assert held.size == len(huge)
@@ -73,7 +62,7 @@ def test_mail_failing_three_times_in_a_row_is_held_and_staff_are_told_once(tmp_p
     from maild.store.db import transaction
     from maild.store.models import Outbox
 
-    intake = intake_with(tmp_path, (*STEPS[:3], database_gone, *STEPS[3:]))
+    intake = build_intake(tmp_path, steps=(*STEPS[:3], database_gone, *STEPS[3:]))
     with transaction():  # committed by a channel earlier; its processing never finished
         raw, _ = raw_store.save(mail(subject="Printer on fire").as_bytes(), "test", "test", [], "dana@bath.example.ac.uk")
     for attempt in (1, 2):
@@ -110,10 +99,10 @@ def history(raw_id: int) -> list[tuple[str, str]]:
 
 
 def test_sender_of_an_oversize_mail_is_told_in_plain_words_once(tmp_path: Path) -> None:
-    intake = intake_with(tmp_path, STEPS)
+    intake = build_intake(tmp_path)
     limit = intake.runtime.settings.config.main.limits.max_message_bytes  # 10,240,000
     huge = mail(subject="Logs <b>attached</b> {{7*7}}", body="secret log line\n" * (limit // 16 + 10)).as_bytes()
-    assert intake.accept(huge, "test", "test", [], "dana@bath.example.ac.uk") is Outcome.QUARANTINED
+    assert intake.accept(Arrival(huge, "test", "test", [], "dana@bath.example.ac.uk")) is Outcome.QUARANTINED
     [notice] = notices()
     assert notice["To"] == "dana@bath.example.ac.uk"
     assert notice["Auto-Submitted"] == "auto-replied" and notice["Subject"] == "Re: Logs <b>attached</b> {{7*7}}"
@@ -132,9 +121,9 @@ def test_sender_of_an_oversize_mail_is_told_in_plain_words_once(tmp_path: Path) 
 
 
 def test_sender_of_a_mail_a_step_failed_on_is_told_without_internals(tmp_path: Path) -> None:
-    intake = intake_with(tmp_path, (*STEPS[:2], explode_on_poison, *STEPS[2:]))
-    assert intake.accept(mail(subject="poison pill").as_bytes(), "test", "test", [], "x@y.example") \
-        is Outcome.QUARANTINED
+    intake = build_intake(tmp_path, steps=(*STEPS[:2], explode_on_poison, *STEPS[2:]))
+    poison = Arrival(mail(subject="poison pill").as_bytes(), "test", "test", [], "x@y.example")
+    assert intake.accept(poison) is Outcome.QUARANTINED
     [notice] = notices()
     text = notice.get_body(("plain",)).get_content()
     assert "Our system could not process your message automatically." in text
@@ -150,31 +139,31 @@ def test_sender_of_a_mail_a_step_failed_on_is_told_without_internals(tmp_path: P
 ], ids=["auto-submitted", "null-sender", "list", "ourselves", "two-from"])
 def test_no_notice_where_replying_is_not_allowed(tmp_path: Path, headers: dict, envelope_from: str,
                                                  why: str) -> None:
-    intake = intake_with(tmp_path, STEPS)
+    intake = build_intake(tmp_path)
     limit = intake.runtime.settings.config.main.limits.max_message_bytes
     huge = mail(body="x" * (limit + 10), **headers).as_bytes()
-    assert intake.accept(huge, "test", "test", [], envelope_from) is Outcome.QUARANTINED
+    assert intake.accept(Arrival(huge, "test", "test", [], envelope_from)) is Outcome.QUARANTINED
     assert notices() == []
     [held] = raw_store.quarantined()
     assert history(held.id)[-1] == ("sender_not_told", why)
 
 
 def test_no_notice_when_the_header_block_itself_is_the_bomb(tmp_path: Path) -> None:
-    intake = intake_with(tmp_path, STEPS)
+    intake = build_intake(tmp_path)
     message = mail()
     message["X-Padding"] = "a" * 200_000
-    assert intake.accept(message.as_bytes(), "test", "test", [], "dana@bath.example.ac.uk") is Outcome.QUARANTINED
+    assert intake.accept(Arrival(message.as_bytes(), "test", "test", [], "dana@bath.example.ac.uk")) is Outcome.QUARANTINED
     assert notices() == []
     [held] = raw_store.quarantined()
     assert history(held.id)[-1] == ("sender_not_told", "the header block is over the limit or unreadable")
 
 
 def test_quarantine_notices_count_against_the_cap_on_automatic_mail(tmp_path: Path) -> None:
-    intake = intake_with(tmp_path, STEPS)
+    intake = build_intake(tmp_path)
     limit = intake.runtime.settings.config.main.limits
     for i in range(limit.auto_replies_per_hour + 2):
         huge = mail(subject=f"big {i}", body="x" * (limit.max_message_bytes + 10)).as_bytes()
-        assert intake.accept(huge, "test", "test", [], "dana@bath.example.ac.uk") is Outcome.QUARANTINED
+        assert intake.accept(Arrival(huge, "test", "test", [], "dana@bath.example.ac.uk")) is Outcome.QUARANTINED
     assert len(notices()) == limit.auto_replies_per_hour
     assert Event.select().where(Event.kind == "auto_reply_capped").count() == 1
     last = raw_store.quarantined()[-1]

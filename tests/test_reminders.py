@@ -7,100 +7,25 @@ from __future__ import annotations
 import threading
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from conftest import write_config
+from helpers import DOWN, LONDON, YEAR, YEAR_ACCOUNTS, london, simulate, write_year_config
 from maild.config import load_config
 from maild.runtime import Settings
 from maild.schedule import reminders
-from maild.schedule.scheduler import JobSpec, OccurrenceTrigger, job_specs
+from maild.schedule.scheduler import job_specs
 from maild.store.db import open_store
 from maild.store.migrations import migrate
 from maild.store.models import Event, Occurrence, Outbox, Ticket
 
-LONDON = ZoneInfo("Europe/London")
-ACCOUNTS = """\
-staff:
-  - {key: alice, name: Alice Engineer, emails: [alice@example.com], roles: [helpdesk, on_call]}
-  - {key: bob, name: Bob Account, emails: [bob@example.com], roles: [account_manager]}
-  - {key: dave, name: Dave Account, emails: [dave@example.com], roles: [account_manager],
-     away: [{from: 2027-08-09, until: 2027-08-13}]}
-  - {key: carol, name: Carol Services, emails: [carol@example.com], roles: [customer_services_manager]}
-queues: {helpdesk: [alice], account-management: [bob, dave], customer-services: [carol]}
-organisations:
-  - key: newco
-    name: New College
-    domains: [newco.example]
-    account_manager: dave
-    deputy: bob
-    phase: implementation
-    live_from: 2027-07-01
-    contract_start: 2026-06-15
-    reviews: {monthly_meeting: true, quarterly_review: true, annual_review: true}
-    contacts:
-      - {name: Kim Admin, email: kim@newco.example, role: admin_manager, verified: 2026-06-15}
-      - {name: Sam Senior, email: sam@newco.example, role: senior_decision_maker}
-  - key: oldco
-    name: Old University
-    domains: [oldco.example]
-    account_manager: bob
-    contract_start: 2024-03-01
-    contacts:
-      - {name: Dana Admin, email: dana@oldco.example, role: admin_manager, verified: 2026-01-10}
-      - {name: Pat Deputy, email: pat@oldco.example, role: admin_manager, position: deputy}
-      - {name: Sid Senior, email: sid@oldco.example, role: senior_decision_maker}
-"""
-EXTRA = """\
-office_hours: {closures: [2027-04-12]}
-reminders: {contact_verification_months: 4, misfire_grace_minutes: 1440}
-"""
-
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    path = write_config(tmp_path, relay_port=None, smtp_port=2525, extra=EXTRA)
-    (path.parent / "accounts.yaml").write_text(ACCOUNTS)
-    settings = Settings.build(load_config(path))
+    settings = Settings.build(load_config(write_year_config(tmp_path)))
     open_store(settings.config.database)
     migrate()
     return settings
-
-
-def london(*args: int) -> datetime:
-    return datetime(*args, tzinfo=LONDON)
-
-
-def simulate(settings: Settings, start: datetime, end: datetime,
-             down: tuple[datetime, datetime] | None = None, restart_at: datetime | None = None) -> None:
-    """What `maild run` does, minus the waiting: on start a catch-up pass, then each job at the
-    time its trigger names. While down nothing runs; coming back is a start."""
-    specs = [s for s in job_specs(settings) if isinstance(s.trigger, OccurrenceTrigger)]
-    now = start
-    times = boot(settings, specs, now)
-    while True:
-        spec, at = min(((s, times[s.id]) for s in specs if times[s.id]), key=lambda pair: pair[1])
-        if at > end:
-            return
-        if down and down[0] <= at < down[1]:
-            now, down = down[1], None
-            times = boot(settings, specs, now)
-            continue
-        if restart_at and at >= restart_at:
-            now, restart_at = restart_at, None
-            settings = Settings.build(settings.config)  # a new process: nothing kept but the database
-            specs = [s for s in job_specs(settings) if isinstance(s.trigger, OccurrenceTrigger)]
-            times = boot(settings, specs, now)
-            continue
-        now = at
-        spec.run(settings, now)
-        times[spec.id] = spec.trigger.get_next_fire_time(at, now)
-
-
-def boot(settings: Settings, specs: list[JobSpec], now: datetime) -> dict[str, datetime | None]:
-    reminders.process_due(settings, now)  # the catch-up job runs at once
-    return {s.id: s.trigger.get_next_fire_time(None, now) for s in specs}
 
 
 def sent(kind: str, organisation: str) -> list[tuple[date, list[str]]]:
@@ -115,10 +40,6 @@ def dates(kind: str, organisation: str) -> list[date]:
 
 def mondays(first: date, last: date) -> list[date]:
     return [first + timedelta(weeks=n) for n in range((last - first).days // 7 + 1)]
-
-
-YEAR = (london(2027, 1, 1, 0, 0), london(2027, 12, 31, 23, 59))
-DOWN = (london(2027, 3, 8, 8, 0), london(2027, 3, 16, 9, 5))
 
 
 def test_a_year_of_reminders(settings: Settings) -> None:
@@ -258,7 +179,8 @@ def test_jobs_follow_the_accounts_file_on_reload(settings: Settings) -> None:
     before = {job.id for job in scheduler.apscheduler.get_jobs()}
     assert "reminder:checkin:newco" in before and "reminder:monthly_meeting:oldco" in before
     accounts = settings.config.path.parent / "accounts.yaml"
-    accounts.write_text(ACCOUNTS.replace("    phase: implementation\n    live_from: 2027-07-01\n", "")
+    accounts.write_text(YEAR_ACCOUNTS
+                        .replace("    phase: implementation\n    live_from: 2027-07-01\n", "")
                         .replace("monthly_meeting: true, ", "monthly_meeting: false, "))
     assert runtime.reload()
     scheduler.rebuild()

@@ -6,9 +6,8 @@ from email.message import EmailMessage
 
 from conftest import Daemon, MaildSetup, SmtpSink
 from dovecot import Dovecot
+from helpers import send, wait_until
 from mails import mail
-from test_end_to_end import send
-from test_imap import wait_until
 
 
 def text_of(message: EmailMessage) -> str:

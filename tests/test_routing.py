@@ -16,7 +16,7 @@ import pytest
 
 from conftest import MAILD, ROOT, write_config
 from maild.config import load_config
-from maild.intake import Intake, Outcome
+from maild.intake import Arrival, Intake, Outcome
 from maild.pipeline.steps import STEPS
 from maild.pipeline.explain import explain
 from maild.runtime import Runtime, Settings
@@ -42,7 +42,7 @@ def build(tmp_path: Path, accounts: str | None = None, routing: str | None = Non
 
 
 def deliver(intake: Intake, name: str, recipient: str = "helpdesk@example.com") -> Outcome:
-    return intake.accept((DATA / f"{name}.eml").read_bytes(), "test", f"test:{name}", [recipient], "x@example.org")
+    return intake.accept(Arrival((DATA / f"{name}.eml").read_bytes(), "test", f"test:{name}", [recipient], "x@example.org"))
 
 
 def sent(purpose: str) -> list:
@@ -193,8 +193,9 @@ RULE = """rules:
 ])
 def test_each_matcher(tmp_path: Path, match: str, fixture: str, recipient: str | None, matched: bool, why: str) -> None:
     intake = build(tmp_path, routing=RULE.format(match=match))
-    report = explain(intake.runtime.settings, (DATA / f"{fixture}.eml").read_bytes(),
-                     [recipient] if recipient else [], {})
+    content = (DATA / f"{fixture}.eml").read_bytes()
+    report = explain(intake.runtime.settings,
+                     Arrival(content, "explain", "explain", [recipient] if recipient else []))
     [rule] = report["rules"]
     assert (rule["matched"], why in rule["why"]) == (matched, True), rule
     assert report["result"]["priority"] == (1 if matched else 3)
@@ -207,7 +208,7 @@ def test_office_hours_matcher(tmp_path: Path, inside: bool) -> None:
     from maild.store.models import utcnow
 
     open_now = settings.calendar.is_open(utcnow())
-    [rule] = explain(settings, (DATA / "no-rule.eml").read_bytes(), [], {})["rules"]
+    [rule] = explain(settings, Arrival((DATA / "no-rule.eml").read_bytes(), "explain", "explain"))["rules"]
     assert rule["matched"] is (open_now == inside)
 
 
@@ -259,5 +260,5 @@ def test_mailbox_default_route(tmp_path: Path) -> None:
 def test_subject_starts_with_ignores_reply_prefixes_and_the_ticket_tag(tmp_path: Path, subject: str) -> None:
     intake = build(tmp_path, routing=RULE.format(match="{subject_starts_with: question about}"))
     content = mail(subject=subject).as_bytes()
-    [rule] = explain(intake.runtime.settings, content, [], {})["rules"]
+    [rule] = explain(intake.runtime.settings, Arrival(content, "explain", "explain"))["rules"]
     assert rule["matched"], rule

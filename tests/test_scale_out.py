@@ -22,6 +22,7 @@ import pytest
 import databases
 from conftest import Daemon, MaildSetup, SmtpSink, free_port, write_config
 from dovecot import Dovecot
+from helpers import DOWN, YEAR, simulate, write_year_config
 from maild import defaults
 from maild.config import load_config
 from maild.runtime import Settings
@@ -178,12 +179,8 @@ def occurrences() -> list[tuple[str, str, str, str, str]]:
 
 
 def test_a_year_of_reminders_with_three_hosts_sends_each_once(tmp_path: Path) -> None:
-    from test_reminders import ACCOUNTS, DOWN, EXTRA, YEAR, simulate
-
     def host_settings(directory: Path, url: str) -> Settings:
-        path = write_config(directory, relay_port=None, smtp_port=2525, extra=EXTRA, database=url)
-        (path.parent / "accounts.yaml").write_text(ACCOUNTS)
-        return Settings.build(load_config(path))
+        return Settings.build(load_config(write_year_config(directory, database=url)))
 
     alone = host_settings(tmp_path / "alone", databases.postgres_database())
     open_store(alone.config.database)

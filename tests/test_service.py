@@ -17,36 +17,8 @@ from pathlib import Path
 
 from conftest import MAILD, ROOT, Daemon, MaildSetup, SmtpSink, free_port, wait_for_port, write_config
 from dovecot import Dovecot
+from helpers import NotifySocket
 from mails import mail
-
-
-class NotifySocket:
-    """A stand-in for systemd's end of the protocol: a real AF_UNIX datagram socket."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(str(path))
-        self.sock.settimeout(0.2)
-        self.messages: list[tuple[float, str]] = []
-
-    def drain(self, seconds: float) -> list[str]:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            try:
-                self.messages.append((time.monotonic(), self.sock.recv(4096).decode()))
-            except socket.timeout:
-                pass
-        return [m for _, m in self.messages]
-
-    def wait_for(self, text: str, timeout: float = 10.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for _, message in self.messages:
-                if text in message:
-                    return message
-            self.drain(0.2)
-        raise AssertionError(f"no {text!r} within {timeout}s; got {[m for _, m in self.messages]}")
 
 
 def test_sd_notify_ready_watchdog_reloading_stopping(setup: MaildSetup) -> None:

@@ -17,7 +17,7 @@ from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from maild.errors import ListenerUnavailable, TransientError
-from maild.intake import Outcome
+from maild.intake import Arrival, Outcome
 
 log = logging.getLogger("maild.smtp")
 
@@ -25,8 +25,8 @@ ACCEPTED = "250 2.0.0 Message accepted for delivery"
 TEMPORARY_FAILURE = "451 4.3.0 Temporary failure storing the message, try again later"
 SHUTTING_DOWN = "421 4.3.2 Service shutting down, try again later"
 
-# (content, source, scope, recipients, envelope_from) -> Outcome, run off the event loop
-Accept = Callable[[bytes, str, str, list[str], str | None], Awaitable[Outcome]]
+# Run off the event loop.
+Accept = Callable[[Arrival], Awaitable[Outcome]]
 
 
 def null_path(mail_from: str | None) -> str:
@@ -55,10 +55,10 @@ class IntakeHandler:
         self.in_flight += 1
         self._idle.clear()
         try:
-            outcome = await self.accept(
+            outcome = await self.accept(Arrival(
                 content, f"{self.protocol}:{peer}", f"{self.protocol}:{','.join(sorted(recipients))}",
                 recipients, null_path(envelope.mail_from),
-            )
+            ))
         except TransientError as exc:
             log.warning("%s from %s answered 451: %s", self.protocol, peer, exc)
             return self._per_recipient(envelope, TEMPORARY_FAILURE)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from maild.errors import TransientError
-from maild.intake import Intake, Outcome
+from maild.intake import Arrival, Intake, Outcome
 
 log = logging.getLogger("maild.pipe")
 
@@ -29,9 +29,10 @@ def envelope_sender(sender: str | None) -> str | None:
 def deliver(intake: Intake, content: bytes, recipient: str | None,
             sender: str | None) -> tuple[int, Outcome | None]:
     recipients = [recipient.lower()] if recipient else []
-    scope = f"pipe:{','.join(recipients)}"
+    arrival = Arrival(content, "pipe", f"pipe:{','.join(recipients)}", recipients,
+                      envelope_sender(sender))
     try:
-        outcome = intake.accept(content, "pipe", scope, recipients, envelope_sender(sender))
+        outcome = intake.accept(arrival)
     except TransientError as exc:
         log.error("not stored, the MTA will retry: %s", exc)
         return EX_TEMPFAIL, None

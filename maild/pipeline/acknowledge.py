@@ -14,7 +14,7 @@ from typing import Any
 from maild.outbound import outbox
 from maild.outbound.compose import Outgoing
 from maild.pipeline.caps import within_cap
-from maild.pipeline.context import MailContext
+from maild.pipeline.context import MailContext, Outcome
 from maild.pipeline.reply_address import CUSTOMER
 from maild.pipeline.subjects import bare_subject
 from maild.store.models import Event, Ticket
@@ -30,10 +30,10 @@ def tagged_subject(prefix: str, ticket: Ticket, subject: str) -> str:
 def acknowledge(ctx: MailContext) -> None:
     if ctx.automatic:
         return
-    if ctx.outcome == "opened" and ctx.route is not None and ctx.route.acknowledge is not None:
+    if ctx.outcome is Outcome.OPENED and ctx.route is not None and ctx.route.acknowledge is not None:
         if ctx.ticket is not None and _within_cap(ctx, ctx.ticket.requester):
             _acknowledge_ticket(ctx, ctx.route.acknowledge)
-    elif ctx.outcome == "redirected" and ctx.sender is not None and ctx.sender.address:
+    elif ctx.outcome is Outcome.REDIRECTED and ctx.sender is not None and ctx.sender.address:
         if _within_cap(ctx, ctx.sender.address):
             _redirect(ctx)
 
@@ -41,7 +41,7 @@ def acknowledge(ctx: MailContext) -> None:
 def _within_cap(ctx: MailContext, address: str) -> bool:
     """The shared cap (pipeline.caps); a capped sender's further tickets do not notify staff one
     by one either (see notify)."""
-    if within_cap(ctx.settings, ctx.now, address, ctx.ticket, ctx.raw_id, ticket_is_new=ctx.outcome == "opened"):
+    if within_cap(ctx.settings, ctx.now, address, ctx.ticket, ctx.raw_id, ticket_is_new=ctx.outcome is Outcome.OPENED):
         return True
     ctx.capped = True
     return False

@@ -12,7 +12,7 @@ from maild.outbound import outbox
 from maild.pipeline.answer import tell_requester
 from maild.pipeline.authresults import trusted_pass
 from maild.pipeline.bounce import record as record_bounce
-from maild.pipeline.context import MailContext, ParsedMail
+from maild.pipeline.context import MailContext, Outcome, ParsedMail
 from maild.pipeline.quotes import new_text
 from maild.pipeline.staff import apply_staff_reply
 from maild.pipeline.subjects import bare_subject
@@ -35,10 +35,10 @@ def apply(ctx: MailContext) -> None:
     elif ctx.ticket is not None:
         _add_reply(ctx)
     elif ctx.automatic:
-        _ignore(ctx, f"automatic mail, no ticket: {ctx.automatic}", "ignored")
+        _ignore(ctx, f"automatic mail, no ticket: {ctx.automatic}", Outcome.IGNORED)
     elif ctx.redirect:
         _ignore(ctx, "sender is not a designated contact: redirected to their admin manager, no ticket",
-                "redirected")
+                Outcome.REDIRECTED)
     else:
         _open_ticket(ctx)
 
@@ -74,7 +74,7 @@ def _open_ticket(ctx: MailContext) -> None:
         Event.create(ticket=ctx.follows, raw=ctx.raw_id, kind="followed_up", created_at=ctx.now,
                      detail=f"a reply after it was closed opened ticket {ticket.number}")
     raw_store.mark_done(ctx.raw_id, raw_store.PROCESSED, ticket)
-    ctx.ticket, ctx.outcome = ticket, "opened"
+    ctx.ticket, ctx.outcome = ticket, Outcome.OPENED
     ctx.said.append(f"ticket {ticket.number} opened by {mail.message_id} from {sender.kind} {sender.address} "
                     f"({route.kind}, P{route.priority}, queue {route.queue}, assignee {route.assignee}, "
                     f"rule {route.rule or 'defaults'})")
@@ -104,7 +104,7 @@ def _add_reply(ctx: MailContext) -> None:
               detail="; ".join([f"from {ctx.sender.address}", *ctx.notes,
                                 *([f"automatic: {ctx.automatic}"] if ctx.automatic else [])]))
     raw_store.mark_done(ctx.raw_id, raw_store.PROCESSED, ticket)
-    ctx.outcome = "replied"
+    ctx.outcome = Outcome.REPLIED
     ctx.said.append(f"ticket {ticket.number}: reply {ctx.mail.message_id} from {ctx.sender.address}")
 
 
@@ -125,22 +125,22 @@ def _delivery_report(ctx: MailContext) -> None:
     assert report is not None
     if report.outbox is None:
         _ignore(ctx, f"delivery report on a mail maild did not send ({report.original_id or 'no Message-ID'})",
-                "ignored")
+                Outcome.IGNORED)
         return
     record_bounce(ctx)
     if ctx.ticket is None:
-        _ignore(ctx, f"delivery report on our {report.outbox.purpose} {report.original_id}", "ignored")
+        _ignore(ctx, f"delivery report on our {report.outbox.purpose} {report.original_id}", Outcome.IGNORED)
         return
     raw_store.mark_done(ctx.raw_id, raw_store.PROCESSED, ctx.ticket)
-    ctx.outcome = "replied"
+    ctx.outcome = Outcome.REPLIED
 
 
-def _ignore(ctx: MailContext, reason: str, outcome: str) -> None:
+def _ignore(ctx: MailContext, reason: str, outcome: Outcome) -> None:
     """No ticket: the raw mail is kept, marked ignored with the reason."""
-    Event.add(raw=ctx.raw_id, kind=outcome, detail=reason, created_at=ctx.now)
+    Event.add(raw=ctx.raw_id, kind=outcome.value, detail=reason, created_at=ctx.now)
     raw_store.mark_done(ctx.raw_id, raw_store.IGNORED, None, reason)
     ctx.outcome = outcome
-    ctx.said.append(f"{outcome} {ctx.mail.message_id if ctx.mail else None}: {reason}")
+    ctx.said.append(f"{outcome.value} {ctx.mail.message_id if ctx.mail else None}: {reason}")
 
 
 def _store_message(ctx: MailContext, ticket: Ticket, text: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.message import Message as EmailMessage
@@ -13,6 +14,17 @@ if TYPE_CHECKING:
     from maild.pipeline.bounce import DeliveryReport
     from maild.runtime import Settings
     from maild.store.models import Ticket
+
+
+class Outcome(enum.Enum):
+    """What became of one mail; the values are what the database and `--json` output say."""
+
+    OPENED = "opened"
+    REPLIED = "replied"
+    IGNORED = "ignored"
+    REDIRECTED = "redirected"
+    QUARANTINED = "quarantined"
+    DUPLICATE = "duplicate"
 
 
 @dataclass(frozen=True)
@@ -101,7 +113,7 @@ class MailContext:
     rule_results: list[RuleResult] = field(default_factory=list)
     redirect: bool = False  # unknown sender under the `redirect` policy: no ticket, a polite pointer
     notes: list[str] = field(default_factory=list)  # explanations kept in the history
-    outcome: str = ""  # opened, replied, answered, ignored, redirected
+    outcome: Outcome | None = None  # set by the step that decided what becomes of the mail
     signed: SignedAddress | None = None  # the valid signed address the mail came through
     staff_verified: str | None = None  # how a staff sender was proven (signed address, DKIM/DMARC pass)
     impersonated: str | None = None  # staff key whose address a mail used without proof

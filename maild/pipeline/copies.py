@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
-from maild.pipeline.context import MailContext
+from maild.pipeline.context import MailContext, Outcome
 from maild.store import raw as raw_store
 from maild.store.models import Event
 
@@ -32,7 +32,7 @@ def copies(ctx: MailContext) -> None:
     raw_store.mark_done(ctx.raw_id, raw_store.DUPLICATE, holder.ticket, detail)
     Event.create(ticket=holder.ticket_id, raw=ctx.raw_id, kind="copy", detail=detail,
                  created_at=ctx.now)
-    ctx.outcome, ctx.finished = "duplicate", True
+    ctx.outcome, ctx.finished = Outcome.DUPLICATE, True
     ctx.said.append(f"{ctx.mail.message_id}: {detail}: no second ticket")
 
 

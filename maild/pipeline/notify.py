@@ -25,7 +25,7 @@ from maild.outbound import notices, outbox
 from maild.outbound.notices import Notice
 from maild.pipeline.caps import within_cap
 from maild.pipeline.carry import Carried, carry, described, stored_files
-from maild.pipeline.context import MailContext
+from maild.pipeline.context import MailContext, Outcome
 from maild.pipeline.reply_address import staff_role
 from maild.pipeline.safe_html import new_html
 from maild.store.models import Ticket
@@ -44,9 +44,9 @@ def notify(ctx: MailContext) -> None:
         _tell_impersonated(ctx)
     if ctx.ticket is None or ctx.mail is None or ctx.automatic or ctx.capped:
         return  # a capped sender's managers were told once, not once per mail
-    if ctx.outcome == "opened" and ctx.route is not None:
+    if ctx.outcome is Outcome.OPENED and ctx.route is not None:
         people, what = _recipients(ctx), "new"
-    elif ctx.outcome == "replied" and ctx.sender is not None and ctx.sender.kind != "staff":
+    elif ctx.outcome is Outcome.REPLIED and ctx.sender is not None and ctx.sender.kind != "staff":
         people, what = responsible(ctx.settings, ctx.ticket, ctx.now), "reply"
     else:
         return

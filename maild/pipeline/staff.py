@@ -17,7 +17,7 @@ from maild.pipeline.acknowledge import tagged_subject
 from maild.pipeline.answer import send_answer, tell_requester
 from maild.pipeline.caps import within_cap
 from maild.pipeline.commands import STATUS_COMMANDS, Command, StaffReply, parse_staff_reply
-from maild.pipeline.context import MailContext
+from maild.pipeline.context import MailContext, Outcome
 from maild.pipeline.notify import tell_staff
 from maild.pipeline.quotes import new_text
 from maild.pipeline.staff_files import answer_files, answer_html, keep_files, send_attachments
@@ -102,7 +102,7 @@ def _staff_names(ctx: MailContext) -> dict[str, str]:
 
 
 def _answer_or_note(ctx: MailContext, ticket: Ticket, staff: Staff, reply: StaffReply) -> None:
-    ctx.outcome = "replied"
+    ctx.outcome = Outcome.REPLIED
     if reply.is_note:
         note = "\n\n".join(c.argument for c in reply.commands if c.name == "note" and c.argument)
         _store(ctx, ticket, "note", "\n\n".join(t for t in (note, reply.answer) if t))
@@ -208,7 +208,7 @@ def _refuse(ctx: MailContext, ticket: Ticket, staff: Staff, reply: StaffReply) -
     (automatic mail too, so within the cap: a broken script must not get one reply per mail)."""
     _store(ctx, ticket, "note", ctx.stored_text)
     _event(ctx, ticket, "commands_refused", f"from {staff.key}: " + "; ".join(reply.errors))
-    ctx.outcome = "replied"
+    ctx.outcome = Outcome.REPLIED
     log.warning("ticket %d: commands from %s refused: %s", ticket.number, staff.key, "; ".join(reply.errors))
     if not within_cap(ctx.settings, ctx.now, staff.emails[0], None, ctx.raw_id):
         _event(ctx, ticket, "notice_withheld", f"command errors to {staff.key} not sent: over the cap on automatic mail")

@@ -1,4 +1,4 @@
-"""IMAP channel (imapclient): watch a mailbox, commit each mail, then confirm it to the server.
+"""IMAP watcher: watch a mailbox, commit each mail, then confirm it to the server.
 
 One pass fetches what is in the folder by UID with BODY.PEEK[] in batches (so nothing is marked
 read before it is stored), hands each mail to intake, and only after commit flags it \\Seen and
@@ -8,16 +8,14 @@ makes that a no-op, so no second ticket and no second acknowledgement.
 
 Between passes the watcher IDLEs when the server has it (re-issued every `idle_renew_seconds`,
 well inside RFC 2177's 29 minutes, so a silently dropped link is noticed), or polls. Any failure
-reconnects with jittered exponential backoff; a refused login waits longer. It never needs a restart.
+reconnects with jittered exponential backoff; a refused login waits longer. It never needs a
+restart.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-import shlex
-import ssl
-import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -26,14 +24,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from imapclient import IMAPClient, SocketTimeout
-from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
 from maild import metrics
+from maild.channels.imap.connection import MailboxUnavailable, close, connect
 from maild.config import ImapMailbox
-from maild.errors import HeldElsewhere, MaildError, TransientError
+from maild.errors import HeldElsewhere, TransientError
 from maild.faults import crash_point, pause_point
-from maild.intake import Outcome
+from maild.intake import Arrival, Batch, Outcome
 from maild.store import mailboxes
 
 log = logging.getLogger("maild.imap")
@@ -42,22 +41,17 @@ FETCH_BYTES = 16 * 1024 * 1024  # at most this much mail in memory per FETCH
 GROUP_SECONDS = 0.5  # mails committed together: other writers wait at most this long for the lock
 FAILING_TRIES = 3  # a mail that failed this often in a row (database errors) is passed over ...
 FAILING_PAUSE_SECONDS = 3600.0  # ... for this long, so the mails after it flow
-EARLY_DONE_SECONDS = 0.25  # IDLE is ended once this soon after it began, for mail it will not tell of
+EARLY_DONE_SECONDS = 0.25  # the first IDLE after a pass ends this soon, for mail it would not tell of
 DELETED = b"\\Deleted"
 
-# (content, source, scope, recipients, envelope_from, route_defaults) -> Outcome
-Accept = Callable[[bytes, str, str, list[str], str | None, dict[str, str]], Outcome]
+Accept = Callable[[Arrival, Batch], Outcome]
 Progress = Callable[[int, int], None]
-# Mails accepted inside commit together when it ends (Intake.group); nullcontext: each on its own.
-Group = Callable[[], AbstractContextManager[object]]
+# Yields the batch whose mails commit together when it ends (Intake.group); None: each on its own.
+OpenBatch = Callable[[], AbstractContextManager[Batch]]
 
 
-class MailboxUnavailable(MaildError):
-    """The mailbox could not be reached or refused us; the watcher backs off and tries again."""
-
-    def __init__(self, message: str, auth: bool = False) -> None:
-        super().__init__(message)
-        self.auth = auth
+def _each_on_its_own() -> AbstractContextManager[Batch]:
+    return nullcontext(None)
 
 
 @dataclass
@@ -73,83 +67,10 @@ class PassReport:
         self.outcomes[outcome.value] = self.outcomes.get(outcome.value, 0) + 1
 
 
-def connect(mailbox: ImapMailbox, base: Path) -> IMAPClient:
-    """An authenticated client; raises MailboxUnavailable (auth=True when the login was refused)."""
-    try:
-        client = IMAPClient(mailbox.host, port=mailbox.port, ssl=mailbox.tls == "implicit",
-                            ssl_context=_tls_context(mailbox, base),
-                            timeout=SocketTimeout(connect=mailbox.timeout_seconds, read=mailbox.timeout_seconds))
-        if mailbox.tls == "starttls":
-            client.starttls(_tls_context(mailbox, base))
-    except ssl.SSLCertVerificationError as exc:  # say so, not just "cannot connect"
-        trusted = f"ca_file {mailbox.ca_file}" if mailbox.ca_file else "the system's CAs (no ca_file)"
-        raise MailboxUnavailable(f"TLS certificate of {mailbox.host}:{mailbox.port} not trusted: "
-                                 f"{exc.verify_message}; checked against {trusted}") from exc
-    except (OSError, IMAPClientError, ssl.SSLError) as exc:
-        raise MailboxUnavailable(f"cannot connect to {mailbox.host}:{mailbox.port}: {exc}") from exc
-    try:
-        if mailbox.oauth2_command:
-            client.oauth2_login(mailbox.user, _oauth2_token(mailbox.oauth2_command))
-        else:
-            client.login(mailbox.user, mailbox.read_password(base) or "")
-    except LoginError as exc:
-        _close(client)
-        raise MailboxUnavailable(f"login as {mailbox.user} refused: {exc}", auth=True) from exc
-    except MaildError as exc:  # the password file or token command failed
-        _close(client)
-        raise MailboxUnavailable(f"no credentials for {mailbox.user}: {exc}", auth=True) from exc
-    except (OSError, IMAPClientError) as exc:
-        _close(client)
-        raise MailboxUnavailable(f"login failed: {exc}") from exc
-    return client
-
-
-def _tls_context(mailbox: ImapMailbox, base: Path) -> ssl.SSLContext | None:
-    if mailbox.tls == "none":
-        return None
-    ca_file = base / mailbox.ca_file if mailbox.ca_file else None
-    try:
-        context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
-    except OSError as exc:  # ssl.SSLError too: not PEM; else its message would not name the file
-        raise MailboxUnavailable(f"ca_file {ca_file} unusable: {exc.strerror or exc}") from exc
-    if not mailbox.verify:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context
-
-
-def _oauth2_token(command: str) -> str:
-    """Run the configured token command (as mbsync's PassCmd); its first output line is the token."""
-    try:
-        argv = shlex.split(command)
-        if not argv:  # subprocess would raise IndexError, which nothing here expects
-            raise ValueError("the command is blank")
-        result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
-    except (OSError, ValueError, subprocess.SubprocessError) as exc:
-        raise MaildError(f"oauth2_command failed: {exc}") from exc
-    if result.returncode != 0:  # its last stderr line usually says why (expired grant, no network)
-        said = result.stderr.strip().splitlines()[-1:]
-        reason = f": {said[0][:300]}" if said else " (it printed nothing on stderr)"
-        raise MaildError(f"oauth2_command failed: {argv[0]} exit status {result.returncode}{reason}")
-    token = result.stdout.strip().splitlines()[0] if result.stdout.strip() else ""
-    if not token:
-        raise MaildError("oauth2_command printed no token")
-    return token
-
-
-def _close(client: IMAPClient) -> None:
-    try:
-        client.logout()
-    except (OSError, IMAPClientError):
-        try:
-            client.shutdown()
-        except (OSError, IMAPClientError):
-            pass
-
-
 def _announced(client: IMAPClient) -> bool:
     """Whether the server told of new mail (EXISTS) in a reply to one of our commands since the
-    last call: imaplib keeps those aside, and IDLE does not tell of them again (docs/internals.md)."""
+    last call: imaplib keeps those aside, and IDLE does not tell of them again
+    (docs/internals.md)."""
     aside = client._imap.untagged_responses  # imaplib's; imapclient reads it the same way
     return bool(aside.pop("EXISTS", None))
 
@@ -212,21 +133,23 @@ def _announced_now(client: IMAPClient) -> bool:
     return _tells_of_mail(responses, (b"EXISTS",))
 
 
-def _tells_of_mail(responses: list[tuple[Any, ...]], kinds: tuple[bytes, ...] = (b"EXISTS", b"RECENT")) -> bool:
+def _tells_of_mail(responses: list[tuple[Any, ...]],
+                   kinds: tuple[bytes, ...] = (b"EXISTS", b"RECENT")) -> bool:
     return any(len(response) > 1 and response[1] in kinds for response in responses)
 
 
 class MailboxWatcher:
     def __init__(self, mailbox: ImapMailbox, base: Path, accept: Accept, max_bytes: int,
-                 stop: threading.Event | None = None, group: Group = nullcontext) -> None:
+                 stop: threading.Event | None = None, group: OpenBatch = _each_on_its_own) -> None:
         self.mailbox = mailbox
         self.base = base
         self.accept = accept
         self.group = group
-        self.max_bytes = max_bytes  # larger mail is not downloaded at all: it goes to quarantine_folder
+        self.max_bytes = max_bytes  # larger mail is never downloaded: it goes to quarantine_folder
         self.stop = stop or threading.Event()
         self.connected = False
-        self.failing: dict[str, tuple[int, float]] = {}  # source -> (failures in a row, when the last was)
+        # source -> (failures in a row, when the last was)
+        self.failing: dict[str, tuple[int, float]] = {}
 
     # ------------------------------------------------------------ one pass
 
@@ -236,7 +159,7 @@ class MailboxWatcher:
         try:
             return self.process_folder(client, progress)
         finally:
-            _close(client)
+            close(client)
 
     def process_folder(self, client: IMAPClient, progress: Progress | None = None) -> PassReport:
         m = self.mailbox
@@ -246,10 +169,12 @@ class MailboxWatcher:
             uidvalidity = int(selected[b"UIDVALIDITY"])
             cursor = mailboxes.cursor(m.name, m.folder)
             if cursor.uidvalidity is not None and cursor.uidvalidity != uidvalidity:
-                log.warning("%s: UIDVALIDITY of %s changed %s -> %s: old UIDs void, reconciling by content",
+                log.warning("%s: UIDVALIDITY of %s changed %s -> %s: old UIDs void, "
+                            "reconciling by content",
                             m.name, m.folder, cursor.uidvalidity, uidvalidity)
                 mailboxes.advance(cursor, uidvalidity, 0)
-            uids = sorted(client.search("UNDELETED"))  # not what a COPY+STORE+EXPUNGE left half-done
+            # not what a COPY+STORE+EXPUNGE left half-done
+            uids = sorted(client.search("UNDELETED"))
             report = PassReport()
             self._pass(client, uids, Folder(uidvalidity, cursor), report, progress)
             if not report.confirm_failures:
@@ -269,7 +194,8 @@ class MailboxWatcher:
             if progress:
                 progress(min(start + size, len(uids)), len(uids))
 
-    def _batch(self, client: IMAPClient, uids: list[int], folder: Folder, report: PassReport) -> None:
+    def _batch(self, client: IMAPClient, uids: list[int], folder: Folder,
+               report: PassReport) -> None:
         """Hold the batch's mail (other hosts may watch this mailbox too) until it is moved."""
         m = self.mailbox
         held = mailboxes.hold_uids(m.name, m.folder, folder.uidvalidity, uids)
@@ -293,7 +219,8 @@ class MailboxWatcher:
             while rest:
                 rest = self._commit_group(client, rest, contents, folder, report)
 
-    def _refuse_oversize(self, client: IMAPClient, oversize: dict[int, int], report: PassReport) -> None:
+    def _refuse_oversize(self, client: IMAPClient, oversize: dict[int, int],
+                         report: PassReport) -> None:
         """Mail over the size limit is moved to the quarantine folder without being downloaded."""
         m = self.mailbox
         for uid, size in oversize.items():
@@ -317,24 +244,26 @@ class MailboxWatcher:
         failure: Exception | None = None
         deadline = time.monotonic() + GROUP_SECONDS
         rest = list(uids)
-        with self.group():
+        with self.group() as batch:
             while rest:
                 uid = rest.pop(0)
                 report.fetched += 1
                 source = self._source(folder.uidvalidity, uid)
                 try:
-                    outcome = self.accept(contents[uid], source, f"imap:{m.name}", [], None,
-                                          m.route_defaults)
+                    arrival = Arrival(contents[uid], source, f"imap:{m.name}",
+                                      route_defaults=m.route_defaults)
+                    outcome = self.accept(arrival, batch)
                 except HeldElsewhere:
                     report.held_elsewhere += 1  # another host commits and confirms it
                     continue
-                except Exception as exc:  # noqa: BLE001 - the database, or a bug: keep what came before
+                except Exception as exc:  # noqa: BLE001 - the database, or a bug: keep the rest
                     failure, rest = exc, []
                     self._count_failure(source)
                     break
                 self.failing.pop(source, None)
                 report.count(outcome)
-                target = m.quarantine_folder if outcome is Outcome.QUARANTINED else m.processed_folder
+                quarantined = outcome is Outcome.QUARANTINED
+                target = m.quarantine_folder if quarantined else m.processed_folder
                 done[target].append(uid)
                 if time.monotonic() >= deadline:
                     break
@@ -352,7 +281,8 @@ class MailboxWatcher:
             raise failure
         return rest
 
-    def _confirm(self, client: IMAPClient, uids: list[int], folder: str, report: PassReport) -> None:
+    def _confirm(self, client: IMAPClient, uids: list[int], folder: str,
+                 report: PassReport) -> None:
         """Move committed mail, and count it. A MOVE the server refuses is logged (its mails stay,
         and are skipped as duplicates next pass); a broken connection goes on to the watcher."""
         try:
@@ -394,7 +324,8 @@ class MailboxWatcher:
         if tries == FAILING_TRIES:  # say it once, not at every pass
             self.failing[source] = (tries + 1, last)
             detail = (f"{source} failed {tries} times in a row with a database error; left in "
-                      f"{self.mailbox.folder}, tried again in {FAILING_PAUSE_SECONDS / 60:.0f} minutes")
+                      f"{self.mailbox.folder}, tried again in "
+                      f"{FAILING_PAUSE_SECONDS / 60:.0f} minutes")
             log.error("%s: %s", self.mailbox.name, detail)
             mailboxes.record_refusal(self.mailbox.name, detail)
         return True
@@ -413,7 +344,8 @@ class MailboxWatcher:
                 self._failed(exc, failures)
                 continue
             if failures:
-                log.info("%s: connected again after %d failed attempts", self.mailbox.name, failures)
+                log.info("%s: connected again after %d failed attempts", self.mailbox.name,
+                         failures)
             failures = 0
             self.connected = True
             try:
@@ -427,32 +359,32 @@ class MailboxWatcher:
                 self._failed(exc, failures)
             finally:
                 self.connected = False
-                _close(client)
+                close(client)
 
     def _watch(self, client: IMAPClient) -> None:
         idle = self.mailbox.idle and client.has_capability("IDLE")
-        log.info("%s: watching %s on %s (%s)", self.mailbox.name, self.mailbox.folder, self.mailbox.host,
+        log.info("%s: watching %s on %s (%s)", self.mailbox.name, self.mailbox.folder,
+                 self.mailbox.host,
                  "IDLE" if idle else f"polling every {self.mailbox.poll_seconds:.0f}s")
         told_early = False
         while not self.stop.is_set():
             report = self.process_folder(client)
             if report.fetched:
-                log.info("%s: %d fetched, %d moved, %s", self.mailbox.name, report.fetched, report.confirmed,
-                         report.outcomes)
+                log.info("%s: %d fetched, %d moved, %s", self.mailbox.name, report.fetched,
+                         report.confirmed, report.outcomes)
             pause_point("imap.after_pass")
             if not idle:
                 self.stop.wait(self.mailbox.poll_seconds)
             elif report.fetched and _announced(client):
-                continue  # more mail came meanwhile, told in the reply to a command: IDLE would not tell again
+                continue  # more mail, told in the reply to a command: IDLE would not tell again
             else:
-                # A server that tells of mail at every NOOP must not keep maild from idling: when an
-                # IDLE ended early for mail the pass then did not find, the next is not ended early.
+                # Not early again after an early end whose pass found nothing (docs/internals.md).
                 told_early = self._idle(client, early=bool(report.fetched) or not told_early)
 
     def _idle(self, client: IMAPClient, early: bool) -> bool:
-        """IDLE until new mail, the renewal time, or stop; returns whether it ended early and that
-        told of mail. `early`: end the first IDLE after EARLY_DONE_SECONDS and ask with a NOOP,
-        for mail IDLE would not tell of (docs/internals.md)."""
+        """IDLE until new mail, the renewal or stop; whether it ended early and that told of mail.
+        The early NOOP (`early`): end the IDLE after EARLY_DONE_SECONDS and ask with a NOOP, for
+        mail IDLE does not tell of; then IDLE again (docs/internals.md)."""
         pause_point("imap.before_idle")
         remaining = self.mailbox.idle_renew_seconds
         if early:
@@ -480,7 +412,8 @@ class MailboxWatcher:
         m = self.mailbox
         auth = isinstance(exc, MailboxUnavailable) and exc.auth
         base = m.auth_retry_seconds if auth else m.retry_seconds
-        delay = min(m.retry_max_seconds, base * 2 ** min(failures - 1, 16)) * (0.5 + random.random() / 2)
+        backoff = min(m.retry_max_seconds, base * 2 ** min(failures - 1, 16))
+        delay = backoff * (0.5 + random.random() / 2)
         metrics.FETCH_ERRORS.labels(m.name).inc()
         log.error("%s (%s@%s): %s; retrying in %.1fs", m.name, m.user, m.host, exc, delay)
         try:

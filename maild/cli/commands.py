@@ -1,21 +1,24 @@
-"""The command line: parse arguments, call the app, print. No business logic lives here."""
+"""The commands: arguments parsed by argparse, each command a short call into the app and store.
+
+Their output is formatted by `maild.cli.output`; `main` (maild/cli/__init__.py) turns their
+errors into exit codes.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from maild import __version__, memory
-from maild.config import load_config, resolve_config_path
-from maild.errors import ConfigError, MaildError, TransientError
-from maild.logs import setup_logging
+from maild.cli import output
+from maild.config import load_config
+from maild.errors import TransientError
 
 # The rest is imported by the commands that use it: `check-config` and `reload` need none of it.
 if TYPE_CHECKING:
@@ -26,72 +29,38 @@ if TYPE_CHECKING:
 EX_USAGE, EX_TEMPFAIL = 2, 75
 # `maild status` answers a monitoring check: 3 as `systemctl is-active` for a stopped service.
 STATUS_MAILBOX_FAILING, STATUS_NOT_RUNNING = 2, 3
+Handler = Callable[[argparse.Namespace, Path], int]
+Command = Callable[[str, Handler, str], argparse.ArgumentParser]  # adds one command
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    setup_logging(logging.DEBUG if args.verbose else logging.INFO)
-    # aiosmtpd logs every protocol line at INFO under "mail.log"; keep that for -v.
-    logging.getLogger("mail.log").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
-    # APScheduler logs each job run at INFO, thousands of lines a day; -v shows them.
-    logging.getLogger("apscheduler").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
-    path = resolve_config_path(args.config)
-    try:
-        return args.handler(args, path)
-    except BrokenPipeError:  # `maild tickets | head`: the reader left, which is fine
-        sys.stderr.close()
-        return 0
-    except ConfigError as exc:
-        for message in exc.messages:
-            print(message, file=sys.stderr)
-        return _failed(args)
-    except TransientError as exc:
-        print(f"maild: temporary failure: {exc}", file=sys.stderr)
-        return EX_TEMPFAIL
-    except (MaildError, OSError) as exc:  # OSError: a missing FILE, a folder not ours to write
-        print(f"maild: {_one_line(exc)}", file=sys.stderr)
-        return _failed(args)
-    except Exception as exc:
-        if args.command != "deliver":
-            raise  # a bug: its traceback is what gets it fixed
-        # An MTA would bounce the mail with a traceback in it on any other code; 75 keeps it queued.
-        if args.verbose:
-            logging.getLogger("maild.pipe").exception("unexpected error")
-        print(f"maild: not stored, the MTA will retry: {type(exc).__name__}: {_one_line(exc)}",
-              file=sys.stderr)
-        return EX_TEMPFAIL
-
-
-def _failed(args: argparse.Namespace) -> int:
-    """The exit code of a command that could not do its work: `deliver` never says 1 to an MTA."""
-    return EX_TEMPFAIL if args.command == "deliver" else 1
-
-
-def _one_line(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.strerror:
-        return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
-    return " ".join(str(exc).split()) or type(exc).__name__
-
-
-def _parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="maild", description="Email-driven ticketing daemon.")
-    parser.add_argument("-c", "--config", help="config file (default: $MAILD_CONFIG, then config/maild.yaml)")
+    parser.add_argument("-c", "--config",
+                        help="config file (default: $MAILD_CONFIG, then config/maild.yaml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     parser.add_argument("--version", action="version", version=f"maild {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name: str, handler: Callable[[argparse.Namespace, Path], int], help: str) -> argparse.ArgumentParser:
+    def command(name: str, handler: Handler, help: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help, description=help)
         p.set_defaults(handler=handler)
         return p
 
+    _mail_commands(command)
+    _query_commands(command)
+    return parser
+
+
+def _mail_commands(command: Command) -> None:
+    """The commands that take mail in, send it, or run the daemon."""
     command("run", _run, "run the daemon: listener, sender; SIGTERM stops, SIGHUP reloads")
     command("check-config", _check_config, "validate all config files")
     p = command("init", _init, "write a starter config into DIR (refuses to overwrite)")
     p.add_argument("dir", metavar="DIR")
     p.add_argument("--templates", action="store_true",
                    help="also copy the templates into DIR/templates")
-    p = command("deliver", _deliver, "ingest one raw mail from FILE or stdin (exit 0 stored, 75 retry)")
+    p = command("deliver", _deliver,
+                "ingest one raw mail from FILE or stdin (exit 0 stored, 75 retry)")
     p.add_argument("file", nargs="?", help="the mail; stdin when omitted")
     p.add_argument("--recipient", "-r", help="the envelope recipient the MTA delivered to")
     p.add_argument("--sender", "-f", help="the envelope sender (MAIL FROM); empty for <>")
@@ -99,6 +68,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--once", action="store_true", required=True, help="one pass, then exit")
     p = command("send", _send, "deliver what is due in the outbox")
     p.add_argument("--once", action="store_true", required=True, help="one pass, then exit")
+
+
+def _query_commands(command: Command) -> None:
+    """The commands that show tickets, reminders and health, and look after the store."""
     p = command("tickets", _tickets, "list tickets")
     p.add_argument("--status", help="only tickets with this status")
     p.add_argument("--json", action="store_true")
@@ -108,28 +81,37 @@ def _parser() -> argparse.ArgumentParser:
     p = command("attachment", _attachment, "write one stored attachment out (its ID: `ticket N`)")
     p.add_argument("id", type=int, metavar="ID")
     p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write it here (or stdout)")
-    p = command("retry", _retry, "re-run quarantined mail: the IDs given, or --all (also all when none given)")
+    p = command("retry", _retry,
+                "re-run quarantined mail: the IDs given, or --all (also all when none given)")
     p.add_argument("ids", nargs="*", type=int, metavar="ID")
     p.add_argument("--all", action="store_true", help="every quarantined mail")
-    p = command("quarantine", _quarantine, "list quarantined mail, or `show ID`: its reason, headers and history")
+    p = command("quarantine", _quarantine,
+                "list quarantined mail, or `show ID`: its reason, headers and history")
     p.add_argument("action", nargs="?", choices=["list", "show"], default="list")
     p.add_argument("id", nargs="?", type=int, metavar="ID")
     p.add_argument("--json", action="store_true")
-    p = command("route", _route, "dry run of identification and routing for one mail; no side effects")
+    p = command("route", _route,
+                "dry run of identification and routing for one mail; no side effects")
     p.add_argument("--explain", metavar="FILE", required=True, help="the mail to explain")
-    p.add_argument("--recipient", "-r", action="append", default=[], help="an envelope recipient (repeatable)")
-    p.add_argument("--mailbox", help="as if fetched from this IMAP mailbox (its default route and policy)")
+    p.add_argument("--recipient", "-r", action="append", default=[],
+                   help="an envelope recipient (repeatable)")
+    p.add_argument("--mailbox",
+                   help="as if fetched from this IMAP mailbox (its default route and policy)")
     p.add_argument("--json", action="store_true")
-    p = command("reminders", _reminders, "upcoming reminders and service-target deadlines: who gets what when")
+    p = command("reminders", _reminders,
+                "upcoming reminders and service-target deadlines: who gets what when")
     p.add_argument("--days", type=int, default=14, help="how far ahead (default 14 days)")
     p.add_argument("--json", action="store_true")
-    p = command("report", _report, "priority 1-3 incidents against their targets, feature requests, escalations")
+    p = command("report", _report,
+                "priority 1-3 incidents against their targets, feature requests, escalations")
     p.add_argument("--since", type=date.fromisoformat, metavar="DATE",
                    help="first day, YYYY-MM-DD (default: the first of last month)")
-    p.add_argument("--until", type=date.fromisoformat, metavar="DATE", help="last day, inclusive (default: today)")
+    p.add_argument("--until", type=date.fromisoformat, metavar="DATE",
+                   help="last day, inclusive (default: today)")
     p.add_argument("--organisation", metavar="KEY", help="only this organisation")
     p.add_argument("--format", choices=["md", "csv", "json", "html"], default="md")
-    p = command("organisation", _organisation, "one organisation: account manager, phase, reminder history")
+    p = command("organisation", _organisation,
+                "one organisation: account manager, phase, reminder history")
     p.add_argument("key")
     p.add_argument("--json", action="store_true")
     command("reload", _reload, "make the running daemon reload its config (SIGHUP)")
@@ -137,7 +119,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = command("db", _db, "database maintenance")
     p.add_argument("action", choices=["migrate"])
-    return parser
 
 
 def _settings(path: Path, migrate_schema: bool = True) -> Settings:
@@ -162,11 +143,6 @@ def _intake(settings: Settings) -> Intake:
     from maild.runtime import Runtime
 
     return Intake(Runtime(settings))
-
-
-def _print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
 
 
 def _run(args: argparse.Namespace, path: Path) -> int:
@@ -230,34 +206,12 @@ def _fetch_mailbox(mailbox: ImapMailbox, settings: Settings, intake: Intake) -> 
     watcher = MailboxWatcher(mailbox, settings.config.path.parent, intake.accept,
                              settings.config.main.limits.max_message_bytes, group=intake.group)
     try:
-        report = watcher.fetch_once(_progress(mailbox.name))
+        report = watcher.fetch_once(output.progress(mailbox.name))
     except MailboxUnavailable as exc:
         print(f"{mailbox.name}: {exc}", file=sys.stderr)
         return True
-    outcomes = ", ".join(f"{n} {k}" for k, n in sorted(report.outcomes.items())) or "nothing new"
-    elsewhere = f"; {report.held_elsewhere} in hand on other hosts" if report.held_elsewhere else ""
-    passed = f"; {report.passed_over} passed over after repeated failures" if report.passed_over else ""
-    print(f"{mailbox.name}: {report.fetched} fetched, {report.confirmed} moved ({outcomes}){elsewhere}{passed}")
+    output.print_pass(mailbox.name, report)
     return False
-
-
-def _progress(name: str) -> Callable[[int, int], None]:
-    """A bar on a terminal; otherwise a log line every tenth of the way."""
-    log = logging.getLogger("maild.imap")
-    last = [0]
-
-    def show(done: int, total: int) -> None:
-        if sys.stderr.isatty():
-            filled = 30 * done // max(total, 1)
-            sys.stderr.write(f"\r{name}: [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}")
-            if done == total:
-                sys.stderr.write("\n")
-            sys.stderr.flush()
-        elif done == total or done - last[0] >= max(total // 10, 1):
-            last[0] = done
-            log.info("%s: %d/%d mails", name, done, total)
-
-    return show
 
 
 def _send(args: argparse.Namespace, path: Path) -> int:
@@ -265,7 +219,8 @@ def _send(args: argparse.Namespace, path: Path) -> int:
     from maild.outbound.transports import transport_for
 
     settings = _settings(path)
-    report = Sender(lambda: transport_for(settings.config), settings.config.main.outbound.retry).send_all_due()
+    sender = Sender(lambda: transport_for(settings.config), settings.config.main.outbound.retry)
+    report = sender.send_all_due()
     print(f"sent {report.sent}, deferred {report.deferred}, failed {report.failed}")
     return 0
 
@@ -275,13 +230,7 @@ def _tickets(args: argparse.Namespace, path: Path) -> int:
 
     _settings(path)
     tickets = list_tickets(args.status)
-    if args.json:
-        _print_json(tickets)
-        return 0
-    for t in tickets:
-        print(f"#{t['number']:<6} {t['status']:<9} P{t['priority']} {t['kind']:<16} "
-              f"{t['organisation'] or '-':<14} {t['requester']:<32} {t['subject']}")
-    print(f"{len(tickets)} tickets", file=sys.stderr)
+    output.show(tickets, args.json, output.print_tickets)
     return 0
 
 
@@ -293,37 +242,8 @@ def _ticket(args: argparse.Namespace, path: Path) -> int:
     if detail is None:
         print(f"maild: no ticket {args.number}", file=sys.stderr)
         return 1
-    if args.json:
-        _print_json(detail)
-        return 0
-    _print_ticket(detail)
+    output.show(detail, args.json, output.print_ticket)
     return 0
-
-
-def _print_ticket(t: dict[str, Any]) -> None:
-    print(f"Ticket #{t['number']}: {t['subject']}")
-    print(f"  status {t['status']}, {t['kind']}, priority {t['priority']}, queue {t['queue']}, "
-          f"organisation {t['organisation'] or '-'}, requester {t['requester']}, assignee {t['assignee'] or '-'}")
-    print(f"  participants: {', '.join(p['email'] for p in t['participants']) or '-'}")
-    for p in t["proposed"]:  # named in a mail nobody vouched for: receives nothing yet
-        print(f"  proposed: {p['email']} ({p['reason']}); to add: #cc add {p['email']}")
-    print(f"  first response {t['first_response_at'] or '-'}, resolved {t['resolved_at'] or '-'}"
-          + (f", follows up #{t['follows']}" if t["follows"] else ""))
-    for m in t["messages"]:
-        label = {"in": "received", "out": "sent", "note": "internal note"}.get(m["direction"], m["direction"])
-        print(f"\n--- {label} {m['created_at']} from {m['from']} to {m['to'] or '-'}\n    {m['subject']}")
-        print("    " + m["text"].strip().replace("\n", "\n    "))
-    if t["attachments"]:
-        print("\nAttachments (maild attachment ID writes one out):")
-    for a in t["attachments"]:
-        print(f"  {a['id']:>6}  {a['name']} ({a['type']}, {a['size']} bytes"
-              f"{', inline' if a['inline'] else ''}) {a['direction']} {a['message'] or '-'}")
-    print("\nHistory:")
-    for e in t["history"]:
-        print(f"  {e['created_at']} {e['kind']}: {e['detail']}")
-    for o in t["outbox"]:
-        print(f"  outbox {o['purpose']} to {', '.join(o['to'])} {o['message_id']}: {o['status']} "
-              f"({o['attempts']} attempts)")
 
 
 def _attachment(args: argparse.Namespace, path: Path) -> int:
@@ -350,14 +270,7 @@ def _reminders(args: argparse.Namespace, path: Path) -> int:
 
     settings = _settings(path)
     items = agenda(settings, utc_clock(), args.days)
-    if args.json:
-        _print_json(items)
-        return 0
-    for item in items:
-        what = f"ticket #{item['ticket']}" if item["ticket"] else item["organisation"]
-        late = " (owed now: waits for office hours)" if item.get("overdue") else ""
-        print(f"{item['due_at']}  {item['kind']:<28} {what:<16} -> {', '.join(item['recipients']) or 'nobody'}{late}")
-    print(f"{len(items)} due in the next {args.days} days", file=sys.stderr)
+    output.show(items, args.json, lambda shown: output.print_reminders(shown, args.days))
     return 0
 
 
@@ -379,8 +292,8 @@ def _report(args: argparse.Namespace, path: Path) -> int:
     except ValueError as exc:
         print(f"maild: {exc}", file=sys.stderr)
         return EX_USAGE
-    sys.stdout.write(render(report(settings, period, now, args.organisation), args.format, settings.calendar.zone,
-                            settings.renderer))
+    incidents = report(settings, period, now, args.organisation)
+    sys.stdout.write(render(incidents, args.format, settings.calendar.zone, settings.renderer))
     return 0
 
 
@@ -392,17 +305,12 @@ def _organisation(args: argparse.Namespace, path: Path) -> int:
     if org is None:
         print(f"maild: no organisation {args.key!r} in the accounts file", file=sys.stderr)
         return 1
-    detail = {"key": org.key, "name": org.name, "account_manager": org.account_manager, "deputy": org.deputy,
+    detail = {"key": org.key, "name": org.name, "account_manager": org.account_manager,
+              "deputy": org.deputy,
               "phase": org.phase, "live_from": org.live_from and org.live_from.isoformat(),
               "contract_start": org.contract_start and org.contract_start.isoformat(),
               "history": organisation_history(org.key)}
-    if args.json:
-        _print_json(detail)
-        return 0
-    print(f"{org.name} ({org.key}): {org.phase}, account manager {org.account_manager}, "
-          f"contract from {detail['contract_start'] or '-'}")
-    for e in detail["history"]:
-        print(f"  {e['created_at']} {e['kind']}: {e['detail']}")
+    output.show(detail, args.json, output.print_organisation)
     return 0
 
 
@@ -429,11 +337,7 @@ def _quarantine(args: argparse.Namespace, path: Path) -> int:
     if args.action == "show":
         return _quarantine_show(args)
     rows = [raw_summary(r) for r in raw_store.quarantined()]
-    if args.json:
-        _print_json(rows)
-        return 0
-    for r in rows:
-        print(f"{r['id']:<6} {r['received_at']} {r['source']:<24} {r['reason']}")
+    output.show(rows, args.json, output.print_quarantined)
     return 0
 
 
@@ -442,21 +346,15 @@ def _quarantine_show(args: argparse.Namespace) -> int:
 
     detail = raw_detail(args.id) if args.id is not None else None
     if detail is None:
-        print(f"maild: no raw mail {args.id}" if args.id is not None else "maild: quarantine show needs an ID",
-              file=sys.stderr)
+        output.error(f"no raw mail {args.id}" if args.id is not None
+                     else "quarantine show needs an ID")
         return 1
-    if args.json:
-        _print_json(detail)
-        return 0
-    print(f"Raw mail {detail['id']}: {detail['status']}, {detail['size']} bytes from {detail['source']}, "
-          f"received {detail['received_at']}, {detail['attempts']} attempts")
-    print(f"Reason: {detail['reason'] or '-'}\n\n{detail['headers']}\n\nHistory:")
-    for e in detail["history"]:
-        print(f"  {e['created_at']} {e['kind']}: {e['detail']}")
+    output.show(detail, args.json, output.print_raw_mail)
     return 0
 
 
 def _route(args: argparse.Namespace, path: Path) -> int:
+    from maild.intake import Arrival
     from maild.pipeline.explain import explain
     from maild.runtime import Settings
     from maild.store.db import open_scratch, open_store
@@ -472,46 +370,13 @@ def _route(args: argparse.Namespace, path: Path) -> int:
         open_store(database)
     else:
         open_scratch()
-    report = explain(settings, Path(args.explain).read_bytes(), [r.lower() for r in args.recipient],
-                     route_defaults)
+    arrival = Arrival(Path(args.explain).read_bytes(), "explain", "explain",
+                      [r.lower() for r in args.recipient], route_defaults=route_defaults)
+    report = explain(settings, arrival)
     if not database.exists():
         report["notes"].append("no database yet: threaded against an empty one")
-    if args.json:
-        _print_json(report)
-    else:
-        _print_explanation(report)
+    output.show(report, args.json, output.print_explanation)
     return 0
-
-
-def _print_explanation(report: dict[str, Any]) -> None:
-    sender = report["sender"]
-    who = sender["kind"] + (f" of {sender['organisation']}" if sender["organisation"] else "")
-    who += f" ({sender['role']})" if sender["role"] else ""
-    who += ", designated contact" if sender["designated"] else ""
-    print(f"sender:    {sender['address'] or '(no usable From)'}: {who}")
-    if report["automatic"]:
-        print(f"automatic: {report['automatic']} (never acknowledged)")
-    if report["ticket"]:
-        print(f"threads:   onto ticket {report['ticket']}")
-    for rule in report["rules"]:
-        print(f"rule {rule['name']:<28} {'MATCH' if rule['matched'] else 'no   '}  {rule['why']}")
-    result = report["result"] or {}
-    if result.get("outcome") == "reply":
-        print(f"result:    a reply on ticket {result['ticket']}; no acknowledgement")
-    elif result and "route" not in result:
-        print(f"result:    {result['outcome']}; no ticket, no acknowledgement")
-    elif result:
-        route = result["route"]
-        to = route["assignee"] or route["to"] or "the queue"
-        print(f"result:    {result['outcome']}: {result['kind']}, priority {result['priority']}, "
-              f"queue {route['queue']}, to {to}, acknowledge {result['acknowledge'] or 'no'}"
-              + (f", notify {', '.join(result['notify'])}" if result["notify"] else "")
-              + (f", tags {', '.join(result['tags'])}" if result["tags"] else ""))
-        if route["covering"]:
-            c = route["covering"]
-            print(f"           {c['by']} covers for {c['absent']}, away until {c['until']}")
-    for note in report["notes"]:
-        print(f"note:      {note}")
 
 
 def _status(args: argparse.Namespace, path: Path) -> int:
@@ -535,23 +400,9 @@ def _status(args: argparse.Namespace, path: Path) -> int:
         "schedule": summary(settings, utc_clock()),
     }
     if args.json:
-        _print_json(report)
+        output.print_json(report)
         return _status_code(report)
-    print(f"daemon:     {'running, pid ' + str(pid) if pid else 'not running'} (this host)")
-    print(f"database:   {report['database']}")
-    for m in report["mailboxes"]:
-        state = "ok" if m["ok"] else f"FAILING since {m['last_error_at']}: {m['last_error']}" if m["last_error"] \
-            else "not fetched yet"
-        print(f"mailbox:    {m['name']} ({m['folder']}): {state}; last fetch {m['last_ok_at'] or 'never'}")
-    o = report["outbox"]
-    print(f"outbox:     {o['queued']} queued (oldest {o['oldest_age_seconds'] or 0}s, {o['deferred']} deferred), "
-          f"{o['failed']} failed, via {o['relay']}" + (f"; last error: {o['last_error']}" if o["last_error"] else ""))
-    print(f"quarantine: {report['quarantine']['count']}")
-    print("tickets:    " + (", ".join(f"{n} {k}" for k, n in sorted(report["tickets"].items())) or "none"))
-    schedule, coming = report["schedule"], report["schedule"]["next_reminder"]
-    print(f"targets:    {schedule['sla_breaches']} missed by tickets still open")
-    print("reminders:  " + (f"next {coming['kind']} for {coming['organisation']} at {coming['due_at']}" if coming
-                            else "none in the next two months"))
+    output.print_status(report)
     return _status_code(report)
 
 
@@ -579,5 +430,6 @@ def _db(args: argparse.Namespace, path: Path) -> int:
     config = load_config(path)
     open_store(config.database)
     before, after = migrate()
-    print(f"schema version {before} -> {after}" if before != after else f"schema is current (version {after})")
+    print(f"schema version {before} -> {after}" if before != after
+          else f"schema is current (version {after})")
     return 0
