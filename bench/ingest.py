@@ -27,7 +27,7 @@ from conftest import MAILD, MaildSetup, free_port, wait_for_port, write_config  
 
 from maild.config import load_config  # noqa: E402
 from maild.intake import Arrival, Intake  # noqa: E402
-from maild.outbound.sender import Sender  # noqa: E402
+from maild.outbound.sender import OutboxSender  # noqa: E402
 from maild.outbound.transports import transport_for  # noqa: E402
 from maild.runtime import Runtime, Settings  # noqa: E402
 from maild.store.db import open_store  # noqa: E402
@@ -66,7 +66,7 @@ def bench_in_process(directory: Path, mails: list[bytes]) -> float:
         intake.accept(Arrival(content, "bench", f"bench:{i}", ["helpdesk@example.com"], "user@example.org"))
     elapsed = time.perf_counter() - start
     start_send = time.perf_counter()
-    report = Sender(lambda: transport_for(settings.config), settings.config.main.outbound.retry).send_due(10**6)
+    report = OutboxSender(lambda: transport_for(settings.config), settings.config.main.outbound.retry).send_due(10**6)
     send_elapsed = time.perf_counter() - start_send
     print(f"sender to Maildir:      {report.sent / send_elapsed:8.0f} msgs/s ({report.sent} mails: acknowledgements and staff notifications)")
     return len(mails) / elapsed

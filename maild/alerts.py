@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 
 from maild.config import Config
 from maild.outbound import outbox
-from maild.outbound.render import Renderer
 from maild.store import health
 from maild.store.db import transaction
 from maild.store.models import Alert
 
+from maild.runtime import Settings
+
 if TYPE_CHECKING:
     from maild.pipeline.context import ParsedMail
-    from maild.runtime import Settings
 
 log = logging.getLogger("maild.alerts")
 TEMPLATE = "alert"
@@ -54,8 +54,9 @@ class Alerter:
             found["quarantine"] = f"{held} mails in quarantine (see `maild quarantine`, re-run with `maild retry`)"
         return found
 
-    def check(self, config: Config, renderer: Renderer, now: datetime) -> int:
+    def check(self, settings: Settings, now: datetime) -> int:
         """Raise new problems and clear recovered ones; returns how many alert mails were queued."""
+        config = settings.config
         current = self.problems(config, now)
         open_alerts = {a.key: a for a in Alert.select().where(Alert.cleared_at.is_null())}
         sent = 0
@@ -63,24 +64,25 @@ class Alerter:
             if key not in open_alerts:
                 with transaction():
                     Alert.create(key=key, detail=detail, raised_at=now)
-                    _mail(config, renderer, "PROBLEM", detail)
+                    _mail(settings, "PROBLEM", detail)
                 log.error("alert raised: %s", detail)
                 sent += 1
         for key, alert in open_alerts.items():
             if key not in current:
                 with transaction():
                     Alert.update(cleared_at=now).where(Alert.id == alert.id).execute()
-                    _mail(config, renderer, "RECOVERED", alert.detail)
+                    _mail(settings, "RECOVERED", alert.detail)
                 log.info("alert cleared: %s", alert.detail)
                 sent += 1
         return sent
 
 
-def _mail(config: Config, renderer: Renderer, state: str, detail: str) -> None:
+def _mail(settings: Settings, state: str, detail: str) -> None:
+    config = settings.config
     assert config.main.alerts is not None
     helpdesk = config.helpdesk
-    rendered = renderer.render(TEMPLATE, {"state": state, "detail": detail, "helpdesk_name": helpdesk.name})
-    outbox.queue_notice(config, "alert", rendered, [("", config.main.alerts.to)])
+    rendered = settings.renderer.render(TEMPLATE, {"state": state, "detail": detail, "helpdesk_name": helpdesk.name})
+    outbox.queue_notice(settings, "alert", rendered, [("", config.main.alerts.to)])
 
 
 def tell_gave_up(settings: Settings, raw_id: int, mail: ParsedMail | None, attempts: int, reason: str) -> None:
@@ -97,4 +99,4 @@ def tell_gave_up(settings: Settings, raw_id: int, mail: ParsedMail | None, attem
         "raw_id": raw_id, "attempts": attempts, "reason": reason, "helpdesk_name": config.helpdesk.name,
         "sender": mail.from_address if mail else None, "subject": mail.subject if mail else None,
     })
-    outbox.queue_notice(config, "gave_up", rendered, to)
+    outbox.queue_notice(settings, "gave_up", rendered, to)

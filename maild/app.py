@@ -26,7 +26,7 @@ from maild.channels.lmtp import IntakeHandler, start_server
 from maild.config import Config
 from maild.errors import MaildError, TransientError
 from maild.intake import Arrival, Batch, Intake, Outcome
-from maild.outbound.sender import Sender
+from maild.outbound.sender import OutboxSender
 from maild.outbound.transports import Transport, transport_for
 from maild.runtime import Runtime
 from maild.schedule.scheduler import Scheduler
@@ -83,7 +83,7 @@ class Daemon:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.intake = Intake(runtime)
-        self.sender = Sender(self._transport, runtime.settings.config.main.outbound.retry)
+        self.sender = OutboxSender(self._transport, runtime.settings.config.main.outbound.retry)
         self.intake_pool = ThreadPoolExecutor(1, thread_name_prefix="intake")
         self.send_pool = ThreadPoolExecutor(1, thread_name_prefix="sender")
         self.stopping = asyncio.Event()
@@ -190,8 +190,8 @@ class Daemon:
             if settings.config.main.alerts is None:
                 return
             try:
-                if await loop.run_in_executor(self.intake_pool, alerter.check, settings.config,
-                                              settings.renderer, utcnow()):
+                if await loop.run_in_executor(self.intake_pool, alerter.check, settings,
+                                              utcnow()):
                     self.outbox_ready.set()
             except Exception:  # noqa: BLE001 - alerting must not take the daemon down
                 log.exception("alert check failed")

@@ -16,9 +16,10 @@ SMTP_LISTEN = "127.0.0.1:2525"
 DATABASE_URL = "sqlite:///../var/maild.db"
 DATABASE_CONNECT_TIMEOUT_SECONDS = 10
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-SQLITE_CACHE_KIB = 16_384  # holds a batch's dirty pages (about 40 kB a mail) until its commit; grows only as used
-# WAL pages between checkpoints (SQLite's default is 1,000): a backlog's index pages are copied back
-# once per 40 MB instead of once per 4 MB; a quarter less commit time. The WAL file keeps that size.
+# Holds a batch's dirty pages until its commit; grows only as used.
+SQLITE_CACHE_KIB = 16_384
+# WAL pages between checkpoints, ten times SQLite's default: a backlog's index pages are copied
+# back less often (docs/benchmarks.md). The WAL file keeps that size.
 SQLITE_WAL_AUTOCHECKPOINT_PAGES = 10_000
 PG_LOCK_TIMEOUT_MS = 30_000  # a row or advisory lock held longer than this is a fault: fail, retry later
 PG_IDLE_IN_TRANSACTION_MS = 120_000  # a frozen host's open transaction is ended, releasing its locks

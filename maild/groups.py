@@ -25,7 +25,7 @@ class Spoiled(Exception):
 
 
 @dataclass
-class Group(Generic[R]):
+class CommitGroup(Generic[R]):
     """The mails of one group so far, while they need no savepoint each."""
 
     said: list[str]  # the mails' log lines, written once the group is committed

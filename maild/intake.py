@@ -25,7 +25,7 @@ from maild import alerts, defaults, metrics
 from maild.arrival import Arrival
 from maild.errors import Quarantine, TransientError
 from maild.faults import pause_point
-from maild.groups import Group, Spoiled
+from maild.groups import CommitGroup, Spoiled
 from maild.pipeline.context import MailContext, Outcome
 from maild.pipeline.quarantine_notice import tell_sender
 from maild.pipeline.steps import STEPS, Step, run
@@ -38,7 +38,7 @@ __all__ = ["Arrival", "Batch", "Intake", "Outcome"]
 
 log = logging.getLogger("maild.pipeline")
 # The mails accepted inside one `Intake.group` so far; None where each mail commits on its own.
-Batch = Group[Outcome] | None
+Batch = CommitGroup[Outcome] | None
 
 
 def measured(accept: Callable[..., Outcome]) -> Callable[..., Outcome]:
@@ -74,7 +74,7 @@ class Intake:
         if not is_sqlite():
             yield None
             return
-        batch = Group[Outcome]([])
+        batch = CommitGroup[Outcome]([])
         with transaction():
             yield batch
             if batch.broken:

@@ -55,7 +55,7 @@ class Postfix:
         ]
         (self.etc / "main.cf").write_text("\n".join(main) + "\n")
         transport.write_text("\n".join(recipe_files.get("transport", [])) + "\n")
-        self._run("postmap", str(transport))
+        self._run("postmap", "-c", str(self.etc), str(transport))
         self._postconf("-F", "*/*/chroot = n")
         self._postconf("-MX", "smtp/inet")
         listen = f"127.0.0.1:{self.port}"

@@ -17,9 +17,9 @@ from conftest import write_config
 from maild.config import load_config
 from maild.intake import Arrival, Intake, Outcome
 from maild.pipeline.steps import STEPS
-from maild.pipeline.reply_address import staff_role
+from maild.runtime.signing import staff_role
 from maild.runtime import Runtime, Settings
-from maild.schedule.worktime import naive_utc
+from maild.runtime.worktime import naive_utc
 from maild.store.db import open_store
 from maild.store.migrations import migrate
 from maild.store.models import Ticket

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from maild.config import OfficeHours
-from maild.schedule.calendar import BusinessCalendar
+from maild.runtime.calendar import BusinessCalendar
 
 LONDON = ZoneInfo("Europe/London")
 calendar = BusinessCalendar(OfficeHours(closures=[date(2026, 12, 29)]))

@@ -18,7 +18,7 @@ from helpers import CUSTOMER_MAIL, accept, body, open_ticket, sent, staff_reply
 from maild.config import load_config
 from maild.intake import Arrival, Intake, Outcome
 from maild.pipeline.steps import STEPS
-from maild.pipeline.reply_address import CUSTOMER, ReplyAddresses, staff_role
+from maild.runtime.signing import CUSTOMER, ReplyAddresses, staff_role
 from maild.runtime import Runtime, Settings
 from maild.store.db import open_store
 from maild.store.migrations import migrate

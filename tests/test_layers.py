@@ -1,5 +1,6 @@
-"""Hand-built SQL stays in maild/store/: no other module calls `fixed_sql` or holds SQL that
-names a table. Test modules share helpers through tests/conftest.py and tests/helpers.py, never by
+"""Imports run one way, down the layers of pyproject.toml's `[tool.importlinter]` contract;
+hand-built SQL stays in maild/store/: no other module calls `fixed_sql` or holds SQL that names a
+table; test modules share helpers through tests/conftest.py and tests/helpers.py, never by
 importing one another.
 
 Scans of the syntax tree (string constants, f-string parts, names and attributes; imports):
@@ -10,7 +11,12 @@ looked for.
 from __future__ import annotations
 
 import ast
+import os
 import re
+import shutil
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 from conftest import ROOT
@@ -39,6 +45,43 @@ def _sql_pattern(tables: list[str]) -> re.Pattern[str]:
 
 
 SQL = _sql_pattern(_table_names())
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
+
+
+def lint_imports(cwd: Path) -> subprocess.CompletedProcess[str]:
+    """import-linter over the `maild` found first from `cwd`, with the pyproject.toml there."""
+    assert LINT_IMPORTS.exists(), f"{LINT_IMPORTS} is missing: pip install -e '.[test]'"
+    env = {**os.environ, "PYTHONPATH": str(cwd)}
+    return subprocess.run([str(LINT_IMPORTS), "--no-cache"], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_imports_run_down_the_layers() -> None:
+    result = lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_module_of_the_package_has_a_layer() -> None:
+    """A module the contract does not name would escape it: each one directly under maild/ is named."""
+    contract = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    [layers] = [c["layers"] for c in contract["contracts"] if c["type"] == "layers"]
+    named = {name.strip() for layer in layers for name in layer.split("|")}
+    modules = {f"maild.{p.stem}" for p in PACKAGE.glob("*.py") if p.stem != "__init__"}
+    modules |= {f"maild.{p.parent.name}" for p in PACKAGE.glob("*/__init__.py")}
+    assert sorted(modules - named) == []
+
+
+def test_the_contract_breaks_on_an_import_back_up(tmp_path: Path) -> None:
+    """A TYPE_CHECKING import from the runtime up into the pipeline, in a copy of the package."""
+    shutil.copytree(PACKAGE, tmp_path / "maild", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    seeded = tmp_path / "maild" / "runtime" / "directory.py"
+    seeded.write_text(seeded.read_text(encoding="utf-8") + "\nfrom typing import TYPE_CHECKING\n"
+                      "if TYPE_CHECKING:\n    from maild.pipeline.context import MailContext\n",
+                      encoding="utf-8")
+    result = lint_imports(tmp_path)
+    assert result.returncode != 0, result.stdout
+    assert "maild.runtime.directory -> maild.pipeline.context" in result.stdout, result.stdout
 
 
 def _strings(tree: ast.AST) -> list[ast.Constant]:

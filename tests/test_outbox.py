@@ -66,7 +66,7 @@ def test_partial_refusal_retries_only_the_refused_recipient(tmp_path, smtp_sink:
     from maild.config import load_config
     from maild.outbound import outbox
     from maild.outbound.compose import Outgoing
-    from maild.outbound.sender import Sender
+    from maild.outbound.sender import OutboxSender
     from maild.outbound.transports import transport_for
     from maild.store.db import open_store, transaction
     from maild.store.migrations import migrate
@@ -88,7 +88,7 @@ def test_partial_refusal_retries_only_the_refused_recipient(tmp_path, smtp_sink:
 
     smtp_sink.handler.refuse_full = True
     smtp_sink.handler.handle_RCPT = handle_RCPT
-    sender = Sender(lambda: transport_for(config), config.main.outbound.retry)
+    sender = OutboxSender(lambda: transport_for(config), config.main.outbound.retry)
     assert sender.send_due().deferred == 1
     assert [r.rcpt_tos for r in smtp_sink.received] == [["ok@example.com"]]
     assert Outbox.get().recipients == "full@example.com" and Outbox.get().status == "queued"
@@ -105,7 +105,7 @@ def test_send_once_drains_everything_due_batch_after_batch(tmp_path, smtp_sink: 
     from maild.config import load_config
     from maild.outbound import outbox
     from maild.outbound.compose import Outgoing
-    from maild.outbound.sender import Sender
+    from maild.outbound.sender import OutboxSender
     from maild.outbound.transports import transport_for
     from maild.store.db import open_store, transaction
     from maild.store.migrations import migrate
@@ -118,6 +118,6 @@ def test_send_once_drains_everything_due_batch_after_batch(tmp_path, smtp_sink: 
             outbox.queue(None, "notification", Outgoing(
                 from_header="Helpdesk <helpdesk@example.com>", to=[("", f"staff{i}@example.com")],
                 subject="Notice", text="Body", html=None, message_id=f"<maild.drain{i}@example.com>"))
-    report = Sender(lambda: transport_for(config), config.main.outbound.retry).send_all_due(batch=3)
+    report = OutboxSender(lambda: transport_for(config), config.main.outbound.retry).send_all_due(batch=3)
     assert (report.sent, report.deferred, report.failed) == (7, 0, 0)
     assert len(smtp_sink.wait_for(7)) == 7

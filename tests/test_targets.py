@@ -13,7 +13,7 @@ from conftest import write_config
 from maild.config import load_config
 from maild.runtime import Settings
 from maild.schedule import targets
-from maild.schedule.worktime import naive_utc
+from maild.runtime.worktime import naive_utc
 from maild.store.db import open_store
 from maild.store.migrations import migrate
 from maild.store.models import Event, Occurrence, Outbox, Ticket

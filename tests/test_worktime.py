@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from maild.config import OfficeHours
-from maild.schedule.calendar import BusinessCalendar
-from maild.schedule.worktime import OfficeClock, WallClock
+from maild.runtime.calendar import BusinessCalendar
+from maild.runtime.worktime import OfficeClock, WallClock
 
 LONDON = ZoneInfo("Europe/London")
 clock = OfficeClock(BusinessCalendar(OfficeHours(closures=[date(2026, 12, 29)])))

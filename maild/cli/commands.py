@@ -215,11 +215,11 @@ def _fetch_mailbox(mailbox: ImapMailbox, settings: Settings, intake: Intake) -> 
 
 
 def _send(args: argparse.Namespace, path: Path) -> int:
-    from maild.outbound.sender import Sender
+    from maild.outbound.sender import OutboxSender
     from maild.outbound.transports import transport_for
 
     settings = _settings(path)
-    sender = Sender(lambda: transport_for(settings.config), settings.config.main.outbound.retry)
+    sender = OutboxSender(lambda: transport_for(settings.config), settings.config.main.outbound.retry)
     report = sender.send_all_due()
     print(f"sent {report.sent}, deferred {report.deferred}, failed {report.failed}")
     return 0

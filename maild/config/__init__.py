@@ -13,12 +13,13 @@ resolved and checked against each other).
 from maild.config.accounts import AccountsFile, Organisation, Staff
 from maild.config.fields import ADDRESS_RE, Kind
 from maild.config.main import (DatabaseTarget, ImapMailbox, Limits, MainFile, OfficeHours,
-                               PriorityTarget, Relay, Reminders, Retry, SmtpInbound)
+                               PriorityTarget, Relay, Reminders, Retry, ServiceTargets,
+                               SmtpInbound)
 from maild.config.routing import Rule, RoutingFile
 from maild.config.whole import Config, load_config, resolve_config_path
 
 __all__ = [
     "ADDRESS_RE", "AccountsFile", "Config", "DatabaseTarget", "ImapMailbox", "Kind", "Limits",
     "MainFile", "OfficeHours", "Organisation", "PriorityTarget", "Relay", "Reminders", "Retry",
-    "Rule", "RoutingFile", "SmtpInbound", "Staff", "load_config", "resolve_config_path",
+    "Rule", "RoutingFile", "ServiceTargets", "SmtpInbound", "Staff", "load_config", "resolve_config_path",
 ]

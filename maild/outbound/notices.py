@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from maild.outbound.compose import Outgoing, compose
-from maild.outbound.render import Renderer
+from maild.runtime.templates import Renderer
 from maild.store.models import Event, Outbox
 
 log = logging.getLogger("maild.outbound")

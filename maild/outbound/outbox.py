@@ -18,9 +18,9 @@ import email
 from collections.abc import Sequence
 from dataclasses import replace
 
-from maild.config import Config
 from maild.outbound.compose import FilePart, Outgoing, compose
-from maild.outbound.render import Rendered
+from maild.runtime import Settings
+from maild.runtime.templates import Rendered
 from maild.store.models import Attachment, Message, Outbox, Ticket
 
 
@@ -56,30 +56,29 @@ def queue(ticket: Ticket | None, purpose: str, out: Outgoing, mail_from: str = "
     return row_id
 
 
-def queue_notice(config: Config, purpose: str, rendered: Rendered, to: list[tuple[str, str]],
+def queue_notice(settings: Settings, purpose: str, rendered: Rendered, to: list[tuple[str, str]],
                  ticket: Ticket | None = None, subject: str | None = None, reply_to: str | None = None,
                  in_reply_to: str | None = None, files: tuple[FilePart, ...] = ()) -> int:
     """A mail maild writes on its own to staff or contacts (reminder, alert, warning)."""
-    out = notice_headers(config, to, reply_to, in_reply_to)
+    config = settings.config
+    out = notice_headers(settings, to, reply_to, in_reply_to)
     return queue(ticket, purpose, replace(out, subject=subject if subject is not None else rendered.subject,
                                           text=rendered.text, html=rendered.html, files=files),
                  mail_from=config.helpdesk.address, conversation=False)
 
 
-def notice_headers(config: Config, to: list[tuple[str, str]], reply_to: str | None = None,
+def notice_headers(settings: Settings, to: list[tuple[str, str]], reply_to: str | None = None,
                    in_reply_to: str | None = None) -> Outgoing:
     """A notice's mail without its subject and text: from the helpdesk, marked auto-generated with
     our loop marker (its bounces come back to the helpdesk: see queue_notice's mail_from)."""
-    # Imported here: the pipeline package imports this module, and the key lives with it.
-    from maild.pipeline.reply_address import reply_addresses
-
+    config = settings.config
     return Outgoing(
         from_header=config.main.outbound.from_,
         to=to,
         subject="",
         text="",
         html=None,
-        message_id=reply_addresses(config).message_id(),
+        message_id=settings.reply_addresses.message_id(),
         in_reply_to=in_reply_to,
         auto_submitted="auto-generated",
         loop_marker=config.helpdesk.address,

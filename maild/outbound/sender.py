@@ -33,7 +33,7 @@ class SendReport:
     failed: int = 0
 
 
-class Sender:
+class OutboxSender:
     def __init__(
         self,
         transport: Callable[[], Transport],

@@ -15,16 +15,11 @@ from maild.outbound import outbox
 from maild.outbound.compose import Outgoing
 from maild.pipeline.caps import within_cap
 from maild.pipeline.context import MailContext, Outcome
-from maild.pipeline.reply_address import CUSTOMER
-from maild.pipeline.subjects import bare_subject
+from maild.runtime.signing import CUSTOMER
+from maild.runtime.subjects import bare_subject, tagged_subject
 from maild.store.models import Event, Ticket
 
 REDIRECT_TEMPLATE = "redirect"
-
-
-def tagged_subject(prefix: str, ticket: Ticket, subject: str) -> str:
-    tag = f"[{prefix}{ticket.number}]"
-    return subject if tag in subject else f"{tag} {subject}"
 
 
 def acknowledge(ctx: MailContext) -> None:
@@ -77,7 +72,7 @@ def _acknowledge_ticket(ctx: MailContext, template: str) -> None:
                      "until": covering.until.strftime("%A %d %B %Y")} if covering else None,
     })
     _queue_reply(ctx, ticket, (ticket.requester_name, ticket.requester),
-                 tagged_subject(prefix, ticket, rendered.subject), rendered, "acknowledgement")
+                 tagged_subject(prefix, ticket.number, rendered.subject), rendered, "acknowledgement")
 
 
 def _redirect(ctx: MailContext) -> None:

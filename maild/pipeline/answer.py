@@ -18,9 +18,9 @@ from markupsafe import Markup
 from maild.config import AccountsFile, Staff
 from maild.outbound import outbox
 from maild.outbound.compose import FilePart, Outgoing, display_from
-from maild.pipeline.acknowledge import tagged_subject
+from maild.runtime.subjects import tagged_subject
 from maild.pipeline.caps import within_cap
-from maild.pipeline.reply_address import CUSTOMER
+from maild.runtime.signing import CUSTOMER
 from maild.store.models import BouncedAddress, Event, Message, Participant, Ticket
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def _queue(settings: Settings, ticket: Ticket, purpose: str, rendered: object, f
         from_header=from_header,
         to=[(ticket.requester_name, ticket.requester)],
         cc=_cc(settings, ticket),
-        subject=tagged_subject(helpdesk.tag_prefix, ticket, rendered.subject),  # type: ignore[attr-defined]
+        subject=tagged_subject(helpdesk.tag_prefix, ticket.number, rendered.subject),  # type: ignore[attr-defined]
         text=rendered.text,  # type: ignore[attr-defined]
         html=rendered.html,  # type: ignore[attr-defined]
         message_id=settings.reply_addresses.message_id(),

@@ -15,7 +15,7 @@ from maild.pipeline.bounce import record as record_bounce
 from maild.pipeline.context import MailContext, Outcome, ParsedMail
 from maild.pipeline.quotes import new_text
 from maild.pipeline.staff import apply_staff_reply
-from maild.pipeline.subjects import bare_subject
+from maild.runtime.subjects import bare_subject
 from maild.pipeline.thread import is_designated_contact_of
 from maild.schedule import targets
 from maild.store import raw as raw_store

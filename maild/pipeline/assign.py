@@ -13,7 +13,7 @@ from datetime import date
 
 from maild.config import Staff
 from maild.pipeline.context import Covering, MailContext
-from maild.pipeline.identify import Directory
+from maild.runtime.directory import Directory
 
 MAX_DELEGATION_HOPS = 5
 

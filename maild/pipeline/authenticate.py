@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 
 from maild.pipeline.authresults import trusted_fail, trusted_pass
-from maild.pipeline.context import MailContext, Sender
-from maild.pipeline.reply_address import CUSTOMER
+from maild.pipeline.context import MailContext
+from maild.runtime.directory import Author
+from maild.runtime.signing import CUSTOMER
 from maild.pipeline.thread import may_join
 from maild.store.models import Event
 
@@ -65,9 +66,9 @@ def _refuse_failed(ctx: MailContext, failed: str) -> None:
     ctx.notes.append(detail)
 
 
-def _treat_as_outsider(ctx: MailContext, sender: Sender) -> None:
+def _treat_as_outsider(ctx: MailContext, sender: Author) -> None:
     ctx.impersonated = sender.staff_key
-    ctx.sender = Sender(kind="unknown", address=sender.address, name=sender.name)
+    ctx.sender = Author(kind="unknown", address=sender.address, name=sender.name)
     through_customer_address = ctx.signed is not None and ctx.signed.role == CUSTOMER
     if ctx.ticket is not None and not through_customer_address and not may_join(ctx.ticket, ctx.sender):
         ctx.notes.append(f"ticket {ctx.ticket.number} not joined: the sender is not on it")

@@ -10,32 +10,16 @@ ticket and is never answered (`screen` already marked it automatic).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from email.message import Message as EmailMessage
 
 from maild.config import ADDRESS_RE
-from maild.pipeline.context import MailContext
+from maild.pipeline.context import DeliveryReport, Failure, MailContext
 from maild.pipeline.notify import responsible, tell_staff
 from maild.pipeline.parse import MSGID_RE
 from maild.store.models import BouncedAddress, Event, Message, Outbox, Ticket
 
 log = logging.getLogger("maild.pipeline")
 MAX_PARTS = 20  # a DSN has three parts; do not walk a hostile one far
-
-
-@dataclass(frozen=True)
-class Failure:
-    address: str
-    status: str  # e.g. 5.1.1
-    diagnostic: str
-
-
-@dataclass
-class DeliveryReport:
-    original_id: str | None
-    failed: list[Failure] = field(default_factory=list)  # permanent: Action failed, Status 5.x.x
-    delayed: list[Failure] = field(default_factory=list)  # temporary: Action delayed, Status 4.x.x
-    outbox: Outbox | None = None  # the mail of ours it reports on
 
 
 def bounce(ctx: MailContext) -> None:

@@ -78,4 +78,4 @@ def _tell_managers(settings: Settings, address: str, detail: str, ticket: Ticket
         "address": address, "detail": detail, "helpdesk_name": settings.config.helpdesk.name,
         "ticket": ticket.number if ticket else None,
     })
-    outbox.queue_notice(settings.config, "auto_reply_capped", rendered, [(m.name, m.emails[0]) for m in managers])
+    outbox.queue_notice(settings, "auto_reply_capped", rendered, [(m.name, m.emails[0]) for m in managers])

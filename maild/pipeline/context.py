@@ -6,14 +6,12 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.message import Message as EmailMessage
-from typing import TYPE_CHECKING, Literal
 
-from maild.pipeline.reply_address import SignedAddress
-
-if TYPE_CHECKING:
-    from maild.pipeline.bounce import DeliveryReport
-    from maild.runtime import Settings
-    from maild.store.models import Ticket
+from maild.runtime import Settings
+from maild.runtime.directory import Author
+from maild.runtime.routing import RuleResult
+from maild.runtime.signing import SignedAddress
+from maild.store.models import Outbox, Ticket
 
 
 class Outcome(enum.Enum):
@@ -54,30 +52,12 @@ class ParsedMail:
 
 
 @dataclass(frozen=True)
-class Sender:
-    kind: Literal["staff", "contact", "unknown"]
-    address: str | None
-    name: str
-    organisation: str | None = None
-    role: str | None = None
-    staff_key: str | None = None
-    designated: bool = False  # a contact named in accounts.yaml, not only someone at its domain
-
-
-@dataclass(frozen=True)
 class Covering:
     """Who looks after a request while the person it is meant for is away."""
 
     absent: str  # name of the person away
     until: date
     by: str  # name of the person covering
-
-
-@dataclass(frozen=True)
-class RuleResult:
-    name: str
-    matched: bool
-    why: str
 
 
 @dataclass(frozen=True)
@@ -95,6 +75,23 @@ class Route:
     covering: Covering | None = None
 
 
+@dataclass(frozen=True)
+class Failure:
+    address: str
+    status: str  # e.g. 5.1.1
+    diagnostic: str
+
+
+@dataclass
+class DeliveryReport:
+    """What a delivery status notification says, and the mail of ours it reports on."""
+
+    original_id: str | None
+    failed: list[Failure] = field(default_factory=list)  # permanent: Action failed, Status 5.x.x
+    delayed: list[Failure] = field(default_factory=list)  # temporary: Action delayed, Status 4.x.x
+    outbox: Outbox | None = None  # the mail of ours it reports on
+
+
 @dataclass
 class MailContext:
     raw_id: int
@@ -107,7 +104,7 @@ class MailContext:
     step: str = ""
     mail: ParsedMail | None = None
     automatic: str | None = None  # why this mail must not be auto-replied to
-    sender: Sender | None = None
+    sender: Author | None = None
     ticket: Ticket | None = None
     route: Route | None = None
     rule_results: list[RuleResult] = field(default_factory=list)

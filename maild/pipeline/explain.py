@@ -16,7 +16,7 @@ from maild.arrival import Arrival
 from maild.errors import Quarantine
 from maild.pipeline.acknowledge import REDIRECT_TEMPLATE
 from maild.pipeline.context import MailContext, Outcome
-from maild.pipeline.reply_address import dry_run_key
+from maild.runtime.signing import dry_run_key
 from maild.pipeline.steps import run
 from maild.runtime import Settings
 from maild.store import raw as raw_store
@@ -35,7 +35,7 @@ class _RollBack(Exception):
 def explain(settings: Settings, arrival: Arrival) -> dict[str, Any]:
     report: dict[str, Any] = {}
     try:
-        with _quiet(), dry_run_key(settings.config), transaction():
+        with _quiet(), dry_run_key(settings.config, settings.reply_addresses), transaction():
             migrate()  # an older schema is brought up to date for the run, and back with it
             report = _report(*_dry_run(settings, arrival))
             raise _RollBack()

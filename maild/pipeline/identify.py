@@ -1,52 +1,8 @@
-"""Step: who sent this mail? Staff, a contact of an organisation, or unknown.
-
-A contact is found by exact address first (a designated contact, with their role), then by the
-organisation's explicit addresses and mail domains (subdomains included).
-"""
+"""Step: who sent this mail? Staff, a contact of an organisation, or unknown (`Directory`)."""
 
 from __future__ import annotations
 
-from maild.config import AccountsFile
-from maild.pipeline.context import MailContext, Sender
-
-
-class Directory:
-    """Look-ups built once per loaded accounts file."""
-
-    def __init__(self, accounts: AccountsFile) -> None:
-        self.staff = {email: s for s in accounts.staff if s.active for email in s.emails}
-        self.staff_by_key = {s.key: s for s in accounts.staff}
-        self.organisations = {org.key: org for org in accounts.organisations}
-        self.contacts = {
-            c.email: (org, c) for org in accounts.organisations for c in org.contacts if c.active
-        }
-        self.addresses = {a: org for org in accounts.organisations for a in org.addresses}
-        self.domains = {d: org for org in accounts.organisations for d in org.domains}
-
-    def identify(self, address: str | None, name: str) -> Sender:
-        if not address:
-            return Sender(kind="unknown", address=None, name=name)
-        if address in self.staff:
-            staff = self.staff[address]
-            return Sender(kind="staff", address=address, name=staff.name,
-                          role=",".join(staff.roles) or None, staff_key=staff.key)
-        if address in self.contacts:
-            org, contact = self.contacts[address]
-            return Sender(kind="contact", address=address, name=contact.name or name,
-                          organisation=org.key, role=contact.role, designated=True)
-        org = self.addresses.get(address) or self._organisation_by_domain(address.rpartition("@")[2])
-        if org is not None:
-            return Sender(kind="contact", address=address, name=name, organisation=org.key)
-        return Sender(kind="unknown", address=address, name=name)
-
-    def _organisation_by_domain(self, domain: str):  # type: ignore[no-untyped-def]
-        """`support.bath.ac.uk` belongs to the organisation that owns `bath.ac.uk`."""
-        labels = domain.split(".")
-        for i in range(len(labels) - 1):
-            org = self.domains.get(".".join(labels[i:]))
-            if org is not None:
-                return org
-        return None
+from maild.pipeline.context import MailContext
 
 
 def identify(ctx: MailContext) -> None:

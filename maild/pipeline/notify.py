@@ -26,8 +26,8 @@ from maild.outbound.notices import Notice
 from maild.pipeline.caps import within_cap
 from maild.pipeline.carry import Carried, carry, described, stored_files
 from maild.pipeline.context import MailContext, Outcome
-from maild.pipeline.reply_address import staff_role
 from maild.pipeline.safe_html import new_html
+from maild.runtime.signing import staff_role
 from maild.store.models import Ticket
 from maild.store.queries import mail_attachments
 
@@ -83,7 +83,7 @@ def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: st
             purpose="notification", template=TEMPLATE, ticket=ticket.number, mail_from=helpdesk.address,
             context={**facts, "recipient_name": person.name, "reply_address": reply_address},
             tag=f"[{helpdesk.tag_prefix}{ticket.number}]",
-            out=replace(outbox.notice_headers(settings.config, [(person.name, person.emails[0])],
+            out=replace(outbox.notice_headers(settings, [(person.name, person.emails[0])],
                                               reply_to=reply_address), files=carried.files),
             with_html=html is not None,
         ))
@@ -150,5 +150,5 @@ def _tell_impersonated(ctx: MailContext) -> None:
         "recipient_name": person.name, "subject": ctx.mail.subject, "helpdesk_name": helpdesk.name,
         "received": ctx.now.strftime("%d %B %Y %H:%M UTC"), "ticket": ctx.ticket.number if ctx.ticket else None,
     })
-    outbox.queue_notice(ctx.settings.config, "impersonation", rendered, [(person.name, person.emails[0])])
+    outbox.queue_notice(ctx.settings, "impersonation", rendered, [(person.name, person.emails[0])])
     log.warning("raw %d: told %s that their address was used without proof", ctx.raw_id, person.key)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from maild.pipeline.context import MailContext, ParsedMail
-from maild.pipeline.reply_address import ReplyAddresses
+from maild.runtime.signing import ReplyAddresses
 
 if TYPE_CHECKING:
     from maild.runtime import Settings

@@ -13,7 +13,7 @@ from datetime import datetime
 from maild.config import Staff
 from maild.outbound import outbox
 from maild.outbound.compose import Outgoing
-from maild.pipeline.acknowledge import tagged_subject
+from maild.runtime.subjects import tagged_subject
 from maild.pipeline.answer import send_answer, tell_requester
 from maild.pipeline.caps import within_cap
 from maild.pipeline.commands import STATUS_COMMANDS, Command, StaffReply, parse_staff_reply
@@ -88,7 +88,7 @@ def _tell_unauthenticated(ctx: MailContext, ticket: Ticket, staff: Staff, reply:
         "helpdesk_name": ctx.settings.config.helpdesk.name,
     })
     to = [(staff.name, staff.emails[0])]
-    outbox.queue_notice(ctx.settings.config, UNAUTHENTICATED_TEMPLATE, rendered, to, ticket)
+    outbox.queue_notice(ctx.settings, UNAUTHENTICATED_TEMPLATE, rendered, to, ticket)
 
 
 def _staff_names(ctx: MailContext) -> dict[str, str]:
@@ -223,7 +223,7 @@ def _refuse(ctx: MailContext, ticket: Ticket, staff: Staff, reply: StaffReply) -
     out = Outgoing(
         from_header=ctx.settings.config.main.outbound.from_,
         to=[(staff.name, staff.emails[0])],
-        subject=tagged_subject(helpdesk.tag_prefix, ticket, rendered.subject),
+        subject=tagged_subject(helpdesk.tag_prefix, ticket.number, rendered.subject),
         text=rendered.text, html=rendered.html,
         message_id=ctx.settings.reply_addresses.message_id(),
         in_reply_to=mail.message_id,

@@ -71,7 +71,7 @@ def _refuse(ctx: MailContext, ticket: Ticket, staff: Staff, carried: Carried,
         "helpdesk_name": ctx.settings.config.helpdesk.name,
     })
     to = [(staff.name, staff.emails[0])]
-    outbox.queue_notice(ctx.settings.config, REFUSED_TEMPLATE, rendered, to, ticket,
+    outbox.queue_notice(ctx.settings, REFUSED_TEMPLATE, rendered, to, ticket,
                         reply_to=ctx.signed.address if ctx.signed else None,
                         in_reply_to=ctx.mail.message_id if ctx.mail else None)
 
@@ -110,7 +110,7 @@ def send_attachments(ctx: MailContext, ticket: Ticket, staff: Staff, command: Co
     })
     to = [(staff.name, staff.emails[0])]
     files = tuple(FilePart(f.filename, f.content_type, f.payload) for f in carried.files)
-    outbox.queue_notice(ctx.settings.config, ATTACHMENTS_TEMPLATE, rendered, to, ticket,
+    outbox.queue_notice(ctx.settings, ATTACHMENTS_TEMPLATE, rendered, to, ticket,
                         reply_to=ctx.signed.address if ctx.signed else None, files=files)
     Event.create(ticket=ticket, raw=ctx.raw_id, kind="attachments_sent", created_at=ctx.now,
                  detail=f"{len(carried.files)} files to {staff.key}"

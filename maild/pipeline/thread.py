@@ -14,9 +14,10 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from maild.pipeline.context import MailContext, Sender
-from maild.pipeline.reply_address import CUSTOMER, SignedAddress
-from maild.pipeline.subjects import tag_pattern
+from maild.pipeline.context import MailContext
+from maild.runtime.directory import Author
+from maild.runtime.signing import CUSTOMER, SignedAddress
+from maild.runtime.subjects import tag_pattern
 from maild.store.models import Event, Message, Outbox, Ticket
 from maild.store.queries import is_participant
 
@@ -109,7 +110,7 @@ def _referenced_ticket(thread_ids: list[str]) -> Ticket | None:
     return None
 
 
-def may_join(ticket: Ticket, sender: Sender) -> bool:
+def may_join(ticket: Ticket, sender: Author) -> bool:
     if sender.kind == "staff":
         return True
     if sender.address is None:
@@ -119,7 +120,7 @@ def may_join(ticket: Ticket, sender: Sender) -> bool:
     return is_participant(ticket, sender.address)
 
 
-def is_designated_contact_of(sender: Sender, ticket: Ticket) -> bool:
+def is_designated_contact_of(sender: Author, ticket: Ticket) -> bool:
     """Named in accounts.yaml for the ticket's organisation: not only someone at its domain."""
     return (sender.designated and sender.organisation is not None
             and sender.organisation == ticket.organisation)

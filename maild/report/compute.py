@@ -36,11 +36,11 @@ from maild.report.model import (
     TicketFacts,
     WeekCount,
 )
-from maild.schedule.calendar import BusinessCalendar
-from maild.schedule.worktime import as_utc
+from maild.runtime.calendar import BusinessCalendar
+from maild.runtime.worktime import as_utc
 
 if TYPE_CHECKING:
-    from maild.schedule.targets import Targets
+    from maild.runtime.targets import Targets
 
 
 def build_report(incidents: Iterable[TicketFacts], targets: Targets, calendar: BusinessCalendar, period: Period,

@@ -15,8 +15,7 @@ from peewee import ModelSelect
 
 from maild.report.compute import build_report
 from maild.report.model import DONE_STATUSES, OPEN_STATUSES, Period, Report, TicketFacts
-from maild.schedule.targets import Targets
-from maild.schedule.worktime import as_utc, naive_utc
+from maild.runtime.worktime import as_utc, naive_utc
 from maild.store.models import Event, Ticket
 
 if TYPE_CHECKING:
@@ -39,7 +38,7 @@ def report(settings: Settings, period: Period, now: datetime, organisation: str 
                                             & Ticket.priority.in_(INCIDENT_PRIORITIES)))
     managers = {org.key: org.account_manager for org in settings.directory.organisations.values()}
     return build_report(
-        incidents, Targets(settings), settings.calendar, period, now, organisation,
+        incidents, settings.targets, settings.calendar, period, now, organisation,
         feature_requests=facts(Ticket.select().where(requests & (Ticket.kind == "feature_request"))),
         escalations=facts(Ticket.select().where(requests & (Ticket.kind == "escalation"))),
         all_tickets=facts(Ticket.select().where(opened)),

@@ -15,10 +15,10 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from maild.outbound.render import Renderer
+from maild.runtime.templates import Renderer
 from maild.report.model import IncidentRow, Measure, Report, RequestRow, Summary
 from maild.report.view import view
-from maild.schedule.worktime import iso_utc
+from maild.runtime.worktime import iso_utc
 
 FORMATS = ("md", "csv", "json", "html")
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from maild.schedule import reminders, targets
-from maild.schedule.worktime import as_utc
+from maild.runtime.worktime import as_utc
 
 if TYPE_CHECKING:
     from maild.runtime import Settings

@@ -35,11 +35,11 @@ import peewee
 
 from maild import defaults
 from maild.config import Organisation, Reminders, Staff
-from maild.pipeline.identify import Directory
+from maild.runtime.directory import Directory
 from maild.report.pack import contract_year, last_month, pack
-from maild.schedule.calendar import BusinessCalendar
-from maild.schedule.notices import Claim, addresses, claim_and_send, insert_claim, queue_mail, record
-from maild.schedule.worktime import as_utc, iso_utc, naive_utc
+from maild.runtime.calendar import BusinessCalendar
+from maild.schedule.claims import Claim, addresses, claim_and_send, insert_claim, queue_mail, record
+from maild.runtime.worktime import as_utc, iso_utc, naive_utc
 from maild.store.db import transaction
 from maild.store.models import Event, Meeting, Occurrence, Ticket
 

@@ -25,10 +25,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from maild.config import PriorityTarget, Staff
-from maild.pipeline.acknowledge import tagged_subject
-from maild.schedule.notices import Claim, addresses, claim_and_send, in_office, record
-from maild.schedule.worktime import Clock, OfficeClock, WallClock, as_utc, iso_utc, naive_utc
+from maild.config import Staff
+from maild.runtime.subjects import tagged_subject
+from maild.schedule.claims import Claim, addresses, claim_and_send, in_office, record
+from maild.runtime.targets import Targets
+from maild.runtime.worktime import as_utc, iso_utc, naive_utc
 from maild.store.models import Occurrence, Ticket
 from maild.store.writes import save_service_clock
 
@@ -52,7 +53,7 @@ class Deadline:
 
     def as_json(self, settings: Settings, now: datetime) -> dict[str, Any]:
         """The `maild reminders --json` shape; `overdue` when it is owed already (waiting for office hours)."""
-        around_the_clock = Targets(settings).of(self.ticket.priority).clock == "always"
+        around_the_clock = settings.targets.of(self.ticket.priority).clock == "always"
         people = recipients(settings, self.ticket, self.notice, around_the_clock, settings.calendar.local_date(self.at))
         return {"kind": self.claim.kind, "organisation": self.ticket.organisation, "ticket": self.ticket.number,
                 "due_at": iso_utc(self.at), "recipients": [address for _, address in addresses(people)],
@@ -65,36 +66,13 @@ class Deadline:
                      organisation=self.ticket.organisation, ticket=self.ticket)
 
 
-class Targets:
-    """The configured targets over the business calendar."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.config = settings.config.main.service_targets
-        self.office = OfficeClock(settings.calendar)
-        self.wall = WallClock()
-
-    def of(self, priority: int) -> PriorityTarget:
-        return self.config.priorities.get(priority, PriorityTarget())  # type: ignore[call-overload]
-
-    def clock(self, priority: int) -> Clock:
-        return self.wall if self.of(priority).clock == "always" else self.office
-
-    def span(self, priority: int, target: str) -> timedelta | None:
-        text = getattr(self.of(priority), target)
-        if text is None:
-            return None
-        amount, unit = float(text[:-1]), text[-1]
-        if unit == "d":
-            return self.clock(priority).day * amount  # working days on the office clock
-        return timedelta(minutes=amount) if unit == "m" else timedelta(hours=amount)
-
-    def due(self, ticket: Ticket, target: str, share: float = 1.0) -> datetime | None:
-        """When `share` of the target's time will have gone, counting the time stood still."""
-        span = self.span(ticket.priority, target)
-        if span is None or ticket.sla_since is None:
-            return None
-        paused = timedelta(seconds=ticket.paused_seconds)
-        return self.clock(ticket.priority).add(ticket.sla_since, span * share + paused)
+def due_time(targets: Targets, ticket: Ticket, target: str, share: float = 1.0) -> datetime | None:
+    """When `share` of the target's time will have gone, counting the time stood still."""
+    span = targets.span(ticket.priority, target)
+    if span is None or ticket.sla_since is None:
+        return None
+    paused = timedelta(seconds=ticket.paused_seconds)
+    return targets.clock(ticket.priority).add(ticket.sla_since, span * share + paused)
 
 
 # ---------------------------------------------------------------- hooks
@@ -120,10 +98,10 @@ def status_changed(ticket: Ticket, settings: Settings, now: datetime) -> None:
     if ticket.status not in RUNNING and ticket.paused_since is None:
         ticket.paused_since = naive_utc(now)
     elif ticket.status in RUNNING and ticket.paused_since is not None:
-        stood = Targets(settings).clock(ticket.priority).between(ticket.paused_since, now)
+        stood = settings.targets.clock(ticket.priority).between(ticket.paused_since, now)
         ticket.paused_seconds += int(stood.total_seconds())
         ticket.paused_since = None
-        _set_due(ticket, Targets(settings))
+        _set_due(ticket, settings.targets)
     save_service_clock(ticket)
 
 
@@ -131,12 +109,12 @@ def _start(ticket: Ticket, settings: Settings, now: datetime) -> None:
     ticket.sla_since = naive_utc(now)
     ticket.paused_seconds = 0
     ticket.paused_since = None if ticket.status in RUNNING else naive_utc(now)
-    _set_due(ticket, Targets(settings))
+    _set_due(ticket, settings.targets)
 
 
 def _set_due(ticket: Ticket, targets: Targets) -> None:
     for target in TARGETS:
-        due = targets.due(ticket, target)
+        due = due_time(targets, ticket, target)
         setattr(ticket, f"{target}_due_at", naive_utc(due) if due else None)
 
 
@@ -151,14 +129,14 @@ def running() -> list[Ticket]:
 
 def deadlines(settings: Settings) -> list[Deadline]:
     """Every warning and breach still ahead of (or owed to) the running tickets, not yet claimed."""
-    targets = Targets(settings)
+    targets = settings.targets
     found = []
     for ticket in running():
         for target in TARGETS:
             due = getattr(ticket, f"{target}_due_at")
             if due is None or (target == "response" and ticket.status != "new"):
                 continue  # no target, or met
-            warn = targets.due(ticket, target, settings.config.main.service_targets.warn_at)
+            warn = due_time(targets, ticket, target, settings.config.main.service_targets.warn_at)
             assert warn is not None
             found += [Deadline(ticket, target, "warning", warn, as_utc(due)), Deadline(ticket, target, "breach",
                                                                                       as_utc(due), as_utc(due))]
@@ -186,7 +164,7 @@ def sweep(settings: Settings, now: datetime) -> int:
     sent = 0
     owed = [d for d in deadlines(settings) if d.at <= as_utc(now)]
     breached = {(d.ticket.number, d.target) for d in owed if d.notice == "breach"}
-    targets = Targets(settings)
+    targets = settings.targets
     for deadline in owed:
         if deadline.notice == "warning" and (deadline.ticket.number, deadline.target) in breached:
             # Too late to warn: the escalation says it all.
@@ -209,7 +187,7 @@ def _notify(settings: Settings, deadline: Deadline, page_on_call: bool, now: dat
                "due": local_due.strftime("%A %d %B %Y at %H:%M"), "paged": page_on_call}
     history = f"{deadline.target} target due {local_due:%Y-%m-%d %H:%M}: {deadline.notice} to " + \
               ", ".join(p.key for p in people)
-    prefix = tagged_subject(settings.config.helpdesk.tag_prefix, ticket, "")
+    prefix = tagged_subject(settings.config.helpdesk.tag_prefix, ticket.number, "")
     return int(claim_and_send(settings, deadline.claim, f"sla_{deadline.notice}", context, addresses(people),
                               history, naive_utc(now), prefix))
 

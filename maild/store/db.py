@@ -84,9 +84,9 @@ def _open_sqlite(target: DatabaseTarget) -> peewee.Database:
             "synchronous": 2,  # FULL
             "busy_timeout": defaults.SQLITE_BUSY_TIMEOUT_MS,
             "foreign_keys": 1,
-            # A batch commits as one transaction: with the default 2 MB cache SQLite wrote its
-            # dirty pages to the WAL before the commit, a system call per page, several times over.
-            # (The temporary files of savepoints stay on disk: in memory, a 50 MB mail cost 40 MB.)
+            # A batch commits as one transaction: with the default cache SQLite wrote its dirty
+            # pages to the WAL before the commit, a system call per page, several times over.
+            # (Savepoints' temporary files stay on disk: in memory a huge mail costs as much again.)
             "cache_size": -defaults.SQLITE_CACHE_KIB,
             "wal_autocheckpoint": defaults.SQLITE_WAL_AUTOCHECKPOINT_PAGES,
         },

@@ -56,9 +56,18 @@ class ReplyAddresses:
         self.local, _, self.domain = helpdesk_address.partition("@")
         self._load_secret = secret
 
+    @classmethod
+    def for_config(cls, config: Config) -> ReplyAddresses:
+        """The signer of one loaded config (built with its Settings): the key is read once."""
+        return cls(config.helpdesk.address, partial(load_secret, config))
+
     @cached_property
     def _secret(self) -> bytes:
         return self._load_secret()
+
+    def forget_secret(self) -> None:
+        """Read the secret again at next use."""
+        self.__dict__.pop("_secret", None)
 
     def make(self, ticket: int, role: str) -> str:
         return f"{self.local}+t{ticket}.{role}.{self._mac(ticket, role)}@{self.domain}"
@@ -92,20 +101,6 @@ class ReplyAddresses:
         return base64.b32encode(digest).decode("ascii")[:MAC_CHARS].lower()
 
 
-_SIGNERS: dict[int, tuple[Config, ReplyAddresses]] = {}
-
-
-def reply_addresses(config: Config) -> ReplyAddresses:
-    """One per loaded config, so the key is read once, not for every mail signed (a reload loads
-    a new config, and with it the key again)."""
-    cached = _SIGNERS.get(id(config))
-    if cached is None or cached[0] is not config:
-        if len(_SIGNERS) >= 8:
-            _SIGNERS.clear()  # configs of finished tests or reloads: let them go
-        cached = _SIGNERS[id(config)] = (config, ReplyAddresses(config.helpdesk.address, partial(load_secret, config)))
-    return cached[1]
-
-
 def load_secret(config: Config) -> bytes:
     """The configured secret, or the key file in the state directory, created on first use.
 
@@ -120,7 +115,7 @@ def load_secret(config: Config) -> bytes:
 
 
 @contextmanager
-def dry_run_key(config: Config) -> Iterator[None]:
+def dry_run_key(config: Config, signer: ReplyAddresses) -> Iterator[None]:
     """Inside, a key file that does not exist yet is not created: a key for this block alone signs
     (a dry run must leave the state directory as it found it)."""
     if config.conversations_secret() is not None or (config.state_dir / KEY_FILE).exists():
@@ -131,7 +126,7 @@ def dry_run_key(config: Config) -> Iterator[None]:
         yield
     finally:
         _DRY_RUN_KEY.reset(token)
-        _SIGNERS.pop(id(config), None)  # its signer may hold the block's key: not for later mail
+        signer.forget_secret()  # it may hold the block's key: not for later mail
 
 
 def _state_key(path: Path) -> bytes:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from typing import Protocol
 
-from maild.schedule.calendar import BusinessCalendar
+from maild.runtime.calendar import BusinessCalendar
 
 MAX_DAYS = 3660  # ten years: any target or pause longer than that is a configuration mistake
 
@@ -36,7 +36,7 @@ def naive_utc(moment: datetime) -> datetime:
     return as_utc(moment).replace(tzinfo=None)
 
 
-class Clock(Protocol):
+class ServiceClock(Protocol):
     def add(self, start: datetime, duration: timedelta) -> datetime: ...
 
     def between(self, start: datetime, end: datetime) -> timedelta: ...

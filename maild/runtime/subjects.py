@@ -18,3 +18,9 @@ def bare_subject(subject: str, prefix: str) -> str:
         previous = subject
         subject = REPLY_PREFIX.sub("", tag_pattern(prefix).sub("", subject)).strip()
     return " ".join(subject.split())
+
+
+def tagged_subject(prefix: str, number: int, subject: str) -> str:
+    """`subject` with the ticket's tag in front, unless it carries it already."""
+    tag = f"[{prefix}{number}]"
+    return subject if tag in subject else f"{tag} {subject}"

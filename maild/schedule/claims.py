@@ -102,5 +102,5 @@ def queue_mail(settings: Settings, purpose: str, template: str, context: dict[st
                to: list[tuple[str, str]], ticket: Ticket | None = None, subject_prefix: str = "") -> None:
     """Render a staff or contact notice and put it in the outbox (inside the caller's transaction)."""
     rendered = settings.renderer.render(template, {"helpdesk_name": settings.config.helpdesk.name, **context})
-    outbox.queue_notice(settings.config, purpose, rendered, to, ticket, subject=subject_prefix + rendered.subject)
+    outbox.queue_notice(settings, purpose, rendered, to, ticket, subject=subject_prefix + rendered.subject)
 

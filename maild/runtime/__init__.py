@@ -1,4 +1,7 @@
-"""The loaded configuration plus everything derived from it, swapped as one on reload."""
+"""The loaded configuration plus everything compiled from it, swapped as one on reload.
+
+The package sits below every layer that uses it and imports only `maild.config` and the utilities.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +11,12 @@ from pathlib import Path
 
 from maild.config import Config, load_config
 from maild.errors import ConfigError
-from maild.outbound.render import Renderer
-from maild.pipeline.classify import CompiledRule, compile_rules
-from maild.pipeline.identify import Directory
-from maild.pipeline.reply_address import ReplyAddresses, reply_addresses
-from maild.schedule.calendar import BusinessCalendar
+from maild.runtime.calendar import BusinessCalendar
+from maild.runtime.directory import Directory
+from maild.runtime.routing import CompiledRule, compile_rules
+from maild.runtime.signing import ReplyAddresses
+from maild.runtime.targets import Targets
+from maild.runtime.templates import Renderer
 
 log = logging.getLogger("maild.config")
 
@@ -23,18 +27,21 @@ class Settings:
     directory: Directory
     rules: list[CompiledRule]
     calendar: BusinessCalendar
+    targets: Targets
     renderer: Renderer
     reply_addresses: ReplyAddresses
 
     @classmethod
     def build(cls, config: Config) -> Settings:
+        calendar = BusinessCalendar(config.main.office_hours)
         return cls(
             config=config,
             directory=Directory(config.accounts),
             rules=compile_rules(config.routing),
-            calendar=BusinessCalendar(config.main.office_hours),
+            calendar=calendar,
+            targets=Targets(config.main.service_targets, calendar),
             renderer=Renderer(config.templates_dir),
-            reply_addresses=reply_addresses(config),
+            reply_addresses=ReplyAddresses.for_config(config),
         )
 
 
