@@ -24,12 +24,14 @@ from conftest import MAILD, write_config  # noqa: E402
 
 def default_folders() -> list[Path]:
     stdlib = Path(sysconfig.get_paths()["stdlib"]) / "test" / "test_email" / "data"
-    ours = [ROOT / "tests" / "data" / name for name in ("replies", "replies-holdout", "routing", "hostile")]
+    ours = [ROOT / "tests" / "data" / name for name in ("replies", "replies-holdout", "routing",
+                                                        "hostile")]
     return [f for f in (stdlib, *ours) if f.is_dir()]
 
 
 def mails(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.suffix in (".eml", ".txt") and not p.name.endswith(".expected.txt"))
+    return sorted(p for p in folder.iterdir() if p.suffix in (
+        ".eml", ".txt") and not p.name.endswith(".expected.txt"))
 
 
 def main() -> int:
@@ -40,15 +42,19 @@ def main() -> int:
         for folder in folders:
             outcomes: Counter[str] = Counter()
             for path in mails(folder):
-                result = subprocess.run([*MAILD, "-c", str(config), "deliver", str(path)], capture_output=True)
-                outcome = result.stdout.decode().strip() if result.returncode == 0 else f"exit {result.returncode}"
+                result = subprocess.run([*MAILD, "-c", str(config), "deliver", str(path)],
+                                        capture_output=True)
+                outcome = result.stdout.decode().strip(
+                    ) if result.returncode == 0 else f"exit {result.returncode}"
                 outcomes[outcome] += 1
                 if result.returncode != 0:
                     crashed += 1
                     print(f"  {path.name}: {outcome}: {result.stderr.decode()[-300:]}")
-            print(f"{folder}: {sum(outcomes.values())} mails: " + ", ".join(f"{n} {o}" for o, n in outcomes.most_common()))
+            print(f"{folder}: {sum(outcomes.values())} mails: " + ", ".join(
+                f"{n} {o}" for o, n in outcomes.most_common()))
         with sqlite3.connect(Path(tmp) / "var" / "maild.db") as db:
-            left = db.execute("select count(*) from rawmail where status = 'received'").fetchone()[0]
+            left = db.execute("select count(*) from rawmail where status = 'received'").fetchone()[
+                0]
         print(f"crashed: {crashed}; left half-done: {left}")
     return 1 if crashed else 0
 

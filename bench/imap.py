@@ -64,7 +64,8 @@ def floor(dovecot: Dovecot, directory: Path, folder: str = "INBOX") -> tuple[flo
                 parsed = mailparser.parse_from_bytes(data[b"BODY[]"])
                 db.execute("begin")
                 db.execute("insert into mail values (?, ?, ?, ?, ?)",
-                           (uid, parsed.subject, str(parsed.from_), "\n".join(parsed.text_plain), data[b"BODY[]"]))
+                           (uid, parsed.subject, str(parsed.from_), "\n".join(parsed.text_plain),
+                            data[b"BODY[]"]))
                 db.execute("commit")
     return len(uids) / (time.perf_counter() - start), (busy_seconds() - busy) / len(uids)
 
@@ -84,7 +85,8 @@ def timed_fetch(setup: MaildSetup) -> tuple[float, float, float, float]:
     start, busy = time.perf_counter(), busy_seconds()
     own = together = 0
     with tempfile.TemporaryFile() as err:
-        process = subprocess.Popen([*MAILD, "-c", str(setup.config), "fetch", "--once"], stdout=subprocess.DEVNULL,
+        process = subprocess.Popen([*MAILD, "-c", str(setup.config), "fetch", "--once"],
+                                   stdout=subprocess.DEVNULL,
                                    stderr=err, stdin=subprocess.DEVNULL, preexec_fn=os.setsid)
         while process.poll() is None:
             own = max(own, _status_kb(process.pid, "VmHWM:"))
@@ -120,17 +122,21 @@ def _status_kb(pid: int, field: str) -> int:
 def check_counts(setup: MaildSetup, sink: SmtpSink, expected, n: int) -> None:  # noqa: ANN001
     with sqlite3.connect(setup.dir / "var" / "maild.db") as db:
         opened = db.execute("select count(*) from ticket").fetchone()[0]
-        replied = db.execute("select count(*) from message where direction='in'").fetchone()[0] - opened
+        replied = db.execute("select count(*) from message where direction='in'").fetchone()[
+            0] - opened
         ignored = db.execute("select count(*) from rawmail where status='ignored'").fetchone()[0]
-    acks = len(sink.replies(expected.opened, timeout=60))  # null return path: staff notifications left out
+    # null return path: staff notifications left out
+    acks = len(sink.replies(expected.opened, timeout=60))
     got = (opened, replied, ignored, acks)
     want = (expected.opened, expected.replied, expected.ignored, expected.opened)
     status = "exact" if got == want else f"WRONG, expected {want}"
-    print(f"  counts for {n}: {opened} tickets, {replied} replies threaded, {ignored} auto-replies ignored, "
+    print(
+        f"  counts for {n}: {opened} tickets, {replied} replies threaded, {ignored} auto-replies ignored, "
           f"{acks} acknowledgements: {status}")
 
 
-def run_maild(n: int, dovecot: Dovecot, directory: Path) -> tuple[float, tuple[float, float], float, float]:
+def run_maild(n: int, dovecot: Dovecot, directory: Path) -> tuple[float, tuple[float, float], float,
+                                                                  float]:
     """(msgs/s, peak RSS alone and with its children, send msgs/s, busy CPU seconds per mail)"""
     mails, expected = helpdesk_mix(n)
     sink = SmtpSink(free_port())
@@ -140,10 +146,12 @@ def run_maild(n: int, dovecot: Dovecot, directory: Path) -> tuple[float, tuple[f
         setup = maild_setup(directory, dovecot, sink)
         seconds, rss, together, busy = timed_fetch(setup)
         start = time.perf_counter()
-        subprocess.run([*MAILD, "-c", str(setup.config), "send", "--once"], check=True, capture_output=True)
+        subprocess.run([*MAILD, "-c", str(setup.config), "send", "--once"], check=True,
+                       capture_output=True)
         send_seconds = time.perf_counter() - start
         check_counts(setup, sink, expected, n)
-        return n / seconds, (rss, together), len(sink.received) / send_seconds, busy / n  # acks and notifications
+        # acks and notifications
+        return n / seconds, (rss, together), len(sink.received) / send_seconds, busy / n
     finally:
         sink.stop()
 
@@ -177,7 +185,8 @@ def compile_maild() -> None:
     """An installed maild has its bytecode (pip compiles what it installs). This checkout may
     not, and where PYTHONDONTWRITEBYTECODE is set (it is on these machines) every `maild`
     would compile its modules again as it starts: about 0.1 s of the measured run."""
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / "maild")], check=True)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / "maild")],
+                   check=True)
 
 
 @dataclass
@@ -220,13 +229,16 @@ def expunge(dovecot: Dovecot, folder: str) -> None:
 
 def report(n: int, rounds: list[Round]) -> None:
     for i, r in enumerate(rounds if len(rounds) > 1 else [], 1):
-        print(f"  round {i}: floor {r.floor:.0f} msgs/s ({r.floor_before:.0f} before, {r.floor_after:.0f} after), "
+        print(
+            f"  round {i}: floor {r.floor:.0f} msgs/s ({r.floor_before:.0f} before, {r.floor_after:.0f} after), "
               f"maild {r.rate:.0f} msgs/s: {100 * r.ratio:.0f}%")
-    r = sorted(rounds, key=lambda r: r.ratio)[len(rounds) // 2]  # the median round (the upper one of two)
+    # the median round (the upper one of two)
+    r = sorted(rounds, key=lambda r: r.ratio)[len(rounds) // 2]
     which = f" (the median of {len(rounds)} rounds)" if len(rounds) > 1 else ""
     print(f"1. floor (fetch+parse+insert): {r.floor:7.0f} msgs/s  (before 2: {r.floor_before:.0f}; "
           f"after: {r.floor_after:.0f}){which}")
-    print(f"2. maild fetch --once:         {r.rate:7.0f} msgs/s  ({100 * r.ratio:.0f}% of the floor)")
+    print(
+        f"2. maild fetch --once:         {r.rate:7.0f} msgs/s  ({100 * r.ratio:.0f}% of the floor)")
     print(f"   maild send --once to sink:  {r.send_rate:7.0f} msgs/s")
     print(f"   peak RSS of fetch, N={n}: {r.rss[0]:.0f} MB; with its children {r.rss[1]:.0f} MB")
     cores = os.cpu_count() or 1
@@ -238,8 +250,10 @@ def report(n: int, rounds: list[Round]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("n", nargs="?", type=int, default=1000)
-    parser.add_argument("--rss-n", type=int, default=0, help="also measure peak RSS at this larger N")
-    parser.add_argument("--latency", type=int, default=100, help="mails for the IDLE latency (0: skip)")
+    parser.add_argument("--rss-n", type=int, default=0,
+                        help="also measure peak RSS at this larger N")
+    parser.add_argument("--latency", type=int, default=100,
+                        help="mails for the IDLE latency (0: skip)")
     parser.add_argument("--rounds", type=int, default=1,
                         help="floor and maild this many times over, and the median ratio (the VM's speed drifts)")
     args = parser.parse_args()
@@ -250,18 +264,22 @@ def main() -> None:
         dovecot.start()
         try:
             mails, _ = helpdesk_mix(args.n)
-            print(f"N={args.n} mixed mails, {sum(map(len, mails)) / len(mails) / 1024:.1f} kB average; "
+            print(
+                f"N={args.n} mixed mails, {sum(map(len, mails)) / len(mails) / 1024:.1f} kB average; "
                   f"{os.cpu_count()} cores")
-            rounds = [one_round(args.n, dovecot, Path(tmp) / f"round-{i}") for i in range(args.rounds)]
+            rounds = [one_round(args.n, dovecot, Path(tmp) / f"round-{i}") for i in range(
+                args.rounds)]
             report(args.n, rounds)
             if args.rss_n:
-                rate_big, rss_big, _, _ = run_maild(args.rss_n, dovecot, Path(tmp) / f"maild-{args.rss_n}")
+                rate_big, rss_big, _, _ = run_maild(args.rss_n, dovecot, Path(
+                    tmp) / f"maild-{args.rss_n}")
                 print(f"   N={args.rss_n}: {rate_big:.0f} msgs/s, peak RSS {rss_big[0]:.0f} MB; "
                       f"with its children {rss_big[1]:.0f} MB")
             if args.latency:
                 lat = sorted(idle_latency(dovecot, Path(tmp) / "maild-idle", args.latency))
                 p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
-                print(f"3. IDLE mail-to-ack latency over {len(lat)}: p50 {statistics.median(lat) * 1000:.0f} ms, "
+                print(
+                    f"3. IDLE mail-to-ack latency over {len(lat)}: p50 {statistics.median(lat) * 1000:.0f} ms, "
                       f"p99 {p99 * 1000:.0f} ms")
         finally:
             dovecot.stop()

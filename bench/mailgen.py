@@ -52,6 +52,7 @@ def helpdesk_mix(n: int, seed: int = 11) -> tuple[list[bytes], Expected]:
         if i % 5 == 1:
             m.add_alternative(f"<html><body><p>{body}</p></body></html>", subtype="html")
         elif i % 10 == 2:
-            m.add_attachment(rng.randbytes(4000), maintype="application", subtype="pdf", filename=f"case-{i}.pdf")
+            m.add_attachment(rng.randbytes(4000), maintype="application", subtype="pdf",
+                             filename=f"case-{i}.pdf")
         mails.append(m.as_bytes(policy=SMTP))
     return mails, expected

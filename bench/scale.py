@@ -40,11 +40,13 @@ def workload(n: int) -> tuple[list[bytes], list[bytes], dict[str, int]]:
     first = varied(max(1, n // 10), seed=3, prefix="wave1")
     replies, auto = int(n * 0.2), int(n * 0.05)
     new = n - replies - auto
-    measured = varied(new, seed=4, prefix="wave2") + [follow_up(rng.choice(first), i, 'bench-reply') for i in range(replies)]
+    measured = varied(new, seed=4, prefix="wave2") + [follow_up(rng.choice(
+        first), i, 'bench-reply') for i in range(replies)]
     measured += [out_of_office(i, 'bench-ooo') for i in range(auto)]
     rng.shuffle(measured)
     tickets = len(first) + new
-    return first, measured, {"tickets": tickets, "replies": replies, "ignored": auto, "acks": tickets}
+    return first, measured, {"tickets": tickets, "replies": replies, "ignored": auto,
+                             "acks": tickets}
 
 
 def cpu_ticks() -> tuple[int, int]:
@@ -57,7 +59,8 @@ def cpu_ticks() -> tuple[int, int]:
 def counts(config: Path) -> dict[str, int]:
     q = lambda sql: databases.query(config, sql)[0][0]  # noqa: E731
     tickets = q("select count(*) from ticket")
-    return {"tickets": tickets, "replies": q("select count(*) from message where direction = 'in'") - tickets,
+    return {"tickets": tickets, "replies": q(
+        "select count(*) from message where direction = 'in'") - tickets,
             "ignored": q("select count(*) from rawmail where status = 'ignored'"),
             "acks": q("select count(*) from outbox where purpose = 'acknowledgement'")}
 
@@ -69,7 +72,8 @@ def fetch(configs: list[Path]) -> tuple[float, float, list[str]]:
     # Output into files, not pipes: a host whose log fills an unread pipe would stall on it.
     logs = [(c.parent / "fetch.out", c.parent / "fetch.log") for c in configs]
     runs = [subprocess.Popen([*MAILD, "-c", str(c), "fetch", "--once"], stdout=open(out, "wb"),
-                             stderr=open(err, "wb"), stdin=subprocess.DEVNULL) for c, (out, err) in zip(configs, logs)]
+                             stderr=open(err, "wb"), stdin=subprocess.DEVNULL) for c, (
+                                 out, err) in zip(configs, logs)]
     for p in runs:
         p.wait(timeout=3600)
     seconds = time.perf_counter() - start
@@ -77,32 +81,38 @@ def fetch(configs: list[Path]) -> tuple[float, float, list[str]]:
     for p, (_, err) in zip(runs, logs):
         if p.returncode != 0:
             raise SystemExit(f"fetch failed: {err.read_text()[-2000:]}")
-    return seconds, 100 * (busy1 - busy0) / max(1, total1 - total0), [out.read_text().strip() for out, _ in logs]
+    return seconds, 100 * (busy1 - busy0) / max(1, total1 - total0), [out.read_text().strip(
+        ) for out, _ in logs]
 
 
 def run_setup(name: str, hosts: int, url: str | None, dovecot: Dovecot, work: Path,
               first: list[bytes], measured: list[bytes], expected: dict[str, int]) -> None:
     for folder in ("INBOX", "Processed", "Quarantine"):
-        subprocess.run(["doveadm", "-c", str(dovecot.conf), "expunge", "-u", "helpdesk@example.com", "mailbox",
+        subprocess.run(["doveadm", "-c", str(dovecot.conf), "expunge", "-u", "helpdesk@example.com",
+                        "mailbox",
                         folder, "all"], capture_output=True)
     database = url or "sqlite:///../var/maild.db"
-    configs = [write_config(work / f"{name}-{hosts}-host{i}", relay_port=None, smtp_port=free_port(),
+    configs = [write_config(work / f"{name}-{hosts}-host{i}", relay_port=None, smtp_port=free_port(
+        ),
                             imap_port=dovecot.port, database=database) for i in range(hosts)]
     dovecot.append(first)
     fetch(configs[:1])
     dovecot.append(measured)
     seconds, cpu, summaries = fetch(configs)
     got = counts(configs[0])
-    exact = "exact" if got == expected and dovecot.count("INBOX") == 0 else f"WRONG {got} != {expected}"
+    exact = "exact" if got == expected and dovecot.count(
+        "INBOX") == 0 else f"WRONG {got} != {expected}"
     shares = " / ".join(s.split(":", 1)[1].split(" fetched")[0].strip() for s in summaries)
-    print(f"{name:<18} {hosts:>5} {len(measured) / seconds:9.0f} {cpu:8.0f}%   {exact}; fetched per host: {shares}",
+    print(
+        f"{name:<18} {hosts:>5} {len(measured) / seconds:9.0f} {cpu:8.0f}%   {exact}; fetched per host: {shares}",
           flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("n", nargs="?", type=int, default=5000)
-    parser.add_argument("--postgres", default=os.environ.get("MAILD_TEST_POSTGRES", databases.DEFAULT_POSTGRES),
+    parser.add_argument("--postgres", default=os.environ.get("MAILD_TEST_POSTGRES",
+                                                             databases.DEFAULT_POSTGRES),
                         help="a PostgreSQL URL of a user who may create databases")
     args = parser.parse_args()
     os.environ["MAILD_TEST_POSTGRES"] = args.postgres
@@ -116,7 +126,8 @@ def main() -> None:
         try:
             run_setup("sqlite", 1, None, dovecot, Path(tmp), first, measured, expected)
             for hosts in (1, 2, 3):
-                run_setup("postgresql", hosts, databases.postgres_database(), dovecot, Path(tmp), first, measured,
+                run_setup("postgresql", hosts, databases.postgres_database(), dovecot, Path(tmp),
+                          first, measured,
                           expected)
         finally:
             dovecot.stop()

@@ -41,7 +41,8 @@ class Quarantine(MaildError):
 class DeliveryError(MaildError):
     """Outgoing delivery failed. `permanent` is True for a 5xx answer: retrying will not help."""
 
-    def __init__(self, message: str, permanent: bool = False, refused: dict[str, int] | None = None) -> None:
+    def __init__(self, message: str, permanent: bool = False, refused: dict[
+        str, int] | None = None) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.refused = refused  # recipient -> SMTP code, when only some recipients were refused

@@ -9,12 +9,16 @@ from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 log = logging.getLogger("maild.daemon")
 
-MAILS_RECEIVED = Counter("maild_mails_received_total", "Inbound mails handed to intake", ["channel"])
-MAILS_PROCESSED = Counter("maild_mails_processed_total", "Inbound mails by outcome", ["channel", "outcome"])
-PROCESSING_SECONDS = Histogram("maild_processing_seconds", "Time to store and process one inbound mail",
+MAILS_RECEIVED = Counter("maild_mails_received_total", "Inbound mails handed to intake", [
+    "channel"])
+MAILS_PROCESSED = Counter("maild_mails_processed_total", "Inbound mails by outcome", ["channel",
+                                                                                      "outcome"])
+PROCESSING_SECONDS = Histogram("maild_processing_seconds",
+                               "Time to store and process one inbound mail",
                                buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
 MAILS_SENT = Counter("maild_mails_sent_total", "Outgoing mails delivered", ["purpose"])
-SEND_FAILURES = Counter("maild_send_failures_total", "Outgoing delivery attempts that failed", ["permanent"])
+SEND_FAILURES = Counter("maild_send_failures_total", "Outgoing delivery attempts that failed", [
+    "permanent"])
 FETCH_ERRORS = Counter("maild_fetch_errors_total", "IMAP connection or fetch failures", ["mailbox"])
 OUTBOX_DEPTH = Gauge("maild_outbox_depth", "Outgoing mails queued")
 QUARANTINED = Gauge("maild_quarantine_size", "Inbound mails held in quarantine")

@@ -33,7 +33,8 @@ def notify(*assignments: str) -> bool:
 
 def reloading() -> bool:
     """RELOADING=1 with the monotonic time, as systemd 253+ wants for Type=notify-reload."""
-    return notify("RELOADING=1", f"MONOTONIC_USEC={time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000}")
+    return notify("RELOADING=1",
+                  f"MONOTONIC_USEC={time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000}")
 
 
 def watchdog_interval() -> float | None:

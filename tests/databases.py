@@ -24,7 +24,8 @@ _created: list[str] = []
 
 
 def admin_url() -> str:
-    return SETTING if ENGINE == "postgresql" else os.environ.get("MAILD_TEST_POSTGRES", DEFAULT_POSTGRES)
+    return SETTING if ENGINE == "postgresql" else os.environ.get("MAILD_TEST_POSTGRES",
+                                                                 DEFAULT_POSTGRES)
 
 
 def _admin_connection():  # noqa: ANN202 - psycopg's type

@@ -36,17 +36,20 @@ def varied(n: int, seed: int = 7, prefix: str = "v") -> list[bytes]:
     mails = []
     for i in range(n):
         m = EmailMessage()
-        m["From"] = (f"Contact {i} <user{i}@bath.example.ac.uk>" if i % 3 else f"Stranger {i} <s{i}@example.org>")
+        m["From"] = (
+            f"Contact {i} <user{i}@bath.example.ac.uk>" if i % 3 else f"Stranger {i} <s{i}@example.org>")
         m["To"] = "helpdesk@example.com"
         m["Message-ID"] = f"<{prefix}-{i}-{seed}@example.org>"
-        m["Subject"] = [f"Report {i} shows wrong dates", f"Caf\u00e9 r\u00e9servation {i} \u00e9choue",
+        m["Subject"] = [f"Report {i} shows wrong dates",
+                        f"Caf\u00e9 r\u00e9servation {i} \u00e9choue",
                         f"\u65e5\u672c\u8a9e {i}", f"Export {i} fails"][i % 4]
         body = f"Hello,\n\nProblem number {i}.\n" + "Details of the problem.\n" * rng.randint(1, 30)
         m.set_content(body if i % 5 else body + "Gr\u00fc\u00dfe, \u00e7a va \u20ac\n")
         if i % 4 == 1:
             m.add_alternative(f"<p>{body}</p>", subtype="html")
         elif i % 4 == 2:
-            m.add_attachment(rng.randbytes(3000), maintype="application", subtype="pdf", filename=f"report-{i}.pdf")
+            m.add_attachment(rng.randbytes(3000), maintype="application", subtype="pdf",
+                             filename=f"report-{i}.pdf")
         mails.append(m.as_bytes(policy=SMTP))
     return mails
 
@@ -70,7 +73,8 @@ def out_of_office(i: int, prefix: str = "ooo") -> bytes:
     from email.policy import SMTP
 
     m = EmailMessage()
-    m["From"], m["To"], m["Subject"] = "Out Of Office <ooo@example.org>", "helpdesk@example.com", "Automatic reply: away"
+    m["From"], m["To"], m[
+        "Subject"] = "Out Of Office <ooo@example.org>", "helpdesk@example.com", "Automatic reply: away"
     m["Auto-Submitted"], m["Message-ID"] = "auto-replied", f"<{prefix}-{i}@example.org>"
     m.set_content("I am away this week.\n")
     return m.as_bytes(policy=SMTP)

@@ -25,7 +25,8 @@ def colours(path: Path) -> tuple[int, int, Counter[tuple[int, int, int]]]:
             idat += body
         pos += 12 + length
     width, height, depth, colour_type, _, _, interlace = struct.unpack(">IIBBBBB", header)
-    assert depth == 8 and colour_type in (2, 6) and interlace == 0, "only 8-bit RGB(A), non-interlaced"
+    assert depth == 8 and colour_type in (2,
+                                          6) and interlace == 0, "only 8-bit RGB(A), non-interlaced"
     channels = 3 if colour_type == 2 else 4
     rows = _unfilter(zlib.decompress(bytes(idat)), width * channels, height, channels)
     counts: Counter[tuple[int, int, int]] = Counter()
@@ -38,7 +39,8 @@ def colours(path: Path) -> tuple[int, int, Counter[tuple[int, int, int]]]:
 def _unfilter(raw: bytes, stride: int, height: int, bpp: int) -> list[bytearray]:
     rows, previous = [], bytearray(stride)
     for y in range(height):
-        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (
+            stride + 1)])
         for i in range(stride):
             left = line[i - bpp] if i >= bpp else 0
             up, corner = previous[i], previous[i - bpp] if i >= bpp else 0
@@ -51,7 +53,8 @@ def _unfilter(raw: bytes, stride: int, height: int, bpp: int) -> list[bytearray]
             elif kind == 4:
                 p = left + up - corner
                 pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
-                line[i] = (line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 0xFF
+                line[i] = (line[i] + (
+                    left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 0xFF
         rows.append(line)
         previous = line
     return rows

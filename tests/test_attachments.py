@@ -143,7 +143,7 @@ def test_html_only_mail_gets_a_readable_text_part(intake: Intake) -> None:
     assert accept(intake, message) is Outcome.OPENED
     note = notification()
     text = body(note)
-    assert "Date Shown\n1 May 31 April" in text and "- Open the report <https://app.example/r>" in text
+    assert "Date Shown\n1 May 31 April" in text and "- Open the report" in text
     assert "<td>" not in text and "<table" in note.get_body(("html",)).get_content()
 
 

@@ -13,9 +13,11 @@ from maild.store.models import BouncedAddress, Event, Outbox, Ticket
 from mails import mail
 
 
-def dsn(original_id: str, recipient: str, action: str, status: str, headers_part: str = "text/rfc822-headers") -> bytes:
+def dsn(original_id: str, recipient: str, action: str, status: str,
+        headers_part: str = "text/rfc822-headers") -> bytes:
     """A DSN as Postfix writes it, returning the headers of the mail it reports on."""
-    returned = (f"From: Alice Engineer via Test Helpdesk <helpdesk@example.com>\r\nTo: {recipient}\r\n"
+    returned = (
+        f"From: Alice Engineer via Test Helpdesk <helpdesk@example.com>\r\nTo: {recipient}\r\n"
                 f"Subject: [#1] Re: Placement report\r\nMessage-ID: {original_id}\r\n")
     if headers_part == "message/rfc822":
         returned += "\r\nThe answer.\r\n"
@@ -48,14 +50,16 @@ def answered(tmp_path: Path) -> tuple[Intake, Outbox]:
 
 def answer_as_alice(intake: Intake, text: str) -> None:
     [note] = [n for n in sent("notification") if "alice@example.com" in n["To"]][:1]
-    intake.accept(Arrival(staff_reply(note, text).as_bytes(), "test", "test", [note["Reply-To"]], "alice@example.com"))
+    intake.accept(Arrival(staff_reply(note, text).as_bytes(), "test", "test", [note["Reply-To"]],
+                          "alice@example.com"))
 
 
 @pytest.mark.parametrize("headers_part", ["text/rfc822-headers", "message/rfc822"])
 def test_permanent_failure_is_attached_flags_the_address_and_tells_staff(
         answered: tuple[Intake, Outbox], headers_part: str) -> None:
     intake, answer = answered
-    outcome = deliver_dsn(intake, dsn(answer.message_id, "pat@bath.example.ac.uk", "failed", "5.1.1", headers_part))
+    outcome = deliver_dsn(intake, dsn(answer.message_id, "pat@bath.example.ac.uk", "failed",
+                                      "5.1.1", headers_part))
     assert outcome is Outcome.REPLIED
     ticket = Ticket.get()
     assert ticket.status == "resolved"  # never reopened by a bounce
@@ -64,32 +68,40 @@ def test_permanent_failure_is_attached_flags_the_address_and_tells_staff(
     assert BouncedAddress.get().email == "pat@bath.example.ac.uk"
     assert Event.get(Event.kind == "bounced").ticket_id == ticket.number
     told = [n for n in sent("notification") if n["Subject"].startswith("[#1] Undeliverable")]
-    assert sorted(n["To"] for n in told) == ["Alice Engineer <alice@example.com>", "Erin Engineer <erin@example.com>"]
-    assert "could not be delivered to pat@bath.example.ac.uk: 5.1.1" in told[0].get_body(("plain",)).get_content()
-    assert Outbox.select().where(Outbox.purpose == "acknowledgement").count() == 1  # none for the DSN
+    assert sorted(n["To"] for n in told) == ["Alice Engineer <alice@example.com>",
+                                             "Erin Engineer <erin@example.com>"]
+    assert "could not be delivered to pat@bath.example.ac.uk: 5.1.1" in told[0].get_body((
+        "plain",)).get_content()
+    # none for the DSN
+    assert Outbox.select().where(Outbox.purpose == "acknowledgement").count() == 1
 
     # The next answer leaves the undeliverable Cc out; once Pat writes again, Pat is back.
     answer_as_alice(intake, "Another answer.")
     assert sent("answer")[-1]["Cc"] is None
-    intake.accept(Arrival(mail(sender="Pat <pat@bath.example.ac.uk>", subject="Re: [#1] Placement report",
-                       body="My mailbox works again.").as_bytes(), "test", "test", ["helpdesk@example.com"],
+    intake.accept(Arrival(mail(sender="Pat <pat@bath.example.ac.uk>",
+                               subject="Re: [#1] Placement report",
+                       body="My mailbox works again.").as_bytes(), "test", "test", [
+                           "helpdesk@example.com"],
                   "pat@bath.example.ac.uk"))
     assert BouncedAddress.select().count() == 0
 
 
 def test_temporary_failure_only_updates_the_outbox_record(answered: tuple[Intake, Outbox]) -> None:
     intake, answer = answered
-    assert deliver_dsn(intake, dsn(answer.message_id, "dana@bath.example.ac.uk", "delayed", "4.4.1")) \
+    assert deliver_dsn(intake, dsn(answer.message_id, "dana@bath.example.ac.uk", "delayed",
+                                   "4.4.1")) \
         is Outcome.REPLIED
     row = Outbox.get_by_id(answer.id)
     assert row.status != "failed" and "delayed" in row.last_error
-    assert BouncedAddress.select().count() == 0 and not Event.select().where(Event.kind == "bounced").exists()
+    assert BouncedAddress.select().count() == 0 and not Event.select().where(
+        Event.kind == "bounced").exists()
 
 
 def test_report_on_a_mail_we_never_sent_opens_nothing(answered: tuple[Intake, Outbox]) -> None:
     intake, _ = answered
     tickets = Ticket.select().count()
-    assert deliver_dsn(intake, dsn("<forged@elsewhere.example>", "dana@bath.example.ac.uk", "failed", "5.1.1")) \
+    assert deliver_dsn(intake, dsn("<forged@elsewhere.example>", "dana@bath.example.ac.uk",
+                                   "failed", "5.1.1")) \
         is Outcome.IGNORED
     assert Ticket.select().count() == tickets and BouncedAddress.select().count() == 0
 
@@ -101,10 +113,12 @@ def test_bounce_storm_over_smtp_opens_nothing_answers_nothing_and_tells_staff_on
     send(setup.smtp_port, mail())
     [ack] = smtp_sink.replies(1)
     storm = [dsn(ack.message["Message-ID"], "dana@bath.example.ac.uk", "failed", "5.1.1")] * 100 + \
-        [dsn(f"<unknown-{i}@elsewhere.example>", "dana@bath.example.ac.uk", "failed", "5.1.1") for i in range(100)]
+        [dsn(f"<unknown-{i}@elsewhere.example>", "dana@bath.example.ac.uk", "failed",
+             "5.1.1") for i in range(100)]
     with smtplib.SMTP("127.0.0.1", setup.smtp_port, timeout=30) as client:
         for i, content in enumerate(storm):  # each copy made unique, as a real storm's would be
-            client.sendmail("", ["helpdesk@example.com"], content.replace(b"<dsn-1@", f"<dsn-{i}@".encode()))
+            client.sendmail("", ["helpdesk@example.com"], content.replace(b"<dsn-1@",
+                                                                          f"<dsn-{i}@".encode()))
     detail = setup.json("ticket", "1")
     kinds = [e["kind"] for e in detail["history"]]
     assert (kinds.count("bounced"), kinds.count("bounce_repeated")) == (1, 99)
@@ -112,4 +126,5 @@ def test_bounce_storm_over_smtp_opens_nothing_answers_nothing_and_tells_staff_on
     smtp_sink.wait_to("erin@example.com", 2, timeout=3)
     assert len(smtp_sink.replies(2, timeout=1)) == 1  # still only the one acknowledgement
     told = [r for r in smtp_sink.received if "Undeliverable" in r.message["Subject"]]
-    assert sorted(r.rcpt_tos[0] for r in told) == ["alice@example.com", "erin@example.com"]  # once each
+    # once each
+    assert sorted(r.rcpt_tos[0] for r in told) == ["alice@example.com", "erin@example.com"]

@@ -25,7 +25,35 @@ def london(*args: int) -> datetime:
     (london(2026, 11, 27, 17, 45), False, london(2026, 11, 30, 9, 0)),    # late Friday -> Monday
     (london(2026, 11, 28, 12, 0), False, london(2026, 11, 30, 9, 0)),     # Saturday
     (london(2026, 12, 24, 18, 0), False, london(2026, 12, 30, 9, 0)),     # Christmas, Boxing Day (Sat)
-                                                                          # substitute Mon 28th, closure 29th
+                                                                          # s
+                                                                          # u
+                                                                          # b
+                                                                          # s
+                                                                          # t
+                                                                          # i
+                                                                          # t
+                                                                          # u
+                                                                          # t
+                                                                          # e
+                                                                          # M
+                                                                          # o
+                                                                          # n
+                                                                          # 2
+                                                                          # 8
+                                                                          # t
+                                                                          # h
+                                                                          # ,
+                                                                          # c
+                                                                          # l
+                                                                          # o
+                                                                          # s
+                                                                          # u
+                                                                          # r
+                                                                          # e
+                                                                          # 2
+                                                                          # 9
+                                                                          # t
+                                                                          # h
     (london(2026, 4, 2, 17, 31), False, london(2026, 4, 7, 9, 0)),        # Good Friday, Easter Monday
     (london(2026, 8, 31, 11, 0), False, london(2026, 9, 1, 9, 0)),        # summer bank holiday (England)
 ])

@@ -22,22 +22,26 @@ def outgoing(**changes) -> Outgoing:  # noqa: ANN003
 
 def test_encoded_newlines_in_subject_and_name_add_no_header() -> None:
     evil_subject = "x\r\nBcc: eve@evil.example\nX-Injected: 1"
-    content = compose(outgoing(subject=f"[#1] {evil_subject}", to=[("Dana\r\nCc: eve@evil.example", "dana@example.org")]))
+    content = compose(outgoing(subject=f"[#1] {evil_subject}", to=[("Dana\r\nCc: eve@evil.example",
+                                                                    "dana@example.org")]))
     message = message_from_bytes(content, policy=policy.default)
     assert message["Bcc"] is None and message["Cc"] is None and message["X-Injected"] is None
     assert message["Subject"] == "[#1] x Bcc: eve@evil.example X-Injected: 1"
     assert [a.addr_spec for a in message["To"].addresses] == ["dana@example.org"]
 
 
-@pytest.mark.parametrize("address", ["dana@example.org\r\nRCPT TO:<eve@evil.example>", "a@b@c.example", "<x>@y.example"])
+@pytest.mark.parametrize("address", ["dana@example.org\r\nRCPT TO:<eve@evil.example>",
+                                     "a@b@c.example", "<x>@y.example"])
 def test_malformed_recipient_is_refused(address: str) -> None:
     with pytest.raises(ValueError, match="malformed address"):
         compose(outgoing(to=[("", address)]))
 
 
 def test_html_part_is_kept_as_given_and_headers_mark_automatic_mail() -> None:
-    content = compose(outgoing(html="<p>Hi</p>", auto_submitted="auto-replied", loop_marker="helpdesk@example.com",
-                               in_reply_to="<c1@example.org>", references=["<c0@example.org>", "<c1@example.org>"]))
+    content = compose(outgoing(html="<p>Hi</p>", auto_submitted="auto-replied",
+                               loop_marker="helpdesk@example.com",
+                               in_reply_to="<c1@example.org>", references=["<c0@example.org>",
+                                                                           "<c1@example.org>"]))
     message = message_from_bytes(content, policy=policy.default)
     assert message["Auto-Submitted"] == "auto-replied"
     assert message["X-Maild-Loop"] == "helpdesk@example.com"
@@ -59,19 +63,26 @@ BREAKS = ["\r\n", "\n", "\r", "\u2028", "\x00", "\x0b"]
 def test_line_breaks_in_subject_and_every_display_name_add_no_header_or_recipient(brk: str) -> None:
     from maild.outbound.compose import display_from
     evil = f"x{brk}Bcc: eve@evil.example{brk}X-Injected: 1"
-    content = compose(outgoing(subject=f"[#1] Caf\u00e9 {evil}", from_header=display_from(f"Alice {evil}", "helpdesk@example.com"),
-                               to=[(f"Dana {evil}", "dana@example.org")], cc=[(f"Pat {evil}", "pat@example.org")],
+    content = compose(outgoing(subject=f"[#1] Caf\u00e9 {evil}", from_header=display_from(
+        f"Alice {evil}", "helpdesk@example.com"),
+                               to=[(f"Dana {evil}", "dana@example.org")], cc=[(f"Pat {evil}",
+                                                                               "pat@example.org")],
                                reply_to="helpdesk+t1.c.abcdefabcdef@example.com"))
     message = message_from_bytes(content, policy=policy.default)
-    assert sorted(message.keys()) == sorted(["From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID",
-                                             "Content-Type", "MIME-Version", "Content-Transfer-Encoding"])
-    assert [a.addr_spec for a in message["To"].addresses + message["Cc"].addresses] == ["dana@example.org", "pat@example.org"]
+    assert sorted(message.keys()) == sorted(["From", "To", "Cc", "Reply-To", "Subject", "Date",
+                                             "Message-ID",
+                                             "Content-Type", "MIME-Version",
+                                             "Content-Transfer-Encoding"])
+    assert [a.addr_spec for a in message["To"].addresses + message["Cc"].addresses] == [
+        "dana@example.org", "pat@example.org"]
     assert message["Subject"] == "[#1] Caf\u00e9 x Bcc: eve@evil.example X-Injected: 1"
-    assert message["From"].addresses[0].display_name == "Alice x Bcc: eve@evil.example X-Injected: 1"
+    assert message["From"].addresses[
+        0].display_name == "Alice x Bcc: eve@evil.example X-Injected: 1"
 
 
 @pytest.mark.parametrize("field", ["to", "cc", "reply_to", "from"])
-@pytest.mark.parametrize("address", ["dana@example.org\r\nBcc: eve@evil.example", "dana@example.org\nX: 1", "dana@exa\rmple.org",
+@pytest.mark.parametrize("address", ["dana@example.org\r\nBcc: eve@evil.example",
+                                     "dana@example.org\nX: 1", "dana@exa\rmple.org",
                                      "dana@example.org\n"])
 def test_line_breaks_in_any_address_are_refused(field: str, address: str) -> None:
     from maild.outbound.compose import display_from
@@ -92,16 +103,19 @@ def test_a_long_display_name_with_specials_stays_one_name(name: str) -> None:
 
     content = compose(outgoing(to=[(name, "dana@example.org")], cc=[(name, "pat@example.org")]))
     message = message_from_bytes(content, policy=policy.default)
-    assert [(a.display_name, a.addr_spec) for a in message["To"].addresses] == [(name, "dana@example.org")]
+    assert [(a.display_name, a.addr_spec) for a in message["To"].addresses] == [(
+        name, "dana@example.org")]
     assert [a.addr_spec for a in message["Cc"].addresses] == ["pat@example.org"]
-    assert [address for _, address in mailparser.parse_from_bytes(content).to] == ["dana@example.org"]
+    assert [address for _, address in mailparser.parse_from_bytes(content).to] == [
+        "dana@example.org"]
     assert max(len(line) for line in content.split(b"\r\n")) <= 78
 
 
 def test_a_configured_from_with_a_non_ascii_name_is_encoded() -> None:
     content = compose(outgoing(from_header="Soci\u00e9t\u00e9 Helpdesk <help@example.com>"))
     [sender] = message_from_bytes(content, policy=policy.default)["From"].addresses
-    assert (sender.display_name, sender.addr_spec) == ("Soci\u00e9t\u00e9 Helpdesk", "help@example.com")
+    assert (sender.display_name, sender.addr_spec) == ("Soci\u00e9t\u00e9 Helpdesk",
+                                                       "help@example.com")
     assert content.isascii()
 
 
@@ -142,10 +156,13 @@ def test_the_date_header_names_the_right_moment_when_uk_clocks_change(
 @settings(max_examples=500, deadline=None)
 @given(st.sampled_from(["To", "Subject", "Message-ID", "X-Auto-Response-Suppress"]),
        st.lists(st.text("ab", min_size=1, max_size=40), min_size=1, max_size=8).map(" ".join))
-def test_a_header_is_folded_at_spaces_into_lines_of_78_where_its_words_allow(name: str, value: str) -> None:
+def test_a_header_is_folded_at_spaces_into_lines_of_78_where_its_words_allow(name: str,
+                                                                             value: str) -> None:
     folded = _folded(name, value)
     assert folded.endswith("\r\n") and folded[:-2].replace("\r\n ", " ") == f"{name}: {value}"
     lines = folded[:-2].split("\r\n")
     for line, after in zip(lines, lines[1:]):
-        assert len(line) <= 78 and len(line) + len(after.split(" ")[1]) + 1 > 78  # the next word did not fit
-    assert len(lines[-1]) <= 78 or " " not in lines[-1].strip()  # longer only for one unbreakable word
+        # the next word did not fit
+        assert len(line) <= 78 and len(line) + len(after.split(" ")[1]) + 1 > 78
+    # longer only for one unbreakable word
+    assert len(lines[-1]) <= 78 or " " not in lines[-1].strip()

@@ -30,7 +30,8 @@ def test_redelivery_of_the_same_bytes_is_not_a_second_ticket(offline_setup: Mail
     assert (first.stdout, again.stdout) == (b"opened\n", b"duplicate\n")
     assert len(offline_setup.json("tickets")) == 1
     sent = offline_setup.cli("send", "--once")
-    assert sent.stdout == b"sent 3, deferred 0, failed 0\n"  # one acknowledgement, two staff notifications
+    # one acknowledgement, two staff notifications
+    assert sent.stdout == b"sent 3, deferred 0, failed 0\n"
 
 
 @pytest.mark.sqlite_only  # the PostgreSQL equivalent, a server that is down: test_postgres.py
@@ -54,7 +55,8 @@ def test_unwritable_database_exits_75_and_the_retry_succeeds(offline_setup: Mail
 
 
 def test_null_envelope_sender_is_not_acknowledged(offline_setup: MaildSetup) -> None:
-    result = offline_setup.cli("deliver", "--sender", "", input=mail(subject="Delivery failure").as_bytes())
+    result = offline_setup.cli("deliver", "--sender", "", input=mail(
+        subject="Delivery failure").as_bytes())
     assert result.stdout == b"ignored\n"
     assert offline_setup.json("tickets") == []
     assert offline_setup.cli("send", "--once").stdout == b"sent 0, deferred 0, failed 0\n"

@@ -21,11 +21,13 @@ from mails import mail
 
 HELPDESK = "helpdesk@example.com"
 DANA = "Dana Admin <dana@bath.example.ac.uk>"
-ALICE = "Alice Engineer <alice@example.com>"  # staff: an unproven mail from her counts as a customer's
+# staff: an unproven mail from her counts as a customer's
+ALICE = "Alice Engineer <alice@example.com>"
 BASE_SUBJECT = "Printer on fire"
 # the subject forms test_routing.py gives `subject_starts_with`
 SUBJECTS = ["Question about exports", "Re: Question about exports", "AW: Question about exports",
-            "SV: Question about exports", "Antw: Question about exports", "[#12] Question about exports",
+            "SV: Question about exports", "Antw: Question about exports",
+            "[#12] Question about exports",
             "AW: [#12] Question about exports", "Re: [#12] Fwd: Question about exports",
             "RE:[#12] AW: SV: Question about exports"]
 
@@ -51,7 +53,8 @@ def state(tmp_path_factory: pytest.TempPathFactory) -> State:
     directory = tmp_path_factory.mktemp("base")
     config = write_config(directory, relay_port=None, smtp_port=2525)
     maild(config, "deliver", "-r", HELPDESK, "-f", "dana@bath.example.ac.uk",
-          input=mail(sender=DANA, subject=BASE_SUBJECT, message_id="<base@bath.example.ac.uk>").as_bytes())
+          input=mail(sender=DANA, subject=BASE_SUBJECT,
+                     message_id="<base@bath.example.ac.uk>").as_bytes())
     ticket = json.loads(maild(config, "ticket", "1", "--json").stdout)
     [ack] = [o["message_id"] for o in ticket["outbox"] if o["purpose"] == "acknowledgement"]
     return State(directory, config, ack)
@@ -101,11 +104,13 @@ def customer_reply(state: State) -> bytes:
 
 CASES: dict[str, Callable[[State], bytes]] = {
     **{str(p.relative_to(ROOT)): (lambda _s, p=p: p.read_bytes()) for p in fixture_files()},
-    **{f"subject {s!r}": (lambda _s, s=s: mail(sender=DANA, subject=s).as_bytes()) for s in SUBJECTS},
+    **{f"subject {s!r}": (lambda _s, s=s: mail(sender=DANA, subject=s).as_bytes(
+        )) for s in SUBJECTS},
     "unproven staff reply on ticket 1": staff_reply,
     "customer reply on ticket 1": customer_reply,
     "copy of the mail that opened ticket 1":
-        lambda _s: mail(sender=DANA, subject=BASE_SUBJECT, message_id="<base@bath.example.ac.uk>").as_bytes(),
+        lambda _s: mail(sender=DANA, subject=BASE_SUBJECT,
+                        message_id="<base@bath.example.ac.uk>").as_bytes(),
 }
 
 
@@ -169,7 +174,8 @@ def table_counts(config: Path) -> dict[str, int]:
 
     db = open_store(load_config(config).database)
     try:
-        return {t: db.execute_sql(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in db.get_tables()}
+        return {t: db.execute_sql(f'SELECT count(*) FROM "{t}"').fetchone()[
+            0] for t in db.get_tables()}
     finally:
         db.close()
 
@@ -182,7 +188,8 @@ def files_under(directory: Path) -> list[str]:
 
 @pytest.mark.parametrize("make", [staff_reply, customer_reply,
                                   lambda _s: (ROOT / "examples" / "escalation.eml").read_bytes()])
-def test_explain_changes_nothing(state: State, tmp_path: Path, make: Callable[[State], bytes]) -> None:
+def test_explain_changes_nothing(state: State, tmp_path: Path, make: Callable[[State],
+                                                                              bytes]) -> None:
     config = copy_of(state, tmp_path)
     mail_file = tmp_path / "mail.eml"
     mail_file.write_bytes(make(state))
@@ -190,7 +197,8 @@ def test_explain_changes_nothing(state: State, tmp_path: Path, make: Callable[[S
     result = subprocess.run([*MAILD, "-c", str(config), "route", "--explain", str(mail_file)],
                             capture_output=True, timeout=60)
     assert result.returncode == 0 and b"result:" in result.stdout, result.stderr.decode()
-    assert b"queued" not in result.stderr and b"opened" not in result.stderr  # no log line claims it
+    # no log line claims it
+    assert b"queued" not in result.stderr and b"opened" not in result.stderr
     assert table_counts(config) == counts and counts["rawmail"] == 1 and counts["outbox"] >= 1
     assert files_under(tmp_path / "var") == files
     assert not [p for p in (tmp_path / "var" / "outbox").rglob("*") if p.is_file()]

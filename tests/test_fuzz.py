@@ -18,14 +18,19 @@ from maild.store.raw import dedupe_key
 from mails import mail
 
 DATA = Path(__file__).parent / "data"
-# The corpora (broken and hostile mail included), and replies by tag to ticket 1 (opened by the fixture), so mutants also thread.
+# The corpora (broken and hostile mail included), and replies by tag to ticket 1 (opened by the
+# fixture), so mutants also thread.
 SEEDS = [p.read_bytes() for p in sorted([*DATA.glob("replies/*.eml"), *DATA.glob("routing/*.eml"),
                                         *DATA.glob("hostile/*.eml")])] + \
-    [mail(subject=f"Re: [#1] Placement report ({n})", body="More detail.", message_id=f"<seed-{n}@x>").as_bytes()
+    [mail(subject=f"Re: [#1] Placement report ({n})", body="More detail.",
+          message_id=f"<seed-{n}@x>").as_bytes()
      for n in range(10)]
-JUNK = [b"\r\n", b"\n.\n", b"\x00", b"\r", b"--", b"\xff\xfe", b"=?utf-8?q?=0D=0ABcc:_x@evil?=", b"=?x-unknown?b?////?=",
-        b'Content-Type: multipart/mixed; boundary="z"\r\n\r\n--z\r\n', b"Content-Transfer-Encoding: base64\r\n\r\n@@@",
-        b"charset=ks_c_5601-1987", b"begin 644 x.bin\r\nM;&]O\r\nend\r\n", b"From: \"a@b\" <x@evil>, c@d\r\n",
+JUNK = [b"\r\n", b"\n.\n", b"\x00", b"\r", b"--", b"\xff\xfe", b"=?utf-8?q?=0D=0ABcc:_x@evil?=",
+        b"=?x-unknown?b?////?=",
+        b'Content-Type: multipart/mixed; boundary="z"\r\n\r\n--z\r\n',
+        b"Content-Transfer-Encoding: base64\r\n\r\n@@@",
+        b"charset=ks_c_5601-1987", b"begin 644 x.bin\r\nM;&]O\r\nend\r\n",
+        b"From: \"a@b\" <x@evil>, c@d\r\n",
         b"Content-Type: text/plain; name*0*=utf-8''%e2%82; name*1=ac\r\n"]
 KEPT = {"processed", "ignored", "quarantined"}
 STATUS = {Outcome.OPENED: "processed", Outcome.REPLIED: "processed", Outcome.IGNORED: "ignored",
@@ -68,14 +73,18 @@ def intake(tmp_path_factory: pytest.TempPathFactory) -> Intake:
 # derandomize: the same inputs on every run, so CI is reproducible; raise max_examples to explore.
 @settings(max_examples=400, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(content=mutated() | generated, envelope_from=st.sampled_from([None, "", "dana@bath.example.ac.uk"]))
+@given(content=mutated() | generated, envelope_from=st.sampled_from([None, "",
+                                                                     "dana@bath.example.ac.uk"]))
 def test_any_input_ends_as_ticket_ignored_or_quarantined(intake: Intake, content: bytes,
                                                         envelope_from: str | None) -> None:
     source = f"fuzz:{next(_counter)}"
-    outcome = intake.accept(Arrival(content, source, "fuzz", ["helpdesk@example.com"], envelope_from))
+    outcome = intake.accept(Arrival(content, source, "fuzz", ["helpdesk@example.com"],
+                                    envelope_from))
     SEEN[outcome] = SEEN.get(outcome, 0) + 1
-    assert RawMail.select().where(RawMail.status.not_in(KEPT)).count() == 0  # nothing left half-done
-    if outcome is not Outcome.DUPLICATE:  # bytes seen before keep their first row (and outcome, if held)
+    # nothing left half-done
+    assert RawMail.select().where(RawMail.status.not_in(KEPT)).count() == 0
+    # bytes seen before keep their first row (and outcome, if held)
+    if outcome is not Outcome.DUPLICATE:
         raw = RawMail.get(RawMail.dedupe_key == dedupe_key(content, "fuzz"))
         assert raw.status == STATUS[outcome] and bytes(raw.content) == content
         assert (raw.ticket_id is not None) == (outcome in (Outcome.OPENED, Outcome.REPLIED))
@@ -84,4 +93,5 @@ def test_any_input_ends_as_ticket_ignored_or_quarantined(intake: Intake, content
 
 def test_the_inputs_reached_every_kind_of_ending() -> None:
     """Run after the property: a fuzzer that only ever produced one outcome would prove little."""
-    assert {Outcome.OPENED, Outcome.REPLIED, Outcome.IGNORED, Outcome.QUARANTINED} <= set(SEEN), SEEN
+    assert {Outcome.OPENED, Outcome.REPLIED, Outcome.IGNORED, Outcome.QUARANTINED} <= set(
+        SEEN), SEEN

@@ -19,7 +19,7 @@ EXPECTED = {
     "bad-quoted-printable": ("Bad quoted-printable", "Softbreak and =ZZ bad escape and \ufffd cut.", []),
     "empty-body": ("(no subject)", "", []),
     "encoded-word-subject": ("R\u00e9sum\u00e9 du probl\u00e8me", "Encoded subject.", []),
-    "html-script": ("HTML with script", "Hello team\n{{7*7}}", []),  # script dropped, {{ }} stays text
+    "html-script": ("HTML with script", "Hello team\n\n{{7*7}}", []),  # script dropped, {{ }} stays text
     "invalid-utf8": ("Invalid UTF-8", "Broken \ufffd\ufffd bytes \ufffd( here.", []),
     "ks-c-5601": ("Korean legacy charset", "\ud55c\uad6d\uc5b4 \ud14d\uc2a4\ud2b8", []),  # mislabelled: UTF-8 inside
     "missing-closing-boundary": ("Missing closing boundary", "The text before the end that never comes.", []),

@@ -52,14 +52,16 @@ def test_200_varied_mails_become_200_tickets_acknowledged_and_moved(
     fetched = imap_setup.cli("fetch", "--once")
     assert fetched.stdout == b"helpdesk: 200 fetched, 200 moved (200 opened)\n", fetched.stderr.decode()
     sent = imap_setup.cli("send", "--once").stdout
-    assert sent == b"sent 600, deferred 0, failed 0\n"  # an acknowledgement and two queue notifications each
+    # an acknowledgement and two queue notifications each
+    assert sent == b"sent 600, deferred 0, failed 0\n"
 
     assert tickets(imap_setup) == 200
     acks = smtp_sink.replies(200)
     assert len(acks) == 200 and len({a.message["In-Reply-To"] for a in acks}) == 200
     assert (dovecot.count("INBOX"), dovecot.count("Processed")) == (0, 200)
     # A second pass finds nothing and sends nothing.
-    assert imap_setup.cli("fetch", "--once").stdout == b"helpdesk: 0 fetched, 0 moved (nothing new)\n"
+    assert imap_setup.cli("fetch",
+                          "--once").stdout == b"helpdesk: 0 fetched, 0 moved (nothing new)\n"
 
 
 def test_mail_appended_while_idling_is_a_ticket_within_two_seconds(
@@ -80,8 +82,10 @@ def test_mails_appended_each_as_the_one_before_is_answered_are_tickets_within_tw
     IDLE, at a moment its own acknowledgement decides, early in IDLE or just before it began."""
     time.sleep(0.5)
     for n in range(1, 9):
-        sender = f"Customer {n} <customer{n}@example.org>"  # one each: the acknowledgement cap is per address
-        dovecot.append([mail(sender, f"Mail {n}", message_id=f"<one-by-one-{n}@example.org>").as_bytes()])
+        # one each: the acknowledgement cap is per address
+        sender = f"Customer {n} <customer{n}@example.org>"
+        dovecot.append([mail(sender, f"Mail {n}",
+                             message_id=f"<one-by-one-{n}@example.org>").as_bytes()])
         start = time.monotonic()
         assert len(smtp_sink.replies(n, timeout=5)) == n
         assert time.monotonic() - start < 2.0, f"mail {n} waited {time.monotonic() - start:.1f}s"
@@ -121,7 +125,8 @@ def test_mail_arriving_between_a_pass_and_idle_is_not_left_until_the_idle_renewa
         wait_until(lambda: "watching INBOX" in daemon.log.read_text())
         time.sleep(2)  # past the first (empty) pass's pause, into IDLE
         dovecot.append([mail(subject="First").as_bytes()])
-        wait_until(lambda: tickets(imap_setup) == 1)  # its pass is done; the pause before IDLE begins
+        # its pass is done; the pause before IDLE begins
+        wait_until(lambda: tickets(imap_setup) == 1)
         dovecot.append([mail(subject="Second").as_bytes()])
         elapsed = wait_until(lambda: tickets(imap_setup) == 2, timeout=10)
         assert elapsed < 3.5, f"the second mail waited {elapsed:.1f}s: for the IDLE renewal"
@@ -134,7 +139,8 @@ def crash_run(setup: MaildSetup, point: str) -> int:
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-m", "maild", "-c", str(setup.config), "fetch", "--once"],
+    result = subprocess.run([sys.executable, "-m", "maild", "-c", str(setup.config), "fetch",
+                             "--once"],
                             env=env, capture_output=True, timeout=60)
     return result.returncode
 
@@ -186,8 +192,10 @@ def test_uidvalidity_change_imports_nothing_twice_and_skips_nothing(
     from conftest import free_port, write_config
 
     port = free_port()
-    setup = MaildSetup(tmp_path / "m", write_config(tmp_path / "m", relay_port=smtp_sink.port, smtp_port=port,
-                                                    imap_port=dovecot.port, imap_extra=", folder: Support"), port)
+    setup = MaildSetup(tmp_path / "m", write_config(tmp_path / "m", relay_port=smtp_sink.port,
+                                                    smtp_port=port,
+                                                    imap_port=dovecot.port,
+                                                    imap_extra=", folder: Support"), port)
     first = varied(5, prefix="first")
     dovecot.append(first, folder="Support")
     fetch_and_send(setup)
@@ -202,7 +210,8 @@ def test_uidvalidity_change_imports_nothing_twice_and_skips_nothing(
     assert b"UIDVALIDITY of Support changed" in fetched.stderr
     assert count(setup, "select uidvalidity from mailboxcursor") != old_validity
     assert tickets(setup) == 7
-    assert setup.cli("send", "--once").stdout == b"sent 6, deferred 0, failed 0\n"  # 2 tickets x (ack + 2 staff)
+    # 2 tickets x (ack + 2 staff)
+    assert setup.cli("send", "--once").stdout == b"sent 6, deferred 0, failed 0\n"
     assert dovecot.count("Support") == 0
 
 
@@ -212,19 +221,24 @@ def test_unprocessable_mail_goes_to_quarantine_and_the_rest_flow(
     from conftest import free_port, write_config
 
     port = free_port()
-    setup = MaildSetup(tmp_path / "m", write_config(tmp_path / "m", relay_port=smtp_sink.port, smtp_port=port,
+    setup = MaildSetup(tmp_path / "m", write_config(tmp_path / "m", relay_port=smtp_sink.port,
+                                                    smtp_port=port,
                                                     imap_port=dovecot.port,
-                                                    extra="limits: {max_message_bytes: 20000}\n"), port)
-    big = mail(subject="Huge attachment", body="x\n" * 20000).as_bytes(policy=SMTP)  # CRLF, as IMAP serves it
+                                                    extra="limits: {max_message_bytes: 20000}\n"),
+                                                    port)
+    # CRLF, as IMAP serves it
+    big = mail(subject="Huge attachment", body="x\n" * 20000).as_bytes(policy=SMTP)
     dovecot.append([*varied(2, prefix="before"), big, *varied(2, prefix="after")])
     fetched = setup.cli("fetch", "--once")
     assert fetched.stdout == b"helpdesk: 4 fetched, 5 moved (4 opened, 1 quarantined)\n"
-    assert (dovecot.count("Quarantine"), dovecot.count("Processed"), dovecot.count("INBOX")) == (1, 4, 0)
+    assert (dovecot.count("Quarantine"), dovecot.count("Processed"), dovecot.count("INBOX")) == (
+        1, 4, 0)
     # Over the limit, it is not even downloaded (memory stays bounded): the server keeps it in
     # Quarantine, and the database records why.
     assert setup.json("quarantine") == []
     [detail] = [row[0] for row in query(setup, "select detail from event where kind = 'refused'")]
-    assert detail.startswith(f"imap helpdesk: INBOX UID 3: {len(big)} bytes, over the limit of 20000")
+    assert detail.startswith(
+        f"imap helpdesk: INBOX UID 3: {len(big)} bytes, over the limit of 20000")
     with dovecot.client() as client:
         client.select_folder("Quarantine")
         [(uid, data)] = client.fetch(client.search("ALL"), [b"BODY.PEEK[]"]).items()
@@ -241,7 +255,8 @@ def test_wrong_password_backs_off_and_recovers_when_fixed(
     daemon.start()
     try:
         # Dovecot delays each failed login more (its auth penalty), so allow for that.
-        wait_until(lambda: daemon.log.read_text().count("login as helpdesk@example.com refused") >= 2, timeout=30)
+        wait_until(lambda: daemon.log.read_text().count(
+            "login as helpdesk@example.com refused") >= 2, timeout=30)
         assert tickets(imap_setup) == 0
         assert "refused" in count_error(imap_setup)
         password.write_text("imap-secret\n")
@@ -295,7 +310,9 @@ def test_one_commit_group_quarantines_a_failing_mail_alone_and_keeps_what_came_b
     def accept_until_the_database_fails(arrival: Arrival, batch: Batch) -> Outcome:
         calls.append(arrival.content)
         if len(calls) == 5:
-            raise TransientError("database: disk I/O error") if failure == "database" else RuntimeError("disk I/O bug")
+            raise TransientError(
+                "database: disk I/O error") if failure == "database" else RuntimeError(
+                    "disk I/O bug")
         return intake.accept(arrival, batch)
 
     exploding = mail(subject="Please explode").as_bytes(policy=SMTP)
@@ -310,12 +327,14 @@ def test_one_commit_group_quarantines_a_failing_mail_alone_and_keeps_what_came_b
         watcher(accept_until_the_database_fails).fetch_once()
     assert tickets(imap_setup) == 3  # mails 1, 2 and 4; mail 3 quarantined; mail 5 failed
     assert count(imap_setup, "select count(*) from rawmail where status = 'quarantined'") == 1
-    assert (dovecot.count("Processed"), dovecot.count("Quarantine"), dovecot.count("INBOX")) == (3, 1, 3)
+    assert (dovecot.count("Processed"), dovecot.count("Quarantine"), dovecot.count("INBOX")) == (
+        3, 1, 3)
 
     report = watcher(intake.accept).fetch_once()
     assert (report.fetched, report.confirmed, report.outcomes) == (3, 3, {"opened": 3})
     assert tickets(imap_setup) == 6
-    assert (dovecot.count("Processed"), dovecot.count("Quarantine"), dovecot.count("INBOX")) == (6, 1, 0)
+    assert (dovecot.count("Processed"), dovecot.count("Quarantine"), dovecot.count("INBOX")) == (
+        6, 1, 0)
     assert count(imap_setup, "select count(*) from outbox where purpose = 'acknowledgement'") == 6
 
 
@@ -351,13 +370,16 @@ def test_a_mail_that_keeps_failing_is_passed_over_after_three_tries_and_the_rest
         assert tickets(imap_setup) == 2 and dovecot.count("INBOX") == 3
         report = watcher.process_folder(client)
         assert (report.passed_over, report.fetched, report.outcomes) == (1, 2, {"opened": 2})
-        assert tickets(imap_setup) == 4 and (dovecot.count("INBOX"), dovecot.count("Processed")) == (1, 4)
+        assert tickets(imap_setup) == 4 and (dovecot.count("INBOX"), dovecot.count(
+            "Processed")) == (1, 4)
         assert watcher.process_folder(client).passed_over == 1  # still waiting; said once
-        [detail] = [row[0] for row in query(imap_setup, "select detail from event where kind = 'refused'")]
+        [detail] = [row[0] for row in query(imap_setup,
+                                            "select detail from event where kind = 'refused'")]
         assert "failed 3 times in a row with a database error; left in INBOX" in detail
 
         tries, last = next(iter(watcher.failing.values()))
-        watcher.failing = {key: (tries, last - imap.FAILING_PAUSE_SECONDS) for key in watcher.failing}
+        watcher.failing = {key: (tries,
+                                 last - imap.FAILING_PAUSE_SECONDS) for key in watcher.failing}
         with pytest.raises(TransientError):  # an hour on, it is tried again, and fails again
             watcher.process_folder(client)
         assert watcher.process_folder(client).passed_over == 1
@@ -391,7 +413,8 @@ def test_a_move_the_server_refuses_leaves_the_mail_committed_once_and_the_next_p
 
     report = watcher("Processed").fetch_once()
     assert (report.fetched, report.confirmed, report.outcomes) == (5, 5, {"duplicate": 5})
-    assert tickets(imap_setup) == 5 and (dovecot.count("INBOX"), dovecot.count("Processed")) == (0, 5)
+    assert tickets(imap_setup) == 5 and (dovecot.count("INBOX"), dovecot.count("Processed")) == (0,
+                                                                                                 5)
     assert count(imap_setup, "select count(*) from outbox where purpose = 'acknowledgement'") == 5
 
 
@@ -410,8 +433,10 @@ def test_a_batch_over_the_fetch_size_is_fetched_in_parts_each_mail_once(
     dovecot.append(varied(7))
     mailbox = settings.config.main.inbound.imap[0].model_copy(update={"batch": 3})
     report = MailboxWatcher(mailbox, settings.config.path.parent, intake.accept,
-                            settings.config.main.limits.max_message_bytes, group=intake.group).fetch_once()
+                            settings.config.main.limits.max_message_bytes,
+                            group=intake.group).fetch_once()
     assert (report.fetched, report.confirmed, report.outcomes) == (7, 7, {"opened": 7})
-    assert tickets(imap_setup) == 7 and (dovecot.count("INBOX"), dovecot.count("Processed")) == (0, 7)
+    assert tickets(imap_setup) == 7 and (dovecot.count("INBOX"), dovecot.count("Processed")) == (0,
+                                                                                                 7)
     subjects = [row[0] for row in query(imap_setup, "select subject from ticket order by number")]
     assert len(set(subjects)) == 7  # each mail once, none twice

@@ -75,11 +75,14 @@ def test_a_message_smuggled_after_a_bare_line_end_dot_is_not_a_second_mail(
         setup: MaildSetup, daemon: Daemon, smuggled_end: str) -> None:
     """CVE-2023-51764 style: only CR LF . CR LF ends DATA; anything else is the first mail's text,
     so the boss's mail written after it never becomes a mail of its own."""
-    smuggled = (f"{smuggled_end}MAIL FROM:<boss@example.com>\r\nRCPT TO:<helpdesk@example.com>\r\nDATA\r\n"
-                + headers("smuggled", "smuggled", "Boss <boss@example.com>") + "Pay the invoice.\r\n")
+    smuggled = (
+        f"{smuggled_end}MAIL FROM:<boss@example.com>\r\nRCPT TO:<helpdesk@example.com>\r\nDATA\r\n"
+                + headers("smuggled", "smuggled",
+                          "Boss <boss@example.com>") + "Pay the invoice.\r\n")
     session = Session(setup.smtp_port)
     # All at once, as the attacker's relay would pipeline it.
-    session.send((ENVELOPE + headers("first", "first") + "Hello" + smuggled + "\r\n.\r\nQUIT\r\n").encode())
+    session.send((ENVELOPE + headers("first",
+                                     "first") + "Hello" + smuggled + "\r\n.\r\nQUIT\r\n").encode())
     answers = session.replies(6)
     session.close()
     assert codes(answers) == ["250", "250", "250", "354", "250", "221"], answers
@@ -99,7 +102,8 @@ def test_starttls_is_not_offered_and_pipelined_commands_after_it_gain_nothing(
     session = Session(setup.smtp_port)
     session.send(b"EHLO client.example\r\n")
     assert "STARTTLS" not in session.reply().upper()
-    session.send(f"STARTTLS\r\nMAIL FROM:<{DANA}>\r\nRCPT TO:<helpdesk@example.com>\r\nRSET\r\nQUIT\r\n".encode())
+    session.send(
+        f"STARTTLS\r\nMAIL FROM:<{DANA}>\r\nRCPT TO:<helpdesk@example.com>\r\nRSET\r\nQUIT\r\n".encode())
     answers = session.replies(5)
     session.close()
     assert answers[0] == "454 TLS not available", answers
@@ -107,7 +111,8 @@ def test_starttls_is_not_offered_and_pipelined_commands_after_it_gain_nothing(
     assert setup.json("tickets") == []
 
 
-def test_a_command_line_over_1000_octets_is_refused_with_500(setup: MaildSetup, daemon: Daemon) -> None:
+def test_a_command_line_over_1000_octets_is_refused_with_500(setup: MaildSetup,
+                                                             daemon: Daemon) -> None:
     """RFC 5321 4.5.3.1.4: 512 octets for a command line, 1000 with ESMTP parameters (aiosmtpd's
     limit for MAIL); past it a 500, and the session goes on."""
     session = Session(setup.smtp_port)
@@ -136,7 +141,8 @@ def over_the_limit(session: Session, size: int) -> str:
 
 def test_data_over_the_size_limit_is_refused_with_552_and_makes_no_ticket(tmp_path: Path) -> None:
     port = free_port()
-    config = write_config(tmp_path, relay_port=None, smtp_port=port, extra="limits: {max_message_bytes: 200000}\n")
+    config = write_config(tmp_path, relay_port=None, smtp_port=port,
+                          extra="limits: {max_message_bytes: 200000}\n")
     setup = MaildSetup(tmp_path, config, port)
     daemon = Daemon(setup)
     daemon.start()
@@ -154,7 +160,8 @@ def test_data_over_the_size_limit_is_refused_with_552_and_makes_no_ticket(tmp_pa
         assert daemon.stop() == 0
 
 
-def test_a_50_megabyte_message_is_refused_with_552_at_data(setup: MaildSetup, daemon: Daemon) -> None:
+def test_a_50_megabyte_message_is_refused_with_552_at_data(setup: MaildSetup,
+                                                           daemon: Daemon) -> None:
     """The default limit (Postfix's 10,240,000 bytes); aiosmtpd discards what is past it as it
     reads, so the daemon never holds the 50 MB."""
     session = Session(setup.smtp_port)
@@ -167,7 +174,8 @@ def test_a_50_megabyte_message_is_refused_with_552_at_data(setup: MaildSetup, da
     assert setup.json("tickets") == [] and setup.json("quarantine") == []
 
 
-def test_a_declared_size_over_the_limit_is_refused_at_mail(setup: MaildSetup, daemon: Daemon) -> None:
+def test_a_declared_size_over_the_limit_is_refused_at_mail(setup: MaildSetup,
+                                                           daemon: Daemon) -> None:
     """A client that says the size up front (RFC 1870) is told before it sends a byte of it."""
     session = Session(setup.smtp_port)
     session.send(f"EHLO client.example\r\nMAIL FROM:<{DANA}> SIZE=52428800\r\nQUIT\r\n".encode())
@@ -183,7 +191,8 @@ def test_the_listener_binds_to_loopback_by_default(setup: MaildSetup, daemon: Da
     assert SmtpInbound().host == "127.0.0.1"
     shipped = (Path(__file__).resolve().parent.parent / "config" / "maild.yaml").read_text()
     assert 'listen: "127.0.0.1:' in shipped
-    others = [a for a in {info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)}
+    others = [a for a in {info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None,
+                                                                    socket.AF_INET)}
               if not a.startswith("127.")] or _outward_address()
     assert others, "no non-loopback address on this host to try"
     for address in others:

@@ -19,19 +19,23 @@ V1_DUMP = Path(__file__).parent / "data" / "schema-v1.sql"
 
 def schema(path: Path) -> dict[str, list[str]]:
     with sqlite3.connect(path) as db:
-        tables = [row[0] for row in db.execute("select name from sqlite_master where type = 'table'")]
-        return {t: sorted(row[1] for row in db.execute(f"pragma table_info({t})")) for t in sorted(tables)}
+        tables = [row[0] for row in db.execute(
+            "select name from sqlite_master where type = 'table'")]
+        return {t: sorted(row[1] for row in db.execute(f"pragma table_info({t})")) for t in sorted(
+            tables)}
 
 
 @pytest.mark.sqlite_only  # a dump of a SQLite file; PostgreSQL support began at a later version
-def test_version_1_database_is_upgraded_to_the_fresh_schema_keeping_its_rows(tmp_path: Path) -> None:
+def test_version_1_database_is_upgraded_to_the_fresh_schema_keeping_its_rows(
+    tmp_path: Path) -> None:
     fresh, old = tmp_path / "fresh.db", tmp_path / "old.db"
     open_store(DatabaseTarget("sqlite", path=fresh))
     assert migrate() == (0, LATEST)
     database.close()
     with sqlite3.connect(old) as db:
         db.executescript(V1_DUMP.read_text())
-        db.execute("insert into ticket (subject, status, kind, priority, queue, requester, requester_name, tags,"
+        db.execute(
+            "insert into ticket (subject, status, kind, priority, queue, requester, requester_name, tags,"
                    " created_at, updated_at) values ('kept', 'open', 'incident', 3, 'helpdesk', 'a@b.example', '',"
                    " '', '2026-01-01 09:00:00', '2026-01-01 09:00:00')")
 

@@ -8,19 +8,22 @@ from conftest import MaildSetup, SmtpSink
 from mails import mail
 
 
-# Each test mail makes three: the acknowledgement, and a notification to each of the queue's two members.
+# Each test mail makes three: the acknowledgement, and a notification to each of the queue's two
+# members.
 PER_TICKET = 3
 
 
 def outbox_rows(setup: MaildSetup) -> list[tuple]:
-    return databases.query(setup.config, "select status, attempts, last_error from outbox order by id")
+    return databases.query(setup.config,
+                           "select status, attempts, last_error from outbox order by id")
 
 
 def test_relay_down_then_back_delivers_exactly_once(setup: MaildSetup, smtp_sink: SmtpSink) -> None:
     smtp_sink.stop()
     assert setup.cli("deliver", input=mail().as_bytes()).returncode == 0
     down = setup.cli("send", "--once")
-    assert down.stdout == b"sent 0, deferred 1, failed 0\n"  # the relay is down: the pass stops at once
+    # the relay is down: the pass stops at once
+    assert down.stdout == b"sent 0, deferred 1, failed 0\n"
     rows = outbox_rows(setup)
     assert len(rows) == PER_TICKET
     status, attempts, error = rows[0]
@@ -77,8 +80,10 @@ def test_partial_refusal_retries_only_the_refused_recipient(tmp_path, smtp_sink:
     migrate()
     with transaction():
         outbox.queue(None, "notification", Outgoing(
-            from_header="Helpdesk <helpdesk@example.com>", to=[("", "ok@example.com"), ("", "full@example.com")],
-            subject="[#1] New incident", text="Body", html=None, message_id="<maild.partial@example.com>"))
+            from_header="Helpdesk <helpdesk@example.com>", to=[("", "ok@example.com"), (
+                "", "full@example.com")],
+            subject="[#1] New incident", text="Body", html=None,
+            message_id="<maild.partial@example.com>"))
 
     async def handle_RCPT(server, session, envelope, address, options):  # noqa: ANN001, ANN202
         if address == "full@example.com" and smtp_sink.handler.refuse_full:
@@ -117,7 +122,9 @@ def test_send_once_drains_everything_due_batch_after_batch(tmp_path, smtp_sink: 
         for i in range(7):
             outbox.queue(None, "notification", Outgoing(
                 from_header="Helpdesk <helpdesk@example.com>", to=[("", f"staff{i}@example.com")],
-                subject="Notice", text="Body", html=None, message_id=f"<maild.drain{i}@example.com>"))
-    report = OutboxSender(lambda: transport_for(config), config.main.outbound.retry).send_all_due(batch=3)
+                subject="Notice", text="Body", html=None,
+                message_id=f"<maild.drain{i}@example.com>"))
+    report = OutboxSender(lambda: transport_for(config), config.main.outbound.retry).send_all_due(
+        batch=3)
     assert (report.sent, report.deferred, report.failed) == (7, 0, 0)
     assert len(smtp_sink.wait_for(7)) == 7

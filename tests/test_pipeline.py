@@ -138,7 +138,7 @@ def test_html_only_mail_is_stored_as_text(intake: Intake) -> None:
     message = mail()
     message.set_content("<p>Hello <b>there</b></p><script>alert(1)</script><p>Second</p>", subtype="html")
     accept(intake, message)
-    assert Message.get(Message.direction == "in").text == "Hello there\nSecond"
+    assert Message.get(Message.direction == "in").text == "Hello there\n\nSecond"  # a paragraph apart
 
 
 def test_non_ascii_sender_gets_a_ticket_but_no_acknowledgement(intake: Intake) -> None:

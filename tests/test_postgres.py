@@ -37,7 +37,8 @@ def pg_setup(directory: Path, url: str | None = None) -> MaildSetup:
 def columns(target: DatabaseTarget) -> dict[str, set[str]]:
     open_store(target)
     migrate()
-    found = {table: {c.name for c in database.get_columns(table)} for table in database.get_tables()}
+    found = {table: {c.name for c in database.get_columns(table)} for table in database.get_tables(
+        )}
     database.close()
     return found
 
@@ -51,7 +52,8 @@ def test_fresh_postgresql_schema_has_the_tables_and_columns_of_sqlite(tmp_path: 
 
 def test_hosts_starting_together_migrate_once(tmp_path: Path) -> None:
     setup = pg_setup(tmp_path)
-    runs = [subprocess.Popen([*MAILD, "-c", str(setup.config), "db", "migrate"], stdout=subprocess.PIPE,
+    runs = [subprocess.Popen([*MAILD, "-c", str(setup.config), "db", "migrate"],
+                             stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE) for _ in range(3)]
     outputs = [(p.wait(60), p.stdout.read().decode(), p.stderr.read().decode()) for p in runs]
     assert [code for code, _, _ in outputs] == [0, 0, 0], outputs
@@ -78,10 +80,12 @@ def terminate_backends(url: str) -> int:
     name = url.rsplit("/", 1)[1]
     with psycopg.connect(databases.admin_url(), autocommit=True) as admin:
         return len(admin.execute("select pg_terminate_backend(pid) from pg_stat_activity "
-                                 "where datname = %s and pid <> pg_backend_pid()", (name,)).fetchall())
+                                 "where datname = %s and pid <> pg_backend_pid()", (name,
+                                                                                    )).fetchall())
 
 
-def test_connection_cut_mid_transaction_commits_nothing_and_the_retry_commits_once(tmp_path: Path) -> None:
+def test_connection_cut_mid_transaction_commits_nothing_and_the_retry_commits_once(
+    tmp_path: Path) -> None:
     url = databases.postgres_database()
     settings = Settings.build(load_config(pg_setup(tmp_path, url).config))
     open_store(settings.config.database)
@@ -101,8 +105,10 @@ def test_connection_cut_mid_transaction_commits_nothing_and_the_retry_commits_on
     # The daemon's next transaction runs on a new connection: nothing of the cut one was kept.
     assert (RawMail.select().count(), Ticket.select().count(), Outbox.select().count()) == (0, 0, 0)
 
-    assert intake.accept(Arrival(content, "test", "test", [], "dana@bath.example.ac.uk")) is Outcome.OPENED
-    assert intake.accept(Arrival(content, "test", "test", [], "dana@bath.example.ac.uk")) is Outcome.DUPLICATE
+    assert intake.accept(Arrival(content, "test", "test", [],
+                                 "dana@bath.example.ac.uk")) is Outcome.OPENED
+    assert intake.accept(Arrival(content, "test", "test", [],
+                                 "dana@bath.example.ac.uk")) is Outcome.DUPLICATE
     assert Ticket.select().count() == 1
     assert Outbox.select().where(Outbox.purpose == "acknowledgement").count() == 1
 
@@ -157,15 +163,20 @@ def test_one_mail_delivered_to_two_hosts_at_once_is_one_ticket(tmp_path: Path) -
     assert hosts[0].cli("db", "migrate").returncode == 0
     for round_ in range(5):
         content = mail(subject=f"Delivered twice {round_}").as_bytes()
-        runs = [subprocess.Popen([*MAILD, "-c", str(h.config), "deliver", "--recipient", "helpdesk@example.com"],
-                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        runs = [subprocess.Popen([*MAILD, "-c", str(h.config), "deliver", "--recipient",
+                                  "helpdesk@example.com"],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL)
                 for h in hosts]
-        results = [(p.communicate(content, timeout=60)[0].decode().strip(), p.returncode) for p in runs]
-        assert sorted(results) in ([("", 75), ("opened", 0)], [("duplicate", 0), ("opened", 0)]), results
+        results = [(p.communicate(content, timeout=60)[0].decode().strip(),
+                    p.returncode) for p in runs]
+        assert sorted(results) in ([("", 75), ("opened", 0)], [("duplicate", 0), ("opened",
+                                                                                  0)]), results
         again = hosts[1].cli("deliver", "--recipient", "helpdesk@example.com", input=content)
         assert (again.returncode, again.stdout) == (0, b"duplicate\n")
     tickets = databases.query(hosts[0].config, "select count(*) from ticket")[0][0]
-    acks = databases.query(hosts[0].config, "select count(*) from outbox where purpose = 'acknowledgement'")[0][0]
+    acks = databases.query(hosts[0].config,
+                           "select count(*) from outbox where purpose = 'acknowledgement'")[0][0]
     assert (tickets, acks) == (5, 5)
 
 
@@ -179,7 +190,8 @@ def test_held_keys_exclude_other_connections_until_released(tmp_path: Path) -> N
 
     def on_another_connection(keys: list[str]) -> list[str]:
         got: list[list[str]] = []
-        thread = threading.Thread(target=lambda: got.append(try_hold(keys)))  # peewee: a connection per thread
+        # peewee: a connection per thread
+        thread = threading.Thread(target=lambda: got.append(try_hold(keys)))
         thread.start()
         thread.join(10)
         return got[0]

@@ -29,7 +29,8 @@ DATA = ROOT / "tests" / "data" / "routing"
 TODAY = date.today()
 
 
-def build(tmp_path: Path, accounts: str | None = None, routing: str | None = None, extra: str = "") -> Intake:
+def build(tmp_path: Path, accounts: str | None = None, routing: str | None = None,
+          extra: str = "") -> Intake:
     config = write_config(tmp_path, relay_port=None, smtp_port=2525, extra=extra)
     if accounts is not None:
         (config.parent / "accounts.yaml").write_text(accounts)
@@ -42,7 +43,8 @@ def build(tmp_path: Path, accounts: str | None = None, routing: str | None = Non
 
 
 def deliver(intake: Intake, name: str, recipient: str = "helpdesk@example.com") -> Outcome:
-    return intake.accept(Arrival((DATA / f"{name}.eml").read_bytes(), "test", f"test:{name}", [recipient], "x@example.org"))
+    return intake.accept(Arrival((DATA / f"{name}.eml").read_bytes(), "test", f"test:{name}", [
+        recipient], "x@example.org"))
 
 
 def sent(purpose: str) -> list:
@@ -57,7 +59,8 @@ def sent(purpose: str) -> list:
     ("escalation-fwd-colon", "escalation", 2, "customer-services", "carol", "Slow answers", ""),
     ("feature-subject", "feature_request", 4, "account-management", "bob",
      "Feature request: export placements to Excel", ""),
-    ("feature-first-line", "feature_request", 4, "account-management", "bob", "Placements export", ""),
+    ("feature-first-line", "feature_request", 4, "account-management", "bob", "Placements export",
+     ""),
     ("outage-subject", "incident", 1, "helpdesk", None, "PEMS is down", "outage"),
     ("outage-body", "incident", 1, "helpdesk", None, "Urgent", "outage"),
     ("no-rule", "incident", 3, "helpdesk", None, "Question about the placement report", ""),
@@ -67,7 +70,8 @@ def test_shipped_default_rules(tmp_path: Path, fixture: str, kind: str, priority
     intake = build(tmp_path)
     assert deliver(intake, fixture) is Outcome.OPENED
     ticket = Ticket.get()
-    assert (ticket.kind, ticket.priority, ticket.queue, ticket.assignee, ticket.subject, ticket.tags) == \
+    assert (ticket.kind, ticket.priority, ticket.queue, ticket.assignee, ticket.subject,
+            ticket.tags) == \
         (kind, priority, queue, assignee, subject, tags)
     [ack] = sent("acknowledgement")
     assert ack["Subject"] == f"[#1] {subject}"
@@ -76,15 +80,18 @@ def test_shipped_default_rules(tmp_path: Path, fixture: str, kind: str, priority
 def test_escalation_acknowledgement_and_notification(tmp_path: Path) -> None:
     deliver(build(tmp_path), "escalation-plain", recipient="info@example.com")
     [ack] = sent("acknowledgement")
-    assert "passed to our Customer Services Manager" in " ".join(ack.get_body(("plain",)).get_content().split())
+    assert "passed to our Customer Services Manager" in " ".join(ack.get_body((
+        "plain",)).get_content().split())
     [note] = sent("notification")
     assert note["To"] == "Carol Services <carol@example.com>"
 
 
 def test_outage_pages_on_call_staff_at_once(tmp_path: Path) -> None:
     deliver(build(tmp_path), "outage-subject")
-    notes = sent("notification")  # the helpdesk queue (alice, erin), alice also as on_call: once each
-    assert sorted(n["To"] for n in notes) == ["Alice Engineer <alice@example.com>", "Erin Engineer <erin@example.com>"]
+    # the helpdesk queue (alice, erin), alice also as on_call: once each
+    notes = sent("notification")
+    assert sorted(n["To"] for n in notes) == ["Alice Engineer <alice@example.com>",
+                                              "Erin Engineer <erin@example.com>"]
     assert {n["Subject"] for n in notes} == {"[#1] New incident (P1): PEMS is down"}
     assert all("Nothing loads since 9am." in n.get_body(("plain",)).get_content() for n in notes)
 
@@ -168,30 +175,40 @@ RULE = """rules:
 
 
 @pytest.mark.parametrize(("match", "fixture", "recipient", "matched", "why"), [
-    ("{subject_contains: placement report}", "no-rule", None, True, "subject contains 'placement report'"),
+    ("{subject_contains: placement report}", "no-rule", None, True,
+     "subject contains 'placement report'"),
     ("{subject_contains: [invoice, bill]}", "no-rule", None, False, "not subject contains any of"),
-    ("{subject_starts_with: slow answers}", "escalation-plain", None, False, "not subject starts with"),
+    ("{subject_starts_with: slow answers}", "escalation-plain", None, False,
+     "not subject starts with"),
     ("{subject_starts_with: question}", "no-rule", None, True, "subject starts with 'question'"),
-    ("{from_address: dana@bath.example.ac.uk}", "no-rule", None, True, "from 'dana@bath.example.ac.uk'"),
+    ("{from_address: dana@bath.example.ac.uk}", "no-rule", None, True,
+     "from 'dana@bath.example.ac.uk'"),
     ("{from_domain: example.ac.uk}", "no-rule", None, True, "from domain 'example.ac.uk'"),
     ("{from_domain: brookes.example.ac.uk}", "no-rule", None, False, "not from domain"),
-    ("{to_address: info@example.com}", "no-rule", "info@example.com", True, "sent to 'info@example.com'"),
+    ("{to_address: info@example.com}", "no-rule", "info@example.com", True,
+     "sent to 'info@example.com'"),
     ("{to_address: info@example.com}", "no-rule", "helpdesk@example.com", False, "not sent to"),
     ("{organisation: brookes}", "outage-body", None, True, "organisation 'brookes'"),
     ("{organisation: brookes}", "no-rule", None, False, "not organisation"),
     ("{sender_kind: unknown}", "stranger", None, True, "sender is 'unknown'"),
     ("{sender_kind: [staff, unknown]}", "no-rule", None, False, "not sender is"),
-    ("{contact_role: senior_decision_maker}", "escalation-plain", None, True, "contact role 'senior_decision_maker'"),
+    ("{contact_role: senior_decision_maker}", "escalation-plain", None, True,
+     "contact role 'senior_decision_maker'"),
     ("{contact_role: senior_decision_maker}", "no-rule", None, False, "not contact role"),
-    ("{header: {X-Customer-Ref: '^CASE-\\d+$'}}", "with-header", None, True, "header X-Customer-Ref matches"),
-    ("{header: {X-Customer-Ref: '^CASE-\\d+$'}}", "no-rule", None, False, "header X-Customer-Ref does not match"),
-    ("{body_contains: filter the report}", "no-rule", None, True, "body contains 'filter the report'"),
+    ("{header: {X-Customer-Ref: '^CASE-\\d+$'}}", "with-header", None, True,
+     "header X-Customer-Ref matches"),
+    ("{header: {X-Customer-Ref: '^CASE-\\d+$'}}", "no-rule", None, False,
+     "header X-Customer-Ref does not match"),
+    ("{body_contains: filter the report}", "no-rule", None, True,
+     "body contains 'filter the report'"),
     ("{body_regex: '^would it be possible'}", "feature-first-line", None, True, "body matches"),
     ("{has_attachment: true}", "no-rule", None, False, "has no attachment"),
     ("{has_attachment: false}", "no-rule", None, True, "has no attachment"),
-    ("{subject_contains: question, from_domain: elsewhere.example}", "no-rule", None, False, "not from domain"),
+    ("{subject_contains: question, from_domain: elsewhere.example}", "no-rule", None, False,
+     "not from domain"),
 ])
-def test_each_matcher(tmp_path: Path, match: str, fixture: str, recipient: str | None, matched: bool, why: str) -> None:
+def test_each_matcher(tmp_path: Path, match: str, fixture: str, recipient: str | None,
+                      matched: bool, why: str) -> None:
     intake = build(tmp_path, routing=RULE.format(match=match))
     content = (DATA / f"{fixture}.eml").read_bytes()
     report = explain(intake.runtime.settings,
@@ -203,12 +220,14 @@ def test_each_matcher(tmp_path: Path, match: str, fixture: str, recipient: str |
 
 @pytest.mark.parametrize("inside", [True, False])
 def test_office_hours_matcher(tmp_path: Path, inside: bool) -> None:
-    intake = build(tmp_path, routing=RULE.format(match=f"{{office_hours: {'inside' if inside else 'outside'}}}"))
+    intake = build(tmp_path, routing=RULE.format(
+        match=f"{{office_hours: {'inside' if inside else 'outside'}}}"))
     settings = intake.runtime.settings
     from maild.store.models import utcnow
 
     open_now = settings.calendar.is_open(utcnow())
-    [rule] = explain(settings, Arrival((DATA / "no-rule.eml").read_bytes(), "explain", "explain"))["rules"]
+    [rule] = explain(settings, Arrival((DATA / "no-rule.eml").read_bytes(), "explain", "explain"))[
+        "rules"]
     assert rule["matched"] is (open_now == inside)
 
 
@@ -228,15 +247,19 @@ def test_continue_lets_later_rules_add_tags_and_override(tmp_path: Path) -> None
 
 def test_route_explain_cli_has_no_side_effects(tmp_path: Path) -> None:
     config = write_config(tmp_path, relay_port=None, smtp_port=2525)
-    result = subprocess.run([*MAILD, "-c", str(config), "route", "--explain", str(DATA / "escalation-plain.eml"),
+    result = subprocess.run([*MAILD, "-c", str(config), "route", "--explain", str(
+        DATA / "escalation-plain.eml"),
                              "--json"], capture_output=True, timeout=30)
     assert result.returncode == 0, result.stderr.decode()
     report = json.loads(result.stdout)
-    assert report["sender"] == {"kind": "contact", "address": "sam@bath.example.ac.uk", "organisation": "uni-bath",
+    assert report["sender"] == {"kind": "contact", "address": "sam@bath.example.ac.uk",
+                                "organisation": "uni-bath",
                                 "role": "senior_decision_maker", "designated": True}
     assert [(r["name"], r["matched"]) for r in report["rules"]][:2] == [("escalation", True),
-                                                                       ("feature-request-subject", False)]
-    assert report["result"]["kind"] == "escalation" and report["result"]["route"]["assignee"] == "carol"
+                                                                       ("feature-request-subject",
+                                                                        False)]
+    assert report["result"]["kind"] == "escalation" and report["result"]["route"][
+        "assignee"] == "carol"
     assert report["result"]["acknowledge"] == "escalation"
     assert not (tmp_path / "var").exists()  # no database, no outbox: nothing written
 
@@ -245,7 +268,8 @@ def test_mailbox_default_route(tmp_path: Path) -> None:
     shutil.rmtree(tmp_path, ignore_errors=True)
     config = write_config(tmp_path, relay_port=None, smtp_port=2525, imap_port=1143,
                           imap_extra=", queue: customer-services, kind: question")
-    result = subprocess.run([*MAILD, "-c", str(config), "route", "--explain", str(DATA / "no-rule.eml"), "--json",
+    result = subprocess.run([*MAILD, "-c", str(config), "route", "--explain", str(
+        DATA / "no-rule.eml"), "--json",
                              "--mailbox", "helpdesk"], capture_output=True, timeout=30)
     assert result.returncode == 0, result.stderr.decode()
     outcome = json.loads(result.stdout)["result"]
@@ -255,9 +279,11 @@ def test_mailbox_default_route(tmp_path: Path) -> None:
 @pytest.mark.parametrize("subject", [
     "Question about exports", "Re: Question about exports", "AW: Question about exports",
     "SV: Question about exports", "Antw: Question about exports", "[#12] Question about exports",
-    "AW: [#12] Question about exports", "Re: [#12] Fwd: Question about exports", "RE:[#12] AW: SV: Question about exports",
+    "AW: [#12] Question about exports", "Re: [#12] Fwd: Question about exports",
+    "RE:[#12] AW: SV: Question about exports",
 ])
-def test_subject_starts_with_ignores_reply_prefixes_and_the_ticket_tag(tmp_path: Path, subject: str) -> None:
+def test_subject_starts_with_ignores_reply_prefixes_and_the_ticket_tag(tmp_path: Path,
+                                                                       subject: str) -> None:
     intake = build(tmp_path, routing=RULE.format(match="{subject_starts_with: question about}"))
     content = mail(subject=subject).as_bytes()
     [rule] = explain(intake.runtime.settings, Arrival(content, "explain", "explain"))["rules"]

@@ -36,12 +36,14 @@ pytestmark = pytest.mark.postgres_only
 FIRST, NEW, REPLIES, AUTOMATIC = 300, 700, 250, 50
 
 
-def cluster(tmp_path: Path, dovecot: Dovecot, sink: SmtpSink, url: str, hosts: int = 3) -> list[Daemon]:
+def cluster(tmp_path: Path, dovecot: Dovecot, sink: SmtpSink, url: str, hosts: int = 3) -> list[
+    Daemon]:
     daemons = []
     for i in range(hosts):
         directory = tmp_path / f"host{i}"
         port = free_port()
-        config = write_config(directory, relay_port=sink.port, smtp_port=port, imap_port=dovecot.port,
+        config = write_config(directory, relay_port=sink.port, smtp_port=port,
+                              imap_port=dovecot.port,
                               database=url)
         daemons.append(Daemon(MaildSetup(directory, config, port)))
     return daemons
@@ -50,7 +52,8 @@ def cluster(tmp_path: Path, dovecot: Dovecot, sink: SmtpSink, url: str, hosts: i
 def second_wave(first: list[bytes]) -> list[bytes]:
     """1000 mails in a shuffled order: 700 new requests, 250 replies to the first wave, 50 auto-replies."""
     rng = random.Random(3)
-    mails = varied(NEW, seed=8, prefix="second") + [follow_up(first[rng.randrange(FIRST)], i) for i in range(REPLIES)]
+    mails = varied(NEW, seed=8, prefix="second") + [follow_up(first[rng.randrange(FIRST)],
+                                                              i) for i in range(REPLIES)]
     mails += [out_of_office(i) for i in range(AUTOMATIC)]
     rng.shuffle(mails)
     return mails
@@ -78,7 +81,8 @@ def counts(setup: MaildSetup) -> dict[str, int]:
 
 
 @pytest.fixture
-def running(tmp_path: Path, dovecot: Dovecot, smtp_sink: SmtpSink) -> Iterator[tuple[list[Daemon], list[bytes]]]:
+def running(tmp_path: Path, dovecot: Dovecot, smtp_sink: SmtpSink) -> Iterator[tuple[list[Daemon],
+                                                                                     list[bytes]]]:
     url = databases.postgres_database()
     daemons = cluster(tmp_path, dovecot, smtp_sink, url)
     first = varied(FIRST, seed=5, prefix="first")
@@ -86,7 +90,8 @@ def running(tmp_path: Path, dovecot: Dovecot, smtp_sink: SmtpSink) -> Iterator[t
     for daemon in daemons:
         daemon.start()
     try:
-        wait_until(lambda: dovecot.count("INBOX") == 0 and counts(daemons[0].setup)["tickets"] == FIRST, 120,
+        wait_until(lambda: dovecot.count("INBOX") == 0 and counts(daemons[0].setup)[
+            "tickets"] == FIRST, 120,
                    "the first wave")
         yield daemons, first
     finally:
@@ -95,7 +100,8 @@ def running(tmp_path: Path, dovecot: Dovecot, smtp_sink: SmtpSink) -> Iterator[t
                 assert daemon.stop() == 0, daemon.log.read_text()[-3000:]
 
 
-def append_while_running(dovecot: Dovecot, mails: list[bytes], chunk: int = 100, pause: float = 0.3) -> threading.Thread:
+def append_while_running(dovecot: Dovecot, mails: list[bytes], chunk: int = 100,
+                         pause: float = 0.3) -> threading.Thread:
     def feed() -> None:
         for start in range(0, len(mails), chunk):
             dovecot.append(mails[start:start + chunk])
@@ -114,21 +120,28 @@ def assert_exactly_once(daemons: list[Daemon], dovecot: Dovecot, sink: SmtpSink,
     to a batch of mails whose ticket numbers are used up."""
     setup = daemons[0].setup
     wait_until(lambda: dovecot.count("INBOX") == 0, 300, "INBOX to empty")
-    wait_until(lambda: counts(setup)["raw"] == FIRST + NEW + REPLIES + AUTOMATIC, 60, "every mail stored")
+    wait_until(lambda: counts(setup)["raw"] == FIRST + NEW + REPLIES + AUTOMATIC, 60,
+               "every mail stored")
     wait_until(lambda: counts(setup)["unsent"] == 0, 300, "the outbox to drain")
     found = counts(setup)
     assert (found["tickets"], found["in"], found["ignored"], found["acks"]) == (
         FIRST + NEW, FIRST + NEW + REPLIES, AUTOMATIC, FIRST + NEW), found
-    assert dovecot.count("Processed") == FIRST + NEW + REPLIES + AUTOMATIC  # each moved once, no copies
+    # each moved once, no copies
+    assert dovecot.count("Processed") == FIRST + NEW + REPLIES + AUTOMATIC
     time.sleep(1)  # anything sent twice would arrive now
     by_id = Counter(str(r.message["Message-ID"]) for r in sink.received)
     assert len(by_id) == found["outbox"]  # every queued mail arrived
-    assert sum(by_id.values()) - len(by_id) <= resends and max(by_id.values()) <= 1 + resends, by_id.most_common(3)
-    acks = {str(r.message["Message-ID"]): str(r.message["In-Reply-To"]) for r in sink.received if r.mail_from == "<>"}
-    assert len(acks) == FIRST + NEW and len(set(acks.values())) == FIRST + NEW  # one per customer mail
+    assert sum(by_id.values()) - len(by_id) <= resends and max(by_id.values(
+        )) <= 1 + resends, by_id.most_common(3)
+    acks = {str(r.message["Message-ID"]): str(r.message[
+        "In-Reply-To"]) for r in sink.received if r.mail_from == "<>"}
+    # one per customer mail
+    assert len(acks) == FIRST + NEW and len(set(acks.values())) == FIRST + NEW
     numbers = [row[0] for row in databases.query(setup.config, "select number from ticket")]
-    # Unique across hosts (one sequence); a transaction rolled back by a kill or a cut uses its numbers up.
-    assert len(set(numbers)) == FIRST + NEW and max(numbers) <= FIRST + NEW + 50 + aborted * defaults.IMAP_BATCH
+    # Unique across hosts (one sequence); a transaction rolled back by a kill or a cut uses
+    # its numbers up.
+    assert len(set(numbers)) == FIRST + NEW and max(
+        numbers) <= FIRST + NEW + 50 + aborted * defaults.IMAP_BATCH
 
 
 def test_three_hosts_one_mailbox_1000_mails_while_running(
@@ -140,7 +153,8 @@ def test_three_hosts_one_mailbox_1000_mails_while_running(
     assert "Traceback" not in logs
     opened_by = [len(re.findall(r"ticket \d+ opened by", d.log.read_text())) for d in daemons]
     print(f"tickets opened per host: {opened_by}")
-    assert sum(opened_by) == FIRST + NEW and all(opened_by)  # the work was shared: every host made tickets
+    # the work was shared: every host made tickets
+    assert sum(opened_by) == FIRST + NEW and all(opened_by)
 
 
 def test_a_host_killed_at_a_random_moment_and_restarted(
@@ -167,15 +181,18 @@ def test_connections_cut_by_the_server_while_mail_flows(
         for _ in range(4):
             time.sleep(1.0)
             cut += len(admin.execute("select pg_terminate_backend(pid) from pg_stat_activity "
-                                     "where datname = %s and pid <> pg_backend_pid()", (name,)).fetchall())
+                                     "where datname = %s and pid <> pg_backend_pid()", (
+                                         name,)).fetchall())
     feeder.join()
     assert cut >= 4
     assert_exactly_once(daemons, dovecot, smtp_sink, aborted=cut)
-    assert all(d.process is not None and d.process.poll() is None for d in daemons)  # none died of it
+    # none died of it
+    assert all(d.process is not None and d.process.poll() is None for d in daemons)
 
 
 def occurrences() -> list[tuple[str, str, str, str, str]]:
-    return sorted((o.kind, o.subject, o.occurs, o.status, o.recipients) for o in Occurrence.select())
+    return sorted((o.kind, o.subject, o.occurs, o.status, o.recipients) for o in Occurrence.select(
+        ))
 
 
 def test_a_year_of_reminders_with_three_hosts_sends_each_once(tmp_path: Path) -> None:

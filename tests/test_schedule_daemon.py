@@ -28,7 +28,8 @@ reminders:
 """
 
 
-def test_reminder_and_escalation_reach_the_relay_once_across_a_restart(tmp_path: Path, smtp_sink: SmtpSink) -> None:
+def test_reminder_and_escalation_reach_the_relay_once_across_a_restart(tmp_path: Path,
+                                                                       smtp_sink: SmtpSink) -> None:
     checkin_at = datetime.now(ZoneInfo("Europe/London")) + timedelta(seconds=8)
     port = free_port()
     setup = MaildSetup(tmp_path, write_config(tmp_path, relay_port=smtp_sink.port, smtp_port=port,
@@ -39,7 +40,8 @@ def test_reminder_and_escalation_reach_the_relay_once_across_a_restart(tmp_path:
         with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
             client.send_message(mail(subject="The placement system is down"))
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not (smtp_sink.to("carol@example.com") and smtp_sink.to("dave@example.com")):
+        while time.monotonic() < deadline and not (smtp_sink.to(
+            "carol@example.com") and smtp_sink.to("dave@example.com")):
             time.sleep(0.1)
         assert daemon.stop() == 0
         daemon.start()  # a restart: the catch-up pass and the sweep run again at once
@@ -57,18 +59,21 @@ def test_reminder_and_escalation_reach_the_relay_once_across_a_restart(tmp_path:
         "Weekly check-in: Brookes College",
     ])
     [breach] = [r for r in smtp_sink.received if r.message["Subject"].startswith("[#1] MISSED")]
-    assert breach.rcpt_tos == ["carol@example.com", "alice@example.com"]  # the manager, and on call (P1)
+    # the manager, and on call (P1)
+    assert breach.rcpt_tos == ["carol@example.com", "alice@example.com"]
     [checkin] = smtp_sink.to("dave@example.com")
     assert checkin.message["Auto-Submitted"] == "auto-generated"
     history = [e["kind"] for e in setup.json("organisation", "brookes")["history"]]
     assert history == ["checkin"]
     ticket = setup.json("ticket", "1")
-    assert [e["kind"] for e in ticket["history"]][-2:] == ["sla_warning:response", "sla_breach:response"]
+    assert [e["kind"] for e in ticket["history"]][-2:] == ["sla_warning:response",
+                                                           "sla_breach:response"]
     assert "scheduler: " in daemon.log.read_text()
 
 
 def _due(setup: MaildSetup) -> str:
     """The due time as the warning writes it, read back from the ticket's history."""
-    [warning] = [e for e in setup.json("ticket", "1")["history"] if e["kind"] == "sla_warning:response"]
+    [warning] = [e for e in setup.json("ticket", "1")["history"] if e[
+        "kind"] == "sla_warning:response"]
     moment = datetime.strptime(warning["detail"].split("due ")[1][:16], "%Y-%m-%d %H:%M")
     return f"{moment:%A %d %B %Y at %H:%M}"

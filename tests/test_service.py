@@ -50,9 +50,11 @@ def test_sd_notify_ready_watchdog_reloading_stopping(setup: MaildSetup) -> None:
             process.kill()
 
 
-def test_sigterm_while_a_mail_is_in_hand_finishes_it_and_loses_nothing(tmp_path: Path, smtp_sink: SmtpSink) -> None:
+def test_sigterm_while_a_mail_is_in_hand_finishes_it_and_loses_nothing(tmp_path: Path,
+                                                                       smtp_sink: SmtpSink) -> None:
     port = free_port()
-    setup = MaildSetup(tmp_path, write_config(tmp_path, relay_port=smtp_sink.port, smtp_port=port, protocol="lmtp"), port)
+    setup = MaildSetup(tmp_path, write_config(tmp_path, relay_port=smtp_sink.port, smtp_port=port,
+                                              protocol="lmtp"), port)
     env = {**os.environ, "MAILD_PAUSE_AT": "intake.before_commit:2"}
     process = subprocess.Popen([*MAILD, "-c", str(setup.config), "run"], env=env, cwd=tmp_path,
                                stdout=subprocess.DEVNULL, stderr=open(tmp_path / "run.log", "wb"))
@@ -88,7 +90,8 @@ def test_sigterm_while_a_mail_is_in_hand_finishes_it_and_loses_nothing(tmp_path:
 
 def test_journald_lines_carry_priority_prefixes(offline_setup: MaildSetup) -> None:
     env = {**os.environ, "JOURNAL_STREAM": "8:12345"}
-    result = subprocess.run([*MAILD, "-c", str(offline_setup.config), "deliver"], input=mail().as_bytes(),
+    result = subprocess.run([*MAILD, "-c", str(offline_setup.config), "deliver"], input=mail(
+        ).as_bytes(),
                             env=env, capture_output=True, timeout=30)
     lines = result.stderr.decode().splitlines()
     assert "<6>maild.pipeline: ticket 1 opened by <test-" in "\n".join(lines)
@@ -102,11 +105,13 @@ def test_unit_files_pass_systemd_analyze_verify(tmp_path: Path) -> None:
     for name in ("maild.service", "maild.socket"):
         text = (ROOT / "systemd" / name).read_text().replace("/usr/local/bin/maild", str(maild))
         (tmp_path / name).write_text(text)
-    result = subprocess.run(["systemd-analyze", "verify", str(tmp_path / "maild.service"), str(tmp_path / "maild.socket")],
+    result = subprocess.run(["systemd-analyze", "verify", str(tmp_path / "maild.service"), str(
+        tmp_path / "maild.socket")],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and not result.stderr.strip(), result.stderr
     security = subprocess.run(["systemd-analyze", "security", "--offline=true", "--threshold=20",
-                               str(tmp_path / "maild.service")], capture_output=True, text=True, timeout=60)
+                               str(tmp_path / "maild.service")], capture_output=True, text=True,
+                               timeout=60)
     overall = security.stdout.split("Overall exposure level for maild.service:")[1]
     figure, rating = overall.split()[:2]
     assert float(figure) <= 2.0, security.stdout
@@ -125,10 +130,12 @@ def test_unit_files_as_shipped_need_only_the_maild_binary() -> None:
         assert result.returncode == 0, result.stderr
 
 
-def test_status_reflects_a_stopped_imap_server_and_an_unreachable_relay(tmp_path: Path, dovecot: Dovecot) -> None:
+def test_status_reflects_a_stopped_imap_server_and_an_unreachable_relay(tmp_path: Path,
+                                                                        dovecot: Dovecot) -> None:
     port = free_port()
     dead_relay = free_port()  # nothing listens there
-    setup = MaildSetup(tmp_path / "m", write_config(tmp_path / "m", relay_port=dead_relay, smtp_port=port,
+    setup = MaildSetup(tmp_path / "m", write_config(tmp_path / "m", relay_port=dead_relay,
+                                                    smtp_port=port,
                                                     imap_port=dovecot.port), port)
     daemon = Daemon(setup)
     daemon.start()
@@ -149,7 +156,8 @@ def test_status_reflects_a_stopped_imap_server_and_an_unreachable_relay(tmp_path
         assert setup.cli("status").returncode == 2
         [box] = report["mailboxes"]
         assert box["ok"] is False and "cannot connect" in box["last_error"]
-        assert report["outbox"]["queued"] == 3 and "unreachable" in report["outbox"]["last_error"]  # ack + 2 staff
+        # ack + 2 staff
+        assert report["outbox"]["queued"] == 3 and "unreachable" in report["outbox"]["last_error"]
         assert report["outbox"]["relay"] == f"127.0.0.1:{dead_relay}"
     finally:
         daemon.stop()
@@ -167,7 +175,8 @@ def test_alerts_once_per_problem_and_once_on_recovery_and_metrics(
     port, metrics_port = free_port(), free_port()
     extra = (f"alerts: {{to: admin@example.com, mailbox_down_minutes: 0.01, check_seconds: 0.3}}\n"
              f"metrics: {{listen: \"127.0.0.1:{metrics_port}\"}}\n")
-    setup = MaildSetup(tmp_path / "m", write_config(tmp_path / "m", relay_port=smtp_sink.port, smtp_port=port,
+    setup = MaildSetup(tmp_path / "m", write_config(tmp_path / "m", relay_port=smtp_sink.port,
+                                                    smtp_port=port,
                                                     imap_port=dovecot.port, extra=extra), port)
     daemon = Daemon(setup)
     daemon.start()
@@ -180,17 +189,21 @@ def test_alerts_once_per_problem_and_once_on_recovery_and_metrics(
             time.sleep(0.2)
         time.sleep(2.0)  # more checks run while it stays down: still one mail
         [problem] = smtp_sink.to("admin@example.com")
-        assert problem.message["Subject"].startswith("maild PROBLEM: mailbox helpdesk failing since")
+        assert problem.message["Subject"].startswith(
+            "maild PROBLEM: mailbox helpdesk failing since")
         dovecot.start()
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and len(smtp_sink.to("admin@example.com")) < 2:
             time.sleep(0.2)
         time.sleep(1.0)
         subjects = [r.message["Subject"] for r in smtp_sink.to("admin@example.com")]
-        assert len(subjects) == 2 and subjects[1].startswith("maild RECOVERED: mailbox helpdesk failing")
+        assert len(subjects) == 2 and subjects[1].startswith(
+            "maild RECOVERED: mailbox helpdesk failing")
 
-        page = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).read().decode()
-        errors = [line for line in page.splitlines() if line.startswith('maild_fetch_errors_total{mailbox="helpdesk"}')]
+        page = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).read(
+            ).decode()
+        errors = [line for line in page.splitlines() if line.startswith(
+            'maild_fetch_errors_total{mailbox="helpdesk"}')]
         assert errors and float(errors[0].split()[-1]) >= 1
         assert 'maild_mails_sent_total{purpose="alert"} 2.0' in page
         assert "maild_outbox_depth" in page
@@ -198,21 +211,26 @@ def test_alerts_once_per_problem_and_once_on_recovery_and_metrics(
         assert daemon.stop() == 0
 
 
-def test_a_second_daemon_on_the_same_state_refuses_to_start(setup: MaildSetup, daemon: Daemon) -> None:
+def test_a_second_daemon_on_the_same_state_refuses_to_start(setup: MaildSetup,
+                                                            daemon: Daemon) -> None:
     second = setup.cli("run", timeout=30)
     assert second.returncode == 1
     assert b"another maild is already running on" in second.stderr
 
 
-def test_socket_activation_takes_the_inherited_lmtp_socket(tmp_path: Path, smtp_sink: SmtpSink) -> None:
+def test_socket_activation_takes_the_inherited_lmtp_socket(tmp_path: Path,
+                                                           smtp_sink: SmtpSink) -> None:
     """systemd-socket-activate binds the port and starts maild with LISTEN_FDS, as maild.socket does."""
     activate = shutil.which("systemd-socket-activate")
     assert activate, "systemd-socket-activate is needed (Debian package systemd)"
     configured, activated = free_port(), free_port()
-    setup = MaildSetup(tmp_path, write_config(tmp_path, relay_port=smtp_sink.port, smtp_port=configured,
+    setup = MaildSetup(tmp_path, write_config(tmp_path, relay_port=smtp_sink.port,
+                                              smtp_port=configured,
                                               protocol="lmtp"), activated)
-    process = subprocess.Popen([activate, "-l", f"127.0.0.1:{activated}", *MAILD, "-c", str(setup.config), "run"],
-                               cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "run.log", "wb"))
+    process = subprocess.Popen([activate, "-l", f"127.0.0.1:{activated}", *MAILD, "-c", str(
+        setup.config), "run"],
+                               cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=open(
+                                   tmp_path / "run.log", "wb"))
     try:
         time.sleep(0.5)  # systemd-socket-activate binds first; maild starts on the first connection
         with smtplib.LMTP("127.0.0.1", activated, timeout=30) as client:

@@ -33,8 +33,10 @@ def settings(tmp_path: Path) -> Settings:
     return settings
 
 
-def open_ticket(settings: Settings, now: datetime, priority: int, assignee: str | None = "erin") -> Ticket:
-    ticket = Ticket(subject="Placements vanish", kind="incident", priority=priority, queue="helpdesk",
+def open_ticket(settings: Settings, now: datetime, priority: int,
+                assignee: str | None = "erin") -> Ticket:
+    ticket = Ticket(subject="Placements vanish", kind="incident", priority=priority,
+                    queue="helpdesk",
                     organisation="uni-bath", requester="dana@bath.example.ac.uk", assignee=assignee,
                     created_at=naive_utc(now))
     targets.ticket_opened(ticket, settings, now)
@@ -56,7 +58,8 @@ def mails() -> list[tuple[str, list[str]]]:
 @pytest.mark.parametrize(("opened", "priority", "response", "resolution"), [
     # Friday before the summer bank holiday: 1.5 hours on Friday, then Tuesday.
     (london(2026, 8, 28, 16, 0), 2, london(2026, 9, 1, 11, 30), london(2026, 9, 3, 16, 0)),
-    # Saturday: the clock starts on Monday morning; one working day is Monday, ten end on Friday week.
+    # Saturday: the clock starts on Monday morning; one working day is Monday, ten end on
+    # Friday week.
     (london(2026, 11, 28, 10, 0), 3, london(2026, 11, 30, 17, 30), london(2026, 12, 11, 17, 30)),
     # Over Christmas and the substitute Boxing Day: 23 Dec 12:00 + 3 working days.
     (london(2026, 12, 23, 12, 0), 2, london(2026, 12, 23, 16, 0), london(2026, 12, 30, 12, 0)),
@@ -77,14 +80,18 @@ def test_due_times(settings: Settings, opened: datetime, priority: int, response
 def test_pending_time_is_not_counted(settings: Settings) -> None:
     ticket = open_ticket(settings, london(2026, 11, 23, 10, 0), 2)  # Monday
     assert ticket.resolution_due_at == naive_utc(london(2026, 11, 26, 10, 0))
-    ticket = set_status(settings, ticket, "open", london(2026, 11, 23, 11, 0))  # answered: response met
-    ticket = set_status(settings, ticket, "pending", london(2026, 11, 23, 12, 0))  # asked the customer
+    # answered: response met
+    ticket = set_status(settings, ticket, "open", london(2026, 11, 23, 11, 0))
+    # asked the customer
+    ticket = set_status(settings, ticket, "pending", london(2026, 11, 23, 12, 0))
     assert ticket.paused_since == naive_utc(london(2026, 11, 23, 12, 0))
     assert targets.deadlines(settings) == []  # a paused clock owes nothing
-    # The customer answers on Friday evening: Monday 12:00 to Friday 17:30 stood still, 4 days 5.5 hours.
+    # The customer answers on Friday evening: Monday 12:00 to Friday 17:30 stood still, 4 days
+    # 5.5 hours.
     ticket = set_status(settings, ticket, "open", london(2026, 11, 27, 19, 0))
     assert ticket.paused_seconds == int((4 * 8.5 + 5.5) * 3600)
-    assert ticket.resolution_due_at == naive_utc(london(2026, 12, 2, 15, 30))  # Thursday 10:00 + 39.5 hours
+    # Thursday 10:00 + 39.5 hours
+    assert ticket.resolution_due_at == naive_utc(london(2026, 12, 2, 15, 30))
     # Resolved and reopened a working day later: another 8.5 hours stood still.
     ticket = set_status(settings, ticket, "resolved", london(2026, 11, 30, 12, 0))
     ticket = set_status(settings, ticket, "open", london(2026, 12, 1, 12, 0))
@@ -92,7 +99,8 @@ def test_pending_time_is_not_counted(settings: Settings) -> None:
 
 
 def test_warning_then_escalation_once_each_in_office_hours(settings: Settings) -> None:
-    ticket = open_ticket(settings, london(2026, 11, 23, 13, 30), 2)  # response due 17:30, warn at 16:30
+    # response due 17:30, warn at 16:30
+    ticket = open_ticket(settings, london(2026, 11, 23, 13, 30), 2)
     assert targets.sweep(settings, london(2026, 11, 23, 16, 29)) == 0
     assert targets.sweep(settings, london(2026, 11, 23, 16, 31)) == 1
     assert targets.sweep(settings, london(2026, 11, 23, 16, 45)) == 0
@@ -106,27 +114,34 @@ def test_warning_then_escalation_once_each_in_office_hours(settings: Settings) -
         targets.sweep(settings, london(2026, 11, 24, 9, minute))
     assert len(mails()) == 2
     [warning, breach] = Outbox.select().order_by(Outbox.id)
-    assert b"Subject: [#1] Response target due Monday 23 November 2026 at 17:30 (P2)" in bytes(warning.content)
+    assert b"Subject: [#1] Response target due Monday 23 November 2026 at 17:30 (P2)" in bytes(
+        warning.content)
     assert b"Subject: [#1] MISSED response target (P2)" in bytes(breach.content)
-    history = [(e.kind, e.detail) for e in Event.select().where(Event.ticket == ticket).order_by(Event.id)]
-    assert history == [("sla_warning:response", "response target due 2026-11-23 17:30: warning to erin"),
-                       ("sla_breach:response", "response target due 2026-11-23 17:30: breach to carol")]
+    history = [(e.kind, e.detail) for e in Event.select().where(Event.ticket == ticket).order_by(
+        Event.id)]
+    assert history == [("sla_warning:response",
+                        "response target due 2026-11-23 17:30: warning to erin"),
+                       ("sla_breach:response",
+                        "response target due 2026-11-23 17:30: breach to carol")]
     assert targets.breaches(settings, london(2026, 11, 24, 9, 30)) == 1
 
 
 def test_p1_pages_on_call_at_once_day_or_night(settings: Settings) -> None:
-    open_ticket(settings, london(2026, 11, 28, 3, 0), 1, assignee=None)  # Saturday night, nobody assigned
+    # Saturday night, nobody assigned
+    open_ticket(settings, london(2026, 11, 28, 3, 0), 1, assignee=None)
     assert targets.sweep(settings, london(2026, 11, 28, 3, 11)) == 0
     assert targets.sweep(settings, london(2026, 11, 28, 3, 12)) == 1  # 75% of 15 minutes
     assert targets.sweep(settings, london(2026, 11, 28, 3, 16)) == 1
     assert targets.sweep(settings, london(2026, 11, 28, 3, 17)) == 0
-    assert mails() == [("sla_warning", ["alice@example.com", "erin@example.com"]),  # the queue, on call
+    # the queue, on call
+    assert mails() == [("sla_warning", ["alice@example.com", "erin@example.com"]),
                        ("sla_breach", ["carol@example.com", "alice@example.com"])]
 
 
 def test_a_late_sweep_escalates_without_a_stale_warning(settings: Settings) -> None:
     ticket = open_ticket(settings, london(2026, 11, 23, 10, 0), 2)
-    assert targets.sweep(settings, london(2026, 11, 23, 15, 0)) == 1  # both owed: only the escalation
+    # both owed: only the escalation
+    assert targets.sweep(settings, london(2026, 11, 23, 15, 0)) == 1
     assert mails() == [("sla_breach", ["carol@example.com"])]
     kinds = {(o.kind, o.status) for o in Occurrence.select().where(Occurrence.ticket == ticket)}
     assert kinds == {("sla_warning:response", "superseded"), ("sla_breach:response", "sent")}
@@ -135,7 +150,8 @@ def test_a_late_sweep_escalates_without_a_stale_warning(settings: Settings) -> N
 def test_response_met_when_the_ticket_leaves_new(settings: Settings) -> None:
     ticket = open_ticket(settings, london(2026, 11, 23, 10, 0), 2)
     set_status(settings, ticket, "open", london(2026, 11, 23, 11, 0))
-    assert [(d.target, d.notice) for d in targets.deadlines(settings)] == [("resolution", "warning"),
+    assert [(d.target, d.notice) for d in targets.deadlines(settings)] == [("resolution",
+                                                                            "warning"),
                                                                            ("resolution", "breach")]
     assert targets.sweep(settings, london(2026, 11, 24, 9, 0)) == 0
 

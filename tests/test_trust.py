@@ -36,7 +36,8 @@ def verdict(domain: str, result: str = "pass") -> bytes:
 
 @pytest.fixture
 def trusted(tmp_path, smtp_sink: SmtpSink) -> Iterator[MaildSetup]:  # noqa: ANN001
-    with running(tmp_path, smtp_sink, "conversations: {trusted_authserv_id: mx.example.com}\n") as setup:
+    with running(tmp_path, smtp_sink,
+                 "conversations: {trusted_authserv_id: mx.example.com}\n") as setup:
         yield setup
 
 

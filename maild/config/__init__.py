@@ -21,5 +21,6 @@ from maild.config.whole import Config, load_config, resolve_config_path
 __all__ = [
     "ADDRESS_RE", "AccountsFile", "Config", "DatabaseTarget", "ImapMailbox", "Kind", "Limits",
     "MainFile", "OfficeHours", "Organisation", "PriorityTarget", "Relay", "Reminders", "Retry",
-    "Rule", "RoutingFile", "ServiceTargets", "SmtpInbound", "Staff", "load_config", "resolve_config_path",
+    "Rule", "RoutingFile", "ServiceTargets", "SmtpInbound", "Staff", "load_config",
+    "resolve_config_path",
 ]

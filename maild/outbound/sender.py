@@ -72,7 +72,8 @@ class OutboxSender:
         total = SendReport()
         while True:
             report = self.send_due(batch)
-            total.sent, total.deferred, total.failed = (total.sent + report.sent, total.deferred + report.deferred,
+            total.sent, total.deferred, total.failed = (total.sent + report.sent,
+                                                        total.deferred + report.deferred,
                                                         total.failed + report.failed)
             if report.sent + report.failed < batch or report.deferred:
                 return total
@@ -96,7 +97,8 @@ class OutboxSender:
             return not isinstance(exc, RelayUnavailable)
         self._record_sent(row)
         metrics.MAILS_SENT.labels(row.purpose).inc()
-        log.info("sent %s to %s (%s, ticket %s)", row.message_id, row.recipients.replace("\n", ", "),
+        log.info("sent %s to %s (%s, ticket %s)", row.message_id, row.recipients.replace("\n",
+                                                                                         ", "),
                  row.purpose, row.ticket_id)
         report.sent += 1
         return True
@@ -109,14 +111,17 @@ class OutboxSender:
             try:
                 with transaction():
                     Outbox.update(status="sent", sent_at=self.clock(), attempts=Outbox.attempts + 1,
-                                  claimed_until=None, last_error=None).where(Outbox.id == row.id).execute()
+                                  claimed_until=None, last_error=None).where(
+                                      Outbox.id == row.id).execute()
                 return
             except TransientError as exc:
                 if attempt == defaults.RECORD_SENT_TRIES:
-                    log.error("%s was sent but could not be recorded (%s): it will be sent again after its "
+                    log.error(
+                        "%s was sent but could not be recorded (%s): it will be sent again after its "
                               "claim runs out", row.message_id, exc)
                     raise
-                log.warning("%s was sent; recording it failed (%s), trying again", row.message_id, exc)
+                log.warning("%s was sent; recording it failed (%s), trying again", row.message_id,
+                            exc)
                 time.sleep(0.2 * attempt)
 
     def _failed_attempt(self, row: Outbox, exc: DeliveryError, report: SendReport) -> None:
@@ -132,16 +137,20 @@ class OutboxSender:
         with transaction():
             if exc.permanent or gave_up:
                 why = str(exc) if exc.permanent else f"gave up after {attempts} attempts: {exc}"
-                Outbox.update(status="failed", attempts=attempts, claimed_until=None, last_error=why) \
+                Outbox.update(status="failed", attempts=attempts, claimed_until=None,
+                              last_error=why) \
                     .where(Outbox.id == row.id).execute()
-                Event.create(ticket=row.ticket_id, kind="send_failed", detail=f"{row.message_id}: {why}")
+                Event.create(ticket=row.ticket_id, kind="send_failed",
+                             detail=f"{row.message_id}: {why}")
                 log.error("failed %s (ticket %s): %s", row.message_id, row.ticket_id, why)
                 report.failed += 1
                 return
             delay = self._backoff(attempts)
             Outbox.update(attempts=attempts, claimed_until=None, last_error=str(exc),
-                          next_attempt_at=now + timedelta(seconds=delay)).where(Outbox.id == row.id).execute()
-        log.warning("deferred %s (ticket %s) for %.0fs: %s", row.message_id, row.ticket_id, delay, exc)
+                          next_attempt_at=now + timedelta(seconds=delay)).where(
+                              Outbox.id == row.id).execute()
+        log.warning("deferred %s (ticket %s) for %.0fs: %s", row.message_id, row.ticket_id, delay,
+                    exc)
         report.deferred += 1
 
     def _keep_only_refused(self, row: Outbox, refused: dict[str, int]) -> Outbox:
@@ -154,7 +163,8 @@ class OutboxSender:
                 Event.create(ticket=row.ticket_id, kind="send_failed",
                              detail=f"{row.message_id}: refused for good by the relay: {', '.join(dropped)}")
             changes = {"recipients": "\n".join(retry)} if retry else {
-                "status": "sent", "sent_at": self.clock(), "attempts": Outbox.attempts + 1, "claimed_until": None,
+                "status": "sent", "sent_at": self.clock(), "attempts": Outbox.attempts + 1,
+                "claimed_until": None,
                 "last_error": f"refused for some recipients: {', '.join(dropped)}"}
             Outbox.update(**changes).where(Outbox.id == row.id).execute()
         log.warning("%s: partly delivered; %s", row.message_id,

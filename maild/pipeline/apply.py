@@ -83,7 +83,7 @@ def _open_ticket(ctx: MailContext) -> None:
 def _add_reply(ctx: MailContext) -> None:
     ticket = ctx.ticket
     assert ticket is not None and ctx.sender is not None and ctx.mail is not None
-    ctx.stored_text = new_text(ctx.mail.text, sent_texts(ticket))
+    ctx.stored_text = new_text(ctx.mail.text, sent_texts(ticket), ctx.mail.subject)
     _store_message(ctx, ticket, ctx.stored_text)
     if ctx.sender.address and ctx.sender.kind != "staff" and _may_take_part(ctx, ctx.sender.address):
         add_participant(ticket, ctx.sender.address, ctx.sender.name, "cc")

@@ -26,11 +26,14 @@ def assign(ctx: MailContext) -> None:
     today = ctx.settings.calendar.local_date(ctx.now)
     wanted = _wanted(directory, route.route_to, ctx.sender.organisation if ctx.sender else None)
     if wanted is None:
-        ctx.notes.append(f"route_to {route.route_to}: nobody to route to, left with queue {route.queue}")
+        ctx.notes.append(
+            f"route_to {route.route_to}: nobody to route to, left with queue {route.queue}")
         return
-    assignee, covering = _available(directory, wanted, today, route.route_to, ctx.sender.organisation if ctx.sender else None)
+    assignee, covering = _available(directory, wanted, today, route.route_to,
+                                    ctx.sender.organisation if ctx.sender else None)
     ctx.route = replace(route, assignee=assignee.key, covering=covering)
-    ctx.notes.append(f"routed to {assignee.name}" + (f", covering for {covering.absent} until {covering.until}"
+    ctx.notes.append(f"routed to {assignee.name}" + (
+        f", covering for {covering.absent} until {covering.until}"
                                                     if covering else ""))
 
 

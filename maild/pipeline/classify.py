@@ -19,8 +19,10 @@ def classify(ctx: MailContext) -> None:
         return  # a reply keeps its ticket's routing
     assert ctx.mail is not None
     d = ctx.settings.config.routing.defaults
-    route = Route(kind=d.kind, priority=d.priority, queue=d.queue, acknowledge=d.acknowledge, rule=None)
-    route = replace(route, **{k: v for k, v in ctx.route_defaults.items() if k in ("queue", "kind")})
+    route = Route(kind=d.kind, priority=d.priority, queue=d.queue, acknowledge=d.acknowledge,
+                  rule=None)
+    route = replace(route, **{k: v for k, v in ctx.route_defaults.items() if k in ("queue",
+                                                                                   "kind")})
     for compiled in ctx.settings.rules:
         result = compiled.evaluate(ctx)
         ctx.rule_results.append(result)
@@ -35,7 +37,8 @@ def classify(ctx: MailContext) -> None:
 
 def _apply_actions(route: Route, compiled: CompiledRule, subject: str) -> Route:
     then = compiled.rule.then
-    changes: dict = {name: getattr(then, name) for name in ("kind", "priority", "queue", "acknowledge", "route_to")
+    changes: dict = {name: getattr(then, name) for name in ("kind", "priority", "queue",
+                                                            "acknowledge", "route_to")
                      if name in then.model_fields_set}
     changes["notify"] = tuple(dict.fromkeys([*route.notify, *then.notify]))
     changes["tags"] = tuple(dict.fromkeys([*route.tags, *then.tags]))

@@ -26,7 +26,8 @@ BOUNDARY = re.compile(rb'(?<![\w-])boundary\s*=\s*(?:"([^"\r\n]*)"|([^\s;"]*))',
 HEADER_END = re.compile(rb"\r?\n\r?\n")
 # Delimiter lines (`--boundary`, `--boundary--`), boundary declarations and encapsulated messages
 # (each a level of nesting too), in the order they come.
-STRUCTURE = re.compile(rb"(?m)^--([^\r\n]{1,%d}?)[ \t]*\r?$|" % (MAX_BOUNDARY + 2) + BOUNDARY.pattern
+STRUCTURE = re.compile(rb"(?m)^--([^\r\n]{1,%d}?)[ \t]*\r?$|" % (
+    MAX_BOUNDARY + 2) + BOUNDARY.pattern
                        + rb"|^(content-type:[ \t]*message/(?:rfc822|global))\b", re.IGNORECASE)
 
 
@@ -43,22 +44,27 @@ def check_limits(ctx: MailContext) -> None:
 def check_content(content: bytes, limits: Limits) -> None:
     """Raises Quarantine when the raw bytes are over a limit."""
     if len(content) > limits.max_message_bytes:
-        raise Quarantine(f"message is {len(content)} bytes, over the limit of {limits.max_message_bytes}")
+        raise Quarantine(
+            f"message is {len(content)} bytes, over the limit of {limits.max_message_bytes}")
     end = HEADER_END.search(content)
     header_bytes = end.start() if end else len(content)
     if header_bytes > limits.max_header_bytes:
-        raise Quarantine(f"header block is {header_bytes} bytes, over the limit of {limits.max_header_bytes}")
+        raise Quarantine(
+            f"header block is {header_bytes} bytes, over the limit of {limits.max_header_bytes}")
     lowered = content.lower()  # ASCII only, as the patterns' IGNORECASE on bytes
     if b"boundary" not in lowered and b"message/" not in lowered:
         return  # no multipart and no attached message: nothing below can find a part (most mail)
     longest = max((len(_declared(m, 1)) for m in declarations(content, lowered)), default=0)
     if longest > MAX_BOUNDARY:
-        raise Quarantine(f"MIME boundary is {longest} characters long, more than a mail line can hold ({MAX_BOUNDARY})")
+        raise Quarantine(
+            f"MIME boundary is {longest} characters long, more than a mail line can hold ({MAX_BOUNDARY})")
     found = structure(content, lowered)
     if found.parts > limits.max_parts:
-        raise Quarantine(f"message has {found.parts} MIME parts, over the limit of {limits.max_parts}")
+        raise Quarantine(
+            f"message has {found.parts} MIME parts, over the limit of {limits.max_parts}")
     if found.depth > limits.max_depth:
-        raise Quarantine(f"MIME nesting is {found.depth} deep, over the limit of {limits.max_depth}")
+        raise Quarantine(
+            f"MIME nesting is {found.depth} deep, over the limit of {limits.max_depth}")
 
 
 def structure(content: bytes, lowered: bytes | None = None) -> Structure:
@@ -101,7 +107,8 @@ def structure_lines(content: bytes, lowered: bytes) -> Iterator[re.Match[bytes]]
     return _matches(STRUCTURE, content, starts)
 
 
-def _matches(pattern: re.Pattern[bytes], content: bytes, starts: Iterator[int]) -> Iterator[re.Match[bytes]]:
+def _matches(pattern: re.Pattern[bytes], content: bytes, starts: Iterator[int]) -> Iterator[
+    re.Match[bytes]]:
     """What `pattern.finditer(content)` finds, tried only where a match can start (`starts`, in
     order, found with bytes.find): bounded work on hostile mail (docs/internals.md)."""
     end = 0

@@ -8,13 +8,14 @@ from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses
-from html.parser import HTMLParser
 
 import mailparser
 
 from maild.config import ADDRESS_RE, Limits
 from maild.errors import Quarantine
 from maild.pipeline.context import AttachmentPart, MailContext, ParsedMail
+from maild.pipeline.html_text import html_to_text
+from maild.pipeline.reply_lines import visible
 
 MSGID_RE = re.compile(r"<[^<>\s]{1,900}>")
 MAX_THREAD_IDS = 50
@@ -43,7 +44,9 @@ def parse_content(content: bytes, limits: Limits) -> tuple[ParsedMail, list[str]
     # mail keeps it.
     text = _no_nul("\n".join(parsed.text_plain)).strip()
     html = _no_nul("\n".join(parsed.text_html)) or None
-    text, wrapped = wrap_long_lines(text or (html_to_text(html) if html else ""), limits.max_line_bytes)
+    if not visible(text):  # Outlook may send an empty text part beside the HTML one
+        text = html_to_text(html) if html else ""
+    text, wrapped = wrap_long_lines(text, limits.max_line_bytes)
     if wrapped:
         notes.append(f"{wrapped} lines over {limits.max_line_bytes} bytes wrapped in the stored text "
                      "(the raw mail keeps them)")
@@ -176,51 +179,3 @@ def _lenient_base64(payload: str) -> bytes:
     cleaned = re.sub(r"[^A-Za-z0-9+/]", "", payload)
     usable = len(cleaned) - len(cleaned) % 4 if len(cleaned) % 4 == 1 else len(cleaned)
     return base64.b64decode(cleaned[:usable] + "=" * (-usable % 4))
-
-
-class _TextExtractor(HTMLParser):
-    """Readable text: blocks on their own lines, list items marked, table cells apart, and a
-    link's address after its text when the text does not show it."""
-
-    BLOCKS = {"p", "div", "br", "tr", "h1", "h2", "h3", "h4", "blockquote", "table", "ul", "ol"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-        self._links: list[tuple[str, int]] = []  # href, where its text starts in parts
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in ("script", "style", "head", "title"):
-            self._skip += 1
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-        elif tag == "li":
-            self.parts.append("\n- ")
-        elif tag in ("td", "th"):
-            self.parts.append("  ")
-        elif tag == "a":
-            href = dict(attrs).get("href") or ""
-            if href.lower().startswith(("http:", "https:", "mailto:")):
-                self._links.append((href, len(self.parts)))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "head", "title") and self._skip:
-            self._skip -= 1
-        elif tag == "a" and self._links:
-            href, start = self._links.pop()
-            shown = "".join(self.parts[start:])
-            if href.removeprefix("mailto:") not in shown:
-                self.parts.append(f" <{href.removeprefix('mailto:')}>")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
-
-
-def html_to_text(html: str) -> str:
-    """Plain text of an HTML-only mail, for storing and quoting (never rendered as HTML)."""
-    extractor = _TextExtractor()
-    extractor.feed(html)
-    lines = (" ".join(line.split()) for line in "".join(extractor.parts).splitlines())
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -57,7 +57,8 @@ LIMIT_REASONS: tuple[tuple[re.Pattern[str], str, str], ...] = (
 GENERAL = "Our system could not process your message automatically."
 
 
-def tell_sender(settings: Settings, raw: RawMail, mail: ParsedMail | None, reason: str, now: datetime) -> None:
+def tell_sender(settings: Settings, raw: RawMail, mail: ParsedMail | None, reason: str,
+                now: datetime) -> None:
     """Queue the explanation, or record why there is none. A failure here costs the notice,
     never the quarantine mark: it runs in a savepoint and is logged and recorded."""
     if Event.select().where((Event.raw == raw.id) & (Event.kind == "quarantine_notice")).exists():
@@ -72,7 +73,8 @@ def tell_sender(settings: Settings, raw: RawMail, mail: ParsedMail | None, reaso
         Event.create(raw=raw.id, kind="sender_not_told", detail=why_not, created_at=now)
 
 
-def _notify(settings: Settings, raw: RawMail, mail: ParsedMail | None, reason: str, now: datetime) -> str | None:
+def _notify(settings: Settings, raw: RawMail, mail: ParsedMail | None, reason: str,
+            now: datetime) -> str | None:
     """Queue the notice; returns why it was not sent, or None when it was."""
     mail = mail or headers_only(bytes(raw.content), settings.config.main.limits)
     if mail is None:
@@ -101,7 +103,8 @@ def headers_only(content: bytes, limits: Limits) -> ParsedMail | None:
     name, address = single_sender([str(v) for v in headers.get_all("From") or []])
     return ParsedMail(headers=headers, message_id=first_id(headers.get("Message-ID")),
                       subject=decoded(str(headers.get("Subject") or "")[:4 * MAX_SUBJECT]),
-                      from_name=name, from_address=address, to=[], cc=[], thread_ids=[], text="", html=None,
+                      from_name=name, from_address=address, to=[], cc=[], thread_ids=[], text="",
+                      html=None,
                       attachments=[])
 
 
@@ -150,5 +153,6 @@ def _queue(settings: Settings, raw: RawMail, mail: ParsedMail, text: str) -> Non
         loop_marker=helpdesk.address,
     )
     outbox.queue(None, PURPOSE, out, mail_from="")  # the null return path: no bounce loops
-    log.info("raw mail %d (%s): quarantine notice %s queued for %s", raw.id, mail.message_id, out.message_id,
+    log.info("raw mail %d (%s): quarantine notice %s queued for %s", raw.id, mail.message_id,
+             out.message_id,
              mail.from_address)

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from maild.runtime import Settings
 
 MAX_RECEIVED = 50  # Postfix's hopcount limit
-DAEMON_LOCAL_PARTS = {"mailer-daemon", "postmaster", "noreply", "no-reply", "donotreply", "do-not-reply", "bounce", "bounces"}
+DAEMON_LOCAL_PARTS = {"mailer-daemon", "postmaster", "noreply", "no-reply", "donotreply",
+                      "do-not-reply", "bounce", "bounces"}
 
 
 def screen(ctx: MailContext) -> None:
@@ -64,7 +65,8 @@ def _own_mail(mail: ParsedMail, addresses: frozenset[str], signed: ReplyAddresse
     those (parse strips the header anyway), and an outsider could use them to silence maild."""
     if signed.is_ours(mail.message_id):
         return "carries one of our own signed Message-IDs (our mail came back)"
-    if _without_plus(mail.from_address) in {a.lower() for a in addresses}:  # ours, or a signed reply address
+    # ours, or a signed reply address
+    if _without_plus(mail.from_address) in {a.lower() for a in addresses}:
         return "sent from the helpdesk's own address"
     return None
 

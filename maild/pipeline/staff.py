@@ -36,7 +36,7 @@ def apply_staff_reply(ctx: MailContext, ours: list[str]) -> None:
     ticket, mail, sender = ctx.ticket, ctx.mail, ctx.sender
     assert ticket is not None and mail is not None and sender is not None and sender.staff_key
     staff = ctx.settings.directory.staff_by_key[sender.staff_key]
-    ctx.stored_text = new_text(mail.text, ours)
+    ctx.stored_text = new_text(mail.text, ours, keep_forwards=False)  # it goes to the customer
     reply = parse_staff_reply(ctx.stored_text, _staff_names(ctx))
     if any(c.name == "meeting" for c in reply.commands) and not ticket.organisation:
         reply.errors.append("#meeting: this ticket belongs to no organisation")

@@ -43,8 +43,10 @@ if TYPE_CHECKING:
     from maild.runtime.targets import Targets
 
 
-def build_report(incidents: Iterable[TicketFacts], targets: Targets, calendar: BusinessCalendar, period: Period,
-                 now: datetime, organisation: str | None = None, feature_requests: Iterable[TicketFacts] = (),
+def build_report(incidents: Iterable[TicketFacts], targets: Targets, calendar: BusinessCalendar,
+                 period: Period,
+                 now: datetime, organisation: str | None = None, feature_requests: Iterable[
+                     TicketFacts] = (),
                  escalations: Iterable[TicketFacts] = (), all_tickets: Iterable[TicketFacts] = (),
                  account_managers: dict[str, str | None] | None = None) -> Report:
     """Measure every incident, then summarise per organisation, per priority and overall."""
@@ -53,9 +55,12 @@ def build_report(incidents: Iterable[TicketFacts], targets: Targets, calendar: B
     return Report(
         period=period, generated_at=as_utc(now), organisation=organisation, incidents=rows,
         overall=summarise("all", rows),
-        by_organisation=[summarise(org, group) for org, group in _grouped(rows, lambda r: r.ticket.organisation or "-")],
-        by_priority=[summarise(f"P{p}", group) for p, group in _grouped(rows, lambda r: r.ticket.priority)],
-        feature_requests=[_request(t, managers) for t in sorted(feature_requests, key=lambda t: t.number)],
+        by_organisation=[summarise(org, group) for org, group in _grouped(
+            rows, lambda r: r.ticket.organisation or "-")],
+        by_priority=[summarise(f"P{p}", group) for p, group in _grouped(
+            rows, lambda r: r.ticket.priority)],
+        feature_requests=[_request(t, managers) for t in sorted(feature_requests,
+                                                                key=lambda t: t.number)],
         escalations=[_request(t, managers) for t in sorted(escalations, key=lambda t: t.number)],
         weekly=weekly(all_tickets, calendar, period),
     )
@@ -165,7 +170,8 @@ def outcome_of(ticket: TicketFacts) -> str:
     return "answered, in progress" if ticket.first_response_at else "in progress"
 
 
-def weekly(tickets: Iterable[TicketFacts], calendar: BusinessCalendar, period: Period) -> list[WeekCount]:
+def weekly(tickets: Iterable[TicketFacts], calendar: BusinessCalendar, period: Period) -> list[
+    WeekCount]:
     """Tickets opened per week (Monday to Sunday, office-local dates) by priority, every week of
     the period listed, empty ones too, so the chart's time axis has no gaps."""
     counts: dict[date, list[int]] = {}

@@ -22,10 +22,12 @@ if TYPE_CHECKING:
     from maild.runtime import Settings
 
 INCIDENT_PRIORITIES = (1, 2, 3)  # the charter keeps priority 1-3 incidents for review
-CHANGE = re.compile(r"^(\S+) -> (\S+)(?: by (\S+))?")  # staff commands' history: "new -> pending by erin"
+# staff commands' history: "new -> pending by erin"
+CHANGE = re.compile(r"^(\S+) -> (\S+)(?: by (\S+))?")
 
 
-def report(settings: Settings, period: Period, now: datetime, organisation: str | None = None) -> Report:
+def report(settings: Settings, period: Period, now: datetime,
+           organisation: str | None = None) -> Report:
     """The service report for a period (incidents opened in it, office-local days inclusive)."""
     start, end = bounds(settings, period)
     opened = (Ticket.created_at >= start) & (Ticket.created_at < end)
@@ -39,7 +41,8 @@ def report(settings: Settings, period: Period, now: datetime, organisation: str 
     managers = {org.key: org.account_manager for org in settings.directory.organisations.values()}
     return build_report(
         incidents, settings.targets, settings.calendar, period, now, organisation,
-        feature_requests=facts(Ticket.select().where(requests & (Ticket.kind == "feature_request"))),
+        feature_requests=facts(Ticket.select().where(requests & (
+            Ticket.kind == "feature_request"))),
         escalations=facts(Ticket.select().where(requests & (Ticket.kind == "escalation"))),
         all_tickets=facts(Ticket.select().where(opened)),
         account_managers=managers,
@@ -50,7 +53,8 @@ def open_tickets(settings: Settings, organisation: str, period: Period) -> list[
     """An organisation's tickets opened by the end of the period (of every kind, however old)
     and not resolved now; what came in after the period belongs to the next pack."""
     _, end = bounds(settings, period)
-    return facts(Ticket.select().where((Ticket.organisation == organisation) & Ticket.status.in_(OPEN_STATUSES)
+    return facts(Ticket.select().where((Ticket.organisation == organisation) & Ticket.status.in_(
+        OPEN_STATUSES)
                                        & (Ticket.created_at < end)))
 
 
@@ -81,9 +85,11 @@ def _facts(ticket: Ticket, events: list[Event]) -> TicketFacts:
     left_new = next((at for old, _, _, at in statuses if old == "new"), None)
     resolved = _last_resolution(statuses) if ticket.status in DONE_STATUSES else None
     return TicketFacts(
-        number=ticket.number, subject=ticket.subject, kind=ticket.kind, organisation=ticket.organisation,
+        number=ticket.number, subject=ticket.subject, kind=ticket.kind,
+        organisation=ticket.organisation,
         priority=ticket.priority, status=ticket.status, assignee=ticket.assignee,
-        opened_at=as_utc(ticket.created_at), clock_from=as_utc(ticket.sla_since or ticket.created_at),
+        opened_at=as_utc(ticket.created_at), clock_from=as_utc(
+            ticket.sla_since or ticket.created_at),
         paused_since=_utc(ticket.paused_since), paused_seconds=ticket.paused_seconds or 0,
         first_response_at=_utc(ticket.first_response_at), left_new_at=_utc(left_new),
         resolved_at=_utc(resolved[0]) if resolved else _utc(ticket.resolved_at),
@@ -92,7 +98,8 @@ def _facts(ticket: Ticket, events: list[Event]) -> TicketFacts:
     )
 
 
-def _last_resolution(statuses: list[tuple[str, str, str | None, datetime]]) -> tuple[datetime, str | None] | None:
+def _last_resolution(statuses: list[tuple[str, str, str | None, datetime]]) -> tuple[
+    datetime, str | None] | None:
     """When (and by whom) the ticket last went from working on it to resolved or closed; a later
     resolved -> closed is filing, not resolving."""
     found = None

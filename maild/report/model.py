@@ -55,7 +55,8 @@ class TicketFacts:
         """The response target counts as met when the ticket leaves `new` (schedule.targets): the
         first answer, or a first status change without one, whichever came first. A ticket
         resolved without either on record (closed before history was kept) responded then."""
-        moments = [m for m in (self.first_response_at, self.left_new_at, self.resolved_at) if m is not None]
+        moments = [m for m in (self.first_response_at, self.left_new_at,
+                               self.resolved_at) if m is not None]
         return min(moments) if moments else None
 
 
@@ -82,7 +83,8 @@ class IncidentRow:
     clock: str  # office, always
     response: Measure
     resolution: Measure
-    waiting: timedelta  # time the clock stood still (waiting on the customer) up to resolution or now
+    # time the clock stood still (waiting on the customer) up to resolution or now
+    waiting: timedelta
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from maild.runtime import Settings
 
 
-def pack(settings: Settings, organisation: str, period: Period, now: datetime, label: str) -> dict[str, Any]:
+def pack(settings: Settings, organisation: str, period: Period, now: datetime, label: str) -> dict[
+    str, Any]:
     """The summary table, the open tickets, the missed targets and the weekly chart."""
     # Imported here: load -> schedule.targets -> pipeline -> schedule.reminders -> this module.
     from maild.report import load
@@ -22,11 +23,13 @@ def pack(settings: Settings, organisation: str, period: Period, now: datetime, l
     report = view(load.report(settings, period, now, organisation), zone)
     return {
         "organisation": settings.directory.organisations[organisation].name,
-        "label": label, "since": report["since"], "until": report["until"], "generated": report["generated"],
+        "label": label, "since": report["since"], "until": report["until"], "generated": report[
+            "generated"],
         "zone": zone.key, "summary": report["by_priority"], "overall": report["overall"],
         "incidents": len(report["incidents"]), "missed": report["missed"], "chart": report["chart"],
         "colours": report["colours"], "feature_requests": report["feature_requests"],
-        "open_tickets": [ticket(t, zone) for t in load.open_tickets(settings, organisation, period)],
+        "open_tickets": [ticket(t, zone) for t in load.open_tickets(settings, organisation,
+                                                                    period)],
     }
 
 

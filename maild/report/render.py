@@ -35,7 +35,8 @@ def _iso(value: Any) -> str | None:
 
 def as_json(report: Report) -> dict[str, Any]:
     return {
-        "period": {"since": report.period.first.isoformat(), "until": report.period.last.isoformat()},
+        "period": {"since": report.period.first.isoformat(), "until": report.period.last.isoformat(
+            )},
         "generated_at": iso_utc(report.generated_at),
         "organisation": report.organisation,
         "incidents": [incident_json(r) for r in report.incidents],
@@ -44,17 +45,21 @@ def as_json(report: Report) -> dict[str, Any]:
                     "by_priority": [summary_json(s) for s in report.by_priority]},
         "feature_requests": [request_json(r) for r in report.feature_requests],
         "escalations": [request_json(r) for r in report.escalations],
-        "weekly": [{"week_of": w.week_of.isoformat(), "p1": w.by_priority[0], "p2": w.by_priority[1],
-                    "p3": w.by_priority[2], "p4": w.by_priority[3], "total": w.total} for w in report.weekly],
+        "weekly": [{"week_of": w.week_of.isoformat(), "p1": w.by_priority[0], "p2": w.by_priority[
+            1],
+                    "p3": w.by_priority[2], "p4": w.by_priority[3],
+                    "total": w.total} for w in report.weekly],
     }
 
 
 def incident_json(row: IncidentRow) -> dict[str, Any]:
     t = row.ticket
     return {
-        "number": t.number, "subject": t.subject, "organisation": t.organisation, "priority": t.priority,
+        "number": t.number, "subject": t.subject, "organisation": t.organisation,
+        "priority": t.priority,
         "priorities": list(t.priorities), "status": t.status, "clock": row.clock,
-        "opened_at": _iso(t.opened_at), "clock_from": _iso(t.clock_from), "responded_at": _iso(t.responded_at),
+        "opened_at": _iso(t.opened_at), "clock_from": _iso(t.clock_from), "responded_at": _iso(
+            t.responded_at),
         "resolved_at": _iso(t.resolved_at),
         "response": measure_json(row.response), "resolution": measure_json(row.resolution),
         "waiting_seconds": seconds(row.waiting),
@@ -62,15 +67,18 @@ def incident_json(row: IncidentRow) -> dict[str, Any]:
 
 
 def measure_json(measure: Measure) -> dict[str, Any]:
-    return {"target_seconds": seconds(measure.target), "seconds": seconds(measure.took), "outcome": measure.outcome,
+    return {"target_seconds": seconds(measure.target), "seconds": seconds(measure.took),
+            "outcome": measure.outcome,
             "margin_seconds": seconds(measure.margin)}
 
 
 def summary_json(s: Summary) -> dict[str, Any]:
     return {
         "group": s.group, "count": s.count,
-        "respond_median_seconds": seconds(s.respond_median), "respond_p90_seconds": seconds(s.respond_p90),
-        "resolve_median_seconds": seconds(s.resolve_median), "resolve_p90_seconds": seconds(s.resolve_p90),
+        "respond_median_seconds": seconds(s.respond_median), "respond_p90_seconds": seconds(
+            s.respond_p90),
+        "resolve_median_seconds": seconds(s.resolve_median), "resolve_p90_seconds": seconds(
+            s.resolve_p90),
         "response_met": s.response_met, "response_decided": s.response_decided,
         "response_met_percent": s.response_met_percent,
         "resolution_met": s.resolution_met, "resolution_decided": s.resolution_decided,
@@ -80,8 +88,10 @@ def summary_json(s: Summary) -> dict[str, Any]:
 
 def request_json(row: RequestRow) -> dict[str, Any]:
     t = row.ticket
-    return {"number": t.number, "subject": t.subject, "organisation": t.organisation, "status": t.status,
-            "priority": t.priority, "opened_at": _iso(t.opened_at), "resolved_at": _iso(t.resolved_at),
+    return {"number": t.number, "subject": t.subject, "organisation": t.organisation,
+            "status": t.status,
+            "priority": t.priority, "opened_at": _iso(t.opened_at), "resolved_at": _iso(
+                t.resolved_at),
             "assignee": t.assignee, "account_manager": row.account_manager, "outcome": row.outcome}
 
 
@@ -97,7 +107,8 @@ def as_csv(report: Report) -> str:
                  (("all", [report.overall]), ("organisation", report.by_organisation),
                   ("priority", report.by_priority)) for s in group]
     data = as_json(report)
-    for number, rows in enumerate((incidents, summaries, data["feature_requests"], data["escalations"])):
+    for number, rows in enumerate((incidents, summaries, data["feature_requests"], data[
+        "escalations"])):
         if number:
             writer.writerow([])
         _section(writer, rows)
@@ -126,31 +137,44 @@ def _section(writer: Any, rows: Iterable[dict[str, Any]]) -> None:
 
 def as_markdown(report: Report, zone: ZoneInfo) -> str:
     v = view(report, zone)
-    title = f"# Service report {v['since']} to {v['until']}" + (f": {v['organisation']}" if v["organisation"] else "")
-    lines = [title, "", f"Priority 1-3 incidents opened in the period; times are working time (h:mm) on the "
-                        f"priority's clock. Generated {v['generated']} ({zone.key}).", "", "## Incidents", ""]
-    lines += _table(["#", "organisation", "priority", "status", "opened", "responded", "resolved", "respond",
+    title = f"# Service report {v['since']} to {v['until']}" + (f": {v['organisation']}" if v[
+        "organisation"] else "")
+    lines = [title, "",
+             f"Priority 1-3 incidents opened in the period; times are working time (h:mm) on the "
+                        f"priority's clock. Generated {v['generated']} ({zone.key}).", "",
+                        "## Incidents", ""]
+    lines += _table(["#", "organisation", "priority", "status", "opened", "responded", "resolved",
+                     "respond",
                      "target", "response", "resolve", "target", "resolution", "waiting"],
-                    [[i["number"], i["organisation"], i["priorities"], i["status"], i["opened"], i["responded"],
-                      i["resolved"], i["respond"], i["respond_target"], i["respond_result"], i["resolve"],
-                      i["resolve_target"], i["resolve_result"], i["waiting"]] for i in v["incidents"]])
-    for heading, rows in (("By organisation", v["by_organisation"]), ("By priority", v["by_priority"]),
+                    [[i["number"], i["organisation"], i["priorities"], i["status"], i["opened"], i[
+                        "responded"],
+                      i["resolved"], i["respond"], i["respond_target"], i["respond_result"], i[
+                          "resolve"],
+                      i["resolve_target"], i["resolve_result"], i["waiting"]] for i in v[
+                          "incidents"]])
+    for heading, rows in (("By organisation", v["by_organisation"]), ("By priority", v[
+        "by_priority"]),
                           ("All incidents", [v["overall"]])):
         lines += ["", f"## {heading}", ""] + _summary_table(rows)
-    for heading, rows in (("Feature requests", v["feature_requests"]), ("Escalations", v["escalations"])):
+    for heading, rows in (("Feature requests", v["feature_requests"]), ("Escalations", v[
+        "escalations"])):
         lines += ["", f"## {heading}", ""]
-        lines += _table(["#", "organisation", "subject", "status", "opened", "assignee", "account manager",
+        lines += _table(["#", "organisation", "subject", "status", "opened", "assignee",
+                         "account manager",
                          "outcome"],
-                        [[r["number"], r["organisation"], r["subject"], r["status"], r["opened"], r["assignee"],
+                        [[r["number"], r["organisation"], r["subject"], r["status"], r["opened"], r[
+                            "assignee"],
                           r["account_manager"], r["outcome"]] for r in rows])
     return "\n".join(lines) + "\n"
 
 
 def _summary_table(rows: list[dict[str, Any]]) -> list[str]:
-    return _table(["group", "incidents", "respond median", "respond p90", "response met", "resolve median",
+    return _table(["group", "incidents", "respond median", "respond p90", "response met",
+                   "resolve median",
                    "resolve p90", "resolution met"],
                   [[s["group"], s["count"], s["respond_median"], s["respond_p90"],
-                    f"{s['response_met']} ({s['response_counted']})", s["resolve_median"], s["resolve_p90"],
+                    f"{s['response_met']} ({s['response_counted']})", s["resolve_median"], s[
+                        "resolve_p90"],
                     f"{s['resolution_met']} ({s['resolution_counted']})"] for s in rows])
 
 

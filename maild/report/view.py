@@ -64,7 +64,8 @@ def incident(row: IncidentRow, zone: ZoneInfo) -> dict[str, Any]:
         "respond": duration(row.response.took), "respond_target": duration(row.response.target),
         "respond_result": result(row.response), "respond_missed": row.response.outcome == MISSED,
         "resolve": duration(row.resolution.took), "resolve_target": duration(row.resolution.target),
-        "resolve_result": result(row.resolution), "resolve_missed": row.resolution.outcome == MISSED,
+        "resolve_result": result(row.resolution),
+        "resolve_missed": row.resolution.outcome == MISSED,
         "waiting": duration(row.waiting),
     }
 
@@ -74,7 +75,8 @@ def summary(s: Summary) -> dict[str, Any]:
         "group": s.group, "count": s.count,
         "respond_median": duration(s.respond_median), "respond_p90": duration(s.respond_p90),
         "resolve_median": duration(s.resolve_median), "resolve_p90": duration(s.resolve_p90),
-        "response_met": percent(s.response_met_percent), "response_counted": f"{s.response_met}/{s.response_decided}",
+        "response_met": percent(s.response_met_percent),
+        "response_counted": f"{s.response_met}/{s.response_decided}",
         "resolution_met": percent(s.resolution_met_percent),
         "resolution_counted": f"{s.resolution_met}/{s.resolution_decided}",
     }

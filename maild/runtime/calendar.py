@@ -39,7 +39,8 @@ class BusinessCalendar:
         if day not in self._hours:
             if len(self._hours) > 4096:
                 self._hours.clear()
-            self._hours[day] = (self._utc(day, self.office.start), self._utc(day, self.office.end)) \
+            self._hours[day] = (self._utc(day, self.office.start), self._utc(day,
+                                                                             self.office.end)) \
                 if self.is_working_day(day) else None
         return self._hours[day]
 
@@ -47,11 +48,13 @@ class BusinessCalendar:
         return datetime.combine(day, moment, tzinfo=self.zone).astimezone(timezone.utc)
 
     def is_working_day(self, day: date) -> bool:
-        return day.weekday() in self._days and day not in self._closures and day not in self._holidays
+        return day.weekday(
+            ) in self._days and day not in self._closures and day not in self._holidays
 
     def is_open(self, moment: datetime) -> bool:
         local = self._local(moment)
-        return self.is_working_day(local.date()) and self.office.start <= local.time() < self.office.end
+        return self.is_working_day(local.date()) and self.office.start <= local.time(
+            ) < self.office.end
 
     def next_open(self, moment: datetime) -> datetime:
         """`moment` itself when the office is open, else the start of the next working period (local time)."""

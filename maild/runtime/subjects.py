@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import re
 
-REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fwd?|fw|aw|wg|sv|vs|antw|tr|rif|r)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+REPLY_PREFIX = re.compile(
+    r"^\s*(?:(?:re|fwd?|fw|aw|wg|sv|vs|antw|tr|rif|r)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+# The first prefix says the mail passes another on (English, German, French, Spanish, Italian,
+# Dutch, Swedish, Finnish, Portuguese, Polish), not that it answers it.
+FORWARD_PREFIX = re.compile(r"^\s*(?:fwd?|fw|wg|tr|rv|i|doorst|vb|vl|enc|pd)\s*(?:\[\d+\])?\s*:",
+                            re.IGNORECASE)
 
 
 def tag_pattern(prefix: str) -> re.Pattern[str]:

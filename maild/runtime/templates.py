@@ -38,7 +38,8 @@ class Renderer:
     def render(self, name: str, context: dict[str, Any]) -> Rendered:
         subject = self.env.get_template(f"{name}/subject.txt").render(context)
         text = self.env.get_template(f"{name}/text.txt").render(context)
-        html = self.env.get_template(f"{name}/html.html").render(context) if self._html(name) else None
+        html = self.env.get_template(f"{name}/html.html").render(context) if self._html(
+            name) else None
         return Rendered(subject=" ".join(subject.split()), text=text, html=html)
 
     def _html(self, name: str) -> bool:

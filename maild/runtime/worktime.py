@@ -23,7 +23,8 @@ MAX_DAYS = 3660  # ten years: any target or pause longer than that is a configur
 
 
 def as_utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(
+        timezone.utc)
 
 
 def iso_utc(moment: datetime) -> str:

@@ -34,7 +34,8 @@ class Claim:
     ticket: Ticket | None = None
 
     def exists(self) -> bool:
-        return Occurrence.select().where((Occurrence.kind == self.kind) & (Occurrence.subject == self.subject)
+        return Occurrence.select().where((Occurrence.kind == self.kind) & (
+            Occurrence.subject == self.subject)
                                          & (Occurrence.occurs == self.occurs)).exists()
 
 
@@ -55,7 +56,8 @@ def addresses(people: Iterable[Staff]) -> list[tuple[str, str]]:
 
 
 def claim_and_send(settings: Settings, claim: Claim, template: str, context: dict[str, Any],
-                   to: list[tuple[str, str]], history: str, now: datetime, subject_prefix: str = "") -> bool:
+                   to: list[tuple[str, str]], history: str, now: datetime,
+                   subject_prefix: str = "") -> bool:
     """Insert the claim and queue the mail in one transaction. False when the occurrence was
     already claimed (by an earlier pass, another process or another host): nothing is sent."""
     if claim.exists():
@@ -65,11 +67,14 @@ def claim_and_send(settings: Settings, claim: Claim, template: str, context: dic
             status = "sent" if to else "skipped"
             insert_claim(claim, status, to, now)
             if to:
-                queue_mail(settings, claim.kind.partition(":")[0], template, context, to, claim.ticket, subject_prefix)
-            Event.create(ticket=claim.ticket, organisation=claim.organisation, kind=claim.kind, created_at=now,
+                queue_mail(settings, claim.kind.partition(":")[0], template, context, to,
+                           claim.ticket, subject_prefix)
+            Event.create(ticket=claim.ticket, organisation=claim.organisation, kind=claim.kind,
+                         created_at=now,
                          detail=history if to else f"{history}: nobody to send it to")
     except peewee.IntegrityError:
-        log.info("%s %s %s was claimed elsewhere; not sent again", claim.kind, claim.subject, claim.occurs)
+        log.info("%s %s %s was claimed elsewhere; not sent again", claim.kind, claim.subject,
+                 claim.occurs)
         return False
     log.info("%s %s %s: %s to %s", claim.kind, claim.subject, claim.occurs, status,
              ", ".join(a for _, a in to) or "nobody")
@@ -84,7 +89,8 @@ def record(claim: Claim, status: str, now: datetime, history: str | None = None)
         with transaction():
             insert_claim(claim, status, [], now)
             if history:
-                Event.create(ticket=claim.ticket, organisation=claim.organisation, kind=f"{claim.kind}_{status}",
+                Event.create(ticket=claim.ticket, organisation=claim.organisation,
+                             kind=f"{claim.kind}_{status}",
                              detail=history, created_at=now)
     except peewee.IntegrityError:
         return False
@@ -99,8 +105,11 @@ def insert_claim(claim: Claim, status: str, to: list[tuple[str, str]], now: date
 
 
 def queue_mail(settings: Settings, purpose: str, template: str, context: dict[str, Any],
-               to: list[tuple[str, str]], ticket: Ticket | None = None, subject_prefix: str = "") -> None:
+               to: list[tuple[str, str]], ticket: Ticket | None = None,
+               subject_prefix: str = "") -> None:
     """Render a staff or contact notice and put it in the outbox (inside the caller's transaction)."""
-    rendered = settings.renderer.render(template, {"helpdesk_name": settings.config.helpdesk.name, **context})
-    outbox.queue_notice(settings, purpose, rendered, to, ticket, subject=subject_prefix + rendered.subject)
+    rendered = settings.renderer.render(template, {"helpdesk_name": settings.config.helpdesk.name,
+                                                   **context})
+    outbox.queue_notice(settings, purpose, rendered, to, ticket,
+                        subject=subject_prefix + rendered.subject)
 

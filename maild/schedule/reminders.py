@@ -49,11 +49,14 @@ if TYPE_CHECKING:
 log = logging.getLogger("maild.schedule")
 KINDS = ("checkin", "monthly_meeting", "quarterly_review", "annual_review_notice", "annual_review",
          "contact_verification", "meeting_notes")
-LABELS = {"checkin": "weekly check-in", "monthly_meeting": "monthly meeting", "quarterly_review": "quarterly review",
-          "annual_review_notice": "annual service review notice", "annual_review": "annual service review",
+LABELS = {"checkin": "weekly check-in", "monthly_meeting": "monthly meeting",
+          "quarterly_review": "quarterly review",
+          "annual_review_notice": "annual service review notice",
+          "annual_review": "annual service review",
           "contact_verification": "contact details check", "meeting_notes": "meeting notes"}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-HORIZON = ("horizon", "reminders", "first-pass")  # an Occurrence key: when reminders were first processed
+# an Occurrence key: when reminders were first processed
+HORIZON = ("horizon", "reminders", "first-pass")
 
 
 @dataclass(frozen=True)
@@ -63,11 +66,13 @@ class Reminder:
     occurs: str  # ISO date (or time, for meeting notes) of the occurrence itself, before any move
     due_at: datetime  # aware, office time zone: when it is sent
     to: tuple[tuple[str, str], ...]  # (name, address)
-    detail: tuple[tuple[str, Any], ...] = ()  # extra facts for the template (the meeting, the review date)
+    # extra facts for the template (the meeting, the review date)
+    detail: tuple[tuple[str, Any], ...] = ()
 
     @property
     def claim(self) -> Claim:
-        return Claim(kind=self.kind, subject=self.organisation, occurs=self.occurs, due_at=naive_utc(self.due_at),
+        return Claim(kind=self.kind, subject=self.organisation, occurs=self.occurs,
+                     due_at=naive_utc(self.due_at),
                      organisation=self.organisation)
 
     def as_json(self) -> dict[str, Any]:
@@ -85,7 +90,8 @@ class LoggedMeeting:
 
 # ---------------------------------------------------------------- the plan (pure)
 
-def occurrences(directory: Directory, calendar: BusinessCalendar, config: Reminders, first: date, last: date,
+def occurrences(directory: Directory, calendar: BusinessCalendar, config: Reminders, first: date,
+                last: date,
                 meetings: Iterable[LoggedMeeting] = (), kinds: Iterable[str] = KINDS,
                 organisation: str | None = None) -> list[Reminder]:
     """Every reminder due (after moving to a working day) from `first` to `last` inclusive, by time."""
@@ -96,13 +102,15 @@ def occurrences(directory: Directory, calendar: BusinessCalendar, config: Remind
     if "meeting_notes" in wanted:
         found += [plan.meeting_notes(m) for m in meetings if organisation in (None, m.organisation)
                   and m.organisation in directory.organisations]
-    return sorted((r for r in found if first <= r.due_at.date() <= last), key=lambda r: (r.due_at, r.kind))
+    return sorted((r for r in found if first <= r.due_at.date() <= last), key=lambda r: (r.due_at,
+                                                                                         r.kind))
 
 
 class Planner:
     """Nominal dates per kind, moved to working days, with their recipients."""
 
-    MOVE_MARGIN = timedelta(days=21)  # a nominal date this far before `first` may still move into range
+    # a nominal date this far before `first` may still move into range
+    MOVE_MARGIN = timedelta(days=21)
 
     def __init__(self, directory: Directory, calendar: BusinessCalendar, config: Reminders) -> None:
         self.directory, self.calendar, self.config = directory, calendar, config
@@ -110,9 +118,11 @@ class Planner:
     def for_organisation(self, org: Organisation, first: date, last: date) -> Iterator[Reminder]:
         start = first - self.MOVE_MARGIN
         for day in _days(start, last):
-            if day.weekday() == WEEKDAYS.index(self.config.checkin.day) and org.phase_on(day) == "implementation":
+            if day.weekday() == WEEKDAYS.index(self.config.checkin.day) and org.phase_on(
+                day) == "implementation":
                 yield self._make("checkin", org, day, self.config.checkin.at)
-            if org.reviews.monthly_meeting and day == _second_monday(day) and org.phase_on(day) == "live":
+            if org.reviews.monthly_meeting and day == _second_monday(day) and org.phase_on(
+                day) == "live":
                 yield self._make("monthly_meeting", org, day)
         if org.contract_start is not None:
             yield from self._contract(org, org.contract_start, start, last)
@@ -121,28 +131,35 @@ class Planner:
         for n in _month_steps(anchor, step, start, last):
             yield self._make("contact_verification", org, _add_months(anchor, n))
 
-    def _contract(self, org: Organisation, begun: date, start: date, last: date) -> Iterator[Reminder]:
+    def _contract(self, org: Organisation, begun: date, start: date, last: date) -> Iterator[
+        Reminder]:
         notice = timedelta(weeks=self.config.annual_notice_weeks)
         for n in _month_steps(begun, 3, start, last + notice):
             day = _add_months(begun, n)
-            if n % 12 and org.reviews.quarterly_review:  # the fourth quarter's review is the annual one
+            # the fourth quarter's review is the annual one
+            if n % 12 and org.reviews.quarterly_review:
                 yield self._make("quarterly_review", org, day)
             if n % 12 == 0 and org.reviews.annual_review:
                 yield self._make("annual_review_notice", org, day - notice, review=day)
                 yield self._make("annual_review", org, day, review=day)
 
-    def _make(self, kind: str, org: Organisation, day: date, at: time | None = None, **detail: Any) -> Reminder:
+    def _make(self, kind: str, org: Organisation, day: date, at: time | None = None,
+              **detail: Any) -> Reminder:
         moved = self.calendar.next_working_day(day)
         due = datetime.combine(moved, at or self.config.send_at, tzinfo=self.calendar.zone)
-        return Reminder(kind, org.key, day.isoformat(), due, tuple(self._recipients(kind, org, moved)),
+        return Reminder(kind, org.key, day.isoformat(), due, tuple(self._recipients(kind, org,
+                                                                                    moved)),
                         tuple(detail.items()))
 
     def meeting_notes(self, meeting: LoggedMeeting) -> Reminder:
         org = self.directory.organisations[meeting.organisation]
-        due = self.calendar.next_open(as_utc(meeting.held_at) + timedelta(hours=self.config.meeting_notes_hours))
+        due = self.calendar.next_open(as_utc(meeting.held_at) + timedelta(
+            hours=self.config.meeting_notes_hours))
         staff = self.directory.staff.get(meeting.logged_by)
-        to = [(staff.name if staff else "", meeting.logged_by), *self._recipients("meeting_notes", org, due.date())]
-        return Reminder("meeting_notes", org.key, meeting.held_at.isoformat(timespec="seconds"), due,
+        to = [(staff.name if staff else "", meeting.logged_by), *self._recipients("meeting_notes",
+                                                                                  org, due.date())]
+        return Reminder("meeting_notes", org.key, meeting.held_at.isoformat(timespec="seconds"),
+                        due,
                         tuple(dict((a, (n, a)) for n, a in to).values()),
                         (("held", as_utc(meeting.held_at)), ("logged_by", meeting.logged_by)))
 
@@ -198,7 +215,8 @@ def _month_steps(anchor: date, step: int, first: date, last: date) -> Iterator[i
 def log_meeting(organisation: str, held_at: datetime, logged_by: str, now: datetime) -> Meeting:
     """Record a meeting with an organisation (staff's `#meeting` command, inside its transaction):
     the meeting-notes reminder becomes an occurrence `meeting_notes_hours` later."""
-    meeting = Meeting.create(organisation=organisation, held_at=naive_utc(held_at), logged_by=logged_by,
+    meeting = Meeting.create(organisation=organisation, held_at=naive_utc(held_at),
+                             logged_by=logged_by,
                              logged_at=naive_utc(now))
     Event.create(organisation=organisation, kind="meeting_logged", created_at=naive_utc(now),
                  detail=f"meeting held {naive_utc(held_at):%Y-%m-%d %H:%M} UTC, logged by {logged_by}")
@@ -211,7 +229,8 @@ def plan(settings: Settings, first: date, last: date, kinds: Iterable[str] = KIN
     since = datetime.combine(first, time()) - timedelta(days=7)
     meetings = [LoggedMeeting(m.organisation, m.held_at, m.logged_by)
                 for m in Meeting.select().where(Meeting.held_at >= since)]
-    return occurrences(settings.directory, settings.calendar, settings.config.main.reminders, first, last,
+    return occurrences(settings.directory, settings.calendar, settings.config.main.reminders, first,
+                       last,
                        meetings, kinds, organisation)
 
 
@@ -223,7 +242,8 @@ def process_due(settings: Settings, now: datetime, kinds: Iterable[str] = KINDS,
         return 0
     horizon = _horizon(now)
     first = max(horizon, as_utc(now) - timedelta(days=defaults.REMINDER_LOOKBACK_DAYS))
-    due = [r for r in plan(settings, settings.calendar.local_date(first), settings.calendar.local_date(now),
+    due = [r for r in plan(settings, settings.calendar.local_date(first),
+                           settings.calendar.local_date(now),
                            kinds, organisation)
            if first <= as_utc(r.due_at) <= as_utc(now)]
     claimed = _claimed(due)
@@ -249,7 +269,8 @@ def _claimed(reminders: list[Reminder]) -> set[tuple[str, str, str]]:
     if not reminders:
         return set()
     rows = Occurrence.select(Occurrence.kind, Occurrence.subject, Occurrence.occurs).where(
-        Occurrence.subject.in_({r.organisation for r in reminders}) & Occurrence.kind.in_({r.kind for r in reminders})
+        Occurrence.subject.in_({r.organisation for r in reminders}) & Occurrence.kind.in_({
+            r.kind for r in reminders})
         & Occurrence.occurs.in_({r.occurs for r in reminders}))
     return {(r.kind, r.subject, r.occurs) for r in rows}
 
@@ -257,12 +278,15 @@ def _claimed(reminders: list[Reminder]) -> set[tuple[str, str, str]]:
 def _send(settings: Settings, reminder: Reminder, now: datetime) -> int:
     org = settings.directory.organisations[reminder.organisation]
     context = _context(settings, reminder, org, now)
-    history = f"{LABELS[reminder.kind]} ({reminder.occurs}) sent to " + ", ".join(a for _, a in reminder.to)
-    return int(claim_and_send(settings, reminder.claim, reminder.kind, context, list(reminder.to), history,
+    history = f"{LABELS[reminder.kind]} ({reminder.occurs}) sent to " + ", ".join(a for _,
+                                                                                  a in reminder.to)
+    return int(claim_and_send(settings, reminder.claim, reminder.kind, context, list(reminder.to),
+                              history,
                               naive_utc(now)))
 
 
-def _context(settings: Settings, reminder: Reminder, org: Organisation, now: datetime) -> dict[str, Any]:
+def _context(settings: Settings, reminder: Reminder, org: Organisation, now: datetime) -> dict[str,
+                                                                                               Any]:
     local = reminder.due_at.astimezone(settings.calendar.zone)
     manager = settings.directory.staff_by_key.get(org.account_manager or "")
     detail = dict(reminder.detail)
@@ -270,7 +294,8 @@ def _context(settings: Settings, reminder: Reminder, org: Organisation, now: dat
         "organisation": org.name, "organisation_key": org.key, "date": f"{local:%A %d %B %Y}",
         "recipient_name": " and ".join(n for n, _ in reminder.to if n) or org.name,
         "account_manager": manager.name if manager else "your account manager",
-        "contacts": _contacts(org, local.date(), settings.config.main.reminders.contact_verification_months),
+        "contacts": _contacts(org, local.date(),
+                              settings.config.main.reminders.contact_verification_months),
         "main_contacts": [_contact(c) for c in org.admin_managers()],
         "senior_contacts": [_contact(c) for c in org.senior_decision_makers()],
         "months": settings.config.main.reminders.contact_verification_months,
@@ -280,7 +305,8 @@ def _context(settings: Settings, reminder: Reminder, org: Organisation, now: dat
     if "review" in detail:
         context["review_date"] = f"{detail['review']:%A %d %B %Y}"
     if "held" in detail:
-        context["held"] = f"{detail['held'].astimezone(settings.calendar.zone):%A %d %B %Y at %H:%M}"
+        context[
+            "held"] = f"{detail['held'].astimezone(settings.calendar.zone):%A %d %B %Y at %H:%M}"
         context["logged_by"] = detail["logged_by"]
     if reminder.kind == "monthly_meeting":
         context["summary"] = month_summary(settings, org.key, local.date())
@@ -294,7 +320,8 @@ def _context(settings: Settings, reminder: Reminder, org: Organisation, now: dat
 
 
 def _contact(contact: Any) -> dict[str, Any]:
-    return {"name": contact.name, "email": contact.email, "role": contact.role, "position": contact.position,
+    return {"name": contact.name, "email": contact.email, "role": contact.role,
+            "position": contact.position,
             "primary_user": contact.primary_user, "verified": contact.verified}
 
 
@@ -308,15 +335,19 @@ def month_summary(settings: Settings, organisation: str, today: date) -> dict[st
     """The organisation's tickets opened in the month before `today`'s month (office time zone)."""
     this_month = today.replace(day=1)
     last_month = _add_months(this_month, -1)
-    bounds = [naive_utc(datetime.combine(d, time(), tzinfo=settings.calendar.zone)) for d in (last_month, this_month)]
-    tickets = list(Ticket.select().where((Ticket.organisation == organisation) & (Ticket.created_at >= bounds[0])
+    bounds = [naive_utc(datetime.combine(d, time(), tzinfo=settings.calendar.zone)) for d in (
+        last_month, this_month)]
+    tickets = list(Ticket.select().where((Ticket.organisation == organisation) & (
+        Ticket.created_at >= bounds[0])
                                          & (Ticket.created_at < bounds[1])).order_by(Ticket.number))
     by_priority: dict[int, int] = defaultdict(int)
     for ticket in tickets:
         by_priority[ticket.priority] += 1
-    return {"month": f"{last_month:%B %Y}", "count": len(tickets), "by_priority": sorted(by_priority.items()),
+    return {"month": f"{last_month:%B %Y}", "count": len(tickets), "by_priority": sorted(
+        by_priority.items()),
             "still_open": sum(t.status not in ("resolved", "closed") for t in tickets),
-            "tickets": [{"number": t.number, "subject": t.subject, "status": t.status, "priority": t.priority}
+            "tickets": [{"number": t.number, "subject": t.subject, "status": t.status,
+                         "priority": t.priority}
                         for t in tickets]}
 
 
@@ -337,9 +368,11 @@ def _report_missed(settings: Settings, missed: list[Reminder], now: datetime) ->
                 for reminder in reminders:
                     _skip(reminder, now)
                 queue_mail(settings, "reminder_skipped", "reminder_skipped", {
-                    "recipient_name": to[0], "grace": _duration(settings.config.main.reminders.misfire_grace_minutes),
+                    "recipient_name": to[0], "grace": _duration(
+                        settings.config.main.reminders.misfire_grace_minutes),
                     "missed": [{"due": f"{r.due_at:%a %d %b %Y %H:%M}", "what": LABELS[r.kind],
-                                "organisation": settings.directory.organisations[r.organisation].name}
+                                "organisation": settings.directory.organisations[
+                                    r.organisation].name}
                                for r in reminders]}, [to])
         except peewee.IntegrityError:
             continue  # another host reported them first
@@ -350,7 +383,8 @@ def _report_missed(settings: Settings, missed: list[Reminder], now: datetime) ->
 
 def _skip(reminder: Reminder, now: datetime) -> None:
     insert_claim(reminder.claim, "skipped", [], naive_utc(now))
-    Event.create(organisation=reminder.organisation, kind=f"{reminder.kind}_skipped", created_at=naive_utc(now),
+    Event.create(organisation=reminder.organisation, kind=f"{reminder.kind}_skipped",
+                 created_at=naive_utc(now),
                  detail=f"{LABELS[reminder.kind]} ({reminder.occurs}) due {as_utc(reminder.due_at):%Y-%m-%d %H:%M} "
                         "UTC missed while maild was down; the account manager was told")
 
@@ -362,6 +396,7 @@ def _duration(minutes: float) -> str:
 def upcoming(settings: Settings, now: datetime, days: int) -> list[Reminder]:
     """Reminders due from now to `days` ahead that nobody has handled yet."""
     today = settings.calendar.local_date(now)
-    found = [r for r in plan(settings, today, today + timedelta(days=days)) if as_utc(r.due_at) >= as_utc(now)]
+    found = [r for r in plan(settings, today, today + timedelta(days=days)) if as_utc(
+        r.due_at) >= as_utc(now)]
     claimed = _claimed(found)
     return [r for r in found if (r.kind, r.organisation, r.occurs) not in claimed]

@@ -54,15 +54,20 @@ class Deadline:
     def as_json(self, settings: Settings, now: datetime) -> dict[str, Any]:
         """The `maild reminders --json` shape; `overdue` when it is owed already (waiting for office hours)."""
         around_the_clock = settings.targets.of(self.ticket.priority).clock == "always"
-        people = recipients(settings, self.ticket, self.notice, around_the_clock, settings.calendar.local_date(self.at))
-        return {"kind": self.claim.kind, "organisation": self.ticket.organisation, "ticket": self.ticket.number,
-                "due_at": iso_utc(self.at), "recipients": [address for _, address in addresses(people)],
+        people = recipients(settings, self.ticket, self.notice, around_the_clock,
+                            settings.calendar.local_date(self.at))
+        return {"kind": self.claim.kind, "organisation": self.ticket.organisation,
+                "ticket": self.ticket.number,
+                "due_at": iso_utc(self.at), "recipients": [address for _, address in addresses(
+                    people)],
                 "overdue": self.at <= as_utc(now)}
 
     @property
     def claim(self) -> Claim:
-        return Claim(kind=f"sla_{self.notice}:{self.target}", subject=f"ticket:{self.ticket.number}",
-                     occurs=self.ticket.sla_since.isoformat(timespec="seconds"), due_at=naive_utc(self.at),
+        return Claim(kind=f"sla_{self.notice}:{self.target}",
+                     subject=f"ticket:{self.ticket.number}",
+                     occurs=self.ticket.sla_since.isoformat(timespec="seconds"), due_at=naive_utc(
+                         self.at),
                      organisation=self.ticket.organisation, ticket=self.ticket)
 
 
@@ -138,10 +143,13 @@ def deadlines(settings: Settings) -> list[Deadline]:
                 continue  # no target, or met
             warn = due_time(targets, ticket, target, settings.config.main.service_targets.warn_at)
             assert warn is not None
-            found += [Deadline(ticket, target, "warning", warn, as_utc(due)), Deadline(ticket, target, "breach",
-                                                                                      as_utc(due), as_utc(due))]
+            found += [Deadline(ticket, target, "warning", warn, as_utc(due)), Deadline(
+                ticket, target, "breach",
+                                                                                      as_utc(due),
+                                                                                      as_utc(due))]
             if target == "response" and _raised_to_around_the_clock(ticket, targets):
-                found.append(Deadline(ticket, target, "page", as_utc(ticket.sla_since), as_utc(due)))
+                found.append(Deadline(ticket, target, "page", as_utc(ticket.sla_since), as_utc(
+                    due)))
     claimed = _claimed([d.claim for d in found])
     return [d for d in found if (d.claim.kind, d.claim.subject, d.claim.occurs) not in claimed]
 
@@ -182,25 +190,30 @@ def _notify(settings: Settings, deadline: Deadline, page_on_call: bool, now: dat
     people = recipients(settings, ticket, deadline.notice, page_on_call, calendar.local_date(now))
     local_due = deadline.due.astimezone(calendar.zone)
     context = {"number": ticket.number, "subject": ticket.subject, "priority": ticket.priority,
-               "status": ticket.status, "organisation": ticket.organisation, "requester": ticket.requester,
+               "status": ticket.status, "organisation": ticket.organisation,
+               "requester": ticket.requester,
                "assignee": ticket.assignee, "queue": ticket.queue, "target": deadline.target,
                "due": local_due.strftime("%A %d %B %Y at %H:%M"), "paged": page_on_call}
     history = f"{deadline.target} target due {local_due:%Y-%m-%d %H:%M}: {deadline.notice} to " + \
               ", ".join(p.key for p in people)
     prefix = tagged_subject(settings.config.helpdesk.tag_prefix, ticket.number, "")
-    return int(claim_and_send(settings, deadline.claim, f"sla_{deadline.notice}", context, addresses(people),
+    return int(claim_and_send(settings, deadline.claim, f"sla_{deadline.notice}", context,
+                              addresses(people),
                               history, naive_utc(now), prefix))
 
 
-def recipients(settings: Settings, ticket: Ticket, notice: str, page_on_call: bool, day: date) -> list[Staff]:
+def recipients(settings: Settings, ticket: Ticket, notice: str, page_on_call: bool,
+               day: date) -> list[Staff]:
     """A warning goes to the assignee (else the ticket's queue), an escalation to the customer
     services manager; either also to the on-call staff when the priority is worked around the
     clock, who alone get the page of a ticket raised to such a priority."""
     directory, accounts = settings.directory, settings.config.accounts
     people: list[Staff] = []
     if notice == "warning":
-        people = [directory.staff_by_key[ticket.assignee]] if ticket.assignee in directory.staff_by_key else \
-            [directory.staff_by_key[k] for k in accounts.queues.get(ticket.queue, []) if k in directory.staff_by_key]
+        people = [directory.staff_by_key[
+            ticket.assignee]] if ticket.assignee in directory.staff_by_key else \
+            [directory.staff_by_key[k] for k in accounts.queues.get(ticket.queue, [
+                ]) if k in directory.staff_by_key]
     elif notice == "breach":
         people = [s for s in accounts.staff if "customer_services_manager" in s.roles]
     if page_on_call:

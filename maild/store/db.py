@@ -137,7 +137,8 @@ def try_lock(key: str) -> bool:
     another host holds it. On SQLite write transactions already run one at a time: always True."""
     if is_sqlite():
         return True
-    return bool(database.execute_sql("SELECT pg_try_advisory_xact_lock(%s)", (_lock_number(key),)).fetchone()[0])
+    return bool(database.execute_sql("SELECT pg_try_advisory_xact_lock(%s)", (_lock_number(key),
+                                                                              )).fetchone()[0])
 
 
 def try_hold(keys: list[str]) -> list[str]:
@@ -148,7 +149,8 @@ def try_hold(keys: list[str]) -> list[str]:
     if is_sqlite() or not keys:
         return list(keys)
     try:
-        rows = database.execute_sql("SELECT n FROM unnest(%s::bigint[]) AS n WHERE pg_try_advisory_lock(n)",
+        rows = database.execute_sql(
+            "SELECT n FROM unnest(%s::bigint[]) AS n WHERE pg_try_advisory_lock(n)",
                                     ([_lock_number(k) for k in keys],)).fetchall()
     except UNAVAILABLE as exc:
         raise TransientError(f"database: {exc}") from exc
@@ -164,7 +166,8 @@ def release(keys: list[str]) -> None:
         database.execute_sql("SELECT pg_advisory_unlock(n) FROM unnest(%s::bigint[]) AS n",
                              ([_lock_number(k) for k in keys],)).fetchall()
     except UNAVAILABLE as exc:
-        log.warning("could not release %d locks (the connection is gone, and they with it): %s", len(keys), exc)
+        log.warning("could not release %d locks (the connection is gone, and they with it): %s",
+                    len(keys), exc)
 
 
 def lock(key: str) -> None:

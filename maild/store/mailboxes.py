@@ -28,7 +28,8 @@ def record_ok(mailbox: str, folder: str) -> None:
 def record_error(mailbox: str, folder: str, error: str) -> None:
     with transaction():
         row, _ = MailboxCursor.get_or_create(mailbox=mailbox, folder=folder)
-        MailboxCursor.update(last_error=error, last_error_at=utcnow()).where(MailboxCursor.id == row.id).execute()
+        MailboxCursor.update(last_error=error, last_error_at=utcnow()).where(
+            MailboxCursor.id == row.id).execute()
 
 
 def record_refusal(mailbox: str, detail: str) -> None:

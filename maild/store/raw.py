@@ -84,7 +84,8 @@ def claim_copy(key: str, raw_id: int, now: datetime, window: timedelta) -> RawMa
 
 def mark_done(raw_id: int, status: str, ticket: Ticket | None, reason: str | None = None) -> None:
     """Record the outcome inside the caller's transaction (the one that made the ticket)."""
-    fixed_sql("UPDATE rawmail SET status = ?, ticket_id = ?, reason = ?, processed_at = ?, attempts = attempts + 1 "
+    fixed_sql(
+        "UPDATE rawmail SET status = ?, ticket_id = ?, reason = ?, processed_at = ?, attempts = attempts + 1 "
               "WHERE id = ?", (status, ticket.number if ticket else None, reason, utcnow(), raw_id))
 
 
@@ -117,7 +118,8 @@ def pending(older_than_seconds: float) -> list[RawMail]:
     """Mail committed but never processed (its process died or the database failed mid-way)."""
 
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
-    return list(RawMail.select().where((RawMail.status == RECEIVED) & (RawMail.received_at <= cutoff)))
+    return list(RawMail.select().where((RawMail.status == RECEIVED) & (
+        RawMail.received_at <= cutoff)))
 
 
 def quarantined(ids: Sequence[int] = ()) -> list[RawMail]:

@@ -331,8 +331,10 @@ def outlook_win(c):
         ]
         cte = "base64"
         parts = [
-            (['Content-Type: text/plain; charset="utf-8"', "Content-Transfer-Encoding: base64"], b64(text) + "\n"),
-            (['Content-Type: text/html; charset="utf-8"', "Content-ID: <" + rhex(32, True) + "@" + c.get("ns", "eurprd02.prod.outlook.com") + ">",
+            (['Content-Type: text/plain; charset="utf-8"', "Content-Transfer-Encoding: base64"],
+             b64(text) + "\n"),
+            (['Content-Type: text/html; charset="utf-8"', "Content-ID: <" + rhex(
+                32, True) + "@" + c.get("ns", "eurprd02.prod.outlook.com") + ">",
               "Content-Transfer-Encoding: base64"], b64(htmlpart) + "\n"),
         ]
         body = multipart(boundary, parts)
@@ -373,12 +375,15 @@ def outlook_win(c):
                 ("Content-Language", c.get("clang", "de")),
             ]
             parts = [
-                ([f'Content-Type: text/plain;\n\tcharset="{charset}"', "Content-Transfer-Encoding: quoted-printable"],
+                ([f'Content-Type: text/plain;\n\tcharset="{charset}"',
+                  "Content-Transfer-Encoding: quoted-printable"],
                  qp(text, charset) + "\n"),
-                ([f'Content-Type: text/html;\n\tcharset="{charset}"', "Content-Transfer-Encoding: quoted-printable"],
+                ([f'Content-Type: text/html;\n\tcharset="{charset}"',
+                  "Content-Transfer-Encoding: quoted-printable"],
                  qp(htmlpart.replace("charset=utf-8", f"charset={charset}"), charset) + "\n"),
             ]
-            body = multipart(boundary, parts, preamble="This is a multipart message in MIME format.")
+            body = multipart(boundary, parts,
+                             preamble="This is a multipart message in MIME format.")
     return headers, body, expected, crlf
 
 
@@ -386,16 +391,19 @@ def owa(c):
     """Outlook on the web / new Outlook for Windows: rule + localised header block."""
     new, hdr, q = c["new"], c["hdr"], c["quote"]
     text = new + "\n\n" + "_" * 32 + "\n" + "\n".join(hdr) + "\n\n" + q + "\n"
-    hb = "<br>\n".join(f"<b>{e(l.split(':', 1)[0])}:</b> {e(l.split(':', 1)[1].strip())}" for l in hdr)
+    hb = "<br>\n".join(
+        f"<b>{e(l.split(':', 1)[0])}:</b> {e(l.split(':', 1)[1].strip())}" for l in hdr)
     htmlpart = (
         '<html>\n<head>\n<meta http-equiv="Content-Type" content="text/html; charset=utf-8">\n'
         '<style type="text/css" style="display:none;"> P {margin-top:0;margin-bottom:0;} </style>\n'
         '</head>\n<body dir="ltr">\n'
-        + "\n".join('<div class="elementToProof" style="font-family: Aptos, Aptos_EmbeddedFont, Aptos_MSFontService, Calibri, Helvetica, sans-serif; font-size: 12pt; color: rgb(0, 0, 0);">'
+        + "\n".join(
+            '<div class="elementToProof" style="font-family: Aptos, Aptos_EmbeddedFont, Aptos_MSFontService, Calibri, Helvetica, sans-serif; font-size: 12pt; color: rgb(0, 0, 0);">'
                     + ("<br>" if not l.strip() else e(l)) + "</div>" for l in new.split("\n"))
         + '\n<div id="appendonsend"></div>\n<hr style="display:inline-block;width:98%" tabindex="-1">\n'
         '<div id="divRplyFwdMsg" dir="ltr"><font face="Calibri, sans-serif" style="font-size:11pt" color="#000000">'
-        + hb + '</font>\n<div>&nbsp;</div>\n</div>\n<div>\n' + html_br(q) + "\n</div>\n</body>\n</html>\n"
+        + hb + '</font>\n<div>&nbsp;</div>\n</div>\n<div>\n' + html_br(
+            q) + "\n</div>\n</body>\n</html>\n"
     )
     host = c.get("mshost", "AS8PR04MB8612.eurprd04.prod.outlook.com")
     short = host.split(".")[0]
@@ -421,10 +429,13 @@ def owa(c):
     ]
     cte = c.get("cte", "base64")
     parts = [
-        ([f'Content-Type: text/plain; charset="{"utf-8" if cte == "base64" else "iso-8859-1"}"', f"Content-Transfer-Encoding: {cte}"],
+        ([f'Content-Type: text/plain; charset="{"utf-8" if cte == "base64" else "iso-8859-1"}"',
+          f"Content-Transfer-Encoding: {cte}"],
          body_enc(text, cte, "utf-8" if cte == "base64" else "iso-8859-1") + "\n"),
-        ([f'Content-Type: text/html; charset="{"utf-8" if cte == "base64" else "iso-8859-1"}"', f"Content-Transfer-Encoding: {cte}"],
-         body_enc(htmlpart if cte == "base64" else htmlpart.replace("charset=utf-8", "charset=iso-8859-1"),
+        ([f'Content-Type: text/html; charset="{"utf-8" if cte == "base64" else "iso-8859-1"}"',
+          f"Content-Transfer-Encoding: {cte}"],
+         body_enc(htmlpart if cte == "base64" else htmlpart.replace("charset=utf-8",
+                                                                    "charset=iso-8859-1"),
                   cte, "utf-8" if cte == "base64" else "iso-8859-1") + "\n"),
     ]
     return headers, multipart(boundary, parts), new, True
@@ -435,15 +446,19 @@ def outlook_mobile(c):
     new, hdr, q = c["new"], c["hdr"], c["quote"]
     footer = c["footer"]
     android = c["os"] == "android"
-    text = new + "\n\n" + footer + "\n" + ("\n" if android else "") + "_" * 32 + "\n" + "\n".join(hdr) + "\n\n" + q + "\n"
+    text = new + "\n\n" + footer + "\n" + ("\n" if android else "") + "_" * 32 + "\n" + "\n".join(
+        hdr) + "\n\n" + q + "\n"
     label, _, link = footer.partition("<")
     link = link.rstrip(">")
-    hb = "<br>\n".join(f"<b>{e(l.split(':', 1)[0])}:</b> {e(l.split(':', 1)[1].strip())}" for l in hdr)
+    hb = "<br>\n".join(
+        f"<b>{e(l.split(':', 1)[0])}:</b> {e(l.split(':', 1)[1].strip())}" for l in hdr)
     htmlpart = (
         '<html>\n<head>\n<meta http-equiv="Content-Type" content="text/html; charset=utf-8">\n</head>\n<body>\n'
-        + "\n".join('<div dir="auto">' + ("<br>" if not l.strip() else e(l)) + "</div>" for l in new.split("\n"))
+        + "\n".join('<div dir="auto">' + ("<br>" if not l.strip() else e(
+            l)) + "</div>" for l in new.split("\n"))
         + '\n<div dir="auto"><br></div>\n<div id="ms-outlook-mobile-signature" dir="auto">'
-        + (f'<a href="{link}">{e(label.strip())}</a>' if not c.get("footer_html") else c["footer_html"])
+        + (f'<a href="{link}">{e(label.strip())}</a>' if not c.get("footer_html") else c[
+            "footer_html"])
         + '</div>\n<div id="mail-editor-reference-message-container" dir="auto"><br>\n<hr style="display:inline-block;width:98%">\n'
         '<div id="divRplyFwdMsg" dir="ltr"><font face="Calibri, sans-serif" style="font-size:11pt" color="#000000">'
         + hb + "</font>\n<div>&nbsp;</div>\n</div>\n" + html_br(q) + "\n</div>\n</body>\n</html>\n"
@@ -470,8 +485,10 @@ def outlook_mobile(c):
         ("MIME-Version", "1.0"),
     ]
     parts = [
-        (['Content-Type: text/plain; charset="utf-8"', "Content-Transfer-Encoding: base64"], b64(text) + "\n"),
-        (['Content-Type: text/html; charset="utf-8"', "Content-Transfer-Encoding: base64"], b64(htmlpart) + "\n"),
+        (['Content-Type: text/plain; charset="utf-8"', "Content-Transfer-Encoding: base64"], b64(
+            text) + "\n"),
+        (['Content-Type: text/html; charset="utf-8"', "Content-Transfer-Encoding: base64"], b64(
+            htmlpart) + "\n"),
     ]
     return headers, multipart(boundary, parts), new, True
 
@@ -481,19 +498,22 @@ def outlook_mac(c):
     new, hdr, q = c["new"], c["hdr"], c["quote"]
     text = new.replace("\n\n", "\n \n") + "\n \n" + "\n".join(hdr) + "\n \n" + q + "\n"
     expected = new
-    hb = "<br>\n".join(f"<b>{e(l.split(':', 1)[0])}: </b>{e(l.split(':', 1)[1].strip())}" for l in hdr)
+    hb = "<br>\n".join(
+        f"<b>{e(l.split(':', 1)[0])}: </b>{e(l.split(':', 1)[1].strip())}" for l in hdr)
     htmlpart = (
         '<html xmlns:o="urn:schemas-microsoft-com:office:office" xmlns:w="urn:schemas-microsoft-com:office:word" '
         'xmlns:m="http://schemas.microsoft.com/office/2004/12/omml" xmlns="http://www.w3.org/TR/REC-html40">'
         '<head><meta http-equiv=Content-Type content="text/html; charset=utf-8">'
         '<meta name=Generator content="Microsoft Word 15 (filtered medium)"></head>'
         '<body lang=EN-US link="#467886" vlink="#96607D" style=\'word-wrap:break-word\'><div class=WordSection1>\n'
-        + "\n".join("<p class=MsoNormal><span style='font-size:11.0pt'>" + ("<o:p>&nbsp;</o:p>" if not l.strip() else e(l) + "<o:p></o:p>") + "</span></p>"
+        + "\n".join("<p class=MsoNormal><span style='font-size:11.0pt'>" + (
+            "<o:p>&nbsp;</o:p>" if not l.strip() else e(l) + "<o:p></o:p>") + "</span></p>"
                     for l in new.split("\n"))
         + "\n<p class=MsoNormal><span style='font-size:11.0pt'><o:p>&nbsp;</o:p></span></p>\n"
         "<div id=\"mail-editor-reference-message-container\"><div><div style='border:none;border-top:solid #B5C4DF 1.0pt;padding:3.0pt 0cm 0cm 0cm'>"
         "<p class=MsoNormal style='margin-bottom:12.0pt'><span style='font-size:12.0pt;color:black'>" + hb + "</span></p></div>\n"
-        + "\n".join("<p class=MsoNormal>" + ("<o:p>&nbsp;</o:p>" if not l.strip() else e(l)) + "</p>" for l in q.split("\n"))
+        + "\n".join("<p class=MsoNormal>" + ("<o:p>&nbsp;</o:p>" if not l.strip() else e(
+            l)) + "</p>" for l in q.split("\n"))
         + "\n</div></div></div></body></html>\n"
     )
     cust_dom = c["from"][1].split("@")[1]
@@ -513,10 +533,13 @@ def outlook_mac(c):
         ("Content-type", f'multipart/alternative;\n\tboundary="{boundary}"'),
     ]
     parts = [
-        (['Content-type: text/plain;\n\tcharset="UTF-8"', "Content-transfer-encoding: quoted-printable"], qp(text) + "\n"),
-        (['Content-type: text/html;\n\tcharset="UTF-8"', "Content-transfer-encoding: quoted-printable"], qp(htmlpart) + "\n"),
+        (['Content-type: text/plain;\n\tcharset="UTF-8"',
+          "Content-transfer-encoding: quoted-printable"], qp(text) + "\n"),
+        (['Content-type: text/html;\n\tcharset="UTF-8"',
+          "Content-transfer-encoding: quoted-printable"], qp(htmlpart) + "\n"),
     ]
-    body = multipart(boundary, parts, preamble="> This message is in MIME format. Since your mail reader does not understand\nthis format, some or all of this message may not be legible.")
+    body = multipart(boundary, parts,
+                     preamble="> This message is in MIME format. Since your mail reader does not understand\nthis format, some or all of this message may not be legible.")
     return headers, body, expected, False
 
 
@@ -536,10 +559,13 @@ def gmail(c):
     attr_one = " ".join(attr_lines).replace("< ", "<").replace("\u202f", "\u202f")
     attr_one = re.sub(r"<\s+", "<", attr_one)
     d = "auto" if app != "web" else "ltr"
-    new_html = "\n".join(f'<div dir="{d}">' + ("<br>" if not l.strip() else e(l)) + "</div>" for l in new.split("\n"))
+    new_html = "\n".join(f'<div dir="{d}">' + ("<br>" if not l.strip() else e(
+        l)) + "</div>" for l in new.split("\n"))
     if sig:
-        new_html += ('\n<div><br></div><span class="gmail_signature_prefix">-- </span><br><div dir="ltr" class="gmail_signature" '
-                     'data-smartmail="gmail_signature"><div dir="ltr">' + html_br(sig) + "</div></div>")
+        new_html += (
+            '\n<div><br></div><span class="gmail_signature_prefix">-- </span><br><div dir="ltr" class="gmail_signature" '
+                     'data-smartmail="gmail_signature"><div dir="ltr">' + html_br(
+                         sig) + "</div></div>")
     q_html = c.get("quote_html") or html_lines(q)
     htmlpart = (
         f'<div dir="{d}">' + new_html + "</div><br><div class=\"gmail_quote gmail_quote_container\">"
@@ -548,7 +574,8 @@ def gmail(c):
         + q_html + "</blockquote></div>\n"
     )
     boundary = "000000000000" + rhex(16)
-    gid = "CA" + ralnum(RNG.randint(44, 60), "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+_-=") + "@mail.gmail.com"
+    gid = "CA" + ralnum(RNG.randint(44, 60),
+                        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+_-=") + "@mail.gmail.com"
     headers = [
         ("MIME-Version", "1.0"),
         ("References", refs_fold(c["refs"])),
@@ -567,7 +594,8 @@ def gmail(c):
     def part(ctype, t):
         if all(ord(ch) < 128 for ch in t) and max(len(l) for l in t.split("\n")) < 998:
             return ([f'Content-Type: {ctype}; charset="UTF-8"'], t)
-        return ([f'Content-Type: {ctype}; charset="UTF-8"', "Content-Transfer-Encoding: quoted-printable"], qp(t))
+        return ([f'Content-Type: {ctype}; charset="UTF-8"',
+                 "Content-Transfer-Encoding: quoted-printable"], qp(t))
     body = multipart(boundary, [part("text/plain", text), part("text/html", htmlpart)])
     return headers, body, wrapped, False
 
@@ -630,15 +658,19 @@ def apple_mail(c):
                 inner.append("<div>" + html_br(t) + "</div>")
         htmlbody = "".join(inner)
     else:
-        htmlbody = (html_br(new) + '<br id="lineBreakAtBeginningOfMessage"><div><br><blockquote type="cite"><div>'
+        htmlbody = (html_br(
+            new) + '<br id="lineBreakAtBeginningOfMessage"><div><br><blockquote type="cite"><div>'
                     + e(attr) + '</div><br class="Apple-interchange-newline"><div><div>'
                     + html_br(q) + "</div></div></blockquote></div><br>")
-    htmlpart = ('<html aria-label="message body"><head><meta http-equiv="content-type" content="text/html; charset=utf-8"></head>'
+    htmlpart = (
+        '<html aria-label="message body"><head><meta http-equiv="content-type" content="text/html; charset=utf-8"></head>'
                 '<body style="overflow-wrap: break-word; -webkit-nbsp-mode: space; line-break: after-white-space;">'
                 + htmlbody + "</body></html>")
     parts = [
-        (["Content-Transfer-Encoding: quoted-printable", "Content-Type: text/plain;\n\tcharset=utf-8"], qp(text)),
-        (["Content-Transfer-Encoding: quoted-printable", "Content-Type: text/html;\n\tcharset=utf-8"], qp(htmlpart)),
+        (["Content-Transfer-Encoding: quoted-printable",
+          "Content-Type: text/plain;\n\tcharset=utf-8"], qp(text)),
+        (["Content-Transfer-Encoding: quoted-printable",
+          "Content-Type: text/html;\n\tcharset=utf-8"], qp(htmlpart)),
     ]
     return headers, multipart(boundary, parts, closing_blank=True), expected, False
 
@@ -654,10 +686,13 @@ def ios_mail(c):
     boundary = "Apple-Mail-" + ruuid(True)
     device = c.get("device", "iPhone")
     build = c.get("build", "22D82")
-    htmlpart = ('<html><head><meta http-equiv="content-type" content="text/html; charset=utf-8"></head><body dir="auto">'
-                + "".join('<div dir="ltr">' + ("<br>" if not l.strip() else e(l)) + "</div>" for l in new.split("\n"))
+    htmlpart = (
+        '<html><head><meta http-equiv="content-type" content="text/html; charset=utf-8"></head><body dir="auto">'
+                + "".join('<div dir="ltr">' + ("<br>" if not l.strip() else e(
+                    l)) + "</div>" for l in new.split("\n"))
                 + f'<div dir="ltr"><br></div><div dir="ltr">{e(footer)}</div><div dir="ltr"><br><blockquote type="cite">{e(attr)}<br><br></blockquote></div>'
-                + '<blockquote type="cite"><div dir="ltr">' + bom + html_br(q) + "</div></blockquote></body></html>")
+                + '<blockquote type="cite"><div dir="ltr">' + bom + html_br(
+                    q) + "</div></blockquote></body></html>")
     headers = [
         ("Content-Type", f"multipart/alternative; boundary={boundary}"),
         ("Content-Transfer-Encoding", "7bit"),
@@ -672,8 +707,10 @@ def ios_mail(c):
         ("X-Mailer", f"{device} Mail ({build})"),
     ]
     parts = [
-        (["Content-Type: text/plain;\n\tcharset=utf-8", "Content-Transfer-Encoding: quoted-printable"], qp(text)),
-        (["Content-Type: text/html;\n\tcharset=utf-8", "Content-Transfer-Encoding: quoted-printable"], qp(htmlpart)),
+        (["Content-Type: text/plain;\n\tcharset=utf-8",
+          "Content-Transfer-Encoding: quoted-printable"], qp(text)),
+        (["Content-Type: text/html;\n\tcharset=utf-8",
+          "Content-Transfer-Encoding: quoted-printable"], qp(htmlpart)),
     ]
     return headers, multipart(boundary, parts, closing_blank=True), new, False
 
@@ -735,17 +772,21 @@ def thunderbird(c):
         boundary = "------------" + ralnum(24)
         htmlnew = "<p>" + "</p>\n<p>".join(html_br(p) for p in new.split("\n\n")) + "</p>"
         sightml = f'<pre class="moz-signature" cols="72">-- \n{e(sig)}</pre>' if sig else ""
-        htmlpart = ("<!DOCTYPE html>\n<html>\n  <head>\n    <meta http-equiv=\"Content-Type\" content=\"text/html; charset=UTF-8\">\n"
+        htmlpart = (
+            "<!DOCTYPE html>\n<html>\n  <head>\n    <meta http-equiv=\"Content-Type\" content=\"text/html; charset=UTF-8\">\n"
                     "  </head>\n  <body>\n    " + htmlnew + "\n    <div class=\"moz-signature\">" + sightml + "</div>\n"
                     f"    <div class=\"moz-cite-prefix\">{e(attr)}<br>\n    </div>\n"
                     f"    <blockquote type=\"cite\" cite=\"mid:{c['refs'][-1][1:-1]}\">\n      " + html_br(q)
                     + "\n    </blockquote>\n    <br>\n  </body>\n</html>\n")
         headers.append(("Content-Type", f'multipart/alternative;\n boundary="{boundary}"'))
         parts = [
-            (["Content-Type: text/plain; charset=UTF-8; format=flowed", f"Content-Transfer-Encoding: {cte}"], text),
-            (["Content-Type: text/html; charset=UTF-8", f"Content-Transfer-Encoding: {cte}"], htmlpart),
+            (["Content-Type: text/plain; charset=UTF-8; format=flowed",
+              f"Content-Transfer-Encoding: {cte}"], text),
+            (["Content-Type: text/html; charset=UTF-8", f"Content-Transfer-Encoding: {cte}"],
+             htmlpart),
         ]
-        body = "This is a multi-part message in MIME format.\n" + multipart(boundary, parts, closing_blank=True)
+        body = "This is a multi-part message in MIME format.\n" + multipart(boundary, parts,
+                                                                            closing_blank=True)
     else:
         headers.append(("Content-Type", "text/plain; charset=UTF-8; format=flowed"))
         headers.append(("Content-Transfer-Encoding", cte))
@@ -759,12 +800,15 @@ def samsung(c):
     footer = c["footer"]
     text = (new + "\n\n\n\n" + footer + "\n\n\n" + c["marker"] + "\n"
             + "\n".join(l + " " for l in hdr) + "\n\n" + q + "\n")
-    htmlpart = ('<html><head><meta http-equiv="Content-Type" content="text/html; charset=UTF-8"></head><body>'
-                + "".join('<div dir="auto">' + ("<br>" if not l.strip() else e(l)) + "</div>" for l in new.split("\n"))
+    htmlpart = (
+        '<html><head><meta http-equiv="Content-Type" content="text/html; charset=UTF-8"></head><body>'
+                + "".join('<div dir="auto">' + ("<br>" if not l.strip() else e(
+                    l)) + "</div>" for l in new.split("\n"))
                 + '<div dir="auto"><br></div><div dir="auto"><br></div><div dir="auto"><br></div>'
                 + f'<div id="composer_signature" dir="auto"><div style="font-size:85%;color:#575757" dir="auto">{e(footer)}</div></div>'
                 + '<div dir="auto"><br></div><div><br></div><div align="left" dir="auto" style="font-size:100%;color:#000000"><div>'
-                + e(c["marker"]) + "</div><div>" + "</div><div>".join(e(l) + " " for l in hdr) + "</div><div><br></div></div>"
+                + e(c["marker"]) + "</div><div>" + "</div><div>".join(e(
+                    l) + " " for l in hdr) + "</div><div><br></div></div>"
                 + html_br(q) + "</body></html>")
     boundary = "--_com.samsung.android.email_" + str(RNG.randint(10 ** 14, 10 ** 15 - 1)) + "0"
     mid = f"<{ralnum(24, 'abcdefghijklmnopqrstuvwxyz0123456789')}.{RNG.randint(10**12, 10**13-1)}@email.android.com>"
@@ -782,8 +826,10 @@ def samsung(c):
         ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
     ]
     parts = [
-        (["Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: base64"], b64(text) + "\n"),
-        (["Content-Type: text/html; charset=utf-8", "Content-Transfer-Encoding: base64"], b64(htmlpart) + "\n"),
+        (["Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: base64"], b64(
+            text) + "\n"),
+        (["Content-Type: text/html; charset=utf-8", "Content-Transfer-Encoding: base64"], b64(
+            htmlpart) + "\n"),
     ]
     return headers, multipart(boundary, parts), new, False
 
@@ -791,14 +837,18 @@ def samsung(c):
 def proton(c):
     """Proton Mail web: '------- Original Message -------' then the attribution."""
     new, q, attr = c["new"], c["quote"], c["attr"]
-    text = new + "\n\n\n" + "------- Original Message -------\n" + attr + "\n\n\n" + quote(q, "> ", ">") + "\n"
+    text = new + "\n\n\n" + "------- Original Message -------\n" + attr + "\n\n\n" + quote(
+        q, "> ", ">") + "\n"
     htmlpart = ('<div style="font-family: Arial, sans-serif; font-size: 14px;">'
-                + "".join("<div>" + ("<br>" if not l.strip() else e(l)) + "</div>" for l in new.split("\n"))
+                + "".join("<div>" + ("<br>" if not l.strip() else e(
+                    l)) + "</div>" for l in new.split("\n"))
                 + '</div><div class="protonmail_quote"><br>\n        ------- Original Message -------<br>\n        '
-                + e(attr) + '<br><br>\n        <blockquote class="protonmail_quote" type="cite">\n            '
+                + e(
+                    attr) + '<br><br>\n        <blockquote class="protonmail_quote" type="cite">\n            '
                 + html_br(q) + "\n        </blockquote><br>\n    </div>")
     boundary = "b1=_" + ralnum(43)
-    mid = "<" + ralnum(86, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") + "=@proton.me>"
+    mid = "<" + ralnum(86,
+                       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") + "=@proton.me>"
     headers = [
         ("Date", c["date"]),
         ("To", HD),
@@ -813,8 +863,10 @@ def proton(c):
         ("Content-Type", f'multipart/alternative;\n boundary="{boundary}"'),
     ]
     parts = [
-        (["Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: quoted-printable"], qp(text)),
-        (["Content-Type: text/html; charset=utf-8", "Content-Transfer-Encoding: quoted-printable"], qp(htmlpart)),
+        (["Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: quoted-printable"],
+         qp(text)),
+        (["Content-Type: text/html; charset=utf-8", "Content-Transfer-Encoding: quoted-printable"],
+         qp(htmlpart)),
     ]
     return headers, multipart(boundary, parts, closing_blank=True), new, False
 
@@ -823,10 +875,13 @@ def fastmail(c):
     """Fastmail web: 'On Mon, 3 Feb 2025, at 15:20, Name wrote:' directly followed by '> '."""
     new, q, attr = c["new"], c["quote"], c["attr"]
     text = new + "\n\n" + attr + "\n" + quote(q, "> ", ">") + "\n"
-    htmlpart = ('<!DOCTYPE html><html><head><title></title><style type="text/css">p.MsoNormal,p.MsoNoSpacing{margin:0}</style></head><body>'
-                + "".join("<div>" + ("<br>" if not l.strip() else e(l)) + "</div>" for l in new.split("\n"))
+    htmlpart = (
+        '<!DOCTYPE html><html><head><title></title><style type="text/css">p.MsoNormal,p.MsoNoSpacing{margin:0}</style></head><body>'
+                + "".join("<div>" + ("<br>" if not l.strip() else e(
+                    l)) + "</div>" for l in new.split("\n"))
                 + f'<div><br></div><div>{e(attr)}</div><blockquote type="cite" id="qt" style="">'
-                + "".join("<div>" + ("<br>" if not l.strip() else e(l)) + "</div>" for l in q.split("\n"))
+                + "".join("<div>" + ("<br>" if not l.strip() else e(l)) + "</div>" for l in q.split(
+                    "\n"))
                 + "</blockquote><div><br></div></body></html>")
     boundary = rhex(32)
     headers = [
@@ -839,13 +894,17 @@ def fastmail(c):
         ("References", refs_fold(c["refs"])),
         ("Subject", ew(c["subject"])),
         ("X-Mailer", "MessagingEngine.com Webmail Interface"),
-        ("User-Agent", c.get("ua", "Cyrus-JMAP/3.13.0-alpha0-1267-g4c1b2d9f0a-fm-20250224.001-g4c1b2d9f")),
+        ("User-Agent", c.get("ua",
+                             "Cyrus-JMAP/3.13.0-alpha0-1267-g4c1b2d9f0a-fm-20250224.001-g4c1b2d9f")),
         ("Content-Type", f'multipart/alternative;\n boundary={boundary}'),
     ]
     parts = [
-        (["Content-Type: text/plain"] if all(ord(ch) < 128 for ch in text) else ["Content-Type: text/plain;charset=utf-8", "Content-Transfer-Encoding: quoted-printable"],
+        (["Content-Type: text/plain"] if all(ord(ch) < 128 for ch in text) else [
+            "Content-Type: text/plain;charset=utf-8",
+            "Content-Transfer-Encoding: quoted-printable"],
          text if all(ord(ch) < 128 for ch in text) else qp(text)),
-        (["Content-Type: text/html;charset=utf-8", "Content-Transfer-Encoding: quoted-printable"], qp(htmlpart)),
+        (["Content-Type: text/html;charset=utf-8", "Content-Transfer-Encoding: quoted-printable"],
+         qp(htmlpart)),
     ]
     return headers, multipart(boundary, parts), new, False
 
@@ -861,7 +920,8 @@ def plain_unix(c):
     qempty = c.get("qempty", ">")
     if c.get("prewrap"):
         q = hard_wrap(q, c["prewrap"])
-    qtext = c.get("quote_plain") or quote(q, qp_, qempty, width=c.get("qwidth"), flowed=c.get("qflowed", False))
+    qtext = c.get("quote_plain") or quote(q, qp_, qempty, width=c.get("qwidth"), flowed=c.get(
+        "qflowed", False))
     if pos == "inline":
         chunks, exp = [attr], []
         for k, t in c["segments"]:
@@ -937,14 +997,16 @@ def plain_unix(c):
     if kind == "emclient":
         host = rhex(8)
         headers = [
-            ("From", f'"{c["from"][0]}" <{c["from"][1]}>' if all(ord(ch) < 128 for ch in c["from"][0]) else addr(*c["from"])),
+            ("From", f'"{c["from"][0]}" <{c["from"][1]}>' if all(ord(ch) < 128 for ch in c["from"][
+                0]) else addr(*c["from"])),
             ("To", f'"{HD_NAME}" <{HD_ADDR}>'),
             ("Subject", subj),
             ("Date", c["date"]),
             ("Message-Id", f"<em{ruuid()}@{host}.com>"),
             ("In-Reply-To", c["refs"][-1]),
             ("References", refs_fold(c["refs"])),
-            ("Reply-To", f'"{c["from"][0]}" <{c["from"][1]}>' if all(ord(ch) < 128 for ch in c["from"][0]) else addr(*c["from"])),
+            ("Reply-To", f'"{c["from"][0]}" <{c["from"][1]}>' if all(ord(ch) < 128 for ch in c[
+                "from"][0]) else addr(*c["from"])),
             ("User-Agent", c.get("ua", "eM_Client/10.1.4828.0")),
             ("Mime-Version", "1.0"),
             ("Content-Type", "text/plain; charset=utf-8; format=flowed"),
@@ -976,33 +1038,42 @@ def zimbra(c):
     new, hdr, q = c["new"], c["hdr"], c["quote"]
     text = (new + "\n\n" + c["marker"] + " \n" + "\n".join(l + " " for l in hdr) + "\n\n"
             + "\n".join((l + " ") if l.strip() else "" for l in q.split("\n")) + "\n")
-    hb = "".join(f"<b>{e(l.split(':', 1)[0])}: </b>{e(l.split(':', 1)[1].strip())}<br>" for l in hdr)
-    htmlpart = ('<html><body><div style="font-family: arial, helvetica, sans-serif; font-size: 12pt; color: #000000">'
-                + "".join("<div>" + ("<br data-mce-bogus=\"1\">" if not l.strip() else e(l)) + "</div>" for l in new.split("\n"))
+    hb = "".join(
+        f"<b>{e(l.split(':', 1)[0])}: </b>{e(l.split(':', 1)[1].strip())}<br>" for l in hdr)
+    htmlpart = (
+        '<html><body><div style="font-family: arial, helvetica, sans-serif; font-size: 12pt; color: #000000">'
+                + "".join("<div>" + ("<br data-mce-bogus=\"1\">" if not l.strip() else e(
+                    l)) + "</div>" for l in new.split("\n"))
                 + '<div><br></div><hr id="zwchr" data-marker="__DIVIDER__"><div data-marker="__HEADERS__">'
                 + hb + '</div><div><br></div><div data-marker="__QUOTED_TEXT__">'
-                + "".join("<div>" + ("<br>" if not l.strip() else e(l)) + "</div>" for l in q.split("\n"))
+                + "".join("<div>" + ("<br>" if not l.strip() else e(l)) + "</div>" for l in q.split(
+                    "\n"))
                 + "</div></div></body></html>")
     boundary = "=_" + ruuid()
     cust_dom = c["from"][1].split("@")[1]
     headers = [
         ("Date", c["date"]),
-        ("From", f'{ew(c["from"][0]) if any(ord(ch) > 127 for ch in c["from"][0]) else chr(34) + c["from"][0] + chr(34)} <{c["from"][1]}>'),
+        ("From",
+         f'{ew(c["from"][0]) if any(ord(ch) > 127 for ch in c["from"][0]) else chr(34) + c["from"][0] + chr(34)} <{c["from"][1]}>'),
         ("To", f'"{HD_NAME}" <{HD_ADDR}>'),
-        ("Message-ID", f"<{RNG.randint(10**8, 10**9-1)}.{RNG.randint(10**7, 10**8-1)}.{c['epoch']}.JavaMail.zimbra@{cust_dom}>"),
+        ("Message-ID",
+         f"<{RNG.randint(10**8, 10**9-1)}.{RNG.randint(10**7, 10**8-1)}.{c['epoch']}.JavaMail.zimbra@{cust_dom}>"),
         ("In-Reply-To", c["refs"][-1]),
         ("References", refs_fold(c["refs"], " ")),
         ("Subject", ew(c["subject"])),
         ("MIME-Version", "1.0"),
         ("Content-Type", f'multipart/alternative; \n\tboundary="{boundary}"'),
         ("X-Originating-IP", "[10.40.2.17]"),
-        ("X-Mailer", c.get("xmailer", "Zimbra 10.0.12_GA_4708 (ZimbraWebClient - FF136 (Win)/10.0.12_GA_4708)")),
+        ("X-Mailer", c.get("xmailer",
+                           "Zimbra 10.0.12_GA_4708 (ZimbraWebClient - FF136 (Win)/10.0.12_GA_4708)")),
         ("Thread-Topic", ew(c["subject"].split(": ", 1)[-1])),
         ("Thread-Index", ralnum(28)),
     ]
     parts = [
-        (["Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: quoted-printable"], qp(text)),
-        (["Content-Type: text/html; charset=utf-8", "Content-Transfer-Encoding: quoted-printable"], qp(htmlpart)),
+        (["Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: quoted-printable"],
+         qp(text)),
+        (["Content-Type: text/html; charset=utf-8", "Content-Transfer-Encoding: quoted-printable"],
+         qp(htmlpart)),
     ]
     return headers, multipart(boundary, parts), new, False
 
@@ -1011,10 +1082,13 @@ def notes(c):
     """HCL Notes 12 (German): three blank lines, tab-separated Von/An/Datum/Betreff block."""
     new, hdr, q = c["new"], c["hdr"], c["quote"]
     text = new + "\n\n\n\n" + "\n".join(hdr) + "\n\n\n\n" + q + "\n"
-    htmlpart = ('<html><body><p><font size=2 face="sans-serif">' + html_br(new) + "</font><br><br><br><br>"
-                + "".join(f'<font size=1 color=#5f5f5f face="sans-serif">{e(l.split(chr(9))[0])}&nbsp; &nbsp; &nbsp; &nbsp;</font>'
+    htmlpart = ('<html><body><p><font size=2 face="sans-serif">' + html_br(
+        new) + "</font><br><br><br><br>"
+                + "".join(
+                    f'<font size=1 color=#5f5f5f face="sans-serif">{e(l.split(chr(9))[0])}&nbsp; &nbsp; &nbsp; &nbsp;</font>'
                           f'<font size=1 face="sans-serif">{e(l.split(chr(9))[1])}</font><br>' for l in hdr)
-                + '<br><hr noshade><br><br><br><tt><font size=2>' + html_br(q) + "</font></tt><br></body></html>")
+                + '<br><hr noshade><br><br><br><tt><font size=2>' + html_br(
+                    q) + "</font></tt><br></body></html>")
     h1 = rhex(8, True)
     h2 = rhex(8, True)
     boundary = f"=_alternative {h2}C1258C4A_="
@@ -1027,14 +1101,17 @@ def notes(c):
         ("MIME-Version", "1.0"),
         ("X-KeepSent", f"{h1}:{rhex(8, True)}-C1258C4A:{rhex(8, True)}; type=4; name=$KeepSent"),
         ("X-Mailer", c.get("xmailer", "HCL Notes Release 12.0.2FP4 July 12, 2024")),
-        ("Message-ID", f"<OF{h1}.{rhex(8, True)}-ONC1258C4A.{rhex(8, True)}-C1258C4A.{h2}@{c['from'][1].split('@')[1]}>"),
+        ("Message-ID",
+         f"<OF{h1}.{rhex(8, True)}-ONC1258C4A.{rhex(8, True)}-C1258C4A.{h2}@{c['from'][1].split('@')[1]}>"),
         ("Date", c["date"]),
         ("X-MIMETrack", "Serialize by Router on MAIL02/SRV/UNI at " + c["mimetrack"]),
         ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
     ]
     parts = [
-        (['Content-Type: text/plain; charset="ISO-8859-1"', "Content-Transfer-Encoding: quoted-printable"], qp(text, "iso-8859-1") + "\n"),
-        (['Content-Type: text/html; charset="ISO-8859-1"', "Content-Transfer-Encoding: quoted-printable"], qp(htmlpart, "iso-8859-1") + "\n"),
+        (['Content-Type: text/plain; charset="ISO-8859-1"',
+          "Content-Transfer-Encoding: quoted-printable"], qp(text, "iso-8859-1") + "\n"),
+        (['Content-Type: text/html; charset="ISO-8859-1"',
+          "Content-Transfer-Encoding: quoted-printable"], qp(htmlpart, "iso-8859-1") + "\n"),
     ]
     return headers, multipart(boundary, parts), new, True
 
@@ -1042,20 +1119,24 @@ def notes(c):
 def gmx(c):
     """GMX / WEB.DE webmail (new mail client): HTML-only, 'Gesendet:' first in the quote header."""
     new, hdr, q = c["new"], c["hdr"], c["quote"]
-    hb = "<br/>\n".join(f"<b>{e(l.split(':', 1)[0])}:</b>&nbsp;{e(l.split(':', 1)[1].strip())}" for l in hdr)
-    lines = "".join("<div>" + ("&nbsp;" if not l.strip() else e(l)) + "</div>\n" for l in new.split("\n"))
+    hb = "<br/>\n".join(
+        f"<b>{e(l.split(':', 1)[0])}:</b>&nbsp;{e(l.split(':', 1)[1].strip())}" for l in hdr)
+    lines = "".join("<div>" + ("&nbsp;" if not l.strip() else e(l)) + "</div>\n" for l in new.split(
+        "\n"))
     htmlpart = ('<html><head></head><body><div style="font-family: Verdana;font-size: 12.0px;">'
                 + lines + "<div>&nbsp;</div>\n<div>&nbsp;</div>\n"
                 '<div name="quote" style="margin:10px 5px 5px 10px; padding: 10px 0 10px 10px; border-left:2px solid #C3D9E5; '
                 'word-wrap: break-word; -webkit-nbsp-mode: space; -webkit-line-break: after-white-space;">\n'
                 '<div style="margin:0 0 10px 0;">' + hb + "</div>\n"
-                '<div name="quoted-content">' + "".join("<div>" + ("&nbsp;" if not l.strip() else e(l)) + "</div>\n" for l in q.split("\n"))
+                '<div name="quoted-content">' + "".join("<div>" + ("&nbsp;" if not l.strip() else e(
+                    l)) + "</div>\n" for l in q.split("\n"))
                 + "</div>\n</div>\n</div></body></html>\n")
     epoch_ms = c["epoch_ms"]
     headers = [
         ("MIME-Version", "1.0"),
         ("Message-ID", f"<trinity-{ruuid()}-{epoch_ms}@{c.get('apphost', '3c-app-webde-bap27')}>"),
-        ("From", f'"{c["from"][0]}" <{c["from"][1]}>' if all(ord(ch) < 128 for ch in c["from"][0]) else addr(*c["from"])),
+        ("From", f'"{c["from"][0]}" <{c["from"][1]}>' if all(ord(ch) < 128 for ch in c["from"][
+            0]) else addr(*c["from"])),
         ("To", f'"{HD_NAME}" <{HD_ADDR}>'),
         ("Subject", ew(c["subject"])),
         ("Content-Type", "text/html; charset=UTF-8"),
@@ -1072,7 +1153,8 @@ def gmx(c):
 
 
 BUILDERS = {
-    "outlook": outlook_win, "owa": owa, "outlookios": outlook_mobile, "outlookandroid": outlook_mobile,
+    "outlook": outlook_win, "owa": owa, "outlookios": outlook_mobile,
+    "outlookandroid": outlook_mobile,
     "outlookmac": outlook_mac, "gmail": gmail, "gmailandroid": gmail, "gmailios": gmail,
     "apple": apple_mail, "ios": ios_mail, "thunderbird": thunderbird, "samsung": samsung,
     "protonmail": proton, "fastmail": fastmail, "mutt": plain_unix, "evolution": plain_unix,
@@ -1098,7 +1180,8 @@ def case(**kw):
 
 case(
     name="outlook-en-us-list-and-title-signature", client="outlook", lang="en",
-    transport="exchange", mshost="SA1PR04MB8231.namprd04.prod.outlook.com", ns="namprd04.prod.outlook.com",
+    transport="exchange", mshost="SA1PR04MB8231.namprd04.prod.outlook.com",
+    ns="namprd04.prod.outlook.com",
     from_=("Grace Whitfield", "g.whitfield@lakeshore.edu.example"),
     date="Thu, 14 Nov 2024 20:41:09 +0000",
     subject="RE: [#5120] Placement report export is missing the supervisor column",
@@ -1431,7 +1514,8 @@ Eastmere University""",
 )
 
 case(
-    name="thunderbird-en-us-html-signature", client="thunderbird", lang="en", html=True, clang="en-US",
+    name="thunderbird-en-us-html-signature", client="thunderbird", lang="en", html=True,
+    clang="en-US",
     from_=("Hugh Pennington", "h.pennington@westholme.edu.example"),
     date="Wed, 22 Jan 2025 13:36:58 -0500",
     subject="Re: [#5433] Report builder: filter by placement start date",
@@ -1565,7 +1649,8 @@ Fenwick University""",
 )
 
 case(
-    name="evolution-en-bottom-post-signature", client="evolution", lang="en", pos="bottom", prewrap=72,
+    name="evolution-en-bottom-post-signature", client="evolution", lang="en", pos="bottom",
+    prewrap=72,
     from_=("Gwen Tallis", "gwen.tallis@moorland.ac.example"),
     date="Wed, 12 Feb 2025 14:31:09 +0000",
     subject='Re: [#5548] Timesheet approvals stuck in "Pending"',
@@ -2022,7 +2107,8 @@ Bien \u00e0 vous,
 )
 
 case(
-    name="thunderbird-fr-reponses-intercalees", client="thunderbird", lang="fr", pos="inline", clang="fr",
+    name="thunderbird-fr-reponses-intercalees", client="thunderbird", lang="fr", pos="inline",
+    clang="fr",
     from_=("Yannick Le Goff", "yannick.legoff@ecole-iroise.example"),
     date="Mon, 10 Feb 2025 10:18:37 +0100",
     subject="Re: [#5540] Migration de nos donn\u00e9es vers la nouvelle version",
@@ -2159,7 +2245,8 @@ Laurent""",
 
 case(
     name="outlook-nl-van-verzonden-handtekening", client="outlook", lang="nl",
-    transport="exchange", mshost="AM0PR10MB3154.EURPRD10.PROD.OUTLOOK.COM", ns="EURPRD10.PROD.OUTLOOK.COM",
+    transport="exchange", mshost="AM0PR10MB3154.EURPRD10.PROD.OUTLOOK.COM",
+    ns="EURPRD10.PROD.OUTLOOK.COM",
     clang="nl-NL", accept="nl-NL, en-US", html_lang="NL",
     from_=("Marieke de Groot", "m.degroot@hogeschool-dijkland.example"),
     date="Mon, 27 Jan 2025 13:45:21 +0000",
@@ -2442,7 +2529,8 @@ Example Helpdesk""",
 
 case(
     name="outlook-it-r-da-inviato", client="outlook", lang="it",
-    transport="exchange", mshost="VI1PR09MB4471.eurprd09.prod.outlook.com", ns="eurprd09.prod.outlook.com",
+    transport="exchange", mshost="VI1PR09MB4471.eurprd09.prod.outlook.com",
+    ns="eurprd09.prod.outlook.com",
     clang="it-IT", accept="it-IT, en-US", html_lang="IT",
     from_=("Giulia Bassi", "giulia.bassi@ateneo-valtorre.example"),
     date="Tue, 28 Jan 2025 09:27:50 +0000",
@@ -2784,7 +2872,8 @@ def decoded_body(path):
     return msg, norm(html_to_text(part.get_content())), "text/html"
 
 
-REQUIRED = ("From", "To", "Subject", "Date", "Message-ID", "In-Reply-To", "References", "MIME-Version", "Content-Type")
+REQUIRED = ("From", "To", "Subject", "Date", "Message-ID", "In-Reply-To", "References",
+            "MIME-Version", "Content-Type")
 
 
 def check(names, shapes):
@@ -2850,7 +2939,8 @@ def shapes_of():
     out = {}
     for c in CASES:
         pos = c.get("pos", "top")
-        out[c["name"]] = "inline" if (pos == "inline" or c.get("segments")) else ("bottom" if pos == "bottom" else "top")
+        out[c["name"]] = "inline" if (pos == "inline" or c.get("segments")) else (
+            "bottom" if pos == "bottom" else "top")
     return out
 
 

@@ -67,11 +67,14 @@ MON = {
 }
 MON_ABBR = {
     "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
-    "de": ["Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.", "Okt.", "Nov.", "Dez."],
-    "fr": ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."],
+    "de": ["Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.", "Okt.", "Nov.",
+           "Dez."],
+    "fr": ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
+           "nov.", "déc."],
     "nl": ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
     "es": ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic"],
-    "sv": ["jan.", "feb.", "mars", "apr.", "maj", "juni", "juli", "aug.", "sep.", "okt.", "nov.", "dec."],
+    "sv": ["jan.", "feb.", "mars", "apr.", "maj", "juni", "juli", "aug.", "sep.", "okt.", "nov.",
+           "dec."],
     "it": ["gen", "feb", "mar", "apr", "mag", "giu", "lug", "ago", "set", "ott", "nov", "dic"],
 }
 
@@ -321,7 +324,8 @@ class Part:
         if self.cte == "quoted-printable":
             return quopri.encodestring(data).decode("ascii")
         text = self.text if self.text.endswith("\n") else self.text + "\n"
-        assert max(len(x.encode(self.charset)) for x in text.split("\n")) <= 998, "line too long for " + self.cte
+        assert max(len(x.encode(self.charset)) for x in text.split(
+            "\n")) <= 998, "line too long for " + self.cte
         # 7bit/8bit: the bytes are the text in its own charset (kept through the
         # final utf-8 encode with surrogateescape)
         return text.encode(self.charset).decode("utf-8", "surrogateescape")
@@ -510,12 +514,14 @@ def mso_block(block: list[str]) -> str:
 def outlook_html(new: str, blocks: list[tuple[list[str], str]], lang_attr: str) -> str:
     body = [mso_paras(new), "<p class=MsoNormal><o:p>&nbsp;</o:p></p>"]
     for block, quoted in blocks:
-        body.append("<div style='border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm'>")
+        body.append(
+            "<div style='border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm'>")
         body.append(f"<p class=MsoNormal>{mso_block(block)}<o:p></o:p></p>")
         body.append("</div>")
         body.append("<p class=MsoNormal><o:p>&nbsp;</o:p></p>")
         body.append(mso_paras(quoted))
-    return ("<html xmlns:v=\"urn:schemas-microsoft-com:vml\" xmlns:o=\"urn:schemas-microsoft-com:office:office\" "
+    return (
+        "<html xmlns:v=\"urn:schemas-microsoft-com:vml\" xmlns:o=\"urn:schemas-microsoft-com:office:office\" "
             "xmlns:w=\"urn:schemas-microsoft-com:office:word\" xmlns:m=\"http://schemas.microsoft.com/office/2004/12/omml\" "
             "xmlns=\"http://www.w3.org/TR/REC-html40\"><head>"
             "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\">"
@@ -551,7 +557,8 @@ def exchange_headers(rep: Reply, lang_hdr: str) -> tuple[list[tuple[str, str]], 
     return hs, boundary
 
 
-def smtp_outlook_headers(rep: Reply, mailer: str, lang_hdr: str) -> tuple[list[tuple[str, str]], str]:
+def smtp_outlook_headers(rep: Reply, mailer: str, lang_hdr: str) -> tuple[list[tuple[str, str]],
+                                                                          str]:
     r = rep.r
     a, b, c = hexs(r, 8), hexs(r, 8), hexs(r, 8)
     msgid = f"<0000{hexs(r, 2)}01db{hexs(r, 4)}${a}${b}$@{rep.frm.domain}>"
@@ -581,7 +588,8 @@ def build_outlook(rep: Reply):
         blocks = [(rep.prev, rep.prev.body)]
     plain_blocks = []
     for prev, body in blocks:
-        block = outlook_block(rep, lang, style, prev=prev, bold=(mode == "gwsmo"), from_space=(mode != "gwsmo"))
+        block = outlook_block(rep, lang, style, prev=prev, bold=(mode == "gwsmo"), from_space=(
+            mode != "gwsmo"))
         plain_blocks.append((block, body))
     if mode == "plain":
         parts = [rep.new, ""]
@@ -613,7 +621,8 @@ def build_outlook(rep: Reply):
     if mode == "plain":
         root = Part("text/plain", plain, charset=charset, cte=cte)
         return hs, root, True, rep.new
-    html_blocks = [(outlook_block(rep, lang, style, prev=p, from_space=False), b) for p, b in blocks]
+    html_blocks = [(outlook_block(rep, lang, style, prev=p, from_space=False), b) for p,
+                   b in blocks]
     htm = outlook_html(rep.new, html_blocks, lang_hdr.upper())
     root = Part("multipart/alternative", boundary=boundary, children=[
         Part("text/plain", plain, charset=charset, cte=cte),
@@ -643,7 +652,8 @@ def build_outlook_mac(rep: Reply):
           ("References", fold_ids(rep.refs())),
           ("In-Reply-To", p.msgid),
           ("Mime-version", "1.0")]
-    htm = ("<html xmlns:o=\"urn:schemas-microsoft-com:office:office\" xmlns:w=\"urn:schemas-microsoft-com:office:word\" "
+    htm = (
+        "<html xmlns:o=\"urn:schemas-microsoft-com:office:office\" xmlns:w=\"urn:schemas-microsoft-com:office:word\" "
            "xmlns:m=\"http://schemas.microsoft.com/office/2004/12/omml\" xmlns=\"http://www.w3.org/TR/REC-html40\">"
            "<head><meta http-equiv=Content-Type content=\"text/html; charset=utf-8\">"
            "<meta name=Generator content=\"Microsoft Word 15 (filtered medium)\"></head>"
@@ -659,7 +669,8 @@ def build_outlook_mac(rep: Reply):
     return hs, root, False, rep.new
 
 
-OWA_FONT = ("font-family: Aptos, Aptos_EmbeddedFont, Aptos_MSFontService, Calibri, Helvetica, sans-serif; "
+OWA_FONT = (
+    "font-family: Aptos, Aptos_EmbeddedFont, Aptos_MSFontService, Calibri, Helvetica, sans-serif; "
             "font-size: 12pt; color: rgb(0, 0, 0);")
 
 
@@ -669,7 +680,8 @@ def owa_html(new: str, block: list[str], quoted: str, footer_html: str = "") -> 
         inner = esc(line) if line else "<br>"
         divs.append(f"<div class=\"elementToProof\" style=\"{OWA_FONT}\">{inner}</div>")
     hdr = mso_block(block)
-    return ("<html><head>\n<meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\">\n"
+    return (
+        "<html><head>\n<meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\">\n"
             "<style type=\"text/css\" style=\"display:none;\"> P {margin-top:0;margin-bottom:0;} </style>\n"
             "</head>\n<body dir=\"ltr\">\n" + "\n".join(divs) + "\n" + footer_html +
             "<div id=\"appendonsend\"></div>\n"
@@ -708,7 +720,8 @@ def build_outlook_mobile(rep: Reply):
     hs.append(("MIME-Version", "1.0"))
     before, _, rest = rep.footer.partition("<")
     link, _, after = rest.partition(">")
-    fhtml = (f"<div id=\"ms-outlook-mobile-signature\" dir=\"auto\"><a href=\"{link}\">{esc(before)}</a>"
+    fhtml = (
+        f"<div id=\"ms-outlook-mobile-signature\" dir=\"auto\"><a href=\"{link}\">{esc(before)}</a>"
              f"{esc(after)}</div>\n")
     htm = owa_html(rep.new, block, rep.prev.body, footer_html=fhtml)
     root = Part("multipart/alternative", boundary=boundary, children=[
@@ -733,7 +746,8 @@ def gmail_attr(lang: str, d: datetime, p: P, style: str = "") -> str:
     if lang == "en" and style in ("us", "nnbsp"):
         hour = d.hour % 12 or 12
         sp = "\u202f" if style == "nnbsp" else " "
-        return (f"On {da}, {ma} {d.day}, {d.year} at {hour}:{d:%M}{sp}{'AM' if d.hour < 12 else 'PM'} "
+        return (
+            f"On {da}, {ma} {d.day}, {d.year} at {hour}:{d:%M}{sp}{'AM' if d.hour < 12 else 'PM'} "
                 f"{p.name} <{p.addr}> wrote:")
     if lang == "en":
         return f"On {da}, {d.day} {ma} {d.year} at {d:%H:%M}, {p.name} <{p.addr}> wrote:"
@@ -776,7 +790,8 @@ def gmail_blockquote(text: str) -> str:
             nested.append(line[2:] if line.startswith("> ") else "")
             continue
         if nested:
-            out.append(f"<blockquote class=\"gmail_quote\" style=\"{GQ_STYLE}\">{html_br(chr(10).join(nested))}"
+            out.append(
+                f"<blockquote class=\"gmail_quote\" style=\"{GQ_STYLE}\">{html_br(chr(10).join(nested))}"
                        "</blockquote>")
             nested = []
         if line is not None:
@@ -825,7 +840,8 @@ def build_gmail(rep: Reply):
         hnew = f"<div dir=\"{'auto' if rep.client != 'gmail' else 'ltr'}\">{gmail_divs(rep.new)}"
         if rep.sig:
             blocks.append("-- \n" + rep.sig)
-            hnew += ("<br clear=\"all\"><div><br></div><span class=\"gmail_signature_prefix\">-- </span><br>"
+            hnew += (
+                "<br clear=\"all\"><div><br></div><span class=\"gmail_signature_prefix\">-- </span><br>"
                      "<div dir=\"ltr\" class=\"gmail_signature\" data-smartmail=\"gmail_signature\">"
                      f"<div dir=\"ltr\">{html_br(rep.sig)}</div></div>")
         hnew += "</div><br>"
@@ -835,7 +851,8 @@ def build_gmail(rep: Reply):
         exp = new_w
     r = rep.r
     msgid = "<CA" + alnum(r, 1, "BDEFGHJKLMNOP") + alnum(
-        r, 45, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+-=") + "@mail.gmail.com>"
+        r, 45,
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+-=") + "@mail.gmail.com>"
     boundary = "000000000000" + hexs(r, 16)
     hs = [("MIME-Version", "1.0"),
           ("References", fold_ids(rep.refs())),
@@ -885,9 +902,11 @@ def build_thunderbird(rep: Reply):
     """Thunderbird (plain text, format=flowed) and Roundcube."""
     p = rep.prev
     rc = rep.client == "roundcube"
-    attr = tb_attr(rep.lang, p.date, p.sender, "roundcube" if rc else rep.opts.get("attr_style", ""))
+    attr = tb_attr(rep.lang, p.date, p.sender, "roundcube" if rc else rep.opts.get("attr_style",
+                                                                                   ""))
     sig = ("\n\n-- \n" + rep.sig) if rep.sig else ""
-    for line in (rep.new + "\n" + (rep.intro or "") + "\n" + "\n".join(t for k, t in rep.inline if k == "a")).split("\n"):
+    for line in (rep.new + "\n" + (rep.intro or "") + "\n" + "\n".join(
+        t for k, t in rep.inline if k == "a")).split("\n"):
         # new text must not need format=flowed soft breaks (see README)
         assert len(line) <= 72, (rep.name, line)
     if rep.layout == "inline":
@@ -939,14 +958,17 @@ def build_thunderbird(rep: Reply):
           ("From", addr(rep.frm)),
           ("In-Reply-To", p.msgid)]
     if rep.opts.get("html"):
-        htm = ("<!DOCTYPE html>\n<html>\n  <head>\n    <meta http-equiv=\"Content-Type\" content=\"text/html; "
+        htm = (
+            "<!DOCTYPE html>\n<html>\n  <head>\n    <meta http-equiv=\"Content-Type\" content=\"text/html; "
                "charset=UTF-8\">\n  </head>\n  <body>\n" + tb_html_paras(rep.new) +
                f"    <div class=\"moz-cite-prefix\">{esc(attr)}<br>\n    </div>\n"
                f"    <blockquote type=\"cite\" cite=\"mid:{p.msgid[1:-1]}\">{tb_html_paras(p.body)}</blockquote>\n"
                "  </body>\n</html>\n")
-        boundary = "------------" + alnum(r, 24, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        boundary = "------------" + alnum(r, 24,
+                                          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
         root = Part("multipart/alternative", boundary=boundary, children=[
-            Part("text/plain", plain, charset="utf-8", cte="8bit", cs_label="UTF-8", params="; format=flowed"),
+            Part("text/plain", plain, charset="utf-8", cte="8bit", cs_label="UTF-8",
+                 params="; format=flowed"),
             Part("text/html", htm, charset="utf-8", cte="8bit", cs_label="UTF-8")])
         return hs, root, False, exp
     root = Part("text/plain", plain, charset="utf-8", cte="7bit" if ascii_only else "8bit",
@@ -967,14 +989,16 @@ def apple_attr(lang: str, d: datetime, p: P, style: str = "", ios: bool = False)
         return f"Le {d.day} {MON['fr'][d.month - 1]} {d.year} à {d:%H:%M}, {p.name} <{p.addr}> a écrit :"
     if lang == "nl":
         comma = "" if ios else ","
-        return (f"Op {d.day} {MON_ABBR['nl'][d.month - 1]}. {d.year}{comma} om {d:%H:%M} heeft {p.name} "
+        return (
+            f"Op {d.day} {MON_ABBR['nl'][d.month - 1]}. {d.year}{comma} om {d:%H:%M} heeft {p.name} "
                 f"<{p.addr}> het volgende geschreven:")
     if lang == "es":
         return f"El {d.day} {MON_ABBR['es'][d.month - 1]} {d.year}, a las {d:%H:%M}, {p.name} <{p.addr}> escribió:"
     if lang == "sv":
         return f"{d.day} {MON['sv'][d.month - 1]} {d.year} kl. {d:%H:%M} skrev {p.name} <{p.addr}>:"
     if lang == "it":
-        return (f"Il giorno {d.day} {MON_ABBR['it'][d.month - 1]} {d.year}, alle ore {d:%H:%M}, {p.name} "
+        return (
+            f"Il giorno {d.day} {MON_ABBR['it'][d.month - 1]} {d.year}, alle ore {d:%H:%M}, {p.name} "
                 f"<{p.addr}> ha scritto:")
     raise ValueError(lang)
 
@@ -1004,7 +1028,8 @@ def build_apple(rep: Reply):
                 expected.append(txt)
         plain = ((rep.intro + "\n\n") if rep.intro else "") + qhead + "\n\n".join(segs) + "\n"
         exp = "\n\n".join(expected)
-        hbody = "".join((f"<blockquote type=\"cite\"><div>{html_br(t)}</div></blockquote>" if k == "q"
+        hbody = "".join((
+            f"<blockquote type=\"cite\"><div>{html_br(t)}</div></blockquote>" if k == "q"
                          else f"<div><br></div><div>{apple_divs(t)}</div><div><br></div>")
                         for k, t in rep.inline)
         htm_inner = ((f"{apple_divs(rep.intro)}<div><br></div>" if rep.intro else "") +
@@ -1013,7 +1038,8 @@ def build_apple(rep: Reply):
     else:
         plain = rep.new + "\n\n" + qhead + quote_apple(p.body) + "\n"
         exp = rep.new
-        htm_inner = (f"{apple_divs(rep.new)}<div><br><blockquote type=\"cite\"><div>{esc(attr)}</div>"
+        htm_inner = (
+            f"{apple_divs(rep.new)}<div><br><blockquote type=\"cite\"><div>{esc(attr)}</div>"
                      "<br class=\"Apple-interchange-newline\">"
                      f"<div><div>{html_br(p.body)}</div></div></blockquote></div><br>")
     r = rep.r
@@ -1029,9 +1055,11 @@ def build_apple(rep: Reply):
           ("Message-Id", f"<{u}@{rep.frm.domain}>"),
           ("X-Mailer", f"Apple Mail (2.{build})")]
     if rep.opts.get("plain_only"):
-        root = Part("text/plain", plain, charset="utf-8", cte="quoted-printable", headers_style="apple")
+        root = Part("text/plain", plain, charset="utf-8", cte="quoted-printable",
+                    headers_style="apple")
         return hs, root, False, exp
-    htm = ("<html aria-label=\"message body\"><head><meta http-equiv=\"content-type\" content=\"text/html; "
+    htm = (
+        "<html aria-label=\"message body\"><head><meta http-equiv=\"content-type\" content=\"text/html; "
            "charset=utf-8\"></head><body style=\"overflow-wrap: break-word; -webkit-nbsp-mode: space; "
            f"line-break: after-white-space;\">{htm_inner}</body></html>")
     boundary = f"Apple-Mail=_{str(uid(r)).upper()}"
@@ -1048,10 +1076,12 @@ def build_ios(rep: Reply):
     lines = p.body.split("\n")
     quoted = quote_apple(p.body, blank="> ").split("\n")
     quoted[0] = "> \ufeff" + lines[0]
-    plain = (rep.new + "\n\n" + rep.footer + "\n\n" + "> " + attr + "\n> \n" + "\n".join(quoted) + "\n")
+    plain = (rep.new + "\n\n" + rep.footer + "\n\n" + "> " + attr + "\n> \n" + "\n".join(
+        quoted) + "\n")
     divs = "".join(f"<div dir=\"ltr\">{esc(x)}</div>" if x else "<div dir=\"ltr\"><br></div>"
                    for x in rep.new.split("\n")[1:])
-    htm = ("<html><head><meta http-equiv=\"content-type\" content=\"text/html; charset=utf-8\"></head>"
+    htm = (
+        "<html><head><meta http-equiv=\"content-type\" content=\"text/html; charset=utf-8\"></head>"
            f"<body dir=\"auto\"><div dir=\"ltr\">{esc(rep.new.split(chr(10))[0])}</div>{divs}"
            "<div dir=\"ltr\"><br id=\"lineBreakAtBeginningOfSignature\">"
            f"<div dir=\"ltr\">{esc(rep.footer)}</div><div dir=\"ltr\"><br><blockquote type=\"cite\">"
@@ -1102,7 +1132,8 @@ def build_samsung(rep: Reply):
     divs = "".join(f"<div dir=\"auto\">{esc(x)}</div>" if x else "<div dir=\"auto\"><br></div>"
                    for x in rep.new.split("\n"))
     hblock = "".join(f"<div>{esc(x.rstrip())} </div>" for x in block)
-    htm = ("<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=UTF-8\"></head>"
+    htm = (
+        "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=UTF-8\"></head>"
            f"<body>{divs}<div dir=\"auto\"><br></div><div id=\"composer_signature\" dir=\"auto\">"
            f"<div style=\"font-size:85%;color:#575757\" dir=\"auto\">{esc(rep.footer)}</div></div>"
            "<div dir=\"auto\"><br></div><div><br></div>"
@@ -1149,7 +1180,8 @@ def build_notes(rep: Reply):
                f"        Pour :  {p.to.name} <{p.to.addr}>",
                "        cc :    ",
                f"        Objet : {p.subject}"]
-        plain = rep.new + "\n\n\n\n\n\n" + "\n".join(hdr) + "\n\n\n\n" + hard_wrap(p.body, 75) + "\n"
+        plain = rep.new + "\n\n\n\n\n\n" + "\n".join(hdr) + "\n\n\n\n" + hard_wrap(p.body,
+                                                                                   75) + "\n"
     else:
         hdr = [f'From:\t"{p.sender.name}" <{p.sender.addr}>',
                f'To:\t"{p.to.name}" <{p.to.addr}>',
@@ -1185,8 +1217,10 @@ def build_notes(rep: Reply):
         root = Part("text/plain", plain, charset="iso-8859-1", cte="8bit", cs_label='"iso-8859-1"')
         return hs, root, True, rep.new
     root = Part("multipart/alternative", boundary=boundary, children=[
-        Part("text/plain", plain, charset="iso-8859-1", cte="quoted-printable", cs_label="ISO-8859-1"),
-        Part("text/html", htm, charset="iso-8859-1", cte="quoted-printable", cs_label="ISO-8859-1")])
+        Part("text/plain", plain, charset="iso-8859-1", cte="quoted-printable",
+             cs_label="ISO-8859-1"),
+        Part("text/html", htm, charset="iso-8859-1", cte="quoted-printable",
+             cs_label="ISO-8859-1")])
     return hs, root, True, rep.new
 
 
@@ -1202,9 +1236,11 @@ def build_yahoo(rep: Reply):
         plain = (rep.new + "\n\n" + rep.footer + " \n \n  " + attr + "   " + body[0] + "\n" +
                  "\n".join(body[1:]) + "\n  \n")
     else:
-        attr = (f"On {DOW['en'][d.weekday()]}, {d.day} {MON['en'][d.month - 1]} {d.year} at {d:%H:%M:%S} "
+        attr = (
+            f"On {DOW['en'][d.weekday()]}, {d.day} {MON['en'][d.month - 1]} {d.year} at {d:%H:%M:%S} "
                 f"GMT, {p.sender} wrote:")
-        plain = rep.new + "\n    " + attr + "  \n \n \n" + "\n".join(" " + x for x in body) + "\n  \n"
+        plain = rep.new + "\n    " + attr + "  \n \n \n" + "\n".join(
+            " " + x for x in body) + "\n  \n"
     divs = "".join(f"<div dir=\"ltr\" data-setdir=\"false\">{esc(x) if x else '<br>'}</div>"
                    for x in rep.new.split("\n"))
     if rep.opts.get("android"):
@@ -1212,7 +1248,8 @@ def build_yahoo(rep: Reply):
                  f"href=\"https://mail.onelink.me/107872968?pid=nativeplacement\">{esc(rep.footer)}</a></div>")
     r = rep.r
     q = f"ydp{hexs(r, 8)}yahoo_quoted_{r.randint(1000000000, 9999999999)}"
-    htm = ("<html><head></head><body><div class=\"ydp" + hexs(r, 8) + "yahoo-style-wrap\" style=\"font-family:"
+    htm = ("<html><head></head><body><div class=\"ydp" + hexs(
+        r, 8) + "yahoo-style-wrap\" style=\"font-family:"
            "Helvetica Neue, Helvetica, Arial, sans-serif;font-size:13px;\">" + divs + "<div><br></div></div>"
            f"<div id=\"{q}\" class=\"{q.split('_')[0]}_quoted\"><div style=\"font-family:'Helvetica Neue', "
            "Helvetica, Arial, sans-serif;font-size:13px;color:#26282a;\"><div>"
@@ -1244,12 +1281,14 @@ def build_groupwise(rep: Reply):
     """Micro Focus / Novell GroupWise (German UI), reply below the quote."""
     p = rep.prev
     d = p.date
-    attr = (f'>>> "{p.sender.name}" <{p.sender.addr}> schrieb am {d:%d.%m.%Y} um {d:%H:%M} in Nachricht '
+    attr = (
+        f'>>> "{p.sender.name}" <{p.sender.addr}> schrieb am {d:%d.%m.%Y} um {d:%H:%M} in Nachricht '
             f"{p.msgid}:")
     quoted = "\n".join("> " + x if x else ">" for x in hard_wrap(p.body, 74).split("\n"))
     plain = "\n".join(wrap_line(attr, 76)) + "\n" + quoted + "\n\n" + rep.new + "\n"
     r = rep.r
-    hs = [("Message-Id", f"<{hexs(r, 8, True)}020000A1000{hexs(r, 5, True)}@gwsmtp.{rep.frm.domain.split('.', 1)[1]}>"),
+    hs = [("Message-Id",
+           f"<{hexs(r, 8, True)}020000A1000{hexs(r, 5, True)}@gwsmtp.{rep.frm.domain.split('.', 1)[1]}>"),
           ("X-Mailer", "Novell GroupWise Internet Agent 18.5.1"),
           ("Date", rfc_date(rep.date, pad=True)),
           ("From", f'"{rep.frm.name}" <{rep.frm.addr}>'),
@@ -1711,12 +1750,16 @@ Careers and Placements""", prefix="RE: ", to=[HELPDESK], cc=[dana], delay=41,
               blocks=[(dana_fw, dana_fw.body), (p_fw, p_fw.body)]))
 
     rachel = P("Rachel Kim", "rachel.kim@harbourside.example")
-    rachel_earlier = Prev(rachel, HELPDESK, D(28, 16, 2, month=2), "[#2233] Two accounts for the same person",
+    rachel_earlier = Prev(rachel, HELPDESK, D(28, 16, 2, month=2),
+                          "[#2233] Two accounts for the same person",
                           "Hello,\n\nI seem to have two accounts, one with my old address r.kim@harbourside.example "
-                          "and one with the new one. Can they be merged?\n\nThanks,\nRachel", "2233")
-    body = ("Hi Rachel,\n\nYes, we can merge the two accounts. Before we do: which of the two addresses should we "
+                          "and one with the new one. Can they be merged?\n\nThanks,\nRachel",
+                          "2233")
+    body = (
+        "Hi Rachel,\n\nYes, we can merge the two accounts. Before we do: which of the two addresses should we "
             "keep as your login?\n\nKind regards,\nPriya Nair\nExample Helpdesk\n\n"
-            + "\n".join(outlook_block(Reply("x", "outlook", "en", rachel, rachel_earlier), "en", "gb",
+            + "\n".join(outlook_block(Reply("x", "outlook", "en", rachel, rachel_earlier), "en",
+                                      "gb",
                                          prev=rachel_earlier))
             + "\n\n" + rachel_earlier.body)
     add(Reply("outlook-en-reply-above-thread-history", "outlook", "en", rachel,
@@ -1744,7 +1787,8 @@ Sophie""", prefix="RE: ", mode="gwsmo", smtp=True, date_style="us", cte="quoted-
 
     katrin = P("Katrin Müller", "katrin.mueller@uni-rheinfeld.example")
     add(Reply("outlook-de-multiparagraph-signature", "outlook", "de", katrin,
-              prev(LUKAS, katrin, D(3, 11, 15, CET), 2287, "Praktikumsbericht lässt sich nicht exportieren",
+              prev(LUKAS, katrin, D(3, 11, 15, CET), 2287,
+                   "Praktikumsbericht lässt sich nicht exportieren",
                    de_export("Sehr geehrte Frau Müller,")),
               """Hallo Herr Brandt,
 
@@ -1779,13 +1823,15 @@ Jörg Weißenfels""", prefix="AW: ", mode="plain", smtp=True, charset="iso-8859-
 
     stefan = P("Stefan Krüger", "stefan.krueger@uni-rheinfeld.example")
     add(Reply("outlook-de-oneliner", "outlook", "de", stefan,
-              prev(LUKAS, stefan, D(6, 9, 20, CET), 2287, "Praktikumsbericht lässt sich nicht exportieren",
+              prev(LUKAS, stefan, D(6, 9, 20, CET), 2287,
+                   "Praktikumsbericht lässt sich nicht exportieren",
                    de_fixed("Sehr geehrter Herr Krüger,")),
               "Funktioniert wieder – danke!", prefix="AW: ", delay=33))
 
     elodie = P("Élodie Marchand", "elodie.marchand@univ-valrose.example")
     add(Reply("outlook-fr-multiparagraph", "outlook", "fr", elodie,
-              prev(CAMILLE, elodie, D(3, 11, 15, CET), 3120, "Export du rapport de stage impossible",
+              prev(CAMILLE, elodie, D(3, 11, 15, CET), 3120,
+                   "Export du rapport de stage impossible",
                    fr_export("Bonjour Madame Marchand,")),
               """Bonjour Camille,
 
@@ -1828,7 +1874,8 @@ Ian""", delay=70))
     # ======================================================= Outlook on the web / M365
     add(Reply("owa-en-oneliner-rule", "owa", "en", aisha,
               prev(HELPDESK, aisha, D(7, 10, 15), 1236, S_EXPORT, en_fixed("Aisha")),
-              "Yes, it's working now. Thanks for your help!", prefix="RE: ", date_style="us", delay=2900))
+              "Yes, it's working now. Thanks for your help!", prefix="RE: ", date_style="us",
+              delay=2900))
 
     grace = P("Grace Liu", "grace.liu@eastmere.example")
     add(Reply("owa-en-details-colon", "owa", "en", grace,
@@ -1885,7 +1932,8 @@ Maarten""", prefix="RE: ", delay=400))
 
     lucia = P("Lucía Fernández", "lucia.fernandez@univ-costaverde.example")
     add(Reply("owa-es-rule", "owa", "es", lucia,
-              prev(HELPDESK, lucia, D(4, 11, 15, CET), 5102, "No puedo iniciar sesión", es_login("Lucía")),
+              prev(HELPDESK, lucia, D(4, 11, 15, CET), 5102, "No puedo iniciar sesión", es_login(
+                  "Lucía")),
               """Hola:
 
 Ya he podido entrar con mi usuario de la universidad. Muchas gracias por la ayuda.
@@ -1928,7 +1976,8 @@ Vänliga hälsningar
               prev(JOOST, eva, D(4, 15, 10, CET), 4410, "Stageverslag exporteren mislukt",
                    nl_export("Beste Eva,")),
               "Top, bedankt! Ik geef het door aan mijn collega's.\n\nEva",
-              footer="Outlook voor Android<https://aka.ms/AAb9ysg> downloaden", block_lang="nl", delay=17))
+              footer="Outlook voor Android<https://aka.ms/AAb9ysg> downloaden", block_lang="nl",
+              delay=17))
 
     # ======================================================= Gmail (web)
     chris = P("Chris Doyle", "c.doyle@harbourside.example")
@@ -1977,19 +2026,22 @@ Hannah""", sig="Hannah Price\nWork-Based Learning Team\nGlenmoor University\nhtt
     add(Reply("gmail-en-inline-answers", "gmail", "en", daniel,
               prev(BEN, daniel, D(3, 10, 15), 2066, S_LOGIN, en_login("Daniel")),
               intro="Hi Ben,\n\nAnswers below.", layout="inline", inline=[
-                  ("q", "Hi Daniel,\n\nSorry to hear you're having trouble signing in. Since the switch to the new "
+                  ("q",
+                   "Hi Daniel,\n\nSorry to hear you're having trouble signing in. Since the switch to the new "
                         "identity provider last week, a few accounts were left linked to their old login ID.\n\n"
                         "Could you tell us:\n- the exact time you last tried to log in"),
                   ("a", "Today at 08:55, and again at 09:10."),
                   ("q", "- the error code shown on the screen (it starts with \"AUTH-\")"),
                   ("a", "AUTH-4012 both times."),
-                  ("q", "We'll then relink your account.\n\nBest wishes,\nBen Ashworth\nExample Helpdesk"),
+                  ("q",
+                   "We'll then relink your account.\n\nBest wishes,\nBen Ashworth\nExample Helpdesk"),
                   ("a", "Thanks. If it helps, my old login ID was devans2.\n\nDaniel")],
               delay=90))
 
     monika = P("Monika Hoffmann", "m.hoffmann@hs-weserbergland.example")
     add(Reply("gmail-de-wrapped-attribution", "gmail", "de", monika,
-              prev(HELPDESK, monika, D(3, 11, 15, CET), 2288, "Praktikumsbericht lässt sich nicht exportieren",
+              prev(HELPDESK, monika, D(3, 11, 15, CET), 2288,
+                   "Praktikumsbericht lässt sich nicht exportieren",
                    de_export("Sehr geehrte Frau Hoffmann,")),
               """Hallo zusammen,
 
@@ -2000,7 +2052,8 @@ Monika Hoffmann""", delay=140))
 
     nicolas = P("Nicolas Girard", "n.girard@ecole-sup-lumiere.example")
     add(Reply("gmail-fr-list", "gmail", "fr", nicolas,
-              prev(CAMILLE, nicolas, D(4, 10, 40, CET), 3140, "Demande : import en masse des stages",
+              prev(CAMILLE, nicolas, D(4, 10, 40, CET), 3140,
+                   "Demande : import en masse des stages",
                    fr_feature("Bonjour Monsieur Girard,")),
               """Bonjour Camille,
 
@@ -2018,19 +2071,22 @@ Nicolas Girard""", delay=1500))
 
     ruud = P("Ruud Peeters", "r.peeters@hs-brabantstad.example")
     add(Reply("gmail-nl-inline-answers", "gmail", "nl", ruud,
-              prev(HELPDESK, ruud, D(3, 11, 15, CET), 4415, "Factuur 2025-0789", nl_invoice("Beste Ruud,")),
+              prev(HELPDESK, ruud, D(3, 11, 15, CET), 4415, "Factuur 2025-0789", nl_invoice(
+                  "Beste Ruud,")),
               intro="Hallo,\n\nZie mijn antwoorden hieronder.", layout="inline", inline=[
                   ("q", NL_INVOICE_Q1.format(greet="Beste Ruud,")),
                   ("a", "Dat is PO-2025-00412."),
                   ("q", NL_INVOICE_Q2),
-                  ("a", "Hogeschool Brabantstad, t.a.v. Crediteurenadministratie, Postbus 90, 5000 AB Brabantstad."),
+                  ("a",
+                   "Hogeschool Brabantstad, t.a.v. Crediteurenadministratie, Postbus 90, 5000 AB Brabantstad."),
                   ("q", NL_INVOICE_Q3),
                   ("a", "Groeten,\nRuud")],
               delay=260))
 
     javier = P("Javier Ortega", "javier.ortega@univ-costaverde.example")
     add(Reply("gmail-es-wrapped-attribution", "gmail", "es", javier,
-              prev(HELPDESK, javier, D(4, 11, 15, CET), 5110, "Error al exportar el informe de prácticas",
+              prev(HELPDESK, javier, D(4, 11, 15, CET), 5110,
+                   "Error al exportar el informe de prácticas",
                    es_export("Javier")),
               """Hola:
 
@@ -2048,7 +2104,8 @@ Javier""", delay=330))
 
     giulia = P("Giulia Rossi", "giulia.rossi@uni-valtellina.example")
     add(Reply("gmail-it-wrapped-attribution", "gmail", "it", giulia,
-              prev(HELPDESK, giulia, D(3, 11, 15, CET), 5301, "Fattura 2025-0456", it_invoice("Giulia")),
+              prev(HELPDESK, giulia, D(3, 11, 15, CET), 5301, "Fattura 2025-0456", it_invoice(
+                  "Giulia")),
               """Buongiorno,
 
 vi confermo che l'indirizzo di fatturazione è corretto. Il codice univoco per la fatturazione elettronica è UFXYZ9.
@@ -2107,7 +2164,8 @@ Megan""", delay=380))
     sam = P("Sam Patel", "sam.patel@glenmoor.example")
     add(Reply("gmailandroid-en-short", "gmailandroid", "en", sam,
               prev(BEN, sam, D(3, 10, 15), 2214, S_ROLES, en_roles("Sam")),
-              "Perfect, thanks Ben. I'll add the rest of the supervisors tomorrow.\n\nSam", delay=510))
+              "Perfect, thanks Ben. I'll add the rest of the supervisors tomorrow.\n\nSam",
+              delay=510))
 
     lena = P("Lena Vogel", "lena.vogel@uni-rheinfeld.example")
     add(Reply("gmailandroid-de-geschrieben", "gmailandroid", "de", lena,
@@ -2175,7 +2233,8 @@ On 27/02/2025 14:20, Alan Whitaker wrote:
     add(Reply("thunderbird-en-nested-quotes", "thunderbird", "en", alan,
               prev(PRIYA, alan, D(3, 16, 45), 1302, "Reminder emails sent twice", alan_body),
               "Hi Priya,\n\nThat's great, thank you. We'll check on Monday and let you know.\n\nAlan",
-              ua="Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Thunderbird/128.7.1", delay=900))
+              ua="Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Thunderbird/128.7.1",
+              delay=900))
 
     tobias = P("Tobias Lang", "tobias.lang@th-altmark.example")
     add(Reply("thunderbird-de-list", "thunderbird", "de", tobias,
@@ -2211,7 +2270,8 @@ Tobias Lang""", delay=210))
 
     mathieu = P("Mathieu Roux", "mathieu.roux@iut-beaulieu.example")
     add(Reply("thunderbird-fr-short", "thunderbird", "fr", mathieu,
-              prev(CAMILLE, mathieu, D(3, 11, 15, CET), 3122, "Export du rapport de stage impossible",
+              prev(CAMILLE, mathieu, D(3, 11, 15, CET), 3122,
+                   "Export du rapport de stage impossible",
                    fr_export("Bonjour Monsieur Roux,")),
               """Bonjour Camille,
 
@@ -2287,7 +2347,8 @@ Katie""", delay=170))
                    en_invoice("Nina", "INV-2025-0131",
                               "Finance Office\nEastmere College\nStation Road\nEastmere EM3 9LT")),
               layout="inline", inline=[
-                  ("q", "Dear Nina,\n\nThank you for your message about invoice INV-2025-0131. We can reissue the "
+                  ("q",
+                   "Dear Nina,\n\nThank you for your message about invoice INV-2025-0131. We can reissue the "
                         "invoice with your university's VAT number and purchase order number.\n\n"
                         "Please send us the PO number"),
                   ("a", "It’s 4500129904."),
@@ -2300,7 +2361,8 @@ Katie""", delay=170))
 
     julia = P("Julia Hartmann", "j.hartmann@hs-weserbergland.example")
     add(Reply("apple-de-multiparagraph", "apple", "de", julia,
-              prev(LUKAS, julia, D(6, 9, 20, CET), 2289, "Praktikumsbericht lässt sich nicht exportieren",
+              prev(LUKAS, julia, D(6, 9, 20, CET), 2289,
+                   "Praktikumsbericht lässt sich nicht exportieren",
                    de_fixed("Sehr geehrte Frau Hartmann,")),
               """Hallo Herr Brandt,
 
@@ -2360,11 +2422,13 @@ Lakeshore University
     add(Reply("ios-de-von-meinem-iphone", "ios", "de", markus,
               prev(LUKAS, markus, D(4, 11, 15, CET), 2307, "Anmeldung über Shibboleth schlägt fehl",
                    de_login("Sehr geehrter Herr Weber,")),
-              "Danke, klappt jetzt!\n\nGruß\nMarkus", footer="Von meinem iPhone gesendet", delay=22))
+              "Danke, klappt jetzt!\n\nGruß\nMarkus", footer="Von meinem iPhone gesendet",
+              delay=22))
 
     sophie_m = P("Sophie Martin", "sophie.martin@ecole-sup-lumiere.example")
     add(Reply("ios-fr-envoye-de-mon-iphone", "ios", "fr", sophie_m,
-              prev(CAMILLE, sophie_m, D(5, 10, 0, CET), 3142, "Demande : import en masse des stages",
+              prev(CAMILLE, sophie_m, D(5, 10, 0, CET), 3142,
+                   "Demande : import en masse des stages",
                    fr_feature("Bonjour Madame Martin,")),
               """Bonjour Camille,
 
@@ -2374,28 +2438,34 @@ Sophie""", footer="Envoyé de mon iPhone", delay=95))
 
     daan = P("Daan Smit", "daan.smit@hogeschool-zeeland.example")
     add(Reply("ios-nl-verstuurd-vanaf-mijn-iphone", "ios", "nl", daan,
-              prev(JOOST, daan, D(3, 11, 15, CET), 4414, "Stageverslag exporteren mislukt", nl_export("Hoi Daan,")),
+              prev(JOOST, daan, D(3, 11, 15, CET), 4414, "Stageverslag exporteren mislukt",
+                   nl_export("Hoi Daan,")),
               "Hoi Joost,\n\nIk zit vandaag niet op kantoor, ik kijk er morgen naar.\n\nGroet,\nDaan",
               footer="Verstuurd vanaf mijn iPhone", delay=12))
 
     carmen = P("Carmen Ruiz", "carmen.ruiz@univ-costaverde.example")
     add(Reply("ios-es-enviado-desde-mi-iphone", "ios", "es", carmen,
-              prev(HELPDESK, carmen, D(3, 11, 15, CET), 5105, "No puedo iniciar sesión", es_login("Carmen")),
-              "Perfecto, ya funciona. ¡Gracias!\n\nCarmen", footer="Enviado desde mi iPhone", delay=27))
+              prev(HELPDESK, carmen, D(3, 11, 15, CET), 5105, "No puedo iniciar sesión", es_login(
+                  "Carmen")),
+              "Perfecto, ya funciona. ¡Gracias!\n\nCarmen", footer="Enviado desde mi iPhone",
+              delay=27))
 
     ruth = P("Ruth Ellis", "r.ellis@kingsford.example")
     add(Reply("ios-en-ipad-us-date", "ios", "en", ruth,
               prev(BEN, ruth, D(3, 15, 45), 2062, S_LOGIN, en_login("Ruth")),
-              "Will do – thanks, Ben.", footer="Sent from my iPad", attr_style="us", device="iPad", delay=8))
+              "Will do – thanks, Ben.", footer="Sent from my iPad", attr_style="us", device="iPad",
+              delay=8))
 
     johan = P("Johan Berg", "johan.berg@hogskolan-norrvik.example")
     add(Reply("ios-sv-skickat-fran-min-iphone", "ios", "sv", johan,
-              prev(HELPDESK, johan, D(4, 11, 15, CET), 5224, "Kan inte logga in", sv_login("Johan")),
+              prev(HELPDESK, johan, D(4, 11, 15, CET), 5224, "Kan inte logga in", sv_login(
+                  "Johan")),
               "Tack, nu funkar det!\n\n/Johan", footer="Skickat från min iPhone", delay=31))
 
     marco = P("Marco Bianchi", "marco.bianchi@uni-valtellina.example")
     add(Reply("ios-it-inviato-da-iphone", "ios", "it", marco,
-              prev(HELPDESK, marco, D(4, 11, 15, CET), 5310, "Problema di accesso", it_login("Marco")),
+              prev(HELPDESK, marco, D(4, 11, 15, CET), 5310, "Problema di accesso", it_login(
+                  "Marco")),
               "Grazie, ora funziona!\n\nMarco", footer="Inviato da iPhone", delay=19))
 
     # ======================================================= Samsung Email
@@ -2483,7 +2553,8 @@ Careers Service""", delay=400))
     paul = P("Paul Dixon", "pdixon.placements@yahoo.co.uk")
     add(Reply("yahoo-en-android-footer", "yahoo", "en", paul,
               prev(HELPDESK, paul, D(3, 10, 15), 1247, S_EXPORT, en_fixed("Paul")),
-              "Yes all good now thanks", footer="Sent from Yahoo Mail on Android", android=True, delay=95))
+              "Yes all good now thanks", footer="Sent from Yahoo Mail on Android", android=True,
+              delay=95))
 
     return R
 
@@ -2505,7 +2576,8 @@ def write_all(replies: list[Reply]) -> None:
     for rep in replies:
         headers, root, crlf, expected = BUILDERS[rep.client](rep)
         (HERE / f"{rep.name}.eml").write_bytes(render(headers, root, crlf))
-        assert expected == expected.strip() and all(x == x.rstrip() for x in expected.split("\n")), rep.name
+        assert expected == expected.strip() and all(x == x.rstrip() for x in expected.split(
+            "\n")), rep.name
         (HERE / f"{rep.name}.expected.txt").write_bytes(expected.encode("utf-8"))
 
 
@@ -2524,7 +2596,8 @@ def check(replies: list[Reply]) -> int:
         for part in msg.walk():
             if part.defects:
                 problems.append(f"MIME defects {part.defects}")
-        for h in ("From", "To", "Subject", "Date", "Message-ID", "In-Reply-To", "References", "MIME-Version"):
+        for h in ("From", "To", "Subject", "Date", "Message-ID", "In-Reply-To", "References",
+                  "MIME-Version"):
             if msg[h] is None:
                 problems.append(f"missing header {h}")
         subj = str(msg["Subject"])
