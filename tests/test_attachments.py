@@ -56,7 +56,8 @@ def customer_mail(html: str | None = SCRIPTED, attach: dict[str, bytes] | None =
     """As a client writes it: text, the HTML alternative (with an inline image), files."""
     message = mail(**headers)
     if html is not None:
-        message.add_alternative(html + ('<img src="cid:shot@dana">' if inline else ""), subtype="html")
+        shown = '<img src="cid:shot@dana">' if inline else ""
+        message.add_alternative(html + shown, subtype="html")
     if inline is not None:
         message.get_payload()[1].add_related(inline, "image", "png", cid="<shot@dana>",
                                              filename="screenshot.png", disposition="inline")
@@ -105,13 +106,15 @@ def test_notification_carries_the_files_inline_images_and_safe_html(intake: Inta
     assert "The report is wrong since this morning." in text  # the mail's own text part
     detail = ticket_detail(Ticket.get().number)
     assert [(a["name"], a["type"], a["size"], a["inline"]) for a in detail["attachments"]] == [
-        ("screenshot.png", "image/png", len(SCREENSHOT), True), ("report.pdf", "application/pdf", len(PDF), False)]
+        ("screenshot.png", "image/png", len(SCREENSHOT), True),
+        ("report.pdf", "application/pdf", len(PDF), False)]
 
 
 def test_files_past_the_mail_limit_are_named_with_size_and_id(tmp_path: Path) -> None:
     intake = build(tmp_path, "  attachments_per_mail_bytes: 15000\n")
     big, small = PDF * 2, b"%PDF small" * 100
-    assert accept(intake, customer_mail(attach={"big.pdf": big, "small.pdf": small})) is Outcome.OPENED
+    message = customer_mail(attach={"big.pdf": big, "small.pdf": small})
+    assert accept(intake, message) is Outcome.OPENED
     note = notification()
     assert set(files(note)) == {"small.pdf"}
     big_row = Attachment.get(Attachment.filename == "big.pdf")
@@ -121,7 +124,7 @@ def test_files_past_the_mail_limit_are_named_with_size_and_id(tmp_path: Path) ->
     assert f"big.pdf (21 kB, over the 15 kB one mail carries in all): ID {big_row.id}" in text
 
 
-def test_a_reply_notification_carries_the_new_html_without_the_quoted_history(intake: Intake) -> None:
+def test_a_reply_notification_carries_the_new_html_without_the_history(intake: Intake) -> None:
     assert accept(intake, customer_mail(html=None)) is Outcome.OPENED
     first = sent("acknowledgement")[0]
     reply = customer_mail(
@@ -138,8 +141,8 @@ def test_a_reply_notification_carries_the_new_html_without_the_quoted_history(in
 def test_html_only_mail_gets_a_readable_text_part(intake: Intake) -> None:
     message = mail(body="")
     message.set_content('<table><tr><th>Date</th><th>Shown</th></tr><tr><td>1 May</td>'
-                        '<td>31 April</td></tr></table><ul><li>Open <a href="https://app.example/r">'
-                        'the report</a></li></ul>', subtype="html")
+                        '<td>31 April</td></tr></table><ul><li>Open '
+                        '<a href="https://app.example/r">the report</a></li></ul>', subtype="html")
     assert accept(intake, message) is Outcome.OPENED
     note = notification()
     text = body(note)
@@ -167,7 +170,8 @@ def test_a_staff_answers_file_reaches_the_customer_and_the_ticket(intake: Intake
     assert files(answer) == {"fixed.pdf": PDF}
     assert "Here is the corrected report." in body(answer)
     [stored] = ticket_detail(Ticket.get().number)["attachments"]
-    assert (stored["name"], stored["direction"], stored["message"]) == ("fixed.pdf", "out", answer["Message-ID"])
+    assert (stored["name"], stored["direction"]) == ("fixed.pdf", "out")
+    assert stored["message"] == answer["Message-ID"]
 
 
 def test_a_staff_file_over_the_limit_is_refused_back_with_the_reason(tmp_path: Path) -> None:
@@ -185,7 +189,8 @@ def test_a_staff_file_over_the_limit_is_refused_back_with_the_reason(tmp_path: P
     assert "huge.pdf" in event.detail and "alice" in event.detail
 
 
-def test_an_html_answer_goes_out_as_alternative_without_script_commands_or_history(intake: Intake) -> None:
+def test_an_html_answer_goes_out_as_alternative_without_script_commands_or_history(
+        intake: Intake) -> None:
     note = opened(intake)
     html = ('<div>#priority 2<br></div><div>Dear Dana,</div><p>Please <b>restart</b> the export.'
             '<script>document.location="https://evil.example/"</script></p>'
@@ -206,8 +211,10 @@ def test_an_html_answer_goes_out_as_alternative_without_script_commands_or_histo
 
 def test_an_inline_image_in_a_staff_answer_stays_inline_for_the_customer(intake: Intake) -> None:
     note = opened(intake)
-    answer = staff_answer(note, "See the screenshot.", html='<p>See the screenshot.</p><img src="cid:s@alice">')
-    answer.get_payload()[1].add_related(SCREENSHOT, "image", "png", cid="<s@alice>", filename="s.png")
+    html = '<p>See the screenshot.</p><img src="cid:s@alice">'
+    answer = staff_answer(note, "See the screenshot.", html=html)
+    answer.get_payload()[1].add_related(SCREENSHOT, "image", "png", cid="<s@alice>",
+                                        filename="s.png")
     assert answered(intake, answer) is Outcome.REPLIED
     [out] = sent("answer")
     related = next(p for p in out.walk() if p.get_content_type() == "multipart/related")
@@ -217,20 +224,25 @@ def test_an_inline_image_in_a_staff_answer_stays_inline_for_the_customer(intake:
 
 
 @pytest.mark.parametrize("text", ["#note the customer's log, for us only", "#pending"])
-def test_files_of_a_note_or_a_commands_only_reply_are_kept_on_the_ticket(intake: Intake, text: str) -> None:
+def test_files_of_a_note_or_a_commands_only_reply_are_kept_on_the_ticket(intake: Intake,
+                                                                         text: str) -> None:
     note = opened(intake)
-    assert answered(intake, staff_answer(note, text, attach={"internal.pdf": PDF})) is Outcome.REPLIED
+    answer = staff_answer(note, text, attach={"internal.pdf": PDF})
+    assert answered(intake, answer) is Outcome.REPLIED
     assert not sent("answer")
     [stored] = ticket_detail(Ticket.get().number)["attachments"]
-    assert (stored["name"], stored["direction"], stored["size"]) == ("internal.pdf", "note", len(PDF))
+    assert (stored["name"], stored["direction"]) == ("internal.pdf", "note")
+    assert stored["size"] == len(PDF)
 
 
 def test_attachments_command_mails_the_tickets_files_to_the_staff_member(intake: Intake) -> None:
-    assert accept(intake, customer_mail(attach={"report.pdf": PDF, "log.pdf": b"%PDF log"})) is Outcome.OPENED
+    message = customer_mail(attach={"report.pdf": PDF, "log.pdf": b"%PDF log"})
+    assert accept(intake, message) is Outcome.OPENED
     note = notification()
     assert answered(intake, staff_answer(note, "#attachments")) is Outcome.REPLIED
     [mailed] = sent("attachments")
-    assert "alice@example.com" in str(mailed["To"]) and files(mailed) == {"report.pdf": PDF, "log.pdf": b"%PDF log"}
+    assert "alice@example.com" in str(mailed["To"])
+    assert files(mailed) == {"report.pdf": PDF, "log.pdf": b"%PDF log"}
     assert not sent("answer")  # commands only: nothing to the customer
     log_id = Attachment.get(Attachment.filename == "log.pdf").id
     assert answered(intake, staff_answer(note, f"#attachments {log_id} 999")) is Outcome.REPLIED
@@ -259,7 +271,8 @@ def test_ticket_lists_attachments_and_attachment_writes_one_out(tmp_path: Path) 
     by_name = {a["name"]: a for a in detail["attachments"]}
     assert set(by_name) == {"report.pdf", "screenshot.png"}
     pdf = by_name["report.pdf"]
-    assert (pdf["type"], pdf["size"], pdf["inline"], pdf["direction"]) == ("application/pdf", len(PDF), False, "in")
+    assert (pdf["type"], pdf["size"]) == ("application/pdf", len(PDF))
+    assert (pdf["inline"], pdf["direction"]) == (False, "in")
     assert pdf["message"] == message["Message-ID"] and by_name["screenshot.png"]["inline"] is True
     shown = setup.cli("ticket", "1").stdout.decode()
     assert f"{pdf['id']:>6}  report.pdf (application/pdf, {len(PDF)} bytes)" in shown

@@ -45,7 +45,8 @@ def test_an_image_the_html_shows_is_related_and_one_it_does_not_is_attached() ->
                                   "r\u00e9sum\u00e9 \u65e5\u672c\u8a9e " + "long " * 30 + ".pdf",
                                   "../../etc/passwd", ""])
 def test_a_file_name_never_adds_a_header_and_comes_back_as_written(name: str) -> None:
-    content = compose(outgoing(files=(FilePart(name, "application/pdf\r\nBcc: eve@evil.example", PDF),)))
+    hostile = FilePart(name, "application/pdf\r\nBcc: eve@evil.example", PDF)
+    content = compose(outgoing(files=(hostile,)))
     message = message_from_bytes(content, policy=policy.default)
     assert message["Bcc"] is None
     [part] = message.iter_attachments()
@@ -56,5 +57,6 @@ def test_a_file_name_never_adds_a_header_and_comes_back_as_written(name: str) ->
 
 
 def test_a_malformed_content_id_is_left_out() -> None:
-    content = compose(outgoing(html='<img src="cid:a b">', files=(FilePart("a.png", "image/png", b"x", "<a b>"),)))
+    image = FilePart("a.png", "image/png", b"x", "<a b>")
+    content = compose(outgoing(html='<img src="cid:a b">', files=(image,)))
     assert b"Content-ID" not in content

@@ -83,11 +83,12 @@ def test_a_pdf_attached_in_neomutt_reaches_the_customer(tmp_path: Path, smtp_sin
     pdf.write_bytes(PDF)
     with running(tmp_path / "maild", smtp_sink, "") as setup:
         note = opened_and_notified(setup.smtp_port, smtp_sink)
-        answer_with_neomutt(neomutt, tmp_path / "alice", setup.smtp_port, note,
-                            "Dear Dana,\n\nthe attached PDF explains the fix.\n\nAlice\n", attach=pdf)
+        text = "Dear Dana,\n\nthe attached PDF explains the fix.\n\nAlice\n"
+        answer_with_neomutt(neomutt, tmp_path / "alice", setup.smtp_port, note, text, attach=pdf)
         [answer] = answers_to_customer(smtp_sink)
     [part] = list(answer.message.iter_attachments())
-    assert part.get_filename() == "fix-instructions.pdf" and part.get_content_type() == "application/pdf"
+    assert part.get_filename() == "fix-instructions.pdf"
+    assert part.get_content_type() == "application/pdf"
     assert part.get_content() == PDF
     assert "the attached PDF explains the fix." in answer.message.get_body(("plain",)).get_content()
 

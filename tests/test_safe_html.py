@@ -16,22 +16,27 @@ from maild.pipeline.safe_html import new_html, safe_html, without_quoted_history
 NEW = "<p>The export still fails after the update.</p>"
 
 QUOTED = {
-    "gmail": ('<div dir="ltr">{new}</div><br><div class="gmail_quote"><div dir="ltr" '
-              'class="gmail_attr">On Mon, 23 Nov 2026 at 10:02, Helpdesk &lt;h@example.com&gt; wrote:'
-              '<br></div><blockquote class="gmail_quote" style="margin:0px 0px 0px 0.8ex">'
+    "gmail": ('<div dir="ltr">{new}</div><br><div class="gmail_quote">'
+              '<div dir="ltr" class="gmail_attr">On Mon, 23 Nov 2026 at 10:02, '
+              'Helpdesk &lt;h@example.com&gt; wrote:<br></div>'
+              '<blockquote class="gmail_quote" style="margin:0px 0px 0px 0.8ex">'
               'OLD We received your request</blockquote></div>'),
-    "thunderbird": ('<html><body><p>{new}</p><div class="moz-cite-prefix">On 23/11/2026 10:02, Helpdesk '
-                    'wrote:<br></div><blockquote type="cite" cite="mid:x@example.com">OLD We received'
+    "thunderbird": ('<html><body><p>{new}</p><div class="moz-cite-prefix">'
+                    'On 23/11/2026 10:02, Helpdesk wrote:<br></div>'
+                    '<blockquote type="cite" cite="mid:x@example.com">OLD We received'
                     '</blockquote></body></html>'),
-    "apple": ('<html><body dir="auto">{new}<div><br><blockquote type="cite"><div>On 23 Nov 2026, at '
-              '10:02, Helpdesk wrote:</div><br class="Apple-interchange-newline"><div>OLD We received'
-              '</div></blockquote></div></body></html>'),
-    "outlook web": ('<div>{new}</div><div id="appendonsend"></div><hr style="display:inline-block">'
-                    '<div id="divRplyFwdMsg" dir="ltr"><font face="Calibri"><b>From:</b> Helpdesk<br>'
+    "apple": ('<html><body dir="auto">{new}<div><br><blockquote type="cite">'
+              '<div>On 23 Nov 2026, at 10:02, Helpdesk wrote:</div>'
+              '<br class="Apple-interchange-newline"><div>OLD We received</div>'
+              '</blockquote></div></body></html>'),
+    "outlook web": ('<div>{new}</div><div id="appendonsend"></div>'
+                    '<hr style="display:inline-block"><div id="divRplyFwdMsg" dir="ltr">'
+                    '<font face="Calibri"><b>From:</b> Helpdesk<br>'
                     '<b>Subject:</b> Re: [#1] Export</font></div><div>OLD We received</div>'),
-    "outlook desktop": ('<html><body><div class="WordSection1"><p class="MsoNormal">{new}</p><div>'
-                        '<div style="border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm">'
-                        '<p class="MsoNormal"><b>From:</b> Helpdesk<br><b>Sent:</b> Monday</p></div></div>'
+    "outlook desktop": ('<html><body><div class="WordSection1"><p class="MsoNormal">{new}</p>'
+                        '<div><div style="border:none;border-top:solid #E1E1E1 1.0pt;'
+                        'padding:3.0pt 0cm 0cm 0cm"><p class="MsoNormal"><b>From:</b> Helpdesk'
+                        '<br><b>Sent:</b> Monday</p></div></div>'
                         '<p class="MsoNormal">OLD We received</p></div></body></html>'),
 }
 
@@ -43,12 +48,16 @@ def test_quoted_history_is_cut_as_each_client_marks_it(client: str) -> None:
     assert "OLD" not in kept and "wrote:" not in kept and "From:" not in kept
 
 
-@pytest.mark.parametrize("marker", ['<div class="gmail_quote"><div class="gmail_attr">---------- Forwarded '
-                                    'message ---------<br>From: Ops</div>FWD body</div>',
-                                    '<blockquote type="cite"><div>Begin forwarded message:</div>FWD body'
-                                    '</blockquote>',
-                                    '<div id="divRplyFwdMsg"><b>From:</b> Ops<br><b>Subject:</b> FW: outage'
-                                    '</div><div>FWD body</div>'])
+FORWARDS = [
+    '<div class="gmail_quote"><div class="gmail_attr">---------- Forwarded message ---------'
+    '<br>From: Ops</div>FWD body</div>',
+    '<blockquote type="cite"><div>Begin forwarded message:</div>FWD body</blockquote>',
+    '<div id="divRplyFwdMsg"><b>From:</b> Ops<br><b>Subject:</b> FW: outage</div>'
+    '<div>FWD body</div>',
+]
+
+
+@pytest.mark.parametrize("marker", FORWARDS)
 def test_a_forwarded_mail_is_content_and_stays(marker: str) -> None:
     kept = new_html(f"<p>FYI, see below.</p>{marker}")
     assert kept is not None and "FYI" in kept and "FWD body" in kept
@@ -74,7 +83,8 @@ def test_a_nested_quote_inside_the_new_text_is_not_mistaken_for_the_end() -> Non
     ('<img src="https://tracker.example/pixel.gif">', ["tracker.example"]),
     ('<link rel="stylesheet" href="https://css.example/a.css">', ["css.example", "<link"]),
     ('<style>p{background:url(https://bg.example/x)}</style>', ["bg.example", "<style"]),
-    ('<p style="color:red;background-image:url(https://bg.example/x)">t</p>', ["bg.example", "url("]),
+    ('<p style="color:red;background-image:url(https://bg.example/x)">t</p>',
+     ["bg.example", "url("]),
     ('<form action="https://evil.example/"><input name="pw"><button>Go</button></form>',
      ["<form", "<input", "<button", "evil.example"]),
     ('<iframe src="https://frame.example/"></iframe>', ["<iframe", "frame.example"]),
@@ -91,7 +101,8 @@ def test_nothing_runs_or_is_fetched_when_the_mail_is_opened(unsafe: str, gone: l
 
 def test_formatting_links_and_inline_images_survive() -> None:
     cleaned = safe_html('<table border="1"><tr><td style="color:blue">a</td></tr></table>'
-                        '<a href="https://docs.example/x">docs</a><img src="cid:shot@dana" alt="shot">')
+                        '<a href="https://docs.example/x">docs</a>'
+                        '<img src="cid:shot@dana" alt="shot">')
     assert '<td style="color:blue">a</td>' in cleaned
     assert 'href="https://docs.example/x"' in cleaned and 'src="cid:shot@dana"' in cleaned
 

@@ -53,7 +53,8 @@ def notify(ctx: MailContext) -> None:
     text = ctx.stored_text or ctx.mail.text
     html = new_html(ctx.mail.html) if ctx.mail.html else None
     stored = mail_attachments(ctx.raw_id) if ctx.mail.attachments else []  # most mail: no query
-    carried = carry(stored_files(stored), ctx.settings.config.main.outbound.attachments_per_mail_bytes)
+    limit = ctx.settings.config.main.outbound.attachments_per_mail_bytes
+    carried = carry(stored_files(stored), limit)
     tell_staff(ctx.settings, ctx.ticket, people, what, text, ctx.now, ctx.said, ctx.proposed,
                html=html, carried=carried)
 
