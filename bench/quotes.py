@@ -19,9 +19,11 @@ from maild.pipeline.quotes import LANGUAGES, new_text
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 CORPUS = DATA / "replies"  # maild's rules were developed against this one
-HOLDOUT = DATA / "replies-holdout"  # written afterwards, by someone who saw neither the code nor CORPUS
+# written afterwards, by someone who saw neither the code nor CORPUS
+HOLDOUT = DATA / "replies-holdout"
 UNSEEN = DATA / "replies-unseen"  # issue 25's classes, expected texts written before any run
-UNSEEN_2 = DATA / "replies-unseen-2"  # written after the stripper, measured before any change for it
+# written after the stripper, measured before any change for it
+UNSEEN_2 = DATA / "replies-unseen-2"
 
 
 def normalised(text: str) -> str:

@@ -51,8 +51,10 @@ DATED = [
 ]
 
 
-@pytest.mark.parametrize(("form", "sender", "new"), list(product(DATED, SENDERS[:2], NEW_TEXTS[:3])))
-def test_a_dated_attribution_without_a_verb_is_cut_with_its_quote(form: str, sender: tuple[str, str],
+@pytest.mark.parametrize(("form", "sender", "new"), list(product(DATED, SENDERS[:2], NEW_TEXTS[
+    :3])))
+def test_a_dated_attribution_without_a_verb_is_cut_with_its_quote(form: str, sender: tuple[str,
+                                                                                           str],
                                                                    new: str) -> None:
     attribution = form.format(name=sender[0], addr=sender[1])
     cut(f"{new}\n\n{attribution}\n\n{quote(OLD)}\n", new)
@@ -88,31 +90,37 @@ def test_an_attribution_wrapped_over_lines_with_mailto_is_cut(form: str, sender:
 @pytest.mark.parametrize("sender", SENDERS)
 def test_an_outlook_from_line_broken_inside_mailto_is_cut(sender: tuple[str, str]) -> None:
     name, addr = sender
-    history = (f"From: {name} [mailto:\n{addr}]\nSent: 03 March 2025 10:15\nTo: Dana <dana@x.example>\n"
+    history = (
+        f"From: {name} [mailto:\n{addr}]\nSent: 03 March 2025 10:15\nTo: Dana <dana@x.example>\n"
                f"Subject: [#4711] Export\n\n{OLD}\n")
     cut(f"{NEW_TEXTS[1]}\n\n{history}", NEW_TEXTS[1])
 
 
 @pytest.mark.parametrize(("sender", "new"), list(product(SENDERS, NEW_TEXTS[:2])))
-def test_an_attribution_closed_by_dashes_instead_of_a_colon_is_cut(sender: tuple[str, str], new: str) -> None:
+def test_an_attribution_closed_by_dashes_instead_of_a_colon_is_cut(sender: tuple[str, str],
+                                                                   new: str) -> None:
     zoho = f"---- On Mon, 03 Mar 2025 10:15:00 +0000 {sender[0]} <{sender[1]}> wrote ---"
     cut(f"{new}\n\n\n{zoho}\n\n{OLD}\n", new)  # Zoho copies the history below without marks
     cut(f"{new}\n\n{zoho}\n{quote(OLD)}\n", new)
 
 
 # 3. Several earlier messages quoted one after the other -----------------------------------------
-ATTRIBUTIONS = ["On Tue, 4 Mar 2025 at 09:00, {name} <{addr}> wrote:", "Am 04.03.2025 um 09:00 schrieb {name}:",
+ATTRIBUTIONS = ["On Tue, 4 Mar 2025 at 09:00, {name} <{addr}> wrote:",
+                "Am 04.03.2025 um 09:00 schrieb {name}:",
                 "04.03.2025 09:00, {name} пишет:", "2025-03-04 9:00 GMT+01:00 {name} <{addr}>:",
                 "Le 04/03/2025 à 09:00, {name} a écrit :"]
 
 
-@pytest.mark.parametrize(("count", "new", "bottom"), list(product([2, 3, 4], NEW_TEXTS, [False, True])))
-def test_several_quoted_messages_one_after_another_are_all_cut(count: int, new: str, bottom: bool) -> None:
+@pytest.mark.parametrize(("count", "new", "bottom"), list(product([2, 3, 4], NEW_TEXTS, [False,
+                                                                                         True])))
+def test_several_quoted_messages_one_after_another_are_all_cut(count: int, new: str,
+                                                               bottom: bool) -> None:
     blocks = []
     for n in range(count):
         name, addr = SENDERS[n % len(SENDERS)]
         blocks.append(ATTRIBUTIONS[n % len(ATTRIBUTIONS)].format(name=name, addr=addr) + "\n"
-                      + quote(f"Message {n}: {OLD}") + ("\n>\n" + quote(quote("older"), ">") if n else ""))
+                      + quote(f"Message {n}: {OLD}") + ("\n>\n" + quote(quote("older"),
+                                                                        ">") if n else ""))
     history = "\n\n".join(blocks)
     cut(f"{history}\n\n{new}\n" if bottom else f"{new}\n\n{history}\n", new)
 
@@ -131,7 +139,8 @@ INVISIBLES = ["\u200b", "\ufeff", "\u00a0", "\u2060", "\u200b\u00a0", " \u200c",
 @pytest.mark.parametrize(("tail", "new"), list(product(INVISIBLES, NEW_TEXTS)))
 def test_invisible_characters_at_line_ends_and_on_empty_lines_go(tail: str, new: str) -> None:
     dressed = "\n".join(line + tail for line in new.split("\n"))
-    lead = "".join(c for c in tail if c in INVISIBLE)  # a space or NBSP at a line's start indents it
+    # a space or NBSP at a line's start indents it
+    lead = "".join(c for c in tail if c in INVISIBLE)
     history = f"On Mon, 3 Mar 2025, Example Helpdesk <helpdesk@example.com> wrote:\n{quote(OLD)}"
     cut(f"{lead}{dressed}\n{tail}\n{tail}\n\n{lead}{history}\n{tail}\n", new)
     cut(f"{dressed}\n{tail}\n{tail}", new)
@@ -142,11 +151,13 @@ def test_an_invisible_character_inside_a_line_stays() -> None:
     kept(family)
 
 
-# 5. HTML-only replies ------------------------------------------------------------------------------
+# 5. HTML-only replies
+# ------------------------------------------------------------------------------
 def outlook_html(new: str, history_div: str) -> str:
     paragraphs = "".join(f"<p class=MsoNormal>{line or '<o:p>&nbsp;</o:p>'}<o:p></o:p></p>"
                          for line in new.split("\n"))
-    return (f"<html><head><style>p.MsoNormal{{margin:0}}</style></head><body><div class=WordSection1>"
+    return (
+        f"<html><head><style>p.MsoNormal{{margin:0}}</style></head><body><div class=WordSection1>"
             f"{paragraphs}{history_div}<p class=MsoNormal>Dear customer,</p><p class=MsoNormal>"
             "we have opened ticket 4711.</p></div></body></html>")
 
@@ -192,7 +203,8 @@ def test_an_html_only_reply_is_cut_at_its_cited_history(markup: str, new: str) -
 def test_html_paragraphs_breaks_and_lists_keep_their_layout() -> None:
     html = ("<p>First paragraph<br>still first.</p><p>Second.</p><ul><li>one</li><li>two</li></ul>"
             "<table><tr><td>a</td><td>b</td></tr></table><pre>  keep\n  spacing</pre>")
-    assert html_to_text(html) == "First paragraph\nstill first.\n\nSecond.\n\n- one\n- two\na b\n  keep\n  spacing"
+    assert html_to_text(
+        html) == "First paragraph\nstill first.\n\nSecond.\n\n- one\n- two\na b\n  keep\n  spacing"
 
 
 @pytest.mark.parametrize("html", ["<html><head><title>Re: x<body><p>Hello</p>",
@@ -210,33 +222,41 @@ def test_hostile_nesting_costs_little() -> None:
     assert time.perf_counter() - start < 5 and len(text) < 20_000 * 30
 
 
-# 6. A forward is content ---------------------------------------------------------------------------
+# 6. A forward is content
+# ---------------------------------------------------------------------------
 FORWARDED = ("From: Finance Office <finance@uni.example>\nDate: Mon, 3 Mar 2025 at 09:12\n"
              "Subject: Invoice 113\nTo: Dana <dana@fox.example>\n\nThe invoice has no VAT number.\n\nFinance")
-FORWARD_SEPARATORS = ["---------- Forwarded message ---------", "---------- Weitergeleitete Nachricht ---------",
-                      "-------- Message transféré --------", "-------- Пересылаемое сообщение --------",
+FORWARD_SEPARATORS = ["---------- Forwarded message ---------",
+                      "---------- Weitergeleitete Nachricht ---------",
+                      "-------- Message transféré --------",
+                      "-------- Пересылаемое сообщение --------",
                       "Begin forwarded message:", "Anfang der weitergeleiteten Nachricht:",
                       "---------- Mensaje reenviado ---------",
                       "----- Forwarded message from Finance Office <finance@uni.example> -----"]
-NOTES = ["FYI", "FYI, see below.", "Zur Info, siehe unten.", "Для информации.", "", "Please see below.\n\nDana"]
+NOTES = ["FYI", "FYI, see below.", "Zur Info, siehe unten.", "Для информации.", "",
+         "Please see below.\n\nDana"]
 
 
 @pytest.mark.parametrize(("separator", "note"), list(product(FORWARD_SEPARATORS, NOTES)))
 def test_a_forwarded_message_is_kept_whole(separator: str, note: str) -> None:
-    text = f"{note}\n\n{separator}\n{FORWARDED}".strip().replace("\n\nThe", "\n\n\n\nThe")  # as written
+    # as written
+    text = f"{note}\n\n{separator}\n{FORWARDED}".strip().replace("\n\nThe", "\n\n\n\nThe")
     for subject in ("Fwd: Invoice", "WG: Rechnung", "", "Invoice"):
         kept(text, subject)
 
 
-@pytest.mark.parametrize("subject", ["FW: Invoice", "Fwd: [#12] Invoice", "TR: Facture", "RV: Factura",
+@pytest.mark.parametrize("subject", ["FW: Invoice", "Fwd: [#12] Invoice", "TR: Facture",
+                                     "RV: Factura",
                                      "WG: Rechnung", "I: Fattura"])
 def test_an_outlook_forward_under_original_message_is_kept(subject: str) -> None:
     text = f"Could you look at this?\n\n-----Original Message-----\n{FORWARDED}"
     kept(text, subject)
 
 
-@pytest.mark.parametrize("note", ["FYI", "See below - this is what our users get.", "Forwarding this from IT."])
-def test_a_short_note_saying_forward_keeps_the_mail_below_when_the_subject_is_silent(note: str) -> None:
+@pytest.mark.parametrize("note", ["FYI", "See below - this is what our users get.",
+                                  "Forwarding this from IT."])
+def test_a_short_note_saying_forward_keeps_the_mail_below_when_the_subject_is_silent(
+    note: str) -> None:
     kept(f"{note}\n\n-----Original Message-----\n{FORWARDED}")
 
 
@@ -252,21 +272,25 @@ def test_a_text_part_of_only_invisible_characters_is_not_text(text: str) -> None
 
 @pytest.mark.parametrize("subject", ["RE: Invoice", "AW: Rechnung", "Re: Fwd: Invoice", ""])
 def test_a_reply_above_an_original_message_is_still_cut(subject: str) -> None:
-    cut(f"Thanks, I will check it.\n\n-----Original Message-----\n{FORWARDED}", "Thanks, I will check it.",
+    cut(f"Thanks, I will check it.\n\n-----Original Message-----\n{FORWARDED}",
+        "Thanks, I will check it.",
         subject)
 
 
 def test_a_reply_to_a_quoted_forward_is_cut() -> None:
-    reply = (f"Leo here, I will take it.\n\nOn Tue, 4 Mar 2025 at 09:02, Chris <c@x.example> wrote:\n\n"
+    reply = (
+        f"Leo here, I will take it.\n\nOn Tue, 4 Mar 2025 at 09:02, Chris <c@x.example> wrote:\n\n"
              f"{quote('FYI' + chr(10) + chr(10) + '---------- Forwarded message ---------' + chr(10) + FORWARDED)}\n")
     cut(reply, "Leo here, I will take it.", "Re: Fwd: Invoice")
 
 
-# 7. Quote markers other than ">" and re-wrapped quotes ---------------------------------------------
+# 7. Quote markers other than ">" and re-wrapped quotes
+# ---------------------------------------------
 MARKERS = ["| ", "|", "C> ", "EH> ", "Helpdesk> ", "JD>"]
 
 
-@pytest.mark.parametrize(("marker", "new", "attributed"), list(product(MARKERS, NEW_TEXTS, [True, False])))
+@pytest.mark.parametrize(("marker", "new", "attributed"), list(product(MARKERS, NEW_TEXTS, [
+    True, False])))
 def test_other_quote_markers_are_quotes(marker: str, new: str, attributed: bool) -> None:
     attribution = "Example Helpdesk wrote:\n" if attributed else ""
     cut(f"{new}\n\n{attribution}{quote(OLD.replace(chr(10) + chr(10), chr(10)), marker)}\n", new)
@@ -307,7 +331,8 @@ def rewrapped(text: str, width: int, narrower: int) -> list[str]:
 def test_a_quote_rewrapped_without_its_marker_is_cut(width: int, narrower: int, new: str) -> None:
     lines = rewrapped(LONG, width, narrower)
     assert any(not line.startswith(">") for line in lines)
-    reply = f"{new}\n\nOn Mon, 3 Mar 2025 at 10:15, Helpdesk <h@example.com> wrote:\n" + "\n".join(lines)
+    reply = f"{new}\n\nOn Mon, 3 Mar 2025 at 10:15, Helpdesk <h@example.com> wrote:\n" + "\n".join(
+        lines)
     cut(reply + "\n> Example Helpdesk\n", new)
     cut(reply + "\n", new)
 
@@ -338,8 +363,10 @@ LANGUAGE_ATTRIBUTIONS = [
 ]
 
 
-@pytest.mark.parametrize(("form", "sender", "new"), list(product(LANGUAGE_ATTRIBUTIONS, SENDERS[1:3], NEW_TEXTS)))
-def test_attributions_in_many_languages_are_cut(form: str, sender: tuple[str, str], new: str) -> None:
+@pytest.mark.parametrize(("form", "sender", "new"), list(product(LANGUAGE_ATTRIBUTIONS, SENDERS[
+    1:3], NEW_TEXTS)))
+def test_attributions_in_many_languages_are_cut(form: str, sender: tuple[str, str],
+                                                new: str) -> None:
     cut(f"{new}\n\n{form.format(name=sender[0], addr=sender[1])}\n\n{quote(OLD)}\n", new)
 
 
@@ -356,10 +383,12 @@ def test_attributions_in_many_languages_are_cut(form: str, sender: tuple[str, st
 ])
 def test_outlook_header_blocks_in_many_languages_are_cut(history: str) -> None:
     new = NEW_TEXTS[2]
-    cut(f"{new}\n\n{history.format(name='Example Helpdesk', addr='helpdesk@example.com')}\n\n{OLD}\n", new)
+    cut(
+        f"{new}\n\n{history.format(name='Example Helpdesk', addr='helpdesk@example.com')}\n\n{OLD}\n", new)
 
 
-# 9. When unsure, keep --------------------------------------------------------------------------------
+# 9. When unsure, keep
+# --------------------------------------------------------------------------------
 @pytest.mark.parametrize("text", [
     "As Lisa wrote on Monday: the import fails.\nOn 3 March our admin wrote to you about it too.",
     "Dana Fox <dana@fox.example>\nHead of Finance\nMobile: 07700 900123",

@@ -56,7 +56,8 @@ def test_unseen_replies_are_stored_right_nine_times_in_ten_and_better_than_the_b
 
 def test_our_own_message_pasted_without_quoting_is_cut() -> None:
     ours = "Dear Dana,\nwe have received your request and will answer within a working day.\n\nHelpdesk"
-    reply = ("Thank you.\n\nDear Dana,\nwe have received your request and will answer within a working day.\n\n"
+    reply = (
+        "Thank you.\n\nDear Dana,\nwe have received your request and will answer within a working day.\n\n"
              "Helpdesk")
     assert new_text(reply, [ours]) == "Thank you."
 
@@ -67,10 +68,14 @@ def test_text_without_any_quoting_is_kept_whole() -> None:
 
 
 LINES = st.lists(st.sampled_from([
-    "Thanks, that fixed it", "", "  ", "> quoted", "Best regards", "Dana", "-----Original Message-----",
-    "----- Original Message -----", "From: Dana <dana@example.org>", "Sent: Monday", "To: help@example.com",
-    "Subject: Re: printer", "On Mon, 1 Jun 2026 Dana wrote:", "Am 1. Juni 2026 schrieb Dana:", "Von: Dana",
-    "Gesendet: Montag", "________________________________", "-----", "Le lundi, Dana a écrit :", "Time 10:30",
+    "Thanks, that fixed it", "", "  ", "> quoted", "Best regards", "Dana",
+    "-----Original Message-----",
+    "----- Original Message -----", "From: Dana <dana@example.org>", "Sent: Monday",
+    "To: help@example.com",
+    "Subject: Re: printer", "On Mon, 1 Jun 2026 Dana wrote:", "Am 1. Juni 2026 schrieb Dana:",
+    "Von: Dana",
+    "Gesendet: Montag", "________________________________", "-----", "Le lundi, Dana a écrit :",
+    "Time 10:30",
 ]), min_size=1, max_size=12)  # split() gives a line at least
 
 
@@ -96,10 +101,12 @@ def intake(tmp_path: Path) -> Intake:
     return build_intake(tmp_path)
 
 
-def reply_on_ticket(intake: Intake, subject: str, text: str | None = None, html: str | None = None) -> str:
+def reply_on_ticket(intake: Intake, subject: str, text: str | None = None,
+                    html: str | None = None) -> str:
     """The text stored for a customer's reply on ticket 1 (opened first)."""
     assert intake.accept(Arrival(mail(CUSTOMER).as_bytes(), "test", "test",
-                                 ["helpdesk@example.com"], "dana@bath.example.ac.uk")) is Outcome.OPENED
+                                 ["helpdesk@example.com"],
+                                 "dana@bath.example.ac.uk")) is Outcome.OPENED
     message = mail(CUSTOMER, subject, text or "")
     if html is not None:
         if text is None:
@@ -111,15 +118,18 @@ def reply_on_ticket(intake: Intake, subject: str, text: str | None = None, html:
     return Message.select().where(Message.direction == "in").order_by(Message.id.desc()).get().text
 
 
-OUTLOOK_HTML = ("<html><body><div class=WordSection1><p class=MsoNormal>Hello,</p><p class=MsoNormal>"
+OUTLOOK_HTML = (
+    "<html><body><div class=WordSection1><p class=MsoNormal>Hello,</p><p class=MsoNormal>"
                 "<o:p>&nbsp;</o:p></p><p class=MsoNormal>the new version fixed it.</p></div><hr>"
                 "<div id=divRplyFwdMsg><b>From:</b> Test Helpdesk &lt;helpdesk@example.com&gt;<br><b>Sent:"
                 "</b> Monday, March 3, 2025 10:15 AM<br><b>To:</b> Dana<br><b>Subject:</b> [#1] Report</div>"
                 "<p>Dear Dana, we have opened ticket 1.</p></body></html>")
 
 
-@pytest.mark.parametrize("text_part", [None, "", "\u200b\r\n\u00a0\r\n"], ids=["html-only", "empty", "invisible"])
-def test_an_outlook_html_reply_is_stored_as_its_new_text(intake: Intake, text_part: str | None) -> None:
+@pytest.mark.parametrize("text_part", [None, "", "\u200b\r\n\u00a0\r\n"], ids=["html-only", "empty",
+                                                                               "invisible"])
+def test_an_outlook_html_reply_is_stored_as_its_new_text(intake: Intake,
+                                                         text_part: str | None) -> None:
     stored = reply_on_ticket(intake, "RE: [#1] Placement report", text_part, OUTLOOK_HTML)
     assert stored == "Hello,\n\nthe new version fixed it."
 
@@ -132,7 +142,8 @@ def test_a_forward_onto_a_ticket_is_stored_whole(intake: Intake) -> None:
 
 
 def test_a_reply_under_a_cyrillic_dated_attribution_keeps_its_new_text(intake: Intake) -> None:
-    text = ("Добрый день!\n\nОтчёт всё ещё не выгружается.\n\nпн, 3 мар. 2025 г. в 10:15, Test Helpdesk "
+    text = (
+        "Добрый день!\n\nОтчёт всё ещё не выгружается.\n\nпн, 3 мар. 2025 г. в 10:15, Test Helpdesk "
             "<helpdesk@example.com>:\n\n> Уважаемый клиент,\n> мы открыли заявку 1.\n")
     assert reply_on_ticket(intake, "Re: [#1] Placement report", text) == (
         "Добрый день!\n\nОтчёт всё ещё не выгружается.")
