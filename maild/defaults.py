@@ -37,9 +37,19 @@ MAX_LINE_BYTES = 2048  # Postfix's line_length_limit; longer lines are wrapped i
 AUTO_REPLIES_PER_HOUR = 5
 AUTO_REPLIES_PER_DAY = 10
 AUTO_REPLIES_PER_TICKET_PER_DAY = 5  # acknowledgement, resolved, reopened... to one ticket's customers
+# A designated contact may open many tickets in a burst (one per finding after a test session,
+# or after an outage); each gets its acknowledgement. Robot-looking addresses get one a day
+# (RFC 5230's minimum period). Staff notifications are never capped. See docs/admins.md.
+CONTACT_AUTO_REPLIES_PER_HOUR = 30
+CONTACT_AUTO_REPLIES_PER_DAY = 100
+ROBOT_AUTO_REPLIES_PER_HOUR = 1
+ROBOT_AUTO_REPLIES_PER_DAY = 1
 REOPENS_PER_TICKET_PER_DAY = 3  # more customer mail that day is stored on the ticket, which stays as it is
 TAG_PREFIX = "#"
 REOPEN_DAYS = 30  # a customer reply within this many days of resolution reopens the ticket
+PENDING_REMINDER_DAYS = 5  # working days waiting on the customer before one reminder to them
+PENDING_RESOLVE_DAYS = 5  # working days after the reminder without an answer: then resolved
+NOTIFICATION_HISTORY = 5  # earlier messages of the ticket below the new text in a notification
 
 OFFICE_TIMEZONE = "Europe/London"
 OFFICE_DAYS = ("mon", "tue", "wed", "thu", "fri")

@@ -55,7 +55,8 @@ def test_a_ticket_allowance_of_none_acknowledges_no_new_ticket(tmp_path: Path) -
 
 
 def test_resolved_notice_counts_against_the_per_address_cap(tmp_path: Path) -> None:
-    intake = build_intake(tmp_path, extra="limits: {auto_replies_per_hour: 3}\n")
+    # Dana is a designated contact: her allowance is the contacts' one.
+    intake = build_intake(tmp_path, extra="limits: {contact_auto_replies_per_hour: 3}\n")
     first, note = open_ticket(intake)
     for i in range(2):
         accept(intake, mail(subject=f"Another question {i}"))
@@ -110,3 +111,50 @@ def test_reopening_by_customer_mail_is_rate_limited(intake: Intake) -> None:
                                   & (Message.text == "Still wrong, again.")).count() == 4
     last = Event.select().where(Event.kind == "reply").order_by(Event.id.desc()).get()
     assert "not reopened: reopened 3 times in a day already" in last.detail
+
+
+# ---------------------------------------------------------------- the cap counts robots, not people
+
+def notified(subject_part: str) -> int:
+    return sum(1 for n in sent("notification")
+               if subject_part in n["Subject"] and "alice@example.com" in n["To"])
+
+
+def test_a_capped_senders_tickets_all_reach_staff(intake: Intake) -> None:
+    for i in range(8):
+        jammed = mail(sender="Sam <sam@example.org>", subject=f"Printer {i} jammed")
+        assert accept(intake, jammed) is Outcome.OPENED
+    assert to("sam@example.org", ("acknowledgement",)) == 5  # a stranger's allowance
+    assert notified("Printer") == 8  # but staff hear of every ticket
+    assert len(sent("auto_reply_capped")) == 1
+
+
+def test_a_designated_contact_gets_each_distinct_ticket_acknowledged(intake: Intake) -> None:
+    for i in range(12):  # Dana is named in accounts.yaml: 30 an hour
+        assert accept(intake, mail(subject=f"Finding {i} from the test session")) is Outcome.OPENED
+    assert to("dana@bath.example.ac.uk", ("acknowledgement",)) == 12
+    assert notified("Finding") == 12 and sent("auto_reply_capped") == []
+
+
+def test_an_address_that_looks_automatic_gets_one_answer_a_day(intake: Intake) -> None:
+    for i in range(3):
+        accept(intake, mail(sender="Monitoring <alerts-eu@example.org>", subject=f"Disk full {i}"))
+    assert to("alerts-eu@example.org", ("acknowledgement",)) == 1
+    assert notified("Disk full") == 3
+    [capped] = Event.select().where(Event.kind == "auto_reply_capped")
+    assert "looks automatic" in capped.detail
+
+
+def test_a_designated_contacts_replies_still_count_toward_the_tickets_cap(tmp_path: Path) -> None:
+    """The contact's larger allowance is per address; one ticket's customers still get at most
+    auto_replies_per_ticket_per_day (here 2) automatic mails a day."""
+    intake = build_intake(tmp_path, extra="limits: {auto_replies_per_ticket_per_day: 2, "
+                                   "reopens_per_ticket_per_day: 9}\n")
+    ticket, note = open_ticket(intake)  # the acknowledgement: 1
+    for _ in range(2):
+        accept(intake, staff_reply(note, "#resolve"), to=note["Reply-To"])  # 2, then withheld
+        accept(intake, customer_reply(ticket))
+    notices = ["acknowledgement", "resolved", "reopened"]
+    assert Outbox.select().where((Outbox.ticket == ticket.number)
+                                 & Outbox.purpose.in_(notices)).count() == 2
+    assert Event.select().where(Event.kind == "ticket_auto_mail_capped").count() == 1

@@ -170,7 +170,8 @@ def test_daily_cap_on_automatic_answers(tmp_path: Path) -> None:
     from maild.store.models import Event, Outbox
 
     config = write_config(tmp_path / "c", relay_port=None, smtp_port=2525,
-                          extra="limits: {auto_replies_per_hour: 100, auto_replies_per_day: 3}\n")
+                          extra="limits: {contact_auto_replies_per_hour: 100, "
+                                "contact_auto_replies_per_day: 3}\n")  # Dana is a contact
     settings = Settings.build(load_config(config))
     open_store(settings.config.database)
     migrate()

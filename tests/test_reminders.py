@@ -163,7 +163,8 @@ def test_stable_job_ids(settings: Settings) -> None:
     assert ids == ["reminder:annual_review:newco", "reminder:annual_review:oldco", "reminder:catch-up",
                    "reminder:checkin:newco", "reminder:contact_verification:newco",
                    "reminder:contact_verification:oldco", "reminder:meeting_notes", "reminder:monthly_meeting:newco",
-                   "reminder:monthly_meeting:oldco", "reminder:quarterly_review:newco", "sla:sweep"]
+                   "reminder:monthly_meeting:oldco", "reminder:quarterly_review:newco", "sla:sweep",
+                   "waiting:sweep"]
 
 
 def test_jobs_follow_the_accounts_file_on_reload(settings: Settings) -> None:

@@ -58,10 +58,10 @@ EXPECTED = {
     # Tue 09:00-11:00 2:00 -> 4:30 of 25:30, 21:00 to spare.
     3: ((hm("1:00"), "met", hm("3:00")), (hm("4:30"), "met", hm("21:00")), 0),
     # #5 opened Sat 11 Apr 10:00: the clock starts Mon 09:00; #pending with the answer Mon 14:00 ->
-    # 5:00 of 8:30. Waiting Mon 14:00 to the #reopen Wed 10:00 (3:30 + 8:30 + 1:00 = 13:00, the
-    # customer's reply at 09:50 does not restart it). Resolved Fri 17 Apr 12:00: Mon 5:00 + Wed 7:30
-    # + Thu 8:30 + Fri 3:00 = 24:00 of 85:00.
-    5: ((hm("5:00"), "met", hm("3:30")), (hm("24:00"), "met", hm("61:00")), hm("13:00")),
+    # 5:00 of 8:30. Waiting Mon 14:00 to the customer's reply Wed 09:50, which restarts it (3:30 +
+    # 8:30 + 0:50 = 12:50; the #reopen at 10:00 finds it open). Resolved Fri 17 Apr 12:00: Mon 5:00
+    # + Wed 7:40 + Thu 8:30 + Fri 3:00 = 24:10 of 85:00.
+    5: ((hm("5:00"), "met", hm("3:30")), (hm("24:10"), "met", hm("60:50")), hm("12:50")),
     # #7 P1 Sun 19 Apr 22:00, around the clock: answered 22:40 -> 0:40 of 0:15, missed by 0:25;
     # resolved Mon 01:30 -> 3:30, no resolution target.
     7: ((hm("0:40"), "missed", -hm("0:25")), (hm("3:30"), "no_target", None), 0),
@@ -109,18 +109,18 @@ def test_summaries_against_hand_computed_figures(month: Month) -> None:
     # median 19:45, p90 35:00; one met and one missed each.
     assert figures(by_priority["P2"]) == (2, hm("3:45"), hm("6:30"), 1, 2, 50.0, hm("19:45"), hm("35:00"), 1, 2, 50.0)
     # P3 (#2, #5, #10): responses made 1:00, 5:00 -> median 3:00, p90 5:00; met #2 #5, missed #10 (still
-    # unanswered, past target) -> 2/3. Resolved only #5 (24:00); #2 missed while open, #10 undecided -> 1/2.
-    assert figures(by_priority["P3"]) == (3, hm("3:00"), hm("5:00"), 2, 3, 66.7, hm("24:00"), hm("24:00"), 1, 2, 50.0)
+    # unanswered, past target) -> 2/3. Resolved only #5 (24:10); #2 missed while open, #10 undecided -> 1/2.
+    assert figures(by_priority["P3"]) == (3, hm("3:00"), hm("5:00"), 2, 3, 66.7, hm("24:10"), hm("24:10"), 1, 2, 50.0)
     # P1 (#7): 0:40 missed; resolved in 3:30 with no target to meet -> no resolution percentage.
     assert figures(by_priority["P1"]) == (1, hm("0:40"), hm("0:40"), 0, 1, 0.0, hm("3:30"), hm("3:30"), 0, 0, None)
     assert figures(by_organisation["brookes"]) == figures(by_priority["P1"])
     # uni-bath (#2 #3 #5 #9 #10): responses 1:00 1:00 5:00 6:30 -> median 3:00, p90 the 4th = 6:30; met
-    # 3 of 5. Resolved 4:30 24:00 35:00 -> median 24:00, p90 the 3rd = 35:00; met #3 #5 of #2 #3 #5 #9.
-    assert figures(by_organisation["uni-bath"]) == (5, hm("3:00"), hm("6:30"), 3, 5, 60.0, hm("24:00"), hm("35:00"),
+    # 3 of 5. Resolved 4:30 24:10 35:00 -> median 24:10, p90 the 3rd = 35:00; met #3 #5 of #2 #3 #5 #9.
+    assert figures(by_organisation["uni-bath"]) == (5, hm("3:00"), hm("6:30"), 3, 5, 60.0, hm("24:10"), hm("35:00"),
                                                     2, 4, 50.0)
     # All six: responses 0:40 1:00 1:00 5:00 6:30 -> median 1:00, p90 the 5th = 6:30; 3 met of 6.
-    # Resolved 3:30 4:30 24:00 35:00 -> median 14:15, p90 the 4th = 35:00; 2 met of 4 decided.
-    assert figures(summary["overall"]) == (6, hm("1:00"), hm("6:30"), 3, 6, 50.0, hm("14:15"), hm("35:00"), 2, 4, 50.0)
+    # Resolved 3:30 4:30 24:10 35:00 -> median 14:20, p90 the 4th = 35:00; 2 met of 4 decided.
+    assert figures(summary["overall"]) == (6, hm("1:00"), hm("6:30"), 3, 6, 50.0, hm("14:20"), hm("35:00"), 2, 4, 50.0)
 
 
 def test_feature_requests_escalations_and_weekly_counts(month: Month) -> None:
@@ -241,8 +241,8 @@ def test_monthly_meeting_mail_carries_the_pack_in_both_parts(month: Month) -> No
     html = mail.get_body(("html",)).get_content()
     # University of Bath only (#7 is Brookes'): the P2 and P3 rows and the total, as hand-computed above.
     summary = [("P2", "2", "3:45 / 6:30", "50% (1/2)", "19:45 / 35:00", "50% (1/2)"),
-               ("P3", "3", "3:00 / 5:00", "66.7% (2/3)", "24:00 / 24:00", "50% (1/2)"),
-               ("all", "5", "3:00 / 6:30", "60% (3/5)", "24:00 / 35:00", "50% (2/4)")]
+               ("P3", "3", "3:00 / 5:00", "66.7% (2/3)", "24:10 / 24:10", "50% (1/2)"),
+               ("all", "5", "3:00 / 6:30", "60% (3/5)", "24:10 / 35:00", "50% (2/4)")]
     for group, count, respond, met, resolve, resolved in summary:
         assert f"  {group:<9} {count:>9}  {respond:<20} {met:<14} {resolve:<20} {resolved}" in text
         cells = [group, count, *respond.split(" / "), met, *resolve.split(" / "), resolved]
@@ -285,11 +285,11 @@ def test_annual_review_notice_carries_the_contract_year(month: Month) -> None:
     label = "the contract year from 01 March 2026 (to 17 January 2027 so far)"
     assert f"Service figures for {label}" in text and label in html
     # Six uni-bath incidents now: #1 (31 March) as well. Resolved ones keep their figures:
-    # #1 1:00 (opened 23:30, answered and resolved 10:00), #3 4:30, #5 24:00, #9 35:00 -> median
-    # (4:30 + 24:00) / 2 = 14:15, p90 the 4th = 35:00.
+    # #1 1:00 (opened 23:30, answered and resolved 10:00), #3 4:30, #5 24:10, #9 35:00 -> median
+    # (4:30 + 24:10) / 2 = 14:20, p90 the 4th = 35:00.
     assert "Priority 1-3 incidents opened from 2026-03-01 to 2027-01-17: 6." in text
-    assert "  all               6  1:00 / 6:30" in text and "14:15 / 35:00" in text
-    assert ">all</td>" in html and ">14:15</td>" in html
+    assert "  all               6  1:00 / 6:30" in text and "14:20 / 35:00" in text
+    assert ">all</td>" in html and ">14:20</td>" in html
 
 
 # ---------------------------------------------------------------- a real browser engine

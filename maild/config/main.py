@@ -333,6 +333,12 @@ class Limits(Strict):
     # mail with a new one gets at most this many from us, not an endless exchange.
     auto_replies_per_hour: int = Field(defaults.AUTO_REPLIES_PER_HOUR, ge=0)
     auto_replies_per_day: int = Field(defaults.AUTO_REPLIES_PER_DAY, ge=0)
+    # A designated contact (named in accounts.yaml) opening ticket after ticket is a person at
+    # work; an address that looks like a robot's (alerts@, notifications@ ...) gets less.
+    contact_auto_replies_per_hour: int = Field(defaults.CONTACT_AUTO_REPLIES_PER_HOUR, ge=0)
+    contact_auto_replies_per_day: int = Field(defaults.CONTACT_AUTO_REPLIES_PER_DAY, ge=0)
+    robot_auto_replies_per_hour: int = Field(defaults.ROBOT_AUTO_REPLIES_PER_HOUR, ge=0)
+    robot_auto_replies_per_day: int = Field(defaults.ROBOT_AUTO_REPLIES_PER_DAY, ge=0)
     # Automatic mail to the customers of one ticket in a day, whoever the address: two robots
     # (or a robot and maild's reopened/resolved notices) bouncing one ticket between them.
     auto_replies_per_ticket_per_day: int = Field(defaults.AUTO_REPLIES_PER_TICKET_PER_DAY, ge=0)
@@ -373,6 +379,12 @@ class Conversations(Strict):
     trusted_hops: int = Field(0, ge=0, le=10)
     # A reply after this many days opens a follow-up ticket.
     reopen_days: int = Field(defaults.REOPEN_DAYS, ge=0)
+    # A ticket pending on the customer this many working days gets one reminder to them, and is
+    # resolved this many more after it without an answer; 0 turns each off.
+    pending_reminder_days: int = Field(defaults.PENDING_REMINDER_DAYS, ge=0)
+    pending_resolve_days: int = Field(defaults.PENDING_RESOLVE_DAYS, ge=0)
+    # Earlier messages of the ticket a notification shows below the new text.
+    notification_history: int = Field(defaults.NOTIFICATION_HISTORY, ge=0, le=50)
     # Staff answers name the staff member; their address only if true.
     show_staff_address: bool = False
     blocked: list[str] = []  # addresses or @domains that never become participants

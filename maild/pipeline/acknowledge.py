@@ -34,12 +34,9 @@ def acknowledge(ctx: MailContext) -> None:
 
 
 def _within_cap(ctx: MailContext, address: str) -> bool:
-    """The shared cap (pipeline.caps); a capped sender's further tickets do not notify staff one
-    by one either (see notify)."""
-    if within_cap(ctx.settings, ctx.now, address, ctx.ticket, ctx.raw_id, ticket_is_new=ctx.outcome is Outcome.OPENED):
-        return True
-    ctx.capped = True
-    return False
+    """The shared cap (pipeline.caps); staff are told of the ticket all the same (see notify)."""
+    return within_cap(ctx.settings, ctx.now, address, ctx.ticket, ctx.raw_id,
+                      ticket_is_new=ctx.outcome is Outcome.OPENED)
 
 
 def _common(ctx: MailContext) -> dict[str, Any]:

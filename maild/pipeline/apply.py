@@ -15,6 +15,7 @@ from maild.pipeline.bounce import record as record_bounce
 from maild.pipeline.context import MailContext, Outcome, ParsedMail
 from maild.pipeline.quotes import new_text
 from maild.pipeline.staff import apply_staff_reply
+from maild.pipeline.thanks import thanks_only_reply
 from maild.runtime.subjects import bare_subject
 from maild.pipeline.thread import is_designated_contact_of
 from maild.schedule import targets
@@ -89,7 +90,14 @@ def _add_reply(ctx: MailContext) -> None:
         add_participant(ticket, ctx.sender.address, ctx.sender.name, "cc")
         forget_bounce(ctx.sender.address)
     _add_cc_participants(ctx, ticket)
-    reopen = ticket.status in REOPENING and not ctx.automatic and _may_reopen(ctx, ticket)
+    customer_said = not ctx.automatic and ctx.sender.kind != "staff"  # not an out-of-office
+    if ticket.status == "pending" and customer_said:
+        _resume(ctx, ticket)
+    thanks = customer_said and thanks_only_reply(ctx.mail, ctx.stored_text)
+    if ticket.status in REOPENING and thanks:
+        _thanked(ctx, ticket)
+    reopen = ticket.status in REOPENING and not ctx.automatic and not ctx.thanks_only \
+        and _may_reopen(ctx, ticket)
     if reopen:
         ticket.status = "open"
         Event.create(ticket=ticket, raw=ctx.raw_id, kind="reopened",
@@ -106,6 +114,26 @@ def _add_reply(ctx: MailContext) -> None:
     raw_store.mark_done(ctx.raw_id, raw_store.PROCESSED, ticket)
     ctx.outcome = Outcome.REPLIED
     ctx.said.append(f"ticket {ticket.number}: reply {ctx.mail.message_id} from {ctx.sender.address}")
+
+
+def _thanked(ctx: MailContext, ticket: Ticket) -> None:
+    """Kept on the ticket, which stays as it is; nothing is sent and nobody told (see notify)."""
+    assert ctx.sender is not None
+    ctx.thanks_only = True
+    ctx.notes.append("only thanks: not reopened, nobody told")
+    Event.create(ticket=ticket, raw=ctx.raw_id, kind="thanks", created_at=ctx.now,
+                 detail=f"from {ctx.sender.address}: a reply that only thanks, kept on the "
+                        f"{ticket.status} ticket; not reopened, nothing sent, nobody notified")
+
+
+def _resume(ctx: MailContext, ticket: Ticket) -> None:
+    """The customer answered what the ticket waited for: it is open again and its clock runs."""
+    assert ctx.sender is not None
+    ticket.status = "open"
+    Ticket.update(status="open", updated_at=ctx.now).where(Ticket.number == ticket.number).execute()
+    targets.status_changed(ticket, ctx.settings, ctx.now)
+    Event.create(ticket=ticket, raw=ctx.raw_id, kind="status", created_at=ctx.now,
+                 detail=f"pending -> open by customer (a reply from {ctx.sender.address})")
 
 
 def _may_reopen(ctx: MailContext, ticket: Ticket) -> bool:

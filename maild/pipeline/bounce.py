@@ -130,7 +130,8 @@ def _attach(ctx: MailContext, ticket: Ticket, report: DeliveryReport) -> None:
     Message.create(ticket=ticket, raw=ctx.raw_id, direction="note", from_addr=ctx.mail.from_address or "",
                    subject=ctx.mail.subject, text=text, message_id=ctx.mail.message_id, created_at=ctx.now)
     Event.create(ticket=ticket, raw=ctx.raw_id, kind="bounced", detail=text, created_at=ctx.now)
-    tell_staff(ctx.settings, ticket, responsible(ctx.settings, ticket, ctx.now), "bounce", text, ctx.now)
+    people = responsible(ctx.settings, ticket, ctx.now)
+    tell_staff(ctx.settings, ticket, people, "bounce", text, ctx.now, raw_id=ctx.raw_id)
 
 
 def is_bounced(address: str) -> bool:

@@ -3,8 +3,11 @@
 A robot that answers everything, or someone forging mail in bulk, must never get maild to write
 without end: acknowledgements, redirects, quarantine notices, resolved/reopened notices,
 impersonation warnings and command-error replies all count against one allowance per address (an
-hour's and a day's). Going over is logged and recorded once a day per address, and the customer
-services managers hear of it once a day; the mail that arrived is kept as usual either way.
+hour's and a day's). The allowance depends on who it is: a designated contact of an organisation
+gets a much larger one (a person opening ticket after ticket), an address that looks like a
+robot's a smaller one, anyone else the default. Going over is logged and recorded once a day per
+address, and the customer services managers hear of it once a day; the mail that arrived is kept
+as usual either way, and staff are told of it as of any other (the cap never hides a ticket).
 Mail to a ticket's customers also counts against the ticket's allowance for the day, whatever the
 address (a notice with the customer's colleagues in Cc, or several robots on one ticket); going
 over is recorded in the ticket's history once a day.
@@ -13,6 +16,7 @@ over is recorded in the ticket's history once a day.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -30,6 +34,16 @@ CAPPED_TEMPLATE = "auto_reply_capped"
 AUTOMATIC_PURPOSES = ("acknowledgement", "redirect", "quarantined", "resolved", "reopened",
                       "impersonation", "command_errors")
 TICKET_PURPOSES = ("acknowledgement", "resolved", "reopened")  # those to a ticket's customers
+# Words of a local part that mark a robot's address (screen.py already silences mailer-daemon@,
+# noreply@ and the like outright); split at . - _ + so that `alerts-eu@` counts too.
+ROBOT_WORDS = frozenset({
+    "alert", "alerts", "auto", "automated", "automailer", "autoreply", "autoresponder", "bot",
+    "bounce", "bounces", "ci", "cron", "daemon", "jenkins", "mailer", "monitor", "monitoring",
+    "nagios", "noreply", "notification", "notifications", "notify", "robot", "root", "system",
+    "zabbix",
+})
+_LOCAL_WORDS = re.compile(r"[.\-_+=]+")
+_TOKEN = re.compile(r"[0-9a-f]{16,}")  # VERP and tracking addresses: a long hex or digit run
 
 
 def within_cap(settings: Settings, now: datetime, address: str, ticket: Ticket | None = None,
@@ -41,18 +55,40 @@ def within_cap(settings: Settings, now: datetime, address: str, ticket: Ticket |
         return False
     if not address:
         return True
-    limits = settings.config.main.limits
+    per_hour, per_day, who = allowance(settings, address)
     in_hour, in_day = auto_replies_since(address, now - timedelta(hours=1), now - timedelta(days=1),
                                          AUTOMATIC_PURPOSES)
-    if in_hour < limits.auto_replies_per_hour and in_day < limits.auto_replies_per_day:
+    if in_hour < per_hour and in_day < per_day:
         return True
     if not capped_since(address, now - timedelta(days=1)):
-        detail = (f"{address}: over {limits.auto_replies_per_hour} automatic answers an hour or "
-                  f"{limits.auto_replies_per_day} a day; no more until it calms down")
+        detail = (f"{address}: over {per_hour} automatic answers an hour or {per_day} a day "
+                  f"({who}); no more until it calms down")
         Event.create(ticket=ticket, raw=raw_id, kind="auto_reply_capped", detail=detail, created_at=now)
         log.warning("automatic answers capped: %s", detail)
         _tell_managers(settings, address, detail, ticket)
     return False
+
+
+def allowance(settings: Settings, address: str) -> tuple[int, int, str]:
+    """Automatic answers allowed to `address` an hour and a day, and which allowance it is."""
+    limits = settings.config.main.limits
+    if address.lower() in settings.directory.contacts:
+        return (limits.contact_auto_replies_per_hour, limits.contact_auto_replies_per_day,
+                "a designated contact")
+    if looks_automatic(address):
+        return (limits.robot_auto_replies_per_hour, limits.robot_auto_replies_per_day,
+                "an address that looks automatic")
+    return (limits.auto_replies_per_hour, limits.auto_replies_per_day,
+            "a sender not named in the accounts file")
+
+
+def looks_automatic(address: str) -> bool:
+    """`alerts@`, `jenkins-ci@`, `no_reply@`, `bounce+2f3a...@`: a robot's, by its local part."""
+    local = address.lower().rpartition("@")[0]
+    words = set(_LOCAL_WORDS.split(local))
+    joined = _LOCAL_WORDS.sub("", local)
+    return (bool(words & ROBOT_WORDS) or bool(_TOKEN.search(local))
+            or joined.startswith(("noreply", "donotreply")))
 
 
 def _ticket_within_cap(settings: Settings, now: datetime, ticket: Ticket, raw_id: int | None, new: bool) -> bool:

@@ -118,7 +118,7 @@ class MailContext:
     proposed: list[str] = field(default_factory=list)  # Cc'd addresses nobody vouched for
     follows: int | None = None  # the closed ticket a late reply follows up
     bounce: DeliveryReport | None = None  # a delivery status notification, and the mail it reports on
-    capped: bool = False  # the sender is over the cap on automatic answers: staff are not told per mail either
+    thanks_only: bool = False  # a reply to a resolved ticket that only thanks: nobody is told
     stored_text: str = ""  # the message text as stored: a reply's new text, without the quoted history
     said: list[str] = field(default_factory=list)  # what the steps did: one log line once the mail is done
     finished: bool = False  # nothing more to do (a copy of a mail in hand): later steps skipped

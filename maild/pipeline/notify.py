@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
@@ -23,6 +23,7 @@ from markupsafe import Markup
 from maild.config import Staff
 from maild.outbound import notices, outbox
 from maild.outbound.notices import Notice
+from maild.pipeline import history
 from maild.pipeline.caps import within_cap
 from maild.pipeline.carry import Carried, carry, described, stored_files
 from maild.pipeline.context import MailContext, Outcome
@@ -42,8 +43,9 @@ IMPERSONATION_TEMPLATE = "impersonation"
 def notify(ctx: MailContext) -> None:
     if ctx.impersonated and not ctx.automatic:  # a bounce or out-of-office in their name proves nothing
         _tell_impersonated(ctx)
-    if ctx.ticket is None or ctx.mail is None or ctx.automatic or ctx.capped:
-        return  # a capped sender's managers were told once, not once per mail
+    # A customer's cap never hides a ticket from staff: it limits answers to robots only.
+    if ctx.ticket is None or ctx.mail is None or ctx.automatic or ctx.thanks_only:
+        return
     if ctx.outcome is Outcome.OPENED and ctx.route is not None:
         people, what = _recipients(ctx), "new"
     elif ctx.outcome is Outcome.REPLIED and ctx.sender is not None and ctx.sender.kind != "staff":
@@ -56,16 +58,18 @@ def notify(ctx: MailContext) -> None:
     limit = ctx.settings.config.main.outbound.attachments_per_mail_bytes
     carried = carry(stored_files(stored), limit)
     tell_staff(ctx.settings, ctx.ticket, people, what, text, ctx.now, ctx.said, ctx.proposed,
-               html=html, carried=carried)
+               ctx.raw_id, html=html, carried=carried)
 
 
 def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: str, text: str,
                now: datetime, said: list[str] | None = None, proposed: Sequence[str] = (),
-               html: str | None = None, carried: Carried | None = None) -> None:
+               raw_id: int | None = None, html: str | None = None,
+               carried: Carried | None = None) -> None:
     """One notification per person (`what`: new, reply, assigned), each with its own signed Reply-To.
     Who was told goes to the log, or onto `said` (a mail's one line) when given. `proposed`: Cc'd
-    addresses nobody vouched for, each offered with the `#cc add` line that takes it in. `html`:
-    the customer's HTML, already made safe; `carried`: the files of their mail."""
+    addresses nobody vouched for, each offered with the `#cc add` line that takes it in. Below
+    the text: the ticket's recent conversation, without the mail `raw_id` that brought the text.
+    `html`: the customer's HTML, already made safe; `carried`: the files of their mail."""
     helpdesk = settings.config.helpdesk
     carried = carried or Carried((), ())
     facts = {  # the same for everyone told
@@ -76,6 +80,8 @@ def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: st
         "assignee": ticket.assignee, "tags": ticket.tags.split(), "helpdesk_name": helpdesk.name,
         "response_due": _when(settings, ticket.response_due_at),
         "resolution_due": _when(settings, ticket.resolution_due_at), "proposed": list(proposed),
+        "history": history.recent(settings, ticket.number, raw_id),
+        "attachments": history.attachments(ticket.number),
         "html": Markup(html) if html else None, "files": described(carried),  # html: sanitised
     }
     for person in people:
@@ -96,10 +102,7 @@ def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: st
 
 def _when(settings: Settings, moment: datetime | None) -> str | None:
     """A due time as staff read it: office-local, with the weekday."""
-    if moment is None:
-        return None
-    local = moment.replace(tzinfo=timezone.utc).astimezone(settings.calendar.zone)
-    return local.strftime("%a %d %b %Y %H:%M")
+    return None if moment is None else history.office_time(settings, moment)
 
 
 def responsible(settings: Settings, ticket: Ticket, now: datetime) -> list[Staff]:

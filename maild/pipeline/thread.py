@@ -6,7 +6,7 @@ in (the customer may have passed it on); a staff member's signed address only th
 A header or tag match alone attaches the mail only when its sender may see the ticket (staff, a
 participant, or a designated contact of the ticket's organisation); anyone else quoting a ticket,
 someone at the organisation's domain included, opens a new one (docs/trust.md). A reply to a
-ticket resolved longer ago than `reopen_days` opens a follow-up.
+ticket resolved longer ago than `reopen_days` opens a follow-up, unless it only says thank you.
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ import logging
 from datetime import timedelta
 
 from maild.pipeline.context import MailContext
+from maild.pipeline.quotes import new_text
+from maild.pipeline.thanks import thanks_only_reply
 from maild.runtime.directory import Author
 from maild.runtime.signing import CUSTOMER, SignedAddress
 from maild.runtime.subjects import tag_pattern
 from maild.store.models import Event, Message, Outbox, Ticket
-from maild.store.queries import is_participant
+from maild.store.queries import is_participant, sent_texts
 
 log = logging.getLogger("maild.pipeline")
 DONE = ("resolved", "closed")
@@ -30,7 +32,7 @@ def thread(ctx: MailContext) -> None:
     if ctx.bounce is not None:
         return  # a delivery report belongs to the ticket of the mail it reports on, or to none
     ticket = _by_signed_address(ctx) or _by_reference(ctx)
-    if ticket is not None and _too_late(ctx, ticket):
+    if ticket is not None and _too_late(ctx, ticket) and not _only_thanks(ctx, ticket):
         ctx.follows = ticket.number
         ctx.notes.append(f"ticket {ticket.number} was closed more than "
                          f"{ctx.settings.config.main.conversations.reopen_days} days ago: follow-up ticket")
@@ -124,6 +126,14 @@ def is_designated_contact_of(sender: Author, ticket: Ticket) -> bool:
     """Named in accounts.yaml for the ticket's organisation: not only someone at its domain."""
     return (sender.designated and sender.organisation is not None
             and sender.organisation == ticket.organisation)
+
+
+def _only_thanks(ctx: MailContext, ticket: Ticket) -> bool:
+    """A late thank-you opens no follow-up: it is kept on the old ticket (pipeline.apply)."""
+    assert ctx.mail is not None
+    if ctx.automatic is not None:
+        return False
+    return thanks_only_reply(ctx.mail, new_text(ctx.mail.text, sent_texts(ticket)))
 
 
 def _too_late(ctx: MailContext, ticket: Ticket) -> bool:

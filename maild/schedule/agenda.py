@@ -1,13 +1,13 @@
-"""What is coming: reminders and service-target notices, with who gets what when
-(`maild reminders`, `maild status`)."""
+"""What is coming: reminders, service-target notices and what waiting tickets have coming, with
+who gets what when (`maild reminders`, `maild status`)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from maild.schedule import reminders, targets
 from maild.runtime.worktime import as_utc
+from maild.schedule import reminders, targets, waiting
 
 if TYPE_CHECKING:
     from maild.runtime import Settings
@@ -18,6 +18,7 @@ def agenda(settings: Settings, now: datetime, days: int) -> list[dict[str, Any]]
     until = as_utc(now) + timedelta(days=days)
     items = [r.as_json() for r in reminders.upcoming(settings, now, days)]
     items += [d.as_json(settings, now) for d in targets.deadlines(settings) if as_utc(d.at) <= until]
+    items += [step.as_json() for step in waiting.coming(settings) if step.at <= until]
     return sorted(items, key=lambda item: item["due_at"])
 
 

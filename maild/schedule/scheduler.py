@@ -21,7 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from maild import defaults
 from maild.config import Organisation
-from maild.schedule import reminders, targets
+from maild.schedule import reminders, targets, waiting
 
 if TYPE_CHECKING:
     from maild.runtime import Runtime, Settings
@@ -55,20 +55,21 @@ class OccurrenceTrigger(BaseTrigger):
 class JobSpec:
     id: str
     trigger: BaseTrigger
-    kinds: tuple[str, ...] = ()  # reminder kinds; empty for the SLA sweep
+    kinds: tuple[str, ...] = ()  # reminder kinds; empty for a sweep
     organisation: str | None = None
+    sweep: Callable[[Settings, datetime], int] = targets.sweep  # when no kinds
 
     def run(self, settings: Settings, now: datetime) -> int:
         """One pass of this job (on a database thread); returns the mails queued."""
         if not self.kinds:
-            return targets.sweep(settings, now)
+            return self.sweep(settings, now)
         return reminders.process_due(settings, now, self.kinds, self.organisation)
 
 
 def job_specs(settings: Settings) -> list[JobSpec]:
     main = settings.config.main
     every = IntervalTrigger(seconds=main.service_targets.sweep_seconds, timezone=timezone.utc)
-    specs = [JobSpec("sla:sweep", every)]
+    specs = [JobSpec("sla:sweep", every), JobSpec("waiting:sweep", every, sweep=waiting.sweep)]
     if not main.reminders.enabled:
         return specs
     for org in settings.config.accounts.organisations:

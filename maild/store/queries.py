@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from peewee import fn
+
 from maild.store.models import (Attachment, Event, Message, Outbox, Participant, Proposed, RawMail,
                                 Ticket, database, fixed_sql)
 
@@ -187,3 +189,49 @@ def sent_texts(ticket: Ticket) -> list[str]:
     rows = fixed_sql("SELECT text FROM message WHERE ticket_id = ? AND direction = 'out' "
                      "ORDER BY id DESC LIMIT 10", (ticket.number,))
     return [text for (text,) in rows]
+
+
+def waiting_since() -> list[tuple[Ticket, datetime]]:
+    """Tickets pending on the customer, each with when its wait began: when it was set pending, or
+    when staff last answered the customer (an answer while it waits starts the wait again)."""
+    found = []
+    for ticket in Ticket.select().where(Ticket.status == "pending").order_by(Ticket.number):
+        set_at = (Event.select(fn.MAX(Event.created_at))
+                  .where((Event.ticket == ticket) & (Event.kind == "status")
+                         & Event.detail.contains("-> pending"))
+                  .scalar())
+        wrote = (Outbox.select(fn.MAX(Outbox.created_at))
+                 .where((Outbox.ticket == ticket) & (Outbox.purpose == "answer")).scalar())
+        since = max((m for m in (set_at, wrote) if m is not None), default=ticket.updated_at)
+        found.append((ticket, since))
+    return found
+
+
+def recent_conversation(ticket: int, limit: int, leave_out_raw: int | None = None) -> list[Message]:
+    """The ticket's latest messages, newest first: what customers wrote, staff answers and notes
+    (not maild's own acknowledgements and notices), without those of the mail `leave_out_raw`."""
+    answers = (Outbox.select(Outbox.message_id)
+               .where((Outbox.ticket == ticket) & (Outbox.purpose == "answer")))
+    spoken = (Message.direction != "out") | Message.message_id.in_(answers)
+    query = Message.select().where((Message.ticket == ticket) & spoken)
+    if leave_out_raw is not None:
+        query = query.where(Message.raw.is_null() | (Message.raw != leave_out_raw))
+    return list(query.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit))
+
+
+def attachment_names(messages: list[int]) -> dict[int, list[tuple[str, int]]]:
+    """(filename, size) of each message's stored attachments, by message id."""
+    found: dict[int, list[tuple[str, int]]] = {m: [] for m in messages}
+    if messages:
+        rows = (Attachment.select(Attachment.message, Attachment.filename, Attachment.size)
+                .where(Attachment.message.in_(messages)).order_by(Attachment.id))
+        for row in rows:
+            found[row.message_id].append((row.filename, row.size))
+    return found
+
+
+def ticket_attachment_names(ticket: int) -> list[tuple[str, int]]:
+    """(filename, size) of every attachment stored on the ticket, oldest first."""
+    rows = (Attachment.select(Attachment.filename, Attachment.size).join(Message)
+            .where(Message.ticket == ticket).order_by(Attachment.id))
+    return [(row.filename, row.size) for row in rows]
