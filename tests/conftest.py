@@ -282,8 +282,11 @@ def running(tmp_path: Path, smtp_sink: SmtpSink, extra: str) -> Iterator[MaildSe
     setup = MaildSetup(tmp_path, config, port)
     daemon = Daemon(setup)
     daemon.start()
-    yield setup
-    assert daemon.stop() == 0, daemon.log.read_text()
+    try:
+        yield setup
+    finally:  # a failing test must not leave its daemon running
+        code = daemon.stop()
+    assert code == 0, daemon.log.read_text()
 
 
 @pytest.fixture

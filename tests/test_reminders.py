@@ -160,7 +160,8 @@ def test_plan_lists_who_gets_what_when(settings: Settings) -> None:
 
 def test_stable_job_ids(settings: Settings) -> None:
     ids = sorted(spec.id for spec in job_specs(settings))
-    assert ids == ["reminder:annual_review:newco", "reminder:annual_review:oldco", "reminder:catch-up",
+    assert ids == ["digest",
+                   "reminder:annual_review:newco", "reminder:annual_review:oldco", "reminder:catch-up",
                    "reminder:checkin:newco", "reminder:contact_verification:newco",
                    "reminder:contact_verification:oldco", "reminder:meeting_notes", "reminder:monthly_meeting:newco",
                    "reminder:monthly_meeting:oldco", "reminder:quarterly_review:newco", "sla:sweep",

@@ -388,6 +388,8 @@ class Conversations(Strict):
     # Staff answers name the staff member; their address only if true.
     show_staff_address: bool = False
     blocked: list[str] = []  # addresses or @domains that never become participants
+    # e.g. helpdesk+status@example.com: any mail to it is answered with the sender's open tickets
+    status_address: str | None = None
 
     _paths = field_validator("secret_file", "secret_credential")(_check_path)
 
@@ -461,6 +463,7 @@ class Reminders(Strict):
     contact_verification_months: int = Field(defaults.CONTACT_VERIFICATION_MONTHS, ge=1, le=24)
     meeting_notes_hours: float = Field(defaults.MEETING_NOTES_HOURS, gt=0)
     misfire_grace_minutes: float = Field(defaults.MISFIRE_GRACE_MINUTES, ge=0)
+    digest: bool = True  # each staff member's tickets, at office opening on working days
 
 
 class MainFile(Strict):

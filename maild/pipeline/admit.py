@@ -20,8 +20,8 @@ def admit(ctx: MailContext) -> None:
     sender = ctx.sender
     if ctx.ticket is not None or ctx.route is None or sender is None:
         return
-    if sender.kind == "staff" or sender.designated:
-        return
+    if sender.kind == "staff" or sender.designated or ctx.started is not None:
+        return  # staff, a designated contact, or a customer a proven staff member wrote for
     policy = ctx.route_defaults.get("unknown_senders") or ctx.settings.config.helpdesk.unknown_senders
     if policy == "accept_flagged":
         ctx.route = replace(ctx.route, tags=(*ctx.route.tags, UNVERIFIED_TAG))

@@ -32,14 +32,17 @@ ANSWER_TEMPLATE = "answer"
 
 
 def send_answer(settings: Settings, ticket: Ticket, staff: Staff, text: str,
-                html: str | None = None, files: Sequence[FilePart] = ()) -> None:
-    """The answer to the customer: `html` (already made safe) as the alternative to `text`."""
+                html: str | None = None, files: Sequence[FilePart] = (),
+                first: bool = False) -> None:
+    """The answer to the customer: `html` (already made safe) as the alternative to `text`;
+    `first`: the ticket's first mail to the customer (`#to`), so no "Re:" in the subject."""
     helpdesk = settings.config.helpdesk
     show_address = settings.config.main.conversations.show_staff_address
     rendered = settings.renderer.render(ANSWER_TEMPLATE, {
         "text": text, "staff_name": staff.name, "staff_address": staff.emails[0] if show_address else None,
         "number": ticket.number, "subject": ticket.subject, "helpdesk_name": helpdesk.name,
-        "requester_name": ticket.requester_name, "html": Markup(html) if html else None,
+        "requester_name": ticket.requester_name, "first": first,
+        "html": Markup(html) if html else None,
     })
     if html is None:
         rendered = replace(rendered, html=None)

@@ -6,6 +6,7 @@ Runs inside the mail's single transaction, together with marking the raw mail do
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 from maild.outbound import outbox
@@ -15,6 +16,7 @@ from maild.pipeline.bounce import record as record_bounce
 from maild.pipeline.context import MailContext, Outcome, ParsedMail
 from maild.pipeline.quotes import new_text
 from maild.pipeline.staff import apply_staff_reply
+from maild.pipeline.start import finish as finish_start
 from maild.pipeline.thanks import thanks_only_reply
 from maild.runtime.subjects import bare_subject
 from maild.pipeline.thread import is_designated_contact_of
@@ -47,6 +49,8 @@ def apply(ctx: MailContext) -> None:
 def _open_ticket(ctx: MailContext) -> None:
     mail, sender, route = ctx.mail, ctx.sender, ctx.route
     assert mail is not None and sender is not None and route is not None
+    if ctx.started is not None:  # the staff member who started it, unless they named someone
+        route = ctx.route = replace(route, assignee=ctx.started.assignee, covering=None)
     ticket = Ticket(
         subject=route.subject or bare_subject(mail.subject, ctx.settings.config.helpdesk.tag_prefix) or "(no subject)",
         kind=route.kind,
@@ -68,9 +72,12 @@ def _open_ticket(ctx: MailContext) -> None:
         Participant.add(ticket=ticket, email=sender.address, name=sender.name, role="requester")
         forget_bounce(sender.address)
     _add_cc_participants(ctx, ticket)
-    _store_message(ctx, ticket, mail.text)
+    if ctx.started is None or ctx.started.how != "to":  # `#to`: the staff text goes as an answer
+        _store_message(ctx, ticket, mail.text)
     detail = "; ".join([f"from {sender.kind} {sender.address or '(no usable From)'}", *ctx.notes])
     Event.add(ticket=ticket, raw=ctx.raw_id, kind="opened", detail=detail, created_at=ctx.now)
+    if ctx.started is not None:
+        finish_start(ctx, ticket)
     if ctx.follows is not None:
         Event.create(ticket=ctx.follows, raw=ctx.raw_id, kind="followed_up", created_at=ctx.now,
                      detail=f"a reply after it was closed opened ticket {ticket.number}")
@@ -186,7 +193,7 @@ def _store_message(ctx: MailContext, ticket: Ticket, text: str) -> None:
         html=mail.html,
         message_id=mail.message_id,
         in_reply_to=mail.thread_ids[0] if mail.thread_ids else None,
-        created_at=ctx.now,
+        created_at=ctx.started.sent_at if ctx.started and ctx.started.sent_at else ctx.now,
     )
     kept, dropped = _within_attachment_limits(ctx, mail)
     for part in kept:

@@ -13,7 +13,7 @@ import logging
 from maild.pipeline.authresults import trusted_fail, trusted_pass
 from maild.pipeline.context import MailContext
 from maild.runtime.directory import Author
-from maild.runtime.signing import CUSTOMER
+from maild.runtime.signing import CUSTOMER, START_TICKET
 from maild.pipeline.thread import may_join
 from maild.store.models import Event
 
@@ -23,8 +23,10 @@ log = logging.getLogger("maild.pipeline")
 def authenticate(ctx: MailContext) -> None:
     sender = ctx.sender
     assert sender is not None and ctx.mail is not None
-    if sender.kind != "staff" or (ctx.ticket is None and ctx.follows is None):
-        return  # a staff member opening a new ticket asks nothing of anyone
+    if sender.kind != "staff":
+        return
+    # Starting a ticket (a forward, `#to`, a new one) sends mail on the staff member's word as a
+    # command does: it needs the same proof, through their signed address for starting tickets.
     proof = _proof(ctx)
     if proof:
         ctx.staff_verified = proof
@@ -44,8 +46,10 @@ def _proof(ctx: MailContext) -> str | None:
     passed = trusted_pass(*args)
     if ctx.signed is None or ctx.signed.staff_key != ctx.sender.staff_key:
         return passed
+    how = ("their signed address for starting tickets" if ctx.signed.ticket == START_TICKET
+           else "their signed reply address")
     if passed:
-        return "their signed reply address"
+        return how
     failed = trusted_fail(*args)
     if failed:
         _refuse_failed(ctx, failed)
@@ -53,7 +57,7 @@ def _proof(ctx: MailContext) -> str | None:
     ctx.staff_unauthenticated = True
     ctx.notes.append("no trusted DKIM/DMARC result for the staff domain: commands that change who "
                      "receives the ticket are refused")
-    return "their signed reply address"
+    return how
 
 
 def _refuse_failed(ctx: MailContext, failed: str) -> None:

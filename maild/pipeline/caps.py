@@ -32,7 +32,7 @@ CAPPED_TEMPLATE = "auto_reply_capped"
 # Outbox purposes of mail written automatically in answer to an inbound mail (staff
 # notifications and scheduled reminders are not answers to anyone, and are not counted).
 AUTOMATIC_PURPOSES = ("acknowledgement", "redirect", "quarantined", "resolved", "reopened",
-                      "impersonation", "command_errors")
+                      "impersonation", "command_errors", "status")
 TICKET_PURPOSES = ("acknowledgement", "resolved", "reopened")  # those to a ticket's customers
 # Words of a local part that mark a robot's address (screen.py already silences mailer-daemon@,
 # noreply@ and the like outright); split at . - _ + so that `alerts-eu@` counts too.

@@ -2,7 +2,8 @@
 
 Parsing checks every command before anything is applied, so a reply with one bad command changes
 nothing (the sender is told what was wrong). Command lines are found only at the very top: a `#`
-further down is part of the answer.
+further down is part of the answer, except one `#answer NAME` line on its own, which may follow
+the staff member's own text (that text goes on top of the canned answer).
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ from typing import get_args
 from maild.config import ADDRESS_RE, Kind
 
 COMMAND_LINE = re.compile(r"^#([A-Za-z][A-Za-z_-]*)\b\s*(.*)$")
+ANSWER_LINE = re.compile(r"^#answer\b[ \t]*(.*)$", re.IGNORECASE | re.MULTILINE)
+ANSWER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+STARTING = {"to"}  # commands only a mail that starts a ticket may give
+ON_TICKET = {"merge"}  # commands only a reply on a ticket may give
 STATUS_COMMANDS = {"close": "closed", "resolve": "resolved", "reopen": "open", "pending": "pending"}
 KINDS = {"feature": "feature_request", **{k: k for k in get_args(Kind)}}
 
@@ -35,6 +40,14 @@ class StaffReply:
     def is_note(self) -> bool:
         return any(c.name == "note" for c in self.commands)
 
+    @property
+    def canned(self) -> str:
+        """The canned answer asked for (`#answer NAME`), or ""."""
+        return next((c.argument for c in self.commands if c.name == "answer"), "")
+
+    def argument(self, name: str) -> str | None:
+        return next((c.argument for c in self.commands if c.name == name), None)
+
     def status(self) -> str | None:
         return next((STATUS_COMMANDS[c.name] for c in self.commands if c.name in STATUS_COMMANDS), None)
 
@@ -49,10 +62,22 @@ def parse_staff_reply(text: str, staff_keys: dict[str, str]) -> StaffReply:
             _parse_line(lines[i].strip(), staff_keys, reply)
         i += 1
     reply.answer = "\n".join(lines[i:]).strip()
+    _answer_below_text(reply, staff_keys)
     statuses = [c.name for c in reply.commands if c.name in STATUS_COMMANDS]
     if len(statuses) > 1:
         reply.errors.append(f"conflicting status commands: {', '.join('#' + s for s in statuses)}")
     return reply
+
+
+def _answer_below_text(reply: StaffReply, staff_keys: dict[str, str]) -> None:
+    """`#answer NAME` on a line of its own after the staff member's text: the text stays on top."""
+    if any(c.name == "answer" for c in reply.commands):
+        return
+    found = ANSWER_LINE.search(reply.answer)
+    if found is None:
+        return
+    _parse_line(found.group(0).strip(), staff_keys, reply)
+    reply.answer = (reply.answer[:found.start()] + reply.answer[found.end():]).strip()
 
 
 def _parse_line(line: str, staff_keys: dict[str, str], reply: StaffReply) -> None:
@@ -127,8 +152,40 @@ def _meeting(argument: str, _: dict[str, str]) -> str:
     return when.isoformat(timespec="minutes")
 
 
+def _to(argument: str, _: dict[str, str]) -> str:
+    address = argument.strip().strip("<>").lower()
+    if not ADDRESS_RE.match(address):
+        raise ValueError("expected #to ADDRESS (the customer to write to)")
+    return address
+
+
+def _merge(argument: str, _: dict[str, str]) -> str:
+    number = argument.strip().lstrip("#")
+    if not number.isdigit() or int(number) < 1:
+        raise ValueError("expected #merge N (the ticket to fold this one into)")
+    return str(int(number))
+
+
+def _answer(argument: str, _: dict[str, str]) -> str:
+    if not ANSWER_NAME.match(argument.strip().lower()):
+        raise ValueError("expected #answer NAME (a canned answer's name)")
+    return argument.strip().lower()
+
+
 PARSERS = {
     "close": _no_argument, "resolve": _no_argument, "reopen": _no_argument, "pending": _no_argument,
-    "priority": _priority, "assign": _assign, "kind": _kind, "cc": _cc, "note": _note, "meeting": _meeting,
+    "priority": _priority, "assign": _assign, "take": _no_argument, "kind": _kind, "cc": _cc,
+    "note": _note, "meeting": _meeting, "answer": _answer, "merge": _merge, "to": _to,
     "attachments": _attachment_ids,
 }
+
+
+def check_place(reply: StaffReply, starting: bool) -> None:
+    """Add an error for each command given where it means nothing (`#to` on a reply, `#merge` on
+    a mail that starts a ticket)."""
+    for command in reply.commands:
+        if not starting and command.name in STARTING:
+            reply.errors.append(f"#{command.name}: starts a new ticket; write to the helpdesk "
+                                "(or your address for starting tickets) instead of replying")
+        elif starting and command.name in ON_TICKET:
+            reply.errors.append(f"#{command.name}: only in a reply on a ticket")

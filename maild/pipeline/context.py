@@ -21,6 +21,7 @@ class Outcome(enum.Enum):
     REPLIED = "replied"
     IGNORED = "ignored"
     REDIRECTED = "redirected"
+    ANSWERED = "answered"  # a status request: answered, no ticket
     QUARANTINED = "quarantined"
     DUPLICATE = "duplicate"
 
@@ -76,6 +77,20 @@ class Route:
 
 
 @dataclass(frozen=True)
+class Started:
+    """A proven staff member starting a ticket: forwarding a customer's mail, writing to one with
+    `#to`, or opening one of their own; the commands are run once the ticket exists."""
+
+    staff_key: str
+    how: Literal["forward", "to", "new"]
+    commands: tuple = ()  # pipeline.commands.Command, checked
+    note: str = ""  # the staff member's own text beside a forward: kept as an internal note
+    answer: str = ""  # `#to`: the text sent to the customer
+    sent_at: datetime | None = None  # the forwarded mail's own date, naive UTC
+    assignee: str | None = None  # `#assign`, else the staff member themself
+
+
+@dataclass(frozen=True)
 class Failure:
     address: str
     status: str  # e.g. 5.1.1
@@ -122,3 +137,4 @@ class MailContext:
     stored_text: str = ""  # the message text as stored: a reply's new text, without the quoted history
     said: list[str] = field(default_factory=list)  # what the steps did: one log line once the mail is done
     finished: bool = False  # nothing more to do (a copy of a mail in hand): later steps skipped
+    started: Started | None = None  # a proven staff member starts this ticket (pipeline.start)

@@ -25,10 +25,12 @@ from maild.outbound import notices, outbox
 from maild.outbound.notices import Notice
 from maild.pipeline import history
 from maild.pipeline.caps import within_cap
+from maild.pipeline import canned
 from maild.pipeline.carry import Carried, carry, described, stored_files
 from maild.pipeline.context import MailContext, Outcome
 from maild.pipeline.safe_html import new_html
-from maild.runtime.signing import staff_role
+from maild.runtime.signing import staff_role, start_address
+from maild.schedule.digest import present as present_or_delegate
 from maild.store.models import Ticket
 from maild.store.queries import mail_attachments
 
@@ -80,6 +82,7 @@ def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: st
         "assignee": ticket.assignee, "tags": ticket.tags.split(), "helpdesk_name": helpdesk.name,
         "response_due": _when(settings, ticket.response_due_at),
         "resolution_due": _when(settings, ticket.resolution_due_at), "proposed": list(proposed),
+        "answers": canned.names(settings),
         "history": history.recent(settings, ticket.number, raw_id),
         "attachments": history.attachments(ticket.number),
         "html": Markup(html) if html else None, "files": described(carried),  # html: sanitised
@@ -88,7 +91,8 @@ def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: st
         reply_address = settings.reply_addresses.make(ticket.number, staff_role(person.key))
         notices.queue(settings.renderer, Notice(
             purpose="notification", template=TEMPLATE, ticket=ticket.number, mail_from=helpdesk.address,
-            context={**facts, "recipient_name": person.name, "reply_address": reply_address},
+            context={**facts, "recipient_name": person.name, "reply_address": reply_address,
+                     "start_address": start_address(settings.reply_addresses, person.key)},
             tag=f"[{helpdesk.tag_prefix}{ticket.number}]",
             out=replace(outbox.notice_headers(settings, [(person.name, person.emails[0])],
                                               reply_to=reply_address), files=carried.files),
@@ -111,19 +115,11 @@ def responsible(settings: Settings, ticket: Ticket, now: datetime) -> list[Staff
     today = settings.calendar.local_date(now)
     assignee = directory.staff_by_key.get(ticket.assignee or "")
     if assignee is not None:
-        present = _present(assignee, today, directory.staff_by_key)
+        present = present_or_delegate(assignee, today, directory.staff_by_key)
         if present is not None:
             return [present]
     members = [directory.staff_by_key[k] for k in settings.config.accounts.queues.get(ticket.queue, [])]
     return [m for m in members if m.active and m.away_on(today) is None]
-
-
-def _present(person: Staff, today: date, staff: dict[str, Staff]) -> Staff | None:
-    away = person.away_on(today)
-    if person.active and away is None:
-        return person
-    delegate = staff.get(away.delegate or "") if away else None
-    return delegate if delegate is not None and delegate.active and delegate.away_on(today) is None else None
 
 
 def _recipients(ctx: MailContext) -> list[Staff]:

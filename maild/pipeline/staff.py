@@ -16,7 +16,9 @@ from maild.outbound.compose import Outgoing
 from maild.runtime.subjects import tagged_subject
 from maild.pipeline.answer import send_answer, tell_requester
 from maild.pipeline.caps import within_cap
-from maild.pipeline.commands import STATUS_COMMANDS, Command, StaffReply, parse_staff_reply
+from maild.pipeline import canned
+from maild.pipeline.commands import (STATUS_COMMANDS, Command, StaffReply, check_place,
+                                     parse_staff_reply)
 from maild.pipeline.context import MailContext, Outcome
 from maild.pipeline.notify import tell_staff
 from maild.pipeline.quotes import new_text
@@ -24,6 +26,7 @@ from maild.pipeline.staff_files import answer_files, answer_html, keep_files, se
 from maild.schedule import targets
 from maild.schedule.reminders import log_meeting
 from maild.store import raw as raw_store
+from maild.store.merge import merge, surviving
 from maild.store.models import Event, Message, Participant, Proposed, Ticket
 
 log = logging.getLogger("maild.pipeline")
@@ -37,14 +40,18 @@ def apply_staff_reply(ctx: MailContext, ours: list[str]) -> None:
     assert ticket is not None and mail is not None and sender is not None and sender.staff_key
     staff = ctx.settings.directory.staff_by_key[sender.staff_key]
     ctx.stored_text = new_text(mail.text, ours, keep_forwards=False)  # it goes to the customer
-    reply = parse_staff_reply(ctx.stored_text, _staff_names(ctx))
+    reply = parse_staff_reply(ctx.stored_text, staff_names(ctx))
+    check_place(reply, starting=False)
     if any(c.name == "meeting" for c in reply.commands) and not ticket.organisation:
         reply.errors.append("#meeting: this ticket belongs to no organisation")
+    reply.errors += check_on_ticket(ctx, ticket, reply)
     if reply.errors:
         _refuse(ctx, ticket, staff, reply)
     else:
         refused = _refuse_widening(ctx, ticket, staff, reply) if ctx.staff_unauthenticated else []
-        notices = [notice for command in reply.commands if (notice := _run(ctx, ticket, staff, command))]
+        notices = [notice for command in reply.commands
+                   if (notice := run_command(ctx, ticket, staff, command))]
+        ticket = ctx.ticket = surviving(Ticket.find(ticket.number))  # after `#merge`, the survivor
         _answer_or_note(ctx, ticket, staff, reply)
         for template in notices:  # after the answer, so the customer reads the answer first
             tell_requester(ctx.settings, ticket, template, ctx.now, ctx.raw_id)
@@ -91,7 +98,24 @@ def _tell_unauthenticated(ctx: MailContext, ticket: Ticket, staff: Staff, reply:
     outbox.queue_notice(ctx.settings, UNAUTHENTICATED_TEMPLATE, rendered, to, ticket)
 
 
-def _staff_names(ctx: MailContext) -> dict[str, str]:
+def check_on_ticket(ctx: MailContext, ticket: Ticket, reply: StaffReply) -> list[str]:
+    """What parsing alone cannot tell: the canned answer exists, the ticket to merge into does."""
+    errors = []
+    known = canned.names(ctx.settings)
+    for command in reply.commands:
+        if command.name == "answer" and command.argument not in known:
+            errors.append(f"#answer {command.argument}: no such canned answer "
+                          f"(there are: {', '.join(known) or 'none'})")
+        if command.name == "merge":
+            target = Ticket.find(int(command.argument))
+            if target is None:
+                errors.append(f"#merge {command.argument}: no such ticket")
+            elif surviving(target).number == ticket.number:
+                errors.append(f"#merge {command.argument}: that is this ticket")
+    return errors
+
+
+def staff_names(ctx: MailContext) -> dict[str, str]:
     """`#assign` takes a key, a full name, a first name or an address."""
     names: dict[str, str] = {}
     for person in ctx.settings.directory.staff_by_key.values():
@@ -108,11 +132,13 @@ def _answer_or_note(ctx: MailContext, ticket: Ticket, staff: Staff, reply: Staff
         _store(ctx, ticket, "note", "\n\n".join(t for t in (note, reply.answer) if t))
         _event(ctx, ticket, "note", f"internal note by {staff.key}")
         what = "internal note"
-    elif reply.answer:
+    elif reply.answer or reply.canned:
         assert ctx.mail is not None
-        send_answer(ctx.settings, ticket, staff, reply.answer, answer_html(ctx.mail),
-                    answer_files(ctx, ticket, staff))
-        _mark_answered(ctx, ticket)
+        text = canned.with_answer(ctx.settings, reply.canned, ticket, staff, reply.answer) \
+            if reply.canned else reply.answer
+        html = None if reply.canned else answer_html(ctx.mail)  # a canned answer is text
+        send_answer(ctx.settings, ticket, staff, text, html, answer_files(ctx, ticket, staff))
+        mark_answered(ctx, ticket)
         _event(ctx, ticket, "answered", f"by {staff.key} ({ctx.staff_verified})")
         what = "answer sent"
     else:
@@ -122,7 +148,7 @@ def _answer_or_note(ctx: MailContext, ticket: Ticket, staff: Staff, reply: Staff
     ctx.said.append(f"ticket {ticket.number}: staff reply from {staff.key}: {what}, {len(reply.commands)} commands")
 
 
-def _mark_answered(ctx: MailContext, ticket: Ticket) -> None:
+def mark_answered(ctx: MailContext, ticket: Ticket) -> None:
     changes: dict = {Ticket.updated_at: ctx.now}
     if ticket.first_response_at is None:
         changes[Ticket.first_response_at] = ctx.now
@@ -132,15 +158,26 @@ def _mark_answered(ctx: MailContext, ticket: Ticket) -> None:
     Ticket.update(changes).where(Ticket.number == ticket.number).execute()
 
 
-def _run(ctx: MailContext, ticket: Ticket, staff: Staff, command: Command) -> str | None:
+def run_command(ctx: MailContext, ticket: Ticket, staff: Staff, command: Command) -> str | None:
     """Apply one checked command to the ticket and its history; returns the customer notice it calls for."""
     if command.name in STATUS_COMMANDS:
         return _status(ctx, ticket, staff, STATUS_COMMANDS[command.name])
-    runner = {"priority": _priority, "assign": _assign, "kind": _kind, "cc": _cc,
-              "meeting": _meeting, "attachments": send_attachments}.get(command.name)
-    if runner is not None:  # `#note` shapes the whole reply instead: see _answer_or_note
+    runner = {"priority": _priority, "assign": _assign, "take": _take, "kind": _kind, "cc": _cc,
+              "meeting": _meeting, "merge": _merge, "attachments": send_attachments}.get(command.name)
+    if runner is not None:  # `#note` and `#answer` shape the whole reply: see _answer_or_note
         runner(ctx, ticket, staff, command)
     return None
+
+
+def _take(ctx: MailContext, ticket: Ticket, staff: Staff, command: Command) -> None:
+    _change(ctx, ticket, staff, "assignee", staff.key)
+
+
+def _merge(ctx: MailContext, ticket: Ticket, staff: Staff, command: Command) -> None:
+    target = surviving(Ticket.find(int(command.argument)))
+    merge(ticket, target, staff.key, ctx.now)
+    targets.status_changed(ticket, ctx.settings, ctx.now)  # closed: its own clock stops
+    ctx.said.append(f"ticket {ticket.number} merged into {target.number} by {staff.key}")
 
 
 def _priority(ctx: MailContext, ticket: Ticket, staff: Staff, command: Command) -> None:

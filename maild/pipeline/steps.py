@@ -18,6 +18,8 @@ from maild.pipeline.limits import check_limits
 from maild.pipeline.notify import notify
 from maild.pipeline.parse import parse
 from maild.pipeline.screen import screen
+from maild.pipeline.start import start
+from maild.pipeline.status_request import status_request
 from maild.pipeline.thread import thread
 
 Step = Callable[[MailContext], None]
@@ -31,6 +33,8 @@ STEPS: tuple[Step, ...] = (
     identify,      # staff, contact of an organisation, or unknown
     thread,        # the ticket it belongs to: signed reply address, then headers, then subject tag
     authenticate,  # a staff address proves itself (signed address or DKIM/DMARC) or counts as a customer
+    status_request,  # a customer asking where their tickets stand: answered, no ticket
+    start,         # a proven staff member starts a ticket: a forward, `#to`, or their own
     classify,      # routing rules -> kind, priority, queue, route_to, acknowledgement
     admit,         # unknown-sender policy: accept, flag, or redirect to the admin manager
     assign,        # route_to -> the staff member, or who covers while they are away

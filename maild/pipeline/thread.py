@@ -18,8 +18,9 @@ from maild.pipeline.context import MailContext
 from maild.pipeline.quotes import new_text
 from maild.pipeline.thanks import thanks_only_reply
 from maild.runtime.directory import Author
-from maild.runtime.signing import CUSTOMER, SignedAddress
+from maild.runtime.signing import CUSTOMER, START_TICKET, SignedAddress
 from maild.runtime.subjects import tag_pattern
+from maild.store.merge import surviving
 from maild.store.models import Event, Message, Outbox, Ticket
 from maild.store.queries import is_participant, sent_texts
 
@@ -32,6 +33,9 @@ def thread(ctx: MailContext) -> None:
     if ctx.bounce is not None:
         return  # a delivery report belongs to the ticket of the mail it reports on, or to none
     ticket = _by_signed_address(ctx) or _by_reference(ctx)
+    if ticket is not None and ticket.merged_into is not None:
+        merged, ticket = ticket.number, surviving(ticket)
+        ctx.notes.append(f"ticket {merged} was merged into ticket {ticket.number}")
     if ticket is not None and _too_late(ctx, ticket) and not _only_thanks(ctx, ticket):
         ctx.follows = ticket.number
         ctx.notes.append(f"ticket {ticket.number} was closed more than "
@@ -45,6 +49,9 @@ def _by_signed_address(ctx: MailContext) -> Ticket | None:
         if not signed.valid:
             _refuse(ctx, signed)
             continue
+        if signed.ticket == START_TICKET:
+            _start_address(ctx, signed)
+            continue
         ticket = Ticket.find(signed.ticket)
         if ticket is None:
             continue
@@ -56,12 +63,24 @@ def _by_signed_address(ctx: MailContext) -> Ticket | None:
     return None
 
 
+def _start_address(ctx: MailContext, signed: SignedAddress) -> None:
+    """A staff member's address for starting tickets: proof for `authenticate`, no ticket."""
+    sender_key = ctx.sender.staff_key if ctx.sender else None
+    if signed.staff_key is not None and signed.staff_key == sender_key:
+        ctx.signed = signed
+        ctx.notes.append(f"sent to {signed.staff_key}'s signed address for starting tickets")
+    else:
+        ctx.notes.append("a staff member's address for starting tickets used by someone else")
+
+
 def _signed_addresses(ctx: MailContext) -> list[SignedAddress]:
     assert ctx.mail is not None
     headers = ctx.mail.headers
     seen = [*ctx.recipients, *(a for _, a in ctx.mail.to + ctx.mail.cc),
             *(str(v).strip().strip("<>") for name in ("Delivered-To", "X-Original-To") for v in headers.get_all(name) or [])]
-    found = (ctx.settings.reply_addresses.read(a) for a in dict.fromkeys(a.lower() for a in seen))
+    status = (ctx.settings.config.main.conversations.status_address or "").lower()
+    found = (ctx.settings.reply_addresses.read(a) for a in dict.fromkeys(a.lower() for a in seen)
+             if a != status)
     return [s for s in found if s is not None]
 
 

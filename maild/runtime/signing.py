@@ -27,6 +27,7 @@ from maild.config import Config
 from maild.errors import ConfigError
 
 CUSTOMER = "c"
+START_TICKET = 0  # `t0.s-<key>`: a staff member's address for starting tickets (no ticket yet)
 MAC_CHARS = 12  # 60 bits: far beyond what anyone can try by sending mail
 KEY_FILE = "reply.key"
 MESSAGE_ID_RE = re.compile(r"^<maild\.([0-9a-f]{32})\.([a-z2-7]{%d})@([^<>@\s]+)>$" % MAC_CHARS)
@@ -36,6 +37,11 @@ _DRY_RUN_KEY: ContextVar[bytes | None] = ContextVar("dry_run_key", default=None)
 
 def staff_role(staff_key: str) -> str:
     return f"s-{staff_key}"
+
+
+def start_address(addresses: ReplyAddresses, staff_key: str) -> str:
+    """The staff member's signed address for starting tickets (a forward, `#to`, a new ticket)."""
+    return addresses.make(START_TICKET, staff_role(staff_key))
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from maild import defaults
 from maild.config import Organisation
-from maild.schedule import reminders, targets, waiting
+from maild.schedule import digest, reminders, targets, waiting
 
 if TYPE_CHECKING:
     from maild.runtime import Runtime, Settings
@@ -51,6 +51,18 @@ class OccurrenceTrigger(BaseTrigger):
                     None)
 
 
+class DigestTrigger(BaseTrigger):
+    """Fires when the office opens on each working day (bank holidays and closures skipped)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None,
+                           now: datetime) -> datetime | None:
+        return digest.next_start(self.settings.calendar, previous_fire_time or now,
+                                 inclusive=previous_fire_time is None)
+
+
 @dataclass(frozen=True)
 class JobSpec:
     id: str
@@ -63,13 +75,19 @@ class JobSpec:
         """One pass of this job (on a database thread); returns the mails queued."""
         if not self.kinds:
             return self.sweep(settings, now)
-        return reminders.process_due(settings, now, self.kinds, self.organisation)
+        queued = digest.process_due(settings, now) if digest.KIND in self.kinds else 0
+        kinds = tuple(k for k in self.kinds if k != digest.KIND)
+        if kinds:
+            queued += reminders.process_due(settings, now, kinds, self.organisation)
+        return queued
 
 
 def job_specs(settings: Settings) -> list[JobSpec]:
     main = settings.config.main
     every = IntervalTrigger(seconds=main.service_targets.sweep_seconds, timezone=timezone.utc)
     specs = [JobSpec("sla:sweep", every), JobSpec("waiting:sweep", every, sweep=waiting.sweep)]
+    if main.reminders.digest:
+        specs.append(JobSpec("digest", DigestTrigger(settings), (digest.KIND,)))
     if not main.reminders.enabled:
         return specs
     for org in settings.config.accounts.organisations:
@@ -78,7 +96,8 @@ def job_specs(settings: Settings) -> list[JobSpec]:
                   for kinds in _kinds_for(org)]
     specs.append(JobSpec("reminder:meeting_notes", every, ("meeting_notes",)))
     specs.append(JobSpec("reminder:catch-up", IntervalTrigger(minutes=defaults.REMINDER_CATCH_UP_MINUTES,
-                                                              timezone=timezone.utc), reminders.KINDS))
+                                                              timezone=timezone.utc),
+                         (*reminders.KINDS, *((digest.KIND,) if main.reminders.digest else ()))))
     return specs
 
 

@@ -64,13 +64,17 @@ def _proposed_participants() -> None:
     add_tables(Proposed)
 
 
+def _merged_tickets() -> None:
+    add_columns(Ticket, "merged_into")
+
+
 def _inline_attachments() -> None:
     add_columns(Attachment, "content_id", "inline")
 
 
 MIGRATIONS: list[Callable[[], None]] = [
     _initial_schema, _conversations, _service_targets_and_reminders, _bounces, _mail_copies,
-    _proposed_participants, _inline_attachments,
+    _proposed_participants, _merged_tickets, _inline_attachments,
 ]
 LATEST = len(MIGRATIONS)
 

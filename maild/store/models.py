@@ -153,6 +153,7 @@ class Ticket(BaseModel):
     first_response_at = DateTimeField(null=True)  # the first staff answer sent to the customer
     resolved_at = DateTimeField(null=True)  # when it last became resolved or closed
     follows = IntegerField(null=True)  # the closed ticket this one follows up
+    merged_into = IntegerField(null=True)  # `#merge N`: this ticket's mail now lands on ticket N
     # Service targets (maild.schedule.targets): the clock of the current priority runs from
     # `sla_since`; `paused_since` is set while it stands still (pending, resolved, closed), and
     # `paused_seconds` is the time it stood still since `sla_since`, measured on that clock.

@@ -33,6 +33,7 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
         "first_response_at": iso(ticket.first_response_at),
         "resolved_at": iso(ticket.resolved_at),
         "follows": ticket.follows,
+        "merged_into": ticket.merged_into,
     }
 
 
