@@ -4,7 +4,8 @@ quarantined mail, and any that crashed (an exit other than 0) or were left half-
     .venv/bin/python bench/deliver_corpus.py [FOLDER...]
 
 Default folders: the standard library's own email test data (`test/test_email/data`, where
-installed), tests/data/replies, tests/data/replies-holdout, tests/data/routing and tests/data/hostile.
+installed), tests/data/replies, tests/data/replies-holdout, tests/data/routing and
+tests/data/hostile.
 """
 
 from __future__ import annotations

@@ -34,7 +34,8 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
 
 import mailparser  # noqa: E402
-from conftest import MAILD, MaildSetup, SmtpSink, free_port, wait_for_port, write_config  # noqa: E402
+from conftest import (MAILD, MaildSetup, SmtpSink, free_port,  # noqa: E402
+                      wait_for_port, write_config)
 from dovecot import Dovecot  # noqa: E402
 from mailgen import helpdesk_mix  # noqa: E402
 
@@ -130,9 +131,8 @@ def check_counts(setup: MaildSetup, sink: SmtpSink, expected, n: int) -> None:  
     got = (opened, replied, ignored, acks)
     want = (expected.opened, expected.replied, expected.ignored, expected.opened)
     status = "exact" if got == want else f"WRONG, expected {want}"
-    print(
-        f"  counts for {n}: {opened} tickets, {replied} replies threaded, {ignored} auto-replies ignored, "
-          f"{acks} acknowledgements: {status}")
+    print(f"  counts for {n}: {opened} tickets, {replied} replies threaded, "
+          f"{ignored} auto-replies ignored, {acks} acknowledgements: {status}")
 
 
 def run_maild(n: int, dovecot: Dovecot, directory: Path) -> tuple[float, tuple[float, float], float,
@@ -229,8 +229,8 @@ def expunge(dovecot: Dovecot, folder: str) -> None:
 
 def report(n: int, rounds: list[Round]) -> None:
     for i, r in enumerate(rounds if len(rounds) > 1 else [], 1):
-        print(
-            f"  round {i}: floor {r.floor:.0f} msgs/s ({r.floor_before:.0f} before, {r.floor_after:.0f} after), "
+        print(f"  round {i}: floor {r.floor:.0f} msgs/s "
+              f"({r.floor_before:.0f} before, {r.floor_after:.0f} after), "
               f"maild {r.rate:.0f} msgs/s: {100 * r.ratio:.0f}%")
     # the median round (the upper one of two)
     r = sorted(rounds, key=lambda r: r.ratio)[len(rounds) // 2]
@@ -243,7 +243,8 @@ def report(n: int, rounds: list[Round]) -> None:
     print(f"   peak RSS of fetch, N={n}: {r.rss[0]:.0f} MB; with its children {r.rss[1]:.0f} MB")
     cores = os.cpu_count() or 1
     print(f"   CPU per mail, all processes (maild, Dovecot): floor {r.floor_cpu * 1000:.2f} ms, "
-          f"maild {r.cpu * 1000:.2f} ms; {cores} cores allow maild at most {cores / r.cpu:.0f} msgs/s "
+          f"maild {r.cpu * 1000:.2f} ms; "
+          f"{cores} cores allow maild at most {cores / r.cpu:.0f} msgs/s "
           f"({100 * cores / r.cpu / r.floor:.0f}% of the floor)")
 
 
@@ -255,7 +256,8 @@ def main() -> None:
     parser.add_argument("--latency", type=int, default=100,
                         help="mails for the IDLE latency (0: skip)")
     parser.add_argument("--rounds", type=int, default=1,
-                        help="floor and maild this many times over, and the median ratio (the VM's speed drifts)")
+                        help="floor and maild this many times over, and the median ratio "
+                             "(the VM's speed drifts)")
     args = parser.parse_args()
     compile_maild()
     with tempfile.TemporaryDirectory() as tmp:
@@ -264,8 +266,8 @@ def main() -> None:
         dovecot.start()
         try:
             mails, _ = helpdesk_mix(args.n)
-            print(
-                f"N={args.n} mixed mails, {sum(map(len, mails)) / len(mails) / 1024:.1f} kB average; "
+            print(f"N={args.n} mixed mails, "
+                  f"{sum(map(len, mails)) / len(mails) / 1024:.1f} kB average; "
                   f"{os.cpu_count()} cores")
             rounds = [one_round(args.n, dovecot, Path(tmp) / f"round-{i}") for i in range(
                 args.rounds)]
@@ -278,9 +280,8 @@ def main() -> None:
             if args.latency:
                 lat = sorted(idle_latency(dovecot, Path(tmp) / "maild-idle", args.latency))
                 p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
-                print(
-                    f"3. IDLE mail-to-ack latency over {len(lat)}: p50 {statistics.median(lat) * 1000:.0f} ms, "
-                      f"p99 {p99 * 1000:.0f} ms")
+                print(f"3. IDLE mail-to-ack latency over {len(lat)}: "
+                      f"p50 {statistics.median(lat) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms")
         finally:
             dovecot.stop()
 

@@ -40,15 +40,16 @@ def generate(n: int, seed: int = 7) -> list[bytes]:
     for i in range(n):
         m = EmailMessage()
         kind = rng.random()
-        m[
-            "From"] = f"User {i} <user{i}@bath.example.ac.uk>" if kind < 0.6 else f"stranger{i}@example.org"
+        m["From"] = (f"User {i} <user{i}@bath.example.ac.uk>" if kind < 0.6
+                     else f"stranger{i}@example.org")
         m["To"] = "helpdesk@example.com"
         m["Message-ID"] = f"<bench-{i}@example.org>"
-        m[
-            "Subject"] = f"Problem {i}: placement dates wrong \u2013 caf\u00e9" if kind < 0.8 else f"Re: [#{max(1, i // 2)}] Problem"
+        m["Subject"] = (f"Problem {i}: placement dates wrong \u2013 caf\u00e9" if kind < 0.8
+                        else f"Re: [#{max(1, i // 2)}] Problem")
         if 0.8 <= kind < 0.85:
             m["Auto-Submitted"] = "auto-replied"
-        body = f"Hello,\n\nSomething is wrong with placement {i}.\n" + "Details of the problem.\n" * rng.randint(2, 40)
+        body = (f"Hello,\n\nSomething is wrong with placement {i}.\n"
+                + "Details of the problem.\n" * rng.randint(2, 40))
         m.set_content(body)
         if kind < 0.2:
             m.add_alternative(f"<p>{body}</p>", subtype="html")
@@ -73,8 +74,8 @@ def bench_in_process(directory: Path, mails: list[bytes]) -> float:
     report = OutboxSender(lambda: transport_for(settings.config),
                           settings.config.main.outbound.retry).send_due(10**6)
     send_elapsed = time.perf_counter() - start_send
-    print(
-        f"sender to Maildir:      {report.sent / send_elapsed:8.0f} msgs/s ({report.sent} mails: acknowledgements and staff notifications)")
+    print(f"sender to Maildir:      {report.sent / send_elapsed:8.0f} msgs/s "
+          f"({report.sent} mails: acknowledgements and staff notifications)")
     return len(mails) / elapsed
 
 
@@ -103,8 +104,8 @@ def main() -> None:
         rate = bench_in_process(Path(tmp) / "inproc", mails)
         print(f"intake in-process:      {rate:8.0f} msgs/s")
         print(f"intake over SMTP:       {bench_smtp(Path(tmp) / 'smtp', mails):8.0f} msgs/s")
-    print(
-        f"peak RSS (this process): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print("peak RSS (this process): "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
 if __name__ == "__main__":

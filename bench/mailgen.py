@@ -30,7 +30,8 @@ def helpdesk_mix(n: int, seed: int = 11) -> tuple[list[bytes], Expected]:
         roll = rng.random()
         m["To"] = "helpdesk@example.com"
         m["Message-ID"] = f"<mix-{seed}-{i}@example.org>"
-        body = f"Hello,\n\nAbout case {i}.\n" + "A line describing the problem in some detail.\n" * rng.randint(2, 25)
+        body = (f"Hello,\n\nAbout case {i}.\n"
+                + "A line describing the problem in some detail.\n" * rng.randint(2, 25))
         if roll < 0.05 and senders:
             m["From"] = "Out Of Office <ooo@example.org>"
             m["Subject"] = "Automatic reply: I am away"
@@ -42,7 +43,8 @@ def helpdesk_mix(n: int, seed: int = 11) -> tuple[list[bytes], Expected]:
             m["Subject"] = f"Re: [#{number}] more information"
             expected.replied += 1
         else:
-            sender = f"User {i} <user{i}@bath.example.ac.uk>" if roll < 0.7 else f"Someone {i} <p{i}@example.net>"
+            sender = (f"User {i} <user{i}@bath.example.ac.uk>" if roll < 0.7
+                      else f"Someone {i} <p{i}@example.net>")
             senders.append(sender)
             m["From"] = sender
             m["Subject"] = rng.choice([f"Report {i} is wrong", f"Caf\u00e9 export {i} \u00e9choue",

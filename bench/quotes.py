@@ -1,4 +1,4 @@
-"""How often the stored text of a reply is exactly the new text, on the corpus in tests/data/replies.
+"""How often the stored text of a reply is exactly its new text, on the tests/data/replies corpus.
 
     .venv/bin/python bench/quotes.py [-v]
 

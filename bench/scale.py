@@ -66,7 +66,8 @@ def counts(config: Path) -> dict[str, int]:
 
 
 def fetch(configs: list[Path]) -> tuple[float, float, list[str]]:
-    """Run one `maild fetch --once` per host at once: (seconds, machine CPU %, per-host summaries)."""
+    """Run one `maild fetch --once` per host at once:
+    (seconds, machine CPU %, per-host summaries)."""
     busy0, total0 = cpu_ticks()
     start = time.perf_counter()
     # Output into files, not pipes: a host whose log fills an unread pipe would stall on it.
@@ -100,12 +101,11 @@ def run_setup(name: str, hosts: int, url: str | None, dovecot: Dovecot, work: Pa
     dovecot.append(measured)
     seconds, cpu, summaries = fetch(configs)
     got = counts(configs[0])
-    exact = "exact" if got == expected and dovecot.count(
-        "INBOX") == 0 else f"WRONG {got} != {expected}"
+    exact = ("exact" if got == expected and dovecot.count("INBOX") == 0
+             else f"WRONG {got} != {expected}")
     shares = " / ".join(s.split(":", 1)[1].split(" fetched")[0].strip() for s in summaries)
-    print(
-        f"{name:<18} {hosts:>5} {len(measured) / seconds:9.0f} {cpu:8.0f}%   {exact}; fetched per host: {shares}",
-          flush=True)
+    print(f"{name:<18} {hosts:>5} {len(measured) / seconds:9.0f} {cpu:8.0f}%   {exact}; "
+          f"fetched per host: {shares}", flush=True)
 
 
 def main() -> None:

@@ -49,7 +49,7 @@ class DeliveryError(MaildError):
 
 
 class RelayUnavailable(DeliveryError):
-    """The relay could not be reached or refused the session: every queued mail waits, none fails."""
+    """The relay was unreachable or refused the session: every queued mail waits, none fails."""
 
 
 class ListenerUnavailable(MaildError):

@@ -35,8 +35,9 @@ def _admin_connection():  # noqa: ANN202 - psycopg's type
         return psycopg.connect(admin_url(), autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as exc:
         raise AssertionError(
-            f"these tests need PostgreSQL at {admin_url()} (set MAILD_TEST_POSTGRES or MAILD_TEST_DATABASE "
-            f"to a server where the user may CREATE DATABASE): {exc}") from None
+            f"these tests need PostgreSQL at {admin_url()} (set MAILD_TEST_POSTGRES or "
+            "MAILD_TEST_DATABASE to a server where the user may CREATE DATABASE): "
+            f"{exc}") from None
 
 
 def postgres_database() -> str:

@@ -36,8 +36,8 @@ def varied(n: int, seed: int = 7, prefix: str = "v") -> list[bytes]:
     mails = []
     for i in range(n):
         m = EmailMessage()
-        m["From"] = (
-            f"Contact {i} <user{i}@bath.example.ac.uk>" if i % 3 else f"Stranger {i} <s{i}@example.org>")
+        m["From"] = (f"Contact {i} <user{i}@bath.example.ac.uk>" if i % 3
+                     else f"Stranger {i} <s{i}@example.org>")
         m["To"] = "helpdesk@example.com"
         m["Message-ID"] = f"<{prefix}-{i}-{seed}@example.org>"
         m["Subject"] = [f"Report {i} shows wrong dates",
@@ -73,8 +73,8 @@ def out_of_office(i: int, prefix: str = "ooo") -> bytes:
     from email.policy import SMTP
 
     m = EmailMessage()
-    m["From"], m["To"], m[
-        "Subject"] = "Out Of Office <ooo@example.org>", "helpdesk@example.com", "Automatic reply: away"
+    m["From"], m["To"], m["Subject"] = ("Out Of Office <ooo@example.org>", "helpdesk@example.com",
+                                        "Automatic reply: away")
     m["Auto-Submitted"], m["Message-ID"] = "auto-replied", f"<{prefix}-{i}@example.org>"
     m.set_content("I am away this week.\n")
     return m.as_bytes(policy=SMTP)

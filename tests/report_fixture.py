@@ -63,7 +63,8 @@ class Month:
                      Outcome.REPLIED)
 
     def staff(self, name: str, who: str, text: str) -> None:
-        """A staff reply through the address signed for them and that ticket: #commands, then an answer."""
+        """A staff reply through the address signed for them and that ticket: #commands, then an
+        answer."""
         number = self.numbers[name]
         to = self.settings.reply_addresses.make(number, staff_role(who))
         self._accept(mail(sender=STAFF[who], to=to, subject=f"Re: [#{number}] ...", body=text), to,
@@ -71,7 +72,8 @@ class Month:
 
     def _accept(self, message: object, to: str, expected: Outcome) -> None:
         sender = message["From"].addresses[0].addr_spec  # type: ignore[index]
-        outcome = self.intake.accept(Arrival(message.as_bytes(), "test", "test", [to], sender))  # type: ignore[attr-defined]
+        outcome = self.intake.accept(Arrival(message.as_bytes(),  # type: ignore[attr-defined]
+                                             "test", "test", [to], sender))
         assert outcome is expected, (self.now, message["Subject"], outcome)  # type: ignore[index]
 
 

@@ -24,13 +24,15 @@ def dsn(original_id: str, recipient: str, action: str, status: str,
     return (
         "From: MAILER-DAEMON@mx.bath.example.ac.uk (Mail Delivery System)\r\n"
         "To: helpdesk@example.com\r\nSubject: Undelivered Mail Returned to Sender\r\n"
-        "Message-ID: <dsn-1@mx.bath.example.ac.uk>\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
+        "Message-ID: <dsn-1@mx.bath.example.ac.uk>\r\nAuto-Submitted: auto-replied\r\n"
+        "MIME-Version: 1.0\r\n"
         'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
         "--B\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
         "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
         "Reporting-MTA: dns; mx.bath.example.ac.uk\r\n\r\n"
         f"Final-Recipient: rfc822; {recipient}\r\nAction: {action}\r\nStatus: {status}\r\n"
-        f"Diagnostic-Code: smtp; 550 {status} <{recipient}>: Recipient address rejected: User unknown\r\n"
+        f"Diagnostic-Code: smtp; 550 {status} <{recipient}>: "
+        "Recipient address rejected: User unknown\r\n"
         f"\r\n--B\r\nContent-Type: {headers_part}\r\n\r\n{returned}\r\n--B--\r\n"
     ).encode()
 
@@ -41,7 +43,8 @@ def deliver_dsn(intake: Intake, content: bytes) -> Outcome:
 
 @pytest.fixture
 def answered(tmp_path: Path) -> tuple[Intake, Outbox]:
-    """Ticket 1 (Dana, Pat in Cc), answered and resolved by Alice: the answer is the mail that bounces."""
+    """Ticket 1 (Dana, Pat in Cc), answered and resolved by Alice: the answer is the mail that
+    bounces."""
     intake = build_intake(tmp_path)
     open_ticket(intake, Cc="Pat Deputy <pat@bath.example.ac.uk>")
     answer_as_alice(intake, "#resolve\nThe answer.")

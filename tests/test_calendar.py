@@ -1,4 +1,5 @@
-"""Office hours 09:00-17:30 Europe/London, Monday to Friday, without England and Wales bank holidays."""
+"""Office hours 09:00-17:30 Europe/London, Monday to Friday, without England and Wales bank
+holidays."""
 
 from __future__ import annotations
 
@@ -19,43 +20,22 @@ def london(*args: int) -> datetime:
 
 
 @pytest.mark.parametrize(("moment", "is_open", "next_open"), [
-    (london(2026, 11, 23, 10, 0), True, london(2026, 11, 23, 10, 0)),     # Monday morning
-    (london(2026, 11, 23, 8, 59), False, london(2026, 11, 23, 9, 0)),     # before opening
-    (london(2026, 11, 23, 17, 30), False, london(2026, 11, 24, 9, 0)),    # closing time is closed
-    (london(2026, 11, 27, 17, 45), False, london(2026, 11, 30, 9, 0)),    # late Friday -> Monday
-    (london(2026, 11, 28, 12, 0), False, london(2026, 11, 30, 9, 0)),     # Saturday
-    (london(2026, 12, 24, 18, 0), False, london(2026, 12, 30, 9, 0)),     # Christmas, Boxing Day (Sat)
-                                                                          # s
-                                                                          # u
-                                                                          # b
-                                                                          # s
-                                                                          # t
-                                                                          # i
-                                                                          # t
-                                                                          # u
-                                                                          # t
-                                                                          # e
-                                                                          # M
-                                                                          # o
-                                                                          # n
-                                                                          # 2
-                                                                          # 8
-                                                                          # t
-                                                                          # h
-                                                                          # ,
-                                                                          # c
-                                                                          # l
-                                                                          # o
-                                                                          # s
-                                                                          # u
-                                                                          # r
-                                                                          # e
-                                                                          # 2
-                                                                          # 9
-                                                                          # t
-                                                                          # h
-    (london(2026, 4, 2, 17, 31), False, london(2026, 4, 7, 9, 0)),        # Good Friday, Easter Monday
-    (london(2026, 8, 31, 11, 0), False, london(2026, 9, 1, 9, 0)),        # summer bank holiday (England)
+    # Monday morning
+    (london(2026, 11, 23, 10, 0), True, london(2026, 11, 23, 10, 0)),
+    # before opening
+    (london(2026, 11, 23, 8, 59), False, london(2026, 11, 23, 9, 0)),
+    # closing time is closed
+    (london(2026, 11, 23, 17, 30), False, london(2026, 11, 24, 9, 0)),
+    # late Friday -> Monday
+    (london(2026, 11, 27, 17, 45), False, london(2026, 11, 30, 9, 0)),
+    # Saturday
+    (london(2026, 11, 28, 12, 0), False, london(2026, 11, 30, 9, 0)),
+    # Christmas, Boxing Day (Sat), substitute Mon 28th, closure 29th
+    (london(2026, 12, 24, 18, 0), False, london(2026, 12, 30, 9, 0)),
+    # Good Friday, Easter Monday
+    (london(2026, 4, 2, 17, 31), False, london(2026, 4, 7, 9, 0)),
+    # summer bank holiday (England)
+    (london(2026, 8, 31, 11, 0), False, london(2026, 9, 1, 9, 0)),
 ])
 def test_open_and_next_open(moment: datetime, is_open: bool, next_open: datetime) -> None:
     assert calendar.is_open(moment) is is_open

@@ -36,9 +36,9 @@ def test_signed_address_names_ticket_and_role_and_cannot_be_moved() -> None:
     read = addresses.read(signed.upper())  # some servers fold local parts
     assert read is not None and (read.valid, read.ticket, read.staff_key) == (True, 1234, "alice")
     mac = signed.split(".")[-2].split("@")[0]
-    for forged in (signed.replace("t1234", "t1235"),                       # moved to another ticket
-                   signed.replace("s-alice", "s-carol"),                   # given to someone else
-                   f"helpdesk+t1234.c.{mac}@example.com",                  # turned into the customer's
+    for forged in (signed.replace("t1234", "t1235"),       # moved to another ticket
+                   signed.replace("s-alice", "s-carol"),   # given to someone else
+                   f"helpdesk+t1234.c.{mac}@example.com",  # turned into the customer's
                    signed.replace(mac, mac[:-1] + ("a" if mac[-1] != "a" else "b"))):  # tampered
         assert addresses.read(forged) == addresses.read(forged) and not addresses.read(forged).valid
     assert addresses.read("helpdesk+t1.c.abc@example.com").valid is False  # our form, bad length
@@ -166,8 +166,8 @@ def test_notifications_are_in_the_outbox_not_the_conversation_and_still_recognis
                     In_Reply_To=note["Message-ID"])
     assert accept(intake, unproven) is Outcome.OPENED
     opened = Event.select().where(Event.kind == "opened").order_by(Event.id.desc()).get()
-    assert f"threaded to ticket {ticket.number} by In-Reply-To/References; ticket {ticket.number} not joined" \
-        in opened.detail
+    assert (f"threaded to ticket {ticket.number} by In-Reply-To/References; "
+            f"ticket {ticket.number} not joined" in opened.detail)
 
 def test_commands_move_the_service_target_clock(intake: Intake) -> None:
     ticket, note = open_ticket(intake)
@@ -211,7 +211,8 @@ def test_a_bad_command_applies_nothing_and_tells_the_sender(intake: Intake) -> N
     [errors] = sent("command_errors")
     assert errors["To"] == "Alice Engineer <alice@example.com>"
     text = body(errors)
-    assert "#priority nine: priority must be 1, 2, 3 or 4" in text and "#frobnicate: unknown command" in text
+    assert ("#priority nine: priority must be 1, 2, 3 or 4" in text
+            and "#frobnicate: unknown command" in text)
     note_row = Message.get(Message.direction == "note")
     assert note_row.text.startswith("#priority 2\n#priority nine")
 
@@ -256,8 +257,8 @@ def test_deactivated_contact_is_left_out_of_the_answers_cc(tmp_path: Path) -> No
     open_store(settings.config.database)
     migrate()
     intake = Intake(Runtime(settings), STEPS)
-    _, note = open_ticket(intake,
-                          Cc="Pat Deputy <pat@bath.example.ac.uk>, Sam Senior <sam@bath.example.ac.uk>")
+    _, note = open_ticket(intake, Cc="Pat Deputy <pat@bath.example.ac.uk>, "
+                                     "Sam Senior <sam@bath.example.ac.uk>")
     accept(intake, staff_reply(note, "Hello Dana,\n\nfixed."), to=note["Reply-To"])
     [answer] = sent("answer")
     assert answer["Cc"] == "Sam Senior <sam@bath.example.ac.uk>"
@@ -320,8 +321,10 @@ def test_staff_address_of_someone_else_does_not_prove_a_sender(intake: Intake) -
     assert [t["To"] for t in sent("impersonation")] == ["Erin Engineer <erin@example.com>"]
 
 
-OUR_MX = "Received: from mail.example.com by mx.example.com with ESMTPS; Mon, 23 Nov 2026 10:00:00 +0000\n"
-ELSEWHERE = "Received: from relay.attacker.example by mail.attacker.example; Mon, 23 Nov 2026 09:59:00 +0000\n"
+OUR_MX = ("Received: from mail.example.com by mx.example.com with ESMTPS; "
+          "Mon, 23 Nov 2026 10:00:00 +0000\n")
+ELSEWHERE = ("Received: from relay.attacker.example by mail.attacker.example; "
+             "Mon, 23 Nov 2026 09:59:00 +0000\n")
 
 
 def results(authserv_id: str, result: str = "pass") -> str:
@@ -337,7 +340,8 @@ def results(authserv_id: str, result: str = "pass") -> str:
     # under our MX's real verdict and under none at all:
     (results("mx.example.com", "fail") + OUR_MX + results("mx.example.com") + ELSEWHERE, False),
     (OUR_MX + results("mx.example.com") + ELSEWHERE, False),
-    (results("mx.example.com"), False),                               # no Received: not through our MX
+    # no Received: not through our MX
+    (results("mx.example.com"), False),
 ], ids=["ours-on-top", "foreign-id", "forged-below-real", "forged-below-received", "no-received"])
 def test_dkim_pass_from_the_trusted_server_proves_staff(tmp_path: Path, top: str,
                                                         obeyed: bool) -> None:
@@ -345,14 +349,16 @@ def test_dkim_pass_from_the_trusted_server_proves_staff(tmp_path: Path, top: str
     obey_or_not(intake, top, obeyed)
 
 
-DOVECOT_LMTP = "Received: from mx.example.com by imap.example.com with LMTP; Mon, 23 Nov 2026 10:00:01 +0000\n"
+DOVECOT_LMTP = ("Received: from mx.example.com by imap.example.com with LMTP; "
+                "Mon, 23 Nov 2026 10:00:01 +0000\n")
 
 
 @pytest.mark.parametrize(("top", "obeyed"), [
     # Delivered into the IMAP mailbox by Dovecot's LMTP, which adds its Received above the
     # MX's verdict:
     (DOVECOT_LMTP + results("mx.example.com") + OUR_MX + ELSEWHERE, True),
-    (DOVECOT_LMTP + OUR_MX + results("mx.example.com") + ELSEWHERE, False),  # forged below the MX's Received
+    # forged below the MX's Received
+    (DOVECOT_LMTP + OUR_MX + results("mx.example.com") + ELSEWHERE, False),
     (results("mx.example.com"), False),
 ], ids=["ours-below-our-lmtp-hop", "forged-below-the-mx", "no-received"])
 def test_trusted_hops_count_our_own_delivery_chain(tmp_path: Path, top: str, obeyed: bool) -> None:
@@ -420,7 +426,8 @@ def test_customer_reply_is_stored_without_the_quoted_history(intake: Intake) -> 
     [ack] = sent("acknowledgement")
     quoted = "\n".join("> " + line for line in body(ack).splitlines())
     reply = mail(subject="Re: " + ack["Subject"], to=ack["Reply-To"],
-                 body=f"Here is the screenshot.\n\nThanks,\nDana\n\nOn 23 Nov 2026, at 10:02, Test Helpdesk "
+                 body="Here is the screenshot.\n\nThanks,\nDana\n\n"
+                      "On 23 Nov 2026, at 10:02, Test Helpdesk "
                       f"<helpdesk@example.com> wrote:\n\n{quoted}\n")
     accept(intake, reply, to=ack["Reply-To"])
     latest = Message.select().where(Message.direction == "in").order_by(Message.id.desc()).get()
@@ -456,11 +463,13 @@ def test_encoded_line_breaks_never_add_a_header_or_recipient(intake: Intake, fie
 HOSTILE = '<script>alert(1)</script> <img src=x onerror="alert(2)"> {{7*7}} {% raw %}'
 
 
-@pytest.mark.parametrize("subject", [f"Report broken {HOSTILE}",
-                                     f"For the attention of the Customer Services Manager - {HOSTILE}"],
-                         ids=["ticket", "escalation"])
-def test_customer_markup_and_template_syntax_are_escaped_in_html_and_literal_in_text(intake: Intake,
-                                                                                      subject: str) -> None:
+@pytest.mark.parametrize("subject", [
+    f"Report broken {HOSTILE}",
+    f"For the attention of the Customer Services Manager - {HOSTILE}",
+], ids=["ticket", "escalation"])
+def test_customer_markup_and_template_syntax_are_escaped_in_html_and_literal_in_text(
+    intake: Intake, subject: str
+) -> None:
     """X8: whatever a customer writes is data: HTML parts escape it, text parts show it as written,
     and no template ever runs it (no 49, no error from a stray `{% raw %}`)."""
     accept(intake, mail(subject=subject, body=f"It fails: {HOSTILE}"))
@@ -482,7 +491,8 @@ def test_customer_markup_and_template_syntax_are_escaped_in_html_and_literal_in_
             html_parts += 1
             markup = html.get_content()
             assert "<script" not in markup and "<img" not in markup and "49" not in markup
-            assert "&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in markup
+            assert ("&lt;script&gt;alert(1)&lt;/script&gt; "
+                    "&lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in markup)
             assert "{{7*7}} {% raw %}" in markup
     assert html_parts >= 1  # the acknowledgement (or the escalation's) has one
 
@@ -505,13 +515,13 @@ def test_bad_signature_from_a_stranger_opens_their_own_ticket(intake: Intake) ->
     assert eve.number != ticket.number and eve.subject == "Placement report shows the wrong dates"
     assert [p.email for p in Participant.select().where(Participant.ticket == ticket)] == [
         CUSTOMER_MAIL]
-    assert Message.select().where((Message.ticket == ticket) & (
-        Message.from_addr == "eve@evil.example")).count() == 0
-    assert Event.get(
-        Event.kind == "refused_address").detail == f"signed reply address {forged.lower()} does not verify: refused"
+    assert Message.select().where((Message.ticket == ticket)
+                                  & (Message.from_addr == "eve@evil.example")).count() == 0
+    assert Event.get(Event.kind == "refused_address").detail == (
+        f"signed reply address {forged.lower()} does not verify: refused")
     [eve_ack] = [a for a in sent("acknowledgement") if "eve@evil.example" in a["To"]]
-    assert f"#{ticket.number}]" not in eve_ack[
-        "Subject"] and "The report is wrong" not in eve_ack.as_string()
+    assert (f"#{ticket.number}]" not in eve_ack["Subject"]
+            and "The report is wrong" not in eve_ack.as_string())
 
 
 def test_bad_signature_from_the_customer_threads_by_the_tag_as_any_mail_would(
@@ -554,7 +564,8 @@ def test_staff_token_used_by_a_stranger_opens_their_own_ticket_and_runs_nothing(
         "new", 3)
     eve = Ticket.get(Ticket.requester == "eve@evil.example")
     opened = Event.get((Event.ticket == eve.number) & (Event.kind == "opened"))
-    assert f"a staff member's signed address for ticket {ticket.number} used by someone else" in opened.detail
+    assert (f"a staff member's signed address for ticket {ticket.number} used by someone else"
+            in opened.detail)
     assert sent("impersonation") == [] and sent("answer") == []  # Eve is nobody's staff address
 
 

@@ -1,4 +1,5 @@
-"""`maild deliver`: the pipe channel for an MTA. Exit 0 after commit, 75 when it could not commit."""
+"""`maild deliver`: the pipe channel for an MTA.
+Exit 0 after commit, 75 when it could not commit."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """`route --explain` says what `deliver` does: every routing fixture goes through both, from the
-same database state (a copy each), and an explain leaves the database and the state dir as they were."""
+same database state (a copy each), and an explain leaves the database and the state dir as they
+were."""
 
 from __future__ import annotations
 

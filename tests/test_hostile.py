@@ -20,8 +20,8 @@ HEAD = ("From: Dana <dana@bath.example.ac.uk>\r\nTo: helpdesk@example.com\r\nSub
 
 def many_parts(n: int, boundary: str = "b") -> bytes:
     parts = "".join(f"--{boundary}\r\nContent-Type: text/plain\r\n\r\nx\r\n" for _ in range(n))
-    return (HEAD.format(n=f"parts{n}" + (
-        "" if boundary == "b" else f"-{len(boundary)}")) + f'Content-Type: multipart/mixed; boundary="{boundary}"\r\n\r\n'
+    return (HEAD.format(n=f"parts{n}" + ("" if boundary == "b" else f"-{len(boundary)}"))
+            + f'Content-Type: multipart/mixed; boundary="{boundary}"\r\n\r\n'
             + parts + f"--{boundary}--\r\n").encode()
 
 
@@ -55,7 +55,8 @@ def accept(intake: Intake, content: bytes) -> Outcome:
     (lambda: many_parts(10_000), "message has 10000 MIME parts, over the limit of 1000"),
     (lambda: nested(10_000), "message has 10001 MIME parts, over the limit of 1000"),
     (lambda: big_header(1_000_000), "header block is 1000"),
-    (lambda: nested(900), "MIME nesting is 901 deep, over the limit of 100"),  # under the parts limit
+    # under the parts limit
+    (lambda: nested(900), "MIME nesting is 901 deep, over the limit of 100"),
     # Deep enough to exhaust the parser's recursion, still under the parts limit: refused
     # before parsing.
     (lambda: nested(950), "MIME nesting is 951 deep, over the limit of 100"),
@@ -69,7 +70,9 @@ def accept(intake: Intake, content: bytes) -> Outcome:
      "message has 1500 MIME parts, over the limit of 1000"),
 ], ids=["10k-parts", "10k-deep", "1MB-header", "900-deep", "950-deep", "998-deep", "990-forwarded",
         "5k-boundary", "900-boundary"])
-def test_bomb_is_quarantined_with_its_reason_and_mail_keeps_flowing(intake: Intake, bomb, reason: str) -> None:  # noqa: ANN001
+def test_bomb_is_quarantined_with_its_reason_and_mail_keeps_flowing(
+    intake: Intake, bomb, reason: str  # noqa: ANN001
+) -> None:
     content = bomb()
     assert len(content) < intake.runtime.settings.config.main.limits.max_message_bytes
     assert accept(intake, content) is Outcome.QUARANTINED
@@ -105,7 +108,8 @@ def test_quarantine_show_and_retry_all_from_the_command_line(offline_setup) -> N
     assert held["reason"] == "message has 1500 MIME parts, over the limit of 1000"
 
     shown = offline_setup.cli("quarantine", "show", str(held["id"])).stdout.decode()
-    assert "Reason: message has 1500 MIME parts" in shown and "Message-ID: <bomb-parts1500@" in shown
+    assert ("Reason: message has 1500 MIME parts" in shown
+            and "Message-ID: <bomb-parts1500@" in shown)
     assert "quarantined" in shown.split("History:")[1]
     assert offline_setup.json("quarantine", "show", str(held["id"]))["headers"].startswith(
         "From: Dana")
@@ -122,12 +126,13 @@ def test_quarantine_show_and_retry_all_from_the_command_line(offline_setup) -> N
 @pytest.mark.parametrize("payload", ["aGVsbG8gd29ybGQ", "aGVsbG8gd29ybGQh!!\r\n=",
                                      "aGVsbG8gd29ybGQhI"])
 def test_broken_base64_attachment_still_makes_a_ticket(intake: Intake, payload: str) -> None:
-    """Bad padding, stray characters, a dangling last character (from the stdlib's own test mails)."""
-    content = (HEAD.format(
-        n=f"b64-{len(payload)}") + 'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
-               "--b\r\nContent-Type: text/plain\r\n\r\nSee the attachment.\r\n"
-               '--b\r\nContent-Type: application/octet-stream; name="x.bin"\r\n'
-               f"Content-Transfer-Encoding: base64\r\n\r\n{payload}\r\n--b--\r\n").encode()
+    """Bad padding, stray characters, a dangling last character (from the stdlib's own test
+    mails)."""
+    content = (HEAD.format(n=f"b64-{len(payload)}")
+               + 'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+                 "--b\r\nContent-Type: text/plain\r\n\r\nSee the attachment.\r\n"
+                 '--b\r\nContent-Type: application/octet-stream; name="x.bin"\r\n'
+                 f"Content-Transfer-Encoding: base64\r\n\r\n{payload}\r\n--b--\r\n").encode()
     assert accept(intake, content) is Outcome.OPENED
     from maild.store.models import Attachment
     assert bytes(Attachment.get().content).startswith(b"hello world")
@@ -160,7 +165,8 @@ def test_attachments_over_the_limits_are_left_out_and_listed(tmp_path: Path) -> 
     assert accept(intake, message.as_bytes()) is Outcome.OPENED
     assert [a.filename for a in Attachment.select().order_by(Attachment.id)] == ["a.txt", "b.txt"]
     detail = Event.get(Event.kind == "attachments_dropped").detail
-    assert "big.pdf (2000 bytes, over 1000)" in detail and "c.txt (more than 2 attachments)" in detail
+    assert ("big.pdf (2000 bytes, over 1000)" in detail
+            and "c.txt (more than 2 attachments)" in detail)
 
 
 def test_a_five_megabyte_line_is_wrapped_in_the_stored_text_and_kept_whole_in_the_raw(
@@ -196,11 +202,12 @@ def test_absurdly_long_fields_make_the_same_ticket_on_every_database(intake: Int
     for its column where SQLite stores it, and the outcome must not depend on the database."""
     long_from = mail(sender=f"{LONG}@example.org", subject="long sender").as_bytes()
     long_cc = mail(subject="long cc", Cc=f"{LONG}@example.org, kim@bath.example.ac.uk").as_bytes()
-    long_type = (HEAD.format(
-        n="type") + 'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
-                 "Content-Type: text/plain\r\n\r\nsee attached\r\n--b\r\n"
-                 f"Content-Type: application/{'y' * 400}\r\nContent-Disposition: attachment; filename=f.bin\r\n\r\n"
-                 "abc\r\n--b--\r\n").encode()
+    long_type = (HEAD.format(n="type")
+                 + 'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
+                   "Content-Type: text/plain\r\n\r\nsee attached\r\n--b\r\n"
+                   f"Content-Type: application/{'y' * 400}\r\n"
+                   "Content-Disposition: attachment; filename=f.bin\r\n\r\n"
+                   "abc\r\n--b--\r\n").encode()
     outcomes = [accept(intake, content) for content in (long_from, long_cc, long_type)]
     assert outcomes == [Outcome.OPENED] * 3
     sender_unknown, with_cc, with_attachment = Ticket.select().order_by(Ticket.number)
@@ -218,7 +225,8 @@ NESTED = 100_000  # comments inside comments: the standard library's parser recu
     ("From", "(" * NESTED + "x" + ")" * NESTED + " dana@bath.example.ac.uk", ""),
     ("From", "Dana <dana@bath.example.ac.uk> " + "(a" * NESTED + ")" * NESTED, ""),
     ("From", "x@evil.example@bath.example.ac.uk", ""),  # two "@": no single address
-    ("From", '"dana@bath.example.ac.uk" <x@evil.example>', "x@evil.example"),  # the name is only a name
+    # the name is only a name
+    ("From", '"dana@bath.example.ac.uk" <x@evil.example>', "x@evil.example"),
     ("Cc", "(" * NESTED + ")" * NESTED + " eve@evil.example", "dana@bath.example.ac.uk"),
 ], ids=["100k-nested-comments", "100k-nested-after-address", "two-at-signs", "look-alike-name",
         "100k-nested-cc"])
@@ -274,13 +282,13 @@ def write_huge(path: Path, size: int) -> int:
     return path.stat().st_size
 
 
-def test_a_50_megabyte_mail_delivered_by_pipe_is_quarantined_in_bounded_memory(offline_setup) -> None:  # noqa: ANN001
+def test_a_50_megabyte_mail_delivered_by_pipe_is_quarantined_in_bounded_memory(
+    offline_setup  # noqa: ANN001
+) -> None:
     """X9 on the pipe channel (over SMTP it is refused at DATA: test_listener.py). The raw bytes are
-    kept and the size in the reason is theirs. Peak RSS of `maild deliver` measured here: SQLite
-    about 270 MiB, PostgreSQL about 170 MiB, of which about 76 MiB is the interpreter with maild
-    imported. The bound is 4x the message plus 100 MiB: the raw store's insert holds two copies
-    next to the caller's, and SQLite rewrites the whole row (blob included) when it is marked
-    quarantined; 3x plus 100 MiB would fail on SQLite by about 20 MiB."""
+    kept and the size in the reason is theirs. The bound is 4x the message plus 100 MiB: the raw
+    store's insert holds two copies next to the caller's, and SQLite rewrites the whole row (blob
+    included) when it is marked quarantined."""
     import subprocess
     import sys
 
@@ -288,22 +296,24 @@ def test_a_50_megabyte_mail_delivered_by_pipe_is_quarantined_in_bounded_memory(o
     eml = offline_setup.dir / "huge.eml"
     size = write_huge(eml, 50 * MIB)
     with eml.open("rb") as stdin:
-        result = subprocess.run([sys.executable, "-c", PEAK_OF_CHILD, *MAILD, "-c", str(
-            offline_setup.config),
-                                 "deliver"], stdin=stdin, capture_output=True,
-                                 cwd=offline_setup.dir, timeout=120)
+        result = subprocess.run([sys.executable, "-c", PEAK_OF_CHILD, *MAILD,
+                                 "-c", str(offline_setup.config), "deliver"],
+                                stdin=stdin, capture_output=True, cwd=offline_setup.dir,
+                                timeout=120)
     code, peak_kib = result.stdout.decode().split()[-2:]
-    assert (code, result.stdout.decode().split()[0]) == ("0", "quarantined"), result.stderr.decode(
-        )[-2000:]
+    assert (code, result.stdout.decode().split()[0]) == ("0", "quarantined"), (
+        result.stderr.decode()[-2000:])
     [held] = offline_setup.json("quarantine")
     assert held["reason"] == f"message is {size} bytes, over the limit of 10240000"
     assert held["size"] == size and offline_setup.json("tickets") == []
     peak = int(peak_kib) * 1024
-    assert peak < 4 * size + 100 * MIB, f"peak RSS {peak / MIB:.0f} MiB for a {size / MIB:.0f} MiB mail"
+    assert peak < 4 * size + 100 * MIB, (
+        f"peak RSS {peak / MIB:.0f} MiB for a {size / MIB:.0f} MiB mail")
 
 
 def zip_bomb(declared: int) -> bytes:
-    """A zip whose one member expands to `declared` bytes of zeros (about 1/1000 of it compressed)."""
+    """A zip whose one member expands to `declared` bytes of zeros (about 1/1000 of it
+    compressed)."""
     import io
     import zipfile
     buffer = io.BytesIO()

@@ -1,5 +1,6 @@
 """tests/data/hostile: broken encodings and odd structure, each with its exact outcome: a ticket
-with best-effort text (never a crash, never a quarantine for mere sloppiness), the raw bytes kept."""
+with best-effort text (never a crash, never a quarantine for mere sloppiness), the raw bytes
+kept."""
 
 from __future__ import annotations
 
@@ -20,9 +21,11 @@ EXPECTED = {
                              []),
     "empty-body": ("(no subject)", "", []),
     "encoded-word-subject": ("R\u00e9sum\u00e9 du probl\u00e8me", "Encoded subject.", []),
-    "html-script": ("HTML with script", "Hello team\n\n{{7*7}}", []),  # script dropped, {{ }} stays text
+    # script dropped, {{ }} stays text
+    "html-script": ("HTML with script", "Hello team\n\n{{7*7}}", []),
     "invalid-utf8": ("Invalid UTF-8", "Broken \ufffd\ufffd bytes \ufffd( here.", []),
-    "ks-c-5601": ("Korean legacy charset", "\ud55c\uad6d\uc5b4 \ud14d\uc2a4\ud2b8", []),  # mislabelled: UTF-8 inside
+    # mislabelled: UTF-8 inside
+    "ks-c-5601": ("Korean legacy charset", "\ud55c\uad6d\uc5b4 \ud14d\uc2a4\ud2b8", []),
     "missing-closing-boundary": ("Missing closing boundary",
                                  "The text before the end that never comes.", []),
     "no-content-type-8bit": ("Raw 8bit without MIME",
@@ -63,7 +66,8 @@ def test_broken_mail_becomes_a_ticket_with_best_effort_text(intake: Intake, name
 
 
 def test_nul_in_names_and_message_ids_is_never_stored(tmp_path: Path) -> None:
-    """PostgreSQL refuses NUL in text: names (encoded or raw), Message-IDs and file names lose it."""
+    """PostgreSQL refuses NUL in text: names (encoded or raw), Message-IDs and file names lose
+    it."""
     # Its own store: in the module's, this mail is a copy of one seen.
     intake = build_intake(tmp_path)
     content = (CORPUS / "nul-in-headers.eml").read_bytes()

@@ -50,7 +50,8 @@ def test_200_varied_mails_become_200_tickets_acknowledged_and_moved(
 ) -> None:
     dovecot.append(varied(200))
     fetched = imap_setup.cli("fetch", "--once")
-    assert fetched.stdout == b"helpdesk: 200 fetched, 200 moved (200 opened)\n", fetched.stderr.decode()
+    assert fetched.stdout == b"helpdesk: 200 fetched, 200 moved (200 opened)\n", (
+        fetched.stderr.decode())
     sent = imap_setup.cli("send", "--once").stdout
     # an acknowledgement and two queue notifications each
     assert sent == b"sent 600, deferred 0, failed 0\n"
@@ -96,7 +97,7 @@ def test_mail_announced_in_the_reply_to_a_move_is_not_left_until_the_idle_renewa
 ) -> None:
     """A server tells of new mail in its reply to whatever command runs when the mail arrives (here
     the MOVE of the mail before it), and IDLE then does not tell again: maild must not idle on it
-    until the renewal (5 s in these tests). bench/imap.py saw it as 5 of 100 IDLE latencies at 5 s."""
+    until the renewal (5 s in these tests), or the mail waits that long for its acknowledgement."""
     daemon = Daemon(imap_setup, env={"MAILD_PAUSE_AT": "imap.after_commit:1.5"})
     daemon.start()
     try:
@@ -271,7 +272,8 @@ def count_error(setup: MaildSetup) -> str:
 
 
 def in_process_settings(setup: MaildSetup):  # noqa: ANN201 - Settings, imported late like the rest
-    """The setup's config loaded, its database opened and migrated, for a watcher run in this process."""
+    """The setup's config loaded, its database opened and migrated, for a watcher run in this
+    process."""
     from maild.config import load_config
     from maild.runtime import Settings
     from maild.store.db import open_store
@@ -390,8 +392,8 @@ def test_a_mail_that_keeps_failing_is_passed_over_after_three_tries_and_the_rest
 def test_a_move_the_server_refuses_leaves_the_mail_committed_once_and_the_next_pass_moves_it(
     imap_setup: MaildSetup, dovecot: Dovecot
 ) -> None:
-    """A MOVE the server refuses is counted and recorded, its mails stay in the INBOX, and the next pass (the
-    folder usable again) moves them, with no second ticket or acknowledgement."""
+    """A MOVE the server refuses is counted and recorded, its mails stay in the INBOX, and the next
+    pass (the folder usable again) moves them, with no second ticket or acknowledgement."""
     from maild.channels.imap import MailboxWatcher
     from maild.intake import Intake
     from maild.runtime import Runtime

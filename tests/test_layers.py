@@ -62,7 +62,8 @@ def test_imports_run_down_the_layers() -> None:
 
 
 def test_every_module_of_the_package_has_a_layer() -> None:
-    """A module the contract does not name would escape it: each one directly under maild/ is named."""
+    """A module the contract does not name would escape it: each one directly under maild/ is
+    named."""
     contract = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
     [layers] = [c["layers"] for c in contract["contracts"] if c["type"] == "layers"]
     named = {name.strip() for layer in layers for name in layer.split("|")}

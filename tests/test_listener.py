@@ -15,7 +15,8 @@ from conftest import Daemon, MaildSetup, free_port, write_config
 from maild.config import SmtpInbound
 
 DANA = "dana@bath.example.ac.uk"
-ENVELOPE = f"EHLO client.example\r\nMAIL FROM:<{DANA}>\r\nRCPT TO:<helpdesk@example.com>\r\nDATA\r\n"
+ENVELOPE = (f"EHLO client.example\r\nMAIL FROM:<{DANA}>\r\n"
+            "RCPT TO:<helpdesk@example.com>\r\nDATA\r\n")
 
 
 def headers(subject: str, message_id: str, sender: str = f"Dana <{DANA}>") -> str:
@@ -102,8 +103,8 @@ def test_starttls_is_not_offered_and_pipelined_commands_after_it_gain_nothing(
     session = Session(setup.smtp_port)
     session.send(b"EHLO client.example\r\n")
     assert "STARTTLS" not in session.reply().upper()
-    session.send(
-        f"STARTTLS\r\nMAIL FROM:<{DANA}>\r\nRCPT TO:<helpdesk@example.com>\r\nRSET\r\nQUIT\r\n".encode())
+    session.send(f"STARTTLS\r\nMAIL FROM:<{DANA}>\r\n"
+                 "RCPT TO:<helpdesk@example.com>\r\nRSET\r\nQUIT\r\n".encode())
     answers = session.replies(5)
     session.close()
     assert answers[0] == "454 TLS not available", answers

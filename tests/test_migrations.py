@@ -34,9 +34,9 @@ def test_version_1_database_is_upgraded_to_the_fresh_schema_keeping_its_rows(
     database.close()
     with sqlite3.connect(old) as db:
         db.executescript(V1_DUMP.read_text())
-        db.execute(
-            "insert into ticket (subject, status, kind, priority, queue, requester, requester_name, tags,"
-                   " created_at, updated_at) values ('kept', 'open', 'incident', 3, 'helpdesk', 'a@b.example', '',"
+        db.execute("insert into ticket (subject, status, kind, priority, queue, requester,"
+                   " requester_name, tags, created_at, updated_at)"
+                   " values ('kept', 'open', 'incident', 3, 'helpdesk', 'a@b.example', '',"
                    " '', '2026-01-01 09:00:00', '2026-01-01 09:00:00')")
 
     open_store(DatabaseTarget("sqlite", path=old))

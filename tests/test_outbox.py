@@ -60,7 +60,8 @@ def test_temporary_refusal_is_retried(setup: MaildSetup, smtp_sink: SmtpSink) ->
     assert len(smtp_sink.received) == PER_TICKET
 
 
-def test_partial_refusal_retries_only_the_refused_recipient(tmp_path, smtp_sink: SmtpSink) -> None:  # noqa: ANN001
+def test_partial_refusal_retries_only_the_refused_recipient(tmp_path,  # noqa: ANN001
+                                                            smtp_sink: SmtpSink) -> None:
     """One notification to two staff: the relay takes one, answers 452 for the other. The retry
     goes to the refused one only; nobody gets the mail twice."""
     import time as clock
@@ -105,7 +106,8 @@ def test_partial_refusal_retries_only_the_refused_recipient(tmp_path, smtp_sink:
     assert Outbox.get().status == "sent"
 
 
-def test_send_once_drains_everything_due_batch_after_batch(tmp_path, smtp_sink: SmtpSink) -> None:  # noqa: ANN001
+def test_send_once_drains_everything_due_batch_after_batch(tmp_path,  # noqa: ANN001
+                                                           smtp_sink: SmtpSink) -> None:
     from conftest import write_config
     from maild.config import load_config
     from maild.outbound import outbox

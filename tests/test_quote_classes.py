@@ -163,26 +163,30 @@ def outlook_html(new: str, history_div: str) -> str:
 
 
 OUTLOOK_HEADERS = [
-    "<hr><div id=divRplyFwdMsg dir=ltr><b>From:</b> Example Helpdesk &lt;helpdesk@example.com&gt;<br>"
-    "<b>Sent:</b> Monday, March 3, 2025 10:15 AM<br><b>To:</b> Dana<br><b>Subject:</b> Export</div>",
-    "<div style='border:none;border-top:solid #E1E1E1 1.0pt'><p class=MsoNormal><b>Von:</b> Example "
-    "Helpdesk<br><b>Gesendet:</b> Montag, 3. März 2025 10:15<br><b>An:</b> Uwe<br><b>Betreff:</b> "
-    "Datei</p></div>",
-    "<div><b>От:</b> Example Helpdesk &lt;helpdesk@example.com&gt;<br><b>Отправлено:</b> 3 марта 2025 г."
-    " 10:15<br><b>Кому:</b> Мария<br><b>Тема:</b> Счёт</div>",
+    "<hr><div id=divRplyFwdMsg dir=ltr><b>From:</b> Example Helpdesk &lt;helpdesk@example.com&gt;"
+    "<br><b>Sent:</b> Monday, March 3, 2025 10:15 AM<br><b>To:</b> Dana<br><b>Subject:</b> "
+    "Export</div>",
+    "<div style='border:none;border-top:solid #E1E1E1 1.0pt'><p class=MsoNormal><b>Von:</b> "
+    "Example Helpdesk<br><b>Gesendet:</b> Montag, 3. März 2025 10:15<br><b>An:</b> Uwe<br>"
+    "<b>Betreff:</b> Datei</p></div>",
+    "<div><b>От:</b> Example Helpdesk &lt;helpdesk@example.com&gt;<br>"
+    "<b>Отправлено:</b> 3 марта 2025 г. 10:15<br><b>Кому:</b> Мария<br><b>Тема:</b> Счёт</div>",
 ]
 CITED_HTML = [  # (opening, the history as a client marks it up)
-    "<div dir=ltr>{new}</div><br><div class=gmail_quote><div dir=ltr class=gmail_attr>On Mon, 3 Mar "
-    "2025 at 10:15, Helpdesk &lt;<a href='mailto:h@example.com'>h@example.com</a>&gt; wrote:<br></div>"
-    "<blockquote class=gmail_quote style='margin:0 0 0 .8ex'>Dear customer,<br>old text</blockquote></div>",
+    "<div dir=ltr>{new}</div><br><div class=gmail_quote><div dir=ltr class=gmail_attr>"
+    "On Mon, 3 Mar 2025 at 10:15, Helpdesk &lt;<a href='mailto:h@example.com'>h@example.com</a>"
+    "&gt; wrote:<br></div><blockquote class=gmail_quote style='margin:0 0 0 .8ex'>"
+    "Dear customer,<br>old text</blockquote></div>",
     "<html><body>{new}<div><br><blockquote type=cite><div>On 3 Mar 2025, at 10:15, Helpdesk "
-    "&lt;h@example.com&gt; wrote:</div><br><div>Dear customer,</div></blockquote></div></body></html>",
+    "&lt;h@example.com&gt; wrote:</div><br><div>Dear customer,</div></blockquote></div>"
+    "</body></html>",
     "<div>{new}</div><div class=moz-cite-prefix>On 03/03/2025 10:15, Helpdesk wrote:<br></div>"
     "<blockquote type=cite cite=mid:x@example.com><p>Dear customer,</p><p>old</p></blockquote>",
     "<div>{new}</div><div class=yahoo_quoted><div>On Monday, March 3, 2025, 10:15 AM GMT, Helpdesk "
     "&lt;h@example.com&gt; wrote:</div><div><div>Dear customer,</div></div></div>",
-    "<div>{new}</div><blockquote style='border-left:1px solid #0857A6'>Понедельник, 3 марта 2025, 10:15"
-    " +03:00 от Helpdesk &lt;h@example.com&gt;:<br><div>Уважаемый клиент</div></blockquote>",
+    "<div>{new}</div><blockquote style='border-left:1px solid #0857A6'>"
+    "Понедельник, 3 марта 2025, 10:15 +03:00 от Helpdesk &lt;h@example.com&gt;:<br>"
+    "<div>Уважаемый клиент</div></blockquote>",
 ]
 
 
@@ -209,8 +213,8 @@ def test_html_paragraphs_breaks_and_lists_keep_their_layout() -> None:
 
 @pytest.mark.parametrize("html", ["<html><head><title>Re: x<body><p>Hello</p>",
                                   "<html><head><meta charset=utf-8><style>p{}</style><body>Hello",
-                                  "<head><!--[if gte mso 9]><xml><o:shapedefaults/></xml><![endif]-->"
-                                  "</head><body><p class=MsoNormal>Hello</p></body>"])
+                                  "<head><!--[if gte mso 9]><xml><o:shapedefaults/></xml>"
+                                  "<![endif]--></head><body><p class=MsoNormal>Hello</p></body>"])
 def test_a_body_after_a_head_left_open_is_read(html: str) -> None:
     assert html_to_text(html) == "Hello"
 
@@ -225,7 +229,8 @@ def test_hostile_nesting_costs_little() -> None:
 # 6. A forward is content
 # ---------------------------------------------------------------------------
 FORWARDED = ("From: Finance Office <finance@uni.example>\nDate: Mon, 3 Mar 2025 at 09:12\n"
-             "Subject: Invoice 113\nTo: Dana <dana@fox.example>\n\nThe invoice has no VAT number.\n\nFinance")
+             "Subject: Invoice 113\nTo: Dana <dana@fox.example>\n\n"
+             "The invoice has no VAT number.\n\nFinance")
 FORWARD_SEPARATORS = ["---------- Forwarded message ---------",
                       "---------- Weitergeleitete Nachricht ---------",
                       "-------- Message transféré --------",
@@ -278,9 +283,9 @@ def test_a_reply_above_an_original_message_is_still_cut(subject: str) -> None:
 
 
 def test_a_reply_to_a_quoted_forward_is_cut() -> None:
-    reply = (
-        f"Leo here, I will take it.\n\nOn Tue, 4 Mar 2025 at 09:02, Chris <c@x.example> wrote:\n\n"
-             f"{quote('FYI' + chr(10) + chr(10) + '---------- Forwarded message ---------' + chr(10) + FORWARDED)}\n")
+    reply = ("Leo here, I will take it.\n\n"
+             "On Tue, 4 Mar 2025 at 09:02, Chris <c@x.example> wrote:\n\n"
+             + quote("FYI\n\n---------- Forwarded message ---------\n" + FORWARDED) + "\n")
     cut(reply, "Leo here, I will take it.", "Re: Fwd: Invoice")
 
 
@@ -379,12 +384,13 @@ def test_attributions_in_many_languages_are_cut(form: str, sender: tuple[str, st
     "发件人: {name} <{addr}>\n发送时间: 2025年3月3日 10:15\n收件人: 李伟\n主题: 错误",                   # zh
     "寄件者：{name} <{addr}>\n傳送時間：2025年3月3日 上午 10:15\n收件者：陳\n主旨：錯誤",             # zh-TW
     "보낸 사람: {name} <{addr}>\n보낸 날짜: 2025년 3월 3일 월요일 오전 10:15\n받는 사람: 김\n제목: 오류",  # ko
-    "Kimden: {name} <{addr}>\nGönderildi: 3 Mart 2025 Pazartesi 10:15\nKime: Mehmet\nKonu: Hata",  # tr
+    "Kimden: {name} <{addr}>\nGönderildi: 3 Mart 2025 Pazartesi 10:15\n"
+    "Kime: Mehmet\nKonu: Hata",  # tr
 ])
 def test_outlook_header_blocks_in_many_languages_are_cut(history: str) -> None:
     new = NEW_TEXTS[2]
-    cut(
-        f"{new}\n\n{history.format(name='Example Helpdesk', addr='helpdesk@example.com')}\n\n{OLD}\n", new)
+    cut(f"{new}\n\n{history.format(name='Example Helpdesk', addr='helpdesk@example.com')}\n\n"
+        f"{OLD}\n", new)
 
 
 # 9. When unsure, keep
@@ -405,6 +411,6 @@ def test_customer_words_that_look_like_markers_are_kept(text: str) -> None:
                                          "2025-03-03 10:15 GMT+01:00 Helpdesk <h@example.com>:"])
 def test_customer_text_interleaved_with_quotes_is_all_kept(attribution: str) -> None:
     reply = (f"Hi,\n\n{attribution}\n> Which version are you on?\n\n4.2.1, since last week.\n\n"
-             "> Does it happen for every user?\n> And on every machine?\n\nOnly for two users, on any machine.\n"
-             "> Thanks\n\nDana")
+             "> Does it happen for every user?\n> And on every machine?\n\n"
+             "Only for two users, on any machine.\n> Thanks\n\nDana")
     cut(reply, "Hi,\n\n4.2.1, since last week.\n\nOnly for two users, on any machine.\n\nDana")

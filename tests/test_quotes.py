@@ -20,7 +20,8 @@ from maild.store.models import Message
 from mails import mail
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from quotes import CORPUS, HOLDOUT, UNSEEN, UNSEEN_2, cases, first_paragraph, library_only, maild, normalised  # noqa: E402,I001
+from quotes import (CORPUS, HOLDOUT, UNSEEN, UNSEEN_2, cases,  # noqa: E402,I001
+                    first_paragraph, library_only, maild, normalised)
 
 CASES = cases(CORPUS) + cases(HOLDOUT)
 
@@ -55,15 +56,16 @@ def test_unseen_replies_are_stored_right_nine_times_in_ten_and_better_than_the_b
 
 
 def test_our_own_message_pasted_without_quoting_is_cut() -> None:
-    ours = "Dear Dana,\nwe have received your request and will answer within a working day.\n\nHelpdesk"
-    reply = (
-        "Thank you.\n\nDear Dana,\nwe have received your request and will answer within a working day.\n\n"
-             "Helpdesk")
+    ours = ("Dear Dana,\nwe have received your request and will answer within a working day.\n\n"
+            "Helpdesk")
+    reply = ("Thank you.\n\nDear Dana,\n"
+             "we have received your request and will answer within a working day.\n\nHelpdesk")
     assert new_text(reply, [ours]) == "Thank you."
 
 
 def test_text_without_any_quoting_is_kept_whole() -> None:
-    text = "First paragraph.\n\nSecond paragraph: with a colon.\n\n- a list\n- of things\n\nRegards,\nDana"
+    text = ("First paragraph.\n\nSecond paragraph: with a colon.\n\n"
+            "- a list\n- of things\n\nRegards,\nDana")
     assert new_text(text) == text
 
 
@@ -120,10 +122,10 @@ def reply_on_ticket(intake: Intake, subject: str, text: str | None = None,
 
 OUTLOOK_HTML = (
     "<html><body><div class=WordSection1><p class=MsoNormal>Hello,</p><p class=MsoNormal>"
-                "<o:p>&nbsp;</o:p></p><p class=MsoNormal>the new version fixed it.</p></div><hr>"
-                "<div id=divRplyFwdMsg><b>From:</b> Test Helpdesk &lt;helpdesk@example.com&gt;<br><b>Sent:"
-                "</b> Monday, March 3, 2025 10:15 AM<br><b>To:</b> Dana<br><b>Subject:</b> [#1] Report</div>"
-                "<p>Dear Dana, we have opened ticket 1.</p></body></html>")
+    "<o:p>&nbsp;</o:p></p><p class=MsoNormal>the new version fixed it.</p></div><hr>"
+    "<div id=divRplyFwdMsg><b>From:</b> Test Helpdesk &lt;helpdesk@example.com&gt;<br><b>Sent:"
+    "</b> Monday, March 3, 2025 10:15 AM<br><b>To:</b> Dana<br><b>Subject:</b> [#1] Report</div>"
+    "<p>Dear Dana, we have opened ticket 1.</p></body></html>")
 
 
 @pytest.mark.parametrize("text_part", [None, "", "\u200b\r\n\u00a0\r\n"], ids=["html-only", "empty",
@@ -137,13 +139,14 @@ def test_an_outlook_html_reply_is_stored_as_its_new_text(intake: Intake,
 def test_a_forward_onto_a_ticket_is_stored_whole(intake: Intake) -> None:
     forward = ("FYI, from our finance office.\n\n---------- Forwarded message ---------\n"
                "From: Finance <finance@bath.example.ac.uk>\nDate: Mon, 3 Mar 2025 at 09:12\n"
-               "Subject: Invoice\nTo: Dana <dana@bath.example.ac.uk>\n\nThe invoice has no VAT number.")
+               "Subject: Invoice\nTo: Dana <dana@bath.example.ac.uk>\n\n"
+               "The invoice has no VAT number.")
     assert reply_on_ticket(intake, "Fwd: [#1] Placement report", forward) == forward
 
 
 def test_a_reply_under_a_cyrillic_dated_attribution_keeps_its_new_text(intake: Intake) -> None:
-    text = (
-        "Добрый день!\n\nОтчёт всё ещё не выгружается.\n\nпн, 3 мар. 2025 г. в 10:15, Test Helpdesk "
-            "<helpdesk@example.com>:\n\n> Уважаемый клиент,\n> мы открыли заявку 1.\n")
+    text = ("Добрый день!\n\nОтчёт всё ещё не выгружается.\n\n"
+            "пн, 3 мар. 2025 г. в 10:15, Test Helpdesk <helpdesk@example.com>:\n\n"
+            "> Уважаемый клиент,\n> мы открыли заявку 1.\n")
     assert reply_on_ticket(intake, "Re: [#1] Placement report", text) == (
         "Добрый день!\n\nОтчёт всё ещё не выгружается.")

@@ -1,4 +1,5 @@
-"""A whole conversation through `maild run`: SMTP in, IMAP in (a real Dovecot), SMTP out (a real sink)."""
+"""A whole conversation through `maild run`: SMTP in, IMAP in (a real Dovecot), SMTP out (a real
+sink)."""
 
 from __future__ import annotations
 
@@ -17,10 +18,10 @@ def text_of(message: EmailMessage) -> str:
 def quoting(message: EmailMessage, answer: str, **kwargs: str) -> EmailMessage:
     """A reply as a mail client writes it: to the Reply-To, threaded, quoting the whole mail."""
     quoted = "\n".join("> " + line for line in text_of(message).splitlines())
-    return mail(to=message["Reply-To"], subject="Re: " + message["Subject"], In_Reply_To=message[
-        "Message-ID"],
-                References=message["Message-ID"],
-                body=f"{answer}\n\nOn Mon, 23 Nov 2026 at 10:02, Test Helpdesk <helpdesk@example.com> wrote:\n{quoted}\n",
+    return mail(to=message["Reply-To"], subject="Re: " + message["Subject"],
+                In_Reply_To=message["Message-ID"], References=message["Message-ID"],
+                body=f"{answer}\n\nOn Mon, 23 Nov 2026 at 10:02, Test Helpdesk "
+                     f"<helpdesk@example.com> wrote:\n{quoted}\n",
                 **kwargs)
 
 

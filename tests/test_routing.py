@@ -111,7 +111,8 @@ def accounts_with_absences(bob_away: bool, dave_away: bool) -> str:
                               f"      - {away}\n" if bob_away else "      []\n")
     if dave_away:
         shipped = shipped.replace("    roles: [account_manager]\n  - key: carol",
-                                  f"    roles: [account_manager]\n    away: [{away}]\n  - key: carol")
+                                  "    roles: [account_manager]\n"
+                                  f"    away: [{away}]\n  - key: carol")
     return shipped.replace("    away:\n      []\n", "")
 
 
@@ -129,7 +130,8 @@ def test_feature_request_while_the_account_manager_is_away(
     text = " ".join(sent("acknowledgement")[0].get_body(("plain",)).get_content().split())
     if covering:
         until = (TODAY + timedelta(days=10)).strftime("%A %d %B %Y")
-        assert f"Bob Account is away until {until}; {covering} after your request meanwhile." in text
+        assert (f"Bob Account is away until {until}; {covering} after your request meanwhile."
+                in text)
     else:
         assert "away" not in text
 
@@ -148,7 +150,8 @@ def test_unknown_sender_policies(tmp_path: Path, policy_name: str, fixture: str,
                                  tags: str | None) -> None:
     config = write_config(tmp_path / "c", relay_port=None, smtp_port=2525)
     text = config.read_text().replace("  aliases: [info@example.com]\n",
-                                      f"  aliases: [info@example.com]\n  unknown_senders: {policy_name}\n")
+                                      "  aliases: [info@example.com]\n"
+                                      f"  unknown_senders: {policy_name}\n")
     config.write_text(text)
     settings = Settings.build(load_config(config))
     open_store(settings.config.database)
@@ -160,7 +163,8 @@ def test_unknown_sender_policies(tmp_path: Path, policy_name: str, fixture: str,
         body = pointer.get_body(("plain",)).get_content()
         assert "[#" not in pointer["Subject"] and "not opened a ticket" in body
         if fixture == "domain-member":
-            assert "Dana Admin <dana@bath.example.ac.uk>" in body and "Pat Deputy <pat@bath.example.ac.uk>" in body
+            assert ("Dana Admin <dana@bath.example.ac.uk>" in body
+                    and "Pat Deputy <pat@bath.example.ac.uk>" in body)
         else:
             assert "your organisation's admin manager" in body
     else:

@@ -50,10 +50,11 @@ def cluster(tmp_path: Path, dovecot: Dovecot, sink: SmtpSink, url: str, hosts: i
 
 
 def second_wave(first: list[bytes]) -> list[bytes]:
-    """1000 mails in a shuffled order: 700 new requests, 250 replies to the first wave, 50 auto-replies."""
+    """1000 mails in a shuffled order: 700 new requests, 250 replies to the first wave,
+    50 auto-replies."""
     rng = random.Random(3)
-    mails = varied(NEW, seed=8, prefix="second") + [follow_up(first[rng.randrange(FIRST)],
-                                                              i) for i in range(REPLIES)]
+    mails = varied(NEW, seed=8, prefix="second") + [
+        follow_up(first[rng.randrange(FIRST)], i) for i in range(REPLIES)]
     mails += [out_of_office(i) for i in range(AUTOMATIC)]
     rng.shuffle(mails)
     return mails

@@ -1,5 +1,6 @@
 """The scheduler inside the real `maild run`: a check-in reminder fires at its configured time and
-a P1 ticket's warning and escalation reach the SMTP sink, each exactly once, even across a restart."""
+a P1 ticket's warning and escalation reach the SMTP sink, each exactly once, even across a
+restart."""
 
 from __future__ import annotations
 
@@ -19,7 +20,11 @@ def schedule_config(checkin_at: datetime) -> str:
     """Office open all week (so nothing waits for Monday), a P1 response target of 6 seconds,
     a sweep twice a second, and the weekly check-in a few seconds from now."""
     return f"""\
-office_hours: {{days: [mon, tue, wed, thu, fri, sat, sun], start: "00:00", end: "23:59:59", holidays: null}}
+office_hours:
+  days: [mon, tue, wed, thu, fri, sat, sun]
+  start: "00:00"
+  end: "23:59:59"
+  holidays: null
 service_targets:
   sweep_seconds: 0.5
   priorities: {{1: {{response: 0.1m}}}}
@@ -51,9 +56,9 @@ def test_reminder_and_escalation_reach_the_relay_once_across_a_restart(tmp_path:
 
     subjects = sorted(r.message["Subject"] for r in smtp_sink.received)
     assert subjects == sorted([
-        "[#1] The placement system is down",                            # the acknowledgement
-        "[#1] New incident (P1): The placement system is down",         # the queue (alice, erin) told at once,
-        "[#1] New incident (P1): The placement system is down",         # alice also as on call, once
+        "[#1] The placement system is down",                     # the acknowledgement
+        "[#1] New incident (P1): The placement system is down",  # the queue (alice, erin) at once,
+        "[#1] New incident (P1): The placement system is down",  # alice also as on call, once
         f"[#1] Response target due {_due(setup)} (P1): The placement system is down",
         "[#1] MISSED response target (P1): The placement system is down",
         "Weekly check-in: Brookes College",

@@ -15,7 +15,8 @@ import threading
 import time
 from pathlib import Path
 
-from conftest import MAILD, ROOT, Daemon, MaildSetup, SmtpSink, free_port, wait_for_port, write_config
+from conftest import (MAILD, ROOT, Daemon, MaildSetup, SmtpSink, free_port, wait_for_port,
+                      write_config)
 from dovecot import Dovecot
 from helpers import NotifySocket
 from mails import mail
@@ -220,7 +221,8 @@ def test_a_second_daemon_on_the_same_state_refuses_to_start(setup: MaildSetup,
 
 def test_socket_activation_takes_the_inherited_lmtp_socket(tmp_path: Path,
                                                            smtp_sink: SmtpSink) -> None:
-    """systemd-socket-activate binds the port and starts maild with LISTEN_FDS, as maild.socket does."""
+    """systemd-socket-activate binds the port and starts maild with LISTEN_FDS, as maild.socket
+    does."""
     activate = shutil.which("systemd-socket-activate")
     assert activate, "systemd-socket-activate is needed (Debian package systemd)"
     configured, activated = free_port(), free_port()

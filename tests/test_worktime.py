@@ -25,18 +25,30 @@ def hours(n: float) -> timedelta:
 
 
 @pytest.mark.parametrize(("start", "duration", "due"), [
-    (london(2026, 11, 24, 10, 0), hours(2), london(2026, 11, 24, 12, 0)),      # within one day
-    (london(2026, 11, 24, 16, 0), hours(4), london(2026, 11, 25, 11, 30)),     # over the evening
-    (london(2026, 11, 27, 16, 45), hours(4), london(2026, 11, 30, 12, 15)),    # late Friday -> Monday
-    (london(2026, 11, 27, 17, 45), hours(1), london(2026, 11, 30, 10, 0)),     # after closing on Friday
-    (london(2026, 11, 28, 3, 0), hours(0), london(2026, 11, 30, 9, 0)),        # zero: next open moment
-    (london(2026, 11, 24, 11, 0), hours(8.5), london(2026, 11, 25, 11, 0)),    # one working day
-    (london(2026, 11, 24, 9, 0), hours(8.5), london(2026, 11, 24, 17, 30)),    # a whole day ends at closing
-    (london(2026, 4, 2, 15, 0), hours(4), london(2026, 4, 7, 10, 30)),         # Good Friday, Easter Monday
-    (london(2026, 8, 28, 17, 0), hours(1), london(2026, 9, 1, 9, 30)),         # summer bank holiday
-    (london(2026, 12, 23, 12, 0), hours(17), london(2026, 12, 30, 12, 0)),     # Christmas, substitute, closure
-    (london(2026, 3, 27, 15, 0), hours(4), london(2026, 3, 30, 10, 30)),       # over the spring clock change
-    (london(2026, 10, 23, 15, 0), hours(4), london(2026, 10, 26, 10, 30)),     # over the autumn clock change
+    # within one day
+    (london(2026, 11, 24, 10, 0), hours(2), london(2026, 11, 24, 12, 0)),
+    # over the evening
+    (london(2026, 11, 24, 16, 0), hours(4), london(2026, 11, 25, 11, 30)),
+    # late Friday -> Monday
+    (london(2026, 11, 27, 16, 45), hours(4), london(2026, 11, 30, 12, 15)),
+    # after closing on Friday
+    (london(2026, 11, 27, 17, 45), hours(1), london(2026, 11, 30, 10, 0)),
+    # zero: next open moment
+    (london(2026, 11, 28, 3, 0), hours(0), london(2026, 11, 30, 9, 0)),
+    # one working day
+    (london(2026, 11, 24, 11, 0), hours(8.5), london(2026, 11, 25, 11, 0)),
+    # a whole day ends at closing
+    (london(2026, 11, 24, 9, 0), hours(8.5), london(2026, 11, 24, 17, 30)),
+    # Good Friday, Easter Monday
+    (london(2026, 4, 2, 15, 0), hours(4), london(2026, 4, 7, 10, 30)),
+    # summer bank holiday
+    (london(2026, 8, 28, 17, 0), hours(1), london(2026, 9, 1, 9, 30)),
+    # Christmas, substitute, closure
+    (london(2026, 12, 23, 12, 0), hours(17), london(2026, 12, 30, 12, 0)),
+    # over the spring clock change
+    (london(2026, 3, 27, 15, 0), hours(4), london(2026, 3, 30, 10, 30)),
+    # over the autumn clock change
+    (london(2026, 10, 23, 15, 0), hours(4), london(2026, 10, 26, 10, 30)),
 ])
 def test_add_working_hours(start: datetime, duration: timedelta, due: datetime) -> None:
     assert clock.add(start, duration) == due
@@ -53,11 +65,16 @@ def test_clock_change_keeps_office_hours_in_local_time() -> None:
 
 
 @pytest.mark.parametrize(("start", "days", "due"), [
-    (london(2026, 11, 24, 14, 0), 3, london(2026, 11, 27, 14, 0)),   # Tuesday + 3 -> Friday
-    (london(2026, 11, 26, 14, 0), 3, london(2026, 12, 1, 14, 0)),    # Thursday + 3 -> Tuesday
-    (london(2026, 11, 28, 10, 0), 3, london(2026, 12, 2, 17, 30)),   # Saturday: from Monday's opening
-    (london(2026, 5, 22, 10, 0), 3, london(2026, 5, 28, 10, 0)),     # over the spring bank holiday
-    (london(2026, 12, 24, 10, 0), 2, london(2026, 12, 31, 10, 0)),   # Christmas, substitute day, closure
+    # Tuesday + 3 -> Friday
+    (london(2026, 11, 24, 14, 0), 3, london(2026, 11, 27, 14, 0)),
+    # Thursday + 3 -> Tuesday
+    (london(2026, 11, 26, 14, 0), 3, london(2026, 12, 1, 14, 0)),
+    # Saturday: from Monday's opening
+    (london(2026, 11, 28, 10, 0), 3, london(2026, 12, 2, 17, 30)),
+    # over the spring bank holiday
+    (london(2026, 5, 22, 10, 0), 3, london(2026, 5, 28, 10, 0)),
+    # Christmas, substitute day, closure
+    (london(2026, 12, 24, 10, 0), 2, london(2026, 12, 31, 10, 0)),
 ])
 def test_add_working_days(start: datetime, days: int, due: datetime) -> None:
     assert clock.add_days(start, days) == due

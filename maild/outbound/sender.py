@@ -116,9 +116,8 @@ class OutboxSender:
                 return
             except TransientError as exc:
                 if attempt == defaults.RECORD_SENT_TRIES:
-                    log.error(
-                        "%s was sent but could not be recorded (%s): it will be sent again after its "
-                              "claim runs out", row.message_id, exc)
+                    log.error("%s was sent but could not be recorded (%s): it will be sent again "
+                              "after its claim runs out", row.message_id, exc)
                     raise
                 log.warning("%s was sent; recording it failed (%s), trying again", row.message_id,
                             exc)
@@ -161,14 +160,16 @@ class OutboxSender:
         with transaction():
             if dropped:
                 Event.create(ticket=row.ticket_id, kind="send_failed",
-                             detail=f"{row.message_id}: refused for good by the relay: {', '.join(dropped)}")
+                             detail=f"{row.message_id}: refused for good by the relay: "
+                                    f"{', '.join(dropped)}")
             changes = {"recipients": "\n".join(retry)} if retry else {
                 "status": "sent", "sent_at": self.clock(), "attempts": Outbox.attempts + 1,
                 "claimed_until": None,
                 "last_error": f"refused for some recipients: {', '.join(dropped)}"}
             Outbox.update(**changes).where(Outbox.id == row.id).execute()
         log.warning("%s: partly delivered; %s", row.message_id,
-                    f"retrying for {', '.join(retry)}" if retry else f"refused for good: {', '.join(dropped)}")
+                    (f"retrying for {', '.join(retry)}" if retry
+                     else f"refused for good: {', '.join(dropped)}"))
         return Outbox.get_by_id(row.id)
 
     def _backoff(self, attempts: int) -> float:

@@ -4,9 +4,9 @@ Only `Authentication-Results` headers carrying the configured server id count: a
 such a header into a mail, and the receiving server is expected to remove forged ones with its own
 id (RFC 8601 section 5). Our server puts its header on top of the Received header it writes
 itself, so only headers above that Received are ours (counting past the `trusted_hops` Received
-headers our own servers add after it, such as Dovecot's LMTP hop): one carrying our id further down was
-written by the sender or a hop before ours, and a mail without any Received header never came
-through our server at all (RFC 8601 section 7). A pass counts when it is DMARC for the From
+headers our own servers add after it, such as Dovecot's LMTP hop): one carrying our id further
+down was written by the sender or a hop before ours, and a mail without any Received header never
+came through our server at all (RFC 8601 section 7). A pass counts when it is DMARC for the From
 domain, or DKIM signed by the From domain itself (`header.d`, or the domain of `header.i`).
 """
 
@@ -22,7 +22,8 @@ HEADER = "Authentication-Results"
 def trusted_pass(headers: Message, authserv_id: str | None, from_address: str | None,
                  trusted_hops: int = 0) -> str | None:
     """A description of the trusted pass (e.g. "dkim=pass header.d=example.com"), or None.
-    `trusted_hops`: Received headers our own servers add on top after the MX (a Dovecot LMTP hop)."""
+    `trusted_hops`: Received headers our own servers add on top after the MX (a Dovecot LMTP hop).
+    """
     return _trusted_result(headers, authserv_id, from_address, trusted_hops, "pass")
 
 
@@ -70,7 +71,7 @@ def _parse(value: str) -> authres.AuthenticationResultsHeader | None:
 
 
 def _domains(result: authres.AuthenticationResult) -> set[str]:
-    """The domains a dkim or dmarc result vouches for; none for other methods (spf is the envelope)."""
+    """The domains a dkim or dmarc result vouches for; none for others (spf is the envelope)."""
     wanted = {"dkim": {"d", "i"}, "dmarc": {"from"}}.get(result.method, set())
     return {str(p.value).rpartition("@")[2].lower() for p in result.properties
             if p.type == "header" and p.name in wanted}

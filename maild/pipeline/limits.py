@@ -7,7 +7,8 @@ of headers or a thousand nested multiparts or forwarded messages costs a scan, n
 parser recurses once per level: a deep enough bomb exhausts it before any later check could run).
 Boundaries are counted whatever their length up to what a line can hold (RFC 5322's 998
 characters, less the `--`): Exchange writes 76-character ones, past RFC 2046's 70, so that limit
-would refuse half the world's mail; a longer one can only be a bomb hiding its parts, and is refused.
+would refuse half the world's mail; a longer one can only be a bomb hiding its parts, and is
+refused.
 """
 
 from __future__ import annotations
@@ -56,8 +57,8 @@ def check_content(content: bytes, limits: Limits) -> None:
         return  # no multipart and no attached message: nothing below can find a part (most mail)
     longest = max((len(_declared(m, 1)) for m in declarations(content, lowered)), default=0)
     if longest > MAX_BOUNDARY:
-        raise Quarantine(
-            f"MIME boundary is {longest} characters long, more than a mail line can hold ({MAX_BOUNDARY})")
+        raise Quarantine(f"MIME boundary is {longest} characters long, more than a mail line "
+                         f"can hold ({MAX_BOUNDARY})")
     found = structure(content, lowered)
     if found.parts > limits.max_parts:
         raise Quarantine(

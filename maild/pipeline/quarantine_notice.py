@@ -48,7 +48,8 @@ LIMIT_REASONS: tuple[tuple[re.Pattern[str], str, str], ...] = (
     (re.compile(r"^message is (\d+) bytes, over the limit of (\d+)$"), _SIZE,
      "Your message is {0}, larger than the {1} we accept."),
     (re.compile(r"^header block is (\d+) bytes, over the limit of (\d+)$"), _SIZE,
-     "The header lines of your message (what comes before the text) take {0}, more than the {1} we accept."),
+     "The header lines of your message (what comes before the text) take {0}, "
+     "more than the {1} we accept."),
     (re.compile(r"^message has (\d+) MIME parts, over the limit of (\d+)$"), _COUNT,
      "Your message is made of {0} parts (texts and attachments), more than the {1} we accept."),
     (re.compile(r"^MIME nesting is (\d+) deep, over the limit of (\d+)$"), _COUNT,
@@ -66,7 +67,7 @@ def tell_sender(settings: Settings, raw: RawMail, mail: ParsedMail | None, reaso
     try:
         with database.atomic():
             why_not = _notify(settings, raw, mail, reason, now)
-    except Exception as exc:  # noqa: BLE001 - the mail stays held whatever goes wrong with the notice
+    except Exception as exc:  # noqa: BLE001 - the mail stays held whatever fails in the notice
         log.exception("raw mail %d: quarantine notice failed", raw.id)
         why_not = f"the notice could not be written: {type(exc).__name__}: {exc}"
     if why_not:

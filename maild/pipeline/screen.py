@@ -72,7 +72,8 @@ def _own_mail(mail: ParsedMail, addresses: frozenset[str], signed: ReplyAddresse
 
 
 def _without_plus(address: str | None) -> str | None:
-    """`helpdesk+t12.c.k9f3@example.com` -> `helpdesk@example.com`: plus-addressing's base address."""
+    """Plus-addressing's base address:
+    `helpdesk+t12.c.k9f3@example.com` -> `helpdesk@example.com`."""
     if address is None:
         return None
     local, _, domain = address.lower().partition("@")

@@ -93,7 +93,8 @@ def _response(ticket: TicketFacts, targets: Targets, now: datetime) -> Measure:
 
 
 def _judge(target: timedelta | None, took: timedelta, done: bool) -> Measure:
-    """Met when done within the target; missed once past it, done or not (it cannot be met any more)."""
+    """Met when done within the target; missed once past it, done or not (it cannot be met
+    any more)."""
     if target is None:
         outcome = NO_TARGET
     elif took > target:
@@ -107,7 +108,8 @@ def _judge(target: timedelta | None, took: timedelta, done: bool) -> Measure:
 
 def summarise(group: str, rows: Sequence[IncidentRow]) -> Summary:
     """Median and 90th percentile over the final times (responses made, incidents resolved);
-    % met over the outcomes decided (met or missed, including open incidents already past target)."""
+    % met over the outcomes decided (met or missed, including open incidents already past
+    target)."""
     responses = [r.response for r in rows]
     resolutions = [r.resolution for r in rows]
     return Summary(

@@ -59,7 +59,8 @@ def open_tickets(settings: Settings, organisation: str, period: Period) -> list[
 
 
 def bounds(settings: Settings, period: Period) -> tuple[datetime, datetime]:
-    """The period as naive UTC [start, end): office-local midnight to the midnight after its last day."""
+    """The period as naive UTC [start, end): office-local midnight to the midnight after its
+    last day."""
     zone = settings.calendar.zone
     return (naive_utc(datetime.combine(period.first, time(), tzinfo=zone)),
             naive_utc(datetime.combine(period.last + timedelta(days=1), time(), tzinfo=zone)))

@@ -13,7 +13,8 @@ OPEN_STATUSES = ("new", "open", "pending")
 DONE_STATUSES = ("resolved", "closed")
 
 # Outcomes of one target for one incident (docs/admins.md, "Service reports").
-MET, MISSED, OPEN, NO_TARGET, BEFORE_PRIORITY = "met", "missed", "open", "no_target", "before_priority"
+MET, MISSED, OPEN, NO_TARGET, BEFORE_PRIORITY = ("met", "missed", "open", "no_target",
+                                                 "before_priority")
 DECIDED = (MET, MISSED)
 
 
@@ -31,7 +32,8 @@ class Period:
 
 @dataclass(frozen=True)
 class TicketFacts:
-    """What the store recorded about one ticket, read once: its row and the history the report needs."""
+    """What the store recorded about one ticket, read once: its row and the history the report
+    needs."""
 
     number: int
     subject: str
@@ -71,7 +73,8 @@ class Measure:
 
     @property
     def margin(self) -> timedelta | None:
-        """Target minus time taken: positive is time to spare, negative is the amount it was missed by."""
+        """Target minus time taken: positive is time to spare, negative is the amount it was
+        missed by."""
         if self.target is None or self.took is None or self.outcome not in DECIDED:
             return None
         return self.target - self.took

@@ -99,7 +99,8 @@ def request_json(row: RequestRow) -> dict[str, Any]:
 
 def as_csv(report: Report) -> str:
     """Sections one after the other, each with its own header row, a blank line between:
-    incidents, summaries (`group_by` organisation, priority or all), feature requests, escalations."""
+    incidents, summaries (`group_by` organisation, priority or all), feature requests,
+    escalations."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     incidents = [_flat(incident_json(r)) for r in report.incidents]
@@ -189,7 +190,8 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
 # ---------------------------------------------------------------- HTML
 
 def as_html(report: Report, zone: ZoneInfo, renderer: Renderer) -> str:
-    """A self-contained page (no external resources) from the admin's `report/page.html` template."""
+    """A self-contained page (no external resources) from the admin's `report/page.html`
+    template."""
     return renderer.page("report/page.html", {"report": view(report, zone), "zone": zone.key})
 
 

@@ -28,7 +28,8 @@ RESULT_WORDS = {OPEN: "open", NO_TARGET: "no target", BEFORE_PRIORITY: "before t
 
 
 def duration(value: timedelta | None) -> str:
-    """Hours and minutes (`26:30`), rounded down to the minute; `-` when there is nothing to show."""
+    """Hours and minutes (`26:30`), rounded down to the minute; `-` when there is nothing to
+    show."""
     if value is None:
         return "-"
     minutes = int(value.total_seconds()) // 60

@@ -57,7 +57,8 @@ class BusinessCalendar:
             ) < self.office.end
 
     def next_open(self, moment: datetime) -> datetime:
-        """`moment` itself when the office is open, else the start of the next working period (local time)."""
+        """`moment` itself when the office is open, else the start of the next working period
+        (local time)."""
         local = self._local(moment)
         if self.is_open(local):
             return local

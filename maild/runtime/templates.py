@@ -43,7 +43,8 @@ class Renderer:
         return Rendered(subject=" ".join(subject.split()), text=text, html=html)
 
     def _html(self, name: str) -> bool:
-        """Whether the template has an HTML part, looked up once (a miss is not cached by jinja2)."""
+        """Whether the template has an HTML part, looked up once (a miss is not cached by
+        jinja2)."""
         if name not in self._has_html:
             try:
                 self.env.get_template(f"{name}/html.html")

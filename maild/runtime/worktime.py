@@ -97,5 +97,6 @@ class OfficeClock:
         return max(total, timedelta(0))
 
     def add_days(self, start: datetime, days: int) -> datetime:
-        """`days` working days after `start`: the same office time of day, `days` open days later."""
+        """`days` working days after `start`: the same office time of day, `days` open days
+        later."""
         return self.add(start, self.day * days)

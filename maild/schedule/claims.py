@@ -82,7 +82,8 @@ def claim_and_send(settings: Settings, claim: Claim, template: str, context: dic
 
 
 def record(claim: Claim, status: str, now: datetime, history: str | None = None) -> bool:
-    """Claim an occurrence without mail of its own (skipped, superseded). False when claimed before."""
+    """Claim an occurrence without mail of its own (skipped, superseded).
+    False when claimed before."""
     if claim.exists():
         return False
     try:
@@ -107,7 +108,8 @@ def insert_claim(claim: Claim, status: str, to: list[tuple[str, str]], now: date
 def queue_mail(settings: Settings, purpose: str, template: str, context: dict[str, Any],
                to: list[tuple[str, str]], ticket: Ticket | None = None,
                subject_prefix: str = "") -> None:
-    """Render a staff or contact notice and put it in the outbox (inside the caller's transaction)."""
+    """Render a staff or contact notice and put it in the outbox (inside the caller's
+    transaction)."""
     rendered = settings.renderer.render(template, {"helpdesk_name": settings.config.helpdesk.name,
                                                    **context})
     outbox.queue_notice(settings, purpose, rendered, to, ticket,

@@ -94,7 +94,8 @@ def occurrences(directory: Directory, calendar: BusinessCalendar, config: Remind
                 last: date,
                 meetings: Iterable[LoggedMeeting] = (), kinds: Iterable[str] = KINDS,
                 organisation: str | None = None) -> list[Reminder]:
-    """Every reminder due (after moving to a working day) from `first` to `last` inclusive, by time."""
+    """Every reminder due (after moving to a working day) from `first` to `last` inclusive,
+    by time."""
     wanted = set(kinds)
     plan = Planner(directory, calendar, config)
     found = [r for org in directory.organisations.values() if organisation in (None, org.key)
@@ -219,7 +220,8 @@ def log_meeting(organisation: str, held_at: datetime, logged_by: str, now: datet
                              logged_by=logged_by,
                              logged_at=naive_utc(now))
     Event.create(organisation=organisation, kind="meeting_logged", created_at=naive_utc(now),
-                 detail=f"meeting held {naive_utc(held_at):%Y-%m-%d %H:%M} UTC, logged by {logged_by}")
+                 detail=f"meeting held {naive_utc(held_at):%Y-%m-%d %H:%M} UTC, "
+                        f"logged by {logged_by}")
     return meeting
 
 
@@ -315,7 +317,8 @@ def _context(settings: Settings, reminder: Reminder, org: Organisation, now: dat
     if reminder.kind == "annual_review_notice":
         period = contract_year(detail["review"], local.date())
         context["pack"] = pack(settings, org.key, period, now,
-                               f"the contract year from {period.first:%d %B %Y} (to {period.last:%d %B %Y} so far)")
+                               f"the contract year from {period.first:%d %B %Y} "
+                               f"(to {period.last:%d %B %Y} so far)")
     return context
 
 
@@ -385,7 +388,8 @@ def _skip(reminder: Reminder, now: datetime) -> None:
     insert_claim(reminder.claim, "skipped", [], naive_utc(now))
     Event.create(organisation=reminder.organisation, kind=f"{reminder.kind}_skipped",
                  created_at=naive_utc(now),
-                 detail=f"{LABELS[reminder.kind]} ({reminder.occurs}) due {as_utc(reminder.due_at):%Y-%m-%d %H:%M} "
+                 detail=f"{LABELS[reminder.kind]} ({reminder.occurs}) due "
+                        f"{as_utc(reminder.due_at):%Y-%m-%d %H:%M} "
                         "UTC missed while maild was down; the account manager was told")
 
 

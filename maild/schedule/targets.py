@@ -52,7 +52,8 @@ class Deadline:
     due: datetime  # the target's due time, aware UTC
 
     def as_json(self, settings: Settings, now: datetime) -> dict[str, Any]:
-        """The `maild reminders --json` shape; `overdue` when it is owed already (waiting for office hours)."""
+        """The `maild reminders --json` shape; `overdue` when it is owed already (waiting for
+        office hours)."""
         around_the_clock = settings.targets.of(self.ticket.priority).clock == "always"
         people = recipients(settings, self.ticket, self.notice, around_the_clock,
                             settings.calendar.local_date(self.at))

@@ -99,7 +99,8 @@ def _open_postgres(target: DatabaseTarget) -> peewee.Database:
     # A lock held for long is a fault (a stopped host): fail and retry rather than queue forever.
     # A transaction left idle by a frozen process is ended by the server, releasing its locks.
     params.setdefault("options", f"-c lock_timeout={defaults.PG_LOCK_TIMEOUT_MS} "
-                                 f"-c idle_in_transaction_session_timeout={defaults.PG_IDLE_IN_TRANSACTION_MS}")
+                                 "-c idle_in_transaction_session_timeout="
+                                 f"{defaults.PG_IDLE_IN_TRANSACTION_MS}")
     params.setdefault("application_name", "maild")
     return ReconnectingPostgres(target.name, prefer_psycopg3=True, **params)
 
@@ -171,6 +172,7 @@ def release(keys: list[str]) -> None:
 
 
 def lock(key: str) -> None:
-    """Inside a transaction: wait for and hold the lock named `key` until it ends (no-op on SQLite)."""
+    """Inside a transaction: wait for and hold the lock named `key` until it ends (no-op on
+    SQLite)."""
     if not is_sqlite():
         database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_lock_number(key),)).fetchone()

@@ -84,9 +84,9 @@ def claim_copy(key: str, raw_id: int, now: datetime, window: timedelta) -> RawMa
 
 def mark_done(raw_id: int, status: str, ticket: Ticket | None, reason: str | None = None) -> None:
     """Record the outcome inside the caller's transaction (the one that made the ticket)."""
-    fixed_sql(
-        "UPDATE rawmail SET status = ?, ticket_id = ?, reason = ?, processed_at = ?, attempts = attempts + 1 "
-              "WHERE id = ?", (status, ticket.number if ticket else None, reason, utcnow(), raw_id))
+    fixed_sql("UPDATE rawmail SET status = ?, ticket_id = ?, reason = ?, processed_at = ?, "
+              "attempts = attempts + 1 WHERE id = ?",
+              (status, ticket.number if ticket else None, reason, utcnow(), raw_id))
 
 
 def claim(raw_id: int) -> bool:
@@ -108,7 +108,8 @@ def quarantine(raw_id: int, reason: str) -> bool:
 
 
 def count_attempt(raw_id: int) -> int:
-    """Count a failed attempt that left the mail `received` (a transient error); returns the total."""
+    """Count a failed attempt that left the mail `received` (a transient error); returns the
+    total."""
     with transaction():
         RawMail.update(attempts=RawMail.attempts + 1).where(RawMail.id == raw_id).execute()
         return RawMail.get_by_id(raw_id).attempts
