@@ -163,7 +163,8 @@ def run_command(ctx: MailContext, ticket: Ticket, staff: Staff, command: Command
     if command.name in STATUS_COMMANDS:
         return _status(ctx, ticket, staff, STATUS_COMMANDS[command.name])
     runner = {"priority": _priority, "assign": _assign, "take": _take, "kind": _kind, "cc": _cc,
-              "meeting": _meeting, "merge": _merge, "attachments": send_attachments}.get(command.name)
+              "meeting": _meeting, "merge": _merge,
+              "attachments": send_attachments}.get(command.name)
     if runner is not None:  # `#note` and `#answer` shape the whole reply: see _answer_or_note
         runner(ctx, ticket, staff, command)
     return None
