@@ -29,6 +29,9 @@ MAX_HEADER_BYTES = 102_400  # Postfix's header_size_limit
 MAX_DEPTH = 100  # Postfix's mime_nesting_limit
 MAX_ATTACHMENT_BYTES = 5_000_000
 MAX_ATTACHMENTS = 50
+# Base64 makes these 9.3 MB: with the text, still under Postfix's 10,240,000-byte
+# message_size_limit and Exchange's 10 MB default, the smallest limits a server is likely to have.
+ATTACHMENTS_PER_MAIL_BYTES = 7_000_000
 MAX_PARTS = 1000  # no real mail comes near; a mail bomb of tiny parts does
 MAX_LINE_BYTES = 2048  # Postfix's line_length_limit; longer lines are wrapped in the stored text
 AUTO_REPLIES_PER_HOUR = 5

@@ -460,7 +460,8 @@ def test_encoded_line_breaks_never_add_a_header_or_recipient(intake: Intake, fie
         assert all("\n" not in str(value) and "\r" not in str(value) for value in out.values())
 
 
-HOSTILE = '<script>alert(1)</script> <img src=x onerror="alert(2)"> {{7*7}} {% raw %}'
+HOSTILE = '<script>alert(1)</script> <img src=x onerror="alert(2)"> {{12345*6}} {% raw %}'
+EVALUATED = str(12345 * 6)  # what a template running the customer's words would print
 
 
 @pytest.mark.parametrize("subject", [
@@ -471,7 +472,7 @@ def test_customer_markup_and_template_syntax_are_escaped_in_html_and_literal_in_
     intake: Intake, subject: str
 ) -> None:
     """X8: whatever a customer writes is data: HTML parts escape it, text parts show it as written,
-    and no template ever runs it (no 49, no error from a stray `{% raw %}`)."""
+    and no template ever runs it (no 74070, no error from a stray `{% raw %}`)."""
     accept(intake, mail(subject=subject, body=f"It fails: {HOSTILE}"))
     # Alice's, or Carol's for the escalation
     ticket, [note, *_] = Ticket.get(), sent("notification")
@@ -482,7 +483,7 @@ def test_customer_markup_and_template_syntax_are_escaped_in_html_and_literal_in_
     for row in Outbox.select():
         out = message_from_bytes(bytes(row.content), policy=policy.default)
         text = body(out)
-        assert "49" not in text.replace(str(ticket.number), "")
+        assert EVALUATED not in text
         # the answer holds Alice's words, the others quote the customer's
         if row.purpose != "answer":
             assert HOSTILE in text or HOSTILE in str(out["Subject"]), row.purpose
@@ -490,10 +491,10 @@ def test_customer_markup_and_template_syntax_are_escaped_in_html_and_literal_in_
         if html is not None:
             html_parts += 1
             markup = html.get_content()
-            assert "<script" not in markup and "<img" not in markup and "49" not in markup
+            assert "<script" not in markup and "<img" not in markup and EVALUATED not in markup
             assert ("&lt;script&gt;alert(1)&lt;/script&gt; "
                     "&lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in markup)
-            assert "{{7*7}} {% raw %}" in markup
+            assert "{{12345*6}} {% raw %}" in markup
     assert html_parts >= 1  # the acknowledgement (or the escalation's) has one
 
 

@@ -78,6 +78,9 @@ def _query_commands(command: Command) -> None:
     p = command("ticket", _ticket, "one ticket with its messages and history")
     p.add_argument("number", type=int)
     p.add_argument("--json", action="store_true")
+    p = command("attachment", _attachment, "write one stored attachment out (its ID: `ticket N`)")
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write it here (or stdout)")
     p = command("retry", _retry,
                 "re-run quarantined mail: the IDs given, or --all (also all when none given)")
     p.add_argument("ids", nargs="*", type=int, metavar="ID")
@@ -255,6 +258,24 @@ def _ticket(args: argparse.Namespace, path: Path) -> int:
         print(f"maild: no ticket {args.number}", file=sys.stderr)
         return 1
     output.show(detail, args.json, output.print_ticket)
+    return 0
+
+
+def _attachment(args: argparse.Namespace, path: Path) -> int:
+    from maild.store.queries import attachment_content
+
+    _settings(path)
+    found = attachment_content(args.id)
+    if found is None:
+        print(f"maild: no attachment {args.id}", file=sys.stderr)
+        return 1
+    name, content = found
+    if args.output is None:
+        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.flush()
+    else:
+        args.output.write_bytes(content)
+        print(f"{name}: {len(content)} bytes written to {args.output}", file=sys.stderr)
     return 0
 
 

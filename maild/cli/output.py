@@ -81,6 +81,11 @@ def print_ticket(t: dict[str, Any]) -> None:
         print(f"\n--- {label} {m['created_at']} from {m['from']} to {m['to'] or '-'}\n"
               f"    {m['subject']}")
         print("    " + m["text"].strip().replace("\n", "\n    "))
+    if t["attachments"]:
+        print("\nAttachments (maild attachment ID writes one out):")
+    for a in t["attachments"]:
+        print(f"  {a['id']:>6}  {a['name']} ({a['type']}, {a['size']} bytes"
+              f"{', inline' if a['inline'] else ''}) {a['direction']} {a['message'] or '-'}")
     print("\nHistory:")
     print_history(t["history"])
     for o in t["outbox"]:

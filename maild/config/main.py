@@ -385,6 +385,9 @@ class Outbound(Strict):
     maildir: str = "../var/outbox"
     retry: Retry = Retry()
     send_interval_seconds: float = Field(defaults.SEND_INTERVAL_SECONDS, gt=0)
+    # Attachments one outgoing mail carries in all (a notification, an answer, #attachments);
+    # the rest are named with their size. Why the default: docs/admins.md, "Attachments".
+    attachments_per_mail_bytes: int = Field(defaults.ATTACHMENTS_PER_MAIL_BYTES, gt=0)
 
     _maildir = field_validator("maildir")(_check_path)
 

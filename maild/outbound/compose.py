@@ -2,7 +2,8 @@
 
 Everything that came from a customer (subject, display names) is flattened to one line before it
 becomes a header, and addresses must be plain `local@domain`, so no inbound text can add a header
-or a recipient to what maild sends (CVE-2024-6923 and kin).
+or a recipient to what maild sends (CVE-2024-6923 and kin). Attached files get the same care:
+their names are encoded (RFC 2231), their media types and Content-IDs checked.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email import quoprimime
 from email.header import Header
-from email.utils import format_datetime, formataddr, parseaddr
+from email.utils import encode_rfc2231, format_datetime, formataddr, parseaddr
 
 from maild.config import ADDRESS_RE
 
@@ -26,6 +27,9 @@ LOOP_HEADER = "X-Maild-Loop"
 CRLF = b"\r\n"
 ENCODED_WORD = 66  # free text in headers goes in encoded words of at most this: "Reply-To: " + one fits in 78
 CHUNK_BYTES = 39  # UTF-8 bytes per encoded word: base64 makes 52 characters, 64 with =?utf-8?b??=
+MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")
+CONTENT_ID = re.compile(r"^<[!-;=?-~]{1,900}>$")  # printable ASCII without < and >
+BASE64_LINE = 57  # bytes per base64 line: 76 characters
 
 
 def one_line(text: str) -> str:
@@ -37,6 +41,16 @@ def checked_address(address: str) -> str:
     if not ADDRESS_RE.match(address):
         raise ValueError(f"refusing to send to a malformed address: {address!r}")
     return address
+
+
+@dataclass(frozen=True)
+class FilePart:
+    """A file an outgoing mail carries: attached, or shown by the HTML part (`content_id`)."""
+
+    filename: str
+    content_type: str
+    payload: bytes
+    content_id: str | None = None  # "<...>": the HTML refers to it as cid:...
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,7 @@ class Outgoing:
     loop_marker: str = ""
     cc: list[tuple[str, str]] = field(default_factory=list)
     reply_to: str | None = None  # a signed reply address
+    files: tuple[FilePart, ...] = ()
 
     @property
     def addresses(self) -> list[str]:
@@ -82,15 +97,73 @@ def compose(out: Outgoing) -> bytes:
     if out.loop_marker:
         headers.append((LOOP_HEADER, out.loop_marker))
     headers.append(("MIME-Version", "1.0"))
+    head, body = _body(out)
+    return _header_block(headers) + head + CRLF + body
+
+
+def _body(out: Outgoing) -> tuple[bytes, bytes]:
+    """The text, or text and HTML as alternatives (the HTML with the images it shows by cid: as
+    multipart/related), then, when there are other files, all of it in multipart/mixed."""
+    shown = [f for f in out.files if out.html and f.content_id and _cid(f.content_id) in out.html]
+    attached = [f for f in out.files if f not in shown]
     if out.html is None:
-        head, body = _text_part(out.text, "plain")
-        return _header_block(headers) + head + CRLF + body
-    # "=_" never occurs in quoted-printable text ("=" is written =3D): the boundary cannot collide.
-    boundary = f"=_maild_{secrets.token_hex(12)}"
-    parts = [b"--" + boundary.encode() + CRLF + head + CRLF + body + CRLF
-             for head, body in (_text_part(out.text, "plain"), _text_part(out.html, "html"))]
-    headers.append(("Content-Type", f'multipart/alternative; boundary="{boundary}"'))
-    return _header_block(headers) + CRLF + b"".join(parts) + b"--" + boundary.encode() + b"--" + CRLF
+        body = _text_part(out.text, "plain")
+    else:
+        html = _text_part(out.html, "html")
+        if shown:
+            html = _multipart("related", [html, *(_file_part(f, inline=True) for f in shown)])
+        body = _multipart("alternative", [_text_part(out.text, "plain"), html])
+    if attached:
+        body = _multipart("mixed", [body, *(_file_part(f, inline=False) for f in attached)])
+    return body
+
+
+def _multipart(subtype: str, parts: list[tuple[bytes, bytes]]) -> tuple[bytes, bytes]:
+    # "=_" never occurs in quoted-printable text ("=" is written =3D) nor in base64: the boundary
+    # cannot collide with a part's body.
+    boundary = f"=_maild_{secrets.token_hex(12)}".encode()
+    head = _folded("Content-Type", f'multipart/{subtype}; boundary="{boundary.decode()}"').encode()
+    body = b"".join(b"--" + boundary + CRLF + part_head + CRLF + part_body + CRLF
+                    for part_head, part_body in parts)
+    return head, body + b"--" + boundary + b"--" + CRLF
+
+
+def _cid(content_id: str) -> str:
+    return "cid:" + content_id.strip("<>")
+
+
+def _file_part(part: FilePart, inline: bool) -> tuple[bytes, bytes]:
+    """A file's headers and its base64 body; a name from a sender's mail is made header-safe."""
+    media = part.content_type.lower() if MEDIA_TYPE.match(part.content_type.lower()) else \
+        "application/octet-stream"
+    name = one_line(part.filename).replace("/", "_").replace("\\", "_") or "attachment"
+    disposition = "inline" if inline else "attachment"
+    lines = [_folded("Content-Type", f"{media}; {_parameter('name', name)}"),
+             _folded("Content-Disposition", f"{disposition}; {_parameter('filename', name)}"),
+             "Content-Transfer-Encoding: base64\r\n"]
+    if part.content_id and CONTENT_ID.match(part.content_id):
+        lines.append(f"Content-ID: {part.content_id}\r\n")
+    data = part.payload
+    body = b"".join(binascii.b2a_base64(data[i:i + BASE64_LINE], newline=False) + CRLF
+                    for i in range(0, len(data), BASE64_LINE))
+    return "".join(lines).encode("ascii"), body
+
+
+def _parameter(key: str, value: str) -> str:
+    """`key="value"` for a short plain ASCII value, else RFC 2231's `key*0*=utf-8''...` in
+    continuations short enough to fold between them."""
+    plain = value.isascii() and all(c.isprintable() and c not in '"\\;' for c in value)
+    if plain and len(value) < 60:
+        return f'{key}="{value}"'
+    encoded = encode_rfc2231(value, "utf-8").split("''", 1)[1]
+    pieces, start = [], 0
+    while start < len(encoded):
+        end = min(start + 50, len(encoded))
+        end -= 2 if encoded[end - 2:end - 1] == "%" else 1 if encoded[end - 1:end] == "%" else 0
+        pieces.append(encoded[start:end])
+        start = end
+    pieces[0] = "utf-8''" + pieces[0]
+    return "; ".join(f"{key}*{i}*={piece}" for i, piece in enumerate(pieces))
 
 
 @functools.lru_cache(maxsize=2)

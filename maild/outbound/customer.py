@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from maild.config import AccountsFile
 from maild.outbound import outbox
-from maild.outbound.compose import Outgoing
+from maild.outbound.compose import FilePart, Outgoing
 from maild.runtime.templates import Rendered
 from maild.store.models import BouncedAddress, Message, Participant, Ticket
 
@@ -24,8 +24,10 @@ MAX_REFERENCES = 20
 
 
 def queue(settings: Settings, ticket: Ticket, purpose: str, subject: str, rendered: Rendered,
-          from_header: str, reply_to: str, automatic: bool) -> None:
-    """Queue `rendered` under `subject` (tagged by the caller) for the ticket's customers."""
+          from_header: str, reply_to: str, automatic: bool,
+          files: tuple[FilePart, ...] = ()) -> None:
+    """Queue `rendered` under `subject` (tagged by the caller) for the ticket's customers, with
+    `files` attached (or shown by its HTML)."""
     if not ticket.requester:
         log.info("ticket %d: no requester address, %s not sent", ticket.number, purpose)
         return
@@ -44,6 +46,7 @@ def queue(settings: Settings, ticket: Ticket, purpose: str, subject: str, render
         auto_submitted="auto-generated" if automatic else None,
         loop_marker=helpdesk.address,
         reply_to=reply_to,
+        files=files,
     )
     outbox.queue(ticket, purpose, out, mail_from=helpdesk.address)
     log.info("ticket %d: %s %s queued for %s", ticket.number, purpose, out.message_id,

@@ -30,6 +30,7 @@ class Notice:
     out: Outgoing
     ticket: int | None
     mail_from: str
+    with_html: bool = True  # False: the template's HTML part is left out (nothing to show in it)
 
 
 def compose_notice(renderer: Renderer, notice: Notice) -> bytes:
@@ -37,7 +38,8 @@ def compose_notice(renderer: Renderer, notice: Notice) -> bytes:
     rendered = renderer.render(notice.template, notice.context)
     tag = notice.tag
     subject = rendered.subject if tag in rendered.subject else f"{tag} {rendered.subject}"
-    return compose(replace(notice.out, subject=subject, text=rendered.text, html=rendered.html))
+    html = rendered.html if notice.with_html else None
+    return compose(replace(notice.out, subject=subject, text=rendered.text, html=html))
 
 
 def queue(renderer: Renderer, notice: Notice) -> None:

@@ -18,10 +18,10 @@ import email
 from collections.abc import Sequence
 from dataclasses import replace
 
-from maild.outbound.compose import Outgoing, compose
+from maild.outbound.compose import FilePart, Outgoing, compose
 from maild.runtime import Settings
 from maild.runtime.templates import Rendered
-from maild.store.models import Message, Outbox, Ticket
+from maild.store.models import Attachment, Message, Outbox, Ticket
 
 
 def queue(ticket: Ticket | None, purpose: str, out: Outgoing, mail_from: str = "", conversation: bool = True) -> int:
@@ -38,7 +38,7 @@ def queue(ticket: Ticket | None, purpose: str, out: Outgoing, mail_from: str = "
         content=content,
     )
     if ticket is not None and conversation:
-        Message.add(
+        stored = Message.add(
             ticket=ticket,
             direction="out",
             from_addr=out.from_header,
@@ -49,17 +49,21 @@ def queue(ticket: Ticket | None, purpose: str, out: Outgoing, mail_from: str = "
             message_id=out.message_id,
             in_reply_to=out.in_reply_to,
         )
+        for part in out.files:  # what the customer was sent is on the ticket too
+            Attachment.add(message=stored, filename=part.filename, content_type=part.content_type,
+                           size=len(part.payload), content=part.payload, content_id=part.content_id,
+                           inline=part.content_id is not None)
     return row_id
 
 
 def queue_notice(settings: Settings, purpose: str, rendered: Rendered, to: list[tuple[str, str]],
                  ticket: Ticket | None = None, subject: str | None = None, reply_to: str | None = None,
-                 in_reply_to: str | None = None) -> int:
+                 in_reply_to: str | None = None, files: tuple[FilePart, ...] = ()) -> int:
     """A mail maild writes on its own to staff or contacts (reminder, alert, warning)."""
     config = settings.config
     out = notice_headers(settings, to, reply_to, in_reply_to)
     return queue(ticket, purpose, replace(out, subject=subject if subject is not None else rendered.subject,
-                                          text=rendered.text, html=rendered.html),
+                                          text=rendered.text, html=rendered.html, files=files),
                  mail_from=config.helpdesk.address, conversation=False)
 
 

@@ -8,12 +8,16 @@ latest message, with the ticket tag and a signed customer Reply-To so that their
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from markupsafe import Markup
+
 from maild.config import Staff
 from maild.outbound import customer
-from maild.outbound.compose import display_from
+from maild.outbound.compose import FilePart, display_from
 from maild.pipeline.caps import within_cap
 from maild.runtime.signing import CUSTOMER
 from maild.runtime.subjects import tagged_subject
@@ -28,17 +32,22 @@ ANSWER_TEMPLATE = "answer"
 
 
 def send_answer(settings: Settings, ticket: Ticket, staff: Staff, text: str,
+                html: str | None = None, files: Sequence[FilePart] = (),
                 first: bool = False) -> None:
-    """`first`: the ticket's first mail to the customer (`#to`), so no "Re:" in the subject."""
+    """The answer to the customer: `html` (already made safe) as the alternative to `text`;
+    `first`: the ticket's first mail to the customer (`#to`), so no "Re:" in the subject."""
     helpdesk = settings.config.helpdesk
     show_address = settings.config.main.conversations.show_staff_address
     rendered = settings.renderer.render(ANSWER_TEMPLATE, {
         "text": text, "staff_name": staff.name, "staff_address": staff.emails[0] if show_address else None,
         "number": ticket.number, "subject": ticket.subject, "helpdesk_name": helpdesk.name,
         "requester_name": ticket.requester_name, "first": first,
+        "html": Markup(html) if html else None,
     })
+    if html is None:
+        rendered = replace(rendered, html=None)
     sender = display_from(f"{staff.name} via {helpdesk.name}", helpdesk.address)
-    _queue(settings, ticket, "answer", rendered, sender, automatic=False)
+    _queue(settings, ticket, "answer", rendered, sender, automatic=False, files=tuple(files))
 
 
 def tell_requester(settings: Settings, ticket: Ticket, template: str, now: datetime,
@@ -60,7 +69,8 @@ def tell_requester(settings: Settings, ticket: Ticket, template: str, now: datet
 
 
 def _queue(settings: Settings, ticket: Ticket, purpose: str, rendered: Rendered, from_header: str,
-           automatic: bool) -> None:
+           automatic: bool, files: tuple[FilePart, ...] = ()) -> None:
     subject = tagged_subject(settings.config.helpdesk.tag_prefix, ticket.number, rendered.subject)
     reply_to = settings.reply_addresses.make(ticket.number, CUSTOMER)
-    customer.queue(settings, ticket, purpose, subject, rendered, from_header, reply_to, automatic)
+    customer.queue(settings, ticket, purpose, subject, rendered, from_header, reply_to, automatic,
+                   files)

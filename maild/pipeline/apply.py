@@ -198,7 +198,8 @@ def _store_message(ctx: MailContext, ticket: Ticket, text: str) -> None:
     kept, dropped = _within_attachment_limits(ctx, mail)
     for part in kept:
         Attachment.add(message=stored_id, filename=part.filename, content_type=part.content_type,
-                       size=len(part.payload), content=part.payload)
+                       size=len(part.payload), content=part.payload, content_id=part.content_id,
+                       inline=part.inline)
     if dropped:
         detail = "not stored with the ticket (over the limits; the raw mail keeps them): " + ", ".join(dropped)
         Event.create(ticket=ticket, raw=ctx.raw_id, kind="attachments_dropped", detail=detail, created_at=ctx.now)

@@ -132,6 +132,14 @@ def _note(argument: str, _: dict[str, str]) -> str:
     return argument
 
 
+def _attachment_ids(argument: str, _: dict[str, str]) -> str:
+    """`#attachments` (all of the ticket's) or `#attachments 12 14`."""
+    ids = argument.replace(",", " ").split()
+    if not all(i.isdigit() for i in ids):
+        raise ValueError("expected #attachments or #attachments ID ... (IDs a notification names)")
+    return " ".join(ids)
+
+
 def _meeting(argument: str, _: dict[str, str]) -> str:
     """`#meeting` (now), `#meeting 2026-11-23` or `#meeting 2026-11-23 14:00`: when it was held."""
     if not argument:
@@ -168,6 +176,7 @@ PARSERS = {
     "close": _no_argument, "resolve": _no_argument, "reopen": _no_argument, "pending": _no_argument,
     "priority": _priority, "assign": _assign, "take": _no_argument, "kind": _kind, "cc": _cc,
     "note": _note, "meeting": _meeting, "answer": _answer, "merge": _merge, "to": _to,
+    "attachments": _attachment_ids,
 }
 
 

@@ -31,6 +31,8 @@ class AttachmentPart:
     filename: str
     content_type: str
     payload: bytes
+    content_id: str | None = None  # "<...>"
+    inline: bool = False  # an image the mail's HTML shows (cid:), not a file of its own
 
 
 @dataclass(frozen=True)

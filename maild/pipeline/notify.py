@@ -4,16 +4,21 @@ A new ticket or a customer's reply goes to whoever is responsible for the ticket
 or whoever covers while they are away, or else the members of its queue); a new ticket also to
 every staff key or role a matching rule names in `notify` (e.g. `on_call`). Each notification
 carries the customer's text, the ticket's facts, and a Reply-To that is signed for that staff
-member and ticket: replying to it is how staff answer and give commands. Staff who are away are
-skipped. A staff member whose address was used without proof is told.
+member and ticket: replying to it is how staff answer and give commands. It carries the
+customer's attachments (pipeline.carry) and, as an alternative, their HTML made safe
+(pipeline.safe_html). Staff who are away are skipped. A staff member whose address was used
+without proof is told.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
+
+from markupsafe import Markup
 
 from maild.config import Staff
 from maild.outbound import notices, outbox
@@ -21,10 +26,13 @@ from maild.outbound.notices import Notice
 from maild.pipeline import history
 from maild.pipeline.caps import within_cap
 from maild.pipeline import canned
+from maild.pipeline.carry import Carried, carry, described, stored_files
 from maild.pipeline.context import MailContext, Outcome
+from maild.pipeline.safe_html import new_html
 from maild.runtime.signing import staff_role, start_address
 from maild.schedule.digest import present as present_or_delegate
 from maild.store.models import Ticket
+from maild.store.queries import mail_attachments
 
 if TYPE_CHECKING:
     from maild.runtime import Settings
@@ -47,18 +55,25 @@ def notify(ctx: MailContext) -> None:
     else:
         return
     text = ctx.stored_text or ctx.mail.text
+    html = new_html(ctx.mail.html) if ctx.mail.html else None
+    stored = mail_attachments(ctx.raw_id) if ctx.mail.attachments else []  # most mail: no query
+    limit = ctx.settings.config.main.outbound.attachments_per_mail_bytes
+    carried = carry(stored_files(stored), limit)
     tell_staff(ctx.settings, ctx.ticket, people, what, text, ctx.now, ctx.said, ctx.proposed,
-               ctx.raw_id)
+               ctx.raw_id, html=html, carried=carried)
 
 
 def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: str, text: str,
                now: datetime, said: list[str] | None = None, proposed: Sequence[str] = (),
-               raw_id: int | None = None) -> None:
+               raw_id: int | None = None, html: str | None = None,
+               carried: Carried | None = None) -> None:
     """One notification per person (`what`: new, reply, assigned), each with its own signed Reply-To.
     Who was told goes to the log, or onto `said` (a mail's one line) when given. `proposed`: Cc'd
     addresses nobody vouched for, each offered with the `#cc add` line that takes it in. Below
-    the text: the ticket's recent conversation, without the mail `raw_id` that brought the text."""
+    the text: the ticket's recent conversation, without the mail `raw_id` that brought the text.
+    `html`: the customer's HTML, already made safe; `carried`: the files of their mail."""
     helpdesk = settings.config.helpdesk
+    carried = carried or Carried((), ())
     facts = {  # the same for everyone told
         "what": what, "number": ticket.number, "subject": ticket.subject, "kind": ticket.kind,
         "priority": ticket.priority, "status": ticket.status, "queue": ticket.queue,
@@ -70,6 +85,7 @@ def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: st
         "answers": canned.names(settings),
         "history": history.recent(settings, ticket.number, raw_id),
         "attachments": history.attachments(ticket.number),
+        "html": Markup(html) if html else None, "files": described(carried),  # html: sanitised
     }
     for person in people:
         reply_address = settings.reply_addresses.make(ticket.number, staff_role(person.key))
@@ -78,7 +94,9 @@ def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: st
             context={**facts, "recipient_name": person.name, "reply_address": reply_address,
                      "start_address": start_address(settings.reply_addresses, person.key)},
             tag=f"[{helpdesk.tag_prefix}{ticket.number}]",
-            out=outbox.notice_headers(settings, [(person.name, person.emails[0])], reply_to=reply_address),
+            out=replace(outbox.notice_headers(settings, [(person.name, person.emails[0])],
+                                              reply_to=reply_address), files=carried.files),
+            with_html=html is not None,
         ))
     if people and said is not None:
         said.append(f"{what} notification to {', '.join(p.key for p in people)}")

@@ -61,7 +61,7 @@ def parse_content(content: bytes, limits: Limits) -> tuple[ParsedMail, list[str]
         thread_ids=_thread_ids(headers.get("In-Reply-To"), headers.get("References")),
         text=text,
         html=html,
-        attachments=[_attachment(a) for a in parsed.attachments],
+        attachments=[_attachment(a, html) for a in parsed.attachments],
     )
     return mail, notes
 
@@ -158,14 +158,18 @@ def _thread_ids(in_reply_to: object, references: object) -> list[str]:
     return list(dict.fromkeys(ids))[:MAX_THREAD_IDS]
 
 
-def _attachment(part: dict) -> AttachmentPart:
+def _attachment(part: dict, html: str | None) -> AttachmentPart:
     payload = part.get("payload") or ""
     data = _lenient_base64(str(payload)) if part.get("binary") else str(payload).encode("utf-8")
+    content_id = first_id(part.get("content-id"))
     return AttachmentPart(
         filename=_no_nul(str(part.get("filename") or "")) or "attachment",
         # A media type is at most 127 + 1 + 127 characters (RFC 6838); longer is junk, cut to fit.
         content_type=_no_nul(str(part.get("mail_content_type") or ""))[:255] or "application/octet-stream",
         payload=data,
+        content_id=content_id,
+        # Shown by the HTML whatever its Content-Disposition says: clients disagree on that.
+        inline=bool(content_id and html and "cid:" + content_id.strip("<>") in html),
     )
 
 

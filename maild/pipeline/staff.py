@@ -22,6 +22,7 @@ from maild.pipeline.commands import (STATUS_COMMANDS, Command, StaffReply, check
 from maild.pipeline.context import MailContext, Outcome
 from maild.pipeline.notify import tell_staff
 from maild.pipeline.quotes import new_text
+from maild.pipeline.staff_files import answer_files, answer_html, keep_files, send_attachments
 from maild.schedule import targets
 from maild.schedule.reminders import log_meeting
 from maild.store import raw as raw_store
@@ -132,14 +133,18 @@ def _answer_or_note(ctx: MailContext, ticket: Ticket, staff: Staff, reply: Staff
         _event(ctx, ticket, "note", f"internal note by {staff.key}")
         what = "internal note"
     elif reply.answer or reply.canned:
+        assert ctx.mail is not None
         text = canned.with_answer(ctx.settings, reply.canned, ticket, staff, reply.answer) \
             if reply.canned else reply.answer
-        send_answer(ctx.settings, ticket, staff, text)
+        html = None if reply.canned else answer_html(ctx.mail)  # a canned answer is text
+        send_answer(ctx.settings, ticket, staff, text, html, answer_files(ctx, ticket, staff))
         mark_answered(ctx, ticket)
         _event(ctx, ticket, "answered", f"by {staff.key} ({ctx.staff_verified})")
         what = "answer sent"
     else:
         what = "commands only"
+        if ctx.mail is not None and ctx.mail.attachments:  # no answer carries them: kept staff-side
+            _store(ctx, ticket, "note", f"files from {staff.key}'s reply (commands only)")
     ctx.said.append(f"ticket {ticket.number}: staff reply from {staff.key}: {what}, {len(reply.commands)} commands")
 
 
@@ -158,7 +163,8 @@ def run_command(ctx: MailContext, ticket: Ticket, staff: Staff, command: Command
     if command.name in STATUS_COMMANDS:
         return _status(ctx, ticket, staff, STATUS_COMMANDS[command.name])
     runner = {"priority": _priority, "assign": _assign, "take": _take, "kind": _kind, "cc": _cc,
-              "meeting": _meeting, "merge": _merge}.get(command.name)
+              "meeting": _meeting, "merge": _merge,
+              "attachments": send_attachments}.get(command.name)
     if runner is not None:  # `#note` and `#answer` shape the whole reply: see _answer_or_note
         runner(ctx, ticket, staff, command)
     return None
@@ -266,10 +272,13 @@ def _refuse(ctx: MailContext, ticket: Ticket, staff: Staff, reply: StaffReply) -
 
 
 def _store(ctx: MailContext, ticket: Ticket, direction: str, text: str) -> None:
+    """A staff mail kept on the ticket (a note), with its files: never dropped unsaid."""
     mail = ctx.mail
     assert mail is not None
-    Message.create(ticket=ticket, raw=ctx.raw_id, direction=direction, from_addr=mail.from_address or "",
-                   subject=mail.subject, text=text, message_id=mail.message_id, created_at=ctx.now)
+    stored = Message.create(ticket=ticket, raw=ctx.raw_id, direction=direction,
+                            from_addr=mail.from_address or "", subject=mail.subject, text=text,
+                            message_id=mail.message_id, created_at=ctx.now)
+    keep_files(ctx, stored)
 
 
 def _event(ctx: MailContext, ticket: Ticket, kind: str, detail: str) -> None:

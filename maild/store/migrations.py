@@ -12,8 +12,8 @@ from playhouse.migrate import migrate as run_migrations
 from maild.errors import TransientError
 from maild.store.db import UNAVAILABLE, lock
 from maild.store.models import (
-    ALL_MODELS, BouncedAddress, Event, MailCopy, Meeting, Occurrence, Proposed, SchemaVersion, Ticket,
-    TokenHealth, database,
+    ALL_MODELS, Attachment, BouncedAddress, Event, MailCopy, Meeting, Occurrence, Proposed,
+    SchemaVersion, Ticket, TokenHealth, database,
 )
 
 log = logging.getLogger("maild.store")
@@ -68,13 +68,17 @@ def _merged_tickets() -> None:
     add_columns(Ticket, "merged_into")
 
 
+def _inline_attachments() -> None:
+    add_columns(Attachment, "content_id", "inline")
+
+
 def _token_health() -> None:
     add_tables(TokenHealth)
 
 
 MIGRATIONS: list[Callable[[], None]] = [
     _initial_schema, _conversations, _service_targets_and_reminders, _bounces, _mail_copies,
-    _proposed_participants, _merged_tickets, _token_health,
+    _proposed_participants, _merged_tickets, _inline_attachments, _token_health,
 ]
 LATEST = len(MIGRATIONS)
 

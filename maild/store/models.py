@@ -12,6 +12,7 @@ from typing import Any
 from peewee import (
     AutoField,
     BlobField,
+    BooleanField,
     CharField,
     DatabaseProxy,
     DateTimeField,
@@ -226,6 +227,8 @@ class Attachment(BaseModel):
     content_type = CharField(max_length=255)
     size = IntegerField()
     content = BlobField()
+    content_id = CharField(max_length=998, null=True)  # "<...>", how the mail's HTML shows it
+    inline = BooleanField(default=False)  # shown in the HTML (multipart/related), not a file
 
 
 class Outbox(BaseModel):

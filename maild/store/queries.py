@@ -69,6 +69,7 @@ def ticket_detail(number: int) -> dict[str, Any] | None:
         }
         for m in Message.select().where(Message.ticket == ticket).order_by(Message.created_at, Message.id)
     ]
+    detail["attachments"] = [attachment_summary(a) for a in ticket_attachments(ticket.number)]
     detail["history"] = [
         {"kind": e.kind, "detail": e.detail, "created_at": iso(e.created_at)}
         for e in Event.select().where(Event.ticket == ticket).order_by(Event.created_at, Event.id)
@@ -79,6 +80,31 @@ def ticket_detail(number: int) -> dict[str, Any] | None:
         for o in Outbox.select().where(Outbox.ticket == ticket).order_by(Outbox.id)
     ]
     return detail
+
+
+def ticket_attachments(number: int) -> list[Attachment]:
+    """Every attachment stored on the ticket (customers' mail and answers), oldest first, with
+    its message; notes' files are staff-only but listed too (staff are the readers)."""
+    return list(Attachment.select(Attachment, Message).join(Message)
+                .where(Message.ticket == number).order_by(Attachment.id))
+
+
+def mail_attachments(raw_id: int) -> list[Attachment]:
+    """The attachments stored from one inbound mail, in the mail's order."""
+    return list(Attachment.select().join(Message).where(Message.raw == raw_id)
+                .order_by(Attachment.id))
+
+
+def attachment_content(attachment_id: int) -> tuple[str, bytes] | None:
+    """One stored attachment's file name and bytes."""
+    row = Attachment.get_or_none(Attachment.id == attachment_id)
+    return None if row is None else (row.filename, bytes(row.content))
+
+
+def attachment_summary(attachment: Attachment) -> dict[str, Any]:
+    return {"id": attachment.id, "name": attachment.filename, "type": attachment.content_type,
+            "size": attachment.size, "inline": attachment.inline,
+            "message": attachment.message.message_id, "direction": attachment.message.direction}
 
 
 def organisation_history(key: str) -> list[dict[str, Any]]:
