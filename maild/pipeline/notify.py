@@ -74,6 +74,8 @@ def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: st
     `html`: the customer's HTML, already made safe; `carried`: the files of their mail."""
     helpdesk = settings.config.helpdesk
     carried = carried or Carried((), ())
+    # A ticket this mail opened has no earlier messages, and no files but the mail's own.
+    fresh, files = what == "new", carried.files or carried.left
     facts = {  # the same for everyone told
         "what": what, "number": ticket.number, "subject": ticket.subject, "kind": ticket.kind,
         "priority": ticket.priority, "status": ticket.status, "queue": ticket.queue,
@@ -83,8 +85,8 @@ def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: st
         "response_due": _when(settings, ticket.response_due_at),
         "resolution_due": _when(settings, ticket.resolution_due_at), "proposed": list(proposed),
         "answers": canned.names(settings),
-        "history": history.recent(settings, ticket.number, raw_id),
-        "attachments": history.attachments(ticket.number),
+        "history": [] if fresh else history.recent(settings, ticket.number, raw_id),
+        "attachments": [] if fresh and not files else history.attachments(ticket.number),
         "html": Markup(html) if html else None, "files": described(carried),  # html: sanitised
     }
     for person in people:

@@ -69,7 +69,10 @@ def claim_copy(key: str, raw_id: int, now: datetime, window: timedelta) -> RawMa
     """Inside the caller's transaction: claim the mail `key` for this raw mail. Returns the raw
     mail that holds it (seen within `window`), or None when this one does now. The insert waits
     on a concurrent holder's transaction, so two hosts never both take it."""
-    MailCopy.insert(key=key, raw=raw_id, seen_at=now).on_conflict_ignore().execute()
+    inserted = fixed_sql("INSERT INTO mailcopy (\"key\", raw_id, seen_at) VALUES (?, ?, ?) "
+                         "ON CONFLICT DO NOTHING", (key, raw_id, now))
+    if inserted.rowcount == 1:  # nearly every mail: the first of its kind
+        return None
     holder = MailCopy.get(MailCopy.key == key)
     if holder.raw_id == raw_id:
         return None
