@@ -46,7 +46,8 @@ class Alerter:
                 continue
             since = self.first_seen_failing.setdefault(key, now)
             if now - since >= timedelta(minutes=rules.mailbox_down_minutes):
-                found[key] = f"mailbox {mailbox.name} failing since {since:%Y-%m-%d %H:%M} UTC: {state['last_error']}"
+                found[
+                    key] = f"mailbox {mailbox.name} failing since {since:%Y-%m-%d %H:%M} UTC: {state['last_error']}"
         for label in token_users(config).values():
             token = health.token_health(label)
             if token["last_error"] is not None:  # at once: a revoked grant does not heal by itself
@@ -55,12 +56,14 @@ class Alerter:
                     f"{token['last_error']}"
                 )
         box = health.outbox_health()
-        if box["oldest_age_seconds"] and box["oldest_age_seconds"] >= rules.outbox_stuck_minutes * 60:
+        if box["oldest_age_seconds"] and box[
+            "oldest_age_seconds"] >= rules.outbox_stuck_minutes * 60:
             found["outbox"] = (f"outbox stuck: {box['queued']} mails queued, the oldest for "
                                f"{box['oldest_age_seconds'] // 60} minutes; last error: {box['last_error']}")
         held = health.quarantine_count()
         if held >= rules.quarantine_at:
-            found["quarantine"] = f"{held} mails in quarantine (see `maild quarantine`, re-run with `maild retry`)"
+            found[
+                "quarantine"] = f"{held} mails in quarantine (see `maild quarantine`, re-run with `maild retry`)"
         return found
 
     def check(self, settings: Settings, now: datetime) -> int:
@@ -90,22 +93,26 @@ def _mail(settings: Settings, state: str, detail: str) -> None:
     config = settings.config
     assert config.main.alerts is not None
     helpdesk = config.helpdesk
-    rendered = settings.renderer.render(TEMPLATE, {"state": state, "detail": detail, "helpdesk_name": helpdesk.name})
+    rendered = settings.renderer.render(TEMPLATE, {"state": state, "detail": detail,
+                                                   "helpdesk_name": helpdesk.name})
     outbox.queue_notice(settings, "alert", rendered, [("", config.main.alerts.to)])
 
 
-def tell_gave_up(settings: Settings, raw_id: int, mail: ParsedMail | None, attempts: int, reason: str) -> None:
+def tell_gave_up(settings: Settings, raw_id: int, mail: ParsedMail | None, attempts: int,
+                 reason: str) -> None:
     """Inside the transaction that quarantines the mail."""
     config = settings.config
     to = [(s.name, s.emails[0]) for s in settings.directory.staff_by_key.values()
           if s.active and "customer_services_manager" in s.roles]
-    if config.main.alerts is not None and config.main.alerts.to not in {address for _, address in to}:
+    if config.main.alerts is not None and config.main.alerts.to not in {address for _,
+                                                                        address in to}:
         to.append(("", config.main.alerts.to))
     log.error("raw mail %d held after %d failed attempts: %s", raw_id, attempts, reason)
     if not to:
         return
     rendered = settings.renderer.render(GAVE_UP_TEMPLATE, {
-        "raw_id": raw_id, "attempts": attempts, "reason": reason, "helpdesk_name": config.helpdesk.name,
+        "raw_id": raw_id, "attempts": attempts, "reason": reason,
+        "helpdesk_name": config.helpdesk.name,
         "sender": mail.from_address if mail else None, "subject": mail.subject if mail else None,
     })
     outbox.queue_notice(settings, "gave_up", rendered, to)

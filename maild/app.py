@@ -155,7 +155,8 @@ class Daemon:
         )
         return handler, server
 
-    async def _stop_listener(self, handler: IntakeHandler | None, server: asyncio.Server | None) -> None:
+    async def _stop_listener(self, handler: IntakeHandler | None,
+                             server: asyncio.Server | None) -> None:
         if handler is None or server is None:
             return
         handler.closing = True
@@ -163,7 +164,8 @@ class Daemon:
         try:
             await asyncio.wait_for(handler.drained(), defaults.STOP_TIMEOUT_SECONDS)
         except asyncio.TimeoutError:
-            log.error("mail still in hand after %.0fs; its transaction rolls back and the client retries",
+            log.error(
+                "mail still in hand after %.0fs; its transaction rolls back and the client retries",
                       defaults.STOP_TIMEOUT_SECONDS)
 
     async def _status(self) -> tuple[str, int]:
@@ -181,13 +183,16 @@ class Daemon:
         loop = asyncio.get_running_loop()
         interval = sdnotify.watchdog_interval()
         while True:
-            await asyncio.sleep(min(interval or defaults.STATUS_INTERVAL_SECONDS, defaults.STATUS_INTERVAL_SECONDS))
+            await asyncio.sleep(min(interval or defaults.STATUS_INTERVAL_SECONDS,
+                                    defaults.STATUS_INTERVAL_SECONDS))
             try:
                 await asyncio.wait_for(loop.run_in_executor(self.intake_pool, ping_database),
                                        interval or defaults.STATUS_INTERVAL_SECONDS)
-                status, queued = await asyncio.wait_for(self._status(), defaults.STATUS_INTERVAL_SECONDS)
+                status, queued = await asyncio.wait_for(self._status(),
+                                                        defaults.STATUS_INTERVAL_SECONDS)
             except Exception as exc:  # noqa: BLE001 - unhealthy: say so, and let the watchdog fire
-                log.error("health check failed, not telling the watchdog we are alive: %s", exc or type(exc).__name__)
+                log.error("health check failed, not telling the watchdog we are alive: %s",
+                          exc or type(exc).__name__)
                 sdnotify.notify(f"STATUS=unhealthy: {exc or type(exc).__name__}")
                 continue
             sdnotify.notify(*(["WATCHDOG=1"] if interval else []), f"STATUS={status}")
@@ -208,7 +213,8 @@ class Daemon:
                 log.exception("alert check failed")
             await asyncio.sleep(settings.config.main.alerts.check_seconds)
 
-    def _start_watchers(self, loop: asyncio.AbstractEventLoop) -> list[tuple[MailboxWatcher, threading.Thread]]:
+    def _start_watchers(self, loop: asyncio.AbstractEventLoop) -> list[tuple[MailboxWatcher,
+                                                                             threading.Thread]]:
         """One thread per IMAP mailbox: imapclient blocks, and a slow server must not stall the rest."""
         config = self.runtime.settings.config
 
@@ -234,7 +240,8 @@ class Daemon:
                 group,
                 tokens,
             )
-            thread = threading.Thread(target=watcher.run_forever, name=f"imap-{mailbox.name}", daemon=True)
+            thread = threading.Thread(target=watcher.run_forever, name=f"imap-{mailbox.name}",
+                                      daemon=True)
             thread.start()
             threads.append((watcher, thread))
         return threads
@@ -245,7 +252,8 @@ class Daemon:
         for thread in threads:
             await loop.run_in_executor(None, thread.join, defaults.STOP_TIMEOUT_SECONDS)
             if thread.is_alive():
-                log.error("%s did not stop in time; its uncommitted mail stays on the server", thread.name)
+                log.error("%s did not stop in time; its uncommitted mail stays on the server",
+                          thread.name)
 
     async def _accept(self, arrival: Arrival) -> Outcome:
         loop = asyncio.get_running_loop()
@@ -260,7 +268,8 @@ class Daemon:
     async def _send_loop(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            self.outbox_ready.clear()  # before the pass: mail committed during it wakes the next one at once
+            # before the pass: mail committed during it wakes the next one at once
+            self.outbox_ready.clear()
             try:
                 await loop.run_in_executor(self.send_pool, self.sender.send_due)
             except TransientError as exc:

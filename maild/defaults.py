@@ -21,8 +21,10 @@ SQLITE_CACHE_KIB = 16_384
 # WAL pages between checkpoints, ten times SQLite's default: a backlog's index pages are copied
 # back less often (docs/benchmarks.md). The WAL file keeps that size.
 SQLITE_WAL_AUTOCHECKPOINT_PAGES = 10_000
-PG_LOCK_TIMEOUT_MS = 30_000  # a row or advisory lock held longer than this is a fault: fail, retry later
-PG_IDLE_IN_TRANSACTION_MS = 120_000  # a frozen host's open transaction is ended, releasing its locks
+# a row or advisory lock held longer than this is a fault: fail, retry later
+PG_LOCK_TIMEOUT_MS = 30_000
+# a frozen host's open transaction is ended, releasing its locks
+PG_IDLE_IN_TRANSACTION_MS = 120_000
 
 MAX_MESSAGE_BYTES = 10_240_000  # Postfix's message_size_limit
 MAX_HEADER_BYTES = 102_400  # Postfix's header_size_limit
@@ -36,7 +38,8 @@ MAX_PARTS = 1000  # no real mail comes near; a mail bomb of tiny parts does
 MAX_LINE_BYTES = 2048  # Postfix's line_length_limit; longer lines are wrapped in the stored text
 AUTO_REPLIES_PER_HOUR = 5
 AUTO_REPLIES_PER_DAY = 10
-AUTO_REPLIES_PER_TICKET_PER_DAY = 5  # acknowledgement, resolved, reopened... to one ticket's customers
+# acknowledgement, resolved, reopened... to one ticket's customers
+AUTO_REPLIES_PER_TICKET_PER_DAY = 5
 # A designated contact may open many tickets in a burst (one per finding after a test session,
 # or after an outage); each gets its acknowledgement. Robot-looking addresses get one a day
 # (RFC 5230's minimum period). Staff notifications are never capped. See docs/admins.md.
@@ -44,7 +47,8 @@ CONTACT_AUTO_REPLIES_PER_HOUR = 30
 CONTACT_AUTO_REPLIES_PER_DAY = 100
 ROBOT_AUTO_REPLIES_PER_HOUR = 1
 ROBOT_AUTO_REPLIES_PER_DAY = 1
-REOPENS_PER_TICKET_PER_DAY = 3  # more customer mail that day is stored on the ticket, which stays as it is
+# more customer mail that day is stored on the ticket, which stays as it is
+REOPENS_PER_TICKET_PER_DAY = 3
 TAG_PREFIX = "#"
 REOPEN_DAYS = 30  # a customer reply within this many days of resolution reopens the ticket
 PENDING_REMINDER_DAYS = 5  # working days waiting on the customer before one reminder to them

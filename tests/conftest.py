@@ -43,8 +43,10 @@ MAILD = [sys.executable, "-m", "maild"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "sqlite_only: about SQLite itself (files, chattr); not run on PostgreSQL")
-    config.addinivalue_line("markers", "postgres_only: several hosts on one PostgreSQL; run in the PostgreSQL pass")
+    config.addinivalue_line("markers",
+                            "sqlite_only: about SQLite itself (files, chattr); not run on PostgreSQL")
+    config.addinivalue_line("markers",
+                            "postgres_only: several hosts on one PostgreSQL; run in the PostgreSQL pass")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -91,7 +93,9 @@ class SinkHandler:
             return self.answer
         with self.lock:
             self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
-                                          message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)))
+                                          message_from_bytes(
+                                              envelope.original_content or envelope.content,
+                                              policy=policy.default)))
         return self.answer
 
 
@@ -108,7 +112,8 @@ class SmtpSink:
         return self.handler.received
 
     def start(self) -> None:
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, decode_data=False)
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
+                                     decode_data=False)
         self.controller.start()
 
     def stop(self) -> None:
@@ -130,7 +135,8 @@ class SmtpSink:
     def wait_to(self, address: str, count: int, timeout: float = 10.0) -> list[Received]:
         return self._wait(count, timeout, lambda r: address in r.rcpt_tos)
 
-    def _wait(self, count: int, timeout: float, wanted: Callable[[Received], bool]) -> list[Received]:
+    def _wait(self, count: int, timeout: float, wanted: Callable[[Received], bool]) -> list[
+        Received]:
         deadline = time.monotonic() + timeout
         while True:
             found = [r for r in self.received if wanted(r)]
@@ -276,8 +282,10 @@ class MaildSetup:
     config: Path
     smtp_port: int
 
-    def cli(self, *args: str, input: bytes | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
-        return subprocess.run([*MAILD, "-c", str(self.config), *args], input=input, capture_output=True,
+    def cli(self, *args: str, input: bytes | None = None,
+            timeout: float = 60) -> subprocess.CompletedProcess:
+        return subprocess.run([*MAILD, "-c", str(self.config), *args], input=input,
+                              capture_output=True,
                               timeout=timeout, cwd=self.dir)
 
     def json(self, *args: str):  # noqa: ANN201
@@ -341,7 +349,8 @@ def intake(tmp_path: Path) -> Intake:
 @pytest.fixture
 def setup(tmp_path: Path, smtp_sink: SmtpSink) -> MaildSetup:
     port = free_port()
-    return MaildSetup(tmp_path, write_config(tmp_path, relay_port=smtp_sink.port, smtp_port=port), port)
+    return MaildSetup(tmp_path, write_config(tmp_path, relay_port=smtp_sink.port, smtp_port=port),
+                      port)
 
 
 @pytest.fixture
@@ -356,7 +365,8 @@ def dovecot(tmp_path: Path) -> Iterator[Dovecot]:
 @pytest.fixture
 def imap_setup(tmp_path: Path, smtp_sink: SmtpSink, dovecot: Dovecot) -> MaildSetup:
     port = free_port()
-    config = write_config(tmp_path / "maild", relay_port=smtp_sink.port, smtp_port=port, imap_port=dovecot.port)
+    config = write_config(tmp_path / "maild", relay_port=smtp_sink.port, smtp_port=port,
+                          imap_port=dovecot.port)
     return MaildSetup(tmp_path / "maild", config, port)
 
 
@@ -389,8 +399,10 @@ class Daemon:
         self.log = setup.dir / "maild.log"
 
     def start(self) -> None:
-        self.process = subprocess.Popen([*MAILD, "-c", str(self.setup.config), "run"], cwd=self.setup.dir,
-                                        env=self.env, stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"))
+        self.process = subprocess.Popen([*MAILD, "-c", str(self.setup.config), "run"],
+                                        cwd=self.setup.dir,
+                                        env=self.env, stdout=subprocess.DEVNULL, stderr=open(
+                                            self.log, "ab"))
         try:
             wait_for_port(self.setup.smtp_port, self.process)
         except AssertionError as exc:

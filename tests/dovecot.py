@@ -62,15 +62,18 @@ def make_certificates(directory: Path, self_signed: bool = False) -> tuple[Path,
     key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
     if self_signed:
         _openssl("req", "-x509", *key, "-keyout", "server.key", "-out", "server.pem", "-days", "2",
-                 "-subj", "/CN=localhost", "-addext", "subjectAltName = IP:127.0.0.1, DNS:localhost",
+                 "-subj", "/CN=localhost", "-addext",
+                 "subjectAltName = IP:127.0.0.1, DNS:localhost",
                  "-addext", "extendedKeyUsage = serverAuth", cwd=directory)
         return directory / "server.pem", directory / "server.pem", directory / "server.key"
     _openssl("req", "-x509", *key, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
              "-subj", "/CN=maild test CA", "-addext", "basicConstraints = critical, CA:TRUE",
              "-addext", "keyUsage = critical, keyCertSign, cRLSign", cwd=directory)
-    _openssl("req", *key, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost", cwd=directory)
+    _openssl("req", *key, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost",
+             cwd=directory)
     (directory / "server.ext").write_text(SERVER_EXTENSIONS)
-    _openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", "2",
+    _openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+             "-set_serial", "2",
              "-days", "2", "-extfile", "server.ext", "-out", "server.pem", cwd=directory)
     return directory / "ca.pem", directory / "server.pem", directory / "server.key"
 
@@ -120,7 +123,8 @@ class TokenServer:
         self.url = f"{base}/introspect"
         self.token_url = f"{base}/token"
         self.device_code_url = f"{base}/devicecode"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name="token-server", daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, name="token-server",
+                                       daemon=True)
 
     def answer(self, path: str, form: dict[str, str]) -> tuple[int, dict[str, object]]:
         with self.lock:
@@ -207,7 +211,8 @@ class Dovecot:
     def __init__(self, directory: Path, tls: str | None = None, oauth2_url: str | None = None,
                  ssl_required: bool = False) -> None:
         if shutil.which("dovecot") is None:
-            raise RuntimeError("dovecot is not installed: run scripts/test (it installs dovecot-imapd)")
+            raise RuntimeError(
+                "dovecot is not installed: run scripts/test (it installs dovecot-imapd)")
         if tls not in (None, "ca", "self-signed"):
             raise ValueError(f"tls must be None, 'ca' or 'self-signed', not {tls!r}")
         self.dir = directory
@@ -239,7 +244,8 @@ class Dovecot:
         self.set_password(PASSWORD)
         ssl = "ssl = no"
         if self.tls:
-            self.ca_file, cert, key = make_certificates(d / "tls", self_signed=self.tls == "self-signed")
+            self.ca_file, cert, key = make_certificates(d / "tls",
+                                                        self_signed=self.tls == "self-signed")
             mode = "required" if self.ssl_required else "yes"
             ssl = f"ssl = {mode}\nssl_cert = <{cert}\nssl_key = <{key}"
         mechanisms = "plain login"
@@ -330,7 +336,8 @@ service anvil {{
                         break
                 except OSError:
                     if time.monotonic() > deadline:
-                        raise RuntimeError(f"dovecot not listening on {port}: {self.log()}") from None
+                        raise RuntimeError(
+                            f"dovecot not listening on {port}: {self.log()}") from None
                     time.sleep(0.05)
 
     def _children(self) -> list[int]:

@@ -24,7 +24,8 @@ def customer_reply(ticket: Ticket, body: str = "Still wrong for me.") -> object:
 
 
 def to(address: str, purposes: tuple[str, ...]) -> int:
-    return Outbox.select().where((Outbox.recipients == address) & Outbox.purpose.in_(list(purposes))).count()
+    return Outbox.select().where((Outbox.recipients == address) & Outbox.purpose.in_(list(
+        purposes))).count()
 
 
 def test_automatic_mail_to_one_tickets_customers_is_capped_per_day(tmp_path: Path) -> None:
@@ -34,9 +35,11 @@ def test_automatic_mail_to_one_tickets_customers_is_capped_per_day(tmp_path: Pat
     for _ in range(4):  # resolved, reopened, resolved, reopened: 5; then nothing more today
         accept(intake, staff_reply(note, "#resolve"), to=note["Reply-To"])
         assert accept(intake, customer_reply(ticket)) is Outcome.REPLIED
-    assert Ticket.get_by_id(ticket.number).status == "open"  # the cap withholds mail, not the reopening
+    # the cap withholds mail, not the reopening
+    assert Ticket.get_by_id(ticket.number).status == "open"
     assert Outbox.select().where((Outbox.ticket == ticket.number)
-                                 & Outbox.purpose.in_(["acknowledgement", "resolved", "reopened"])).count() == 5
+                                 & Outbox.purpose.in_(["acknowledgement", "resolved",
+                                                       "reopened"])).count() == 5
     [capped] = Event.select().where(Event.kind == "ticket_auto_mail_capped")
     assert capped.ticket_id == ticket.number
     assert Event.select().where(Event.kind == "notice_withheld").count() == 4  # of the 9 notices
@@ -70,7 +73,8 @@ def test_resolved_notice_counts_against_the_per_address_cap(tmp_path: Path) -> N
 
 def test_automatic_mail_in_a_staff_members_name_tells_them_nothing(intake: Intake) -> None:
     ticket, _ = open_ticket(intake)
-    bounce_like = mail(sender="Alice Engineer <alice@example.com>", subject=f"Re: [#{ticket.number}] Placement",
+    bounce_like = mail(sender="Alice Engineer <alice@example.com>",
+                       subject=f"Re: [#{ticket.number}] Placement",
                        body="I am out of the office until Monday.", Auto_Submitted="auto-replied")
     accept(intake, bounce_like)
     assert sent("impersonation") == []
@@ -79,21 +83,24 @@ def test_automatic_mail_in_a_staff_members_name_tells_them_nothing(intake: Intak
 def test_forged_mail_in_bulk_gets_the_staff_member_at_most_the_cap(intake: Intake) -> None:
     ticket, _ = open_ticket(intake)
     for i in range(8):
-        forged = mail(sender="Alice Engineer <alice@example.com>", subject=f"Re: [#{ticket.number}] forged {i}",
+        forged = mail(sender="Alice Engineer <alice@example.com>",
+                      subject=f"Re: [#{ticket.number}] forged {i}",
                       body="#close")
         accept(intake, forged)
     # Each forged mail opens a ticket (acknowledged to Alice's address) and warns Alice: together
     # at most auto_replies_per_hour (5), then the customer services manager hears of it once.
     assert to(ALICE, ("acknowledgement", "impersonation")) == 5
     assert 0 < to(ALICE, ("impersonation",)) < 8
-    assert [m["Subject"] for m in sent("auto_reply_capped")] == [f"Automatic answers stopped for {ALICE}"]
+    assert [m["Subject"] for m in sent("auto_reply_capped")] == [
+        f"Automatic answers stopped for {ALICE}"]
 
 
 def test_command_error_replies_are_capped(intake: Intake) -> None:
     _, note = open_ticket(intake)
     for i in range(8):
         accept(intake, staff_reply(note, f"#priority {9 + i}"), to=note["Reply-To"])
-    assert Event.select().where(Event.kind == "commands_refused").count() == 8  # every one on record
+    # every one on record
+    assert Event.select().where(Event.kind == "commands_refused").count() == 8
     assert len(sent("command_errors")) == 5
     assert Event.select().where(Event.kind == "notice_withheld").count() == 3
 
@@ -106,7 +113,8 @@ def test_reopening_by_customer_mail_is_rate_limited(intake: Intake) -> None:
     # Three reopenings a day (limits.reopens_per_ticket_per_day); the fourth reply is stored on
     # the ticket, which stays resolved, and the history says why.
     assert Ticket.get_by_id(ticket.number).status == "resolved"
-    assert Event.select().where((Event.ticket == ticket.number) & (Event.kind == "reopened")).count() == 3
+    assert Event.select().where((Event.ticket == ticket.number) & (Event.kind == "reopened")).count(
+        ) == 3
     assert Message.select().where((Message.ticket == ticket.number) & (Message.direction == "in")
                                   & (Message.text == "Still wrong, again.")).count() == 4
     last = Event.select().where(Event.kind == "reply").order_by(Event.id.desc()).get()

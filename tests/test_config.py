@@ -48,13 +48,15 @@ organisations:
 """
 
 
-def check(tmp_path: Path, main: str = MAIN, routing: str = ROUTING, accounts: str = ACCOUNTS) -> tuple[int, list[str]]:
+def check(tmp_path: Path, main: str = MAIN, routing: str = ROUTING,
+          accounts: str = ACCOUNTS) -> tuple[int, list[str]]:
     (tmp_path / "maild.yaml").write_text(main.replace("{templates}", str(TEMPLATES_DIR)))
     (tmp_path / "routing.yaml").write_text(routing)
     (tmp_path / "accounts.yaml").write_text(accounts)
     result = subprocess.run([*MAILD, "-c", str(tmp_path / "maild.yaml"), "check-config"],
                             capture_output=True, text=True, timeout=30)
-    lines = [line.replace(f"{tmp_path}/", "") for line in (result.stderr + result.stdout).splitlines()]
+    lines = [line.replace(f"{tmp_path}/", "") for line in (
+        result.stderr + result.stdout).splitlines()]
     return result.returncode, lines
 
 
@@ -67,7 +69,8 @@ def test_shipped_config_is_valid() -> None:
 
 def test_valid_minimal_config(tmp_path: Path) -> None:
     code, lines = check(tmp_path)
-    assert code == 0 and lines[-1].endswith("ok: 1 routing rules, 1 organisations, 1 staff, 1 queues")
+    assert code == 0 and lines[-1].endswith(
+        "ok: 1 routing rules, 1 organisations, 1 staff, 1 queues")
 
 
 @pytest.mark.parametrize(("file", "old", "new", "expected"), [
@@ -75,13 +78,15 @@ def test_valid_minimal_config(tmp_path: Path) -> None:
      "maild.yaml:3: helpdesk.colour: unknown key"),
     ("main", "  address: helpdesk@example.com\n", "  address: not an address\n",
      "maild.yaml:3: helpdesk.address: not a plain mail address: 'not an address'"),
-    ("main", "outbound:\n  from:", "office_hours:\n  start: \"18:00\"\n  end: \"09:00\"\noutbound:\n  from:",
+    ("main", "outbound:\n  from:",
+     "office_hours:\n  start: \"18:00\"\n  end: \"09:00\"\noutbound:\n  from:",
      "maild.yaml:5: office_hours: start must be before end"),
     ("main", "outbound:\n", "office_hours: {timezone: Mars/Olympus}\noutbound:\n",
      "maild.yaml:5: office_hours.timezone: unknown time zone 'Mars/Olympus'"),
     ("main", "  from:", "  relay: {host: smtp.example.com, password: hunter2}\n  from:",
      "maild.yaml:6: outbound.relay: password: secrets are never inline; use password_file, password_env or password_credential"),
-    ("main", "  from:", "  relay: {host: smtp.example.com, user: u, password_file: missing-secret}\n  from:",
+    ("main", "  from:",
+     "  relay: {host: smtp.example.com, user: u, password_file: missing-secret}\n  from:",
      "maild.yaml:6: outbound.relay: cannot read secret missing-secret: No such file or directory"),
     ("main", "helpdesk:\n  name", "inbound:\n  smtp: {listen: nowhere}\nhelpdesk:\n  name",
      "maild.yaml:2: inbound.smtp.listen: expected HOST:PORT, got 'nowhere'"),
@@ -106,16 +111,20 @@ def test_valid_minimal_config(tmp_path: Path) -> None:
     ("main", "outbound:\n  from: \"Test Helpdesk <helpdesk@example.com>\"\n", "",
      "maild.yaml:1: outbound: required key is missing"),
     ("main", "  name: Test Helpdesk\n", "  name: [Test\n", "maild.yaml:3: "),
-    ("main", "outbound:\n", "inbound:\n  imap:\n    - {name: hd, host: imap.example.com, tls: none, user: u, "
+    ("main", "outbound:\n",
+     "inbound:\n  imap:\n    - {name: hd, host: imap.example.com, tls: none, user: u, "
      "password_env: X}\noutbound:\n",
      "maild.yaml:7: inbound.imap.0: tls: none to imap.example.com (not loopback) would send "
      "passwords"),
-    ("main", "outbound:\n", "inbound:\n  imap:\n    - {name: hd, host: imap.example.com, user: u}\noutbound:\n",
+    ("main", "outbound:\n",
+     "inbound:\n  imap:\n    - {name: hd, host: imap.example.com, user: u}\noutbound:\n",
      "maild.yaml:7: inbound.imap.0: give exactly one of a password source"),
-    ("main", "outbound:\n", "inbound:\n  imap:\n    - {name: hd, host: imap.example.com, user: u, queue: nope, "
+    ("main", "outbound:\n",
+     "inbound:\n  imap:\n    - {name: hd, host: imap.example.com, user: u, queue: nope, "
      "oauth2_command: get-token}\noutbound:\n",
      "maild.yaml:7: inbound.imap.0.queue: unknown queue 'nope'"),
-    ("main", "outbound:\n", "inbound:\n  imap:\n    - {name: hd, host: imap.example.com, user: u, idle_renew_seconds: 3600, "
+    ("main", "outbound:\n",
+     "inbound:\n  imap:\n    - {name: hd, host: imap.example.com, user: u, idle_renew_seconds: 3600, "
      "oauth2_command: get-token}\noutbound:\n",
      "maild.yaml:7: inbound.imap.0.idle_renew_seconds: Input should be less than or equal to 1740"),
     ("main", "outbound:\n", "conversations: {secret_file: k, secret_env: K}\noutbound:\n",
@@ -157,9 +166,12 @@ def test_valid_minimal_config(tmp_path: Path) -> None:
     ("accounts", "    account_manager: alice\n", "    account_manager: alice\n    deputy: zed\n",
      "accounts.yaml:13: organisations.0.deputy: deputy 'zed' is not a staff key"),
     ("accounts", "    account_manager: alice\n", "    account_manager: alice\n    contacts:\n"
-     + "".join(f"      - {{name: C{i}, email: c{i}@bath.example, primary_user: true}}\n" for i in range(6)),
+     + "".join(
+         f"      - {{name: C{i}, email: c{i}@bath.example, primary_user: true}}\n" for i in range(
+             6)),
      "accounts.yaml:13: organisations.0.contacts: 6 primary users, more than the 5 allowed (settings.max_primary_users)"),
-    ("accounts", "    account_manager: alice\n", "    account_manager: alice\n    contract_start: next spring\n",
+    ("accounts", "    account_manager: alice\n",
+     "    account_manager: alice\n    contract_start: next spring\n",
      "accounts.yaml:13: organisations.0.contract_start: Input should be a valid date"),
     ("accounts", "    account_manager: alice\n", "    account_manager: alice\n    phase: pilot\n",
      "accounts.yaml:13: organisations.0.phase: Input should be 'implementation' or 'live'"),
@@ -177,7 +189,8 @@ def test_valid_minimal_config(tmp_path: Path) -> None:
      "accounts.yaml:5: staff.0.roles.0: Input should be 'helpdesk', 'engineer', 'account_manager', "
      "'customer_services_manager' or 'on_call'"),
 ])
-def test_each_error_names_file_line_and_key(tmp_path: Path, file: str, old: str, new: str, expected: str) -> None:
+def test_each_error_names_file_line_and_key(tmp_path: Path, file: str, old: str, new: str,
+                                            expected: str) -> None:
     texts = {"main": MAIN, "routing": ROUTING, "accounts": ACCOUNTS}
     assert old in texts[file]
     texts[file] = texts[file].replace(old, new)
@@ -206,7 +219,8 @@ def test_all_errors_in_all_files_are_reported_in_one_run(tmp_path: Path) -> None
     accounts = ACCOUNTS.replace("account_manager: alice", "account_manager: zed")
     code, lines = check(tmp_path, main, routing, accounts)
     assert code == 1
-    assert [line.split(":")[0] for line in lines] == ["maild.yaml"]  # cross-file checks need a valid main file
+    # cross-file checks need a valid main file
+    assert [line.split(":")[0] for line in lines] == ["maild.yaml"]
     code, lines = check(tmp_path, MAIN, routing, accounts)
     assert sorted(line.split(":")[0] for line in lines) == ["accounts.yaml", "routing.yaml"]
 
@@ -217,7 +231,8 @@ def test_all_errors_in_all_files_are_reported_in_one_run(tmp_path: Path) -> None
      "(working days), got '3 days'"),
     ("service_targets:\n  priorities:\n    5: {response: 1h}\n",
      "maild.yaml:10: service_targets.priorities.5: Input should be 1, 2, 3 or 4"),
-    ("service_targets:\n  warn_at: 1.5\n", "maild.yaml:9: service_targets.warn_at: Input should be less than 1"),
+    ("service_targets:\n  warn_at: 1.5\n",
+     "maild.yaml:9: service_targets.warn_at: Input should be less than 1"),
     ("reminders:\n  checkin: {day: someday}\n",
      "maild.yaml:9: reminders.checkin.day: Input should be 'mon', 'tue', 'wed', 'thu', 'fri', 'sat' or 'sun'"),
     ("reminders:\n  contact_verification_months: 0\n",
@@ -233,7 +248,8 @@ def test_service_target_and_reminder_errors(tmp_path: Path, section: str, expect
 def test_live_from_must_be_a_date(tmp_path: Path) -> None:
     code, lines = check(tmp_path, accounts=ACCOUNTS + "    live_from: next spring\n")
     assert code == 1
-    assert any(line.startswith("accounts.yaml:13: organisations.0.live_from: Input should be a valid date") for line in lines), lines
+    assert any(line.startswith(
+        "accounts.yaml:13: organisations.0.live_from: Input should be a valid date") for line in lines), lines
 
 
 @pytest.mark.parametrize(("database", "expected"), [
@@ -247,7 +263,8 @@ def test_live_from_must_be_a_date(tmp_path: Path) -> None:
      "maild.yaml:7: database: password: secrets are never inline; use password_file, password_env or password_credential"),
     ("database: {url: postgresql://maild@db.example.com/maild, password_file: db-secret}\n",
      "maild.yaml:7: database: cannot read secret db-secret: No such file or directory"),
-    ("database:\n  url: postgresql://maild@db.example.com/maild\n  password_env: MAILD_TEST_UNSET_VARIABLE\n",
+    (
+        "database:\n  url: postgresql://maild@db.example.com/maild\n  password_env: MAILD_TEST_UNSET_VARIABLE\n",
      "maild.yaml:7: database: environment variable MAILD_TEST_UNSET_VARIABLE is not set"),
 ])
 def test_database_errors(tmp_path: Path, database: str, expected: str) -> None:
@@ -262,7 +279,8 @@ def test_postgresql_database_with_a_password_file_is_valid(tmp_path: Path) -> No
     assert code == 0, lines
 
 
-def test_postgresql_url_becomes_connection_parameters_and_the_password_is_never_shown(tmp_path: Path) -> None:
+def test_postgresql_url_becomes_connection_parameters_and_the_password_is_never_shown(
+    tmp_path: Path) -> None:
     from maild.config import load_config
 
     (tmp_path / "db-secret").write_text("s3cret\n")
@@ -270,15 +288,18 @@ def test_postgresql_url_becomes_connection_parameters_and_the_password_is_never_
     check(tmp_path, main=main)
     target = load_config(tmp_path / "maild.yaml").database
     assert (target.engine, target.name, target.path) == ("postgresql", "help desk", None)
-    assert dict(target.params) == {"host": "db.example.com", "port": 6432, "connect_timeout": 10, "user": "maild",
+    assert dict(target.params) == {"host": "db.example.com", "port": 6432, "connect_timeout": 10,
+                                   "user": "maild",
                                    "password": "s3cret", "sslmode": "require"}
     assert target.describe() == "postgresql maild@db.example.com:6432/help desk"
 
 
 @pytest.mark.parametrize(("file", "old", "new", "expected"), [
-    ("accounts", "    account_manager: alice\n", "    account_manager: alice\n    contract_start: 2026-02-30\n",
+    ("accounts", "    account_manager: alice\n",
+     "    account_manager: alice\n    contract_start: 2026-02-30\n",
      "accounts.yaml:13: organisations.0.contract_start: Input should be a valid date"),
-    ("accounts", "    account_manager: alice\n", "    account_manager: alice\n    live_from: 2024-13-01\n",
+    ("accounts", "    account_manager: alice\n",
+     "    account_manager: alice\n    live_from: 2024-13-01\n",
      "accounts.yaml:13: organisations.0.live_from: Input should be a valid date"),
     ("main", "outbound:\n", "office_hours: {closures: [2026-02-30]}\noutbound:\n",
      "maild.yaml:5: office_hours.closures.0: Input should be a valid date"),
@@ -310,14 +331,16 @@ def test_two_routing_rules_with_one_name_are_refused(tmp_path: Path) -> None:
 
 
 def test_account_manager_without_the_role_is_refused(tmp_path: Path) -> None:
-    accounts = ACCOUNTS.replace("    roles: [helpdesk, account_manager]\n", "    roles: [helpdesk]\n")
+    accounts = ACCOUNTS.replace("    roles: [helpdesk, account_manager]\n",
+                                "    roles: [helpdesk]\n")
     code, lines = check(tmp_path, accounts=accounts)
     assert code == 1
     assert "accounts.yaml:12: organisations.0.account_manager: staff 'alice' lacks the role " \
            "account_manager" in lines, lines
 
 
-def test_sighup_with_an_impossible_date_keeps_the_old_config_and_says_ready(setup: MaildSetup) -> None:
+def test_sighup_with_an_impossible_date_keeps_the_old_config_and_says_ready(
+    setup: MaildSetup) -> None:
     notify = NotifySocket(setup.dir / "notify.sock")
     daemon = Daemon(setup, env={"NOTIFY_SOCKET": str(notify.path)})
     daemon.start()
@@ -345,7 +368,8 @@ def test_sighup_with_an_impossible_date_keeps_the_old_config_and_says_ready(setu
 CREDENTIAL_MAIN = MAIN + "database: {url: 'postgresql://maild@db.example.com/maild', password_credential: db-password}\n"
 
 
-def cli_with(tmp_path: Path, main: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+def cli_with(tmp_path: Path, main: str, env: dict[str, str],
+             *args: str) -> subprocess.CompletedProcess:
     import os
 
     check(tmp_path, main=main)
@@ -357,12 +381,14 @@ def cli_with(tmp_path: Path, main: str, env: dict[str, str], *args: str) -> subp
 def test_credentials_come_from_credentials_directory_under_systemd(tmp_path: Path) -> None:
     (tmp_path / "systemd-creds").mkdir()
     (tmp_path / "systemd-creds" / "db-password").write_text("s3cret\n")
-    result = cli_with(tmp_path, CREDENTIAL_MAIN, {"CREDENTIALS_DIRECTORY": str(tmp_path / "systemd-creds")},
+    result = cli_with(tmp_path, CREDENTIAL_MAIN, {"CREDENTIALS_DIRECTORY": str(
+        tmp_path / "systemd-creds")},
                       "check-config")
     assert result.returncode == 0, result.stderr
 
 
-def test_credentials_by_hand_come_from_credentials_dir_relative_to_the_config(tmp_path: Path) -> None:
+def test_credentials_by_hand_come_from_credentials_dir_relative_to_the_config(
+    tmp_path: Path) -> None:
     (tmp_path / "creds").mkdir()
     (tmp_path / "creds" / "db-password").write_text("s3cret\n")
     result = cli_with(tmp_path, CREDENTIAL_MAIN + "credentials_dir: creds\n", {}, "check-config")
@@ -393,23 +419,32 @@ def test_commands_run_by_hand_read_credentials_from_credentials_dir(tmp_path: Pa
     import os
 
     env = {k: v for k, v in os.environ.items() if k != "CREDENTIALS_DIRECTORY"}
-    assert subprocess.run([*base, "db", "migrate"], capture_output=True, env=env, timeout=60).returncode == 0
+    assert subprocess.run([*base, "db", "migrate"], capture_output=True, env=env,
+                          timeout=60).returncode == 0
     for args in (["check-config"], ["status"]):
         result = subprocess.run([*base, *args], capture_output=True, text=True, env=env, timeout=60)
         assert "credential" not in result.stderr, (args, result.stderr)
     mail = (ROOT / "examples" / "new-ticket.eml").read_bytes()
-    delivered = subprocess.run([*base, "deliver"], input=mail, capture_output=True, env=env, timeout=60)
+    delivered = subprocess.run([*base, "deliver"], input=mail, capture_output=True, env=env,
+                               timeout=60)
     assert delivered.returncode == 0, delivered.stderr
 
 
-SHIPPED = {name: (ROOT / "config" / name).read_text() for name in ("maild.yaml", "routing.yaml", "accounts.yaml")}
+SHIPPED = {name: (ROOT / "config" / name).read_text() for name in ("maild.yaml", "routing.yaml",
+                                                                   "accounts.yaml")}
 PAIR = re.compile(r"(?P<key>[A-Za-z_][\w-]*): *(?P<value>[^,}\]\n#]*)")
-ODD_VALUES = ["2026-02-30", "2024-13-01", "0000-00-00", "2026-12-01T25:00:00", "~", "[]", "{}", "[a, b]",
-              "{a: 1}", "-1", "0", "1e999", ".nan", "9" * 30, "true", '"\\0"', '"a\\x00b"', "''", "*nowhere",
-              "!!int x", "!!float x", "!!bool x", "!!binary '@@'", "!!timestamp x", "!!set {a}", "/etc",
-              "'[unclosed'", "[unclosed", '"unterminated', "Mars/Olympus", "XX-YY", "'25:00'", "x" * 300, "é",
-              "\x07", "\x1b", "'\\u2028'", "\ufeff", "? x", "a: b", "postgresql://u@[::1/d", "'sqlite:///'"]
-ODD_KEYS = ["password", "1", "null", "[a]", "<<", "''", "name", "from", "closures", "credentials_dir"]
+ODD_VALUES = ["2026-02-30", "2024-13-01", "0000-00-00", "2026-12-01T25:00:00", "~", "[]", "{}",
+              "[a, b]",
+              "{a: 1}", "-1", "0", "1e999", ".nan", "9" * 30, "true", '"\\0"', '"a\\x00b"', "''",
+              "*nowhere",
+              "!!int x", "!!float x", "!!bool x", "!!binary '@@'", "!!timestamp x", "!!set {a}",
+              "/etc",
+              "'[unclosed'", "[unclosed", '"unterminated', "Mars/Olympus", "XX-YY", "'25:00'",
+              "x" * 300, "é",
+              "\x07", "\x1b", "'\\u2028'", "\ufeff", "? x", "a: b", "postgresql://u@[::1/d",
+              "'sqlite:///'"]
+ODD_KEYS = ["password", "1", "null", "[a]", "<<", "''", "name", "from", "closures",
+            "credentials_dir"]
 CONFIG_LINE = re.compile(r"^\S+/(maild|routing|accounts)\.yaml:\d+: \S")
 
 
@@ -419,7 +454,8 @@ def mutated_config(draw: st.DrawFn) -> dict[str, bytes]:
     for _ in range(draw(st.integers(1, 3))):
         name = draw(st.sampled_from(sorted(texts)))
         text = texts[name]
-        operation = draw(st.sampled_from(["value", "key", "duplicate line", "delete line", "bytes"]))
+        operation = draw(st.sampled_from(["value", "key", "duplicate line", "delete line",
+                                          "bytes"]))
         if operation in ("value", "key"):
             found = draw(st.sampled_from(list(PAIR.finditer(text))))
             new = draw(st.sampled_from(ODD_VALUES) | st.text(max_size=12) if operation == "value"
@@ -432,7 +468,8 @@ def mutated_config(draw: st.DrawFn) -> dict[str, bytes]:
             text = "".join(lines)
         else:
             at = draw(st.integers(0, len(text)))
-            text = text[:at] + draw(st.sampled_from(["\udcff", "\x00", "\r", "\u2029", "\t"])) + text[at:]
+            text = text[:at] + draw(st.sampled_from(["\udcff", "\x00", "\r", "\u2029",
+                                                     "\t"])) + text[at:]
         texts[name] = text
     return {name: text.encode("utf-8", "surrogateescape") for name, text in texts.items()}
 

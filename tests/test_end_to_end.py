@@ -16,7 +16,8 @@ from helpers import send
 from mails import mail
 
 
-def test_smtp_mail_becomes_ticket_and_is_acknowledged(setup: MaildSetup, daemon: Daemon, smtp_sink: SmtpSink) -> None:
+def test_smtp_mail_becomes_ticket_and_is_acknowledged(setup: MaildSetup, daemon: Daemon,
+                                                      smtp_sink: SmtpSink) -> None:
     original = mail(body="Since this morning every placement starts a day late.")
     send(setup.smtp_port, original)
 
@@ -57,12 +58,14 @@ def test_reply_lands_on_the_same_ticket_without_a_new_acknowledgement(
     assert len(smtp_sink.replies(2, timeout=1.5)) == 1  # still only the first acknowledgement
 
 
-def test_stranger_quoting_a_ticket_tag_gets_a_new_ticket(setup: MaildSetup, daemon: Daemon, smtp_sink: SmtpSink) -> None:
+def test_stranger_quoting_a_ticket_tag_gets_a_new_ticket(setup: MaildSetup, daemon: Daemon,
+                                                         smtp_sink: SmtpSink) -> None:
     send(setup.smtp_port, mail())
     smtp_sink.replies(1)
     number = setup.json("tickets")[0]["number"]
 
-    send(setup.smtp_port, mail(sender="eve@evil.example", subject=f"Re: [#{number}] give me the details"))
+    send(setup.smtp_port, mail(sender="eve@evil.example",
+                               subject=f"Re: [#{number}] give me the details"))
     acks = smtp_sink.replies(2)
     tickets = setup.json("tickets")
     assert len(tickets) == 2 and tickets[1]["requester"] == "eve@evil.example"
@@ -70,13 +73,15 @@ def test_stranger_quoting_a_ticket_tag_gets_a_new_ticket(setup: MaildSetup, daem
     assert f"[#{number}]" not in acks[1].message["Subject"]  # nothing of the other ticket echoed
 
 
-def test_escalation_subject_goes_to_customer_services(setup: MaildSetup, daemon: Daemon, smtp_sink: SmtpSink) -> None:
+def test_escalation_subject_goes_to_customer_services(setup: MaildSetup, daemon: Daemon,
+                                                      smtp_sink: SmtpSink) -> None:
     send(setup.smtp_port, mail(to="info@example.com",
                                subject="RE: For the attention of the Customer Services Manager \u2013 Slow answers"))
     smtp_sink.replies(1)
     smtp_sink.wait_to("carol@example.com", 1)
     [ticket] = setup.json("tickets")
-    assert (ticket["kind"], ticket["queue"], ticket["subject"]) == ("escalation", "customer-services", "Slow answers")
+    assert (ticket["kind"], ticket["queue"], ticket["subject"]) == (
+        "escalation", "customer-services", "Slow answers")
     assert ticket["assignee"] == "carol"
     [ack] = smtp_sink.to("dana@bath.example.ac.uk")
     assert "Customer Services Manager" in ack.message.get_body(("plain",)).get_content()
@@ -85,7 +90,8 @@ def test_escalation_subject_goes_to_customer_services(setup: MaildSetup, daemon:
     assert notification.message["Auto-Submitted"] == "auto-generated"
 
 
-def test_automatic_mail_is_stored_but_not_acknowledged(setup: MaildSetup, daemon: Daemon, smtp_sink: SmtpSink) -> None:
+def test_automatic_mail_is_stored_but_not_acknowledged(setup: MaildSetup, daemon: Daemon,
+                                                       smtp_sink: SmtpSink) -> None:
     send(setup.smtp_port, mail(subject="Out of office", Auto_Submitted="auto-replied"))
     send(setup.smtp_port, mail(subject="A real question"))
     acks = smtp_sink.replies(2, timeout=2)
@@ -122,11 +128,13 @@ def test_shipped_config_runs_with_local_maildir(offline_setup: MaildSetup) -> No
         send(offline_setup.smtp_port, mail())
         outbox = offline_setup.dir / "var" / "outbox" / "new"
         for _ in range(100):
-            if outbox.exists() and len(list(outbox.iterdir())) == 3:  # acknowledgement, two notifications
+            # acknowledgement, two notifications
+            if outbox.exists() and len(list(outbox.iterdir())) == 3:
                 break
             __import__("time").sleep(0.05)
         written = [path.read_bytes() for path in outbox.iterdir()]
-        [ack] = [content for content in written if b"\r\nTo: Dana Admin <dana@bath.example.ac.uk>" in content]
+        [ack] = [
+            content for content in written if b"\r\nTo: Dana Admin <dana@bath.example.ac.uk>" in content]
         assert b"Subject: [#1] Placement report shows the wrong dates" in ack
     finally:
         assert daemon.stop() == 0
@@ -161,7 +169,8 @@ def test_sighup_reloads_a_valid_config_and_keeps_the_old_one_when_broken(
     assert "reload refused, old config kept" in log and f"routing.yaml:{bad_line}: defaults.priority" in log
 
 
-def test_reload_while_mail_flows_loses_nothing(setup: MaildSetup, daemon: Daemon, smtp_sink: SmtpSink) -> None:
+def test_reload_while_mail_flows_loses_nothing(setup: MaildSetup, daemon: Daemon,
+                                               smtp_sink: SmtpSink) -> None:
     import signal
     import threading
     import time
@@ -268,7 +277,8 @@ class Responder:
         deadline (so a maild without a cap fails the test in a minute, not after 1000 rounds)."""
         deadline = time.monotonic() + deadline_seconds
         with smtplib.SMTP("127.0.0.1", self.port, timeout=30) as client:
-            self._send(client, "helpdesk@example.com", mail(sender=f"Auto Bot <{BOT}>", subject="Hello"))
+            self._send(client, "helpdesk@example.com", mail(sender=f"Auto Bot <{BOT}>",
+                                                            subject="Hello"))
             answered = 0
             while len(self.sent) < rounds and time.monotonic() < deadline:
                 heard = self.sink.wait_to(BOT, answered + 1, timeout=quiet_seconds)
@@ -281,12 +291,15 @@ class Responder:
 
     def _answer(self, incoming) -> tuple[str, EmailMessage]:  # noqa: ANN001 - an email.message.Message
         # A fresh mail goes to the From address: the signed Reply-To would thread it by itself.
-        to = str(incoming.get("Reply-To") or incoming["From"]) if self.threaded else str(incoming["From"])
-        answer = mail(sender=f"Auto Bot <{BOT}>", to=to, body="Thank you for your message. This mailbox is not monitored.")
+        to = str(incoming.get("Reply-To") or incoming["From"]) if self.threaded else str(incoming[
+            "From"])
+        answer = mail(sender=f"Auto Bot <{BOT}>", to=to,
+                      body="Thank you for your message. This mailbox is not monitored.")
         if self.threaded:
             answer.replace_header("Subject", f"Re: {incoming['Subject']}")
             answer["In-Reply-To"] = incoming["Message-ID"]
-            answer["References"] = f"{incoming.get('References', '')} {incoming['Message-ID']}".strip()
+            answer[
+                "References"] = f"{incoming.get('References', '')} {incoming['Message-ID']}".strip()
         else:
             answer.replace_header("Subject", f"Re: your message {len(self.sent)}")
         address = parseaddr(to)[1]
@@ -300,7 +313,8 @@ class Responder:
 @pytest.fixture
 def capped(tmp_path, smtp_sink: SmtpSink) -> Iterator[MaildSetup]:  # noqa: ANN001
     """maild run with small caps on automatic answers (3 an hour, 4 a day), so a duel is short."""
-    with running(tmp_path, smtp_sink, "limits: {auto_replies_per_hour: 3, auto_replies_per_day: 4}\n") as setup:
+    with running(tmp_path, smtp_sink,
+                 "limits: {auto_replies_per_hour: 3, auto_replies_per_day: 4}\n") as setup:
         yield setup
 
 
@@ -320,7 +334,8 @@ def test_a_duel_with_an_auto_responder_ends_within_the_cap(capped: MaildSetup, s
         assert answers == 3  # the cap, not something short of it, ended the duel
     assert len(smtp_sink.to(BOT)) == answers and len(bot.sent) == answers + 1
     stored = [m["message_id"] for t in capped.json("tickets")
-              for m in capped.json("ticket", str(t["number"]))["messages"] if m["direction"] == "in"]
+              for m in capped.json("ticket", str(t["number"]))["messages"] if m[
+                  "direction"] == "in"]
     assert sorted(stored) == sorted(bot.sent)  # every one of the bot's mails, once
 
 
@@ -331,7 +346,8 @@ def test_mail_committed_while_the_sender_sends_is_sent_without_waiting_for_the_i
     it chose what to send) starts the next pass at once, not after send_interval_seconds."""
     port = free_port()
     config = write_config(tmp_path, relay_port=smtp_sink.port, smtp_port=port)
-    config.write_text(config.read_text().replace("send_interval_seconds: 0.2", "send_interval_seconds: 30"))
+    config.write_text(config.read_text().replace("send_interval_seconds: 0.2",
+                                                 "send_interval_seconds: 30"))
     setup = MaildSetup(tmp_path, config, port)
     daemon = Daemon(setup, env={"MAILD_PAUSE_AT": "outbox.after_select:1"})
     daemon.start()
@@ -341,6 +357,7 @@ def test_mail_committed_while_the_sender_sends_is_sent_without_waiting_for_the_i
         started = time.monotonic()
         send(setup.smtp_port, mail(subject="Second"))
         assert len(smtp_sink.replies(2, timeout=10)) == 2
-        assert time.monotonic() - started < 5, "the second acknowledgement waited for the send interval"
+        assert time.monotonic(
+            ) - started < 5, "the second acknowledgement waited for the send interval"
     finally:
         assert daemon.stop() == 0

@@ -67,7 +67,8 @@ def self_signed_dovecot(tmp_path: Path) -> Iterator[Dovecot]:
 def maild_for(tmp_path: Path, smtp_sink: SmtpSink, port: int, mailbox: str) -> MaildSetup:
     """A maild config whose one IMAP mailbox has these settings instead of conftest's plain ones."""
     smtp_port = free_port()
-    config = write_config(tmp_path / "maild", relay_port=smtp_sink.port, smtp_port=smtp_port, imap_port=port)
+    config = write_config(tmp_path / "maild", relay_port=smtp_sink.port, smtp_port=smtp_port,
+                          imap_port=port)
     text = config.read_text()
     assert DEFAULT_MAILBOX in text, "conftest.write_config's mailbox line changed: update DEFAULT_MAILBOX"
     config.write_text(text.replace(DEFAULT_MAILBOX, f"user: {USER}, {mailbox}"))
@@ -89,7 +90,8 @@ def on_server(dovecot: Dovecot, folder: str) -> int:
     """Mails in a folder, asked with doveadm: an IMAP login would wait out Dovecot's auth penalty
     for 127.0.0.1 after a test's refused login (about 4 s)."""
     result = subprocess.run(["doveadm", "-c", str(dovecot.conf), "-f", "flow", "mailbox", "status",
-                             "-u", USER, "messages", folder], capture_output=True, text=True, timeout=30)
+                             "-u", USER, "messages", folder], capture_output=True, text=True,
+                             timeout=30)
     if "Mailbox doesn't exist" in result.stderr:
         return 0
     assert result.returncode == 0, result.stderr
@@ -107,7 +109,8 @@ def in_log(dovecot: Dovecot, text: str, timeout: float = 5.0) -> bool:
 
 
 def logins(dovecot: Dovecot) -> list[str]:
-    return [line for line in dovecot.log().splitlines() if "imap-login: Info: Login: user=<" in line]
+    return [line for line in dovecot.log().splitlines(
+        ) if "imap-login: Info: Login: user=<" in line]
 
 
 def fetched_into_a_ticket(setup: MaildSetup, dovecot: Dovecot, subject: str) -> None:
@@ -139,12 +142,14 @@ def test_tls_verified_against_the_test_ca_fetches_mail_into_a_ticket(
     tmp_path: Path, smtp_sink: SmtpSink, tls_dovecot: Dovecot, mode: str
 ) -> None:
     port = tls_dovecot.imaps_port if mode == "implicit" else tls_dovecot.port
-    setup = maild_for(tmp_path, smtp_sink, port, f"tls: {mode}, verify: true, ca_file: {tls_dovecot.ca_file}, "
+    setup = maild_for(tmp_path, smtp_sink, port,
+                      f"tls: {mode}, verify: true, ca_file: {tls_dovecot.ca_file}, "
                                                  f"password_file: imap-password")
     fetched_into_a_ticket(setup, tls_dovecot, f"Over {mode} TLS")
     # Dovecot logs how the fetch logged in: with the password, over TLS (the appends log no TLS).
     assert [line for line in logins(tls_dovecot) if ", TLS," in line and "method=PLAIN" in line]
-    assert not [line for line in logins(tls_dovecot) if ", TLS," in line and "method=XOAUTH2" in line]
+    assert not [line for line in logins(
+        tls_dovecot) if ", TLS," in line and "method=XOAUTH2" in line]
 
 
 @pytest.mark.parametrize("mode", ["implicit", "starttls"])
@@ -152,7 +157,8 @@ def test_verify_without_the_ca_file_is_a_certificate_error_and_fetches_nothing(
     tmp_path: Path, smtp_sink: SmtpSink, tls_dovecot: Dovecot, mode: str
 ) -> None:
     port = tls_dovecot.imaps_port if mode == "implicit" else tls_dovecot.port
-    setup = maild_for(tmp_path, smtp_sink, port, f"tls: {mode}, verify: true, password_file: imap-password")
+    setup = maild_for(tmp_path, smtp_sink, port,
+                      f"tls: {mode}, verify: true, password_file: imap-password")
     message = refused(setup, tls_dovecot)
     assert message.startswith(f"helpdesk: TLS certificate of 127.0.0.1:{port} not trusted"), message
     assert "unable to get local issuer certificate" in message, message
@@ -172,7 +178,8 @@ def test_unusable_ca_file_is_named_in_the_error(
     (setup.config.parent / "not-pem.txt").write_text("not a certificate\n")
     message = refused(setup, tls_dovecot)
     # ca_file is relative to the config file, and the message says which file it was.
-    assert message.startswith(f"helpdesk: ca_file {setup.config.parent / ca_file} unusable: "), message
+    assert message.startswith(
+        f"helpdesk: ca_file {setup.config.parent / ca_file} unusable: "), message
     assert expected in message, message
 
 
@@ -191,13 +198,15 @@ def test_verify_false_accepts_a_self_signed_certificate(
     fetched = unverified.cli("fetch", "--once")
     assert fetched.stdout == b"helpdesk: 1 fetched, 1 moved (1 opened)\n", fetched.stderr.decode()
     assert tickets(unverified) == 1
-    assert [line for line in logins(self_signed_dovecot) if ", TLS," in line and "method=PLAIN" in line]
+    assert [line for line in logins(
+        self_signed_dovecot) if ", TLS," in line and "method=PLAIN" in line]
 
 
 def test_xoauth2_with_a_good_token_fetches_mail_into_a_ticket(
     tmp_path: Path, smtp_sink: SmtpSink, tls_dovecot: Dovecot, token_server: TokenServer
 ) -> None:
-    command = token_command(tmp_path, "good-token", f"echo {GOOD_TOKEN}\necho second line is ignored")
+    command = token_command(tmp_path, "good-token",
+                            f"echo {GOOD_TOKEN}\necho second line is ignored")
     setup = maild_for(tmp_path, smtp_sink, tls_dovecot.imaps_port,
                       f"tls: implicit, ca_file: {tls_dovecot.ca_file}, oauth2_command: {command}")
     fetched_into_a_ticket(setup, tls_dovecot, "Logged in with a token")

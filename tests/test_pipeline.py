@@ -15,7 +15,8 @@ from mails import mail
 
 
 def accept(intake: Intake, message, envelope_from: str | None = "dana@bath.example.ac.uk") -> Outcome:  # noqa: ANN001
-    return intake.accept(Arrival(message.as_bytes(), "test", "test", ["helpdesk@example.com"], envelope_from))
+    return intake.accept(Arrival(message.as_bytes(), "test", "test", ["helpdesk@example.com"],
+                                 envelope_from))
 
 
 SIGNED = object()  # stands for a Message-ID maild made, known only once the test's key exists
@@ -25,15 +26,19 @@ SIGNED = object()  # stands for a Message-ID maild made, known only once the tes
     ({"Auto_Submitted": "auto-replied"}, "dana@bath.example.ac.uk", "Auto-Submitted: auto-replied"),
     ({"Precedence": "bulk"}, "dana@bath.example.ac.uk", "Precedence: bulk"),
     ({"List_Id": "<users.lists.example>"}, "dana@bath.example.ac.uk", "List-Id header"),
-    ({"X_Auto_Response_Suppress": "All"}, "dana@bath.example.ac.uk", "X-Auto-Response-Suppress header"),
+    ({"X_Auto_Response_Suppress": "All"}, "dana@bath.example.ac.uk",
+     "X-Auto-Response-Suppress header"),
     ({}, "MAILER-DAEMON@mx.example.org", "sent by a mail system"),
     ({}, "helpdesk@example.com", "sent from the helpdesk's own address"),
     ({"Precedence": "junk"}, "dana@bath.example.ac.uk", "Precedence: junk"),
     ({"Precedence": "list"}, "dana@bath.example.ac.uk", "Precedence: list"),
-    ({"List_Unsubscribe": "<mailto:leave@lists.example>"}, "dana@bath.example.ac.uk", "List-Unsubscribe header"),
-    ({"Received": [f"from hop{i}.example by hop{i + 1}.example" for i in range(51)]}, "dana@bath.example.ac.uk",
+    ({"List_Unsubscribe": "<mailto:leave@lists.example>"}, "dana@bath.example.ac.uk",
+     "List-Unsubscribe header"),
+    ({"Received": [f"from hop{i}.example by hop{i + 1}.example" for i in range(51)]},
+     "dana@bath.example.ac.uk",
      "more than 50 Received headers"),
-    ({"message_id": SIGNED}, "dana@bath.example.ac.uk", "carries one of our own signed Message-IDs"),
+    ({"message_id": SIGNED}, "dana@bath.example.ac.uk",
+     "carries one of our own signed Message-IDs"),
     ({}, "noreply@bath.example.ac.uk", "sent by a mail system or no-reply address"),
     ({}, "postmaster@bath.example.ac.uk", "sent by a mail system or no-reply address"),
     ({}, "no-reply@bath.example.ac.uk", "sent by a mail system or no-reply address"),
@@ -43,7 +48,8 @@ SIGNED = object()  # stands for a Message-ID maild made, known only once the tes
     ({}, "helpdesk+t1.c.abcdefabcdef@example.com", "sent from the helpdesk's own address"),  # plus-address
     ({}, "Helpdesk+anything@Example.com", "sent from the helpdesk's own address"),
 ])
-def test_automatic_mail_is_kept_and_ignored(intake: Intake, headers: dict, sender: str, reason: str) -> None:
+def test_automatic_mail_is_kept_and_ignored(intake: Intake, headers: dict, sender: str,
+                                            reason: str) -> None:
     headers = dict(headers)
     if headers.get("message_id") is SIGNED:  # one of ours, as a forwarding rule would send it back
         headers["message_id"] = intake.runtime.settings.reply_addresses.message_id()
@@ -62,7 +68,8 @@ def test_our_own_mail_coming_back_is_recognised_by_its_signed_message_id(intake:
     assert accept(intake, mail()) is Outcome.OPENED
     ack = Outbox.get(Outbox.purpose == "acknowledgement")
     returning = message_from_bytes(bytes(ack.content))
-    del returning["Auto-Submitted"], returning["X-Auto-Response-Suppress"]  # dropped on the way back
+    # dropped on the way back
+    del returning["Auto-Submitted"], returning["X-Auto-Response-Suppress"]
     assert accept(intake, returning) is Outcome.IGNORED
     returned = RawMail.get(RawMail.id != 1)
     assert "our own signed Message-IDs" in returned.reason
@@ -94,9 +101,11 @@ def test_null_envelope_sender_is_a_bounce(intake: Intake) -> None:
 
 def test_automatic_reply_threads_onto_its_ticket_without_reopening(intake: Intake) -> None:
     assert accept(intake, mail()) is Outcome.OPENED
-    ack = Message.get((Message.direction == "out") & (Message.to_addrs == "dana@bath.example.ac.uk"))
+    ack = Message.get((Message.direction == "out") & (
+        Message.to_addrs == "dana@bath.example.ac.uk"))
     Ticket.update(status="resolved").execute()
-    out_of_office = mail(subject="Automatic reply", Auto_Submitted="auto-replied", In_Reply_To=ack.message_id)
+    out_of_office = mail(subject="Automatic reply", Auto_Submitted="auto-replied",
+                         In_Reply_To=ack.message_id)
     assert accept(intake, out_of_office) is Outcome.REPLIED
     assert Ticket.get().status == "resolved"
 
@@ -104,11 +113,13 @@ def test_automatic_reply_threads_onto_its_ticket_without_reopening(intake: Intak
 def test_customer_reply_reopens_a_resolved_ticket(intake: Intake) -> None:
     accept(intake, mail())
     Ticket.update(status="resolved").execute()
-    assert accept(intake, mail(subject="Re: [#1] Placement report", body="Still wrong")) is Outcome.REPLIED
+    assert accept(intake, mail(subject="Re: [#1] Placement report",
+                               body="Still wrong")) is Outcome.REPLIED
     assert Ticket.get().status == "open"
 
 
-def test_a_ticket_found_by_number_is_the_one_peewee_reads_and_a_colleague_joins_it_once(intake: Intake) -> None:
+def test_a_ticket_found_by_number_is_the_one_peewee_reads_and_a_colleague_joins_it_once(
+    intake: Intake) -> None:
     accept(intake, mail(Cc="Erik <erik@bath.example.ac.uk>"))  # the requester brings him in
     Ticket.update(status="resolved", resolved_at=Ticket.created_at, tags="a b").execute()
     found = Ticket.find(1)
@@ -121,7 +132,8 @@ def test_a_ticket_found_by_number_is_the_one_peewee_reads_and_a_colleague_joins_
         ("dana@bath.example.ac.uk", "requester"), ("erik@bath.example.ac.uk", "cc")]
 
 
-def test_several_from_addresses_make_an_unknown_sender_without_acknowledgement(intake: Intake) -> None:
+def test_several_from_addresses_make_an_unknown_sender_without_acknowledgement(
+    intake: Intake) -> None:
     message = mail(sender="dana@bath.example.ac.uk, eve@evil.example")
     assert accept(intake, message) is Outcome.OPENED
     ticket = Ticket.get()
@@ -136,14 +148,17 @@ def test_contact_from_subdomain_belongs_to_the_organisation(intake: Intake) -> N
 
 def test_html_only_mail_is_stored_as_text(intake: Intake) -> None:
     message = mail()
-    message.set_content("<p>Hello <b>there</b></p><script>alert(1)</script><p>Second</p>", subtype="html")
+    message.set_content("<p>Hello <b>there</b></p><script>alert(1)</script><p>Second</p>",
+                        subtype="html")
     accept(intake, message)
-    assert Message.get(Message.direction == "in").text == "Hello there\n\nSecond"  # a paragraph apart
+    # a paragraph apart
+    assert Message.get(Message.direction == "in").text == "Hello there\n\nSecond"
 
 
 def test_non_ascii_sender_gets_a_ticket_but_no_acknowledgement(intake: Intake) -> None:
     """maild does not send to addresses it cannot put in a plain header (no SMTPUTF8 out yet)."""
-    raw = ("From: Jos\u00e9 <jos\u00e9@example.org>\r\nTo: helpdesk@example.com\r\nSubject: Hola\r\n"
+    raw = (
+        "From: Jos\u00e9 <jos\u00e9@example.org>\r\nTo: helpdesk@example.com\r\nSubject: Hola\r\n"
            "Message-ID: <utf8-1@example.org>\r\n\r\nHola\r\n").encode()  # as SMTPUTF8 delivers it
     assert intake.accept(Arrival(raw, "test", "test", [], "x@example.org")) is Outcome.OPENED
     assert Ticket.get().requester == ""
@@ -157,7 +172,8 @@ def test_a_raw_mail_is_processed_once_even_when_two_workers_try(intake: Intake) 
     with transaction():
         raw, _ = raw_store.save(mail().as_bytes(), "test", "test", [], "dana@bath.example.ac.uk")
     assert intake.process(raw) is Outcome.OPENED
-    assert intake.process(raw) is Outcome.DUPLICATE  # e.g. recovery after `maild retry` got there first
+    # e.g. recovery after `maild retry` got there first
+    assert intake.process(raw) is Outcome.DUPLICATE
     assert Ticket.select().count() == 1
 
 
@@ -252,12 +268,16 @@ def test_a_mail_failing_in_a_group_is_quarantined_alone_and_the_others_done_agai
                     for s in subjects]
     assert outcomes == [Outcome.OPENED, Outcome.OPENED, Outcome.QUARANTINED, Outcome.OPENED]
     assert seen == ["First", "Second", "Third", "First", "Second", "Third", "Fourth"]
-    assert [t.subject for t in Ticket.select().order_by(Ticket.number)] == ["First", "Second", "Fourth"]
-    assert [r.status for r in RawMail.select().order_by(RawMail.id)] == ["processed", "processed", "quarantined",
+    assert [t.subject for t in Ticket.select().order_by(Ticket.number)] == ["First", "Second",
+                                                                            "Fourth"]
+    assert [r.status for r in RawMail.select().order_by(RawMail.id)] == ["processed", "processed",
+                                                                         "quarantined",
                                                                         "processed"]
     assert Outbox.select().where(Outbox.purpose == "acknowledgement").count() == 3
-    assert {o.ticket_id for o in Outbox.select().where(Outbox.purpose == "notification")} == {1, 2, 3}
-    assert [caplog.text.count(f"ticket {n} opened") for n in (1, 2, 3)] == [1, 1, 1]  # not the first pass's lines
+    assert {o.ticket_id for o in Outbox.select().where(Outbox.purpose == "notification")} == {1, 2,
+                                                                                              3}
+    # not the first pass's lines
+    assert [caplog.text.count(f"ticket {n} opened") for n in (1, 2, 3)] == [1, 1, 1]
 
 
 @pytest.mark.sqlite_only

@@ -27,7 +27,8 @@ def test_failing_step_quarantines_and_next_mail_is_processed(tmp_path: Path) -> 
     intake = build_intake(tmp_path, steps=steps)
 
     bad = intake.accept(Arrival(mail(subject="poison pill").as_bytes(), "test", "test", [], None))
-    good = intake.accept(Arrival(mail(subject="ordinary question").as_bytes(), "test", "test", [], None))
+    good = intake.accept(Arrival(mail(subject="ordinary question").as_bytes(), "test", "test", [],
+                                 None))
 
     assert (bad, good) == (Outcome.QUARANTINED, Outcome.OPENED)
     [held] = raw_store.quarantined()
@@ -64,15 +65,18 @@ def test_mail_failing_three_times_in_a_row_is_held_and_staff_are_told_once(tmp_p
 
     intake = build_intake(tmp_path, steps=(*STEPS[:3], database_gone, *STEPS[3:]))
     with transaction():  # committed by a channel earlier; its processing never finished
-        raw, _ = raw_store.save(mail(subject="Printer on fire").as_bytes(), "test", "test", [], "dana@bath.example.ac.uk")
+        raw, _ = raw_store.save(mail(subject="Printer on fire").as_bytes(), "test", "test", [],
+                                "dana@bath.example.ac.uk")
     for attempt in (1, 2):
         assert intake.recover(older_than_seconds=0) == 0  # deferred: still waiting
-        assert RawMail.get_by_id(raw.id).status == "received" and RawMail.get_by_id(raw.id).attempts == attempt
+        assert RawMail.get_by_id(raw.id).status == "received" and RawMail.get_by_id(
+            raw.id).attempts == attempt
     assert intake.recover(older_than_seconds=0) == 1
     held = RawMail.get_by_id(raw.id)
     assert held.status == "quarantined"
     assert held.reason == "gave up after 3 attempts: database: disk I/O error"
-    assert intake.recover(older_than_seconds=0) == 0 and intake.retry([999]) == []  # nothing left to try
+    # nothing left to try
+    assert intake.recover(older_than_seconds=0) == 0 and intake.retry([999]) == []
 
     [told] = Outbox.select().where(Outbox.purpose == "gave_up")
     assert told.recipients == "carol@example.com"  # the customer services manager
@@ -95,17 +99,21 @@ def history(raw_id: int) -> list[tuple[str, str]]:
     from maild.store.queries import raw_detail
     detail = raw_detail(raw_id)
     assert detail is not None
-    return [(e["kind"], e["detail"]) for e in detail["history"]]  # what `maild quarantine show` prints
+    # what `maild quarantine show` prints
+    return [(e["kind"], e["detail"]) for e in detail["history"]]
 
 
 def test_sender_of_an_oversize_mail_is_told_in_plain_words_once(tmp_path: Path) -> None:
     intake = build_intake(tmp_path)
     limit = intake.runtime.settings.config.main.limits.max_message_bytes  # 10,240,000
-    huge = mail(subject="Logs <b>attached</b> {{7*7}}", body="secret log line\n" * (limit // 16 + 10)).as_bytes()
-    assert intake.accept(Arrival(huge, "test", "test", [], "dana@bath.example.ac.uk")) is Outcome.QUARANTINED
+    huge = mail(subject="Logs <b>attached</b> {{7*7}}", body="secret log line\n" * (
+        limit // 16 + 10)).as_bytes()
+    assert intake.accept(Arrival(huge, "test", "test", [],
+                                 "dana@bath.example.ac.uk")) is Outcome.QUARANTINED
     [notice] = notices()
     assert notice["To"] == "dana@bath.example.ac.uk"
-    assert notice["Auto-Submitted"] == "auto-replied" and notice["Subject"] == "Re: Logs <b>attached</b> {{7*7}}"
+    assert notice["Auto-Submitted"] == "auto-replied" and notice[
+        "Subject"] == "Re: Logs <b>attached</b> {{7*7}}"
     text = notice.get_body(("plain",)).get_content()
     html = notice.get_body(("html",)).get_content()
     assert f"Your message is {len(huge) / 1e6:.1f} MB, larger than the 10.2 MB we accept." in text
@@ -114,7 +122,8 @@ def test_sender_of_an_oversize_mail_is_told_in_plain_words_once(tmp_path: Path) 
     assert "secret log line" not in notice.as_string()  # nothing of the mail but its subject
     [held] = raw_store.quarantined()
     assert history(held.id) == [("quarantined", held.reason),
-                                ("quarantine_notice", "the sender dana@bath.example.ac.uk was told the mail is held")]
+                                ("quarantine_notice",
+                                 "the sender dana@bath.example.ac.uk was told the mail is held")]
     # Held again by `maild retry` (no fix yet): the sender is not told twice.
     assert intake.retry() == [(held.id, Outcome.QUARANTINED)]
     assert len(notices()) == 1
@@ -131,11 +140,15 @@ def test_sender_of_a_mail_a_step_failed_on_is_told_without_internals(tmp_path: P
 
 
 @pytest.mark.parametrize(("headers", "envelope_from", "why"), [
-    ({"Auto_Submitted": "auto-replied"}, "dana@bath.example.ac.uk", "automatic mail: Auto-Submitted: auto-replied"),
+    ({"Auto_Submitted": "auto-replied"}, "dana@bath.example.ac.uk",
+     "automatic mail: Auto-Submitted: auto-replied"),
     ({}, "", "automatic mail: null return path (a bounce or an auto-reply)"),
-    ({"List_Id": "<users.lists.example>"}, "dana@bath.example.ac.uk", "automatic mail: List-Id header (list or automatic mail)"),
-    ({"sender": "helpdesk@example.com"}, "helpdesk@example.com", "automatic mail: sent from the helpdesk's own address"),
-    ({"sender": '"boss@corp" <x@evil.example>, y@evil.example'}, "x@evil.example", "no usable From address"),
+    ({"List_Id": "<users.lists.example>"}, "dana@bath.example.ac.uk",
+     "automatic mail: List-Id header (list or automatic mail)"),
+    ({"sender": "helpdesk@example.com"}, "helpdesk@example.com",
+     "automatic mail: sent from the helpdesk's own address"),
+    ({"sender": '"boss@corp" <x@evil.example>, y@evil.example'}, "x@evil.example",
+     "no usable From address"),
 ], ids=["auto-submitted", "null-sender", "list", "ourselves", "two-from"])
 def test_no_notice_where_replying_is_not_allowed(tmp_path: Path, headers: dict, envelope_from: str,
                                                  why: str) -> None:
@@ -152,10 +165,12 @@ def test_no_notice_when_the_header_block_itself_is_the_bomb(tmp_path: Path) -> N
     intake = build_intake(tmp_path)
     message = mail()
     message["X-Padding"] = "a" * 200_000
-    assert intake.accept(Arrival(message.as_bytes(), "test", "test", [], "dana@bath.example.ac.uk")) is Outcome.QUARANTINED
+    assert intake.accept(Arrival(message.as_bytes(), "test", "test", [],
+                                 "dana@bath.example.ac.uk")) is Outcome.QUARANTINED
     assert notices() == []
     [held] = raw_store.quarantined()
-    assert history(held.id)[-1] == ("sender_not_told", "the header block is over the limit or unreadable")
+    assert history(held.id)[-1] == ("sender_not_told",
+                                    "the header block is over the limit or unreadable")
 
 
 def test_quarantine_notices_count_against_the_cap_on_automatic_mail(tmp_path: Path) -> None:
@@ -164,7 +179,8 @@ def test_quarantine_notices_count_against_the_cap_on_automatic_mail(tmp_path: Pa
     for i in range(limit.auto_replies_per_hour + 2):  # a stranger's allowance (a contact's: more)
         huge = mail(sender="Sam <sam@example.org>", subject=f"big {i}",
                     body="x" * (limit.max_message_bytes + 10)).as_bytes()
-        assert intake.accept(Arrival(huge, "test", "test", [], "sam@example.org")) is Outcome.QUARANTINED
+        assert intake.accept(Arrival(huge, "test", "test", [],
+                                     "sam@example.org")) is Outcome.QUARANTINED
     assert len(notices()) == limit.auto_replies_per_hour
     assert Event.select().where(Event.kind == "auto_reply_capped").count() == 1
     last = raw_store.quarantined()[-1]

@@ -335,7 +335,8 @@ def test_an_admin_manager_sees_the_organisations_tickets(intake: Intake) -> None
 
 
 def test_the_configured_status_address_answers_whatever_the_subject(tmp_path: Path) -> None:
-    intake = build_intake(tmp_path, extra="conversations: {status_address: helpdesk+status@example.com}\n")
+    intake = build_intake(tmp_path,
+                          extra="conversations: {status_address: helpdesk+status@example.com}\n")
     accept(intake, mail(subject="Exports fail"))
     assert accept(intake, mail(subject="where are we?", to="helpdesk+status@example.com"),
                   to="helpdesk+status@example.com") is Outcome.ANSWERED

@@ -60,7 +60,8 @@ class IntakeHandler:
         self._idle.clear()
         try:
             outcome = await self.accept(Arrival(
-                content, f"{self.protocol}:{peer}", f"{self.protocol}:{','.join(sorted(recipients))}",
+                content, f"{self.protocol}:{peer}",
+                f"{self.protocol}:{','.join(sorted(recipients))}",
                 recipients, null_path(envelope.mail_from),
             ))
         except TransientError as exc:
@@ -116,7 +117,8 @@ SD_LISTEN_FDS_START = 3
 
 def inherited_socket() -> socket.socket | None:
     """The listening socket systemd passed in (socket activation, `systemd/maild.socket`), if any."""
-    if os.environ.get("LISTEN_PID") != str(os.getpid()) or int(os.environ.get("LISTEN_FDS", "0")) < 1:
+    if os.environ.get("LISTEN_PID") != str(os.getpid()) or int(os.environ.get("LISTEN_FDS",
+                                                                              "0")) < 1:
         return None
     for name in ("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"):
         os.environ.pop(name, None)  # not for our children

@@ -25,7 +25,8 @@ from maild.config import ADDRESS_RE
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 LOOP_HEADER = "X-Maild-Loop"
 CRLF = b"\r\n"
-ENCODED_WORD = 66  # free text in headers goes in encoded words of at most this: "Reply-To: " + one fits in 78
+# free text in headers goes in encoded words of at most this: "Reply-To: " + one fits in 78
+ENCODED_WORD = 66
 CHUNK_BYTES = 39  # UTF-8 bytes per encoded word: base64 makes 52 characters, 64 with =?utf-8?b??=
 MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")
 CONTENT_ID = re.compile(r"^<[!-;=?-~]{1,900}>$")  # printable ASCII without < and >
@@ -180,11 +181,13 @@ def _text_part(text: str, subtype: str) -> tuple[bytes, bytes]:
     head = (f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
             "Content-Transfer-Encoding: quoted-printable\r\n").encode()
     lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
-    encoded = binascii.b2a_qp(lines.encode("utf-8"), istext=True)  # soft breaks "=\n" when no line ends
+    # soft breaks "=\n" when no line ends
+    encoded = binascii.b2a_qp(lines.encode("utf-8"), istext=True)
     encoded = encoded.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
     if max(map(len, encoded.split(b"\r\n"))) > 76:
         # binascii can end a line at 77 with an encoded trailing blank; RFC 2045 allows 76
-        encoded = quoprimime.body_encode(lines.encode("utf-8").decode("latin-1"), eol="\r\n").encode("ascii")
+        encoded = quoprimime.body_encode(lines.encode("utf-8").decode("latin-1"),
+                                         eol="\r\n").encode("ascii")
     return head, encoded
 
 
@@ -196,7 +199,8 @@ def _folded(name: str, value: str) -> str:
     """`Name: value` CRLF, folded at spaces into lines of at most 78 characters where the words
     allow (an address or a Message-ID is never split; RFC 5322 allows 998)."""
     if len(name) + len(value) + 2 <= 78:
-        return f"{name}: {value}\r\n"  # what the loop gives when no line needs folding: most headers
+        # what the loop gives when no line needs folding: most headers
+        return f"{name}: {value}\r\n"
     lines = [f"{name}:"]
     for word in value.split(" "):
         if len(lines[-1]) + 1 + len(word) > 78 and lines[-1] != f"{name}:":
@@ -225,7 +229,8 @@ def _header_text(text: str) -> str:
 def _encoded_words(chunk: str) -> str:
     if len(chunk.encode()) <= CHUNK_BYTES:
         return f"=?utf-8?b?{base64.b64encode(chunk.encode()).decode()}?="
-    return Header(chunk, "utf-8").encode(linesep="\n", maxlinelen=ENCODED_WORD).replace("\n", "")  # one long word
+    # one long word
+    return Header(chunk, "utf-8").encode(linesep="\n", maxlinelen=ENCODED_WORD).replace("\n", "")
 
 
 def _ids(ids: list[str]) -> str:

@@ -24,7 +24,8 @@ from maild.runtime.templates import Rendered
 from maild.store.models import Attachment, Message, Outbox, Ticket
 
 
-def queue(ticket: Ticket | None, purpose: str, out: Outgoing, mail_from: str = "", conversation: bool = True) -> int:
+def queue(ticket: Ticket | None, purpose: str, out: Outgoing, mail_from: str = "",
+          conversation: bool = True) -> int:
     """Store the composed mail for the sender (`mail_from` "" is the null return path <>), and
     with a ticket, unless it is a notice (`conversation` False), as the ticket's outgoing message;
     returns the outbox row's id."""
@@ -57,12 +58,14 @@ def queue(ticket: Ticket | None, purpose: str, out: Outgoing, mail_from: str = "
 
 
 def queue_notice(settings: Settings, purpose: str, rendered: Rendered, to: list[tuple[str, str]],
-                 ticket: Ticket | None = None, subject: str | None = None, reply_to: str | None = None,
+                 ticket: Ticket | None = None, subject: str | None = None,
+                 reply_to: str | None = None,
                  in_reply_to: str | None = None, files: tuple[FilePart, ...] = ()) -> int:
     """A mail maild writes on its own to staff or contacts (reminder, alert, warning)."""
     config = settings.config
     out = notice_headers(settings, to, reply_to, in_reply_to)
-    return queue(ticket, purpose, replace(out, subject=subject if subject is not None else rendered.subject,
+    return queue(ticket, purpose, replace(out,
+                                          subject=subject if subject is not None else rendered.subject,
                                           text=rendered.text, html=rendered.html, files=files),
                  mail_from=config.helpdesk.address, conversation=False)
 
@@ -92,7 +95,8 @@ def notice_texts(ticket: Ticket, recipients: Sequence[str], limit: int = 10) -> 
     rows = (Outbox.select(Outbox.content, Outbox.recipients).where(Outbox.ticket == ticket)
             .order_by(Outbox.id.desc()).limit(limit * 4))
     wanted = set(recipients)
-    texts = [_text_part(bytes(row.content)) for row in rows if wanted & set(row.recipients.split("\n"))]
+    texts = [_text_part(bytes(row.content)) for row in rows if wanted & set(row.recipients.split(
+        "\n"))]
     return [text for text in texts if text][:limit]
 
 
@@ -101,4 +105,5 @@ def _text_part(content: bytes) -> str:
     message = email.message_from_bytes(content)
     part = next((p for p in message.walk() if p.get_content_type() == "text/plain"), None)
     payload = part.get_payload(decode=True) if part is not None else None
-    return payload.decode("utf-8", "replace").replace("\r\n", "\n") if isinstance(payload, bytes) else ""
+    return payload.decode("utf-8", "replace").replace("\r\n", "\n") if isinstance(payload,
+                                                                                  bytes) else ""

@@ -43,7 +43,8 @@ class SmtpRelay:
     def __enter__(self) -> SmtpRelay:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         if self._smtp is not None:
             try:
                 self._smtp.quit()
@@ -184,7 +185,8 @@ def _close(smtp: smtplib.SMTP | None) -> None:
 def _refusal(refused: dict[str, tuple[int, bytes]], partial: bool) -> DeliveryError:
     """All recipients refused, or (partial) only some: then the others already have the mail."""
     permanent = all(code >= 500 for code, _ in refused.values())
-    detail = "; ".join(f"{rcpt}: {code} {msg.decode(errors='replace')}" for rcpt, (code, msg) in refused.items())
+    detail = "; ".join(f"{rcpt}: {code} {msg.decode(errors='replace')}" for rcpt, (
+        code, msg) in refused.items())
     codes = {rcpt: code for rcpt, (code, _) in refused.items()} if partial else None
     return DeliveryError(f"recipients refused: {detail}", permanent=permanent, refused=codes)
 

@@ -53,7 +53,8 @@ def _acknowledge_ticket(ctx: MailContext, template: str) -> None:
     ticket, route = ctx.ticket, ctx.route
     assert ticket is not None and route is not None
     if not ticket.requester:
-        Event.create(ticket=ticket, kind="not_acknowledged", detail="no usable From address", created_at=ctx.now)
+        Event.create(ticket=ticket, kind="not_acknowledged", detail="no usable From address",
+                     created_at=ctx.now)
         return
     prefix = ctx.settings.config.helpdesk.tag_prefix
     assignee = ctx.settings.directory.staff_by_key.get(route.assignee or "")
@@ -69,7 +70,8 @@ def _acknowledge_ticket(ctx: MailContext, template: str) -> None:
                      "until": covering.until.strftime("%A %d %B %Y")} if covering else None,
     })
     _queue_reply(ctx, ticket, (ticket.requester_name, ticket.requester),
-                 tagged_subject(prefix, ticket.number, rendered.subject), rendered, "acknowledgement")
+                 tagged_subject(prefix, ticket.number, rendered.subject), rendered,
+                 "acknowledgement")
 
 
 def _redirect(ctx: MailContext) -> None:
@@ -79,12 +81,14 @@ def _redirect(ctx: MailContext) -> None:
     admins = [{"name": c.name, "email": c.email} for c in org.admin_managers()] if org else []
     rendered = ctx.settings.renderer.render(REDIRECT_TEMPLATE, {
         **_common(ctx),
-        "subject": bare_subject(mail.subject, ctx.settings.config.helpdesk.tag_prefix) or "(no subject)",
+        "subject": bare_subject(mail.subject,
+                                ctx.settings.config.helpdesk.tag_prefix) or "(no subject)",
         "sender_name": sender.name,
         "organisation": org.name if org else None,
         "admin_managers": admins,
     })
-    _queue_reply(ctx, None, (sender.name, sender.address or ""), rendered.subject, rendered, "redirect")
+    _queue_reply(ctx, None, (sender.name, sender.address or ""), rendered.subject, rendered,
+                 "redirect")
 
 
 def _queue_reply(ctx: MailContext, ticket: Ticket | None, to: tuple[str, str], subject: str,

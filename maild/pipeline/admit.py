@@ -22,7 +22,8 @@ def admit(ctx: MailContext) -> None:
         return
     if sender.kind == "staff" or sender.designated or ctx.started is not None:
         return  # staff, a designated contact, or a customer a proven staff member wrote for
-    policy = ctx.route_defaults.get("unknown_senders") or ctx.settings.config.helpdesk.unknown_senders
+    policy = ctx.route_defaults.get(
+        "unknown_senders") or ctx.settings.config.helpdesk.unknown_senders
     if policy == "accept_flagged":
         ctx.route = replace(ctx.route, tags=(*ctx.route.tags, UNVERIFIED_TAG))
         ctx.notes.append("sender is not a designated contact: flagged")

@@ -39,7 +39,8 @@ def send_answer(settings: Settings, ticket: Ticket, staff: Staff, text: str,
     helpdesk = settings.config.helpdesk
     show_address = settings.config.main.conversations.show_staff_address
     rendered = settings.renderer.render(ANSWER_TEMPLATE, {
-        "text": text, "staff_name": staff.name, "staff_address": staff.emails[0] if show_address else None,
+        "text": text, "staff_name": staff.name, "staff_address": staff.emails[
+            0] if show_address else None,
         "number": ticket.number, "subject": ticket.subject, "helpdesk_name": helpdesk.name,
         "requester_name": ticket.requester_name, "first": first,
         "html": Markup(html) if html else None,
@@ -65,7 +66,8 @@ def tell_requester(settings: Settings, ticket: Ticket, template: str, now: datet
         "requester_name": ticket.requester_name, "helpdesk_name": helpdesk.name,
         "reopen_days": settings.config.main.conversations.reopen_days,
     })
-    _queue(settings, ticket, template, rendered, settings.config.main.outbound.from_, automatic=True)
+    _queue(settings, ticket, template, rendered, settings.config.main.outbound.from_,
+           automatic=True)
 
 
 def _queue(settings: Settings, ticket: Ticket, purpose: str, rendered: Rendered, from_header: str,

@@ -33,14 +33,16 @@ REOPENING = {"resolved", "closed"}
 def apply(ctx: MailContext) -> None:
     if ctx.bounce is not None:
         _delivery_report(ctx)
-    elif ctx.ticket is not None and ctx.staff_verified and not ctx.automatic:  # an out-of-office is no answer
+    # an out-of-office is no answer
+    elif ctx.ticket is not None and ctx.staff_verified and not ctx.automatic:
         apply_staff_reply(ctx, sent_texts(ctx.ticket) + _staff_notices(ctx))
     elif ctx.ticket is not None:
         _add_reply(ctx)
     elif ctx.automatic:
         _ignore(ctx, f"automatic mail, no ticket: {ctx.automatic}", Outcome.IGNORED)
     elif ctx.redirect:
-        _ignore(ctx, "sender is not a designated contact: redirected to their admin manager, no ticket",
+        _ignore(ctx,
+                "sender is not a designated contact: redirected to their admin manager, no ticket",
                 Outcome.REDIRECTED)
     else:
         _open_ticket(ctx)
@@ -52,7 +54,8 @@ def _open_ticket(ctx: MailContext) -> None:
     if ctx.started is not None:  # the staff member who started it, unless they named someone
         route = ctx.route = replace(route, assignee=ctx.started.assignee, covering=None)
     ticket = Ticket(
-        subject=route.subject or bare_subject(mail.subject, ctx.settings.config.helpdesk.tag_prefix) or "(no subject)",
+        subject=route.subject or bare_subject(mail.subject,
+                                              ctx.settings.config.helpdesk.tag_prefix) or "(no subject)",
         kind=route.kind,
         priority=route.priority,
         queue=route.queue,
@@ -83,7 +86,8 @@ def _open_ticket(ctx: MailContext) -> None:
                      detail=f"a reply after it was closed opened ticket {ticket.number}")
     raw_store.mark_done(ctx.raw_id, raw_store.PROCESSED, ticket)
     ctx.ticket, ctx.outcome = ticket, Outcome.OPENED
-    ctx.said.append(f"ticket {ticket.number} opened by {mail.message_id} from {sender.kind} {sender.address} "
+    ctx.said.append(
+        f"ticket {ticket.number} opened by {mail.message_id} from {sender.kind} {sender.address} "
                     f"({route.kind}, P{route.priority}, queue {route.queue}, assignee {route.assignee}, "
                     f"rule {route.rule or 'defaults'})")
 
@@ -93,7 +97,8 @@ def _add_reply(ctx: MailContext) -> None:
     assert ticket is not None and ctx.sender is not None and ctx.mail is not None
     ctx.stored_text = new_text(ctx.mail.text, sent_texts(ticket), ctx.mail.subject)
     _store_message(ctx, ticket, ctx.stored_text)
-    if ctx.sender.address and ctx.sender.kind != "staff" and _may_take_part(ctx, ctx.sender.address):
+    if ctx.sender.address and ctx.sender.kind != "staff" and _may_take_part(ctx,
+                                                                            ctx.sender.address):
         add_participant(ticket, ctx.sender.address, ctx.sender.name, "cc")
         forget_bounce(ctx.sender.address)
     _add_cc_participants(ctx, ticket)
@@ -120,7 +125,8 @@ def _add_reply(ctx: MailContext) -> None:
                                 *([f"automatic: {ctx.automatic}"] if ctx.automatic else [])]))
     raw_store.mark_done(ctx.raw_id, raw_store.PROCESSED, ticket)
     ctx.outcome = Outcome.REPLIED
-    ctx.said.append(f"ticket {ticket.number}: reply {ctx.mail.message_id} from {ctx.sender.address}")
+    ctx.said.append(
+        f"ticket {ticket.number}: reply {ctx.mail.message_id} from {ctx.sender.address}")
 
 
 def _thanked(ctx: MailContext, ticket: Ticket) -> None:
@@ -159,12 +165,14 @@ def _delivery_report(ctx: MailContext) -> None:
     report = ctx.bounce
     assert report is not None
     if report.outbox is None:
-        _ignore(ctx, f"delivery report on a mail maild did not send ({report.original_id or 'no Message-ID'})",
+        _ignore(ctx,
+                f"delivery report on a mail maild did not send ({report.original_id or 'no Message-ID'})",
                 Outcome.IGNORED)
         return
     record_bounce(ctx)
     if ctx.ticket is None:
-        _ignore(ctx, f"delivery report on our {report.outbox.purpose} {report.original_id}", Outcome.IGNORED)
+        _ignore(ctx, f"delivery report on our {report.outbox.purpose} {report.original_id}",
+                Outcome.IGNORED)
         return
     raw_store.mark_done(ctx.raw_id, raw_store.PROCESSED, ctx.ticket)
     ctx.outcome = Outcome.REPLIED
@@ -202,7 +210,8 @@ def _store_message(ctx: MailContext, ticket: Ticket, text: str) -> None:
                        inline=part.inline)
     if dropped:
         detail = "not stored with the ticket (over the limits; the raw mail keeps them): " + ", ".join(dropped)
-        Event.create(ticket=ticket, raw=ctx.raw_id, kind="attachments_dropped", detail=detail, created_at=ctx.now)
+        Event.create(ticket=ticket, raw=ctx.raw_id, kind="attachments_dropped", detail=detail,
+                     created_at=ctx.now)
         log.warning("raw %d: %s", ctx.raw_id, detail)
 
 
@@ -212,7 +221,8 @@ def _within_attachment_limits(ctx: MailContext, mail: ParsedMail) -> tuple[list,
     kept, dropped = [], []
     for part in mail.attachments:
         if len(part.payload) > limits.max_attachment_bytes:
-            dropped.append(f"{part.filename} ({len(part.payload)} bytes, over {limits.max_attachment_bytes})")
+            dropped.append(
+                f"{part.filename} ({len(part.payload)} bytes, over {limits.max_attachment_bytes})")
         elif len(kept) >= limits.max_attachments:
             dropped.append(f"{part.filename} (more than {limits.max_attachments} attachments)")
         else:
@@ -276,4 +286,5 @@ def _may_take_part(ctx: MailContext, address: str) -> bool:
 def _staff_notices(ctx: MailContext) -> list[str]:
     """What the replying staff member was sent on the ticket (notifications are not messages)."""
     assert ctx.sender is not None and ctx.sender.staff_key and ctx.ticket is not None
-    return outbox.notice_texts(ctx.ticket, ctx.settings.directory.staff_by_key[ctx.sender.staff_key].emails)
+    return outbox.notice_texts(ctx.ticket, ctx.settings.directory.staff_by_key[
+        ctx.sender.staff_key].emails)

@@ -74,9 +74,12 @@ def _treat_as_outsider(ctx: MailContext, sender: Author) -> None:
     ctx.impersonated = sender.staff_key
     ctx.sender = Author(kind="unknown", address=sender.address, name=sender.name)
     through_customer_address = ctx.signed is not None and ctx.signed.role == CUSTOMER
-    if ctx.ticket is not None and not through_customer_address and not may_join(ctx.ticket, ctx.sender):
+    if ctx.ticket is not None and not through_customer_address and not may_join(ctx.ticket,
+                                                                                ctx.sender):
         ctx.notes.append(f"ticket {ctx.ticket.number} not joined: the sender is not on it")
         ctx.ticket = None
-    ctx.notes.append(f"from staff address {sender.address} without a signed reply address or trusted "
+    ctx.notes.append(
+        f"from staff address {sender.address} without a signed reply address or trusted "
                      "DKIM/DMARC pass: handled as a customer mail, no commands obeyed")
-    log.warning("raw %d: unproven mail from staff address %s, handled as a customer mail", ctx.raw_id, sender.address)
+    log.warning("raw %d: unproven mail from staff address %s, handled as a customer mail",
+                ctx.raw_id, sender.address)

@@ -27,13 +27,15 @@ def bounce(ctx: MailContext) -> None:
     report = delivery_report(ctx.mail.headers)
     if report is None:
         return
-    report.outbox = Outbox.get_or_none(Outbox.message_id == report.original_id) if report.original_id else None
+    report.outbox = Outbox.get_or_none(
+        Outbox.message_id == report.original_id) if report.original_id else None
     ctx.bounce = report
     if report.outbox is not None and report.outbox.ticket_id is not None:
         ctx.ticket = report.outbox.ticket
         ctx.notes.append(f"delivery report on our mail {report.original_id}")
     else:
-        ctx.notes.append(f"delivery report on a mail maild did not send ({report.original_id or 'no Message-ID'})")
+        ctx.notes.append(
+            f"delivery report on a mail maild did not send ({report.original_id or 'no Message-ID'})")
 
 
 def delivery_report(message: EmailMessage) -> DeliveryReport | None:
@@ -97,7 +99,8 @@ def record(ctx: MailContext) -> None:
     repeated = row.status == "failed" and all(is_bounced(f.address) for f in report.failed)
     if report.failed:
         why = "; ".join(f"{f.address}: {f.status} {f.diagnostic}".strip() for f in report.failed)
-        Outbox.update(status="failed", last_error=f"delivery report: {why}").where(Outbox.id == row.id).execute()
+        Outbox.update(status="failed", last_error=f"delivery report: {why}").where(
+            Outbox.id == row.id).execute()
         for failure in report.failed:
             _flag(failure, ctx)
     elif report.delayed:
@@ -105,7 +108,8 @@ def record(ctx: MailContext) -> None:
         Outbox.update(last_error=f"delivery delayed: {why}").where(Outbox.id == row.id).execute()
     if ctx.ticket is not None and report.failed:
         if repeated:  # a storm of copies: on record, but staff were told with the first
-            Event.create(ticket=ctx.ticket, raw=ctx.raw_id, kind="bounce_repeated", created_at=ctx.now,
+            Event.create(ticket=ctx.ticket, raw=ctx.raw_id, kind="bounce_repeated",
+                         created_at=ctx.now,
                          detail=f"another delivery report on {report.original_id}")
         else:
             _attach(ctx, ctx.ticket, report)
@@ -123,12 +127,15 @@ def _flag(failure: Failure, ctx: MailContext) -> None:
 
 def _attach(ctx: MailContext, ticket: Ticket, report: DeliveryReport) -> None:
     """On the ticket as an internal note and a history entry; whoever is responsible is told."""
-    lines = [f"Mail {report.original_id} could not be delivered to {f.address}: {f.status} {f.diagnostic}".strip()
+    lines = [
+        f"Mail {report.original_id} could not be delivered to {f.address}: {f.status} {f.diagnostic}".strip()
              for f in report.failed]
     text = "\n".join(lines)
     assert ctx.mail is not None
-    Message.create(ticket=ticket, raw=ctx.raw_id, direction="note", from_addr=ctx.mail.from_address or "",
-                   subject=ctx.mail.subject, text=text, message_id=ctx.mail.message_id, created_at=ctx.now)
+    Message.create(ticket=ticket, raw=ctx.raw_id, direction="note",
+                   from_addr=ctx.mail.from_address or "",
+                   subject=ctx.mail.subject, text=text, message_id=ctx.mail.message_id,
+                   created_at=ctx.now)
     Event.create(ticket=ticket, raw=ctx.raw_id, kind="bounced", detail=text, created_at=ctx.now)
     people = responsible(ctx.settings, ticket, ctx.now)
     tell_staff(ctx.settings, ticket, people, "bounce", text, ctx.now, raw_id=ctx.raw_id)

@@ -63,7 +63,8 @@ def within_cap(settings: Settings, now: datetime, address: str, ticket: Ticket |
     if not capped_since(address, now - timedelta(days=1)):
         detail = (f"{address}: over {per_hour} automatic answers an hour or {per_day} a day "
                   f"({who}); no more until it calms down")
-        Event.create(ticket=ticket, raw=raw_id, kind="auto_reply_capped", detail=detail, created_at=now)
+        Event.create(ticket=ticket, raw=raw_id, kind="auto_reply_capped", detail=detail,
+                     created_at=now)
         log.warning("automatic answers capped: %s", detail)
         _tell_managers(settings, address, detail, ticket)
     return False
@@ -91,14 +92,16 @@ def looks_automatic(address: str) -> bool:
             or joined.startswith(("noreply", "donotreply")))
 
 
-def _ticket_within_cap(settings: Settings, now: datetime, ticket: Ticket, raw_id: int | None, new: bool) -> bool:
+def _ticket_within_cap(settings: Settings, now: datetime, ticket: Ticket, raw_id: int | None,
+                       new: bool) -> bool:
     limit = settings.config.main.limits.auto_replies_per_ticket_per_day
     day = now - timedelta(days=1)
     if (0 if new else ticket_auto_mail_since(ticket.number, day, TICKET_PURPOSES)) < limit:
         return True
     if not events_since("ticket_auto_mail_capped", ticket.number, day):
         detail = f"over {limit} automatic mails to the ticket's customers in a day; no more until tomorrow"
-        Event.create(ticket=ticket, raw=raw_id, kind="ticket_auto_mail_capped", detail=detail, created_at=now)
+        Event.create(ticket=ticket, raw=raw_id, kind="ticket_auto_mail_capped", detail=detail,
+                     created_at=now)
         log.warning("ticket %d: automatic mail capped: %s", ticket.number, detail)
     return False
 
@@ -114,4 +117,5 @@ def _tell_managers(settings: Settings, address: str, detail: str, ticket: Ticket
         "address": address, "detail": detail, "helpdesk_name": settings.config.helpdesk.name,
         "ticket": ticket.number if ticket else None,
     })
-    outbox.queue_notice(settings, "auto_reply_capped", rendered, [(m.name, m.emails[0]) for m in managers])
+    outbox.queue_notice(settings, "auto_reply_capped", rendered, [(m.name, m.emails[
+        0]) for m in managers])

@@ -49,7 +49,8 @@ class StaffReply:
         return next((c.argument for c in self.commands if c.name == name), None)
 
     def status(self) -> str | None:
-        return next((STATUS_COMMANDS[c.name] for c in self.commands if c.name in STATUS_COMMANDS), None)
+        return next((STATUS_COMMANDS[c.name] for c in self.commands if c.name in STATUS_COMMANDS),
+                    None)
 
 
 def parse_staff_reply(text: str, staff_keys: dict[str, str]) -> StaffReply:
@@ -86,7 +87,8 @@ def _parse_line(line: str, staff_keys: dict[str, str], reply: StaffReply) -> Non
     name, argument = found.group(1).lower(), found.group(2).strip()
     parser = PARSERS.get(name)
     if parser is None:
-        reply.errors.append(f"{line}: unknown command (known: {', '.join('#' + n for n in PARSERS)})")
+        reply.errors.append(
+            f"{line}: unknown command (known: {', '.join('#' + n for n in PARSERS)})")
         return
     try:
         reply.commands.append(Command(name, parser(argument, staff_keys)))
@@ -109,7 +111,8 @@ def _priority(argument: str, _: dict[str, str]) -> str:
 def _assign(argument: str, staff_keys: dict[str, str]) -> str:
     key = staff_keys.get(argument.lower())
     if key is None:
-        raise ValueError(f"no staff member called {argument!r}" if argument else "whom? e.g. #assign alice")
+        raise ValueError(
+            f"no staff member called {argument!r}" if argument else "whom? e.g. #assign alice")
     return key
 
 
@@ -146,9 +149,11 @@ def _meeting(argument: str, _: dict[str, str]) -> str:
         return ""
     day, _, clock = argument.partition(" ")
     try:
-        when = datetime.combine(date.fromisoformat(day), time.fromisoformat(clock.strip()) if clock else time(9))
+        when = datetime.combine(date.fromisoformat(day), time.fromisoformat(clock.strip(
+            )) if clock else time(9))
     except ValueError:
-        raise ValueError("expected #meeting, #meeting YYYY-MM-DD or #meeting YYYY-MM-DD HH:MM") from None
+        raise ValueError(
+            "expected #meeting, #meeting YYYY-MM-DD or #meeting YYYY-MM-DD HH:MM") from None
     return when.isoformat(timespec="minutes")
 
 

@@ -123,18 +123,23 @@ class MailContext:
     ticket: Ticket | None = None
     route: Route | None = None
     rule_results: list[RuleResult] = field(default_factory=list)
-    redirect: bool = False  # unknown sender under the `redirect` policy: no ticket, a polite pointer
+    # unknown sender under the `redirect` policy: no ticket, a polite pointer
+    redirect: bool = False
     notes: list[str] = field(default_factory=list)  # explanations kept in the history
     outcome: Outcome | None = None  # set by the step that decided what becomes of the mail
     signed: SignedAddress | None = None  # the valid signed address the mail came through
-    staff_verified: str | None = None  # how a staff sender was proven (signed address, DKIM/DMARC pass)
+    # how a staff sender was proven (signed address, DKIM/DMARC pass)
+    staff_verified: str | None = None
     impersonated: str | None = None  # staff key whose address a mail used without proof
     staff_unauthenticated: bool = False  # signed address, but no trusted DKIM/DMARC result
     proposed: list[str] = field(default_factory=list)  # Cc'd addresses nobody vouched for
     follows: int | None = None  # the closed ticket a late reply follows up
-    bounce: DeliveryReport | None = None  # a delivery status notification, and the mail it reports on
+    # a delivery status notification, and the mail it reports on
+    bounce: DeliveryReport | None = None
     thanks_only: bool = False  # a reply to a resolved ticket that only thanks: nobody is told
-    stored_text: str = ""  # the message text as stored: a reply's new text, without the quoted history
-    said: list[str] = field(default_factory=list)  # what the steps did: one log line once the mail is done
+    # the message text as stored: a reply's new text, without the quoted history
+    stored_text: str = ""
+    # what the steps did: one log line once the mail is done
+    said: list[str] = field(default_factory=list)
     finished: bool = False  # nothing more to do (a copy of a mail in hand): later steps skipped
     started: Started | None = None  # a proven staff member starts this ticket (pipeline.start)

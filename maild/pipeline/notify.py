@@ -43,7 +43,8 @@ IMPERSONATION_TEMPLATE = "impersonation"
 
 
 def notify(ctx: MailContext) -> None:
-    if ctx.impersonated and not ctx.automatic:  # a bounce or out-of-office in their name proves nothing
+    # a bounce or out-of-office in their name proves nothing
+    if ctx.impersonated and not ctx.automatic:
         _tell_impersonated(ctx)
     # A customer's cap never hides a ticket from staff: it limits answers to robots only.
     if ctx.ticket is None or ctx.mail is None or ctx.automatic or ctx.thanks_only:
@@ -92,7 +93,8 @@ def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: st
     for person in people:
         reply_address = settings.reply_addresses.make(ticket.number, staff_role(person.key))
         notices.queue(settings.renderer, Notice(
-            purpose="notification", template=TEMPLATE, ticket=ticket.number, mail_from=helpdesk.address,
+            purpose="notification", template=TEMPLATE, ticket=ticket.number,
+            mail_from=helpdesk.address,
             context={**facts, "recipient_name": person.name, "reply_address": reply_address,
                      "start_address": start_address(settings.reply_addresses, person.key)},
             tag=f"[{helpdesk.tag_prefix}{ticket.number}]",
@@ -103,7 +105,8 @@ def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: st
     if people and said is not None:
         said.append(f"{what} notification to {', '.join(p.key for p in people)}")
     elif people:
-        log.info("ticket %d: %s notification to %s", ticket.number, what, ", ".join(p.key for p in people))
+        log.info("ticket %d: %s notification to %s", ticket.number, what, ", ".join(
+            p.key for p in people))
 
 
 def _when(settings: Settings, moment: datetime | None) -> str | None:
@@ -120,7 +123,8 @@ def responsible(settings: Settings, ticket: Ticket, now: datetime) -> list[Staff
         present = present_or_delegate(assignee, today, directory.staff_by_key)
         if present is not None:
             return [present]
-    members = [directory.staff_by_key[k] for k in settings.config.accounts.queues.get(ticket.queue, [])]
+    members = [directory.staff_by_key[k] for k in settings.config.accounts.queues.get(ticket.queue,
+                                                                                      [])]
     return [m for m in members if m.active and m.away_on(today) is None]
 
 
@@ -146,11 +150,14 @@ def _tell_impersonated(ctx: MailContext) -> None:
     if person is None or ctx.mail is None:
         return
     if not within_cap(ctx.settings, ctx.now, person.emails[0], None, ctx.raw_id):
-        return  # forged in bulk: the managers were told once (pipeline.caps), not the person each time
+        # forged in bulk: the managers were told once (pipeline.caps), not the person each
+        # time
+        return
     helpdesk = ctx.settings.config.helpdesk
     rendered = ctx.settings.renderer.render(IMPERSONATION_TEMPLATE, {
         "recipient_name": person.name, "subject": ctx.mail.subject, "helpdesk_name": helpdesk.name,
-        "received": ctx.now.strftime("%d %B %Y %H:%M UTC"), "ticket": ctx.ticket.number if ctx.ticket else None,
+        "received": ctx.now.strftime("%d %B %Y %H:%M UTC"),
+        "ticket": ctx.ticket.number if ctx.ticket else None,
     })
     outbox.queue_notice(ctx.settings, "impersonation", rendered, [(person.name, person.emails[0])])
     log.warning("raw %d: told %s that their address was used without proof", ctx.raw_id, person.key)

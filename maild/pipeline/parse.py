@@ -48,7 +48,8 @@ def parse_content(content: bytes, limits: Limits) -> tuple[ParsedMail, list[str]
         text = html_to_text(html) if html else ""
     text, wrapped = wrap_long_lines(text, limits.max_line_bytes)
     if wrapped:
-        notes.append(f"{wrapped} lines over {limits.max_line_bytes} bytes wrapped in the stored text "
+        notes.append(
+            f"{wrapped} lines over {limits.max_line_bytes} bytes wrapped in the stored text "
                      "(the raw mail keeps them)")
     mail = ParsedMail(
         headers=headers,
@@ -145,7 +146,8 @@ def single_sender(values: list[str]) -> tuple[str, str | None]:
 
 
 def _addresses(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    return [(" ".join(n.split()), a.strip().lower()) for n, a in pairs if ADDRESS_RE.match(a.strip())]
+    return [(" ".join(n.split()), a.strip().lower()) for n, a in pairs if ADDRESS_RE.match(a.strip(
+        ))]
 
 
 def first_id(value: object) -> str | None:
@@ -154,7 +156,8 @@ def first_id(value: object) -> str | None:
 
 
 def _thread_ids(in_reply_to: object, references: object) -> list[str]:
-    ids = MSGID_RE.findall(_no_nul(str(in_reply_to or ""))) + MSGID_RE.findall(_no_nul(str(references or "")))[::-1]
+    ids = MSGID_RE.findall(_no_nul(str(in_reply_to or ""))) + MSGID_RE.findall(_no_nul(str(
+        references or "")))[::-1]
     return list(dict.fromkeys(ids))[:MAX_THREAD_IDS]
 
 
@@ -165,7 +168,8 @@ def _attachment(part: dict, html: str | None) -> AttachmentPart:
     return AttachmentPart(
         filename=_no_nul(str(part.get("filename") or "")) or "attachment",
         # A media type is at most 127 + 1 + 127 characters (RFC 6838); longer is junk, cut to fit.
-        content_type=_no_nul(str(part.get("mail_content_type") or ""))[:255] or "application/octet-stream",
+        content_type=_no_nul(str(part.get("mail_content_type") or ""))[
+            :255] or "application/octet-stream",
         payload=data,
         content_id=content_id,
         # Shown by the HTML whatever its Content-Disposition says: clients disagree on that.

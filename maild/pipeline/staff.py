@@ -55,7 +55,8 @@ def apply_staff_reply(ctx: MailContext, ours: list[str]) -> None:
         _answer_or_note(ctx, ticket, staff, reply)
         for template in notices:  # after the answer, so the customer reads the answer first
             tell_requester(ctx.settings, ticket, template, ctx.now, ctx.raw_id)
-        if ctx.staff_unauthenticated and (reply.commands or refused):  # an answer alone is no command
+        # an answer alone is no command
+        if ctx.staff_unauthenticated and (reply.commands or refused):
             _tell_unauthenticated(ctx, ticket, staff, reply, refused)
     raw_store.mark_done(ctx.raw_id, raw_store.PROCESSED, ticket)
 
@@ -145,7 +146,8 @@ def _answer_or_note(ctx: MailContext, ticket: Ticket, staff: Staff, reply: Staff
         what = "commands only"
         if ctx.mail is not None and ctx.mail.attachments:  # no answer carries them: kept staff-side
             _store(ctx, ticket, "note", f"files from {staff.key}'s reply (commands only)")
-    ctx.said.append(f"ticket {ticket.number}: staff reply from {staff.key}: {what}, {len(reply.commands)} commands")
+    ctx.said.append(
+        f"ticket {ticket.number}: staff reply from {staff.key}: {what}, {len(reply.commands)} commands")
 
 
 def mark_answered(ctx: MailContext, ticket: Ticket) -> None:
@@ -194,7 +196,8 @@ def _assign(ctx: MailContext, ticket: Ticket, staff: Staff, command: Command) ->
     _change(ctx, ticket, staff, "assignee", command.argument)
     if command.argument != staff.key:
         person = ctx.settings.directory.staff_by_key[command.argument]
-        tell_staff(ctx.settings, ticket, [person], "assigned", _first_customer_text(ticket), ctx.now)
+        tell_staff(ctx.settings, ticket, [person], "assigned", _first_customer_text(ticket),
+                   ctx.now)
 
 
 def _status(ctx: MailContext, ticket: Ticket, staff: Staff, status: str) -> str | None:
@@ -224,10 +227,12 @@ def _cc(ctx: MailContext, ticket: Ticket, staff: Staff, command: Command) -> Non
 def _meeting(ctx: MailContext, ticket: Ticket, staff: Staff, command: Command) -> None:
     """The argument is office-local time; without one, the meeting was held now."""
     zone = ctx.settings.calendar.zone
-    held = datetime.fromisoformat(command.argument).replace(tzinfo=zone) if command.argument else ctx.now
+    held = datetime.fromisoformat(command.argument).replace(
+        tzinfo=zone) if command.argument else ctx.now
     assert ticket.organisation is not None  # checked before any command ran
     log_meeting(ticket.organisation, held, staff.key, ctx.now)
-    _event(ctx, ticket, "meeting", f"meeting with {ticket.organisation} held {held:%Y-%m-%d %H:%M}, logged by {staff.key}")
+    _event(ctx, ticket, "meeting",
+           f"meeting with {ticket.organisation} held {held:%Y-%m-%d %H:%M}, logged by {staff.key}")
 
 
 def _change(ctx: MailContext, ticket: Ticket, staff: Staff, field: str, value: object) -> bool:
@@ -236,7 +241,8 @@ def _change(ctx: MailContext, ticket: Ticket, staff: Staff, field: str, value: o
     if old == value:
         return False
     setattr(ticket, field, value)
-    Ticket.update({field: value, "updated_at": ctx.now}).where(Ticket.number == ticket.number).execute()
+    Ticket.update({field: value, "updated_at": ctx.now}).where(
+        Ticket.number == ticket.number).execute()
     _event(ctx, ticket, field, f"{old} -> {value} by {staff.key}")
     return True
 
@@ -247,9 +253,11 @@ def _refuse(ctx: MailContext, ticket: Ticket, staff: Staff, reply: StaffReply) -
     _store(ctx, ticket, "note", ctx.stored_text)
     _event(ctx, ticket, "commands_refused", f"from {staff.key}: " + "; ".join(reply.errors))
     ctx.outcome = Outcome.REPLIED
-    log.warning("ticket %d: commands from %s refused: %s", ticket.number, staff.key, "; ".join(reply.errors))
+    log.warning("ticket %d: commands from %s refused: %s", ticket.number, staff.key, "; ".join(
+        reply.errors))
     if not within_cap(ctx.settings, ctx.now, staff.emails[0], None, ctx.raw_id):
-        _event(ctx, ticket, "notice_withheld", f"command errors to {staff.key} not sent: over the cap on automatic mail")
+        _event(ctx, ticket, "notice_withheld",
+               f"command errors to {staff.key} not sent: over the cap on automatic mail")
         return
     helpdesk = ctx.settings.config.helpdesk
     rendered = ctx.settings.renderer.render(ERRORS_TEMPLATE, {
@@ -286,6 +294,7 @@ def _event(ctx: MailContext, ticket: Ticket, kind: str, detail: str) -> None:
 
 
 def _first_customer_text(ticket: Ticket) -> str:
-    first = Message.select(Message.text).where((Message.ticket == ticket) & (Message.direction == "in")) \
+    first = Message.select(Message.text).where((Message.ticket == ticket) & (
+        Message.direction == "in")) \
         .order_by(Message.id).first()
     return first.text if first else ""

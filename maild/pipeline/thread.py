@@ -55,11 +55,13 @@ def _by_signed_address(ctx: MailContext) -> Ticket | None:
         ticket = Ticket.find(signed.ticket)
         if ticket is None:
             continue
-        if signed.role == CUSTOMER or signed.staff_key == (ctx.sender.staff_key if ctx.sender else None):
+        if signed.role == CUSTOMER or signed.staff_key == (
+            ctx.sender.staff_key if ctx.sender else None):
             ctx.signed = signed
             ctx.notes.append(f"threaded to ticket {ticket.number} by its signed reply address")
             return ticket
-        ctx.notes.append(f"a staff member's signed address for ticket {ticket.number} used by someone else")
+        ctx.notes.append(
+            f"a staff member's signed address for ticket {ticket.number} used by someone else")
     return None
 
 
@@ -77,7 +79,8 @@ def _signed_addresses(ctx: MailContext) -> list[SignedAddress]:
     assert ctx.mail is not None
     headers = ctx.mail.headers
     seen = [*ctx.recipients, *(a for _, a in ctx.mail.to + ctx.mail.cc),
-            *(str(v).strip().strip("<>") for name in ("Delivered-To", "X-Original-To") for v in headers.get_all(name) or [])]
+            *(str(v).strip().strip("<>") for name in (
+                "Delivered-To", "X-Original-To") for v in headers.get_all(name) or [])]
     status = (ctx.settings.config.main.conversations.status_address or "").lower()
     found = (ctx.settings.reply_addresses.read(a) for a in dict.fromkeys(a.lower() for a in seen)
              if a != status)
@@ -124,7 +127,8 @@ def _referenced_ticket(thread_ids: list[str]) -> Ticket | None:
     """The ticket of the newest mail named that is in its conversation, or else of a notice we
     sent (a staff member answering a notification without its signed Reply-To)."""
     for model in (Message, Outbox):
-        known = (model.select(model.ticket).where(model.message_id.in_(thread_ids) & model.ticket.is_null(False))
+        known = (model.select(model.ticket).where(model.message_id.in_(
+            thread_ids) & model.ticket.is_null(False))
                  .order_by(model.id.desc()).first())
         if known is not None:
             return known.ticket

@@ -88,7 +88,8 @@ class ReplyAddresses:
         if found is None:
             return SignedAddress(address, 0, "", valid=False)
         ticket, role, mac = int(found.group(1)), found.group(2), found.group(3)
-        return SignedAddress(address, ticket, role, hmac.compare_digest(mac, self._mac(ticket, role)))
+        return SignedAddress(address, ticket, role, hmac.compare_digest(mac, self._mac(ticket,
+                                                                                       role)))
 
     def message_id(self) -> str:
         """A new Message-ID for a mail of ours, signed so that only we can write one."""
@@ -115,7 +116,8 @@ def load_secret(config: Config) -> bytes:
     configured = config.conversations_secret()
     if configured is not None:
         if len(configured) < 16:
-            raise ConfigError(["conversations: the reply-address secret must be at least 16 characters"])
+            raise ConfigError([
+                "conversations: the reply-address secret must be at least 16 characters"])
         return configured.encode()
     return _state_key(config.state_dir / KEY_FILE)
 

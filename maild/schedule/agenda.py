@@ -17,7 +17,8 @@ def agenda(settings: Settings, now: datetime, days: int) -> list[dict[str, Any]]
     """Everything due within `days`, by time; service-target notices already owed come first."""
     until = as_utc(now) + timedelta(days=days)
     items = [r.as_json() for r in reminders.upcoming(settings, now, days)]
-    items += [d.as_json(settings, now) for d in targets.deadlines(settings) if as_utc(d.at) <= until]
+    items += [d.as_json(settings, now) for d in targets.deadlines(settings) if as_utc(
+        d.at) <= until]
     items += [step.as_json() for step in waiting.coming(settings) if step.at <= until]
     return sorted(items, key=lambda item: item["due_at"])
 

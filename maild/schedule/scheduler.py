@@ -41,13 +41,16 @@ class OccurrenceTrigger(BaseTrigger):
     def __init__(self, settings: Settings, kinds: tuple[str, ...], organisation: str) -> None:
         self.settings, self.kinds, self.organisation = settings, kinds, organisation
 
-    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+    def get_next_fire_time(self, previous_fire_time: datetime | None,
+                           now: datetime) -> datetime | None:
         after = previous_fire_time or now
         start = self.settings.calendar.local_date(after)
         plan = reminders.occurrences(self.settings.directory, self.settings.calendar,
-                                     self.settings.config.main.reminders, start, start + timedelta(days=550),
+                                     self.settings.config.main.reminders, start, start + timedelta(
+                                         days=550),
                                      kinds=self.kinds, organisation=self.organisation)
-        return next((r.due_at for r in plan if r.due_at > after or (previous_fire_time is None and r.due_at == after)),
+        return next((r.due_at for r in plan if r.due_at > after or (
+            previous_fire_time is None and r.due_at == after)),
                     None)
 
 
@@ -95,7 +98,8 @@ def job_specs(settings: Settings) -> list[JobSpec]:
                           OccurrenceTrigger(settings, kinds, org.key), kinds, org.key)
                   for kinds in _kinds_for(org)]
     specs.append(JobSpec("reminder:meeting_notes", every, ("meeting_notes",)))
-    specs.append(JobSpec("reminder:catch-up", IntervalTrigger(minutes=defaults.REMINDER_CATCH_UP_MINUTES,
+    specs.append(JobSpec("reminder:catch-up", IntervalTrigger(
+        minutes=defaults.REMINDER_CATCH_UP_MINUTES,
                                                               timezone=timezone.utc),
                          (*reminders.KINDS, *((digest.KIND,) if main.reminders.digest else ()))))
     return specs
@@ -118,7 +122,8 @@ def _kinds_for(org: Organisation) -> list[tuple[str, ...]]:
 class Scheduler:
     """The AsyncIOScheduler and its jobs; database work goes through `run_in_db` (a thread)."""
 
-    def __init__(self, runtime: Runtime, run_in_db: RunInDatabaseThread, on_queued: Callable[[], None],
+    def __init__(self, runtime: Runtime, run_in_db: RunInDatabaseThread, on_queued: Callable[[],
+                                                                                             None],
                  clock: Clock = utc_clock) -> None:
         self.runtime, self.run_in_db, self.on_queued, self.clock = runtime, run_in_db, on_queued, clock
         self.specs: dict[str, JobSpec] = {}
@@ -138,7 +143,8 @@ class Scheduler:
                 job.remove()
         for spec in self.specs.values():
             extra = {"next_run_time": self.clock()} if spec.id == "reminder:catch-up" else {}
-            self.apscheduler.add_job(self._fire, spec.trigger, args=[spec.id], id=spec.id, name=spec.id,
+            self.apscheduler.add_job(self._fire, spec.trigger, args=[spec.id], id=spec.id,
+                                     name=spec.id,
                                      replace_existing=True, coalesce=True, max_instances=1,
                                      misfire_grace_time=grace, **extra)
         log.info("scheduler: %d jobs (%s)", len(self.specs), ", ".join(sorted(self.specs)))

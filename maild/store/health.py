@@ -20,21 +20,25 @@ def outbox_depth() -> int:
 
 def outbox_health() -> dict[str, Any]:
     oldest = Outbox.select(fn.MIN(Outbox.created_at)).where(Outbox.status == "queued").scalar()
-    deferred = (Outbox.select().where((Outbox.status == "queued") & Outbox.last_error.is_null(False))
+    deferred = (Outbox.select().where((Outbox.status == "queued") & Outbox.last_error.is_null(
+        False))
                 .order_by(Outbox.id.desc()).first())
     return {
         "queued": outbox_depth(),
         "oldest_queued_at": iso(oldest),
         "oldest_age_seconds": round((utcnow() - oldest).total_seconds()) if oldest else None,
-        "deferred": Outbox.select().where((Outbox.status == "queued") & (Outbox.attempts > 0)).count(),
+        "deferred": Outbox.select().where((Outbox.status == "queued") & (
+            Outbox.attempts > 0)).count(),
         "failed": Outbox.select().where(Outbox.status == "failed").count(),
         "last_error": deferred.last_error if deferred else None,
     }
 
 
 def mailbox_health(name: str, folder: str) -> dict[str, Any]:
-    row = MailboxCursor.get_or_none((MailboxCursor.mailbox == name) & (MailboxCursor.folder == folder))
-    failing = bool(row and row.last_error_at and (not row.last_ok_at or row.last_error_at > row.last_ok_at))
+    row = MailboxCursor.get_or_none((MailboxCursor.mailbox == name) & (
+        MailboxCursor.folder == folder))
+    failing = bool(row and row.last_error_at and (
+        not row.last_ok_at or row.last_error_at > row.last_ok_at))
     return {
         "name": name,
         "folder": folder,

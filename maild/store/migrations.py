@@ -32,7 +32,8 @@ def add_columns(model: type[peewee.Model], *names: str) -> None:
     table = model._meta.table_name
     present = {column.name for column in database.get_columns(table)}
     migrator = SchemaMigrator.from_database(database.obj)
-    operations = [migrator.add_column(table, model._meta.fields[name].column_name, model._meta.fields[name])
+    operations = [migrator.add_column(table, model._meta.fields[name].column_name,
+                                      model._meta.fields[name])
                   for name in names if model._meta.fields[name].column_name not in present]
     if operations:
         run_migrations(*operations)
@@ -47,7 +48,8 @@ def _conversations() -> None:
 
 
 def _service_targets_and_reminders() -> None:
-    add_columns(Ticket, "sla_since", "response_due_at", "resolution_due_at", "paused_since", "paused_seconds")
+    add_columns(Ticket, "sla_since", "response_due_at", "resolution_due_at", "paused_since",
+                "paused_seconds")
     add_columns(Event, "organisation")
     add_tables(Occurrence, Meeting)
 

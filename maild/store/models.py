@@ -76,7 +76,8 @@ class BaseModel(Model):
         meta = cls._meta
         db = meta.database.obj
         names = meta.sorted_field_names
-        found = db.execute_sql(_select_statement(cls, db), [meta.primary_key.db_value(key)]).fetchone()
+        found = db.execute_sql(_select_statement(cls, db), [meta.primary_key.db_value(
+            key)]).fetchone()
         if found is None:
             return None
         row = cls(__no_default__=1, **{name: meta.fields[name].python_value(value)
@@ -102,14 +103,16 @@ def fixed_sql(statement: str, params: Sequence[Any]) -> Any:
     return db.execute_sql(_STATEMENTS[key], params)
 
 
-def _insert_statement(model: type[BaseModel], names: tuple[str, ...], db: Any, generated: bool) -> str:
+def _insert_statement(model: type[BaseModel], names: tuple[str, ...], db: Any,
+                      generated: bool) -> str:
     key = (model, names, type(db), generated)
     if key not in _INSERTS:
         meta = model._meta
         values = ", ".join([db.param] * len(names))
         returning = (f" RETURNING {_quoted(db, meta.primary_key.column_name)}"
                      if generated and db.returning_clause else "")
-        _INSERTS[key] = (f"INSERT INTO {_quoted(db, meta.table_name)} ({_columns(model, names, db)}) "
+        _INSERTS[key] = (
+            f"INSERT INTO {_quoted(db, meta.table_name)} ({_columns(model, names, db)}) "
                          f"VALUES ({values}){returning}")
     return _INSERTS[key]
 
@@ -118,7 +121,8 @@ def _select_statement(model: type[BaseModel], db: Any) -> str:
     key = (model, type(db))
     if key not in _SELECTS:
         meta = model._meta
-        _SELECTS[key] = (f"SELECT {_columns(model, meta.sorted_field_names, db)} FROM {_quoted(db, meta.table_name)} "
+        _SELECTS[key] = (
+            f"SELECT {_columns(model, meta.sorted_field_names, db)} FROM {_quoted(db, meta.table_name)} "
                          f"WHERE {_quoted(db, meta.primary_key.column_name)} = {db.param}")
     return _SELECTS[key]
 
@@ -171,11 +175,13 @@ class RawMail(BaseModel):
     source = TextField()
     recipients = TextField(default="")  # envelope recipients, one per line
     envelope_from = TextField(null=True)  # MAIL FROM; "" is the null path <>; None when unknown
-    route_defaults = TextField(default="{}")  # JSON: queue/kind the channel asks for (an IMAP mailbox's)
+    # JSON: queue/kind the channel asks for (an IMAP mailbox's)
+    route_defaults = TextField(default="{}")
     size = IntegerField()
     sha256 = CharField(max_length=64, index=True)
     content = BlobField()
-    status = CharField(max_length=16, default="received", index=True)  # received processed ignored quarantined
+    # received processed ignored quarantined
+    status = CharField(max_length=16, default="received", index=True)
     reason = TextField(null=True)
     attempts = IntegerField(default=0)
     ticket = ForeignKeyField(Ticket, null=True, backref="raw_mails", on_delete="SET NULL")
@@ -257,7 +263,8 @@ class Event(BaseModel):
     kind = CharField(max_length=32)
     detail = TextField(default="")
     created_at = DateTimeField(default=utcnow)
-    organisation = CharField(max_length=64, null=True, index=True)  # an organisation's history (reminders)
+    # an organisation's history (reminders)
+    organisation = CharField(max_length=64, null=True, index=True)
 
 
 class MailboxCursor(BaseModel):
@@ -299,7 +306,8 @@ class Occurrence(BaseModel):
     subject, occurs) is inserted in the same transaction that queues its mail, so a restart, a
     catch-up after downtime or a second host never sends it twice."""
 
-    kind = CharField(max_length=48)  # checkin, monthly_meeting, ..., sla_warning:response, sla_breach:resolution
+    # checkin, monthly_meeting, ..., sla_warning:response, sla_breach:resolution
+    kind = CharField(max_length=48)
     subject = CharField(max_length=80)  # an organisation key, or ticket:<number>
     occurs = CharField(max_length=32)  # the occurrence's own date or time (ISO), before any move
     status = CharField(max_length=16)  # sent skipped superseded
@@ -341,6 +349,7 @@ class MailCopy(BaseModel):
 
 
 ALL_MODELS: tuple[type[BaseModel], ...] = (
-    Ticket, RawMail, Participant, Message, Attachment, Outbox, Event, MailboxCursor, Alert, Occurrence, Meeting,
+    Ticket, RawMail, Participant, Message, Attachment, Outbox, Event, MailboxCursor, Alert,
+    Occurrence, Meeting,
     BouncedAddress, MailCopy, Proposed, TokenHealth,
 )

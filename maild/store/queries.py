@@ -67,7 +67,8 @@ def ticket_detail(number: int) -> dict[str, Any] | None:
             "message_id": m.message_id,
             "created_at": iso(m.created_at),
         }
-        for m in Message.select().where(Message.ticket == ticket).order_by(Message.created_at, Message.id)
+        for m in Message.select().where(Message.ticket == ticket).order_by(Message.created_at,
+                                                                           Message.id)
     ]
     detail["attachments"] = [attachment_summary(a) for a in ticket_attachments(ticket.number)]
     detail["history"] = [
@@ -75,7 +76,8 @@ def ticket_detail(number: int) -> dict[str, Any] | None:
         for e in Event.select().where(Event.ticket == ticket).order_by(Event.created_at, Event.id)
     ]
     detail["outbox"] = [
-        {"message_id": o.message_id, "purpose": o.purpose, "to": o.recipients.split("\n"), "status": o.status,
+        {"message_id": o.message_id, "purpose": o.purpose, "to": o.recipients.split("\n"),
+         "status": o.status,
          "attempts": o.attempts, "last_error": o.last_error}
         for o in Outbox.select().where(Outbox.ticket == ticket).order_by(Outbox.id)
     ]
@@ -110,7 +112,8 @@ def attachment_summary(attachment: Attachment) -> dict[str, Any]:
 def organisation_history(key: str) -> list[dict[str, Any]]:
     """Reminders sent and skipped, meetings logged: what happened with one organisation."""
     return [{"kind": e.kind, "detail": e.detail, "created_at": iso(e.created_at)}
-            for e in Event.select().where(Event.organisation == key).order_by(Event.created_at, Event.id)]
+            for e in Event.select().where(Event.organisation == key).order_by(Event.created_at,
+                                                                              Event.id)]
 
 
 def raw_summary(raw: RawMail) -> dict[str, Any]:
@@ -144,7 +147,8 @@ def raw_detail(raw_id: int, max_header_chars: int = 65_536) -> dict[str, Any] | 
 
 
 def auto_replies_since(address: str, hour: datetime, day: datetime,
-                       purposes: tuple[str, ...] = ("acknowledgement", "redirect")) -> tuple[int, int]:
+                       purposes: tuple[str, ...] = ("acknowledgement", "redirect")) -> tuple[int,
+                                                                                             int]:
     """Automatic answers of these purposes queued for one address since `hour` and since `day`
     (the per-address cap). One fixed statement: it runs for every automatic answer, so no query
     building. A row is counted when the address is its only recipient; the per-ticket cap covers
@@ -163,18 +167,21 @@ def auto_replies_since(address: str, hour: datetime, day: datetime,
 def ticket_auto_mail_since(ticket: int, since: datetime, purposes: tuple[str, ...]) -> int:
     """Automatic mail of these purposes queued on one ticket since then (the per-ticket cap)."""
     listed = ", ".join("?" * len(purposes))
-    return int(fixed_sql(f"SELECT COUNT(*) FROM outbox WHERE ticket_id = ? AND purpose IN ({listed}) AND created_at >= ?",
+    return int(fixed_sql(
+        f"SELECT COUNT(*) FROM outbox WHERE ticket_id = ? AND purpose IN ({listed}) AND created_at >= ?",
                          (ticket, *purposes, since)).fetchone()[0])
 
 
 def events_since(kind: str, ticket: int, since: datetime) -> int:
     """How often this happened to the ticket since then (reopenings, caps recorded)."""
-    return Event.select().where((Event.ticket == ticket) & (Event.kind == kind) & (Event.created_at >= since)).count()
+    return Event.select().where((Event.ticket == ticket) & (Event.kind == kind) & (
+        Event.created_at >= since)).count()
 
 
 def capped_since(address: str, since: datetime) -> bool:
     """Whether the cap on this address was already recorded since then (log and record it once)."""
-    return Event.select().where((Event.kind == "auto_reply_capped") & (Event.detail.startswith(address + ":"))
+    return Event.select().where((Event.kind == "auto_reply_capped") & (Event.detail.startswith(
+        address + ":"))
                                 & (Event.created_at >= since)).exists()
 
 

@@ -42,7 +42,8 @@ FETCH_BYTES = 16 * 1024 * 1024  # at most this much mail in memory per FETCH
 GROUP_SECONDS = 0.5  # mails committed together: other writers wait at most this long for the lock
 FAILING_TRIES = 3  # a mail that failed this often in a row (database errors) is passed over ...
 FAILING_PAUSE_SECONDS = 3600.0  # ... for this long, so the mails after it flow
-EARLY_DONE_SECONDS = 0.25  # the first IDLE after a pass ends this soon, for mail it would not tell of
+# the first IDLE after a pass ends this soon, for mail it would not tell of
+EARLY_DONE_SECONDS = 0.25
 DELETED = b"\\Deleted"
 
 Accept = Callable[[Arrival, Batch], Outcome]
