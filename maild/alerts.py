@@ -46,8 +46,8 @@ class Alerter:
                 continue
             since = self.first_seen_failing.setdefault(key, now)
             if now - since >= timedelta(minutes=rules.mailbox_down_minutes):
-                found[
-                    key] = f"mailbox {mailbox.name} failing since {since:%Y-%m-%d %H:%M} UTC: {state['last_error']}"
+                found[key] = (f"mailbox {mailbox.name} failing since {since:%Y-%m-%d %H:%M} UTC: "
+                              f"{state['last_error']}")
         for label in token_users(config).values():
             token = health.token_health(label)
             if token["last_error"] is not None:  # at once: a revoked grant does not heal by itself
@@ -59,11 +59,12 @@ class Alerter:
         if box["oldest_age_seconds"] and box[
             "oldest_age_seconds"] >= rules.outbox_stuck_minutes * 60:
             found["outbox"] = (f"outbox stuck: {box['queued']} mails queued, the oldest for "
-                               f"{box['oldest_age_seconds'] // 60} minutes; last error: {box['last_error']}")
+                               f"{box['oldest_age_seconds'] // 60} minutes; "
+                               f"last error: {box['last_error']}")
         held = health.quarantine_count()
         if held >= rules.quarantine_at:
-            found[
-                "quarantine"] = f"{held} mails in quarantine (see `maild quarantine`, re-run with `maild retry`)"
+            found["quarantine"] = (f"{held} mails in quarantine "
+                                   "(see `maild quarantine`, re-run with `maild retry`)")
         return found
 
     def check(self, settings: Settings, now: datetime) -> int:

@@ -174,7 +174,8 @@ class Daemon:
         # Not on the sender's thread: a slow relay may hold that one for minutes.
         queued = await loop.run_in_executor(None, outbox_depth)
         connected = sum(w.connected for w, _ in self.watchers)
-        mailboxes = f"{connected}/{len(self.watchers)} mailboxes connected, " if self.watchers else ""
+        mailboxes = (f"{connected}/{len(self.watchers)} mailboxes connected, "
+                     if self.watchers else "")
         return f"{mailboxes}outbox {queued} queued", queued
 
     async def _health_loop(self) -> None:
@@ -215,7 +216,8 @@ class Daemon:
 
     def _start_watchers(self, loop: asyncio.AbstractEventLoop) -> list[tuple[MailboxWatcher,
                                                                              threading.Thread]]:
-        """One thread per IMAP mailbox: imapclient blocks, and a slow server must not stall the rest."""
+        """One thread per IMAP mailbox: imapclient blocks, and a slow server must not stall the
+        rest."""
         config = self.runtime.settings.config
 
         @contextmanager
@@ -262,7 +264,8 @@ class Daemon:
         return outcome
 
     async def _in_database_thread(self, function: Callable[..., Any], *args: Any) -> Any:
-        """Scheduler jobs write on the intake thread, as the alert checks do: one writer at a time."""
+        """Scheduler jobs write on the intake thread, as the alert checks do: one writer at a
+        time."""
         return await asyncio.get_running_loop().run_in_executor(self.intake_pool, function, *args)
 
     async def _send_loop(self) -> None:

@@ -102,7 +102,7 @@ STATUS_INTERVAL_SECONDS = 10.0  # STATUS= to systemd, and the health check behin
 # office hours, `always` every hour; "d" is working days on the office clock.
 SERVICE_TARGETS = {
     1: ("always", "15m", None),   # an engineer assigned immediately, day or night
-    2: ("office", "4h", "3d"),    # an interim answer fast, a permanent proposal within 3 working days
+    2: ("office", "4h", "3d"),    # an interim answer fast, a permanent proposal in 3 working days
     3: ("office", "1d", "10d"),   # a proposal reflecting the impact
     4: ("office", None, None),    # recorded, no target
 }

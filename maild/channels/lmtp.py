@@ -116,7 +116,8 @@ SD_LISTEN_FDS_START = 3
 
 
 def inherited_socket() -> socket.socket | None:
-    """The listening socket systemd passed in (socket activation, `systemd/maild.socket`), if any."""
+    """The listening socket systemd passed in (socket activation, `systemd/maild.socket`), if
+    any."""
     if os.environ.get("LISTEN_PID") != str(os.getpid()) or int(os.environ.get("LISTEN_FDS",
                                                                               "0")) < 1:
         return None

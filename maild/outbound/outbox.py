@@ -65,7 +65,8 @@ def queue_notice(settings: Settings, purpose: str, rendered: Rendered, to: list[
     config = settings.config
     out = notice_headers(settings, to, reply_to, in_reply_to)
     return queue(ticket, purpose, replace(out,
-                                          subject=subject if subject is not None else rendered.subject,
+                                          subject=(subject if subject is not None
+                                                   else rendered.subject),
                                           text=rendered.text, html=rendered.html, files=files),
                  mail_from=config.helpdesk.address, conversation=False)
 
@@ -91,7 +92,8 @@ def notice_headers(settings: Settings, to: list[tuple[str, str]], reply_to: str 
 
 def notice_texts(ticket: Ticket, recipients: Sequence[str], limit: int = 10) -> list[str]:
     """The text parts of the newest mails on the ticket sent to any of `recipients` (a staff
-    member's addresses), newest first: their reply may quote the notification it answers without `>`."""
+    member's addresses), newest first: their reply may quote the notification it answers
+    without `>`."""
     rows = (Outbox.select(Outbox.content, Outbox.recipients).where(Outbox.ticket == ticket)
             .order_by(Outbox.id.desc()).limit(limit * 4))
     wanted = set(recipients)

@@ -208,7 +208,8 @@ class MaildirDrop:
     def deliver(self, mail_from: str, recipients: list[str], content: bytes) -> None:
         name = f"{time.time():.6f}.{uuid.uuid4().hex}.{socket.gethostname()}"
         tmp, new = self.path / "tmp" / name, self.path / "new" / name
-        envelope = f"Return-Path: <{mail_from}>\r\nX-Original-To: {', '.join(recipients)}\r\n".encode()
+        envelope = (f"Return-Path: <{mail_from}>\r\n"
+                    f"X-Original-To: {', '.join(recipients)}\r\n").encode()
         try:
             with open(tmp, "wb") as handle:
                 handle.write(envelope + content)

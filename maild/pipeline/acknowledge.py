@@ -25,7 +25,8 @@ REDIRECT_TEMPLATE = "redirect"
 def acknowledge(ctx: MailContext) -> None:
     if ctx.automatic or (ctx.started is not None and ctx.started.how == "to"):
         return  # `#to`: the customer gets the staff member's own mail instead
-    if ctx.outcome is Outcome.OPENED and ctx.route is not None and ctx.route.acknowledge is not None:
+    if (ctx.outcome is Outcome.OPENED and ctx.route is not None
+            and ctx.route.acknowledge is not None):
         if ctx.ticket is not None and _within_cap(ctx, ctx.ticket.requester):
             _acknowledge_ticket(ctx, ctx.route.acknowledge)
     elif ctx.outcome is Outcome.REDIRECTED and ctx.sender is not None and ctx.sender.address:

@@ -57,7 +57,8 @@ def tell_requester(settings: Settings, ticket: Ticket, template: str, now: datet
     automatic mail, so within the caps (pipeline.caps); a withheld notice is in the history."""
     if ticket.requester and not within_cap(settings, now, ticket.requester, ticket, raw_id):
         Event.create(ticket=ticket, raw=raw_id, kind="notice_withheld", created_at=now,
-                     detail=f"{template} notice to {ticket.requester} not sent: over the cap on automatic mail")
+                     detail=f"{template} notice to {ticket.requester} not sent: "
+                            "over the cap on automatic mail")
         log.info("ticket %d: %s notice withheld by the cap", ticket.number, template)
         return
     helpdesk = settings.config.helpdesk

@@ -54,8 +54,9 @@ def _open_ticket(ctx: MailContext) -> None:
     if ctx.started is not None:  # the staff member who started it, unless they named someone
         route = ctx.route = replace(route, assignee=ctx.started.assignee, covering=None)
     ticket = Ticket(
-        subject=route.subject or bare_subject(mail.subject,
-                                              ctx.settings.config.helpdesk.tag_prefix) or "(no subject)",
+        subject=(route.subject
+                 or bare_subject(mail.subject, ctx.settings.config.helpdesk.tag_prefix)
+                 or "(no subject)"),
         kind=route.kind,
         priority=route.priority,
         queue=route.queue,
@@ -88,8 +89,8 @@ def _open_ticket(ctx: MailContext) -> None:
     ctx.ticket, ctx.outcome = ticket, Outcome.OPENED
     ctx.said.append(
         f"ticket {ticket.number} opened by {mail.message_id} from {sender.kind} {sender.address} "
-                    f"({route.kind}, P{route.priority}, queue {route.queue}, assignee {route.assignee}, "
-                    f"rule {route.rule or 'defaults'})")
+        f"({route.kind}, P{route.priority}, queue {route.queue}, assignee {route.assignee}, "
+        f"rule {route.rule or 'defaults'})")
 
 
 def _add_reply(ctx: MailContext) -> None:
@@ -166,7 +167,8 @@ def _delivery_report(ctx: MailContext) -> None:
     assert report is not None
     if report.outbox is None:
         _ignore(ctx,
-                f"delivery report on a mail maild did not send ({report.original_id or 'no Message-ID'})",
+                "delivery report on a mail maild did not send "
+                f"({report.original_id or 'no Message-ID'})",
                 Outcome.IGNORED)
         return
     record_bounce(ctx)
@@ -209,7 +211,8 @@ def _store_message(ctx: MailContext, ticket: Ticket, text: str) -> None:
                        size=len(part.payload), content=part.payload, content_id=part.content_id,
                        inline=part.inline)
     if dropped:
-        detail = "not stored with the ticket (over the limits; the raw mail keeps them): " + ", ".join(dropped)
+        detail = ("not stored with the ticket (over the limits; the raw mail keeps them): "
+                  + ", ".join(dropped))
         Event.create(ticket=ticket, raw=ctx.raw_id, kind="attachments_dropped", detail=detail,
                      created_at=ctx.now)
         log.warning("raw %d: %s", ctx.raw_id, detail)

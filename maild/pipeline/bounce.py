@@ -35,7 +35,8 @@ def bounce(ctx: MailContext) -> None:
         ctx.notes.append(f"delivery report on our mail {report.original_id}")
     else:
         ctx.notes.append(
-            f"delivery report on a mail maild did not send ({report.original_id or 'no Message-ID'})")
+            "delivery report on a mail maild did not send "
+            f"({report.original_id or 'no Message-ID'})")
 
 
 def delivery_report(message: EmailMessage) -> DeliveryReport | None:
@@ -128,7 +129,8 @@ def _flag(failure: Failure, ctx: MailContext) -> None:
 def _attach(ctx: MailContext, ticket: Ticket, report: DeliveryReport) -> None:
     """On the ticket as an internal note and a history entry; whoever is responsible is told."""
     lines = [
-        f"Mail {report.original_id} could not be delivered to {f.address}: {f.status} {f.diagnostic}".strip()
+        (f"Mail {report.original_id} could not be delivered to {f.address}: "
+         f"{f.status} {f.diagnostic}").strip()
              for f in report.failed]
     text = "\n".join(lines)
     assert ctx.mail is not None

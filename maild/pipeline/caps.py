@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 
 from maild.outbound import outbox
 from maild.store.models import Event, Ticket
-from maild.store.queries import auto_replies_since, capped_since, events_since, ticket_auto_mail_since
+from maild.store.queries import (auto_replies_since, capped_since, events_since,
+                                 ticket_auto_mail_since)
 
 if TYPE_CHECKING:
     from maild.runtime import Settings
@@ -99,7 +100,8 @@ def _ticket_within_cap(settings: Settings, now: datetime, ticket: Ticket, raw_id
     if (0 if new else ticket_auto_mail_since(ticket.number, day, TICKET_PURPOSES)) < limit:
         return True
     if not events_since("ticket_auto_mail_capped", ticket.number, day):
-        detail = f"over {limit} automatic mails to the ticket's customers in a day; no more until tomorrow"
+        detail = (f"over {limit} automatic mails to the ticket's customers in a day; "
+                  "no more until tomorrow")
         Event.create(ticket=ticket, raw=raw_id, kind="ticket_auto_mail_capped", detail=detail,
                      created_at=now)
         log.warning("ticket %d: automatic mail capped: %s", ticket.number, detail)

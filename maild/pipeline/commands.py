@@ -54,7 +54,8 @@ class StaffReply:
 
 
 def parse_staff_reply(text: str, staff_keys: dict[str, str]) -> StaffReply:
-    """Split `text` into commands and answer; `staff_keys` maps lower-case names and keys to keys."""
+    """Split `text` into commands and answer; `staff_keys` maps lower-case names and keys to
+    keys."""
     lines = text.split("\n")
     reply = StaffReply()
     i = 0
