@@ -68,10 +68,11 @@ def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: st
                now: datetime, said: list[str] | None = None, proposed: Sequence[str] = (),
                raw_id: int | None = None, html: str | None = None,
                carried: Carried | None = None) -> None:
-    """One notification per person (`what`: new, reply, assigned), each with its own signed Reply-To.
-    Who was told goes to the log, or onto `said` (a mail's one line) when given. `proposed`: Cc'd
-    addresses nobody vouched for, each offered with the `#cc add` line that takes it in. Below
-    the text: the ticket's recent conversation, without the mail `raw_id` that brought the text.
+    """One notification per person (`what`: new, reply, assigned), each with its own signed
+    Reply-To. Who was told goes to the log, or onto `said` (a mail's one line) when given.
+    `proposed`: Cc'd addresses nobody vouched for, each offered with the `#cc add` line that takes
+    it in. Below the text: the ticket's recent conversation, without the mail `raw_id` that brought
+    the text.
     `html`: the customer's HTML, already made safe; `carried`: the files of their mail."""
     helpdesk = settings.config.helpdesk
     carried = carried or Carried((), ())
@@ -129,7 +130,8 @@ def responsible(settings: Settings, ticket: Ticket, now: datetime) -> list[Staff
 
 
 def _recipients(ctx: MailContext) -> list[Staff]:
-    """Who is responsible for the new ticket, and every staff key or role the rule names in `notify`."""
+    """Who is responsible for the new ticket, and every staff key or role the rule names in
+    `notify`."""
     assert ctx.route is not None and ctx.ticket is not None
     directory = ctx.settings.directory
     today = ctx.settings.calendar.local_date(ctx.now)

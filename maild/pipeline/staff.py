@@ -147,7 +147,8 @@ def _answer_or_note(ctx: MailContext, ticket: Ticket, staff: Staff, reply: Staff
         if ctx.mail is not None and ctx.mail.attachments:  # no answer carries them: kept staff-side
             _store(ctx, ticket, "note", f"files from {staff.key}'s reply (commands only)")
     ctx.said.append(
-        f"ticket {ticket.number}: staff reply from {staff.key}: {what}, {len(reply.commands)} commands")
+        f"ticket {ticket.number}: staff reply from {staff.key}: {what}, "
+        f"{len(reply.commands)} commands")
 
 
 def mark_answered(ctx: MailContext, ticket: Ticket) -> None:
@@ -161,7 +162,8 @@ def mark_answered(ctx: MailContext, ticket: Ticket) -> None:
 
 
 def run_command(ctx: MailContext, ticket: Ticket, staff: Staff, command: Command) -> str | None:
-    """Apply one checked command to the ticket and its history; returns the customer notice it calls for."""
+    """Apply one checked command to the ticket and its history; returns the customer notice it
+    calls for."""
     if command.name in STATUS_COMMANDS:
         return _status(ctx, ticket, staff, STATUS_COMMANDS[command.name])
     runner = {"priority": _priority, "assign": _assign, "take": _take, "kind": _kind, "cc": _cc,

@@ -32,15 +32,15 @@ STEPS: tuple[Step, ...] = (
     bounce,        # a delivery report on a mail we sent: its ticket and outbox row
     identify,      # staff, contact of an organisation, or unknown
     thread,        # the ticket it belongs to: signed reply address, then headers, then subject tag
-    authenticate,  # a staff address proves itself (signed address or DKIM/DMARC) or counts as a customer
+    authenticate,  # staff prove themselves (signed address or DKIM/DMARC) or count as customers
     status_request,  # a customer asking where their tickets stand: answered, no ticket
     start,         # a proven staff member starts a ticket: a forward, `#to`, or their own
     classify,      # routing rules -> kind, priority, queue, route_to, acknowledgement
     admit,         # unknown-sender policy: accept, flag, or redirect to the admin manager
     assign,        # route_to -> the staff member, or who covers while they are away
-    apply,         # ticket, message, participants, history, staff commands and answers; raw mail marked done
+    apply,         # ticket, message, participants, history, staff commands, answers; raw mail done
     acknowledge,   # the acknowledgement (or the redirect pointer), into the outbox
-    notify,        # staff told at once (new ticket, customer reply), each with a signed reply address
+    notify,        # staff told at once (new ticket, customer reply), each with a signed Reply-To
 )
 
 

@@ -39,7 +39,8 @@ def thread(ctx: MailContext) -> None:
     if ticket is not None and _too_late(ctx, ticket) and not _only_thanks(ctx, ticket):
         ctx.follows = ticket.number
         ctx.notes.append(f"ticket {ticket.number} was closed more than "
-                         f"{ctx.settings.config.main.conversations.reopen_days} days ago: follow-up ticket")
+                         f"{ctx.settings.config.main.conversations.reopen_days} days ago: "
+                         "follow-up ticket")
         return
     ctx.ticket = ticket
 

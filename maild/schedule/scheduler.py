@@ -125,7 +125,8 @@ class Scheduler:
     def __init__(self, runtime: Runtime, run_in_db: RunInDatabaseThread, on_queued: Callable[[],
                                                                                              None],
                  clock: Clock = utc_clock) -> None:
-        self.runtime, self.run_in_db, self.on_queued, self.clock = runtime, run_in_db, on_queued, clock
+        self.runtime, self.run_in_db = runtime, run_in_db
+        self.on_queued, self.clock = on_queued, clock
         self.specs: dict[str, JobSpec] = {}
         self.apscheduler = AsyncIOScheduler(timezone=timezone.utc)
 
@@ -159,7 +160,8 @@ class Scheduler:
             return  # removed by a reload meanwhile
         try:
             queued = await self.run_in_db(spec.run, self.runtime.settings, self.clock())
-        except Exception:  # noqa: BLE001 - one failing pass must not stop the scheduler; the next retries
+        # One failing pass must not stop the scheduler; the next one retries.
+        except Exception:  # noqa: BLE001
             log.exception("scheduler job %s failed", job_id)
             return
         if queued:
