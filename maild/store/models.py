@@ -122,8 +122,9 @@ def _select_statement(model: type[BaseModel], db: Any) -> str:
     if key not in _SELECTS:
         meta = model._meta
         _SELECTS[key] = (
-            f"SELECT {_columns(model, meta.sorted_field_names, db)} FROM {_quoted(db, meta.table_name)} "
-                         f"WHERE {_quoted(db, meta.primary_key.column_name)} = {db.param}")
+            f"SELECT {_columns(model, meta.sorted_field_names, db)} "
+            f"FROM {_quoted(db, meta.table_name)} "
+            f"WHERE {_quoted(db, meta.primary_key.column_name)} = {db.param}")
     return _SELECTS[key]
 
 
@@ -268,7 +269,8 @@ class Event(BaseModel):
 
 
 class MailboxCursor(BaseModel):
-    """Where an IMAP folder was left: its UIDVALIDITY, the last UID committed, health for `status`."""
+    """Where an IMAP folder was left: its UIDVALIDITY, the last UID committed, health for
+    `status`."""
 
     mailbox = CharField(max_length=128)
     folder = CharField(max_length=255)
@@ -293,7 +295,8 @@ class TokenHealth(BaseModel):
 
 
 class Alert(BaseModel):
-    """A problem the admin was told about by mail; `cleared_at` is set when they were told it recovered."""
+    """A problem the admin was told about by mail; `cleared_at` is set when they were told it
+    recovered."""
 
     key = CharField(max_length=200, index=True)  # mailbox:<name>, token:<label>, outbox, quarantine
     detail = TextField()
@@ -331,7 +334,8 @@ class Meeting(BaseModel):
 
 
 class BouncedAddress(BaseModel):
-    """An address a delivery report said is permanently undeliverable; cleared when it writes to us."""
+    """An address a delivery report said is permanently undeliverable; cleared when it writes to
+    us."""
 
     email = CharField(max_length=320, unique=True)
     status = CharField(max_length=16)  # the DSN status, e.g. 5.1.1

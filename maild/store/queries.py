@@ -156,7 +156,8 @@ def auto_replies_since(address: str, hour: datetime, day: datetime,
     p = database.param  # "?" on SQLite, "%s" on PostgreSQL
     listed = ", ".join([p] * len(purposes))
     cursor = database.execute_sql(
-        f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN created_at >= {p} THEN 1 ELSE 0 END), 0) FROM outbox "
+        f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN created_at >= {p} THEN 1 ELSE 0 END), 0) "
+        "FROM outbox "
         f"WHERE recipients = {p} AND created_at >= {p} AND purpose IN ({listed})",
         (hour, address, day, *purposes),
     )
@@ -168,8 +169,9 @@ def ticket_auto_mail_since(ticket: int, since: datetime, purposes: tuple[str, ..
     """Automatic mail of these purposes queued on one ticket since then (the per-ticket cap)."""
     listed = ", ".join("?" * len(purposes))
     return int(fixed_sql(
-        f"SELECT COUNT(*) FROM outbox WHERE ticket_id = ? AND purpose IN ({listed}) AND created_at >= ?",
-                         (ticket, *purposes, since)).fetchone()[0])
+        f"SELECT COUNT(*) FROM outbox WHERE ticket_id = ? AND purpose IN ({listed}) "
+        "AND created_at >= ?",
+        (ticket, *purposes, since)).fetchone()[0])
 
 
 def events_since(kind: str, ticket: int, since: datetime) -> int:
