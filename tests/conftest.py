@@ -44,13 +44,16 @@ MAILD = [sys.executable, "-m", "maild"]
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers",
-                            "sqlite_only: about SQLite itself (files, chattr); not run on PostgreSQL")
+                            "sqlite_only: about SQLite itself (files, chattr); "
+                            "not run on PostgreSQL")
     config.addinivalue_line("markers",
-                            "postgres_only: several hosts on one PostgreSQL; run in the PostgreSQL pass")
+                            "postgres_only: several hosts on one PostgreSQL; "
+                            "run in the PostgreSQL pass")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Each pass runs what belongs to it: `scripts/test` runs the suite on SQLite, then on PostgreSQL."""
+    """Each pass runs what belongs to it: `scripts/test` runs the suite on SQLite, then on
+    PostgreSQL."""
     unwanted = "postgres_only" if databases.ENGINE == "sqlite" else "sqlite_only"
     kept = [item for item in items if unwanted not in item.keywords]
     if len(kept) != len(items):
@@ -63,7 +66,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"maild test database: {databases.ENGINE} ({databases.SETTING if databases.ENGINE != 'sqlite' else 'a file per test'})"
+    where = databases.SETTING if databases.ENGINE != "sqlite" else "a file per test"
+    return f"maild test database: {databases.ENGINE} ({where})"
 
 
 def free_port() -> int:
@@ -309,9 +313,11 @@ def write_config(directory: Path, *, relay_port: int | None, smtp_port: int, pro
         (config_dir / "imap-password").write_text(IMAP_PASSWORD + "\n")
         imap = (f"  imap:\n    - {{name: helpdesk, host: 127.0.0.1, port: {imap_port}, tls: none, "
                 f"user: helpdesk@example.com, password_file: imap-password, retry_seconds: 0.3, "
-                f"retry_max_seconds: 1, auth_retry_seconds: 0.5, idle_renew_seconds: 5, timeout_seconds: 20"
+                f"retry_max_seconds: 1, auth_retry_seconds: 0.5, idle_renew_seconds: 5, "
+                f"timeout_seconds: 20"
                 f"{imap_extra}}}\n")
-    relay = f"  relay: {{host: 127.0.0.1, port: {relay_port}, tls: none, timeout: 5}}\n" if relay_port else ""
+    relay = (f"  relay: {{host: 127.0.0.1, port: {relay_port}, tls: none, timeout: 5}}\n"
+             if relay_port else "")
     database = database or databases.database_url()
     (config_dir / "maild.yaml").write_text(
         f"""helpdesk:

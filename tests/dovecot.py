@@ -2,8 +2,9 @@
 one passwd-file user, listening on a free loopback port. Started and stopped by the tests.
 
 By default it speaks plain IMAP only (`ssl = no`). `Dovecot(dir, tls="ca")` gives it a server
-certificate for 127.0.0.1/localhost signed by a throw-away CA made in its folder (`tls="self-signed"`:
-a self-signed one), STARTTLS on the plain port and an imaps listener on a second free port.
+certificate for 127.0.0.1/localhost signed by a throw-away CA made in its folder
+(`tls="self-signed"`: a self-signed one), STARTTLS on the plain port and an imaps listener on a
+second free port.
 `ssl_required=True` makes it `ssl = required`: no login at all without TLS.
 `oauth2_url=` adds an oauth2 passdb for XOAUTH2/OAUTHBEARER that asks that token-introspection URL
 (a `TokenServer`, a real HTTP server on loopback) whether a token is good.
@@ -273,7 +274,8 @@ passdb {{
   mechanisms = plain login
   args = scheme=PLAIN username_format=%u {d}/passwd
 }}"""
-        imaps = f"    address = 127.0.0.1\n    port = {self.imaps_port}" if self.tls else "    port = 0"
+        imaps = (f"    address = 127.0.0.1\n    port = {self.imaps_port}" if self.tls
+                 else "    port = 0")
         self.conf.write_text(f"""
 base_dir = {d}/run
 state_dir = {d}/state
