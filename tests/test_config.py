@@ -1,4 +1,5 @@
-"""`maild check-config`: every problem as `file:line: key: message`, exit 1; a summary and exit 0."""
+"""`maild check-config`: every problem as `file:line: key: message`, exit 1; a summary and exit
+0."""
 
 from __future__ import annotations
 
@@ -84,7 +85,8 @@ def test_valid_minimal_config(tmp_path: Path) -> None:
     ("main", "outbound:\n", "office_hours: {timezone: Mars/Olympus}\noutbound:\n",
      "maild.yaml:5: office_hours.timezone: unknown time zone 'Mars/Olympus'"),
     ("main", "  from:", "  relay: {host: smtp.example.com, password: hunter2}\n  from:",
-     "maild.yaml:6: outbound.relay: password: secrets are never inline; use password_file, password_env or password_credential"),
+     "maild.yaml:6: outbound.relay: password: secrets are never inline; use password_file, "
+     "password_env or password_credential"),
     ("main", "  from:",
      "  relay: {host: smtp.example.com, user: u, password_file: missing-secret}\n  from:",
      "maild.yaml:6: outbound.relay: cannot read secret missing-secret: No such file or directory"),
@@ -124,8 +126,8 @@ def test_valid_minimal_config(tmp_path: Path) -> None:
      "oauth2_command: get-token}\noutbound:\n",
      "maild.yaml:7: inbound.imap.0.queue: unknown queue 'nope'"),
     ("main", "outbound:\n",
-     "inbound:\n  imap:\n    - {name: hd, host: imap.example.com, user: u, idle_renew_seconds: 3600, "
-     "oauth2_command: get-token}\noutbound:\n",
+     "inbound:\n  imap:\n    - {name: hd, host: imap.example.com, user: u, idle_renew_seconds: "
+     "3600, oauth2_command: get-token}\noutbound:\n",
      "maild.yaml:7: inbound.imap.0.idle_renew_seconds: Input should be less than or equal to 1740"),
     ("main", "outbound:\n", "conversations: {secret_file: k, secret_env: K}\noutbound:\n",
      "maild.yaml:5: conversations: give only one of secret_file, secret_env, secret_credential"),
@@ -136,7 +138,8 @@ def test_valid_minimal_config(tmp_path: Path) -> None:
     ("accounts", "  - key: alice\n", "  - key: Alice Smith\n",
      "accounts.yaml:2: staff.0.key: String should match pattern"),
     ("routing", "      subject_contains: attention\n", "      subject_regex: '(unclosed'\n",
-     "routing.yaml:4: rules.0.match.subject_regex: bad regular expression '(unclosed': missing ), unterminated subpattern at position 0"),
+     "routing.yaml:4: rules.0.match.subject_regex: bad regular expression '(unclosed': missing ), "
+     "unterminated subpattern at position 0"),
     ("routing", "      queue: helpdesk\n", "      queue: nowhere\n",
      "routing.yaml:6: rules.0.then.queue: unknown queue 'nowhere' (queues are in accounts.yaml)"),
     ("routing", "      queue: helpdesk\n", "      priority: 7\n",
@@ -148,15 +151,19 @@ def test_valid_minimal_config(tmp_path: Path) -> None:
     ("accounts", "  helpdesk: [alice]\n", "  helpdesk: [alice, bob]\n",
      "accounts.yaml:7: queues.helpdesk.1: unknown staff key 'bob'"),
     ("accounts", "    account_manager: alice\n",
-     "    account_manager: alice\n  - key: bath2\n    name: Bath again\n    domains: [bath.example]\n",
-     "accounts.yaml:15: organisations.1.domains.0: 'bath.example' also belongs to organisation 'bath'"),
+     "    account_manager: alice\n  - key: bath2\n    name: Bath again\n    domains: "
+     "[bath.example]\n",
+     "accounts.yaml:15: organisations.1.domains.0: 'bath.example' also belongs to organisation "
+     "'bath'"),
     ("routing", "      queue: helpdesk\n", "      route_to: nobody\n",
-     "routing.yaml:6: rules.0.then.route_to: 'nobody' is neither a staff key nor one of account_manager, "
-     "customer_services_manager, queue"),
+     "routing.yaml:6: rules.0.then.route_to: 'nobody' is neither a staff key nor one of "
+     "account_manager, customer_services_manager, queue"),
     ("routing", "      queue: helpdesk\n", "      route_to: customer_services_manager\n",
-     "routing.yaml:6: rules.0.then.route_to: no staff member has the role customer_services_manager"),
+     "routing.yaml:6: rules.0.then.route_to: no staff member has the role "
+     "customer_services_manager"),
     ("routing", "      queue: helpdesk\n", "      notify: [alice, on_call]\n",
-     "routing.yaml:6: rules.0.then.notify.1: 'on_call' is neither a staff key nor a role anyone has"),
+     "routing.yaml:6: rules.0.then.notify.1: 'on_call' is neither a staff key nor a role anyone "
+     "has"),
     ("routing", "      subject_contains: attention\n", "      organisation: oxford\n",
      "routing.yaml:4: rules.0.match.organisation: unknown organisation 'oxford'"),
     ("routing", "      subject_contains: attention\n", "      header: {X-Ref: '[unclosed'}\n",
@@ -169,14 +176,16 @@ def test_valid_minimal_config(tmp_path: Path) -> None:
      + "".join(
          f"      - {{name: C{i}, email: c{i}@bath.example, primary_user: true}}\n" for i in range(
              6)),
-     "accounts.yaml:13: organisations.0.contacts: 6 primary users, more than the 5 allowed (settings.max_primary_users)"),
+     "accounts.yaml:13: organisations.0.contacts: 6 primary users, more than the 5 allowed "
+     "(settings.max_primary_users)"),
     ("accounts", "    account_manager: alice\n",
      "    account_manager: alice\n    contract_start: next spring\n",
      "accounts.yaml:13: organisations.0.contract_start: Input should be a valid date"),
     ("accounts", "    account_manager: alice\n", "    account_manager: alice\n    phase: pilot\n",
      "accounts.yaml:13: organisations.0.phase: Input should be 'implementation' or 'live'"),
     ("accounts", "    emails: [alice@example.com]\n",
-     "    emails: [alice@example.com]\n    away: [{from: 2026-12-01, until: 2026-12-24, delegate: zed}]\n",
+     "    emails: [alice@example.com]\n    away: [{from: 2026-12-01, until: 2026-12-24, delegate: "
+     "zed}]\n",
      "accounts.yaml:5: staff.0.away.0.delegate: delegate 'zed' is not a staff key"),
     ("accounts", "    emails: [alice@example.com]\n",
      "    emails: [alice@example.com]\n    away: [{from: 2026-12-24, until: 2026-12-01}]\n",
@@ -184,7 +193,8 @@ def test_valid_minimal_config(tmp_path: Path) -> None:
     ("accounts", "    account_manager: alice\n",
      "    account_manager: alice\n    addresses: [x@gmail.example]\n  - key: b2\n    name: B2\n"
      "    account_manager: alice\n    addresses: [x@gmail.example]\n",
-     "accounts.yaml:17: organisations.1.addresses.0: 'x@gmail.example' also belongs to organisation 'bath'"),
+     "accounts.yaml:17: organisations.1.addresses.0: 'x@gmail.example' also belongs to "
+     "organisation 'bath'"),
     ("accounts", "    roles: [helpdesk, account_manager]\n", "    roles: [wizard]\n",
      "accounts.yaml:5: staff.0.roles.0: Input should be 'helpdesk', 'engineer', 'account_manager', "
      "'customer_services_manager' or 'on_call'"),
@@ -227,18 +237,21 @@ def test_all_errors_in_all_files_are_reported_in_one_run(tmp_path: Path) -> None
 
 @pytest.mark.parametrize(("section", "expected"), [
     ("service_targets:\n  priorities:\n    2: {resolution: 3 days}\n",
-     "maild.yaml:10: service_targets.priorities.2.resolution: expected a duration such as 15m, 4h or 3d "
-     "(working days), got '3 days'"),
+     "maild.yaml:10: service_targets.priorities.2.resolution: expected a duration such as 15m, 4h "
+     "or 3d (working days), got '3 days'"),
     ("service_targets:\n  priorities:\n    5: {response: 1h}\n",
      "maild.yaml:10: service_targets.priorities.5: Input should be 1, 2, 3 or 4"),
     ("service_targets:\n  warn_at: 1.5\n",
      "maild.yaml:9: service_targets.warn_at: Input should be less than 1"),
     ("reminders:\n  checkin: {day: someday}\n",
-     "maild.yaml:9: reminders.checkin.day: Input should be 'mon', 'tue', 'wed', 'thu', 'fri', 'sat' or 'sun'"),
+     "maild.yaml:9: reminders.checkin.day: Input should be 'mon', 'tue', 'wed', 'thu', 'fri', "
+     "'sat' or 'sun'"),
     ("reminders:\n  contact_verification_months: 0\n",
-     "maild.yaml:9: reminders.contact_verification_months: Input should be greater than or equal to 1"),
+     "maild.yaml:9: reminders.contact_verification_months: Input should be greater than or equal "
+     "to 1"),
     ("reminders:\n  misfire_grace_minutes: soon\n",
-     "maild.yaml:9: reminders.misfire_grace_minutes: Input should be a valid number, unable to parse string as a number"),
+     "maild.yaml:9: reminders.misfire_grace_minutes: Input should be a valid number, unable to "
+     "parse string as a number"),
 ])
 def test_service_target_and_reminder_errors(tmp_path: Path, section: str, expected: str) -> None:
     code, lines = check(tmp_path, main=MAIN + "log_level: info\n" + section)
@@ -249,22 +262,26 @@ def test_live_from_must_be_a_date(tmp_path: Path) -> None:
     code, lines = check(tmp_path, accounts=ACCOUNTS + "    live_from: next spring\n")
     assert code == 1
     assert any(line.startswith(
-        "accounts.yaml:13: organisations.0.live_from: Input should be a valid date") for line in lines), lines
+        "accounts.yaml:13: organisations.0.live_from: Input should be a valid date")
+        for line in lines), lines
 
 
 @pytest.mark.parametrize(("database", "expected"), [
     ("database: mysql://maild@db/maild\n",
      "maild.yaml:7: database.url: expected sqlite:///PATH or postgresql://USER@HOST[:PORT]/NAME"),
     ("database: postgresql://maild:hunter2@db.example.com/maild\n",
-     "maild.yaml:7: database.url: no password in the URL: use password_file, password_env or password_credential"),
+     "maild.yaml:7: database.url: no password in the URL: use password_file, password_env or "
+     "password_credential"),
     ("database: postgresql://maild@db.example.com\n",
      "maild.yaml:7: database.url: expected postgresql://USER@HOST[:PORT]/NAME"),
     ("database: {url: postgresql://maild@db.example.com/maild, password: hunter2}\n",
-     "maild.yaml:7: database: password: secrets are never inline; use password_file, password_env or password_credential"),
+     "maild.yaml:7: database: password: secrets are never inline; use password_file, password_env "
+     "or password_credential"),
     ("database: {url: postgresql://maild@db.example.com/maild, password_file: db-secret}\n",
      "maild.yaml:7: database: cannot read secret db-secret: No such file or directory"),
     (
-        "database:\n  url: postgresql://maild@db.example.com/maild\n  password_env: MAILD_TEST_UNSET_VARIABLE\n",
+        "database:\n  url: postgresql://maild@db.example.com/maild\n  password_env: "
+        "MAILD_TEST_UNSET_VARIABLE\n",
      "maild.yaml:7: database: environment variable MAILD_TEST_UNSET_VARIABLE is not set"),
 ])
 def test_database_errors(tmp_path: Path, database: str, expected: str) -> None:
@@ -274,7 +291,9 @@ def test_database_errors(tmp_path: Path, database: str, expected: str) -> None:
 
 def test_postgresql_database_with_a_password_file_is_valid(tmp_path: Path) -> None:
     (tmp_path / "db-secret").write_text("s3cret\n")
-    main = MAIN + "database: {url: 'postgresql://maild@db.example.com:6432/maild?sslmode=require', password_file: db-secret}\n"
+    main = (MAIN + "database: "
+            "{url: 'postgresql://maild@db.example.com:6432/maild?sslmode=require', "
+            "password_file: db-secret}\n")
     code, lines = check(tmp_path, main=main)
     assert code == 0, lines
 
@@ -284,7 +303,9 @@ def test_postgresql_url_becomes_connection_parameters_and_the_password_is_never_
     from maild.config import load_config
 
     (tmp_path / "db-secret").write_text("s3cret\n")
-    main = MAIN + "database: {url: 'postgresql://maild@db.example.com:6432/help%20desk?sslmode=require', password_file: db-secret}\n"
+    main = (MAIN + "database: "
+            "{url: 'postgresql://maild@db.example.com:6432/help%20desk?sslmode=require', "
+            "password_file: db-secret}\n")
     check(tmp_path, main=main)
     target = load_config(tmp_path / "maild.yaml").database
     assert (target.engine, target.name, target.path) == ("postgresql", "help desk", None)
@@ -327,7 +348,8 @@ def test_a_missing_routing_file_is_the_main_files_error(tmp_path: Path) -> None:
 def test_two_routing_rules_with_one_name_are_refused(tmp_path: Path) -> None:
     code, lines = check(tmp_path, routing=ROUTING + ROUTING.removeprefix("rules:\n"))
     assert code == 1
-    assert "routing.yaml:7: rules.1.name: duplicate rule name 'escalation' (also rules.0)" in lines, lines
+    assert ("routing.yaml:7: rules.1.name: duplicate rule name 'escalation' (also rules.0)"
+            in lines), lines
 
 
 def test_account_manager_without_the_role_is_refused(tmp_path: Path) -> None:
@@ -357,7 +379,8 @@ def test_sighup_with_an_impossible_date_keeps_the_old_config_and_says_ready(
         notify.wait_for("RELOADING=1")
         assert notify.wait_for("READY=1").startswith("READY=1")
         log = daemon.log.read_text()
-        assert f"accounts.yaml:{bad_line}: organisations.0.contract_start: Input should be a valid date" in log
+        assert (f"accounts.yaml:{bad_line}: organisations.0.contract_start: "
+                "Input should be a valid date") in log
         assert "reload refused, old config kept" in log and "Traceback" not in log
         with smtplib.SMTP("127.0.0.1", setup.smtp_port, timeout=10) as client:  # still serving
             assert client.noop()[0] == 250
@@ -365,7 +388,8 @@ def test_sighup_with_an_impossible_date_keeps_the_old_config_and_says_ready(
         assert daemon.stop() == 0, daemon.log.read_text()
 
 
-CREDENTIAL_MAIN = MAIN + "database: {url: 'postgresql://maild@db.example.com/maild', password_credential: db-password}\n"
+CREDENTIAL_MAIN = (MAIN + "database: {url: 'postgresql://maild@db.example.com/maild', "
+                   "password_credential: db-password}\n")
 
 
 def cli_with(tmp_path: Path, main: str, env: dict[str, str],
@@ -405,14 +429,16 @@ def test_a_missing_credential_names_the_folder_tried(tmp_path: Path) -> None:
            "(credentials_dir (no $CREDENTIALS_DIRECTORY))" in result.stderr, result.stderr
     result = cli_with(tmp_path, CREDENTIAL_MAIN, {"CREDENTIALS_DIRECTORY": str(tmp_path / "none")},
                       "check-config")
-    assert f"credential 'db-password' not found in {tmp_path}/none ($CREDENTIALS_DIRECTORY)" in result.stderr
+    assert (f"credential 'db-password' not found in {tmp_path}/none ($CREDENTIALS_DIRECTORY)"
+            in result.stderr)
 
 
 def test_commands_run_by_hand_read_credentials_from_credentials_dir(tmp_path: Path) -> None:
     from conftest import write_config
 
     config = write_config(tmp_path, relay_port=None, smtp_port=2525,
-                          extra="conversations: {secret_credential: reply-key}\ncredentials_dir: creds\n")
+                          extra="conversations: {secret_credential: reply-key}\n"
+                                "credentials_dir: creds\n")
     (config.parent / "creds").mkdir()
     (config.parent / "creds" / "reply-key").write_text("a-reply-key-of-32-characters-abc\n")
     base = [*MAILD, "-c", str(config)]
@@ -498,5 +524,6 @@ def test_mutated_shipped_config_gives_only_config_errors_with_file_and_line(
 
 
 def test_the_config_mutants_were_both_accepted_and_refused() -> None:
-    """Run after the property: mutants that were all refused (or all accepted) would prove little."""
+    """Run after the property: mutants that were all refused (or all accepted) would prove
+    little."""
     assert FUZZ_SEEN.get("refused", 0) >= 50 and FUZZ_SEEN.get("accepted", 0) >= 10, FUZZ_SEEN
