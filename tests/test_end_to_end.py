@@ -76,7 +76,8 @@ def test_stranger_quoting_a_ticket_tag_gets_a_new_ticket(setup: MaildSetup, daem
 def test_escalation_subject_goes_to_customer_services(setup: MaildSetup, daemon: Daemon,
                                                       smtp_sink: SmtpSink) -> None:
     send(setup.smtp_port, mail(to="info@example.com",
-                               subject="RE: For the attention of the Customer Services Manager \u2013 Slow answers"))
+                               subject="RE: For the attention of the Customer Services Manager "
+                                       "\u2013 Slow answers"))
     smtp_sink.replies(1)
     smtp_sink.wait_to("carol@example.com", 1)
     [ticket] = setup.json("tickets")
@@ -99,7 +100,8 @@ def test_automatic_mail_is_stored_but_not_acknowledged(setup: MaildSetup, daemon
     assert [t["subject"] for t in setup.json("tickets")] == ["A real question"]
 
 
-def test_lmtp_answers_per_recipient_after_commit(tmp_path, smtp_sink: SmtpSink) -> None:  # noqa: ANN001
+def test_lmtp_answers_per_recipient_after_commit(tmp_path,  # noqa: ANN001
+                                                 smtp_sink: SmtpSink) -> None:
     port = free_port()
     setup = MaildSetup(tmp_path, write_config(tmp_path, relay_port=smtp_sink.port, smtp_port=port,
                                               protocol="lmtp"), port)
@@ -133,8 +135,8 @@ def test_shipped_config_runs_with_local_maildir(offline_setup: MaildSetup) -> No
                 break
             __import__("time").sleep(0.05)
         written = [path.read_bytes() for path in outbox.iterdir()]
-        [ack] = [
-            content for content in written if b"\r\nTo: Dana Admin <dana@bath.example.ac.uk>" in content]
+        [ack] = [content for content in written
+                 if b"\r\nTo: Dana Admin <dana@bath.example.ac.uk>" in content]
         assert b"Subject: [#1] Placement report shows the wrong dates" in ack
     finally:
         assert daemon.stop() == 0
@@ -166,7 +168,8 @@ def test_sighup_reloads_a_valid_config_and_keeps_the_old_one_when_broken(
     routing.write_text(good)  # the CLI itself refuses to read a broken config
     assert [t["priority"] for t in setup.json("tickets")] == [2, 2]
     log = daemon.log.read_text()
-    assert "reload refused, old config kept" in log and f"routing.yaml:{bad_line}: defaults.priority" in log
+    assert ("reload refused, old config kept" in log
+            and f"routing.yaml:{bad_line}: defaults.priority" in log)
 
 
 def test_reload_while_mail_flows_loses_nothing(setup: MaildSetup, daemon: Daemon,
@@ -183,7 +186,8 @@ def test_reload_while_mail_flows_loses_nothing(setup: MaildSetup, daemon: Daemon
     sent: list[bytes] = []
 
     def flow() -> None:
-        """At least 60 mails, and on until the reloads are done (a loaded machine makes them slow)."""
+        """At least 60 mails, and on until the reloads are done (a loaded machine makes them
+        slow)."""
         try:
             with smtplib.SMTP("127.0.0.1", setup.smtp_port, timeout=30) as client:
                 for content in mails:
@@ -205,7 +209,8 @@ def test_reload_while_mail_flows_loses_nothing(setup: MaildSetup, daemon: Daemon
     assert b"asked maild (pid" in setup.cli("reload").stdout
     routing.write_text(broken)
     refused = setup.cli("reload")  # checks first: nothing is sent to the daemon
-    assert refused.returncode == 1 and b"defaults.priority: Input should be greater than or equal to 1" in refused.stderr
+    assert refused.returncode == 1 and (
+        b"defaults.priority: Input should be greater than or equal to 1" in refused.stderr)
     daemon.process.send_signal(signal.SIGHUP)  # a bare SIGHUP: the daemon itself refuses it
     time.sleep(0.3)
     routing.write_text(shipped)
@@ -233,7 +238,8 @@ def test_a_robot_answering_everything_gets_at_most_the_cap(setup: MaildSetup, da
         for i in range(rounds):
             client.send_message(mail(sender=f"Sam Responder <{BOT}>",
                                      subject=f"Re: your message {i}",
-                                     body="Thank you for your message. This mailbox is not monitored."))
+                                     body="Thank you for your message. "
+                                          "This mailbox is not monitored."))
     smtp_sink.wait_to("erin@example.com", rounds, timeout=60)
     assert len(smtp_sink.to(BOT)) == 5
     assert len(setup.json("tickets")) == rounds  # nothing lost
@@ -289,7 +295,7 @@ class Responder:
                 answered = len(heard)
         return answered
 
-    def _answer(self, incoming) -> tuple[str, EmailMessage]:  # noqa: ANN001 - an email.message.Message
+    def _answer(self, incoming) -> tuple[str, EmailMessage]:  # noqa: ANN001 - a Message
         # A fresh mail goes to the From address: the signed Reply-To would thread it by itself.
         to = str(incoming.get("Reply-To") or incoming["From"]) if self.threaded else str(incoming[
             "From"])

@@ -70,7 +70,8 @@ def maild_for(tmp_path: Path, smtp_sink: SmtpSink, port: int, mailbox: str) -> M
     config = write_config(tmp_path / "maild", relay_port=smtp_sink.port, smtp_port=smtp_port,
                           imap_port=port)
     text = config.read_text()
-    assert DEFAULT_MAILBOX in text, "conftest.write_config's mailbox line changed: update DEFAULT_MAILBOX"
+    assert DEFAULT_MAILBOX in text, ("conftest.write_config's mailbox line changed: "
+                                     "update DEFAULT_MAILBOX")
     config.write_text(text.replace(DEFAULT_MAILBOX, f"user: {USER}, {mailbox}"))
     return MaildSetup(tmp_path / "maild", config, smtp_port)
 

@@ -222,7 +222,8 @@ def test_jobs_follow_the_accounts_file_on_reload(settings: Settings) -> None:
 def _moments(setup, number: int) -> dict[str, datetime]:  # noqa: ANN001
     import databases
     [row] = databases.query(setup.config,
-                            "SELECT sla_since, response_due_at, created_at FROM ticket WHERE number = ?",
+                            "SELECT sla_since, response_due_at, created_at FROM ticket "
+                            "WHERE number = ?",
                             (number,))
     return {name: value if isinstance(value, datetime) else datetime.fromisoformat(value)
             for name, value in zip(("sla_since", "response_due_at", "created_at"), row)}
