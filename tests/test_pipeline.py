@@ -14,7 +14,8 @@ from maild.store.models import Event, Message, Outbox, Participant, RawMail, Tic
 from mails import mail
 
 
-def accept(intake: Intake, message, envelope_from: str | None = "dana@bath.example.ac.uk") -> Outcome:  # noqa: ANN001
+def accept(intake: Intake, message,  # noqa: ANN001
+           envelope_from: str | None = "dana@bath.example.ac.uk") -> Outcome:
     return intake.accept(Arrival(message.as_bytes(), "test", "test", ["helpdesk@example.com"],
                                  envelope_from))
 
@@ -45,7 +46,8 @@ SIGNED = object()  # stands for a Message-ID maild made, known only once the tes
     ({}, "owner-users@lists.example", "sent by a mail system or no-reply address"),
     ({}, "users-request@lists.example", "sent by a mail system or no-reply address"),
     ({}, "info@example.com", "sent from the helpdesk's own address"),  # an alias
-    ({}, "helpdesk+t1.c.abcdefabcdef@example.com", "sent from the helpdesk's own address"),  # plus-address
+    ({}, "helpdesk+t1.c.abcdefabcdef@example.com",  # plus-address
+     "sent from the helpdesk's own address"),
     ({}, "Helpdesk+anything@Example.com", "sent from the helpdesk's own address"),
 ])
 def test_automatic_mail_is_kept_and_ignored(intake: Intake, headers: dict, sender: str,
@@ -78,7 +80,7 @@ def test_our_own_mail_coming_back_is_recognised_by_its_signed_message_id(intake:
 
 @pytest.mark.parametrize("message_id", [
     "<maild.0123456789abcdef0123456789abcdef@example.com>",                # our old, unsigned form
-    "<maild.0123456789abcdef0123456789abcdef.aaaaaaaaaaaa@example.com>",   # our form, made-up signature
+    "<maild.0123456789abcdef0123456789abcdef.aaaaaaaaaaaa@example.com>",   # our form, fake signature
 ])
 def test_an_outsider_cannot_pass_for_our_own_mail(intake: Intake, message_id: str) -> None:
     """Our loop header and our Message-ID domain are easy to copy: with them, anyone could stop
@@ -87,7 +89,8 @@ def test_an_outsider_cannot_pass_for_our_own_mail(intake: Intake, message_id: st
     assert accept(intake, message) is Outcome.OPENED
     assert Outbox.select().where(Outbox.purpose == "acknowledgement").count() == 1
     opened = Event.get(Event.kind == "opened").detail
-    assert "inbound X-Maild-Loop header ignored" in opened and "inbound X-MAILD-Other header ignored" in opened
+    assert ("inbound X-Maild-Loop header ignored" in opened
+            and "inbound X-MAILD-Other header ignored" in opened)
     assert b"X-Maild-Loop: helpdesk@example.com" in bytes(RawMail.get().content)
 
 
@@ -212,7 +215,8 @@ def test_a_mail_stored_between_look_up_and_insert_is_found_and_the_transaction_g
     assert created
     real_sql = raw_store.fixed_sql
 
-    def look_up_misses(statement: str, params):  # noqa: ANN001, ANN202 - as if the row came just after
+    # As if the row came just after.
+    def look_up_misses(statement: str, params):  # noqa: ANN001, ANN202
         if statement.startswith("SELECT id FROM rawmail"):
             return real_sql("SELECT id FROM rawmail WHERE 0 = 1 AND dedupe_key = ?", params)
         return real_sql(statement, params)

@@ -1,4 +1,5 @@
-"""A mail that makes a pipeline step raise is kept, quarantined with its reason; later mail flows."""
+"""A mail that makes a pipeline step raise is kept, quarantined with its reason; later mail
+flows."""
 
 from __future__ import annotations
 
@@ -81,7 +82,8 @@ def test_mail_failing_three_times_in_a_row_is_held_and_staff_are_told_once(tmp_p
     [told] = Outbox.select().where(Outbox.purpose == "gave_up")
     assert told.recipients == "carol@example.com"  # the customer services manager
     content = bytes(told.content).decode()
-    assert f"raw mail {raw.id}" in content and "Printer on fire" in content and f"maild retry {raw.id}" in content
+    assert (f"raw mail {raw.id}" in content and "Printer on fire" in content
+            and f"maild retry {raw.id}" in content)
     assert Ticket.select().count() == 0
 
 
@@ -118,7 +120,8 @@ def test_sender_of_an_oversize_mail_is_told_in_plain_words_once(tmp_path: Path) 
     html = notice.get_body(("html",)).get_content()
     assert f"Your message is {len(huge) / 1e6:.1f} MB, larger than the 10.2 MB we accept." in text
     assert "our staff will look at it" in text
-    assert '"Logs <b>attached</b> {{7*7}}"' in text and "Logs &lt;b&gt;attached&lt;/b&gt; {{7*7}}" in html
+    assert ('"Logs <b>attached</b> {{7*7}}"' in text
+            and "Logs &lt;b&gt;attached&lt;/b&gt; {{7*7}}" in html)
     assert "secret log line" not in notice.as_string()  # nothing of the mail but its subject
     [held] = raw_store.quarantined()
     assert history(held.id) == [("quarantined", held.reason),
