@@ -79,8 +79,8 @@ def test_our_own_mail_coming_back_is_recognised_by_its_signed_message_id(intake:
 
 
 @pytest.mark.parametrize("message_id", [
-    "<maild.0123456789abcdef0123456789abcdef@example.com>",                # our old, unsigned form
-    "<maild.0123456789abcdef0123456789abcdef.aaaaaaaaaaaa@example.com>",   # our form, fake signature
+    "<maild.0123456789abcdef0123456789abcdef@example.com>",               # our old, unsigned form
+    "<maild.0123456789abcdef0123456789abcdef.aaaaaaaaaaaa@example.com>",  # our form, fake signature
 ])
 def test_an_outsider_cannot_pass_for_our_own_mail(intake: Intake, message_id: str) -> None:
     """Our loop header and our Message-ID domain are easy to copy: with them, anyone could stop

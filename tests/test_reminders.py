@@ -50,7 +50,8 @@ def test_a_year_of_reminders(settings: Settings) -> None:
     # Weekly check-ins for the implementation phase (until 30 June), 09:30 on Mondays; a bank
     # holiday Monday moves to Tuesday; 8 March was missed in the downtime, 15 March sent late.
     moved = {date(2027, 3, 29): date(2027, 3, 30), date(2027, 5, 3): date(2027, 5, 4),
-             date(2027, 5, 31): date(2027, 6, 1), date(2027, 4, 12): date(2027, 4, 13)}  # and a closure
+             date(2027, 5, 31): date(2027, 6, 1),
+             date(2027, 4, 12): date(2027, 4, 13)}  # and a closure
     expected = [moved.get(d, d) for d in mondays(date(2027, 1, 4), date(2027, 6, 28)) if d != date(
         2027, 3, 8)]
     assert dates("checkin", "newco") == expected and len(expected) == 25
@@ -229,7 +230,8 @@ def _moments(setup, number: int) -> dict[str, datetime]:  # noqa: ANN001
             for name, value in zip(("sla_since", "response_due_at", "created_at"), row)}
 
 
-def test_reminders_command_lists_service_target_notices_and_account_reminders(offline_setup) -> None:  # noqa: ANN001
+def test_reminders_command_lists_service_target_notices_and_account_reminders(
+        offline_setup) -> None:  # noqa: ANN001
     import databases
     from conftest import ROOT
     outage = (ROOT / "tests" / "data" / "routing" / "outage-subject.eml").read_bytes()
@@ -251,7 +253,8 @@ def test_reminders_command_lists_service_target_notices_and_account_reminders(of
     assert ticket == [
         {"kind": "sla_warning:response", "organisation": "uni-bath", "ticket": 1, "overdue": True,
          "due_at": utc(moments["sla_since"] + timedelta(minutes=11, seconds=15)),
-         "recipients": ["alice@example.com", "erin@example.com"]},          # the helpdesk queue; Alice is on call too
+         # the helpdesk queue; Alice is on call too
+         "recipients": ["alice@example.com", "erin@example.com"]},
         {"kind": "sla_breach:response", "organisation": "uni-bath", "ticket": 1, "overdue": True,
          "due_at": utc(moments["response_due_at"]), "recipients": ["carol@example.com",
                                                                    "alice@example.com"]},

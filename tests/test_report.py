@@ -197,13 +197,15 @@ def test_cli_json_md_csv_html(month: Month) -> None:
     assert rows[10]["response"]["outcome"] == "missed"
 
     md = report_cli(month, *period).stdout
-    assert "| 3 | uni-bath | P3 > P2 | resolved | 2026-04-02 14:00 | 2026-04-02 16:00 | 2026-04-07 11:00 | 1:00 | " \
-           "4:00 | met (3:00 spare) | 4:30 | 25:30 | met (21:00 spare) | 0:00 |" in md
-    assert "| 9 | uni-bath | P3 > P2 | resolved | 2026-04-24 16:00 | 2026-04-27 14:00 | 2026-04-30 17:00 | 6:30 | " \
-           "4:00 | MISSED by 2:30 | 35:00 | 25:30 | MISSED by 9:30 | 0:00 |" in md
+    assert ("| 3 | uni-bath | P3 > P2 | resolved | 2026-04-02 14:00 | 2026-04-02 16:00 | "
+            "2026-04-07 11:00 | 1:00 | 4:00 | met (3:00 spare) | 4:30 | 25:30 | "
+            "met (21:00 spare) | 0:00 |") in md
+    assert ("| 9 | uni-bath | P3 > P2 | resolved | 2026-04-24 16:00 | 2026-04-27 14:00 | "
+            "2026-04-30 17:00 | 6:30 | 4:00 | MISSED by 2:30 | 35:00 | 25:30 | "
+            "MISSED by 9:30 | 0:00 |") in md
     assert "| P2 | 2 | 3:45 | 6:30 | 50% (1/2) | 19:45 | 35:00 | 50% (1/2) |" in md
-    assert "| 8 | uni-bath | Repeated outages | resolved | 2026-04-20 09:00 | carol | bob | resolved by carol on " \
-           "2026-04-22 |" in md
+    assert ("| 8 | uni-bath | Repeated outages | resolved | 2026-04-20 09:00 | carol | bob | "
+            "resolved by carol on 2026-04-22 |") in md
 
     sections = report_cli(month, *period, "--format", "csv").stdout.split("\n\n")
     assert len(sections) == 4
@@ -258,7 +260,8 @@ def reminder_mail(month: Month, purpose: str, before: object, due: object) -> Em
     reminders.process_due(month.settings, before)
     reminders.process_due(month.settings, due)
     [row] = Outbox.select().where(Outbox.purpose == purpose)
-    return message_from_bytes(bytes(row.content), policy=policy.default)  # type: ignore[return-value]
+    return message_from_bytes(bytes(row.content),  # type: ignore[return-value]
+                              policy=policy.default)
 
 
 def monthly_pack(month: Month) -> EmailMessage:
@@ -284,8 +287,8 @@ def test_monthly_meeting_mail_carries_the_pack_in_both_parts(month: Month) -> No
             in html, group
     # Missed targets: #2 (resolution, still open), #9 (both), #10 (response, unanswered).
     for line in (
-        "#2 P3 opened 2026-04-01 00:30: response 1:00 / 8:30 met (7:30 spare); resolution 212:35 / 85:00 "
-                 "MISSED by 127:35",
+        "#2 P3 opened 2026-04-01 00:30: response 1:00 / 8:30 met (7:30 spare); "
+                 "resolution 212:35 / 85:00 MISSED by 127:35",
                  "#9 P3 > P2 opened 2026-04-24 16:00: response 6:30 / 4:00 MISSED by 2:30; "
                  "resolution 35:00 / 25:30 MISSED by 9:30",
                  "#10 P3 opened 2026-04-29 09:00: response 59:35 / 8:30 "
@@ -310,9 +313,11 @@ def test_monthly_meeting_mail_carries_the_pack_in_both_parts(month: Month) -> No
 
 def test_customer_text_is_escaped_in_the_html_part(month: Month) -> None:
     month.at(london(2026, 4, 30, 12, 0)).customer("hostile", "u12@bath.example.ac.uk",
-                                                  'Feature request: <script>alert("x")</script> & <b>bold</b>')
+                                                  'Feature request: <script>alert("x")</script> '
+                                                  '& <b>bold</b>')
     html = monthly_pack(month).get_body(("html",)).get_content()
-    assert "<script>" not in html and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;bold" in html
+    assert "<script>" not in html and (
+        "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;bold" in html)
 
 
 def test_annual_review_notice_carries_the_contract_year(month: Month) -> None:
@@ -349,7 +354,8 @@ def test_the_pack_renders_in_headless_chromium(month: Month, tmp_path: Path) -> 
     dom = subprocess.run([chromium, *flags, "--dump-dom", page.as_uri()], capture_output=True,
                          text=True, timeout=120)
     assert dom.returncode == 0, dom.stderr[-2000:]
-    assert "University of Bath: service figures for April 2026" in dom.stdout and "MISSED by 9:30" in dom.stdout
+    assert ("University of Bath: service figures for April 2026" in dom.stdout
+            and "MISSED by 9:30" in dom.stdout)
     assert "Uncaught" not in dom.stderr and ":CONSOLE(" not in dom.stderr, dom.stderr[-2000:]
 
     screenshot = tmp_path / "pack.png"
