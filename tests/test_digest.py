@@ -16,16 +16,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conftest import Daemon, MaildSetup, SmtpSink, free_port, write_config
-from maild.config import load_config
+from conftest import Daemon, MaildSetup, SmtpSink, build_intake, free_port, write_config
 from maild.intake import Arrival, Intake
 from maild.runtime.signing import start_address
 from maild.pipeline.steps import STEPS
 from maild.runtime import Runtime, Settings
 from maild.schedule import digest
 from maild.schedule.scheduler import DigestTrigger, job_specs
-from maild.store.db import open_store
-from maild.store.migrations import migrate
 from maild.store.models import Occurrence, Outbox, Ticket
 from mails import mail
 
@@ -37,10 +34,7 @@ BOB_AWAY = datetime(2026, 12, 22, 9, 0, tzinfo=LONDON)  # Bob is away, Dave cove
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    settings = Settings.build(load_config(write_config(tmp_path, relay_port=None, smtp_port=2525)))
-    open_store(settings.config.database)
-    migrate()
-    return settings
+    return build_intake(tmp_path).runtime.settings
 
 
 def open_tickets(settings: Settings, *subjects: str) -> list[Ticket]:

@@ -9,13 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conftest import write_config
-from maild.config import load_config
+from conftest import build_intake
 from maild.runtime import Settings
 from maild.schedule import targets
 from maild.runtime.worktime import naive_utc
-from maild.store.db import open_store
-from maild.store.migrations import migrate
 from maild.store.models import Event, Occurrence, Outbox, Ticket
 
 LONDON = ZoneInfo("Europe/London")
@@ -27,10 +24,7 @@ def london(*args: int) -> datetime:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    settings = Settings.build(load_config(write_config(tmp_path, relay_port=None, smtp_port=2525)))
-    open_store(settings.config.database)
-    migrate()
-    return settings
+    return build_intake(tmp_path).runtime.settings
 
 
 def open_ticket(settings: Settings, now: datetime, priority: int,
