@@ -35,11 +35,10 @@ class Notice:
 
 def compose_notice(renderer: Renderer, notice: Notice) -> bytes:
     """The notice's bytes."""
-    rendered = renderer.render(notice.template, notice.context)
+    rendered = renderer.render(notice.template, notice.context, notice.with_html)
     tag = notice.tag
     subject = rendered.subject if tag in rendered.subject else f"{tag} {rendered.subject}"
-    html = rendered.html if notice.with_html else None
-    return compose(replace(notice.out, subject=subject, text=rendered.text, html=html))
+    return compose(replace(notice.out, subject=subject, text=rendered.text, html=rendered.html))
 
 
 def queue(renderer: Renderer, notice: Notice) -> None:

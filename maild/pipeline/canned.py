@@ -10,26 +10,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from maild.config import Staff
+from maild.runtime.templates import ANSWER_TEXT, ANSWERS
 from maild.store.models import Ticket
 
 if TYPE_CHECKING:
     from maild.runtime import Settings
 
-FOLDER = "answers"
-TEXT = "text.txt"
-
 
 def names(settings: Settings) -> list[str]:
     """The canned answers there are, by name (listed in notification footers and digests)."""
-    folder = settings.renderer.templates_dir / FOLDER
-    if not folder.is_dir():
-        return []
-    return sorted(p.name for p in folder.iterdir() if (p / TEXT).is_file())
+    return settings.renderer.answer_names
 
 
 def render(settings: Settings, name: str, ticket: Ticket, staff: Staff) -> str:
     context = fields(settings, ticket, staff)
-    return settings.renderer.page(f"{FOLDER}/{name}/{TEXT}", context).strip()
+    return settings.renderer.page(f"{ANSWERS}/{name}/{ANSWER_TEXT}", context).strip()
 
 
 def fields(settings: Settings, ticket: Ticket, staff: Staff) -> dict[str, Any]:

@@ -8,8 +8,7 @@ from datetime import datetime, timezone
 from email.utils import parseaddr
 from typing import TYPE_CHECKING
 
-from maild.store.models import Message
-from maild.store.queries import attachment_names, recent_conversation, ticket_attachment_names
+from maild.store.queries import Spoken, recent_conversation
 
 if TYPE_CHECKING:
     from maild.runtime import Settings
@@ -29,19 +28,17 @@ class Entry:
     attachments: list[str]
 
 
-def recent(settings: Settings, ticket: int, leave_out_raw: int | None = None) -> list[Entry]:
-    """The last `conversations.notification_history` messages, without the mail being notified."""
+def recent(settings: Settings, ticket: int, files: list[tuple[int, str, int]],
+           leave_out_raw: int | None = None) -> list[Entry]:
+    """The last `conversations.notification_history` messages, without the mail being notified.
+    `files`: the ticket's (message id, filename, size), as `store.queries.ticket_files` gives."""
     limit = settings.config.main.conversations.notification_history
     messages = recent_conversation(ticket, limit, leave_out_raw) if limit else []
-    files = attachment_names([m.id for m in messages])
-    return [_entry(settings, m, [_named(f) for f in files[m.id]]) for m in messages]
+    return [_entry(settings, m, [named(name, size) for message, name, size in files
+                                 if message == m.id]) for m in messages]
 
 
-def attachments(ticket: int) -> list[str]:
-    return [_named(f) for f in ticket_attachment_names(ticket)]
-
-
-def _entry(settings: Settings, message: Message, files: list[str]) -> Entry:
+def _entry(settings: Settings, message: Spoken, files: list[str]) -> Entry:
     text = message.text.split("\n-- \n")[0].split("\n--\n")[0]  # without the signature
     lines = [line.strip() for line in text.splitlines()
              if line.strip() and not line.lstrip().startswith(">")]
@@ -54,8 +51,8 @@ def _entry(settings: Settings, message: Message, files: list[str]) -> Entry:
                  lines=shown, more=len(lines) > FIRST_LINES, attachments=files)
 
 
-def _named(file: tuple[str, int]) -> str:
-    name, size = file
+def named(name: str, size: int) -> str:
+    """A file as a notification names it: its name and size."""
     return f"{name or '(unnamed)'} ({_size(size)})"
 
 

@@ -32,7 +32,7 @@ from maild.pipeline.safe_html import new_html
 from maild.runtime.signing import staff_role, start_address
 from maild.schedule.digest import present as present_or_delegate
 from maild.store.models import Ticket
-from maild.store.queries import mail_attachments
+from maild.store.queries import mail_attachments, ticket_files
 
 if TYPE_CHECKING:
     from maild.runtime import Settings
@@ -78,6 +78,7 @@ def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: st
     carried = carried or Carried((), ())
     # A ticket this mail opened has no earlier messages, and no files but the mail's own.
     fresh, files = what == "new", carried.files or carried.left
+    on_ticket = [] if fresh and not files else ticket_files(ticket.number)
     facts = {  # the same for everyone told
         "what": what, "number": ticket.number, "subject": ticket.subject, "kind": ticket.kind,
         "priority": ticket.priority, "status": ticket.status, "queue": ticket.queue,
@@ -87,8 +88,8 @@ def tell_staff(settings: Settings, ticket: Ticket, people: list[Staff], what: st
         "response_due": _when(settings, ticket.response_due_at),
         "resolution_due": _when(settings, ticket.resolution_due_at), "proposed": list(proposed),
         "answers": canned.names(settings),
-        "history": [] if fresh else history.recent(settings, ticket.number, raw_id),
-        "attachments": [] if fresh and not files else history.attachments(ticket.number),
+        "history": [] if fresh else history.recent(settings, ticket.number, on_ticket, raw_id),
+        "attachments": [history.named(name, size) for _, name, size in on_ticket],
         "html": Markup(html) if html else None, "files": described(carried),  # html: sanitised
     }
     for person in people:

@@ -9,11 +9,16 @@ never used as template source.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
+
+
+ANSWERS = "answers"  # canned answers: answers/NAME/text.txt
+ANSWER_TEXT = "text.txt"
 
 
 @dataclass(frozen=True)
@@ -35,12 +40,22 @@ class Renderer:
         )
         self._has_html: dict[str, bool] = {}
 
-    def render(self, name: str, context: dict[str, Any]) -> Rendered:
+    def render(self, name: str, context: dict[str, Any], with_html: bool = True) -> Rendered:
+        """`with_html` False: the HTML part is not rendered (the mail goes out as text)."""
         subject = self.env.get_template(f"{name}/subject.txt").render(context)
         text = self.env.get_template(f"{name}/text.txt").render(context)
-        html = self.env.get_template(f"{name}/html.html").render(context) if self._html(
-            name) else None
+        html = self.env.get_template(f"{name}/html.html").render(context) if with_html and \
+            self._html(name) else None
         return Rendered(subject=" ".join(subject.split()), text=text, html=html)
+
+    @cached_property
+    def answer_names(self) -> list[str]:
+        """The canned answers (`answers/NAME/text.txt`), listed once like the templates are
+        loaded once: a reload builds a new Renderer."""
+        folder = self.templates_dir / ANSWERS
+        if not folder.is_dir():
+            return []
+        return sorted(p.name for p in folder.iterdir() if (p / ANSWER_TEXT).is_file())
 
     def _html(self, name: str) -> bool:
         """Whether the template has an HTML part, looked up once (a miss is not cached by

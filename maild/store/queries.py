@@ -3,6 +3,7 @@ and the small reads the pipeline makes by name (caps, participants, what we sent
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -217,31 +218,36 @@ def waiting_since() -> list[tuple[Ticket, datetime]]:
     return found
 
 
-def recent_conversation(ticket: int, limit: int, leave_out_raw: int | None = None) -> list[Message]:
-    """The ticket's latest messages, newest first: what customers wrote, staff answers and notes
-    (not maild's own acknowledgements and notices), without those of the mail `leave_out_raw`."""
-    answers = (Outbox.select(Outbox.message_id)
-               .where((Outbox.ticket == ticket) & (Outbox.purpose == "answer")))
-    spoken = (Message.direction != "out") | Message.message_id.in_(answers)
-    query = Message.select().where((Message.ticket == ticket) & spoken)
-    if leave_out_raw is not None:
-        query = query.where(Message.raw.is_null() | (Message.raw != leave_out_raw))
-    return list(query.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit))
+@dataclass(frozen=True)
+class Spoken:
+    """One message of a ticket's conversation, as a notification quotes it."""
+
+    id: int
+    from_addr: str
+    direction: str
+    created_at: datetime
+    text: str
 
 
-def attachment_names(messages: list[int]) -> dict[int, list[tuple[str, int]]]:
-    """(filename, size) of each message's stored attachments, by message id."""
-    found: dict[int, list[tuple[str, int]]] = {m: [] for m in messages}
-    if messages:
-        rows = (Attachment.select(Attachment.message, Attachment.filename, Attachment.size)
-                .where(Attachment.message.in_(messages)).order_by(Attachment.id))
-        for row in rows:
-            found[row.message_id].append((row.filename, row.size))
-    return found
+# What customers wrote, staff answers and notes; not maild's own acknowledgements and notices.
+# Every mail a ticket gets reads it, so it is written out rather than built by peewee each time.
+RECENT_CONVERSATION = (
+    "SELECT id, from_addr, direction, created_at, text FROM message "
+    "WHERE ticket_id = ? AND (direction != 'out' OR message_id IN "
+    "(SELECT message_id FROM outbox WHERE ticket_id = ? AND purpose = 'answer')) "
+    "AND (raw_id IS NULL OR raw_id != ?) ORDER BY created_at DESC, id DESC LIMIT ?")
 
 
-def ticket_attachment_names(ticket: int) -> list[tuple[str, int]]:
-    """(filename, size) of every attachment stored on the ticket, oldest first."""
-    rows = (Attachment.select(Attachment.filename, Attachment.size).join(Message)
-            .where(Message.ticket == ticket).order_by(Attachment.id))
-    return [(row.filename, row.size) for row in rows]
+def recent_conversation(ticket: int, limit: int, leave_out_raw: int | None = None) -> list[Spoken]:
+    """The ticket's latest messages, newest first, without those of the mail `leave_out_raw`."""
+    when = Message.created_at.python_value
+    rows = fixed_sql(RECENT_CONVERSATION, (ticket, ticket, leave_out_raw or 0, limit))  # no id 0
+    return [Spoken(id, sender, direction, when(created), text)
+            for id, sender, direction, created, text in rows.fetchall()]
+
+
+def ticket_files(ticket: int) -> list[tuple[int, str, int]]:
+    """(message id, filename, size) of every attachment stored on the ticket, oldest first."""
+    return list(fixed_sql("SELECT a.message_id, a.filename, a.size FROM attachment a "
+                          "JOIN message m ON m.id = a.message_id WHERE m.ticket_id = ? "
+                          "ORDER BY a.id", (ticket,)).fetchall())
