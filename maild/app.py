@@ -22,6 +22,7 @@ from typing import IO, Any
 from maild import __version__, defaults, metrics, sdnotify
 from maild.alerts import Alerter
 from maild.channels.imap import MailboxWatcher
+from maild.channels.parse_ahead import ParseAhead
 from maild.channels.lmtp import IntakeHandler, ListenerTls, start_server
 from maild.config import Config
 from maild.errors import ListenerUnavailable, MaildError, TransientError
@@ -92,6 +93,7 @@ class Daemon:
         self.stopping = asyncio.Event()
         self.outbox_ready = asyncio.Event()
         self.imap_stop = threading.Event()
+        self.parse_ahead = ParseAhead(lambda: self.runtime.settings.config.main.limits)
         self.listener_tls = ListenerTls()
         self.watchers: list[tuple[MailboxWatcher, threading.Thread]] = []
         self.scheduler = Scheduler(runtime, self._in_database_thread, self.outbox_ready.set)
@@ -131,6 +133,7 @@ class Daemon:
         log.info("stopping: no new mail taken, finishing the mail in hand")
         await self._stop_listener(handler, server)
         await self._stop_watchers([thread for _, thread in self.watchers])
+        self.parse_ahead.close()
         self.scheduler.shutdown()
         for task in tasks:
             task.cancel()
@@ -241,6 +244,7 @@ class Daemon:
                 self.imap_stop,
                 group,
                 tokens,
+                self.parse_ahead,
             )
             thread = threading.Thread(target=watcher.run_forever, name=f"imap-{mailbox.name}",
                                       daemon=True)

@@ -26,7 +26,7 @@ from maild.arrival import Arrival
 from maild.errors import Quarantine, TransientError
 from maild.faults import pause_point
 from maild.groups import CommitGroup, Spoiled
-from maild.pipeline.context import MailContext, Outcome
+from maild.pipeline.context import MailContext, Outcome, Parsed
 from maild.pipeline.quarantine_notice import tell_sender
 from maild.pipeline.steps import STEPS, Step, run
 from maild.runtime import Runtime
@@ -34,7 +34,7 @@ from maild.store import raw as raw_store
 from maild.store.db import is_sqlite, transaction
 from maild.store.models import RawMail, utcnow
 
-__all__ = ["Arrival", "Batch", "Intake", "Outcome"]
+__all__ = ["Arrival", "Batch", "Intake", "Outcome", "Parsed"]
 
 log = logging.getLogger("maild.pipeline")
 # The mails accepted inside one `Intake.group` so far; None where each mail commits on its own.
@@ -45,11 +45,12 @@ def measured(accept: Callable[..., Outcome]) -> Callable[..., Outcome]:
     """Count each mail by channel and outcome, and time it, around `Intake.accept`."""
 
     @functools.wraps(accept)
-    def wrapper(self: Intake, arrival: Arrival, batch: Batch = None) -> Outcome:
+    def wrapper(self: Intake, arrival: Arrival, batch: Batch = None,
+                parsed: Parsed | None = None) -> Outcome:
         channel = metrics.channel_of(arrival.source)
         metrics.MAILS_RECEIVED.labels(channel).inc()
         with metrics.PROCESSING_SECONDS.time():
-            outcome = accept(self, arrival, batch)
+            outcome = accept(self, arrival, batch, parsed)
         metrics.MAILS_PROCESSED.labels(channel, outcome.value).inc()
         return outcome
 
@@ -83,17 +84,25 @@ class Intake:
             log.info("%s", line)
 
     @measured
-    def accept(self, arrival: Arrival, batch: Batch = None) -> Outcome:
+    def accept(self, arrival: Arrival, batch: Batch = None,
+               parsed: Parsed | None = None) -> Outcome:
         """Store and process one mail in one transaction (one fsync). A mail seen before is not
         processed again: DUPLICATE, or QUARANTINED when it is held (so a channel can file it there).
         When the pipeline fails, the raw mail is stored again, quarantined, in its own transaction.
-        With a `batch` (from `group`) a mail has no savepoint of its own until one fails."""
+        With a `batch` (from `group`) a mail has no savepoint of its own until one fails.
+        `parsed`: the mail already checked and parsed from these bytes (channels.parse_ahead)."""
         if batch is None:
-            return self._accept(arrival, isolated=True)
+            return self._accept(arrival, isolated=True, parsed=parsed)
         said = batch.said
-        return batch.accept(arrival, lambda again, isolated: self._accept(again, isolated, said))
 
-    def _accept(self, arrival: Arrival, isolated: bool, said: list[str] | None = None) -> Outcome:
+        def accept_one(one: Arrival, isolated: bool) -> Outcome:
+            # a redone group passes its earlier mails here too: they are parsed again
+            return self._accept(one, isolated, said, parsed if one is arrival else None)
+
+        return batch.accept(arrival, accept_one)
+
+    def _accept(self, arrival: Arrival, isolated: bool, said: list[str] | None = None,
+                parsed: Parsed | None = None) -> Outcome:
         """`accept`'s work; not `isolated` (no savepoint), a pipeline failure raises Spoiled.
         `said`: where the mail's log line waits for the group's commit."""
 
@@ -111,6 +120,7 @@ class Intake:
                              arrival.source, raw.status)
                     return _seen_before(raw)
                 ctx = self._context(raw)
+                ctx.parsed = parsed if created else None  # stored before: its own bytes
                 run(ctx, self.steps)
                 pause_point("intake.before_commit")
             return self._done(ctx, said)

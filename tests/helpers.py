@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from conftest import write_config
+from conftest import MaildSetup, write_config
 from maild.intake import Arrival, Intake, Outcome
 from maild.runtime import Settings
 from maild.schedule import reminders
@@ -26,6 +26,19 @@ CUSTOMER_MAIL = "dana@bath.example.ac.uk"
 
 
 # ---------------------------------------------------------------- intake and the outbox
+
+def in_process_settings(setup: MaildSetup) -> Settings:
+    """The setup's config loaded, its database opened and migrated, for a watcher run in this
+    process."""
+    from maild.config import load_config
+    from maild.store.db import open_store
+    from maild.store.migrations import migrate
+
+    settings = Settings.build(load_config(setup.config))
+    open_store(settings.config.database)
+    migrate()
+    return settings
+
 
 def accept(intake: Intake, message: EmailMessage, to: str = "helpdesk@example.com") -> Outcome:
     envelope_from = message["From"].addresses[0].addr_spec if message["From"].addresses else None

@@ -361,7 +361,7 @@ STRUCTURE_CASES = [
 
 @pytest.mark.parametrize("name", ["corpus", "bombs", "cases"])
 def test_the_structure_scan_finds_what_the_regular_expressions_find(name: str) -> None:
-    """check_limits looks for the MIME structure only where a match can begin; that must find
+    """check_content looks for the MIME structure only where a match can begin; that must find
     exactly what scanning with the patterns at every byte finds, on any mail."""
     contents = {
         "corpus": [path.read_bytes() for path in sorted((Path(__file__).parent / "data").rglob(

@@ -13,7 +13,7 @@ import pytest
 import databases
 from conftest import Daemon, MaildSetup, SmtpSink
 from dovecot import Dovecot
-from helpers import wait_until
+from helpers import in_process_settings, wait_until
 from mails import mail, varied
 
 
@@ -271,20 +271,6 @@ def count_error(setup: MaildSetup) -> str:
     return databases.query(setup.config, "select last_error from mailboxcursor")[0][0]
 
 
-def in_process_settings(setup: MaildSetup):  # noqa: ANN201 - Settings, imported late like the rest
-    """The setup's config loaded, its database opened and migrated, for a watcher run in this
-    process."""
-    from maild.config import load_config
-    from maild.runtime import Settings
-    from maild.store.db import open_store
-    from maild.store.migrations import migrate
-
-    settings = Settings.build(load_config(setup.config))
-    open_store(settings.config.database)
-    migrate()
-    return settings
-
-
 @pytest.mark.parametrize("failure", ["database", "bug"])
 def test_one_commit_group_quarantines_a_failing_mail_alone_and_keeps_what_came_before_a_failure(
     imap_setup: MaildSetup, dovecot: Dovecot, failure: str
@@ -295,7 +281,7 @@ def test_one_commit_group_quarantines_a_failing_mail_alone_and_keeps_what_came_b
     moved, the rest left waiting."""
     from maild.channels.imap import MailboxWatcher
     from maild.errors import TransientError
-    from maild.intake import Arrival, Batch, Intake, Outcome
+    from maild.intake import Arrival, Batch, Intake, Outcome, Parsed
     from maild.pipeline.context import MailContext
     from maild.pipeline.steps import STEPS
     from maild.runtime import Runtime
@@ -309,13 +295,14 @@ def test_one_commit_group_quarantines_a_failing_mail_alone_and_keeps_what_came_b
     intake = Intake(Runtime(settings), (*STEPS, explode))
     calls: list[bytes] = []
 
-    def accept_until_the_database_fails(arrival: Arrival, batch: Batch) -> Outcome:
+    def accept_until_the_database_fails(arrival: Arrival, batch: Batch,
+                                        parsed: Parsed | None) -> Outcome:
         calls.append(arrival.content)
         if len(calls) == 5:
             raise TransientError(
                 "database: disk I/O error") if failure == "database" else RuntimeError(
                     "disk I/O bug")
-        return intake.accept(arrival, batch)
+        return intake.accept(arrival, batch, parsed)
 
     exploding = mail(subject="Please explode").as_bytes(policy=SMTP)
     dovecot.append([*varied(2, prefix="a"), exploding, *varied(4, prefix="b")])
@@ -348,17 +335,17 @@ def test_a_mail_that_keeps_failing_is_passed_over_after_three_tries_and_the_rest
     again."""
     from maild.channels.imap import MailboxWatcher, connect, watcher as imap
     from maild.errors import TransientError
-    from maild.intake import Arrival, Batch, Intake, Outcome
+    from maild.intake import Arrival, Batch, Intake, Outcome, Parsed
     from maild.runtime import Runtime
 
     settings = in_process_settings(imap_setup)
     intake = Intake(Runtime(settings))
     poisoned = mail(subject="This one always meets a lock timeout").as_bytes(policy=SMTP)
 
-    def accept(arrival: Arrival, batch: Batch) -> Outcome:
+    def accept(arrival: Arrival, batch: Batch, parsed: Parsed | None) -> Outcome:
         if arrival.content == poisoned:
             raise TransientError("database: canceling statement due to lock timeout")
-        return intake.accept(arrival, batch)
+        return intake.accept(arrival, batch, parsed)
 
     dovecot.append([*varied(2, prefix="a"), poisoned, *varied(2, prefix="b")])
     mailbox = settings.config.main.inbound.imap[0]

@@ -22,6 +22,7 @@ from maild.errors import TransientError
 
 # The rest is imported by the commands that use it: `check-config` and `reload` need none of it.
 if TYPE_CHECKING:
+    from maild.channels.parse_ahead import ParseAhead
     from maild.config import Config, ImapMailbox
     from maild.intake import Intake
     from maild.runtime import Settings
@@ -193,13 +194,22 @@ def _fetch(args: argparse.Namespace, path: Path) -> int:
     if not mailboxes:
         print("maild: no IMAP mailbox configured (inbound.imap)", file=sys.stderr)
         return 1
+    from maild.channels.parse_ahead import ParseAhead
+
     settings = _settings_of(config)
     intake = _intake(settings)
-    failed = sum(_fetch_mailbox(mailbox, settings, intake) for mailbox in mailboxes)
+    parse_ahead = ParseAhead(lambda: settings.config.main.limits)
+    parse_ahead.warm()
+    try:
+        failed = sum(_fetch_mailbox(mailbox, settings, intake, parse_ahead)
+                     for mailbox in mailboxes)
+    finally:
+        parse_ahead.close()
     return 1 if failed else 0
 
 
-def _fetch_mailbox(mailbox: ImapMailbox, settings: Settings, intake: Intake) -> bool:
+def _fetch_mailbox(mailbox: ImapMailbox, settings: Settings, intake: Intake,
+                   parse_ahead: ParseAhead) -> bool:
     """One pass over one mailbox, and its line of figures; True when it could not be reached."""
     from maild.channels.imap import MailboxUnavailable, MailboxWatcher
     from maild.store.tokens import record_token_state
@@ -214,6 +224,7 @@ def _fetch_mailbox(mailbox: ImapMailbox, settings: Settings, intake: Intake) -> 
         settings.config.main.limits.max_message_bytes,
         group=intake.group,
         tokens=tokens,
+        parse_ahead=parse_ahead,
     )
     try:
         report = watcher.fetch_once(output.progress(mailbox.name))

@@ -53,6 +53,16 @@ class ParsedMail:
 
 
 @dataclass(frozen=True)
+class Parsed:
+    """A mail checked against the limits and parsed: its ParsedMail and notes for the history,
+    or why it is refused. Made by the parse step, or ahead of it in a second process."""
+
+    mail: ParsedMail | None
+    notes: tuple[str, ...] = ()
+    refused: str | None = None  # a quarantine reason
+
+
+@dataclass(frozen=True)
 class Covering:
     """Who looks after a request while the person it is meant for is away."""
 
@@ -117,6 +127,7 @@ class MailContext:
     settings: Settings
     now: datetime
     step: str = ""
+    parsed: Parsed | None = None  # parsed ahead (channels.parse_ahead); None: the step parses
     mail: ParsedMail | None = None
     automatic: str | None = None  # why this mail must not be auto-replied to
     sender: Author | None = None

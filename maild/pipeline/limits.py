@@ -1,4 +1,4 @@
-"""Step: refuse mail over the configured limits before spending any time parsing it.
+"""Mail over the configured limits, refused before any time is spent parsing it.
 
 Size, the header block, the number of MIME parts and how deep parts nest are measured on the raw
 bytes (a part is a line opening with `--` and one of the boundaries the mail declares; a level is
@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 from maild.config import Limits
 from maild.errors import Quarantine
-from maild.pipeline.context import MailContext
 
 MAX_BOUNDARY = 996  # a delimiter line `--boundary` within RFC 5322's 998 characters
 BOUNDARY = re.compile(rb'(?<![\w-])boundary\s*=\s*(?:"([^"\r\n]*)"|([^\s;"]*))', re.IGNORECASE)
@@ -36,10 +35,6 @@ STRUCTURE = re.compile(rb"(?m)^--([^\r\n]{1,%d}?)[ \t]*\r?$|" % (
 class Structure:
     parts: int  # opening delimiter lines of declared boundaries
     depth: int  # multiparts and messages inside each other, counted as the parser does
-
-
-def check_limits(ctx: MailContext) -> None:
-    check_content(ctx.content, ctx.settings.config.main.limits)
 
 
 def check_content(content: bytes, limits: Limits) -> None:

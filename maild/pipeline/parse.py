@@ -1,4 +1,5 @@
-"""Step: parse the raw bytes with mail-parser into a ParsedMail."""
+"""Step: check the raw bytes against the limits, then parse them with mail-parser into a
+ParsedMail."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ import mailparser
 
 from maild.config import ADDRESS_RE, Limits
 from maild.errors import Quarantine
-from maild.pipeline.context import AttachmentPart, MailContext, ParsedMail
+from maild.pipeline.context import AttachmentPart, MailContext, Parsed, ParsedMail
 from maild.pipeline.html_text import html_to_text
+from maild.pipeline.limits import check_content
 from maild.pipeline.reply_lines import visible
 
 MSGID_RE = re.compile(r"<[^<>\s]{1,900}>")
@@ -25,8 +27,22 @@ MAX_COMMENTS = 50  # parentheses in one address header; real ones have a handful
 
 
 def parse(ctx: MailContext) -> None:
-    ctx.mail, notes = parse_content(ctx.content, ctx.settings.config.main.limits)
-    ctx.notes.extend(notes)
+    """Refuse mail over the limits before spending any time parsing it, then parse it."""
+    parsed = ctx.parsed or parse_checked(ctx.content, ctx.settings.config.main.limits)
+    if parsed.refused is not None:
+        raise Quarantine(parsed.refused)
+    ctx.mail = parsed.mail
+    ctx.notes.extend(parsed.notes)
+
+
+def parse_checked(content: bytes, limits: Limits) -> Parsed:
+    """The limits checked (pipeline.limits), then the ParsedMail; no exception for bad mail."""
+    try:
+        check_content(content, limits)
+        mail, notes = parse_content(content, limits)
+    except Quarantine as exc:
+        return Parsed(None, refused=exc.reason)
+    return Parsed(mail, tuple(notes))
 
 
 def parse_content(content: bytes, limits: Limits) -> tuple[ParsedMail, list[str]]:

@@ -14,7 +14,6 @@ from maild.pipeline.classify import classify
 from maild.pipeline.context import MailContext
 from maild.pipeline.copies import copies
 from maild.pipeline.identify import identify
-from maild.pipeline.limits import check_limits
 from maild.pipeline.notify import notify
 from maild.pipeline.parse import parse
 from maild.pipeline.screen import screen
@@ -25,8 +24,7 @@ from maild.pipeline.thread import thread
 Step = Callable[[MailContext], None]
 
 STEPS: tuple[Step, ...] = (
-    check_limits,  # refuse oversize mail before parsing it
-    parse,         # bytes -> ParsedMail (mail-parser)
+    parse,         # refuse mail over the limits, then bytes -> ParsedMail (mail-parser)
     copies,        # a copy of a mail already in hand (another address or mailbox): done here
     screen,        # automatic mail: never auto-reply to it
     bounce,        # a delivery report on a mail we sent: its ticket and outbox row

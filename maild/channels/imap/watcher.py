@@ -29,10 +29,11 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
 from maild import metrics
 from maild.channels.imap.connection import MailboxUnavailable, close, connect
+from maild.channels.parse_ahead import Ahead, ParseAhead
 from maild.config import ImapMailbox
 from maild.errors import HeldElsewhere, TransientError
 from maild.faults import crash_point, pause_point
-from maild.intake import Arrival, Batch, Outcome
+from maild.intake import Arrival, Batch, Outcome, Parsed
 from maild.store import mailboxes
 from maild.runtime.tokens import TokenSource
 
@@ -46,7 +47,7 @@ FAILING_PAUSE_SECONDS = 3600.0  # ... for this long, so the mails after it flow
 EARLY_DONE_SECONDS = 0.25
 DELETED = b"\\Deleted"
 
-Accept = Callable[[Arrival, Batch], Outcome]
+Accept = Callable[[Arrival, Batch, Parsed | None], Outcome]
 Progress = Callable[[int, int], None]
 # Yields the batch whose mails commit together when it ends (Intake.group); None: each on its own.
 OpenBatch = Callable[[], AbstractContextManager[Batch]]
@@ -143,8 +144,9 @@ def _tells_of_mail(responses: list[tuple[Any, ...]],
 class MailboxWatcher:
     def __init__(self, mailbox: ImapMailbox, base: Path, accept: Accept, max_bytes: int,
                  stop: threading.Event | None = None, group: OpenBatch = _each_on_its_own,
-                 tokens: TokenSource | None = None) -> None:
+                 tokens: TokenSource | None = None, parse_ahead: ParseAhead | None = None) -> None:
         self.mailbox = mailbox
+        self.parse_ahead = parse_ahead  # None: the pipeline parses each mail as it comes
         self.base = base
         self.tokens = tokens
         self.accept = accept
@@ -219,9 +221,10 @@ class MailboxWatcher:
         for part in sized.parts:
             contents = _fetch(client, part)
             crash_point("imap.after_fetch")
+            ahead = self.parse_ahead.start(contents) if self.parse_ahead else Ahead([])
             rest = [uid for uid in part if uid in contents]  # the others were expunged meanwhile
             while rest:
-                rest = self._commit_group(client, rest, contents, folder, report)
+                rest = self._commit_group(client, rest, contents, ahead, folder, report)
 
     def _refuse_oversize(self, client: IMAPClient, oversize: dict[int, int],
                          report: PassReport) -> None:
@@ -237,7 +240,7 @@ class MailboxWatcher:
             self._confirm(client, list(oversize), m.quarantine_folder, report)
 
     def _commit_group(self, client: IMAPClient, uids: list[int], contents: dict[int, bytes],
-                      folder: Folder, report: PassReport) -> list[int]:
+                      ahead: Ahead, folder: Folder, report: PassReport) -> list[int]:
         """Accept mails in one transaction for up to GROUP_SECONDS (one fsync for many, and the
         write lock held no longer), commit, then move them. One the pipeline cannot handle is
         quarantined alone. An error out of `accept` (the database failing) ends the group: what
@@ -256,7 +259,7 @@ class MailboxWatcher:
                 try:
                     arrival = Arrival(contents[uid], source, f"imap:{m.name}",
                                       route_defaults=m.route_defaults)
-                    outcome = self.accept(arrival, batch)
+                    outcome = self.accept(arrival, batch, ahead.get(uid))
                 except HeldElsewhere:
                     report.held_elsewhere += 1  # another host commits and confirms it
                     continue
