@@ -22,8 +22,8 @@ from typing import IO, Any
 from maild import __version__, defaults, metrics, sdnotify
 from maild.alerts import Alerter
 from maild.channels.imap import MailboxWatcher
-from maild.channels.parse_ahead import ParseAhead
 from maild.channels.lmtp import IntakeHandler, ListenerTls, start_server
+from maild.channels.parse_ahead import ParseAhead
 from maild.config import Config
 from maild.errors import ListenerUnavailable, MaildError, TransientError
 from maild.intake import Arrival, Batch, Intake, Outcome
@@ -93,7 +93,9 @@ class Daemon:
         self.stopping = asyncio.Event()
         self.outbox_ready = asyncio.Event()
         self.imap_stop = threading.Event()
-        self.parse_ahead = ParseAhead(lambda: self.runtime.settings.config.main.limits)
+        # the setting as started: a reload does not start or stop the worker
+        self.parse_ahead = ParseAhead(lambda: self.runtime.settings.config.main.limits) if \
+            runtime.settings.config.main.inbound.parse_ahead else None
         self.listener_tls = ListenerTls()
         self.watchers: list[tuple[MailboxWatcher, threading.Thread]] = []
         self.scheduler = Scheduler(runtime, self._in_database_thread, self.outbox_ready.set)
@@ -133,7 +135,8 @@ class Daemon:
         log.info("stopping: no new mail taken, finishing the mail in hand")
         await self._stop_listener(handler, server)
         await self._stop_watchers([thread for _, thread in self.watchers])
-        self.parse_ahead.close()
+        if self.parse_ahead:
+            self.parse_ahead.close()
         self.scheduler.shutdown()
         for task in tasks:
             task.cancel()

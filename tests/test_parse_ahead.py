@@ -11,6 +11,8 @@ import time
 from dataclasses import fields
 from pathlib import Path
 
+import pytest
+
 from conftest import MAILD, MaildSetup
 from dovecot import Dovecot
 from helpers import in_process_settings
@@ -154,8 +156,15 @@ def test_maild_killed_mid_pass_leaves_no_worker_holding_its_output(imap_setup: M
     assert time.monotonic() - start < 5, "the parse worker outlived maild"
 
 
-def test_fetch_once_uses_the_worker(imap_setup: MaildSetup, dovecot: Dovecot) -> None:
-    """`maild fetch --once` over a backlog starts a worker process of its own."""
+@pytest.mark.parametrize("setting", [True, False])
+def test_fetch_once_starts_a_worker_unless_parse_ahead_is_off(imap_setup: MaildSetup,
+                                                              dovecot: Dovecot,
+                                                              setting: bool) -> None:
+    """`maild fetch --once` over a backlog starts a worker process of its own, unless
+    `inbound.parse_ahead: false`."""
+    config = imap_setup.config.read_text()
+    imap_setup.config.write_text(config.replace(
+        "inbound:\n", f"inbound:\n  parse_ahead: {str(setting).lower()}\n", 1))
     dovecot.append(varied(300))
     log = (imap_setup.dir / "fetch.log").open("w+b")  # a pipe nobody reads would fill and block
     process = subprocess.Popen([*MAILD, "-c", str(imap_setup.config), "fetch", "--once"],
@@ -172,4 +181,4 @@ def test_fetch_once_uses_the_worker(imap_setup: MaildSetup, dovecot: Dovecot) ->
     log.seek(0)
     assert process.returncode == 0, log.read().decode()[-2000:]
     assert out.startswith(b"helpdesk: 300 fetched, 300 moved")
-    assert children, "no worker process was started"
+    assert bool(children) is setting

@@ -198,18 +198,21 @@ def _fetch(args: argparse.Namespace, path: Path) -> int:
 
     settings = _settings_of(config)
     intake = _intake(settings)
-    parse_ahead = ParseAhead(lambda: settings.config.main.limits)
-    parse_ahead.warm()
+    parse_ahead = ParseAhead(lambda: settings.config.main.limits) if \
+        config.main.inbound.parse_ahead else None
+    if parse_ahead:
+        parse_ahead.warm()
     try:
         failed = sum(_fetch_mailbox(mailbox, settings, intake, parse_ahead)
                      for mailbox in mailboxes)
     finally:
-        parse_ahead.close()
+        if parse_ahead:
+            parse_ahead.close()
     return 1 if failed else 0
 
 
 def _fetch_mailbox(mailbox: ImapMailbox, settings: Settings, intake: Intake,
-                   parse_ahead: ParseAhead) -> bool:
+                   parse_ahead: ParseAhead | None) -> bool:
     """One pass over one mailbox, and its line of figures; True when it could not be reached."""
     from maild.channels.imap import MailboxUnavailable, MailboxWatcher
     from maild.store.tokens import record_token_state

@@ -250,7 +250,7 @@ class ImapMailbox(Secret):
 class Inbound(Strict):
     smtp: SmtpInbound | None = None
     imap: list[ImapMailbox] = []
-    # No longer read: accepted so that a config written for an earlier version still loads.
+    # IMAP backlogs parsed ahead in a worker process (channels.parse_ahead); off saves its memory
     parse_ahead: bool = True
     # Copies of one mail (same Message-ID and content) this close together are one mail; 0: never.
     copies_window_days: int = Field(default=7, ge=0)
