@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.message import Message as EmailMessage
+from typing import Literal
 
 from maild.runtime import Settings
 from maild.runtime.directory import Author
